@@ -1,0 +1,272 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ecsctl/duration.h"
+#include "banned.h"
+
+static const struct cli_flag *global_flags(struct cli_ctx *ctx)
+{
+	/* rebuilt per call: the table points into this run's ctx */
+	static struct cli_flag f[12];
+	const struct cli_flag t[] = {
+		{"repo", 0, FLAG_STRING, &ctx->repo, "URL|DIR", "git repository (default: .)"},
+		{"ref", 0, FLAG_STRING, &ctx->ref, "REF", "git ref to read (default: HEAD)"},
+		{"path", 0, FLAG_STRING, &ctx->path, "DIR", "config root inside the repository"},
+		{"worktree", 0, FLAG_BOOL, &ctx->worktree, NULL,
+		 "read files on disk instead of git objects"},
+		{"region", 0, FLAG_STRING, &ctx->region, "REGION", "AWS region"},
+		{"profile", 0, FLAG_STRING, &ctx->profile, "NAME", "AWS shared-config profile"},
+		{"endpoint-url", 0, FLAG_STRING, &ctx->endpoint_url, "URL", "ECS endpoint"},
+		{"output", 0, FLAG_STRING, &ctx->output, "text|json", "output format"},
+		{"no-color", 0, FLAG_BOOL, &ctx->no_color, NULL, "never colour the output"},
+		{"verbose", 'v', FLAG_INT, &ctx->verbose, NULL, "log more (repeatable)"},
+		{"help", 'h', FLAG_BOOL, NULL, NULL, "show this help"},
+		{NULL, 0, 0, NULL, NULL, NULL},
+	};
+	memcpy(f, t, sizeof(t));
+	return f;
+}
+
+void cli_list_release(struct cli_list *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->count; i++)
+		free(l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->count = 0;
+}
+
+static void vmessage(const char *kind, const char *color, const char *fmt, va_list ap)
+{
+	int tty = isatty(2) && !getenv("NO_COLOR");
+
+	if (tty)
+		fprintf(stderr, "\033[%sm%s:\033[0m ", color, kind);
+	else
+		fprintf(stderr, "%s: ", kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("error", "1;31", fmt, ap);
+	va_end(ap);
+}
+
+void cli_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("warning", "1;33", fmt, ap);
+	va_end(ap);
+}
+
+void cli_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("notice", "1;36", fmt, ap);
+	va_end(ap);
+}
+
+static void print_flags(const struct cli_flag *flags)
+{
+	for (; flags && flags->name; flags++) {
+		char left[64];
+		if (flags->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", flags->short_name,
+				 flags->name, flags->arg ? " " : "", flags->arg ? flags->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", flags->name,
+				 flags->arg ? " " : "", flags->arg ? flags->arg : "");
+		printf("  %-30s %s\n", left, flags->help);
+	}
+}
+
+static void print_help(const struct cli_command *cmd, const struct cli_flag *flags,
+		       const struct cli_flag *globals)
+{
+	printf("usage: ecsctl %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
+	if (flags && flags->name) {
+		printf("\noptions:\n");
+		print_flags(flags);
+	}
+	printf("\nglobal options:\n");
+	print_flags(globals);
+}
+
+static const struct cli_flag *find_flag(const struct cli_flag *flags, const char *name,
+					size_t len, char short_name)
+{
+	for (; flags && flags->name; flags++) {
+		if (short_name ? flags->short_name == short_name
+			       : strlen(flags->name) == len && !strncmp(flags->name, name, len))
+			return flags;
+	}
+	return NULL;
+}
+
+static int set_flag(const struct cli_flag *f, const char *value, const char *shown)
+{
+	switch (f->type) {
+	case FLAG_BOOL:
+		*(bool *)f->dest = true;
+		return 0;
+	case FLAG_INT:
+		if (!value) { /* a counter such as -v */
+			(*(long *)f->dest)++;
+			return 0;
+		} else {
+			char *end;
+			errno = 0;
+			long v = strtol(value, &end, 10);
+			if (errno || end == value || *end || v < 0) {
+				cli_error("option '%s' takes a non-negative number, not '%s'", shown,
+					  value);
+				return -1;
+			}
+			*(long *)f->dest = v;
+			return 0;
+		}
+	case FLAG_DURATION:
+		if (ecsctl_duration_parse(f->dest, value)) {
+			cli_error("option '%s' takes a duration such as 90s, 5m or 1h, not '%s'",
+				  shown, value);
+			return -1;
+		}
+		return 0;
+	case FLAG_STRING: {
+		char *copy = strdup(value);
+		if (!copy)
+			return -1;
+		free(*(char **)f->dest);
+		*(char **)f->dest = copy;
+		return 0;
+	}
+	case FLAG_LIST: {
+		struct cli_list *l = f->dest;
+		char **p = realloc(l->items, (l->count + 1) * sizeof(*p));
+		if (!p)
+			return -1;
+		l->items = p;
+		if (!(l->items[l->count] = strdup(value)))
+			return -1;
+		l->count++;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static int takes_value(const struct cli_flag *f)
+{
+	return f->type != FLAG_BOOL && !(f->type == FLAG_INT && f->short_name == 'v');
+}
+
+int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct cli_flag *flags,
+	      struct cli_ctx *ctx, int *out_npos, bool *out_help)
+{
+	const struct cli_flag *globals = global_flags(ctx);
+	int i, npos = 0, only_pos = 0;
+
+	*out_help = false;
+	for (i = 1; i < argc; i++) {
+		char *a = argv[i];
+		const struct cli_flag *f = NULL;
+		const char *value = NULL;
+		char shown[3] = "-?";
+
+		if (only_pos || a[0] != '-' || !a[1]) {
+			argv[npos++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_pos = 1;
+			continue;
+		}
+		if (a[1] == '-') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			size_t len = eq ? (size_t)(eq - name) : strlen(name);
+			f = find_flag(flags, name, len, 0);
+			if (!f)
+				f = find_flag(globals, name, len, 0);
+			if (!f) {
+				cli_error("unknown option '--%.*s' for 'ecsctl %s' (see 'ecsctl %s --help')",
+					  (int)len, name, cmd->name, cmd->name);
+				return EXIT_USAGE;
+			}
+			if (eq) {
+				if (!takes_value(f)) {
+					cli_error("option '--%s' takes no value", f->name);
+					return EXIT_USAGE;
+				}
+				value = eq + 1;
+			}
+		} else {
+			/* short flags may be bundled: -vv */
+			const char *s;
+			for (s = a + 1; *s; s++) {
+				shown[1] = *s;
+				f = find_flag(flags, NULL, 0, *s);
+				if (!f)
+					f = find_flag(globals, NULL, 0, *s);
+				if (!f) {
+					cli_error("unknown option '-%c' for 'ecsctl %s' (see 'ecsctl %s --help')",
+						  *s, cmd->name, cmd->name);
+					return EXIT_USAGE;
+				}
+				if (takes_value(f) && s[1]) {
+					value = s + 1;
+					break;
+				}
+				if (takes_value(f))
+					break;
+				if (!strcmp(f->name, "help")) {
+					*out_help = true;
+					print_help(cmd, flags, globals);
+					return EXIT_OK;
+				}
+				if (set_flag(f, NULL, shown))
+					return EXIT_USAGE;
+				f = NULL;
+			}
+			if (!f)
+				continue;
+		}
+		if (!strcmp(f->name, "help")) {
+			*out_help = true;
+			print_help(cmd, flags, globals);
+			return EXIT_OK;
+		}
+		if (takes_value(f) && !value) {
+			if (i + 1 >= argc) {
+				cli_error("option '--%s' needs a value", f->name);
+				return EXIT_USAGE;
+			}
+			value = argv[++i];
+		}
+		if (set_flag(f, value, a))
+			return EXIT_USAGE;
+	}
+	*out_npos = npos;
+	if (ctx->output && strcmp(ctx->output, "text") && strcmp(ctx->output, "json")) {
+		cli_error("option '--output' takes 'text' or 'json', not '%s'", ctx->output);
+		return EXIT_USAGE;
+	}
+	ctx->color = !ctx->no_color && !getenv("NO_COLOR") && isatty(1);
+	return -1; /* parsed; the command goes on */
+}

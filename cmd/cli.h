@@ -1,0 +1,76 @@
+/* The ecsctl front end: command table, flags, and the context every command gets. */
+#ifndef ECSCTL_CLI_H
+#define ECSCTL_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,
+	EXIT_CHANGES = 2,  /* plan --detailed-exitcode, drift --fail-on-drift */
+	EXIT_UNSTABLE = 3, /* apply ran but a service did not become stable */
+	EXIT_STALE = 4,    /* saved plan is stale */
+	EXIT_USAGE = 64
+};
+
+enum cli_flag_type { FLAG_BOOL, FLAG_STRING, FLAG_LIST, FLAG_INT, FLAG_DURATION };
+
+struct cli_list {
+	char **items;
+	size_t count;
+};
+
+struct cli_flag {
+	const char *name; /* long name without "--" */
+	char short_name;  /* 0 if none */
+	enum cli_flag_type type;
+	void *dest; /* bool*, char**, struct cli_list*, long*, int64_t* (ms) */
+	const char *arg; /* placeholder in help, e.g. "FILE" */
+	const char *help;
+};
+
+/* Global flags, shared by every command (DESIGN section 2). */
+struct cli_ctx {
+	char *repo;
+	char *ref;
+	char *path;
+	bool worktree;
+	char *region;
+	char *profile;
+	char *endpoint_url;
+	char *output; /* "text" or "json" */
+	bool no_color;
+	bool color; /* derived: stdout is a TTY, no --no-color, no NO_COLOR */
+	long verbose;
+	const char *argv0;
+};
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv, struct cli_ctx *ctx);
+	const char *usage; /* after "ecsctl NAME " */
+	const char *summary;
+};
+
+/*
+ * Parses `argv` (argv[0] is the command name) against the command's flags and
+ * the global ones. Positional arguments are moved to the front of argv and
+ * counted in *out_npos. Returns -1 when the command should run; otherwise the
+ * exit code to stop with: EXIT_OK after printing --help (*out_help set), or
+ * EXIT_USAGE after printing what was wrong with a flag.
+ */
+int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct cli_flag *flags,
+	      struct cli_ctx *ctx, int *out_npos, bool *out_help);
+
+void cli_list_release(struct cli_list *l);
+
+/* Messages on stderr in the project's form ("error: ..."), with colour on a TTY. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+const struct cli_command *cli_find_command(const char *name);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * The desired state: resources loaded from a config root (git objects at a
+ * ref, or files on disk), variables substituted, validated against the ECS
+ * model, and resolved into exact API request payloads.
+ */
+#ifndef ECSCTL_MODEL_H
+#define ECSCTL_MODEL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ecsctl/diag.h"
+#include "ecsctl/error.h"
+
+enum ecsctl_kind { ECSCTL_KIND_CLUSTER, ECSCTL_KIND_TASKDEF, ECSCTL_KIND_SERVICE };
+
+/* "Cluster", "TaskDefinition", "Service" */
+const char *ecsctl_kind_name(enum ecsctl_kind kind);
+
+struct ecsctl_resource {
+	enum ecsctl_kind kind;
+	char *name;    /* clusterName | family | "cluster/serviceName" */
+	char *cluster; /* services only: the cluster name ("default" when omitted) */
+	json_t *body;  /* the API request payload: CreateCluster / RegisterTaskDefinition /
+			  CreateService members, typed as the model says */
+	char *file;    /* where the document starts */
+	unsigned line, column;
+};
+
+struct ecsctl_ignore_rule {
+	char *kind; /* "Service", "TaskDefinition", "Cluster" or "*" */
+	char *name; /* glob, "*" matches all */
+	char **fields; /* member paths */
+	size_t nfields;
+};
+
+struct ecsctl_settings {
+	char *name;          /* owner id; default: the config root's folder name */
+	char *region;        /* NULL when not set */
+	bool prune;
+	long keep_revisions; /* default 5 */
+	int64_t wait_timeout_ms; /* default 10 minutes */
+	bool rollback_on_failure;
+	bool suspend;
+	struct ecsctl_ignore_rule *ignore;
+	size_t nignore;
+};
+
+struct ecsctl_model {
+	struct ecsctl_settings settings;
+	struct ecsctl_resource *resources; /* sorted: kind, then name */
+	size_t count;
+	char *commit; /* full sha of the commit read, or NULL for --worktree */
+	char *ref;    /* the ref as given, or NULL */
+};
+
+struct ecsctl_model_options {
+	const char *repo;     /* local path (remote URLs: see source.h); default "." */
+	const char *ref;      /* default "HEAD" */
+	const char *path;     /* config root inside the repo; default the root */
+	bool worktree;        /* read the files on disk, not git objects */
+	const char *const *env; /* NULL-terminated "NAME=value" list; NULL = environ */
+};
+#define ECSCTL_MODEL_OPTIONS_INIT {NULL, NULL, NULL, false, NULL}
+
+/*
+ * Loads, substitutes, validates and resolves the desired state into `*out`.
+ * Every problem found is added to `diags` (errors, warnings, and notices such as
+ * dropped read-only members); returns 0 when `diags` holds no error. Returns a
+ * negative code with `err` set when loading could not proceed at all (a
+ * missing repository or ref) or when `diags` holds errors (ECSCTL_EINVAL).
+ * `*out` is valid (possibly partial) either way and must be released.
+ */
+int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_options *opts,
+		      struct ecsctl_diags *diags, struct ecsctl_error *err);
+
+/* Looks a resource up by kind and name; NULL if absent. */
+const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m,
+						enum ecsctl_kind kind, const char *name);
+
+/*
+ * The `render` document: {"formatVersion": 1, "commit": sha|null,
+ * "clusters": [...], "taskDefinitions": [...], "services": [...]}, each list
+ * of API payloads in name order. New reference; NULL when out of memory.
+ */
+json_t *ecsctl_model_render(const struct ecsctl_model *m);
+
+void ecsctl_model_release(struct ecsctl_model *m);
+
+#endif

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Sets up, builds and runs every test: the normal build, then the same tests
+# under AddressSanitizer + UBSan, then each fuzz target for a bounded time.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/setup.sh
+jobs=$(nproc)
+
+sh scripts/build.sh build
+(cd build && ctest --output-on-failure -j"$jobs")
+
+sh scripts/build.sh build-asan -DECSCTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+(cd build-asan &&
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j"$jobs")
+
+sh scripts/fuzz.sh "${ECSCTL_FUZZ_SECONDS:-20}"

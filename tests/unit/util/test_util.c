@@ -1,0 +1,113 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ecsctl/buf.h"
+#include "ecsctl/diag.h"
+#include "ecsctl/duration.h"
+#include "ecsctl/error.h"
+
+static void test_util_buf__grows_and_formats(void **state)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	int i;
+
+	assert_string_equal(b.buf, "");
+	for (i = 0; i < 1000; i++)
+		ecsctl_buf_addf(&b, "%d,", i % 10);
+	assert_int_equal(b.len, 2000);
+	assert_memory_equal(b.buf, "0,1,2,", 6);
+	ecsctl_buf_addhex(&b, (const unsigned char *)"\x01\xff", 2);
+	assert_string_equal(b.buf + 2000, "01ff");
+	assert_false(ecsctl_buf_failed(&b));
+	ecsctl_buf_release(&b);
+	assert_string_equal(b.buf, "");
+}
+
+static void test_util_buf__cap_is_sticky(void **state)
+{
+	struct ecsctl_buf b;
+	char *s;
+
+	ecsctl_buf_init(&b, 8);
+	ecsctl_buf_adds(&b, "12345");
+	ecsctl_buf_addf(&b, "%s", "6789");
+	assert_true(ecsctl_buf_failed(&b));
+	ecsctl_buf_adds(&b, "x");
+	assert_string_equal(b.buf, "12345");
+	s = ecsctl_buf_detach(&b);
+	assert_null(s);
+}
+
+static void test_util_error__first_cause_wins(void **state)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+
+	assert_int_equal(ecsctl_error_set_at(&err, ECSCTL_EINVAL, "a.yaml", 3, 7, "bad %s", "x"),
+			 ECSCTL_EINVAL);
+	assert_int_equal(ecsctl_error_set(&err, ECSCTL_EIO, "vaguer"), ECSCTL_EINVAL);
+	ecsctl_error_wrap(&err, "loading %s: ", "repo");
+	assert_string_equal(err.message, "loading repo: bad x");
+	assert_string_equal(err.file, "a.yaml");
+	assert_int_equal(err.line, 3);
+	assert_int_equal(err.column, 7);
+	ecsctl_error_release(&err);
+	assert_int_equal(err.code, 0);
+	ecsctl_error_release(NULL);
+}
+
+static void test_util_diag__sorted_by_position_stable(void **state)
+{
+	struct ecsctl_diags d = ECSCTL_DIAGS_INIT;
+	char *s;
+
+	ecsctl_diags_add(&d, ECSCTL_ERROR, "b.yaml", 1, 1, NULL, NULL, "third");
+	ecsctl_diags_add(&d, ECSCTL_ERROR, "a.yaml", 9, 2, NULL, NULL, "second");
+	ecsctl_diags_add(&d, ECSCTL_WARNING, "a.yaml", 2, 5, "Service 'x'", "cpu", "first");
+	ecsctl_diags_add(&d, ECSCTL_ERROR, "a.yaml", 9, 2, NULL, NULL, "second-b");
+	ecsctl_diags_sort(&d);
+	assert_int_equal(d.errors, 3);
+	assert_string_equal(d.items[0].message, "first");
+	assert_string_equal(d.items[1].message, "second");
+	assert_string_equal(d.items[2].message, "second-b");
+	assert_string_equal(d.items[3].message, "third");
+	s = ecsctl_diag_format(&d.items[0]);
+	assert_string_equal(s, "a.yaml:2:5: first");
+	free(s);
+	ecsctl_diags_release(&d);
+}
+
+static void test_util_duration__units(void **state)
+{
+	int64_t ms;
+
+	assert_int_equal(ecsctl_duration_parse(&ms, "90s"), 0);
+	assert_int_equal(ms, 90000);
+	assert_int_equal(ecsctl_duration_parse(&ms, "1h30m"), 0);
+	assert_int_equal(ms, 5400000);
+	assert_int_equal(ecsctl_duration_parse(&ms, "250ms"), 0);
+	assert_int_equal(ms, 250);
+	assert_int_equal(ecsctl_duration_parse(&ms, "15"), 0);
+	assert_int_equal(ms, 15000);
+	assert_int_equal(ecsctl_duration_parse(&ms, ""), -1);
+	assert_int_equal(ecsctl_duration_parse(&ms, "5x"), -1);
+	assert_int_equal(ecsctl_duration_parse(&ms, "m"), -1);
+	assert_int_equal(ecsctl_duration_parse(&ms, "5m10"), -1);
+	assert_int_equal(ecsctl_duration_parse(&ms, "99999999999999999999h"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_util_buf__grows_and_formats),
+		cmocka_unit_test(test_util_buf__cap_is_sticky),
+		cmocka_unit_test(test_util_error__first_cause_wins),
+		cmocka_unit_test(test_util_diag__sorted_by_position_stable),
+		cmocka_unit_test(test_util_duration__units),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
