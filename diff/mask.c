@@ -1,0 +1,236 @@
+/*
+ * Masking: sensitive values never reach a plan, on screen or in JSON.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "diff_int.h"
+#include "banned.h"
+
+static int word_is_secret(const char *w, size_t n)
+{
+	static const char *const parts[] = {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL"};
+	static const char *const suffixes[] = {"APIKEY", "PRIVATEKEY", "ACCESSKEY"};
+	char up[128];
+	size_t i, l;
+
+	if (n == 0 || n >= sizeof(up))
+		return n >= sizeof(up);
+	for (i = 0; i < n; i++)
+		up[i] = (char)toupper((unsigned char)w[i]);
+	up[n] = '\0';
+	if (strcmp(up, "KEY") == 0)
+		return 1;
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (strstr(up, parts[i]))
+			return 1;
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		l = strlen(suffixes[i]);
+		if (n >= l && strcmp(up + n - l, suffixes[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int ecsctl_diff_name_looks_secret(const char *name)
+{
+	const char *p, *start;
+
+	if (!name)
+		return 0;
+	for (p = start = name;; p++) {
+		int sep = !*p || *p == '_' || *p == '-' || *p == '.' || *p == ' ';
+		/* camelCase: "apiKey" is the words "api" and "Key". */
+		int hump =
+		    *p && p > start && isupper((unsigned char)*p) && islower((unsigned char)p[-1]);
+		if (sep || hump) {
+			if (word_is_secret(start, (size_t)(p - start)))
+				return 1;
+			if (!*p)
+				return 0;
+			start = sep ? p + 1 : p;
+		}
+	}
+}
+
+static int strong_sensitive(const char *member)
+{
+	return strcmp(member, "environment") != 0 &&
+	       diff_name_in(member, diff_sensitive_members, diff_sensitive_nmembers);
+}
+
+static json_t *masked(void)
+{
+	return json_string(ECSCTL_DIFF_MASKED);
+}
+
+static int mask_env_entry(json_t *e, unsigned flags)
+{
+	const char *name = json_string_value(json_object_get(e, "name"));
+
+	if (!json_is_object(e) || !json_object_get(e, "value"))
+		return 0;
+	if ((flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) || !name ||
+	    ecsctl_diff_name_looks_secret(name))
+		return json_object_set_new(e, "value", masked());
+	return 0;
+}
+
+static int mask_env_list(json_t *list, unsigned flags)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(list, i, e) if (mask_env_entry(e, flags)) return -1;
+	return 0;
+}
+
+/* Masks in place whatever sits below `v`. */
+static int mask_walk(json_t *v, unsigned flags)
+{
+	const char *k;
+	json_t *m;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, m)
+		{
+			if (strong_sensitive(k)) {
+				if (json_object_set_new(v, k, masked()))
+					return -1;
+			} else if (strcmp(k, "environment") == 0 && json_is_array(m)) {
+				if (mask_env_list(m, flags))
+					return -1;
+			} else if (mask_walk(m, flags)) {
+				return -1;
+			}
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m) if (mask_walk(m, flags)) return -1;
+	}
+	return 0;
+}
+
+enum ctx { CTX_WALK, CTX_ALL, CTX_ENV_LIST, CTX_ENV_ENTRY, CTX_NONE };
+
+/* What the path says about the value found there. */
+static enum ctx path_context(const char *path, unsigned flags)
+{
+	char seg[256];
+	const char *p = path;
+	int after_env = 0, env_secret = 0;
+	enum ctx c = CTX_WALK;
+
+	while (p && *p) {
+		size_t n;
+		int key = *p == '[';
+		if (*p == '.')
+			p++;
+		if (key) {
+			const char *close = strchr(p, ']');
+			if (!close)
+				break;
+			n = (size_t)(close - p - 1);
+			if (n >= sizeof(seg))
+				n = sizeof(seg) - 1;
+			memcpy(seg, p + 1, n);
+			seg[n] = '\0';
+			p = close + 1;
+		} else {
+			n = strcspn(p, ".[");
+			if (n >= sizeof(seg))
+				n = sizeof(seg) - 1;
+			memcpy(seg, p, n);
+			seg[n] = '\0';
+			p += strcspn(p, ".[");
+		}
+		if (!key && strong_sensitive(seg))
+			return CTX_ALL;
+		if (after_env == 1 && key) {
+			env_secret = (flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) ||
+			             ecsctl_diff_name_looks_secret(seg);
+			after_env = 2;
+			c = CTX_ENV_ENTRY;
+			continue;
+		}
+		if (after_env == 2 && !key) {
+			if (strcmp(seg, "value") == 0 && env_secret)
+				return CTX_ALL;
+			c = CTX_NONE;
+			after_env = 0;
+			continue;
+		}
+		after_env = !key && strcmp(seg, "environment") == 0;
+		c = after_env ? CTX_ENV_LIST : CTX_WALK;
+	}
+	if (c == CTX_ENV_ENTRY && !env_secret)
+		c = CTX_NONE;
+	return c;
+}
+
+json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned flags)
+{
+	json_t *copy;
+	int rc = 0;
+
+	if (!value)
+		return NULL;
+	switch (path_context(path ? path : "", flags)) {
+	case CTX_ALL:
+		return masked();
+	case CTX_NONE:
+		return json_deep_copy(value);
+	default:
+		break;
+	}
+	copy = json_deep_copy(value);
+	if (!copy)
+		return NULL;
+	switch (path_context(path ? path : "", flags)) {
+	case CTX_ENV_LIST:
+		rc = json_is_array(copy) ? mask_env_list(copy, flags) : mask_walk(copy, flags);
+		break;
+	case CTX_ENV_ENTRY:
+		if (json_is_object(copy)) {
+			rc = json_object_set_new(copy, "value", masked());
+		} else {
+			json_decref(copy);
+			return masked();
+		}
+		break;
+	default:
+		rc = mask_walk(copy, flags);
+	}
+	if (rc) {
+		json_decref(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c, unsigned mask_flags)
+{
+	json_t *arr = json_array(), *e;
+	size_t i;
+
+	if (!arr)
+		return NULL;
+	for (i = 0; c && i < c->count; i++) {
+		const struct ecsctl_diff_change *ch = &c->items[i];
+		json_t *b = ch->before ? ecsctl_diff_mask_value(ch->path, ch->before, mask_flags)
+		                       : json_null();
+		json_t *a = ch->after ? ecsctl_diff_mask_value(ch->path, ch->after, mask_flags)
+		                      : json_null();
+		e = (a && b) ? json_pack("{s:s,s:o,s:o}", "path", ch->path, "before", b, "after", a)
+		             : NULL;
+		if (!a || !b) {
+			json_decref(a);
+			json_decref(b);
+		}
+		if (!e || json_array_append_new(arr, e)) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}

@@ -1,0 +1,162 @@
+/*
+ * A diff as text, in the style of `terraform plan`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "diff_int.h"
+#include "banned.h"
+
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+#define RED "\033[31m"
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+const char *ecsctl_diff_action_name(enum ecsctl_diff_action a)
+{
+	switch (a) {
+	case ECSCTL_DIFF_CREATE:
+		return "create";
+	case ECSCTL_DIFF_REGISTER:
+		return "register";
+	case ECSCTL_DIFF_UPDATE:
+		return "update";
+	case ECSCTL_DIFF_REPLACE:
+		return "replace";
+	case ECSCTL_DIFF_DELETE:
+		return "delete";
+	case ECSCTL_DIFF_DEREGISTER:
+		return "deregister";
+	}
+	return "unknown";
+}
+
+/* Text from resources and keys may hold anything: no terminal escapes. */
+static void add_safe(struct ecsctl_buf *out, const char *s)
+{
+	for (; s && *s; s++)
+		ecsctl_buf_addch(out, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
+/* Backs up to the start of a UTF-8 character. */
+static size_t char_start(const char *s, size_t i)
+{
+	while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
+		i--;
+	return i;
+}
+
+void ecsctl_diff_render_value(struct ecsctl_buf *out, const json_t *value, size_t max)
+{
+	char *s;
+	size_t len, head, tail;
+
+	if (!value) {
+		ecsctl_buf_adds(out, "(absent)");
+		return;
+	}
+	if (!max)
+		max = 120;
+	if (max < 16)
+		max = 16;
+	s = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s) {
+		out->failed = 1;
+		return;
+	}
+	len = strlen(s);
+	if (len <= max) {
+		ecsctl_buf_add(out, s, len);
+	} else {
+		/* Keep both ends: image tags and ARNs differ at the end. */
+		head = char_start(s, (max - 5) * 2 / 3);
+		tail = char_start(s, len - (max - 5) / 3);
+		ecsctl_buf_add(out, s, head);
+		ecsctl_buf_adds(out, " ... ");
+		ecsctl_buf_add(out, s + tail, len - tail);
+	}
+	free(s);
+}
+
+static void header(struct ecsctl_buf *out, enum ecsctl_diff_action a, const char *kind,
+                   const char *name, bool color)
+{
+	const char *sym = "~", *col = YELLOW, *what = "will be updated in-place";
+
+	switch (a) {
+	case ECSCTL_DIFF_CREATE:
+		sym = "+", col = GREEN, what = "will be created";
+		break;
+	case ECSCTL_DIFF_REGISTER:
+		sym = "+", col = GREEN, what = "will be registered as a new revision";
+		break;
+	case ECSCTL_DIFF_UPDATE:
+		break;
+	case ECSCTL_DIFF_REPLACE:
+		sym = "-/+", col = RED, what = "must be replaced";
+		break;
+	case ECSCTL_DIFF_DELETE:
+		sym = "-", col = RED, what = "will be deleted";
+		break;
+	case ECSCTL_DIFF_DEREGISTER:
+		sym = "-", col = RED, what = "will be deregistered";
+		break;
+	}
+	ecsctl_buf_addf(out, "%*s", strlen(sym) < 3 ? 2 : 0, "");
+	if (color)
+		ecsctl_buf_addf(out, "%s%s%s", col, sym, RESET);
+	else
+		ecsctl_buf_adds(out, sym);
+	ecsctl_buf_adds(out, " ");
+	if (color)
+		ecsctl_buf_adds(out, BOLD);
+	add_safe(out, kind);
+	ecsctl_buf_adds(out, " \"");
+	add_safe(out, name);
+	ecsctl_buf_adds(out, "\"");
+	if (color)
+		ecsctl_buf_adds(out, RESET);
+	ecsctl_buf_addf(out, " %s\n", what);
+}
+
+void ecsctl_diff_render_text(struct ecsctl_buf *out, enum ecsctl_diff_action action,
+                             const char *kind, const char *name,
+                             const struct ecsctl_diff_changes *changes,
+                             const struct ecsctl_diff_render_options *opts)
+{
+	struct ecsctl_diff_render_options none = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
+	const struct ecsctl_diff_render_options *o = opts ? opts : &none;
+	size_t i;
+
+	header(out, action, kind, name, o->color);
+	for (i = 0; changes && i < changes->count; i++) {
+		const struct ecsctl_diff_change *c = &changes->items[i];
+		json_t *b = ecsctl_diff_mask_value(c->path, c->before, o->mask);
+		json_t *a = ecsctl_diff_mask_value(c->path, c->after, o->mask);
+		const char *sym = !c->before ? "+" : !c->after ? "-" : "~";
+		const char *col = !c->before ? GREEN : !c->after ? RED : YELLOW;
+
+		if ((c->before && !b) || (c->after && !a)) {
+			out->failed = 1;
+		} else {
+			ecsctl_buf_adds(out, "      ");
+			if (o->color)
+				ecsctl_buf_addf(out, "%s%s%s ", col, sym, RESET);
+			else
+				ecsctl_buf_addf(out, "%s ", sym);
+			add_safe(out, c->path);
+			ecsctl_buf_adds(out, ": ");
+			if (c->before && c->after) {
+				ecsctl_diff_render_value(out, b, o->max_value);
+				ecsctl_buf_adds(out, " -> ");
+				ecsctl_diff_render_value(out, a, o->max_value);
+			} else {
+				ecsctl_diff_render_value(out, c->after ? a : b, o->max_value);
+			}
+			ecsctl_buf_addch(out, '\n');
+		}
+		json_decref(a);
+		json_decref(b);
+	}
+}

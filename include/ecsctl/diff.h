@@ -1,0 +1,264 @@
+/*
+ * Normalization and diff of ECS resources: the part of reconcile that decides
+ * whether live ECS equals the desired state, and what exactly differs.
+ *
+ * Everything here is a pure function over jansson values: no I/O, no AWS call.
+ * The DESIRED side is an API request payload (RegisterTaskDefinition,
+ * CreateService, CreateCluster members); the LIVE side is what Describe*
+ * returns (DescribeTaskDefinition's `taskDefinition`, DescribeServices'
+ * Service with include TAGS, DescribeClusters' Cluster with include
+ * SETTINGS/CONFIGURATIONS/TAGS). Inputs are never modified.
+ *
+ * Paths name members the way a person reads them: `desiredCount`,
+ * `networkConfiguration.awsvpcConfiguration.subnets`,
+ * `containerDefinitions[web].image`,
+ * `containerDefinitions[web].environment[LOG_LEVEL].value`, `tags[team]`.
+ * List entries are keyed where ECS gives them an identity (containers,
+ * environment, secrets, volumes, ulimits by name; port mappings by
+ * `containerPort/protocol`; tags by key; ...), else by index.
+ *
+ * The rules, with the source that taught each, are in docs/normalization.md.
+ */
+#ifndef ECSCTL_DIFF_H
+#define ECSCTL_DIFF_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ecsctl/buf.h"
+#include "ecsctl/error.h"
+#include "ecsctl/model.h"
+
+/* ---- changes ---------------------------------------------------------- */
+
+struct ecsctl_diff_change {
+	char *path;     /* owned */
+	json_t *before; /* owned reference; NULL when the member is added */
+	json_t *after;  /* owned reference; NULL when the member is removed */
+};
+
+struct ecsctl_diff_changes {
+	struct ecsctl_diff_change *items;
+	size_t count;
+	size_t alloc;
+};
+
+#define ECSCTL_DIFF_CHANGES_INIT                                                                   \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
+
+void ecsctl_diff_changes_init(struct ecsctl_diff_changes *c);
+/* Frees every change. Accepts NULL. */
+void ecsctl_diff_changes_release(struct ecsctl_diff_changes *c);
+
+/* Looks a change up by exact path; NULL if absent. */
+const struct ecsctl_diff_change *ecsctl_diff_changes_find(const struct ecsctl_diff_changes *c,
+                                                          const char *path);
+
+/*
+ * The generic engine: appends to `out` the changes that turn `before` into
+ * `after` (both already normalized; either may be NULL = absent). Only
+ * changed leaves are emitted; an entry added to or removed from a keyed list
+ * or an object is one change holding the whole entry; a list of scalars is
+ * compared as a whole. `prefix` (may be NULL or "") is prepended to every
+ * path. Changes come in a deterministic order (object members and list keys
+ * sorted). Returns 0, or ECSCTL_ENOMEM.
+ */
+int ecsctl_diff_values(struct ecsctl_diff_changes *out, const json_t *before, const json_t *after,
+                       const char *prefix, struct ecsctl_error *err);
+
+/* ---- task definitions ------------------------------------------------- */
+
+/*
+ * `*out` = a canonical copy of a task definition (a RegisterTaskDefinition
+ * payload or a DescribeTaskDefinition `taskDefinition`): read-only and
+ * live-only members and `tags` dropped, ECS defaults made explicit or removed,
+ * lists ECS may reorder sorted, numeric strings canonical. Two payloads that
+ * register the same revision content normalize to equal values. The caller
+ * owns `*out`. ECSCTL_EINVAL when `td` is not an object or a member has a
+ * type the rules cannot read (e.g. task `cpu` "two vCPU"); ECSCTL_ENOMEM.
+ */
+int ecsctl_diff_taskdef_normalize(json_t **out, const json_t *td, struct ecsctl_error *err);
+
+/* `*equal` = whether both normalize to the same value. Errors as above. */
+int ecsctl_diff_taskdef_equal(bool *equal, const json_t *desired, const json_t *live,
+                              struct ecsctl_error *err);
+
+/* Normalizes both sides and appends their differences (before = live). */
+int ecsctl_diff_taskdef(struct ecsctl_diff_changes *out, const json_t *desired, const json_t *live,
+                        struct ecsctl_error *err);
+
+/* Names of the rules, in the order they run (for docs and tests). */
+size_t ecsctl_diff_taskdef_rule_count(void);
+const char *ecsctl_diff_taskdef_rule_name(size_t i);
+
+/* ---- tags ------------------------------------------------------------- */
+
+/*
+ * Tag changes from live `[{key, value}]` to desired `[{key, value}]` (either
+ * NULL = none): `*add` = the desired tags missing or different live (a
+ * TagResource `tags` list), `*remove` = live keys not desired (an
+ * UntagResource `tagKeys` list). Keys starting with `aws:` (any case) are
+ * ECS's own and never touched. Both outputs are new arrays (possibly
+ * empty), owned by the caller. `changes` (may be NULL) gets `tags[key]`
+ * entries. ECSCTL_EINVAL on a malformed tag list; ECSCTL_ENOMEM.
+ */
+int ecsctl_diff_tags(json_t **add, json_t **remove, struct ecsctl_diff_changes *changes,
+                     const json_t *desired, const json_t *live, struct ecsctl_error *err);
+
+/* ---- ignoreDifferences ------------------------------------------------ */
+
+/*
+ * 1 when `path` is equal to or under one of the rule fields that apply to
+ * (kind, name): rule kind equal (or "*"), rule name a glob (fnmatch) matching
+ * `name`. A field may use `*` for one whole key or member
+ * (`containerDefinitions[*].image`).
+ */
+int ecsctl_diff_path_ignored(const char *path, const char *kind, const char *name,
+                             const struct ecsctl_ignore_rule *rules, size_t nrules);
+
+/* Drops from `changes` every change ecsctl_diff_path_ignored() says. */
+void ecsctl_diff_apply_ignore(struct ecsctl_diff_changes *changes, const char *kind,
+                              const char *name, const struct ecsctl_ignore_rule *rules,
+                              size_t nrules);
+
+/* ---- services --------------------------------------------------------- */
+
+struct ecsctl_diff_service_options {
+	const char *name; /* "cluster/serviceName", matched by ignore rules */
+	const struct ecsctl_ignore_rule *ignore;
+	size_t nignore;
+};
+#define ECSCTL_DIFF_SERVICE_OPTIONS_INIT                                                           \
+	{                                                                                          \
+		NULL, NULL, 0                                                                      \
+	}
+
+struct ecsctl_diff_service {
+	struct ecsctl_diff_changes changes; /* every difference left after ignore,
+	                                       tags included (`tags[key]`) */
+	json_t *update;                     /* the ONE UpdateService request carrying every changed
+	                                       updatable member (with `service` and `cluster`), or
+	                                       NULL when nothing updatable changed */
+	json_t *replace;                    /* array of immutable member names that changed (a
+	                                       replace is needed), or NULL */
+	json_t *tags_add;                   /* TagResource `tags`, or NULL when none */
+	json_t *tags_remove;                /* UntagResource `tagKeys`, or NULL when none */
+};
+
+void ecsctl_diff_service_init(struct ecsctl_diff_service *d);
+void ecsctl_diff_service_release(struct ecsctl_diff_service *d);
+
+/*
+ * Compares a desired CreateService payload (its `taskDefinition` already
+ * resolved by the caller to what the service should run, ideally the ARN)
+ * with the live Service. `desired` must have `serviceName`. Ignored fields are
+ * left out of both the changes and the update request; a `desiredCount`
+ * absent from `desired` means "not managed" (autoscaling) and is never a
+ * change. `out` must be initialized; it is filled even on error, and must be
+ * released. ECSCTL_EINVAL on malformed input; ECSCTL_ENOMEM.
+ */
+int ecsctl_diff_service(struct ecsctl_diff_service *out, const json_t *desired, const json_t *live,
+                        const struct ecsctl_diff_service_options *opts, struct ecsctl_error *err);
+
+/* The comparable canonical form used above (exposed for tests and drift). */
+int ecsctl_diff_service_normalize(json_t **out, const json_t *svc, bool live,
+                                  struct ecsctl_error *err);
+
+/* ---- clusters --------------------------------------------------------- */
+
+struct ecsctl_diff_cluster {
+	struct ecsctl_diff_changes changes;
+	json_t *update;             /* UpdateCluster request, or NULL */
+	json_t *capacity_providers; /* PutClusterCapacityProviders request, or NULL */
+	json_t *tags_add;           /* TagResource `tags`, or NULL */
+	json_t *tags_remove;        /* UntagResource `tagKeys`, or NULL */
+};
+
+void ecsctl_diff_cluster_init(struct ecsctl_diff_cluster *d);
+void ecsctl_diff_cluster_release(struct ecsctl_diff_cluster *d);
+
+/*
+ * Compares a desired CreateCluster payload with the live Cluster (described
+ * with SETTINGS, CONFIGURATIONS and TAGS). `ignore` as for services, with
+ * kind "Cluster" and the cluster name. Same contract as ecsctl_diff_service.
+ */
+int ecsctl_diff_cluster(struct ecsctl_diff_cluster *out, const json_t *desired, const json_t *live,
+                        const struct ecsctl_ignore_rule *ignore, size_t nignore,
+                        struct ecsctl_error *err);
+
+/* ---- masking and rendering -------------------------------------------- */
+
+enum ecsctl_diff_mask_flags {
+	/* Mask every environment value, as the ECS model marks the whole
+	 * EnvironmentVariables list sensitive. Off: only entries whose name
+	 * looks secret (see ecsctl_diff_name_looks_secret). */
+	ECSCTL_DIFF_MASK_ALL_ENVIRONMENT = 1 << 0,
+};
+
+#define ECSCTL_DIFF_MASKED "(sensitive)"
+
+/* 1 when an environment variable name looks secret: one of its words (split
+ * on `_`, `-`, `.`, and lower-to-upper case changes) is KEY, or contains
+ * PASSWORD, PASSWD, SECRET, TOKEN, CREDENTIAL or PRIVATE_KEY-like APIKEY;
+ * case-insensitive. MONKEY and KEYBOARD_LAYOUT do not match. */
+int ecsctl_diff_name_looks_secret(const char *name);
+
+/*
+ * A copy of `value` (found at `path`) with sensitive values replaced by the
+ * string "(sensitive)": members whose model shape is sensitive
+ * (repositoryCredentials; environment values with
+ * ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) and environment entries whose name looks
+ * secret, however deep they sit in `value`. New reference; NULL when `value`
+ * is NULL or out of memory.
+ */
+json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned flags);
+
+/* The DESIGN section 4 `diff` array: [{"path", "before", "after"}], absent
+ * as null, masked. New reference; NULL when out of memory. */
+json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c, unsigned mask_flags);
+
+enum ecsctl_diff_action {
+	ECSCTL_DIFF_CREATE,
+	ECSCTL_DIFF_REGISTER,
+	ECSCTL_DIFF_UPDATE,
+	ECSCTL_DIFF_REPLACE,
+	ECSCTL_DIFF_DELETE,
+	ECSCTL_DIFF_DEREGISTER,
+};
+
+/* "create", "register", ... as in the plan JSON. */
+const char *ecsctl_diff_action_name(enum ecsctl_diff_action a);
+
+struct ecsctl_diff_render_options {
+	bool color;       /* ANSI colours on the symbols */
+	unsigned mask;    /* ecsctl_diff_mask_flags */
+	size_t max_value; /* longest value shown before shortening; 0 = 120 */
+};
+#define ECSCTL_DIFF_RENDER_OPTIONS_INIT                                                            \
+	{                                                                                          \
+		false, 0, 0                                                                        \
+	}
+
+/*
+ * Appends to `out` one resource's block in the style of `terraform plan`:
+ *
+ *   ~ Service "prod/web" will be updated in-place
+ *       ~ containerDefinitions[web].image: "nginx:1.25" -> "nginx:1.27"
+ *       + containerDefinitions[web].environment[NEW]: {...}
+ *       - placementConstraints: [...]
+ *
+ * Only the changes given are shown; sensitive values masked; long values
+ * shortened in the middle. Out of memory is left sticky in `out`.
+ */
+void ecsctl_diff_render_text(struct ecsctl_buf *out, enum ecsctl_diff_action action,
+                             const char *kind, const char *name,
+                             const struct ecsctl_diff_changes *changes,
+                             const struct ecsctl_diff_render_options *opts);
+
+/* One value as the text renderer shows it (compact JSON, shortened). */
+void ecsctl_diff_render_value(struct ecsctl_buf *out, const json_t *value, size_t max);
+
+#endif

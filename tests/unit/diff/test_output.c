@@ -1,0 +1,190 @@
+/* Masking, the JSON diff entries and the text renderer. */
+#include "diff_test.h"
+
+static void test_diff_mask__secret_names(void **state)
+{
+	static const char *const secret[] = {
+	    "DB_PASSWORD",         "password",      "API_KEY",  "KEY",
+	    "aws-secret-key",      "GITHUB_TOKEN",  "apiKey",   "STRIPE_APIKEY",
+	    "MYSQL_ROOT_PASSWORD", "client.secret", "DBPASSWD", "GCP_CREDENTIALS",
+	    "SSH_PRIVATEKEY",
+	};
+	static const char *const plain[] = {
+	    "MONKEY",       "KEYBOARD_LAYOUT", "LOG_LEVEL", "PORT",
+	    "KEYCLOAK_URL", "TURKEY_MODE",     "",          "HOCKEY",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		if (!ecsctl_diff_name_looks_secret(secret[i]))
+			fail_msg("%s should look secret", secret[i]);
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (ecsctl_diff_name_looks_secret(plain[i]))
+			fail_msg("%s should not look secret", plain[i]);
+	assert_false(ecsctl_diff_name_looks_secret(NULL));
+}
+
+static void test_diff_mask__by_path_and_deep(void **state)
+{
+	json_t *v, *m;
+
+	v = J("'hunter2'");
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DB_PASSWORD].value", v,
+	                           0);
+	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
+	json_decref(m);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[LOG_LEVEL].value", v, 0);
+	assert_string_equal(json_string_value(m), "hunter2");
+	json_decref(m);
+	/* The model marks the whole list sensitive; the flag follows it. */
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[LOG_LEVEL].value", v,
+	                           ECSCTL_DIFF_MASK_ALL_ENVIRONMENT);
+	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
+	json_decref(m);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].repositoryCredentials."
+	                           "credentialsParameter",
+	                           v, 0);
+	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
+	json_decref(m);
+	json_decref(v);
+
+	/* An entry added whole keeps its name, loses its value. */
+	v = J("{'name': 'API_TOKEN', 'value': 't0k'}");
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[API_TOKEN]", v, 0);
+	assert_json(m, "{'name': 'API_TOKEN', 'value': '(sensitive)'}");
+	json_decref(m);
+	json_decref(v);
+
+	/* A container added whole: masked however deep. */
+	v = J("{'name': 'web', 'image': 'x', 'environment': [{'name': 'A', 'value': '1'}, "
+	      "{'name': 'SECRET_KEY_BASE', 'value': 's'}], 'repositoryCredentials': "
+	      "{'credentialsParameter': 'arn'}}");
+	m = ecsctl_diff_mask_value("containerDefinitions[web]", v, 0);
+	assert_json(m, "{'name': 'web', 'image': 'x', 'environment': [{'name': 'A', 'value': "
+	               "'1'}, {'name': 'SECRET_KEY_BASE', 'value': '(sensitive)'}], "
+	               "'repositoryCredentials': '(sensitive)'}");
+	json_decref(m);
+	m = ecsctl_diff_mask_value("containerDefinitions", v, 0);
+	assert_string_equal(json_string_value(json_object_get(m, "repositoryCredentials")),
+	                    ECSCTL_DIFF_MASKED);
+	json_decref(m);
+	json_decref(v);
+	/* The whole environment list. */
+	v = J("[{'name': 'DB_PASSWORD', 'value': 'p'}, {'name': 'X', 'value': 'y'}]");
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment", v, 0);
+	assert_json(m, "[{'name': 'DB_PASSWORD', 'value': '(sensitive)'}, {'name': 'X', 'value': "
+	               "'y'}]");
+	json_decref(m);
+	json_decref(v);
+	assert_null(ecsctl_diff_mask_value("x", NULL, 0));
+}
+
+static void changes(struct ecsctl_diff_changes *c)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_t *before = J("{'containerDefinitions': [{'name': 'web', 'image': 'nginx:1.25', "
+	                   "'environment': [{'name': 'DB_PASSWORD', 'value': 'old'}, {'name': "
+	                   "'GONE', 'value': '1'}]}]}");
+	json_t *after = J("{'containerDefinitions': [{'name': 'web', 'image': 'nginx:1.27', "
+	                  "'environment': [{'name': 'DB_PASSWORD', 'value': 'new'}, {'name': "
+	                  "'NEW', 'value': '2'}]}]}");
+
+	ecsctl_diff_changes_init(c);
+	assert_int_equal(ecsctl_diff_values(c, before, after, NULL, &err), 0);
+	json_decref(before);
+	json_decref(after);
+}
+
+static void test_diff_render__json_entries(void **state)
+{
+	struct ecsctl_diff_changes c;
+	json_t *j;
+
+	changes(&c);
+	j = ecsctl_diff_changes_to_json(&c, 0);
+	assert_json(j, "[{'path': 'containerDefinitions[web].environment[DB_PASSWORD].value', "
+	               "'before': '(sensitive)', 'after': '(sensitive)'}, "
+	               "{'path': 'containerDefinitions[web].environment[GONE]', 'before': "
+	               "{'name': 'GONE', 'value': '1'}, 'after': null}, "
+	               "{'path': 'containerDefinitions[web].environment[NEW]', 'before': null, "
+	               "'after': {'name': 'NEW', 'value': '2'}}, "
+	               "{'path': 'containerDefinitions[web].image', 'before': 'nginx:1.25', "
+	               "'after': 'nginx:1.27'}]");
+	json_decref(j);
+	ecsctl_diff_changes_release(&c);
+}
+
+static void test_diff_render__text_terraform_style(void **state)
+{
+	struct ecsctl_diff_changes c;
+	struct ecsctl_buf out = ECSCTL_BUF_INIT;
+	struct ecsctl_diff_render_options o = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
+
+	changes(&c);
+	ecsctl_diff_render_text(&out, ECSCTL_DIFF_UPDATE, "TaskDefinition", "web", &c, &o);
+	assert_string_equal(
+	    out.buf,
+	    "  ~ TaskDefinition \"web\" will be updated in-place\n"
+	    "      ~ containerDefinitions[web].environment[DB_PASSWORD].value: \"(sensitive)\" "
+	    "-> \"(sensitive)\"\n"
+	    "      - containerDefinitions[web].environment[GONE]: {\"name\":\"GONE\",\"value\":"
+	    "\"1\"}\n"
+	    "      + containerDefinitions[web].environment[NEW]: {\"name\":\"NEW\",\"value\":"
+	    "\"2\"}\n"
+	    "      ~ containerDefinitions[web].image: \"nginx:1.25\" -> \"nginx:1.27\"\n");
+	assert_null(strstr(out.buf, "new"));
+	ecsctl_buf_reset(&out);
+	ecsctl_diff_render_text(&out, ECSCTL_DIFF_REPLACE, "Service", "prod/web", NULL, &o);
+	assert_string_equal(out.buf, "-/+ Service \"prod/web\" must be replaced\n");
+	ecsctl_buf_reset(&out);
+	o.color = true;
+	ecsctl_diff_render_text(&out, ECSCTL_DIFF_CREATE, "Cluster", "pr\033[2Jod", NULL, &o);
+	assert_string_equal(out.buf, "  \033[32m+\033[0m \033[1mCluster \"pr?[2Jod\"\033[0m will "
+	                             "be created\n");
+	assert_false(ecsctl_buf_failed(&out));
+	ecsctl_buf_release(&out);
+	ecsctl_diff_changes_release(&c);
+	assert_string_equal(ecsctl_diff_action_name(ECSCTL_DIFF_DEREGISTER), "deregister");
+}
+
+static void test_diff_render__long_values_shortened(void **state)
+{
+	struct ecsctl_buf out = ECSCTL_BUF_INIT;
+	char big[600];
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(big) - 1; i++)
+		big[i] = (char)('a' + i % 26);
+	big[sizeof(big) - 1] = '\0';
+	big[sizeof(big) - 2] = 'Z';
+	v = json_string(big);
+	ecsctl_diff_render_value(&out, v, 60);
+	assert_true(out.len <= 64);
+	assert_non_null(strstr(out.buf, " ... "));
+	assert_int_equal(out.buf[0], '"');
+	assert_string_equal(out.buf + out.len - 2, "Z\"");
+	ecsctl_buf_reset(&out);
+	ecsctl_diff_render_value(&out, NULL, 0);
+	assert_string_equal(out.buf, "(absent)");
+	json_decref(v);
+	/* Never cuts a UTF-8 character in two. */
+	ecsctl_buf_reset(&out);
+	v = json_string("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	                "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	ecsctl_diff_render_value(&out, v, 16);
+	for (i = 0; i + 1 < out.len; i++)
+		if ((unsigned char)out.buf[i] == 0xc3)
+			assert_int_equal((unsigned char)out.buf[i + 1], 0xa9);
+	json_decref(v);
+	ecsctl_buf_release(&out);
+}
+
+const struct CMUnitTest output_tests[] = {
+    cmocka_unit_test(test_diff_mask__secret_names),
+    cmocka_unit_test(test_diff_mask__by_path_and_deep),
+    cmocka_unit_test(test_diff_render__json_entries),
+    cmocka_unit_test(test_diff_render__text_terraform_style),
+    cmocka_unit_test(test_diff_render__long_values_shortened),
+};
+const size_t output_ntests = sizeof(output_tests) / sizeof(output_tests[0]);
