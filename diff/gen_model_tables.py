@@ -14,11 +14,10 @@ def members(shapes, name, drop=()):
 
 def table(name, items):
     out = ["const char *const %s[] = {" % name]
-    out += ['\t"%s",' % i for i in items]
+    out += ['    "%s",' % i for i in items]
     out.append("};")
     # Laid out as clang-format would, so formatting the tree leaves it alone.
-    out.append("const size_t %s =\n\tsizeof(%s) / sizeof(%s[0]);" % (
-        name.replace("_members", "_nmembers"), name, name))
+    out.append("const size_t %s = %d;" % (name.replace("_members", "_nmembers"), len(items)))
     return "\n".join(out)
 
 

@@ -3,71 +3,67 @@
 
 /* UpdateServiceRequest members: what one UpdateService can change. */
 const char *const diff_update_service_members[] = {
-	"availabilityZoneRebalancing",
-	"capacityProviderStrategy",
-	"deploymentConfiguration",
-	"deploymentController",
-	"desiredCount",
-	"enableECSManagedTags",
-	"enableExecuteCommand",
-	"healthCheckGracePeriodSeconds",
-	"loadBalancers",
-	"networkConfiguration",
-	"placementConstraints",
-	"placementStrategy",
-	"platformVersion",
-	"propagateTags",
-	"serviceConnectConfiguration",
-	"serviceRegistries",
-	"taskDefinition",
-	"volumeConfigurations",
-	"vpcLatticeConfigurations",
+    "availabilityZoneRebalancing",
+    "capacityProviderStrategy",
+    "deploymentConfiguration",
+    "deploymentController",
+    "desiredCount",
+    "enableECSManagedTags",
+    "enableExecuteCommand",
+    "healthCheckGracePeriodSeconds",
+    "loadBalancers",
+    "networkConfiguration",
+    "placementConstraints",
+    "placementStrategy",
+    "platformVersion",
+    "propagateTags",
+    "serviceConnectConfiguration",
+    "serviceRegistries",
+    "taskDefinition",
+    "volumeConfigurations",
+    "vpcLatticeConfigurations",
 };
-const size_t diff_update_service_nmembers =
-	sizeof(diff_update_service_members) / sizeof(diff_update_service_members[0]);
+const size_t diff_update_service_nmembers = 19;
 
 /* CreateServiceRequest members compared with the live Service. */
 const char *const diff_create_service_members[] = {
-	"availabilityZoneRebalancing",
-	"capacityProviderStrategy",
-	"deploymentConfiguration",
-	"deploymentController",
-	"desiredCount",
-	"enableECSManagedTags",
-	"enableExecuteCommand",
-	"healthCheckGracePeriodSeconds",
-	"launchType",
-	"loadBalancers",
-	"networkConfiguration",
-	"placementConstraints",
-	"placementStrategy",
-	"platformVersion",
-	"propagateTags",
-	"role",
-	"schedulingStrategy",
-	"serviceConnectConfiguration",
-	"serviceRegistries",
-	"taskDefinition",
-	"volumeConfigurations",
-	"vpcLatticeConfigurations",
+    "availabilityZoneRebalancing",
+    "capacityProviderStrategy",
+    "deploymentConfiguration",
+    "deploymentController",
+    "desiredCount",
+    "enableECSManagedTags",
+    "enableExecuteCommand",
+    "healthCheckGracePeriodSeconds",
+    "launchType",
+    "loadBalancers",
+    "networkConfiguration",
+    "placementConstraints",
+    "placementStrategy",
+    "platformVersion",
+    "propagateTags",
+    "role",
+    "schedulingStrategy",
+    "serviceConnectConfiguration",
+    "serviceRegistries",
+    "taskDefinition",
+    "volumeConfigurations",
+    "vpcLatticeConfigurations",
 };
-const size_t diff_create_service_nmembers =
-	sizeof(diff_create_service_members) / sizeof(diff_create_service_members[0]);
+const size_t diff_create_service_nmembers = 22;
 
 /* UpdateClusterRequest members. */
 const char *const diff_update_cluster_members[] = {
-	"configuration",
-	"serviceConnectDefaults",
-	"settings",
+    "configuration",
+    "serviceConnectDefaults",
+    "settings",
 };
-const size_t diff_update_cluster_nmembers =
-	sizeof(diff_update_cluster_members) / sizeof(diff_update_cluster_members[0]);
+const size_t diff_update_cluster_nmembers = 3;
 
 /* Members whose shape the model marks sensitive. */
 const char *const diff_sensitive_members[] = {
-	"environment",
-	"repositoryCredentials",
-	"tokenValue",
+    "environment",
+    "repositoryCredentials",
+    "tokenValue",
 };
-const size_t diff_sensitive_nmembers =
-	sizeof(diff_sensitive_members) / sizeof(diff_sensitive_members[0]);
+const size_t diff_sensitive_nmembers = 3;
