@@ -214,6 +214,9 @@ static int walk(struct walk *w, const char *member, const json_t *a, const json_
 		return 0;
 	if (json_is_object(a) && json_is_object(b))
 		return walk_object(w, a, b, NULL, NULL);
+	/* A whole resource created or deleted reads member by member. */
+	if (w->path.len == 0 && ((!a && json_is_object(b)) || (!b && json_is_object(a))))
+		return walk_object(w, a, b, NULL, NULL);
 	if (json_is_array(a) && json_is_array(b))
 		return walk_array(w, member, a, b);
 	return emit(w, a, b);
@@ -236,4 +239,9 @@ int ecsctl_diff_values(struct ecsctl_diff_changes *out, const json_t *before, co
 		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory while diffing");
 	ecsctl_buf_release(&w.path);
 	return rc;
+}
+
+char *ecsctl_diff_canonical_dump(const json_t *v)
+{
+	return v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
 }

@@ -62,12 +62,18 @@ const struct ecsctl_diff_change *ecsctl_diff_changes_find(const struct ecsctl_di
  * `after` (both already normalized; either may be NULL = absent). Only
  * changed leaves are emitted; an entry added to or removed from a keyed list
  * or an object is one change holding the whole entry; a list of scalars is
- * compared as a whole. `prefix` (may be NULL or "") is prepended to every
- * path. Changes come in a deterministic order (object members and list keys
+ * compared as a whole. At the root, an absent side against an object lists
+ * each member as added (or removed), which is how a create reads. `prefix` (may be NULL or "") is
+ * prepended to every path. Changes come in a deterministic order (object members and list keys
  * sorted). Returns 0, or ECSCTL_ENOMEM.
  */
 int ecsctl_diff_values(struct ecsctl_diff_changes *out, const json_t *before, const json_t *after,
                        const char *prefix, struct ecsctl_error *err);
+
+/* Canonical text of a (normalized) value: compact, members sorted. Equal
+ * values give equal text, so it can be hashed (plan fingerprints, revision
+ * lookup). Caller frees; NULL when `v` is NULL or out of memory. */
+char *ecsctl_diff_canonical_dump(const json_t *v);
 
 /* ---- task definitions ------------------------------------------------- */
 

@@ -181,7 +181,34 @@ static void test_diff_values__ignore_rules(void **state)
 	ecsctl_diff_changes_release(&ch);
 }
 
+static void test_diff_values__create_reads_member_by_member(void **state)
+{
+	struct ecsctl_diff_changes ch = ECSCTL_DIFF_CHANGES_INIT;
+	json_t *a = J("{'b': 1, 'a': {'x': [1]}}"), *c = J("{'a': {'x': [1]}, 'b': 1}");
+	char *da = ecsctl_diff_canonical_dump(a), *dc = ecsctl_diff_canonical_dump(c);
+
+	diff(&ch, NULL, "{'family': 'web', 'cpu': '256'}");
+	assert_int_equal(ch.count, 2);
+	assert_string_equal(ch.items[0].path, "cpu");
+	assert_null(ch.items[0].before);
+	assert_string_equal(ch.items[1].path, "family");
+	ecsctl_diff_changes_release(&ch);
+	diff(&ch, "{'family': 'web'}", NULL);
+	assert_int_equal(ch.count, 1);
+	assert_null(ch.items[0].after);
+	ecsctl_diff_changes_release(&ch);
+	/* Canonical text ignores member order. */
+	assert_string_equal(da, dc);
+	assert_string_equal(da, "{\"a\":{\"x\":[1]},\"b\":1}");
+	assert_null(ecsctl_diff_canonical_dump(NULL));
+	free(da);
+	free(dc);
+	json_decref(a);
+	json_decref(c);
+}
+
 const struct CMUnitTest values_tests[] = {
+    cmocka_unit_test(test_diff_values__create_reads_member_by_member),
     cmocka_unit_test(test_diff_values__equal_is_empty),
     cmocka_unit_test(test_diff_values__nested_member_paths),
     cmocka_unit_test(test_diff_values__keyed_lists),
