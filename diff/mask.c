@@ -85,6 +85,24 @@ static int mask_env_list(json_t *list, unsigned flags)
 	return 0;
 }
 
+/* String maps whose keys name what their values are: a log driver's
+ * `splunk-token` option is a secret though no model shape says so. */
+static int option_map(const char *member)
+{
+	return strcmp(member, "options") == 0 || strcmp(member, "driverOpts") == 0 ||
+	       strcmp(member, "dockerLabels") == 0;
+}
+
+static int mask_options(json_t *map)
+{
+	const char *k;
+	json_t *m;
+
+	json_object_foreach(map, k, m) if (ecsctl_diff_name_looks_secret(k) &&
+	                                   json_object_set_new(map, k, masked())) return -1;
+	return 0;
+}
+
 /* Masks in place whatever sits below `v`. */
 static int mask_walk(json_t *v, unsigned flags)
 {
@@ -95,7 +113,10 @@ static int mask_walk(json_t *v, unsigned flags)
 	if (json_is_object(v)) {
 		json_object_foreach(v, k, m)
 		{
-			if (strong_sensitive(k)) {
+			if (option_map(k) && json_is_object(m)) {
+				if (mask_options(m))
+					return -1;
+			} else if (strong_sensitive(k)) {
 				if (json_object_set_new(v, k, masked()))
 					return -1;
 			} else if (strcmp(k, "environment") == 0 && json_is_array(m)) {
@@ -111,14 +132,14 @@ static int mask_walk(json_t *v, unsigned flags)
 	return 0;
 }
 
-enum ctx { CTX_WALK, CTX_ALL, CTX_ENV_LIST, CTX_ENV_ENTRY, CTX_NONE };
+enum ctx { CTX_WALK, CTX_ALL, CTX_ENV_LIST, CTX_ENV_ENTRY, CTX_NONE, CTX_OPTIONS };
 
 /* What the path says about the value found there. */
 static enum ctx path_context(const char *path, unsigned flags)
 {
 	char seg[256];
 	const char *p = path;
-	int after_env = 0, env_secret = 0;
+	int after_env = 0, env_secret = 0, after_options = 0;
 	enum ctx c = CTX_WALK;
 
 	while (p && *p) {
@@ -146,6 +167,9 @@ static enum ctx path_context(const char *path, unsigned flags)
 		}
 		if (!key && strong_sensitive(seg))
 			return CTX_ALL;
+		if (after_options && !key && ecsctl_diff_name_looks_secret(seg))
+			return CTX_ALL;
+		after_options = !key && option_map(seg);
 		if (after_env == 1 && key) {
 			env_secret = (flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) ||
 			             ecsctl_diff_name_looks_secret(seg);
@@ -161,7 +185,7 @@ static enum ctx path_context(const char *path, unsigned flags)
 			continue;
 		}
 		after_env = !key && strcmp(seg, "environment") == 0;
-		c = after_env ? CTX_ENV_LIST : CTX_WALK;
+		c = after_env ? CTX_ENV_LIST : after_options ? CTX_OPTIONS : CTX_WALK;
 	}
 	if (c == CTX_ENV_ENTRY && !env_secret)
 		c = CTX_NONE;
@@ -189,6 +213,9 @@ json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned f
 	switch (path_context(path ? path : "", flags)) {
 	case CTX_ENV_LIST:
 		rc = json_is_array(copy) ? mask_env_list(copy, flags) : mask_walk(copy, flags);
+		break;
+	case CTX_OPTIONS:
+		rc = json_is_object(copy) ? mask_options(copy) : 0;
 		break;
 	case CTX_ENV_ENTRY:
 		if (json_is_object(copy)) {

@@ -88,7 +88,9 @@ char *ecsctl_diff_canonical_dump(const json_t *v);
  */
 int ecsctl_diff_taskdef_normalize(json_t **out, const json_t *td, struct ecsctl_error *err);
 
-/* `*equal` = whether both normalize to the same value. Errors as above. */
+/* `*equal` = whether both normalize to the same value. Errors as above.
+ * With ignoreDifferences for task definitions, use ecsctl_diff_taskdef() and
+ * ecsctl_diff_apply_ignore() instead: equal when no change is left. */
 int ecsctl_diff_taskdef_equal(bool *equal, const json_t *desired, const json_t *live,
                               struct ecsctl_error *err);
 
@@ -216,9 +218,10 @@ int ecsctl_diff_name_looks_secret(const char *name);
  * A copy of `value` (found at `path`) with sensitive values replaced by the
  * string "(sensitive)": members whose model shape is sensitive
  * (repositoryCredentials; environment values with
- * ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) and environment entries whose name looks
- * secret, however deep they sit in `value`. New reference; NULL when `value`
- * is NULL or out of memory.
+ * ECSCTL_DIFF_MASK_ALL_ENVIRONMENT), environment entries whose name looks
+ * secret, and values of string maps (log `options`, `dockerLabels`,
+ * `driverOpts`) whose key looks secret, however deep they sit in `value`. New reference; NULL when
+ * `value` is NULL or out of memory.
  */
 json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned flags);
 

@@ -77,6 +77,28 @@ static void test_diff_mask__by_path_and_deep(void **state)
 	json_decref(m);
 	json_decref(v);
 	assert_null(ecsctl_diff_mask_value("x", NULL, 0));
+
+	/* Log driver options and labels: by key. */
+	v = J("'abc'");
+	m = ecsctl_diff_mask_value(
+	    "containerDefinitions[web].logConfiguration.options.splunk-token", v, 0);
+	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
+	json_decref(m);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].logConfiguration.options.splunk-url",
+	                           v, 0);
+	assert_string_equal(json_string_value(m), "abc");
+	json_decref(m);
+	json_decref(v);
+	v = J("{'logDriver': 'splunk', 'options': {'splunk-token': 't', 'splunk-url': 'u'}}");
+	m = ecsctl_diff_mask_value("containerDefinitions[web].logConfiguration", v, 0);
+	assert_json(m, "{'logDriver': 'splunk', 'options': {'splunk-token': '(sensitive)', "
+	               "'splunk-url': 'u'}}");
+	json_decref(m);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].logConfiguration.options",
+	                           json_object_get(v, "options"), 0);
+	assert_json(m, "{'splunk-token': '(sensitive)', 'splunk-url': 'u'}");
+	json_decref(m);
+	json_decref(v);
 }
 
 static void changes(struct ecsctl_diff_changes *c)
