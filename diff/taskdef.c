@@ -301,6 +301,8 @@ static int rule_false_booleans_absent(json_t *td, struct ecsctl_error *err)
 	diff_drop_default_bool(td, "enableFaultInjection", 0);
 	json_array_foreach(containers(td), i, c)
 	{
+		diff_drop_default_bool(json_object_get(c, "linuxParameters"), "initProcessEnabled",
+		                       0);
 		for (j = 0; j < sizeof(flags) / sizeof(flags[0]); j++)
 			diff_drop_default_bool(c, flags[j], 0);
 		json_array_foreach(json_object_get(c, "mountPoints"), j, m)

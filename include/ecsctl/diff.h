@@ -209,9 +209,10 @@ enum ecsctl_diff_mask_flags {
 #define ECSCTL_DIFF_MASKED "(sensitive)"
 
 /* 1 when an environment variable name looks secret: one of its words (split
- * on `_`, `-`, `.`, and lower-to-upper case changes) is KEY, or contains
- * PASSWORD, PASSWD, SECRET, TOKEN, CREDENTIAL or PRIVATE_KEY-like APIKEY;
- * case-insensitive. MONKEY and KEYBOARD_LAYOUT do not match. */
+ * at `_`, `-`, `.`, space and lower-to-upper case changes) is KEY, contains
+ * PASSWORD, PASSWD, SECRET, TOKEN or CREDENTIAL, or ends in APIKEY,
+ * PRIVATEKEY or ACCESSKEY; case-insensitive. MONKEY, KEYBOARD_LAYOUT and
+ * KEYCLOAK_URL do not match. */
 int ecsctl_diff_name_looks_secret(const char *name);
 
 /*

@@ -220,6 +220,8 @@ static void test_diff_normalize__false_booleans_absent(void **state)
 	                     TD("bridge", ", 'privileged': false, 'readonlyRootFilesystem': false,"
 	                                  " 'mountPoints': [{'sourceVolume': 'v', 'containerPath': "
 	                                  "'/d', 'readOnly': false}]")));
+	assert_true(td_equal(TD("bridge", ", 'linuxParameters': {'initProcessEnabled': false}"),
+	                     TD("bridge", "")));
 	assert_false(td_equal(TD("bridge", ""), TD("bridge", ", 'privileged': true")));
 }
 
@@ -322,6 +324,27 @@ static void test_diff_normalize__model_example_register_round_trip(void **state)
 	    "[]}"));
 }
 
+/* examples-1.json DescribeTaskDefinition (hello_world:8) against the payload
+ * that registers it. */
+static void test_diff_normalize__model_example_describe(void **state)
+{
+	assert_true(td_equal(
+	    "{'family': 'hello_world', 'containerDefinitions': [{'name': 'wordpress', 'image': "
+	    "'wordpress', 'links': ['mysql'], 'memory': 500, 'cpu': 10, 'portMappings': "
+	    "[{'containerPort': 80, 'hostPort': 80}]}, {'name': 'mysql', 'image': 'mysql', 'cpu': "
+	    "10, 'memory': 500, 'environment': [{'name': 'MYSQL_ROOT_PASSWORD', 'value': "
+	    "'password'}]}]}",
+	    "{'containerDefinitions': [{'name': 'wordpress', 'cpu': 10, 'environment': [], "
+	    "'essential': true, 'image': 'wordpress', 'links': ['mysql'], 'memory': 500, "
+	    "'mountPoints': [], 'portMappings': [{'containerPort': 80, 'hostPort': 80}], "
+	    "'volumesFrom': []}, {'name': 'mysql', 'cpu': 10, 'environment': [{'name': "
+	    "'MYSQL_ROOT_PASSWORD', 'value': 'password'}], 'essential': true, 'image': 'mysql', "
+	    "'memory': 500, 'mountPoints': [], 'portMappings': [], 'volumesFrom': []}], "
+	    "'family': 'hello_world', 'revision': 8, 'taskDefinitionArn': "
+	    "'arn:aws:ecs:us-east-1:<aws_account_id>:task-definition/hello_world:8', 'volumes': "
+	    "[]}"));
+}
+
 static void test_diff_normalize__image_change_is_one_change(void **state)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -396,6 +419,7 @@ const struct CMUnitTest normalize_tests[] = {
     cmocka_unit_test(test_diff_normalize__every_rule_documented),
     cmocka_unit_test(test_diff_normalize__fargate_payload_equals_describe_output),
     cmocka_unit_test(test_diff_normalize__model_example_register_round_trip),
+    cmocka_unit_test(test_diff_normalize__model_example_describe),
     cmocka_unit_test(test_diff_normalize__image_change_is_one_change),
     cmocka_unit_test(test_diff_normalize__bad_input_is_an_error),
     cmocka_unit_test(test_diff_normalize__inputs_untouched),
