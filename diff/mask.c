@@ -237,6 +237,12 @@ json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned f
 
 json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c, unsigned mask_flags)
 {
+	return ecsctl_diff_changes_to_json_as(c, mask_flags, "before", "after");
+}
+
+json_t *ecsctl_diff_changes_to_json_as(const struct ecsctl_diff_changes *c, unsigned mask_flags,
+                                       const char *before_name, const char *after_name)
+{
 	json_t *arr = json_array(), *e;
 	size_t i;
 
@@ -248,7 +254,8 @@ json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c, unsigne
 		                       : json_null();
 		json_t *a = ch->after ? ecsctl_diff_mask_value(ch->path, ch->after, mask_flags)
 		                      : json_null();
-		e = (a && b) ? json_pack("{s:s,s:o,s:o}", "path", ch->path, "before", b, "after", a)
+		e = (a && b) ? json_pack("{s:s,s:o,s:o}", "path", ch->path, before_name, b,
+		                         after_name, a)
 		             : NULL;
 		if (!a || !b) {
 			json_decref(a);

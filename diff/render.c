@@ -79,6 +79,17 @@ void ecsctl_diff_render_value(struct ecsctl_buf *out, const json_t *value, size_
 	free(s);
 }
 
+static int forces(const json_t *members, const char *path)
+{
+	size_t i, n = strcspn(path, ".[");
+	json_t *m;
+
+	json_array_foreach(members, i, m) if (json_is_string(m) &&
+	                                      strlen(json_string_value(m)) == n &&
+	                                      strncmp(json_string_value(m), path, n) == 0) return 1;
+	return 0;
+}
+
 static void header(struct ecsctl_buf *out, enum ecsctl_diff_action a, const char *kind,
                    const char *name, bool color)
 {
@@ -154,6 +165,9 @@ void ecsctl_diff_render_text(struct ecsctl_buf *out, enum ecsctl_diff_action act
 			} else {
 				ecsctl_diff_render_value(out, c->after ? a : b, o->max_value);
 			}
+			if (forces(o->forces_replacement, c->path))
+				ecsctl_buf_adds(out, o->color ? " " RED "# forces replacement" RESET
+				                              : " # forces replacement");
 			ecsctl_buf_addch(out, '\n');
 		}
 		json_decref(a);

@@ -230,6 +230,12 @@ json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned f
  * as null, masked. New reference; NULL when out of memory. */
 json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c, unsigned mask_flags);
 
+/* The same with other member names for the two sides, e.g. drift's
+ * {"path", "git", "live"} is (c, flags, "live", "git") for changes made
+ * with before = live and after = git. */
+json_t *ecsctl_diff_changes_to_json_as(const struct ecsctl_diff_changes *c, unsigned mask_flags,
+                                       const char *before_name, const char *after_name);
+
 enum ecsctl_diff_action {
 	ECSCTL_DIFF_CREATE,
 	ECSCTL_DIFF_REGISTER,
@@ -246,10 +252,13 @@ struct ecsctl_diff_render_options {
 	bool color;       /* ANSI colours on the symbols */
 	unsigned mask;    /* ecsctl_diff_mask_flags */
 	size_t max_value; /* longest value shown before shortening; 0 = 120 */
+	/* Member names (ecsctl_diff_service's `replace`) whose lines end with
+	 * "# forces replacement"; or NULL. */
+	const json_t *forces_replacement;
 };
 #define ECSCTL_DIFF_RENDER_OPTIONS_INIT                                                            \
 	{                                                                                          \
-		false, 0, 0                                                                        \
+		false, 0, 0, NULL                                                                  \
 	}
 
 /*

@@ -133,7 +133,35 @@ static void test_diff_render__json_entries(void **state)
 	               "{'path': 'containerDefinitions[web].image', 'before': 'nginx:1.25', "
 	               "'after': 'nginx:1.27'}]");
 	json_decref(j);
+	j = ecsctl_diff_changes_to_json_as(&c, 0, "live", "git");
+	assert_json(json_array_get(j, 3), "{'path': 'containerDefinitions[web].image', 'live': "
+	                                  "'nginx:1.25', 'git': 'nginx:1.27'}");
+	json_decref(j);
 	ecsctl_diff_changes_release(&c);
+}
+
+static void test_diff_render__forces_replacement(void **state)
+{
+	struct ecsctl_diff_service d;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_buf out = ECSCTL_BUF_INIT;
+	struct ecsctl_diff_render_options o = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
+	json_t *want = J("{'serviceName': 'web', 'launchType': 'EC2', 'desiredCount': 3}");
+	json_t *have = J("{'serviceName': 'web', 'launchType': 'FARGATE', 'desiredCount': 2}");
+
+	ecsctl_diff_service_init(&d);
+	assert_int_equal(ecsctl_diff_service(&d, want, have, NULL, &err), 0);
+	o.forces_replacement = d.replace;
+	ecsctl_diff_render_text(&out, ECSCTL_DIFF_REPLACE, "Service", "default/web", &d.changes,
+	                        &o);
+	assert_string_equal(out.buf,
+	                    "-/+ Service \"default/web\" must be replaced\n"
+	                    "      ~ desiredCount: 2 -> 3\n"
+	                    "      ~ launchType: \"FARGATE\" -> \"EC2\" # forces replacement\n");
+	ecsctl_buf_release(&out);
+	ecsctl_diff_service_release(&d);
+	json_decref(want);
+	json_decref(have);
 }
 
 static void test_diff_render__text_terraform_style(void **state)
@@ -208,5 +236,6 @@ const struct CMUnitTest output_tests[] = {
     cmocka_unit_test(test_diff_render__json_entries),
     cmocka_unit_test(test_diff_render__text_terraform_style),
     cmocka_unit_test(test_diff_render__long_values_shortened),
+    cmocka_unit_test(test_diff_render__forces_replacement),
 };
 const size_t output_ntests = sizeof(output_tests) / sizeof(output_tests[0]);
