@@ -443,6 +443,28 @@ int ecsctl_diff_taskdef_equal(bool *equal, const json_t *desired, const json_t *
 	return rc;
 }
 
+int ecsctl_diff_taskdef_match(long *index, const json_t *desired, const json_t *const *live,
+                              size_t n, struct ecsctl_error *err)
+{
+	json_t *want = NULL, *have = NULL;
+	size_t i;
+	int rc;
+
+	*index = -1;
+	rc = ecsctl_diff_taskdef_normalize(&want, desired, err);
+	for (i = 0; !rc && i < n && *index < 0; i++) {
+		if (!live[i])
+			continue;
+		rc = ecsctl_diff_taskdef_normalize(&have, live[i], err);
+		if (!rc && json_equal(want, have))
+			*index = (long)i;
+		json_decref(have);
+		have = NULL;
+	}
+	json_decref(want);
+	return rc;
+}
+
 int ecsctl_diff_taskdef(struct ecsctl_diff_changes *out, const json_t *desired, const json_t *live,
                         struct ecsctl_error *err)
 {

@@ -94,6 +94,15 @@ int ecsctl_diff_taskdef_normalize(json_t **out, const json_t *td, struct ecsctl_
 int ecsctl_diff_taskdef_equal(bool *equal, const json_t *desired, const json_t *live,
                               struct ecsctl_error *err);
 
+/*
+ * Which existing revision to reuse: `*index` = the first of `live[0..n)` (e.g.
+ * the revision the service runs, then the family's latest ACTIVE one) that
+ * normalizes equal to `desired`, or -1 when none does (register a new one).
+ * NULL entries are skipped. `desired` is normalized once. Errors as above.
+ */
+int ecsctl_diff_taskdef_match(long *index, const json_t *desired, const json_t *const *live,
+                              size_t n, struct ecsctl_error *err);
+
 /* Normalizes both sides and appends their differences (before = live). */
 int ecsctl_diff_taskdef(struct ecsctl_diff_changes *out, const json_t *desired, const json_t *live,
                         struct ecsctl_error *err);

@@ -365,6 +365,27 @@ static void test_diff_normalize__image_change_is_one_change(void **state)
 	json_decref(l);
 }
 
+static void test_diff_normalize__match_picks_the_equal_revision(void **state)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_t *d = fixture_fargate_desired(), *same = fixture_fargate_live();
+	json_t *other = fixture_fargate_live();
+	const json_t *cands[3];
+	long idx = 7;
+
+	json_object_set_new(other, "memory", json_string("1024"));
+	cands[0] = other;
+	cands[1] = NULL;
+	cands[2] = same;
+	assert_int_equal(ecsctl_diff_taskdef_match(&idx, d, cands, 3, &err), 0);
+	assert_int_equal(idx, 2);
+	assert_int_equal(ecsctl_diff_taskdef_match(&idx, d, cands, 2, &err), 0);
+	assert_int_equal(idx, -1);
+	json_decref(d);
+	json_decref(same);
+	json_decref(other);
+}
+
 static void test_diff_normalize__bad_input_is_an_error(void **state)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -421,6 +442,7 @@ const struct CMUnitTest normalize_tests[] = {
     cmocka_unit_test(test_diff_normalize__model_example_register_round_trip),
     cmocka_unit_test(test_diff_normalize__model_example_describe),
     cmocka_unit_test(test_diff_normalize__image_change_is_one_change),
+    cmocka_unit_test(test_diff_normalize__match_picks_the_equal_revision),
     cmocka_unit_test(test_diff_normalize__bad_input_is_an_error),
     cmocka_unit_test(test_diff_normalize__inputs_untouched),
 };
