@@ -2,31 +2,38 @@
  * Masking: sensitive values never reach a plan, on screen or in JSON.
  */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "diff_int.h"
 #include "banned.h"
+
+/* Case-insensitive: does w[0..n) contain `part`? */
+static int contains(const char *w, size_t n, const char *part)
+{
+	size_t l = strlen(part), i;
+
+	for (i = 0; i + l <= n; i++)
+		if (strncasecmp(w + i, part, l) == 0)
+			return 1;
+	return 0;
+}
 
 static int word_is_secret(const char *w, size_t n)
 {
 	static const char *const parts[] = {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL"};
 	static const char *const suffixes[] = {"APIKEY", "PRIVATEKEY", "ACCESSKEY"};
-	char up[128];
 	size_t i, l;
 
-	if (n == 0 || n >= sizeof(up))
-		return n >= sizeof(up);
-	for (i = 0; i < n; i++)
-		up[i] = (char)toupper((unsigned char)w[i]);
-	up[n] = '\0';
-	if (strcmp(up, "KEY") == 0)
+	if (n == 3 && strncasecmp(w, "KEY", 3) == 0)
 		return 1;
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (strstr(up, parts[i]))
+		if (contains(w, n, parts[i]))
 			return 1;
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
 		l = strlen(suffixes[i]);
-		if (n >= l && strcmp(up + n - l, suffixes[i]) == 0)
+		if (n >= l && strncasecmp(w + n - l, suffixes[i], l) == 0)
 			return 1;
 	}
 	return 0;
@@ -137,12 +144,16 @@ enum ctx { CTX_WALK, CTX_ALL, CTX_ENV_LIST, CTX_ENV_ENTRY, CTX_NONE, CTX_OPTIONS
 /* What the path says about the value found there. */
 static enum ctx path_context(const char *path, unsigned flags)
 {
-	char seg[256];
+	/* Segments are copied whole: a truncated name could hide its
+	 * _PASSWORD suffix. Out of memory masks everything. */
+	char *seg = malloc(strlen(path) + 1);
 	const char *p = path;
 	int after_env = 0, env_secret = 0, after_options = 0;
 	enum ctx c = CTX_WALK;
 
-	while (p && *p) {
+	if (!seg)
+		return CTX_ALL;
+	while (*p) {
 		size_t n;
 		int key = *p == '[';
 		if (*p == '.')
@@ -152,23 +163,19 @@ static enum ctx path_context(const char *path, unsigned flags)
 			if (!close)
 				break;
 			n = (size_t)(close - p - 1);
-			if (n >= sizeof(seg))
-				n = sizeof(seg) - 1;
 			memcpy(seg, p + 1, n);
-			seg[n] = '\0';
 			p = close + 1;
 		} else {
 			n = strcspn(p, ".[");
-			if (n >= sizeof(seg))
-				n = sizeof(seg) - 1;
 			memcpy(seg, p, n);
-			seg[n] = '\0';
-			p += strcspn(p, ".[");
+			p += n;
 		}
-		if (!key && strong_sensitive(seg))
-			return CTX_ALL;
-		if (after_options && !key && ecsctl_diff_name_looks_secret(seg))
-			return CTX_ALL;
+		seg[n] = '\0';
+		if ((!key && strong_sensitive(seg)) ||
+		    (after_options && !key && ecsctl_diff_name_looks_secret(seg))) {
+			c = CTX_ALL;
+			goto done;
+		}
 		after_options = !key && option_map(seg);
 		if (after_env == 1 && key) {
 			env_secret = (flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) ||
@@ -178,8 +185,10 @@ static enum ctx path_context(const char *path, unsigned flags)
 			continue;
 		}
 		if (after_env == 2 && !key) {
-			if (strcmp(seg, "value") == 0 && env_secret)
-				return CTX_ALL;
+			if (strcmp(seg, "value") == 0 && env_secret) {
+				c = CTX_ALL;
+				goto done;
+			}
 			c = CTX_NONE;
 			after_env = 0;
 			continue;
@@ -189,6 +198,8 @@ static enum ctx path_context(const char *path, unsigned flags)
 	}
 	if (c == CTX_ENV_ENTRY && !env_secret)
 		c = CTX_NONE;
+done:
+	free(seg);
 	return c;
 }
 

@@ -78,6 +78,24 @@ static void test_diff_mask__by_path_and_deep(void **state)
 	json_decref(v);
 	assert_null(ecsctl_diff_mask_value("x", NULL, 0));
 
+	/* A long name keeps its secret suffix. */
+	{
+		char path[600];
+		memset(path, 0, sizeof(path));
+		memcpy(path, "environment[", 12);
+		memset(path + 12, 'A', 400);
+		memcpy(path + 412, "_PASSWORD].value", 16);
+		v = J("'p'");
+		m = ecsctl_diff_mask_value(path, v, 0);
+		assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
+		json_decref(m);
+		memcpy(path + 412, "_LEVEL].value\0\0\0", 16);
+		m = ecsctl_diff_mask_value(path, v, 0);
+		assert_string_equal(json_string_value(m), "p");
+		json_decref(m);
+		json_decref(v);
+	}
+
 	/* Log driver options and labels: by key. */
 	v = J("'abc'");
 	m = ecsctl_diff_mask_value(
