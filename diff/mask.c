@@ -71,14 +71,33 @@ static json_t *masked(void)
 	return json_string(ECSCTL_DIFF_MASKED);
 }
 
+int ecsctl_diff_value_has_credentials(const char *v)
+{
+	const char *p = v ? strstr(v, "://") : NULL, *end, *at, *colon;
+
+	if (!p)
+		return 0;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	at = memchr(p, '@', (size_t)(end - p));
+	colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+	return colon != NULL;
+}
+
+static int value_has_credentials(const json_t *v)
+{
+	return json_is_string(v) && ecsctl_diff_value_has_credentials(json_string_value(v));
+}
+
 static int mask_env_entry(json_t *e, unsigned flags)
 {
 	const char *name = json_string_value(json_object_get(e, "name"));
+	json_t *v = json_object_get(e, "value");
 
-	if (!json_is_object(e) || !json_object_get(e, "value"))
+	if (!json_is_object(e) || !v)
 		return 0;
 	if ((flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) || !name ||
-	    ecsctl_diff_name_looks_secret(name))
+	    ecsctl_diff_name_looks_secret(name) || value_has_credentials(v))
 		return json_object_set_new(e, "value", masked());
 	return 0;
 }
@@ -105,8 +124,12 @@ static int mask_options(json_t *map)
 	const char *k;
 	json_t *m;
 
-	json_object_foreach(map, k, m) if (ecsctl_diff_name_looks_secret(k) &&
-	                                   json_object_set_new(map, k, masked())) return -1;
+	json_object_foreach(map, k, m)
+	{
+		if ((ecsctl_diff_name_looks_secret(k) || value_has_credentials(m)) &&
+		    json_object_set_new(map, k, masked()))
+			return -1;
+	}
 	return 0;
 }
 
@@ -139,89 +162,110 @@ static int mask_walk(json_t *v, unsigned flags)
 	return 0;
 }
 
-enum ctx { CTX_WALK, CTX_ALL, CTX_ENV_LIST, CTX_ENV_ENTRY, CTX_NONE, CTX_OPTIONS };
+enum ctx {
+	CTX_WALK,      /* look inside */
+	CTX_ALL,       /* the whole value is secret */
+	CTX_ENV_LIST,  /* an environment list */
+	CTX_ENV_ENTRY, /* one environment entry {name, value} */
+	CTX_VALUE,     /* a plain string: secret if it embeds credentials */
+	CTX_NONE,      /* nothing secret */
+	CTX_OPTIONS,   /* a string map (log options, labels) */
+};
 
-/* What the path says about the value found there. */
+struct seg {
+	const char *s; /* NUL-terminated inside the scratch copy */
+	int key;       /* a [list key], not a member */
+};
+
+/* What the path says about the value found there, from its last segments. */
 static enum ctx path_context(const char *path, unsigned flags)
 {
-	/* Segments are copied whole: a truncated name could hide its
-	 * _PASSWORD suffix. Out of memory masks everything. */
-	char *seg = malloc(strlen(path) + 1);
-	const char *p = path;
-	int after_env = 0, env_secret = 0, after_options = 0;
-	enum ctx c = CTX_WALK;
+	/* Segments are kept whole: a cut name could hide its _PASSWORD
+	 * suffix. Out of memory masks everything. */
+	size_t len = strlen(path), n = 0, i;
+	char *buf = malloc(len + 1);
+	struct seg *v = calloc(len + 1, sizeof(*v));
+	const struct seg *a, *b, *c;
+	enum ctx r = CTX_WALK;
+	char *p;
 
-	if (!seg)
-		return CTX_ALL;
-	while (*p) {
-		size_t n;
-		int key = *p == '[';
-		if (*p == '.')
+	if (!buf || !v) {
+		r = CTX_ALL;
+		goto done;
+	}
+	memcpy(buf, path, len + 1);
+	for (p = buf; *p;) {
+		if (*p == '.') {
 			p++;
-		if (key) {
-			const char *close = strchr(p, ']');
+		} else if (*p == '[') {
+			/* Writing NUL over '[' also ends the member before it. */
+			char *close = strchr(p, ']');
 			if (!close)
 				break;
-			n = (size_t)(close - p - 1);
-			memcpy(seg, p + 1, n);
+			*p = '\0';
+			*close = '\0';
+			v[n].s = p + 1;
+			v[n++].key = 1;
 			p = close + 1;
 		} else {
-			n = strcspn(p, ".[");
-			memcpy(seg, p, n);
-			p += n;
+			v[n].s = p;
+			v[n++].key = 0;
+			p += strcspn(p, ".[");
+			if (*p == '.')
+				*p++ = '\0';
 		}
-		seg[n] = '\0';
-		if ((!key && strong_sensitive(seg)) ||
-		    (after_options && !key && ecsctl_diff_name_looks_secret(seg))) {
-			c = CTX_ALL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!v[i].key && strong_sensitive(v[i].s)) {
+			r = CTX_ALL;
 			goto done;
 		}
-		after_options = !key && option_map(seg);
-		if (after_env == 1 && key) {
-			env_secret = (flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) ||
-			             ecsctl_diff_name_looks_secret(seg);
-			after_env = 2;
-			c = CTX_ENV_ENTRY;
-			continue;
+		if (i > 0 && !v[i].key && !v[i - 1].key && option_map(v[i - 1].s) &&
+		    ecsctl_diff_name_looks_secret(v[i].s)) {
+			r = CTX_ALL;
+			goto done;
 		}
-		if (after_env == 2 && !key) {
-			if (strcmp(seg, "value") == 0 && env_secret) {
-				c = CTX_ALL;
-				goto done;
-			}
-			c = CTX_NONE;
-			after_env = 0;
-			continue;
-		}
-		after_env = !key && strcmp(seg, "environment") == 0;
-		c = after_env ? CTX_ENV_LIST : after_options ? CTX_OPTIONS : CTX_WALK;
 	}
-	if (c == CTX_ENV_ENTRY && !env_secret)
-		c = CTX_NONE;
+	a = n >= 1 ? &v[n - 1] : NULL;
+	b = n >= 2 ? &v[n - 2] : NULL;
+	c = n >= 3 ? &v[n - 3] : NULL;
+	if (a && !a->key && strcmp(a->s, "environment") == 0)
+		r = CTX_ENV_LIST;
+	else if (a && a->key && b && !b->key && strcmp(b->s, "environment") == 0)
+		r = CTX_ENV_ENTRY;
+	else if (a && !a->key && strcmp(a->s, "value") == 0 && b && b->key && c && !c->key &&
+	         strcmp(c->s, "environment") == 0)
+		r = (flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) ||
+		            ecsctl_diff_name_looks_secret(b->s)
+		        ? CTX_ALL
+		        : CTX_VALUE;
+	else if (a && !a->key && b && b->key && c && !c->key && strcmp(c->s, "environment") == 0)
+		r = CTX_NONE; /* an entry's name */
+	else if (a && !a->key && option_map(a->s))
+		r = CTX_OPTIONS;
+	else if (a && !a->key && b && !b->key && option_map(b->s))
+		r = CTX_VALUE;
 done:
-	free(seg);
-	return c;
+	free(buf);
+	free(v);
+	return r;
 }
 
 json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned flags)
 {
+	enum ctx ctx;
 	json_t *copy;
 	int rc = 0;
 
 	if (!value)
 		return NULL;
-	switch (path_context(path ? path : "", flags)) {
-	case CTX_ALL:
+	ctx = path_context(path ? path : "", flags);
+	if (ctx == CTX_ALL || (ctx == CTX_VALUE && value_has_credentials(value)))
 		return masked();
-	case CTX_NONE:
-		return json_deep_copy(value);
-	default:
-		break;
-	}
 	copy = json_deep_copy(value);
-	if (!copy)
-		return NULL;
-	switch (path_context(path ? path : "", flags)) {
+	if (!copy || ctx == CTX_NONE || ctx == CTX_VALUE)
+		return copy;
+	switch (ctx) {
 	case CTX_ENV_LIST:
 		rc = json_is_array(copy) ? mask_env_list(copy, flags) : mask_walk(copy, flags);
 		break;
@@ -230,7 +274,7 @@ json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned f
 		break;
 	case CTX_ENV_ENTRY:
 		if (json_is_object(copy)) {
-			rc = json_object_set_new(copy, "value", masked());
+			rc = mask_env_entry(copy, flags);
 		} else {
 			json_decref(copy);
 			return masked();

@@ -224,6 +224,10 @@ enum ecsctl_diff_mask_flags {
  * KEYCLOAK_URL do not match. */
 int ecsctl_diff_name_looks_secret(const char *name);
 
+/* 1 when a string embeds credentials in a URL (`scheme://user:pass@host`),
+ * as DATABASE_URL-style variables do whatever their name. */
+int ecsctl_diff_value_has_credentials(const char *value);
+
 /*
  * A copy of `value` (found at `path`) with sensitive values replaced by the
  * string "(sensitive)": members whose model shape is sensitive

@@ -96,6 +96,37 @@ static void test_diff_mask__by_path_and_deep(void **state)
 		json_decref(v);
 	}
 
+	/* Credentials inside a URL, whatever the name. */
+	assert_true(ecsctl_diff_value_has_credentials("postgres://app:s3cret@db:5432/shop"));
+	assert_true(ecsctl_diff_value_has_credentials("redis://:pw@cache:6379"));
+	assert_false(ecsctl_diff_value_has_credentials("https://user@example.com/x"));
+	assert_false(ecsctl_diff_value_has_credentials("https://example.com/a:b@c"));
+	assert_false(ecsctl_diff_value_has_credentials("plain"));
+	assert_false(ecsctl_diff_value_has_credentials(NULL));
+	v = J("'postgres://app:s3cret@db:5432/shop'");
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DATABASE_URL].value", v,
+	                           0);
+	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
+	json_decref(m);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].logConfiguration.options.url", v, 0);
+	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
+	json_decref(m);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].image", v, 0);
+	assert_string_equal(json_string_value(m), "postgres://app:s3cret@db:5432/shop");
+	json_decref(m);
+	json_decref(v);
+	v = J("{'name': 'DATABASE_URL', 'value': 'mysql://u:p@h/db'}");
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DATABASE_URL]", v, 0);
+	assert_json(m, "{'name': 'DATABASE_URL', 'value': '(sensitive)'}");
+	json_decref(m);
+	json_decref(v);
+	/* An entry's name is never secret. */
+	v = J("'DB_PASSWORD'");
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DB_PASSWORD].name", v, 0);
+	assert_string_equal(json_string_value(m), "DB_PASSWORD");
+	json_decref(m);
+	json_decref(v);
+
 	/* Log driver options and labels: by key. */
 	v = J("'abc'");
 	m = ecsctl_diff_mask_value(
