@@ -107,6 +107,9 @@ static int build_requests(struct ecsctl_diff_cluster *out, const json_t *desired
 		else if (strcmp(m, "settings") == 0)
 			v = json_pack("[{s:s,s:s}]", "name", "containerInsights", "value",
 			              "disabled");
+		else if (strcmp(m, "configuration") == 0)
+			v = json_pack("{s:{s:s}}", "executeCommandConfiguration", "logging",
+			              "DEFAULT");
 		if (v && json_object_set_new(out->update, m, v))
 			return -1;
 	}
@@ -148,6 +151,9 @@ int ecsctl_diff_cluster(struct ecsctl_diff_cluster *out, const json_t *desired, 
 	 * containerInsights) decides what ECS shows: not drift. */
 	if (!json_object_get(want, "settings") && !json_object_get(desired, "settings"))
 		json_object_del(have, "settings");
+	/* UpdateCluster cannot take a Service Connect namespace away. */
+	if (!json_object_get(want, "serviceConnectDefaults"))
+		json_object_del(have, "serviceConnectDefaults");
 	rc = ecsctl_diff_values(&out->changes, have, want, NULL, err);
 	if (!rc)
 		rc = ecsctl_diff_tags(&out->tags_add, &out->tags_remove, &out->changes,

@@ -145,7 +145,28 @@ static void test_diff_cluster__namespace_name_vs_arn(void **state)
 	ecsctl_diff_cluster_release(&d);
 }
 
+static void test_diff_cluster__removed_configuration_is_reset(void **state)
+{
+	struct ecsctl_diff_cluster d;
+	json_t *have = live_prod();
+
+	json_object_set_new(have, "configuration",
+	                    J("{'executeCommandConfiguration': {'logging': 'OVERRIDE', "
+	                      "'logConfiguration': {'cloudWatchLogGroupName': '/exec'}}}"));
+	json_object_set_new(
+	    have, "serviceConnectDefaults",
+	    J("{'namespace': 'arn:aws:servicediscovery:us-east-1:1:namespace/ns-1'}"));
+	run(&d, desired_prod(), have);
+	assert_int_equal(d.changes.count, 1);
+	assert_string_equal(d.changes.items[0].path, "configuration");
+	assert_json(d.update,
+	            "{'cluster': 'prod', 'configuration': {'executeCommandConfiguration': "
+	            "{'logging': 'DEFAULT'}}}");
+	ecsctl_diff_cluster_release(&d);
+}
+
 const struct CMUnitTest cluster_tests[] = {
+    cmocka_unit_test(test_diff_cluster__removed_configuration_is_reset),
     cmocka_unit_test(test_diff_cluster__created_payload_equals_live),
     cmocka_unit_test(test_diff_cluster__settings_update),
     cmocka_unit_test(test_diff_cluster__capacity_providers),
