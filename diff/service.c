@@ -290,23 +290,12 @@ int ecsctl_diff_service(struct ecsctl_diff_service *out, const json_t *desired, 
 		rc = ecsctl_diff_service_normalize(&have, live, true, err);
 	if (rc)
 		goto done;
-	for (i = 0; i < sizeof(computed) / sizeof(computed[0]); i++) {
-		const char *m = computed[i];
-		if (json_object_get(want, m))
-			continue;
-		/* Either of launchType / capacityProviderStrategy decides both. */
-		if (strcmp(m, "launchType") == 0 &&
-		    json_object_get(want, "capacityProviderStrategy"))
-			json_object_del(have, m);
-		else if (strcmp(m, "capacityProviderStrategy") == 0 &&
-		         json_object_get(want, "launchType"))
-			json_object_del(have, m);
-		else if ((strcmp(m, "launchType") != 0 &&
-		          strcmp(m, "capacityProviderStrategy") != 0) ||
-		         (!json_object_get(want, "launchType") &&
-		          !json_object_get(want, "capacityProviderStrategy")))
-			json_object_del(have, m);
-	}
+	/* launchType and capacityProviderStrategy fall here too: when git names
+	 * one, the live other goes (a switch to a strategy is an update; to a
+	 * launch type, a replace); when git names neither, ECS chose. */
+	for (i = 0; i < sizeof(computed) / sizeof(computed[0]); i++)
+		if (!json_object_get(want, computed[i]))
+			json_object_del(have, computed[i]);
 	rc = ecsctl_diff_values(&out->changes, have, want, NULL, err);
 	if (!rc)
 		rc = ecsctl_diff_tags(&out->tags_add, &out->tags_remove, &out->changes,
