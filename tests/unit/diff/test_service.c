@@ -285,6 +285,24 @@ static void test_diff_service__launch_type_to_capacity_providers(void **state)
 	ecsctl_diff_service_release(&d);
 }
 
+static void test_diff_service__daemon_defaults(void **state)
+{
+	struct ecsctl_diff_service d;
+
+	run(&d,
+	    J("{'serviceName': 'agent', 'cluster': 'prod', 'taskDefinition': 'agent:4', "
+	      "'launchType': 'EC2', 'schedulingStrategy': 'DAEMON'}"),
+	    J("{'serviceName': 'agent', 'status': 'ACTIVE', 'taskDefinition': "
+	      "'arn:aws:ecs:us-east-1:123456789012:task-definition/agent:4', 'launchType': 'EC2', "
+	      "'schedulingStrategy': 'DAEMON', 'desiredCount': 3, 'deploymentConfiguration': "
+	      "{'maximumPercent': 100, 'minimumHealthyPercent': 0, 'deploymentCircuitBreaker': "
+	      "{'enable': false, 'rollback': false}}, 'placementStrategy': [], "
+	      "'deploymentController': {'type': 'ECS'}}"),
+	    NULL);
+	assert_int_equal(d.changes.count, 0);
+	ecsctl_diff_service_release(&d);
+}
+
 static void test_diff_service__bad_input(void **state)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -315,6 +333,7 @@ const struct CMUnitTest service_tests[] = {
     cmocka_unit_test(test_diff_service__model_example),
     cmocka_unit_test(test_diff_service__members_from_primary_deployment),
     cmocka_unit_test(test_diff_service__launch_type_to_capacity_providers),
+    cmocka_unit_test(test_diff_service__daemon_defaults),
     cmocka_unit_test(test_diff_service__bad_input),
 };
 const size_t service_ntests = sizeof(service_tests) / sizeof(service_tests[0]);
