@@ -8,6 +8,7 @@
 #include "ecsctl/buf.h"
 #include "ecsctl/source.h"
 #include "model_int.h"
+#include "source_int.h"
 #include "banned.h"
 
 #define SETTINGS_FILE "ecsctl.yaml"
@@ -151,7 +152,10 @@ static void load_document(struct loader *ld, const char *file, struct mdoc *doc,
 	}
 	p.r.kind = (enum ecsctl_kind)kind;
 	p.r.name = resource_name(p.r.kind, root, &p.r.cluster);
-	ecsctl_buf_addf(&label, "%s '%s'", kind_names[kind], p.r.name ? p.r.name : "?");
+	if (p.r.name)
+		ecsctl_buf_addf(&label, "%s '%s'", kind_names[kind], p.r.name);
+	else
+		ecsctl_buf_adds(&label, kind_names[kind]);
 	conv.file = file;
 	conv.resource = label.buf;
 	conv.diags = ld->diags;
@@ -290,11 +294,9 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 	}
 }
 
-int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_options *opts,
-                      struct ecsctl_diags *diags, struct ecsctl_error *err)
+static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const char *ref,
+                     const char *const *env, struct ecsctl_diags *diags, struct ecsctl_error *err)
 {
-	struct ecsctl_source_options so = ECSCTL_SOURCE_OPTIONS_INIT;
-	struct ecsctl_source *src = NULL;
 	struct loader ld;
 	char short_sha[8] = "";
 	char **files = NULL;
@@ -302,18 +304,10 @@ int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_option
 	bool have_settings = false;
 	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
 	memset(&ld, 0, sizeof(ld));
-	so.repo = opts->repo;
-	so.ref = opts->ref;
-	so.path = opts->path;
-	so.worktree = opts->worktree;
-	rc = ecsctl_source_open(&src, &so, err);
-	if (rc)
-		goto done;
 	if (src->from_git) {
 		out->commit = strdup(src->commit);
-		out->ref = strdup(opts->ref && *opts->ref ? opts->ref : "HEAD");
+		out->ref = strdup(ref && *ref ? ref : "HEAD");
 		if (!out->commit || !out->ref) {
 			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 			goto done;
@@ -322,7 +316,7 @@ int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_option
 	if (src->commit)
 		memcpy(short_sha, src->commit, 7);
 	ld.diags = diags;
-	ld.vars.env = opts->env;
+	ld.vars.env = env;
 	ld.vars.builtin[0][0] = "ECSCTL_GIT_SHA";
 	ld.vars.builtin[0][1] = src->commit;
 	ld.vars.builtin[1][0] = "ECSCTL_GIT_SHORT_SHA";
@@ -354,6 +348,39 @@ int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_option
 done:
 	free(ld.items);
 	ecsctl_source_list_free(files, nfiles);
+	return rc;
+}
+
+int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_options *opts,
+                      struct ecsctl_diags *diags, struct ecsctl_error *err)
+{
+	struct ecsctl_source_options so = ECSCTL_SOURCE_OPTIONS_INIT;
+	struct ecsctl_source *src = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	so.repo = opts->repo;
+	so.ref = opts->ref;
+	so.path = opts->path;
+	so.worktree = opts->worktree;
+	rc = ecsctl_source_open(&src, &so, err);
+	if (!rc)
+		rc = load_from(out, src, opts->ref, opts->env, diags, err);
+	ecsctl_source_free(src);
+	return rc;
+}
+
+int ecsctl_model_load_buffer(struct ecsctl_model *out, const char *name, const char *data,
+                             size_t len, const char *const *env, struct ecsctl_diags *diags,
+                             struct ecsctl_error *err)
+{
+	struct ecsctl_source *src = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = model_source_open_buffer(&src, name, data, len, err);
+	if (!rc)
+		rc = load_from(out, src, NULL, env, diags, err);
 	ecsctl_source_free(src);
 	return rc;
 }

@@ -27,4 +27,11 @@ char *source_clean_path(const char *path);
 /* The last component of a path ("/x/shop/" -> "shop"; "repo.git" -> "repo"). Caller frees. */
 char *source_basename(const char *path);
 
+struct ecsctl_source;
+
+/* A source holding one file in memory (`data` is copied), for
+ * ecsctl_model_load_buffer(). */
+int model_source_open_buffer(struct ecsctl_source **out, const char *name, const char *data,
+                             size_t len, struct ecsctl_error *err);
+
 #endif

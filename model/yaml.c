@@ -23,8 +23,10 @@ struct frame {
 	struct mnode *node;
 	char *key; /* mapping: key read, value pending */
 	unsigned kline, kcol;
-	bool key_merge; /* the pending key is "<<" */
-	char *anchor;   /* registered when the node is complete */
+	bool key_merge;        /* the pending key is "<<" */
+	char *anchor;          /* registered when the node is complete */
+	struct mnode **merges; /* "<<" values, applied when the mapping ends */
+	size_t nmerges;
 };
 
 struct parser {
@@ -340,17 +342,22 @@ static int attach(struct parser *p, struct mnode *n, const char *anchor)
 		return 0;
 	}
 	if (top && top->node->type == MNODE_MAP && top->key_merge) {
+		struct mnode **m;
+
 		if (anchor) {
 			fail(p, n->line, n->column,
 			     "an anchor on a merge ('<<') value is not supported%s", "");
 			return -1;
 		}
-		if (merge(p, top->node, n))
+		m = realloc(top->merges, (top->nmerges + 1) * sizeof(*m));
+		if (!m) {
+			fail(p, 0, 0, "out of memory%s", "");
 			return -1;
+		}
+		top->merges = m;
+		top->merges[top->nmerges++] = n;
 		free(top->key);
 		top->key = NULL;
-		/* merge moved what it kept out of n */
-		mnode_free(n);
 	} else {
 		if (anchor && add_anchor(p, anchor, n))
 			return -1;
@@ -483,9 +490,23 @@ static int on_end(struct parser *p, const yaml_event_t *ev)
 	f->anchor = NULL;
 	free(f->key); /* a key without value cannot reach here, but be safe */
 	f->key = NULL;
-	if (n->type == MNODE_MAP)
+	rc = 0;
+	if (n->type == MNODE_MAP) {
+		size_t i;
+
+		/* duplicates among the mapping's own keys; merged ones then fill gaps */
 		check_duplicates(p, n);
-	rc = attach(p, n, anchor);
+		for (i = 0; i < f->nmerges; i++) {
+			if (!rc)
+				rc = merge(p, n, f->merges[i]);
+			mnode_free(f->merges[i]);
+		}
+		free(f->merges);
+		f->merges = NULL;
+		f->nmerges = 0;
+	}
+	if (!rc)
+		rc = attach(p, n, anchor);
 	if (rc)
 		mnode_free(n);
 	free(anchor);
@@ -605,6 +626,11 @@ static void parser_reset(struct parser *p)
 	size_t i;
 
 	for (i = 0; i < p->depth; i++) {
+		size_t j;
+
+		for (j = 0; j < p->stack[i].nmerges; j++)
+			mnode_free(p->stack[i].merges[j]);
+		free(p->stack[i].merges);
 		free(p->stack[i].key);
 		free(p->stack[i].anchor);
 		mnode_free(p->stack[i].node);
@@ -737,30 +763,26 @@ static size_t utf8_check(const unsigned char *s, size_t len, unsigned *line, uns
 	return len;
 }
 
-static int parse_with_jansson(struct parser *p, const char *data, size_t len)
+/* JSON through jansson: the strict check for .json files, and the tree when
+ * libyaml refuses valid JSON. */
+static json_t *load_json(struct parser *p, const char *data, size_t len)
 {
 	json_error_t jerr;
 	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 
-	if (!j) {
+	if (!j)
 		ecsctl_diags_add(p->diags, ECSCTL_ERROR, p->file,
 		                 jerr.line > 0 ? (unsigned)jerr.line : 1,
 		                 jerr.column > 0 ? (unsigned)jerr.column : 1, NULL, NULL,
 		                 "invalid JSON: %s", jerr.text);
-		return -1;
-	}
-	p->dline = p->dcol = 1;
-	p->root = from_json(p, j, 1);
-	json_decref(j);
-	if (!p->root)
-		return -1;
-	return doc_end(p);
+	return j;
 }
 
 int model_parse(struct mfile *out, const char *name, const char *data, size_t len, bool json,
                 struct ecsctl_diags *diags)
 {
 	struct parser p;
+	json_t *j = NULL;
 	char *problem = NULL;
 	unsigned line, col;
 	size_t bad;
@@ -782,16 +804,24 @@ int model_parse(struct mfile *out, const char *name, const char *data, size_t le
 		                 "invalid UTF-8 (byte 0x%02x)", (unsigned char)data[bad]);
 		return -1;
 	}
+	/* JSON files must be JSON (YAML would take `{"a": }`), but libyaml parses
+	 * them for the positions */
+	if (json && !(j = load_json(&p, data, len)))
+		return -1;
 	rc = parse_yaml(&p, data, len, &problem, &line, &col);
-	if (rc == -2 && json) {
-		/* valid JSON that YAML 1.1 refuses (tabs, "a":1 in some places) */
+	if (rc == -2 && j) {
+		/* valid JSON that YAML 1.1 refuses: a tab before a token, a key over
+		 * 1024 characters, a surrogate pair escape; positions are lost */
 		parser_reset(&p);
 		mfile_release(out);
-		rc = parse_with_jansson(&p, data, len);
+		p.dline = p.dcol = 1;
+		p.root = from_json(&p, j, 1);
+		rc = p.root ? doc_end(&p) : -1;
 	} else if (rc == -2) {
 		ecsctl_diags_add(diags, ECSCTL_ERROR, name, line, col, NULL, NULL,
 		                 "invalid YAML: %s", problem ? problem : "malformed");
 	}
+	json_decref(j);
 	free(problem);
 	parser_reset(&p);
 	if (rc) {

@@ -78,6 +78,16 @@ struct ecsctl_model_options {
 int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_options *opts,
                       struct ecsctl_diags *diags, struct ecsctl_error *err);
 
+/*
+ * Loads one file's contents as if it were a whole config root: `name` (a
+ * relative path) says YAML or JSON, and "ecsctl.yaml" means settings. For
+ * tests and fuzzing; same checks, same results as ecsctl_model_load().
+ * `env` as in the options (NULL = environ).
+ */
+int ecsctl_model_load_buffer(struct ecsctl_model *out, const char *name, const char *data,
+                             size_t len, const char *const *env, struct ecsctl_diags *diags,
+                             struct ecsctl_error *err);
+
 /* Looks a resource up by kind and name; NULL if absent. */
 const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m, enum ecsctl_kind kind,
                                                 const char *name);
