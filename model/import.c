@@ -36,8 +36,8 @@ int model_import_taskdef(struct mnode **root, const char *file, struct ecsctl_di
 		e->value = NULL;
 		e = mnode_get(top, "tags");
 		if (e && !mnode_get(td, "tags") && e->value->type == MNODE_SEQ && e->value->count) {
-			struct mnode_entry *ne =
-			    realloc(td->entries, (td->count + 1) * sizeof(*td->entries));
+			struct mnode_entry *ne = realloc(
+			    td->entries, mnode_capacity(td->count + 1) * sizeof(*td->entries));
 			char *key = strdup("tags");
 			if (!ne || !key) {
 				free(key);

@@ -13,8 +13,9 @@
 /* Guard rails for untrusted input. */
 #define MODEL_MAX_FILE_SIZE (4u << 20)
 #define MODEL_MAX_DEPTH 64
-/* every node of a file, alias copies included: an alias bomb stops here */
-#define MODEL_MAX_NODES 100000u
+/* every node of a file, alias copies included: an alias bomb stops here,
+ * and memory stays near 200 MB at worst (5,000 services fit in one file) */
+#define MODEL_MAX_NODES 1000000u
 #define MODEL_MAX_BYTES (32u << 20) /* scalar bytes, alias copies included */
 
 enum mnode_type { MNODE_SCALAR, MNODE_MAP, MNODE_SEQ };
@@ -60,6 +61,15 @@ int model_parse(struct mfile *out, const char *name, const char *data, size_t le
                 struct ecsctl_diags *diags);
 void mfile_release(struct mfile *f);
 void mnode_free(struct mnode *n);
+/* Item arrays (items, entries, docs) keep no capacity field: it is always
+ * this function of the count (0, 8, 16, 32, ...), so appends double. */
+size_t mnode_capacity(size_t count);
+/* A deep copy (for an alias; the caller checks the budget); NULL when out of memory. */
+struct mnode *mnode_copy(const struct mnode *src);
+
+/* Strict UTF-8 (no overlongs, surrogates, or past U+10FFFF): the offset of the
+ * first bad byte and its line:column, or `len` when all is well. */
+size_t model_utf8_check(const unsigned char *s, size_t len, unsigned *line, unsigned *col);
 
 /* A plain scalar that YAML reads as null: "", "~", "null". */
 bool mnode_is_null(const struct mnode *n);

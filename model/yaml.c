@@ -4,6 +4,7 @@
  * budget (aliases are copied, so "billion laughs" is caught by counting, before
  * the memory is spent). JSON that libyaml refuses goes through jansson.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -43,81 +44,22 @@ struct parser {
 	int failed;
 };
 
-void mnode_free(struct mnode *n)
+static void fail(struct parser *p, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Records the first problem of a file: parsing stops there. */
+static void fail(struct parser *p, unsigned line, unsigned col, const char *fmt, ...)
 {
-	size_t i;
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	va_list ap;
 
-	if (!n)
-		return;
-	if (n->type == MNODE_SEQ)
-		for (i = 0; i < n->count; i++)
-			mnode_free(n->items[i]);
-	if (n->type == MNODE_MAP)
-		for (i = 0; i < n->count; i++) {
-			free(n->entries[i].key);
-			mnode_free(n->entries[i].value);
-		}
-	free(n->items);
-	free(n->entries);
-	free(n->value);
-	free(n);
-}
-
-void mfile_release(struct mfile *f)
-{
-	size_t i;
-
-	if (!f)
-		return;
-	for (i = 0; i < f->ndocs; i++)
-		mnode_free(f->docs[i].root);
-	free(f->docs);
-	f->docs = NULL;
-	f->ndocs = 0;
-}
-
-bool mnode_is_null(const struct mnode *n)
-{
-	if (!n)
-		return true;
-	if (n->type != MNODE_SCALAR || n->quoted || n->substituted)
-		return false;
-	return !n->len || !strcmp(n->value, "~") || !strcmp(n->value, "null") ||
-	       !strcmp(n->value, "Null") || !strcmp(n->value, "NULL");
-}
-
-struct mnode_entry *mnode_get(const struct mnode *map, const char *key)
-{
-	size_t i;
-
-	if (!map || map->type != MNODE_MAP)
-		return NULL;
-	for (i = 0; i < map->count; i++)
-		if (!strcmp(map->entries[i].key, key))
-			return &map->entries[i];
-	return NULL;
-}
-
-void mnode_del(struct mnode *map, const char *key)
-{
-	struct mnode_entry *e = mnode_get(map, key);
-	size_t i;
-
-	if (!e)
-		return;
-	i = (size_t)(e - map->entries);
-	free(e->key);
-	mnode_free(e->value);
-	memmove(&map->entries[i], &map->entries[i + 1],
-	        (map->count - i - 1) * sizeof(map->entries[0]));
-	map->count--;
-}
-
-static void fail(struct parser *p, unsigned line, unsigned col, const char *msg, const char *arg)
-{
 	if (p->failed++)
 		return;
-	ecsctl_diags_add(p->diags, ECSCTL_ERROR, p->file, line, col, NULL, NULL, msg, arg);
+	va_start(ap, fmt);
+	ecsctl_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	ecsctl_diags_add(p->diags, ECSCTL_ERROR, p->file, line, col, NULL, NULL, "%s", b.buf);
+	ecsctl_buf_release(&b);
 }
 
 static struct mnode *node_new(struct parser *p, enum mnode_type type, const yaml_mark_t *m)
@@ -126,12 +68,12 @@ static struct mnode *node_new(struct parser *p, enum mnode_type type, const yaml
 
 	if (++p->nodes > MODEL_MAX_NODES) {
 		fail(p, (unsigned)m->line + 1, (unsigned)m->column + 1,
-		     "too many YAML nodes in one file (limit %s)", "100000");
+		     "more than %u YAML nodes in one file", MODEL_MAX_NODES);
 		return NULL;
 	}
 	n = calloc(1, sizeof(*n));
 	if (!n) {
-		fail(p, 0, 0, "out of memory%s", "");
+		fail(p, 0, 0, "out of memory");
 		return NULL;
 	}
 	n->type = type;
@@ -141,55 +83,10 @@ static struct mnode *node_new(struct parser *p, enum mnode_type type, const yaml
 	return n;
 }
 
-/* Copies an anchored subtree for an alias; the caller checked the budget. */
-static struct mnode *node_copy(const struct mnode *src)
+/* The capacity to grow to before adding an item to `count`, or 0 when there is room. */
+static size_t grown(size_t count)
 {
-	struct mnode *n = calloc(1, sizeof(*n));
-	size_t i;
-
-	if (!n)
-		return NULL;
-	*n = *src;
-	n->value = NULL;
-	n->items = NULL;
-	n->entries = NULL;
-	n->count = 0;
-	if (src->type == MNODE_SCALAR) {
-		n->value = malloc(src->len + 1);
-		if (!n->value)
-			goto fail;
-		memcpy(n->value, src->value, src->len + 1);
-		return n;
-	}
-	if (src->count) {
-		if (src->type == MNODE_SEQ)
-			n->items = calloc(src->count, sizeof(*n->items));
-		else
-			n->entries = calloc(src->count, sizeof(*n->entries));
-		if (!n->items && !n->entries)
-			goto fail;
-	}
-	for (i = 0; i < src->count; i++, n->count++) {
-		if (src->type == MNODE_SEQ) {
-			n->items[i] = node_copy(src->items[i]);
-			if (!n->items[i])
-				goto fail;
-		} else {
-			n->entries[i] = src->entries[i];
-			n->entries[i].key = strdup(src->entries[i].key);
-			n->entries[i].value = NULL;
-			if (n->entries[i].key)
-				n->entries[i].value = node_copy(src->entries[i].value);
-			if (!n->entries[i].value) {
-				free(n->entries[i].key);
-				goto fail;
-			}
-		}
-	}
-	return n;
-fail:
-	mnode_free(n);
-	return NULL;
+	return count == mnode_capacity(count) ? (count ? count * 2 : 8) : 0;
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -213,7 +110,7 @@ static void check_duplicates(struct parser *p, const struct mnode *map)
 		return;
 	idx = malloc(map->count * sizeof(*idx));
 	if (!idx) {
-		fail(p, 0, 0, "out of memory%s", "");
+		fail(p, 0, 0, "out of memory");
 		return;
 	}
 	for (i = 0; i < map->count; i++)
@@ -233,11 +130,12 @@ static void check_duplicates(struct parser *p, const struct mnode *map)
 static int map_add(struct parser *p, struct mnode *map, char *key, unsigned line, unsigned col,
                    struct mnode *value)
 {
-	if (map->count % 8 == 0) {
-		struct mnode_entry *e =
-		    realloc(map->entries, (map->count + 8) * sizeof(*map->entries));
+	size_t cap = grown(map->count);
+
+	if (cap) {
+		struct mnode_entry *e = realloc(map->entries, cap * sizeof(*map->entries));
 		if (!e) {
-			fail(p, 0, 0, "out of memory%s", "");
+			fail(p, 0, 0, "out of memory");
 			return -1;
 		}
 		map->entries = e;
@@ -263,7 +161,7 @@ static int merge(struct parser *p, struct mnode *map, struct mnode *src)
 		return 0;
 	}
 	if (src->type != MNODE_MAP) {
-		fail(p, src->line, src->column, "a merge key ('<<') takes a mapping%s", "");
+		fail(p, src->line, src->column, "a merge key ('<<') takes a mapping");
 		return -1;
 	}
 	for (i = 0; i < src->count; i++) {
@@ -281,10 +179,12 @@ static int merge(struct parser *p, struct mnode *map, struct mnode *src)
 
 static int seq_add(struct parser *p, struct mnode *seq, struct mnode *n)
 {
-	if (seq->count % 8 == 0) {
-		struct mnode **it = realloc(seq->items, (seq->count + 8) * sizeof(*it));
+	size_t cap = grown(seq->count);
+
+	if (cap) {
+		struct mnode **it = realloc(seq->items, cap * sizeof(*it));
 		if (!it) {
-			fail(p, 0, 0, "out of memory%s", "");
+			fail(p, 0, 0, "out of memory");
 			return -1;
 		}
 		seq->items = it;
@@ -293,23 +193,55 @@ static int seq_add(struct parser *p, struct mnode *seq, struct mnode *n)
 	return 0;
 }
 
+static size_t anchor_hash(const char *s)
+{
+	size_t h = 2166136261u; /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The slot of `name` in the open-addressing table, or the empty one where it goes. */
+static struct anchor *anchor_slot(struct anchor *table, size_t size, const char *name)
+{
+	size_t i = anchor_hash(name) & (size - 1);
+
+	while (table[i].name && strcmp(table[i].name, name))
+		i = (i + 1) & (size - 1);
+	return &table[i];
+}
+
+/* Anchors are hashed: a file of many anchors and aliases stays linear. A
+ * redefined anchor replaces the earlier one, as YAML says. */
 static int add_anchor(struct parser *p, const char *name, struct mnode *n)
 {
-	if (p->nanchors == p->aanchors) {
-		size_t na = p->aanchors ? p->aanchors * 2 : 8;
-		struct anchor *a = realloc(p->anchors, na * sizeof(*a));
-		if (!a)
+	struct anchor *slot;
+
+	if (2 * (p->nanchors + 1) > p->aanchors) {
+		size_t size = p->aanchors ? p->aanchors * 2 : 16, i;
+		struct anchor *t = calloc(size, sizeof(*t));
+
+		if (!t)
 			goto oom;
-		p->anchors = a;
-		p->aanchors = na;
+		for (i = 0; i < p->aanchors; i++)
+			if (p->anchors[i].name)
+				*anchor_slot(t, size, p->anchors[i].name) = p->anchors[i];
+		free(p->anchors);
+		p->anchors = t;
+		p->aanchors = size;
 	}
-	p->anchors[p->nanchors].name = strdup(name);
-	if (!p->anchors[p->nanchors].name)
-		goto oom;
-	p->anchors[p->nanchors++].node = n;
+	slot = anchor_slot(p->anchors, p->aanchors, name);
+	if (!slot->name) {
+		slot->name = strdup(name);
+		if (!slot->name)
+			goto oom;
+		p->nanchors++;
+	}
+	slot->node = n;
 	return 0;
 oom:
-	fail(p, 0, 0, "out of memory%s", "");
+	fail(p, 0, 0, "out of memory");
 	return -1;
 }
 
@@ -325,12 +257,11 @@ static int attach(struct parser *p, struct mnode *n, const char *anchor)
 	if (top && top->node->type == MNODE_MAP && !top->key) {
 		/* n is a key */
 		if (n->type != MNODE_SCALAR) {
-			fail(p, n->line, n->column, "mapping keys must be plain strings%s", "");
+			fail(p, n->line, n->column, "mapping keys must be plain strings");
 			return -1;
 		}
 		if (anchor) {
-			fail(p, n->line, n->column, "anchors on mapping keys are not supported%s",
-			     "");
+			fail(p, n->line, n->column, "anchors on mapping keys are not supported");
 			return -1;
 		}
 		top->key_merge = !n->quoted && !strcmp(n->value, "<<");
@@ -346,12 +277,12 @@ static int attach(struct parser *p, struct mnode *n, const char *anchor)
 
 		if (anchor) {
 			fail(p, n->line, n->column,
-			     "an anchor on a merge ('<<') value is not supported%s", "");
+			     "an anchor on a merge ('<<') value is not supported");
 			return -1;
 		}
 		m = realloc(top->merges, (top->nmerges + 1) * sizeof(*m));
 		if (!m) {
-			fail(p, 0, 0, "out of memory%s", "");
+			fail(p, 0, 0, "out of memory");
 			return -1;
 		}
 		top->merges = m;
@@ -384,11 +315,9 @@ static int on_alias(struct parser *p, const yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
 	struct mnode *src = NULL, *copy;
-	size_t i;
 
-	for (i = p->nanchors; i > 0 && !src; i--)
-		if (!strcmp(p->anchors[i - 1].name, name))
-			src = p->anchors[i - 1].node;
+	if (p->aanchors)
+		src = anchor_slot(p->anchors, p->aanchors, name)->node;
 	if (!src) {
 		fail(p, (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1,
 		     "undefined alias '*%s' (anchors do not reach across '---' documents)", name);
@@ -396,14 +325,13 @@ static int on_alias(struct parser *p, const yaml_event_t *ev)
 	}
 	if (p->nodes + src->nodes > MODEL_MAX_NODES || p->bytes + src->bytes > MODEL_MAX_BYTES) {
 		fail(p, (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1,
-		     "alias '*%s' expands beyond the limit of 100000 nodes or 32 MiB (an alias "
-		     "bomb?)",
-		     name);
+		     "alias '*%s' expands beyond the limit of %u nodes or %u MiB (an alias bomb?)",
+		     name, MODEL_MAX_NODES, MODEL_MAX_BYTES >> 20);
 		return -1;
 	}
-	copy = node_copy(src);
+	copy = mnode_copy(src);
 	if (!copy) {
-		fail(p, 0, 0, "out of memory%s", "");
+		fail(p, 0, 0, "out of memory");
 		return -1;
 	}
 	p->nodes += src->nodes;
@@ -429,7 +357,7 @@ static int on_scalar(struct parser *p, const yaml_event_t *ev)
 	}
 	if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
 		fail(p, (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1,
-		     "a NUL character in a value%s", "");
+		     "a NUL character in a value");
 		return -1;
 	}
 	n = node_new(p, MNODE_SCALAR, &ev->start_mark);
@@ -438,7 +366,7 @@ static int on_scalar(struct parser *p, const yaml_event_t *ev)
 	n->value = malloc(ev->data.scalar.length + 1);
 	if (!n->value) {
 		mnode_free(n);
-		fail(p, 0, 0, "out of memory%s", "");
+		fail(p, 0, 0, "out of memory");
 		return -1;
 	}
 	memcpy(n->value, ev->data.scalar.value, ev->data.scalar.length);
@@ -461,13 +389,13 @@ static int on_start(struct parser *p, const yaml_event_t *ev, enum mnode_type ty
 
 	if (p->depth >= MODEL_MAX_DEPTH) {
 		fail(p, (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1,
-		     "nesting deeper than %s levels", "64");
+		     "nesting deeper than %d levels", MODEL_MAX_DEPTH);
 		return -1;
 	}
 	if (p->depth && p->stack[p->depth - 1].node->type == MNODE_MAP &&
 	    !p->stack[p->depth - 1].key) {
 		fail(p, (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1,
-		     "mapping keys must be plain strings%s", "");
+		     "mapping keys must be plain strings");
 		return -1;
 	}
 	n = node_new(p, type, &ev->start_mark);
@@ -517,8 +445,11 @@ static void anchors_clear(struct parser *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nanchors; i++)
+	for (i = 0; i < p->aanchors; i++) {
 		free(p->anchors[i].name);
+		p->anchors[i].name = NULL;
+		p->anchors[i].node = NULL;
+	}
 	p->nanchors = 0;
 }
 
@@ -531,12 +462,15 @@ static int doc_end(struct parser *p)
 		p->root = NULL;
 		return 0;
 	}
-	d = realloc(p->out->docs, (p->out->ndocs + 1) * sizeof(*d));
-	if (!d) {
-		fail(p, 0, 0, "out of memory%s", "");
-		return -1;
+	if (grown(p->out->ndocs)) {
+		d = realloc(p->out->docs, grown(p->out->ndocs) * sizeof(*d));
+		if (!d) {
+			fail(p, 0, 0, "out of memory");
+			return -1;
+		}
+		p->out->docs = d;
 	}
-	p->out->docs = d;
+	d = p->out->docs;
 	d[p->out->ndocs].root = p->root;
 	d[p->out->ndocs].line = p->dline;
 	d[p->out->ndocs].column = p->dcol;
@@ -553,7 +487,7 @@ static int parse_yaml(struct parser *p, const char *data, size_t len, char **pro
 	int done = 0, rc = 0;
 
 	if (!yaml_parser_initialize(&yp)) {
-		fail(p, 0, 0, "out of memory%s", "");
+		fail(p, 0, 0, "out of memory");
 		return -1;
 	}
 	yaml_parser_set_input_string(&yp, (const unsigned char *)data, len);
@@ -601,7 +535,7 @@ static int parse_yaml(struct parser *p, const char *data, size_t len, char **pro
 				                                   : ev.data.sequence_start.anchor);
 				p->stack[p->depth - 1].anchor = strdup(a);
 				if (!p->stack[p->depth - 1].anchor) {
-					fail(p, 0, 0, "out of memory%s", "");
+					fail(p, 0, 0, "out of memory");
 					rc = -1;
 				}
 			}
@@ -658,7 +592,7 @@ static struct mnode *from_json(struct parser *p, json_t *j, size_t depth)
 	size_t i;
 
 	if (depth > MODEL_MAX_DEPTH) {
-		fail(p, 1, 1, "nesting deeper than %s levels", "64");
+		fail(p, 1, 1, "nesting deeper than %d levels", MODEL_MAX_DEPTH);
 		return NULL;
 	}
 	n = node_new(p, t, &top);
@@ -681,7 +615,7 @@ static struct mnode *from_json(struct parser *p, json_t *j, size_t depth)
 		n->len = b.len;
 		n->value = ecsctl_buf_detach(&b);
 		if (!n->value || memchr(n->value, '\0', n->len)) {
-			fail(p, 1, 1, "a NUL character in a value%s", "");
+			fail(p, 1, 1, "a NUL character in a value");
 			mnode_free(n);
 			return NULL;
 		}
@@ -712,55 +646,6 @@ static struct mnode *from_json(struct parser *p, json_t *j, size_t depth)
 		}
 	}
 	return n;
-}
-
-/* Strict UTF-8 (no overlongs, surrogates or values past U+10FFFF). Returns the
- * offset of the first bad byte, or `len` when all is well. */
-static size_t utf8_check(const unsigned char *s, size_t len, unsigned *line, unsigned *col)
-{
-	size_t i = 0;
-
-	*line = 1;
-	*col = 1;
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n, k;
-		unsigned long cp;
-
-		if (c < 0x80) {
-			n = 1;
-			cp = c;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			n = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 4;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (n > len - i)
-			return i;
-		for (k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			return i;
-		if (c == '\n') {
-			(*line)++;
-			*col = 1;
-		} else {
-			(*col)++;
-		}
-		i += n;
-	}
-	return len;
 }
 
 /* JSON through jansson: the strict check for .json files, and the tree when
@@ -798,7 +683,7 @@ int model_parse(struct mfile *out, const char *name, const char *data, size_t le
 		                 "file is larger than the limit of 4 MiB (%zu bytes)", len);
 		return -1;
 	}
-	bad = utf8_check((const unsigned char *)data, len, &line, &col);
+	bad = model_utf8_check((const unsigned char *)data, len, &line, &col);
 	if (bad < len) {
 		ecsctl_diags_add(diags, ECSCTL_ERROR, name, line, col, NULL, NULL,
 		                 "invalid UTF-8 (byte 0x%02x)", (unsigned char)data[bad]);

@@ -166,8 +166,8 @@ class ValidateTest(unittest.TestCase):
         rc, _, err = run("validate", "--repo", self.repo.path, "--path", "deploy")
         self.assertEqual(rc, 1)
         lines = err.splitlines()
-        self.assertIn("error: deploy/bomb.yaml:5:36: alias '*d' expands beyond the limit of "
-                      "100000 nodes or 32 MiB (an alias bomb?)", lines)
+        self.assertIn("error: deploy/bomb.yaml:6:36: alias '*e' expands beyond the limit of "
+                      "1000000 nodes or 32 MiB (an alias bomb?)", lines)
         self.assertIn("error: deploy/deep.yaml:1:65: nesting deeper than 64 levels", lines)
         self.assertIn("error: deploy/latin1.yaml:2:17: invalid UTF-8 (byte 0xe9)", lines)
         self.assertIn("error: deploy/huge.yaml: file is larger than the limit of 4194304 bytes "

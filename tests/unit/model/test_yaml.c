@@ -185,10 +185,17 @@ static void test_yaml__guard_rails(void **state)
 		                'a' + i, 'a' + i, 'a' + i - 1, 'a' + i - 1, 'a' + i - 1,
 		                'a' + i - 1, 'a' + i - 1, 'a' + i - 1, 'a' + i - 1, 'a' + i - 1,
 		                'a' + i - 1, 'a' + i - 1);
-	expect_error(
-	    b.buf, b.len, false,
-	    "5:36: alias '*d' expands beyond the limit of 100000 nodes or 32 MiB (an alias "
-	    "bomb?)\n");
+	expect_error(b.buf, b.len, false,
+	             "6:36: alias '*e' expands beyond the limit of 1000000 nodes or 32 MiB (an "
+	             "alias bomb?)\n");
+
+	/* a million nodes without any alias: the same budget */
+	ecsctl_buf_reset(&b);
+	ecsctl_buf_addch(&b, '[');
+	for (i = 0; i < 1000000; i++)
+		ecsctl_buf_adds(&b, "0,");
+	ecsctl_buf_adds(&b, "0]");
+	expect_error(b.buf, b.len, false, "1:2000000: more than 1000000 YAML nodes in one file\n");
 
 	/* one big scalar copied many times: bounded by bytes, not nodes */
 	ecsctl_buf_reset(&b);
@@ -200,7 +207,7 @@ static void test_yaml__guard_rails(void **state)
 		ecsctl_buf_adds(&b, "*s, ");
 	ecsctl_buf_adds(&b, "*s]\n");
 	expect_error(b.buf, b.len, false,
-	             "2:125: alias '*s' expands beyond the limit of 100000 nodes or 32 MiB (an "
+	             "2:125: alias '*s' expands beyond the limit of 1000000 nodes or 32 MiB (an "
 	             "alias bomb?)\n");
 
 	/* over 4 MiB */
