@@ -27,6 +27,10 @@ static void report(struct model_conv *c, enum ecsctl_severity sev, const struct 
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 	va_list ap;
 
+	if (!model_diag_room(c->diags)) {
+		c->errors += sev == ECSCTL_ERROR;
+		return;
+	}
 	va_start(ap, fmt);
 	ecsctl_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
@@ -334,6 +338,10 @@ static json_t *conv_structure(struct model_conv *c, const struct mnode *n,
 		char *cp;
 		size_t k;
 
+		if (!m && !model_diag_room(c->diags)) {
+			c->errors++;
+			continue;
+		}
 		if (!m) {
 			const char *hint = ecsctl_schema_suggest(s, e->key);
 			char *kp = child_path(path, e->key);

@@ -209,7 +209,7 @@ static void load_file(struct loader *ld, struct ecsctl_source *src, const char *
 		                    ld->diags);
 		goto done;
 	}
-	for (i = 0; i < f.ndocs; i++) {
+	for (i = 0; i < f.ndocs && model_diag_room(ld->diags); i++) {
 		model_vars_apply(f.docs[i].root, &ld->vars, name.buf, ld->diags);
 		load_document(ld, name.buf, &f.docs[i], json);
 	}
@@ -256,11 +256,12 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 		const struct pending *first = keep ? &ld->items[keep - 1] : NULL;
 
 		if (first && first->r.kind == p->r.kind && !strcmp(first->r.name, p->r.name)) {
-			ecsctl_diags_add(ld->diags, ECSCTL_ERROR, p->r.file, p->r.line, p->r.column,
-			                 NULL, NULL,
-			                 "duplicate %s '%s' (first defined at %s:%u:%u)",
-			                 ecsctl_kind_name(p->r.kind), p->r.name, first->r.file,
-			                 first->r.line, first->r.column);
+			if (model_diag_room(ld->diags))
+				ecsctl_diags_add(ld->diags, ECSCTL_ERROR, p->r.file, p->r.line,
+				                 p->r.column, NULL, NULL,
+				                 "duplicate %s '%s' (first defined at %s:%u:%u)",
+				                 ecsctl_kind_name(p->r.kind), p->r.name,
+				                 first->r.file, first->r.line, first->r.column);
 			free(p->r.name);
 			free(p->r.cluster);
 			free(p->r.file);
@@ -280,7 +281,7 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 
 		/* family:revision and ARNs name something outside the repo on purpose */
 		if (p->r.kind != ECSCTL_KIND_SERVICE || !td || strchr(td, ':') ||
-		    ecsctl_model_find(m, ECSCTL_KIND_TASKDEF, td))
+		    ecsctl_model_find(m, ECSCTL_KIND_TASKDEF, td) || !model_diag_room(ld->diags))
 			continue;
 		ecsctl_buf_addf(&label, "Service '%s'", p->r.name);
 		ecsctl_diags_add(
@@ -326,7 +327,7 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const 
 	rc = src->list(src, &files, &nfiles, err);
 	if (rc)
 		goto done;
-	for (i = 0; i < nfiles; i++) {
+	for (i = 0; i < nfiles && model_diag_room(diags); i++) {
 		have_settings |= !strcmp(files[i], SETTINGS_FILE);
 		load_file(&ld, src, files[i], out);
 	}
@@ -336,6 +337,9 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const 
 		                    diags);
 	}
 	cross_checks(&ld, out);
+	if (!model_diag_room(diags))
+		ecsctl_diags_add(diags, ECSCTL_ERROR, NULL, 0, 0, NULL, NULL,
+		                 "too many errors: stopped after %u", MODEL_MAX_ERRORS);
 	if (ld.oom || diags->oom) {
 		rc =
 		    ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory loading the desired state");

@@ -21,11 +21,21 @@ const char *ecsctl_kind_name(enum ecsctl_kind kind)
 const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m, enum ecsctl_kind kind,
                                                 const char *name)
 {
-	size_t i;
+	size_t lo = 0, hi = m->count;
 
-	for (i = 0; i < m->count; i++)
-		if (m->resources[i].kind == kind && !strcmp(m->resources[i].name, name))
-			return &m->resources[i];
+	/* resources are sorted by kind, then name */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ecsctl_resource *r = &m->resources[mid];
+		int c = r->kind != kind ? (r->kind < kind ? -1 : 1) : strcmp(r->name, name);
+
+		if (!c)
+			return r;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

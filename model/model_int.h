@@ -17,6 +17,14 @@
  * and memory stays near 200 MB at worst (5,000 services fit in one file) */
 #define MODEL_MAX_NODES 1000000u
 #define MODEL_MAX_BYTES (32u << 20) /* scalar bytes, alias copies included */
+/* errors reported per load, as compilers stop: past it a hostile file would
+ * only cost time (and no one reads the 1001st) */
+#define MODEL_MAX_ERRORS 1000u
+
+static inline bool model_diag_room(const struct ecsctl_diags *d)
+{
+	return d->errors < MODEL_MAX_ERRORS;
+}
 
 enum mnode_type { MNODE_SCALAR, MNODE_MAP, MNODE_SEQ };
 

@@ -145,7 +145,7 @@ size_t model_vars_apply(struct mnode *n, const struct model_vars *vars, const ch
 {
 	size_t i, errors = 0;
 
-	if (!n)
+	if (!n || !model_diag_room(diags))
 		return 0;
 	switch (n->type) {
 	case MNODE_SCALAR:

@@ -116,7 +116,7 @@ static void check_duplicates(struct parser *p, const struct mnode *map)
 	for (i = 0; i < map->count; i++)
 		idx[i] = &map->entries[i];
 	qsort(idx, map->count, sizeof(*idx), key_cmp);
-	for (i = 1; i < map->count; i++) {
+	for (i = 1; i < map->count && model_diag_room(p->diags); i++) {
 		if (strcmp(idx[i - 1]->key, idx[i]->key))
 			continue;
 		ecsctl_diags_add(p->diags, ECSCTL_ERROR, p->file, idx[i]->line, idx[i]->column,
@@ -150,9 +150,15 @@ static int map_add(struct parser *p, struct mnode *map, char *key, unsigned line
 
 /* "<<: *base" or "<<: [*a, *b]": keys not set in the mapping itself come from
  * the merged mappings, earlier ones first (the YAML 1.1 merge key). */
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int merge(struct parser *p, struct mnode *map, struct mnode *src)
 {
-	size_t i;
+	char **keys;
+	size_t i, nkeys;
 
 	if (src->type == MNODE_SEQ) {
 		for (i = 0; i < src->count; i++)
@@ -164,16 +170,30 @@ static int merge(struct parser *p, struct mnode *map, struct mnode *src)
 		fail(p, src->line, src->column, "a merge key ('<<') takes a mapping");
 		return -1;
 	}
+	/* keys already set, sorted, so a big merge is not quadratic; src's own
+	 * keys are unique, so the index need not grow while it is merged */
+	keys = malloc((map->count + 1) * sizeof(*keys));
+	if (!keys) {
+		fail(p, 0, 0, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < map->count; i++)
+		keys[i] = map->entries[i].key;
+	nkeys = map->count;
+	qsort(keys, nkeys, sizeof(*keys), str_cmp);
 	for (i = 0; i < src->count; i++) {
 		struct mnode_entry *e = &src->entries[i];
 
-		if (mnode_get(map, e->key))
+		if (bsearch(&e->key, keys, nkeys, sizeof(*keys), str_cmp))
 			continue;
-		if (map_add(p, map, e->key, e->line, e->column, e->value))
+		if (map_add(p, map, e->key, e->line, e->column, e->value)) {
+			free(keys);
 			return -1;
+		}
 		e->key = NULL;
 		e->value = NULL;
 	}
+	free(keys);
 	return 0;
 }
 

@@ -223,6 +223,26 @@ static void test_validate__limits_from_generated_input(void **state)
 	ecsctl_buf_release(&b);
 }
 
+static void test_validate__error_count_is_capped(void **state)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	char *got, *p;
+	size_t lines = 0;
+	int i;
+
+	(void)state;
+	ecsctl_buf_adds(&b, "kind: Service\nserviceName: web\n");
+	for (i = 0; i < 5000; i++)
+		ecsctl_buf_addf(&b, "m%d: 1\n", i);
+	got = load_text(NULL, "t.yaml", b.buf, NULL);
+	for (p = got; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, 1001);
+	assert_memory_equal(got, "error: too many errors: stopped after 1000\n", 43);
+	free(got);
+	ecsctl_buf_release(&b);
+}
+
 static void test_validate__payload_typing(void **state)
 {
 	struct ecsctl_model m;
@@ -278,6 +298,7 @@ int run_validate_tests(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_validate__bad_inputs_table),
 	    cmocka_unit_test(test_validate__limits_from_generated_input),
+	    cmocka_unit_test(test_validate__error_count_is_capped),
 	    cmocka_unit_test(test_validate__payload_typing),
 	};
 
