@@ -199,6 +199,7 @@ static json_t *conv_string(struct model_conv *c, const struct mnode *n,
                            const struct ecsctl_schema_member *m, const char *path)
 {
 	struct ecsctl_schema_limits l = limits_of(s, m);
+	const char *bad;
 	size_t len;
 
 	if (n->type != MNODE_SCALAR) {
@@ -229,6 +230,15 @@ static json_t *conv_string(struct model_conv *c, const struct mnode *n,
 		check_count(c, n, path, &l, (double)len, "characters");
 	if (m && m->rule)
 		check_rule(c, n, path, n->value, m->rule);
+	bad = model_pattern_mismatch(s->pattern, n->value);
+	if (bad) {
+		size_t clen = 1;
+		while (((unsigned char)bad[clen] & 0xc0) == 0x80)
+			clen++;
+		report(c, ECSCTL_ERROR, n, 0, 0, path,
+		       "'%s' may not contain '%.*s' (the API's pattern is %s)", path, (int)clen,
+		       bad, s->pattern);
+	}
 	return json_stringn(n->value, n->len);
 }
 

@@ -97,6 +97,10 @@ struct model_vars {
 size_t model_vars_apply(struct mnode *n, const struct model_vars *vars, const char *file,
                         struct ecsctl_diags *diags);
 
+/* The first character of `value` that the shape's pattern refuses, or NULL
+ * (also for patterns of a form it does not understand: see pattern.c). */
+const char *model_pattern_mismatch(const char *pattern, const char *value);
+
 /* Where a conversion reports its findings. */
 struct model_conv {
 	const char *file;

@@ -109,6 +109,13 @@ static const struct bad_case bad_cases[] = {
      TD_HEAD "containerDefinitions: [{name: web, image: nginx}]\n"
              "inferenceAccelerators: [{deviceName: a, deviceType: eia2.medium}]\n",
      "warning: t.yaml:4:1: member 'inferenceAccelerators' is deprecated by the ECS API\n"},
+    {"tag characters outside the model's pattern", "t.yaml",
+     "kind: Cluster\ntags:\n  - {key: \"team#1\", value: caf\xc3\xa9 ok}\n  - {key: a, value: "
+     "\"x!\"}\n",
+     "error: t.yaml:3:11: 'tags[0].key' may not contain '#' (the API's pattern is "
+     "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))\n"
+     "error: t.yaml:4:21: 'tags[1].value' may not contain '!' (the API's pattern is "
+     "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))\n"},
     {"missing kind", "t.yaml", "family: web\n",
      "error: t.yaml:1:1: missing 'kind' (Cluster, TaskDefinition or Service)\n"},
     {"unknown kind, with a suggestion", "t.yaml", "kind: Servce\n",
