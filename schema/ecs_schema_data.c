@@ -1233,7 +1233,7 @@ const struct ecsctl_schema_shape ecsctl_schema_shapes[] = {
 	{.name = "EcsctlIgnoreList", .type = ECSCTL_SCHEMA_LIST, .flags = ECSCTL_SCHEMA_OWN, .member = 111},
 	{.name = "EcsctlIgnoreRule", .type = ECSCTL_SCHEMA_STRUCTURE, .flags = ECSCTL_SCHEMA_OWN, .members = M_EcsctlIgnoreRule, .nmembers = 3},
 	{.name = "EcsctlKeepRevisions", .type = ECSCTL_SCHEMA_INTEGER, .flags = ECSCTL_SCHEMA_OWN, .limits = {1, 1, 0, 1000}},
-	{.name = "EcsctlName", .type = ECSCTL_SCHEMA_STRING, .flags = ECSCTL_SCHEMA_OWN, .limits = {1, 1, 1, 255}},
+	{.name = "EcsctlName", .type = ECSCTL_SCHEMA_STRING, .flags = ECSCTL_SCHEMA_OWN, .limits = {1, 1, 1, 256}, .pattern = "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"},
 	{.name = "EcsctlSettings", .type = ECSCTL_SCHEMA_STRUCTURE, .flags = ECSCTL_SCHEMA_OWN, .members = M_EcsctlSettings, .nmembers = 7},
 	{.name = "EcsctlString", .type = ECSCTL_SCHEMA_STRING, .flags = ECSCTL_SCHEMA_OWN, .limits = {1, 0, 1, 0}},
 	{.name = "EcsctlStringList", .type = ECSCTL_SCHEMA_LIST, .flags = ECSCTL_SCHEMA_OWN, .limits = {1, 0, 1, 0}, .member = 115},

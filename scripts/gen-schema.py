@@ -113,7 +113,8 @@ ECSCTL_SHAPES = {
     "EcsctlIgnoreKind": {"type": "string", "enum": ["Cluster", "TaskDefinition", "Service", "*"]},
     "EcsctlStringList": {"type": "list", "member": {"shape": "EcsctlString"}, "min": 1},
     "EcsctlString": {"type": "string", "min": 1},
-    "EcsctlName": {"type": "string", "min": 1, "max": 255},
+    # written into the ecsctl:owner tag, so a valid tag value (pattern filled in below)
+    "EcsctlName": {"type": "string", "min": 1, "max": 256},
     "EcsctlDuration": {"type": "string", "min": 1},
     "EcsctlBoolean": {"type": "boolean"},
     "EcsctlKeepRevisions": {"type": "integer", "min": 0, "max": 1000},
@@ -188,6 +189,9 @@ def main():
             sys.exit("gen-schema: ecsctl shape %s clashes with the model" % name)
     all_shapes = {n: shapes[n] for n in seen}
     all_shapes.update(ECSCTL_SHAPES)
+    if shapes["TagValue"].get("pattern"):
+        all_shapes["EcsctlName"] = dict(ECSCTL_SHAPES["EcsctlName"],
+                                        pattern=shapes["TagValue"]["pattern"])
     order = sorted(all_shapes)
     index = {n: i for i, n in enumerate(order)}
 
