@@ -29,6 +29,24 @@ class GeneratedSchemaTest(unittest.TestCase):
                          "schema/ecs_schema_data.c is stale: run scripts/gen-schema.py")
         self.assertNotIn("<p>", committed)  # facts only, no documentation text
 
+    def test_a_vanished_documented_limit_stops_the_generator(self):
+        import json
+        with open(MODEL, encoding="utf-8") as f:
+            model = json.load(f)
+        member = model["shapes"]["AwsVpcConfiguration"]["members"]["subnets"]
+        member["documentation"] = member["documentation"].replace("limit of 16", "limit of 20")
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "service-2.json")
+            with open(src, "w", encoding="utf-8") as f:
+                json.dump(model, f)
+            p = subprocess.run(["/usr/bin/python3",
+                                os.path.join(SOURCE, "scripts", "gen-schema.py"),
+                                src, os.path.join(tmp, "out.c")],
+                               capture_output=True, text=True, timeout=60)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("AwsVpcConfiguration.subnets no longer says", p.stderr)
+            self.assertFalse(os.path.exists(os.path.join(tmp, "out.c")))
+
 
 if __name__ == "__main__":
     unittest.main()
