@@ -160,6 +160,7 @@ static void load_document(struct loader *ld, const char *file, struct mdoc *doc,
 	conv.resource = label.buf;
 	conv.diags = ld->diags;
 	p.r.body = model_convert(&conv, root, ecsctl_schema_input(kind_ops[kind]), "");
+	model_check_rules(&conv, p.r.kind, root);
 	if (p.r.kind == ECSCTL_KIND_SERVICE) {
 		const struct mnode_entry *td = mnode_get(root, "taskDefinition");
 		if (td) {

@@ -116,6 +116,10 @@ struct model_conv {
 json_t *model_convert(struct model_conv *c, const struct mnode *n,
                       const struct ecsctl_schema_shape *s, const char *path);
 
+/* Rules across members (unique container names, an essential container,
+ * Fargate needs awsvpc, cpu and memory; launchType xor capacity providers). */
+void model_check_rules(struct model_conv *c, enum ecsctl_kind kind, const struct mnode *root);
+
 /*
  * ecsctl.yaml (`f`, possibly with no document) into `out`, defaults filled in
  * (name = `root_name`). Problems go to `diags`; returns the errors added.

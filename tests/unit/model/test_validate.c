@@ -116,6 +116,19 @@ static const struct bad_case bad_cases[] = {
      "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))\n"
      "error: t.yaml:4:21: 'tags[1].value' may not contain '!' (the API's pattern is "
      "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))\n"},
+    {"rules across members: task definition", "t.yaml",
+     TD_HEAD "requiresCompatibilities: [FARGATE]\n"
+             "containerDefinitions:\n"
+             "  - {name: app, image: a, essential: false}\n"
+             "  - {name: app, image: b, essential: false}\n",
+     "error: t.yaml:3:26: a FARGATE task definition needs networkMode 'awsvpc'\n"
+     "error: t.yaml:3:26: a FARGATE task definition needs task-level 'cpu' and 'memory'\n"
+     "error: t.yaml:5:3: no container is essential; a task needs at least one\n"
+     "error: t.yaml:6:12: container name 'app' in containerDefinitions[1] is already used by "
+     "containerDefinitions[0]\n"},
+    {"rules across members: service", "t.yaml",
+     SVC_HEAD "launchType: FARGATE\ncapacityProviderStrategy: [{capacityProvider: FARGATE_SPOT}]\n",
+     "error: t.yaml:3:13: 'launchType' and 'capacityProviderStrategy' exclude each other\n"},
     {"missing kind", "t.yaml", "family: web\n",
      "error: t.yaml:1:1: missing 'kind' (Cluster, TaskDefinition or Service)\n"},
     {"unknown kind, with a suggestion", "t.yaml", "kind: Servce\n",
