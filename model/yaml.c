@@ -673,7 +673,14 @@ static struct mnode *from_json(struct parser *p, json_t *j, size_t depth)
 static json_t *load_json(struct parser *p, const char *data, size_t len)
 {
 	json_error_t jerr;
-	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	json_t *j;
+
+	/* editors on Windows write a byte order mark; jansson refuses it, libyaml skips it */
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
+		data += 3;
+		len -= 3;
+	}
+	j = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 
 	if (!j)
 		ecsctl_diags_add(p->diags, ECSCTL_ERROR, p->file,

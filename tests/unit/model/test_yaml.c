@@ -152,6 +152,20 @@ static void test_yaml__json_files(void **state)
 	expect_error("{\n\t\"a\": 1,\n\t\"a\": 2\n}", 0, true,
 	             "3:4: invalid JSON: duplicate object key near '\"a\"'\n");
 	expect_error("a: 1\n", 0, true, "1:1: invalid JSON: invalid token near 'a'\n");
+	/* a byte order mark and CRLF line ends, as Windows editors write them */
+	text = "\xef\xbb\xbf{\r\n  \"a\": 1\r\n}\r\n";
+	diags = parse(&f, text, strlen(text), true);
+	assert_string_equal(diags, "");
+	assert_int_equal(mnode_get(f.docs[0].root, "a")->value->line, 2);
+	free(diags);
+	mfile_release(&f);
+	text = "\xef\xbb\xbf"
+	       "a: 1\r\nb: 2\r\n";
+	diags = parse(&f, text, strlen(text), false);
+	assert_string_equal(diags, "");
+	assert_int_equal(mnode_get(f.docs[0].root, "b")->line, 2);
+	free(diags);
+	mfile_release(&f);
 	expect_error("{\"a\": }", 0, true, "1:7: invalid JSON: unexpected token near '}'\n");
 }
 
