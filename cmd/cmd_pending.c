@@ -116,17 +116,3 @@ int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 	cli_list_release(&services);
 	return rc;
 }
-
-int cmd_validate(int argc, char **argv, struct cli_ctx *ctx)
-{
-	const struct cli_flag flags[] = {{NULL, 0, 0, NULL, NULL, NULL}};
-
-	return not_built(argc, argv, ctx, flags);
-}
-
-int cmd_render(int argc, char **argv, struct cli_ctx *ctx)
-{
-	const struct cli_flag flags[] = {{NULL, 0, 0, NULL, NULL, NULL}};
-
-	return not_built(argc, argv, ctx, flags);
-}

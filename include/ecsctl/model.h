@@ -23,23 +23,23 @@ struct ecsctl_resource {
 	char *name;    /* clusterName | family | "cluster/serviceName" */
 	char *cluster; /* services only: the cluster name ("default" when omitted) */
 	json_t *body;  /* the API request payload: CreateCluster / RegisterTaskDefinition /
-			  CreateService members, typed as the model says */
+	                  CreateService members, typed as the model says */
 	char *file;    /* where the document starts */
 	unsigned line, column;
 };
 
 struct ecsctl_ignore_rule {
-	char *kind; /* "Service", "TaskDefinition", "Cluster" or "*" */
-	char *name; /* glob, "*" matches all */
+	char *kind;    /* "Service", "TaskDefinition", "Cluster" or "*" */
+	char *name;    /* glob, "*" matches all */
 	char **fields; /* member paths */
 	size_t nfields;
 };
 
 struct ecsctl_settings {
-	char *name;          /* owner id; default: the config root's folder name */
-	char *region;        /* NULL when not set */
+	char *name;   /* owner id; default: the config root's folder name */
+	char *region; /* NULL when not set */
 	bool prune;
-	long keep_revisions; /* default 5 */
+	long keep_revisions;     /* default 5 */
 	int64_t wait_timeout_ms; /* default 10 minutes */
 	bool rollback_on_failure;
 	bool suspend;
@@ -56,13 +56,16 @@ struct ecsctl_model {
 };
 
 struct ecsctl_model_options {
-	const char *repo;     /* local path (remote URLs: see source.h); default "." */
-	const char *ref;      /* default "HEAD" */
-	const char *path;     /* config root inside the repo; default the root */
-	bool worktree;        /* read the files on disk, not git objects */
+	const char *repo;       /* local path (remote URLs: see source.h); default "." */
+	const char *ref;        /* default "HEAD" */
+	const char *path;       /* config root inside the repo; default the root */
+	bool worktree;          /* read the files on disk, not git objects */
 	const char *const *env; /* NULL-terminated "NAME=value" list; NULL = environ */
 };
-#define ECSCTL_MODEL_OPTIONS_INIT {NULL, NULL, NULL, false, NULL}
+#define ECSCTL_MODEL_OPTIONS_INIT                                                                  \
+	{                                                                                          \
+		NULL, NULL, NULL, false, NULL                                                      \
+	}
 
 /*
  * Loads, substitutes, validates and resolves the desired state into `*out`.
@@ -73,11 +76,21 @@ struct ecsctl_model_options {
  * `*out` is valid (possibly partial) either way and must be released.
  */
 int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_options *opts,
-		      struct ecsctl_diags *diags, struct ecsctl_error *err);
+                      struct ecsctl_diags *diags, struct ecsctl_error *err);
+
+/*
+ * Loads one file's contents as if it were a whole config root: `name` (a
+ * relative path) says YAML or JSON, and "ecsctl.yaml" means settings. For
+ * tests and fuzzing; same checks, same results as ecsctl_model_load().
+ * `env` as in the options (NULL = environ).
+ */
+int ecsctl_model_load_buffer(struct ecsctl_model *out, const char *name, const char *data,
+                             size_t len, const char *const *env, struct ecsctl_diags *diags,
+                             struct ecsctl_error *err);
 
 /* Looks a resource up by kind and name; NULL if absent. */
-const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m,
-						enum ecsctl_kind kind, const char *name);
+const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m, enum ecsctl_kind kind,
+                                                const char *name);
 
 /*
  * The `render` document: {"formatVersion": 1, "commit": sha|null,

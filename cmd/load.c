@@ -1,0 +1,55 @@
+/* Loading the desired state for a command, with its diagnostics printed. */
+#include <stdlib.h>
+
+#include "cli.h"
+#include "load.h"
+#include "banned.h"
+
+static void print_diags(const struct ecsctl_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++) {
+		const struct ecsctl_diag *it = &d->items[i];
+		char *line = ecsctl_diag_format(it);
+		const char *text = line ? line : it->message;
+
+		if (it->severity == ECSCTL_ERROR)
+			cli_error("%s", text);
+		else if (it->severity == ECSCTL_WARNING)
+			cli_warning("%s", text);
+		else
+			cli_notice("%s", text);
+		free(line);
+	}
+	if (d->oom)
+		cli_error("out of memory: some problems could not be reported");
+}
+
+int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
+{
+	struct ecsctl_model_options opts = ECSCTL_MODEL_OPTIONS_INIT;
+	struct ecsctl_diags diags = ECSCTL_DIAGS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	int rc;
+
+	opts.repo = ctx->repo;
+	opts.ref = ctx->ref;
+	opts.path = ctx->path;
+	opts.worktree = ctx->worktree;
+	rc = ecsctl_model_load(out, &opts, &diags, &err);
+	ecsctl_diags_sort(&diags);
+	print_diags(&diags);
+	if (rc < 0) {
+		if (diags.errors)
+			cli_error("%zu error%s in the desired state", diags.errors,
+				  diags.errors == 1 ? "" : "s");
+		else if (err.file)
+			cli_error("%s:%u:%u: %s", err.file, err.line, err.column, err.message);
+		else
+			cli_error("%s", err.message ? err.message : "could not load the desired state");
+	}
+	ecsctl_diags_release(&diags);
+	ecsctl_error_release(&err);
+	return rc < 0 ? EXIT_ERROR : EXIT_OK;
+}

@@ -1,0 +1,13 @@
+#ifndef ECSCTL_CMD_LOAD_H
+#define ECSCTL_CMD_LOAD_H
+
+#include "ecsctl/model.h"
+
+struct cli_ctx;
+
+/* Loads the desired state named by the global flags, printing every
+ * diagnostic on stderr. Returns EXIT_OK or EXIT_ERROR; `out` must be
+ * released either way. */
+int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out);
+
+#endif

@@ -1,0 +1,139 @@
+/* Inside the model module: the node tree, the stages that work on it. */
+#ifndef ECSCTL_MODEL_INT_H
+#define ECSCTL_MODEL_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ecsctl/diag.h"
+#include "ecsctl/model.h"
+#include "ecsctl/schema.h"
+
+/* Guard rails for untrusted input. */
+#define MODEL_MAX_FILE_SIZE (4u << 20)
+#define MODEL_MAX_DEPTH 64
+/* every node of a file, alias copies included: an alias bomb stops here,
+ * and memory stays near 200 MB at worst (5,000 services fit in one file) */
+#define MODEL_MAX_NODES 1000000u
+#define MODEL_MAX_BYTES (32u << 20) /* scalar bytes, alias copies included */
+/* errors reported per load, as compilers stop: past it a hostile file would
+ * only cost time (and no one reads the 1001st) */
+#define MODEL_MAX_ERRORS 1000u
+
+static inline bool model_diag_room(const struct ecsctl_diags *d)
+{
+	return d->errors < MODEL_MAX_ERRORS;
+}
+
+enum mnode_type { MNODE_SCALAR, MNODE_MAP, MNODE_SEQ };
+
+struct mnode;
+
+struct mnode_entry {
+	char *key;
+	unsigned line, column; /* of the key */
+	struct mnode *value;
+};
+
+/* One YAML/JSON node, positions 1-based. */
+struct mnode {
+	enum mnode_type type;
+	unsigned line, column;
+	bool quoted;      /* quoted, block or !!str scalar: always a string, never null */
+	bool substituted; /* a variable was replaced: "" stays a string, not null */
+	char *value;      /* scalar, NUL-terminated (NUL bytes inside are rejected) */
+	size_t len;
+	struct mnode **items;        /* sequence */
+	struct mnode_entry *entries; /* mapping, in document order */
+	size_t count;
+	size_t nodes, bytes; /* weight of this subtree, for the alias budget */
+};
+
+struct mdoc {
+	struct mnode *root;
+	unsigned line, column;
+};
+
+struct mfile {
+	struct mdoc *docs;
+	size_t ndocs;
+};
+
+/*
+ * Parses YAML (several documents) or JSON into node trees. `name` is the file
+ * name used in diagnostics. Empty documents are skipped. Returns 0, or -1 with
+ * the problem added to `diags` (the file is then left empty).
+ */
+int model_parse(struct mfile *out, const char *name, const char *data, size_t len, bool json,
+                struct ecsctl_diags *diags);
+void mfile_release(struct mfile *f);
+void mnode_free(struct mnode *n);
+/* Item arrays (items, entries, docs) keep no capacity field: it is always
+ * this function of the count (0, 8, 16, 32, ...), so appends double. */
+size_t mnode_capacity(size_t count);
+/* A deep copy (for an alias; the caller checks the budget); NULL when out of memory. */
+struct mnode *mnode_copy(const struct mnode *src);
+
+/* Strict UTF-8 (no overlongs, surrogates, or past U+10FFFF): the offset of the
+ * first bad byte and its line:column, or `len` when all is well. */
+size_t model_utf8_check(const unsigned char *s, size_t len, unsigned *line, unsigned *col);
+
+/* A plain scalar that YAML reads as null: "", "~", "null". */
+bool mnode_is_null(const struct mnode *n);
+/* The entry `key` of a mapping, or NULL. */
+struct mnode_entry *mnode_get(const struct mnode *map, const char *key);
+/* Removes and frees `key` from a mapping (no-op when absent). */
+void mnode_del(struct mnode *map, const char *key);
+
+/* Variables: ${NAME}, ${NAME:-default}, $${ (a literal ${). */
+struct model_vars {
+	const char *const *env;    /* NULL-terminated NAME=value; NULL = environ */
+	const char *builtin[3][2]; /* ECSCTL_GIT_* name, value (value NULL = unset) */
+};
+
+/* Substitutes variables in every scalar value (never keys) of `n`; each
+ * problem goes to `diags`. Returns the number of errors added. */
+size_t model_vars_apply(struct mnode *n, const struct model_vars *vars, const char *file,
+                        struct ecsctl_diags *diags);
+
+/* The first character of `value` that the shape's pattern refuses, or NULL
+ * (also for patterns of a form it does not understand: see pattern.c). */
+const char *model_pattern_mismatch(const char *pattern, const char *value);
+
+/* Where a conversion reports its findings. */
+struct model_conv {
+	const char *file;
+	const char *resource; /* "Service 'prod/web'" */
+	struct ecsctl_diags *diags;
+	size_t errors;
+};
+
+/* Converts `n` to the JSON the API takes for shape `s`, checking members,
+ * types, enums, required members and limits. `path` is the member path of `n`
+ * ("" at the top). Returns a new reference, or NULL when `n` is unusable
+ * (the reason is in the diagnostics) or null. */
+json_t *model_convert(struct model_conv *c, const struct mnode *n,
+                      const struct ecsctl_schema_shape *s, const char *path);
+
+/* Rules across members (unique container names, an essential container,
+ * Fargate needs awsvpc, cpu and memory; launchType xor capacity providers). */
+void model_check_rules(struct model_conv *c, enum ecsctl_kind kind, const struct mnode *root);
+
+/*
+ * ecsctl.yaml (`f`, possibly with no document) into `out`, defaults filled in
+ * (name = `root_name`). Problems go to `diags`; returns the errors added.
+ */
+size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, const char *file,
+                           const char *root_name, const struct model_vars *vars,
+                           struct ecsctl_diags *diags);
+
+/*
+ * A document without `kind` in a .json file: when it is the output of
+ * `aws ecs describe-task-definition` (or its taskDefinition object), rewrites
+ * `*root` into RegisterTaskDefinition members, read-only ones dropped with a
+ * notice each. Returns 0 when it was one, -1 (nothing reported) when not.
+ */
+int model_import_taskdef(struct mnode **root, const char *file, struct ecsctl_diags *diags);
+
+#endif

@@ -1,0 +1,91 @@
+/* ecsctl.yaml: checked by the same schema-directed code as the resources. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ecsctl/duration.h"
+#include "model_int.h"
+#include "banned.h"
+
+#define DEFAULT_KEEP_REVISIONS 5
+#define DEFAULT_WAIT_TIMEOUT_MS (10 * 60 * 1000)
+
+static char *dup_str(json_t *v, const char *dflt)
+{
+	const char *s = json_string_value(v);
+
+	s = s ? s : dflt;
+	return s ? strdup(s) : NULL;
+}
+
+static int fill_ignore(struct ecsctl_settings *out, json_t *list)
+{
+	size_t i, j;
+	json_t *rule, *f;
+
+	if (!json_array_size(list))
+		return 0;
+	out->ignore = calloc(json_array_size(list), sizeof(*out->ignore));
+	if (!out->ignore)
+		return -1;
+	json_array_foreach(list, i, rule)
+	{
+		struct ecsctl_ignore_rule *r = &out->ignore[out->nignore++];
+		json_t *fields = json_object_get(rule, "fields");
+
+		r->kind = dup_str(json_object_get(rule, "kind"), "*");
+		r->name = dup_str(json_object_get(rule, "name"), "*");
+		r->fields = calloc(json_array_size(fields) + 1, sizeof(*r->fields));
+		if (!r->kind || !r->name || !r->fields)
+			return -1;
+		json_array_foreach(fields, j, f)
+		{
+			r->fields[r->nfields] = dup_str(f, "");
+			if (!r->fields[r->nfields++])
+				return -1;
+		}
+	}
+	return 0;
+}
+
+size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, const char *file,
+                           const char *root_name, const struct model_vars *vars,
+                           struct ecsctl_diags *diags)
+{
+	struct model_conv conv = {0};
+	json_t *j = NULL, *wait;
+	int64_t ms;
+
+	memset(out, 0, sizeof(*out));
+	out->keep_revisions = DEFAULT_KEEP_REVISIONS;
+	out->wait_timeout_ms = DEFAULT_WAIT_TIMEOUT_MS;
+	conv.file = file;
+	conv.resource = "ecsctl.yaml";
+	conv.diags = diags;
+	if (f->ndocs > 1) {
+		ecsctl_diags_add(diags, ECSCTL_ERROR, file, f->docs[1].line, f->docs[1].column,
+		                 NULL, NULL, "ecsctl.yaml holds one document, not %zu", f->ndocs);
+		conv.errors++;
+	}
+	if (f->ndocs) {
+		conv.errors += model_vars_apply(f->docs[0].root, vars, file, diags);
+		j = model_convert(&conv, f->docs[0].root, ecsctl_schema_shape("EcsctlSettings"),
+		                  "");
+	}
+	out->name = dup_str(json_object_get(j, "name"), root_name);
+	out->region = dup_str(json_object_get(j, "region"), NULL);
+	out->prune = json_is_true(json_object_get(j, "prune"));
+	out->suspend = json_is_true(json_object_get(j, "suspend"));
+	if (json_is_integer(json_object_get(j, "keepRevisions")))
+		out->keep_revisions = (long)json_integer_value(json_object_get(j, "keepRevisions"));
+	wait = json_object_get(j, "wait");
+	out->rollback_on_failure = json_is_true(json_object_get(wait, "rollbackOnFailure"));
+	if (json_string_value(json_object_get(wait, "timeout")) &&
+	    !ecsctl_duration_parse(&ms, json_string_value(json_object_get(wait, "timeout"))))
+		out->wait_timeout_ms = ms;
+	if (!out->name || fill_ignore(out, json_object_get(j, "ignoreDifferences"))) {
+		ecsctl_diags_add(diags, ECSCTL_ERROR, file, 0, 0, NULL, NULL, "out of memory");
+		conv.errors++;
+	}
+	json_decref(j);
+	return conv.errors;
+}

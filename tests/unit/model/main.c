@@ -1,0 +1,14 @@
+#include "model_test.h"
+#include "banned.h"
+
+int main(void)
+{
+	int failed = 0;
+
+	failed += run_yaml_tests();
+	failed += run_vars_tests();
+	failed += run_validate_tests();
+	failed += run_import_tests();
+	failed += run_source_tests();
+	return failed ? 1 : 0;
+}
