@@ -1,0 +1,9 @@
+#include "aws_tests.h"
+
+int main(void)
+{
+	int failed = 0;
+
+	failed += aws_tests_sigv4();
+	return failed ? 1 : 0;
+}
