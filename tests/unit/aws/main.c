@@ -5,5 +5,6 @@ int main(void)
 	int failed = 0;
 
 	failed += aws_tests_sigv4();
+	failed += aws_tests_client();
 	return failed ? 1 : 0;
 }
