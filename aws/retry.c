@@ -137,6 +137,9 @@ void rate_limiter_update(struct rate_limiter *l, int64_t now_ms, int throttled, 
 		l->k = cbrt(rate * (1 - CUBIC_BETA) / CUBIC_SCALE);
 		l->last_fail = now;
 		new_rate = rate * CUBIC_BETA;
+		/* botocore keeps the tokens saved up while it was off, letting a burst
+		 * follow the throttle; start the cut rate from an empty bucket */
+		l->capacity = 0;
 		l->enabled = 1;
 		l->throttles++;
 	}
