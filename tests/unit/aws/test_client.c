@@ -657,6 +657,37 @@ static void test_aws_client__no_secret_in_logs_at_highest_verbosity(void **state
 	script_release(&s);
 }
 
+static void test_aws_client__tags_chunked_to_fifty(void **state)
+{
+	struct script s = {0};
+	struct lb_server *srv = lb_start(ecs_handler, &s);
+	struct ecsctl_creds_provider *cp = NULL;
+	struct ecsctl_ecs *c = client(srv, &cp, 0, NULL, NULL);
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_t *tags = json_array(), *sent;
+	char key[16];
+	int i;
+
+	for (i = 0; i < 120; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		json_array_append_new(tags, json_pack("{s:s,s:s}", "key", key, "value", "v"));
+	}
+	assert_int_equal(
+	    ecsctl_ecs_tag_resource(c, "arn:aws:ecs:us-west-2:1:service/a/b", tags, &err), 0);
+	assert_int_equal(s.requests, 3);
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(s.targets[i], "TagResource");
+		sent = json_loads(s.bodies[i], 0, NULL);
+		assert_int_equal(json_array_size(json_object_get(sent, "tags")), i < 2 ? 50 : 20);
+		json_decref(sent);
+	}
+	json_decref(tags);
+	ecsctl_ecs_free(c);
+	ecsctl_creds_provider_free(cp);
+	lb_stop(srv);
+	script_release(&s);
+}
+
 int aws_tests_client(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +703,7 @@ int aws_tests_client(void)
 	    cmocka_unit_test(test_aws_client__create_service_token_stable_across_retries),
 	    cmocka_unit_test(test_aws_client__register_lost_answer_checks_latest_revision),
 	    cmocka_unit_test(test_aws_client__pagination_and_batching),
+	    cmocka_unit_test(test_aws_client__tags_chunked_to_fifty),
 	    cmocka_unit_test(test_aws_client__no_secret_in_logs_at_highest_verbosity),
 	};
 
