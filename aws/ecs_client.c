@@ -29,6 +29,12 @@ struct slot {
 	size_t nhdr;
 };
 
+static int is_loopback(const char *host)
+{
+	return !strncmp(host, "127.", 4) || !strncmp(host, "localhost", 9) ||
+	       !strncmp(host, "[::1]", 5);
+}
+
 int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opts,
                    struct ecsctl_error *err)
 {
@@ -85,6 +91,9 @@ int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opt
 		co.region = c->region;
 		co.env = opts->env;
 		co.transport = c->tr;
+		/* an instance role is for AWS, not for a simulator on loopback; asking
+		 * 169.254.169.254 there would only cost a timeout before the error */
+		co.no_imds = is_loopback(c->host);
 		rc = ecsctl_creds_provider_new(&c->own_creds, &co, err);
 		if (rc)
 			goto fail;

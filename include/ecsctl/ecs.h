@@ -34,6 +34,9 @@
  *     latest revision. CreateService gets a clientToken derived from its
  *     request (ecsctl_ecs_client_token), so a retried create is idempotent.
  *
+ * Credentials: the default chain (creds.h) unless options.creds is given;
+ * for an endpoint on loopback (ecs-local) instance metadata is never asked.
+ *
  * Requests sent per operation are counted (retries included) for plan
  * JSON's stats.apiCalls; see ecsctl_ecs_api_calls().
  *

@@ -132,6 +132,11 @@ static void on_done(void *cls, struct MHD_Connection *mc, void **con_cls,
 
 struct lb_server *lb_start(lb_handler h, void *ud)
 {
+	return lb_start_tls(h, ud, NULL, NULL);
+}
+
+struct lb_server *lb_start_tls(lb_handler h, void *ud, const char *cert_pem, const char *key_pem)
+{
 	struct lb_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *di;
@@ -142,17 +147,25 @@ struct lb_server *lb_start(lb_handler h, void *ud)
 	s->h = h;
 	s->ud = ud;
 	pthread_mutex_init(&s->lock, NULL);
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-	                        NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
-	                        MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
+	if (cert_pem)
+		s->d = MHD_start_daemon(
+		    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_TLS,
+		    0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+		    (unsigned)10, MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+		    key_pem, MHD_OPTION_END);
+	else
+		s->d = MHD_start_daemon(
+		    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
+		    on_request, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, on_done,
+		    NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_END);
 	if (!s->d) {
 		free(s);
 		return NULL;
 	}
 	di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : 0;
-	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->port);
+	snprintf(s->url, sizeof(s->url), "%s://127.0.0.1:%d", cert_pem ? "https" : "http", s->port);
 	return s;
 }
 

@@ -32,6 +32,9 @@ struct lb_server;
 
 /* Starts on an ephemeral port; calls to `h` are serialized. NULL on failure. */
 struct lb_server *lb_start(lb_handler h, void *ud);
+/* The same over TLS with this PEM certificate and key; NULL when libmicrohttpd
+ * lacks TLS. */
+struct lb_server *lb_start_tls(lb_handler h, void *ud, const char *cert_pem, const char *key_pem);
 void lb_stop(struct lb_server *s);
 int lb_port(const struct lb_server *s);
 /* "http://127.0.0.1:PORT" (static storage in the server). */

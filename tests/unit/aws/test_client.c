@@ -688,6 +688,39 @@ static void test_aws_client__tags_chunked_to_fifty(void **state)
 	script_release(&s);
 }
 
+static void test_aws_client__default_chain_and_no_imds_on_loopback(void **state)
+{
+	struct script s = {0};
+	struct lb_server *srv = lb_start(ecs_handler, &s);
+	struct ecsctl_ecs_options o = ECSCTL_ECS_OPTIONS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	const char *with_keys[] = {"HOME=/nonexistent", "AWS_REGION=eu-west-3",
+	                           "AWS_ACCESS_KEY_ID=" AKID, "AWS_SECRET_ACCESS_KEY=" SECRET,
+	                           NULL};
+	const char *no_keys[] = {"HOME=/nonexistent", "AWS_REGION=eu-west-3", NULL};
+	struct ecsctl_ecs *c = NULL;
+	json_t *resp = NULL;
+
+	o.endpoint_url = lb_url(srv);
+	o.env = with_keys;
+	assert_int_equal(ecsctl_ecs_new(&c, &o, &err), 0);
+	assert_string_equal(ecsctl_ecs_region(c), "eu-west-3");
+	assert_int_equal(ecsctl_ecs_call(&resp, c, "ListClusters", NULL, &err), 0);
+	assert_int_equal(s.bad_signatures, 0);
+	json_decref(resp);
+	ecsctl_ecs_free(c);
+	/* nothing configured and a loopback endpoint: a clear error, no metadata call */
+	o.env = no_keys;
+	assert_int_equal(ecsctl_ecs_new(&c, &o, &err), 0);
+	assert_int_equal(ecsctl_ecs_call(&resp, c, "ListClusters", NULL, &err), ECSCTL_EINVAL);
+	assert_non_null(strstr(err.message, "no AWS credentials"));
+	assert_int_equal(s.requests, 1);
+	ecsctl_error_release(&err);
+	ecsctl_ecs_free(c);
+	lb_stop(srv);
+	script_release(&s);
+}
+
 int aws_tests_client(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -704,6 +737,7 @@ int aws_tests_client(void)
 	    cmocka_unit_test(test_aws_client__register_lost_answer_checks_latest_revision),
 	    cmocka_unit_test(test_aws_client__pagination_and_batching),
 	    cmocka_unit_test(test_aws_client__tags_chunked_to_fifty),
+	    cmocka_unit_test(test_aws_client__default_chain_and_no_imds_on_loopback),
 	    cmocka_unit_test(test_aws_client__no_secret_in_logs_at_highest_verbosity),
 	};
 
