@@ -9,6 +9,7 @@
 #define MAX_RATE_ADJUST 2.0
 #define SMOOTHING 0.8
 #define BUCKET_SECONDS 0.5
+#define MIN_MEASURE_SECONDS 0.1
 
 uint64_t retry_rand(uint64_t *state)
 {
@@ -127,8 +128,8 @@ void rate_limiter_update(struct rate_limiter *l, int64_t now_ms, int throttled, 
 		/* botocore only measures at 0.5 s bucket ends, so a burst throttled in its
 		 * first bucket would measure 0 and crawl at 0.5 req/s; count the bucket in
 		 * progress instead when it says more */
-		if (elapsed < BUCKET_SECONDS)
-			elapsed = BUCKET_SECONDS;
+		if (elapsed < MIN_MEASURE_SECONDS)
+			elapsed = MIN_MEASURE_SECONDS;
 		if (l->count / elapsed > measured)
 			measured = l->count / elapsed;
 		rate = l->enabled && l->fill_rate < measured ? l->fill_rate : measured;

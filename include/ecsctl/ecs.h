@@ -23,11 +23,15 @@
  *     a retry after a timeout 10; a success refunds the cost of its last retry,
  *     or adds 1 when it needed none. An empty quota stops transient retries.
  *     Throttling retries cost nothing: the rate limiter is what bounds them.
- *   - adaptive rate limiter shared by all calls: off until the first
- *     throttle; then a token bucket whose rate is cut to 70% of the measured
- *     send rate on each throttle and regrows along a CUBIC curve
- *     (0.4 * (t - K)^3 + Wmax) on success, never above 2x the measured rate,
- *     never below 0.5 request/s.
+ *   - adaptive rate limiter shared by all calls (botocore's adaptive mode):
+ *     off until the first throttle; then a token bucket whose rate is cut to
+ *     70% of the measured send rate on a throttle and regrows along a CUBIC
+ *     curve (0.4 * (t - K)^3 + Wmax) on success, never above 2x the measured
+ *     rate, never below 0.5 request/s. Three changes from botocore, because
+ *     its version crawled at 0.5 req/s after a throttled burst: a throttle of
+ *     a request sent before the last cut does not cut again (once per window,
+ *     as TCP); a burst is measured over at least 100 ms instead of waiting for
+ *     a 0.5 s bucket to end; the bucket is emptied at each cut.
  *   - RegisterTaskDefinition is never retried when the request may have been
  *     processed (timeout, reset, 5xx): the call fails with maybe_processed set,
  *     and ecsctl_ecs_register_task_definition() then checks the family's
@@ -36,6 +40,8 @@
  *
  * Credentials: the default chain (creds.h) unless options.creds is given;
  * for an endpoint on loopback (ecs-local) instance metadata is never asked.
+ *
+ * A client is driven by one thread at a time (it is not locked).
  *
  * Requests sent per operation are counted (retries included) for plan
  * JSON's stats.apiCalls; see ecsctl_ecs_api_calls().
