@@ -66,6 +66,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	struct MHD_Response *r;
 	const union MHD_ConnectionInfo *ci;
 	enum MHD_Result ret;
+	char *body;
 	int i;
 
 	if (!c) {
@@ -98,6 +99,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	if (s->active > s->max_active)
 		s->max_active = s->active;
 	s->h(s->ud, &req, &resp);
+	/* handlers answer from shared buffers: copy while still serialized */
+	body = strdup(resp.body ? resp.body : "");
 	pthread_mutex_unlock(&s->lock);
 	if (resp.delay_ms)
 		sleep_ms(resp.delay_ms);
@@ -106,11 +109,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 	pthread_mutex_unlock(&s->lock);
 	ecsctl_buf_release(&hdrs);
 	ecsctl_buf_release(&query);
-	if (resp.reset)
+	if (resp.reset) {
+		free(body);
 		return MHD_NO;
-	r = MHD_create_response_from_buffer(resp.body ? strlen(resp.body) : 0,
-	                                    (void *)(resp.body ? resp.body : ""),
-	                                    MHD_RESPMEM_MUST_COPY);
+	}
+	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
 	for (i = 0; i < 4 && resp.headers[i][0]; i++)
 		MHD_add_response_header(r, resp.headers[i][0], resp.headers[i][1]);
 	ret = MHD_queue_response(mc, (unsigned)resp.status, r);
