@@ -209,9 +209,9 @@ static int add_hdr(struct slot *s, const char *fmt, const char *a, const char *b
 	return 0;
 }
 
-static int start_attempt(struct ecsctl_ecs *c, struct slot *s, struct ecsctl_error *err)
+static int start_attempt(struct ecsctl_ecs *c, struct slot *s, const struct ecsctl_creds *cr,
+                         struct ecsctl_error *err)
 {
-	const struct ecsctl_creds *cr = NULL;
 	struct ecsctl_sigv4_header sh[5];
 	struct ecsctl_sigv4_request req = {0};
 	struct ecsctl_buf target = ECSCTL_BUF_INIT, auth = ECSCTL_BUF_INIT;
@@ -219,9 +219,6 @@ static int start_attempt(struct ecsctl_ecs *c, struct slot *s, struct ecsctl_err
 	size_t nsh = 0;
 	int rc;
 
-	rc = ecsctl_creds_get(&cr, c->creds, err);
-	if (rc)
-		return rc;
 	ecsctl_sigv4_amz_date(date, c->tr->wall_ms(c->tr->ud) / 1000);
 	ecsctl_buf_addf(&target, ECSCTL_ECS_TARGET_PREFIX ".%s", s->call->operation);
 	sh[nsh++] = (struct ecsctl_sigv4_header){"content-type", "application/x-amz-json-1.1"};
@@ -392,6 +389,33 @@ done:
 	free(etype);
 }
 
+static void copy_error(struct ecsctl_error *dst, const struct ecsctl_error *src)
+{
+	if (dst->code)
+		return;
+	ecsctl_error_set(dst, src->code, "%s", src->message ? src->message : "failed");
+	dst->aws_code = src->aws_code ? strdup(src->aws_code) : NULL;
+	dst->http_status = src->http_status;
+	dst->request_id = src->request_id ? strdup(src->request_id) : NULL;
+}
+
+/* Ends every waiting call with `err`; returns how many. */
+static size_t fail_waiting(struct ecsctl_ecs *c, struct slot *slots, size_t n,
+                           const struct ecsctl_error *err)
+{
+	size_t i, count = 0;
+
+	for (i = 0; i < n; i++) {
+		if (slots[i].st != SLOT_WAITING)
+			continue;
+		copy_error(&slots[i].call->error, err);
+		slots[i].st = SLOT_DONE;
+		log_done(c, &slots[i], 0, NULL);
+		count++;
+	}
+	return count;
+}
+
 static int prepare(struct ecsctl_ecs *c, struct slot *s, struct ecsctl_ecs_call *call, int64_t now)
 {
 	memset(s, 0, sizeof(*s));
@@ -428,6 +452,8 @@ int ecsctl_ecs_run(struct ecsctl_ecs *c, struct ecsctl_ecs_call *calls, size_t n
                    struct ecsctl_error *err)
 {
 	struct slot *slots = calloc(n ? n : 1, sizeof(*slots));
+	struct ecsctl_error cerr = ECSCTL_ERROR_INIT;
+	const struct ecsctl_creds *cr = NULL;
 	size_t i, done = 0;
 	int inflight = 0, rc = 0;
 	int64_t now;
@@ -445,6 +471,7 @@ int ecsctl_ecs_run(struct ecsctl_ecs *c, struct ecsctl_ecs_call *calls, size_t n
 		int64_t next = INT64_MAX, wait;
 
 		now = c->tr->now_ms(c->tr->ud);
+		cr = NULL;
 		for (i = 0; i < n && inflight < c->max_concurrency; i++) {
 			struct slot *s = &slots[i];
 			int64_t hold;
@@ -456,7 +483,15 @@ int ecsctl_ecs_run(struct ecsctl_ecs *c, struct ecsctl_ecs_call *calls, size_t n
 				next = now + hold;
 				break;
 			}
-			if (start_attempt(c, s, &s->call->error)) {
+			if (!cr)
+				ecsctl_error_release(&cerr);
+			if (!cr && ecsctl_creds_get(&cr, c->creds, &cerr)) {
+				/* one failed lookup fails every waiting call: asking a broken
+				 * source once per call would cost a timeout each */
+				done += fail_waiting(c, slots, n, &cerr);
+				break;
+			}
+			if (start_attempt(c, s, cr, &s->call->error)) {
 				if (!s->call->error.code && s->last.code)
 					ecsctl_error_move(&s->call->error, &s->last);
 				s->st = SLOT_DONE;
@@ -507,6 +542,7 @@ int ecsctl_ecs_run(struct ecsctl_ecs *c, struct ecsctl_ecs_call *calls, size_t n
 		free(s->body);
 	}
 	free(slots);
+	ecsctl_error_release(&cerr);
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++) {

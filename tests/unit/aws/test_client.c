@@ -717,6 +717,21 @@ static void test_aws_client__default_chain_and_no_imds_on_loopback(void **state)
 	assert_non_null(strstr(err.message, "no AWS credentials"));
 	assert_int_equal(s.requests, 1);
 	ecsctl_error_release(&err);
+	{
+		struct ecsctl_ecs_call calls[5];
+		int i;
+
+		memset(calls, 0, sizeof(calls));
+		for (i = 0; i < 5; i++)
+			calls[i].operation = "DescribeClusters";
+		assert_int_equal(ecsctl_ecs_run(c, calls, 5, &err), ECSCTL_EINVAL);
+		for (i = 0; i < 5; i++) {
+			assert_int_equal(calls[i].error.code, ECSCTL_EINVAL);
+			assert_int_equal(calls[i].attempts, 0);
+			ecsctl_ecs_call_release(&calls[i]);
+		}
+		ecsctl_error_release(&err);
+	}
 	ecsctl_ecs_free(c);
 	lb_stop(srv);
 	script_release(&s);
