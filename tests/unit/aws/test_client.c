@@ -737,6 +737,35 @@ static void test_aws_client__default_chain_and_no_imds_on_loopback(void **state)
 	script_release(&s);
 }
 
+static void test_aws_client__retry_quota_bounds_retries(void **state)
+{
+	struct script s = {.plan = {"500"}, .n = 1};
+	struct lb_server *srv = lb_start(ecs_handler, &s);
+	struct ecsctl_creds_provider *cp = NULL;
+	struct ecsctl_ecs *c = client(srv, &cp, 0, NULL, NULL);
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_ecs_call calls[120];
+	int i, single = 0;
+
+	memset(calls, 0, sizeof(calls));
+	for (i = 0; i < 120; i++)
+		calls[i].operation = "DescribeServices";
+	assert_int_equal(ecsctl_ecs_run(c, calls, 120, &err), ECSCTL_EAWS);
+	/* a server failing every call: 500 tokens at 5 a retry allow 100 retries in
+	 * all, then calls fail after their first attempt */
+	assert_int_equal(s.requests, 120 + 100);
+	for (i = 0; i < 120; i++) {
+		single += calls[i].attempts == 1;
+		ecsctl_ecs_call_release(&calls[i]);
+	}
+	assert_true(single >= 120 - 100);
+	ecsctl_error_release(&err);
+	ecsctl_ecs_free(c);
+	ecsctl_creds_provider_free(cp);
+	lb_stop(srv);
+	script_release(&s);
+}
+
 int aws_tests_client(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -753,6 +782,7 @@ int aws_tests_client(void)
 	    cmocka_unit_test(test_aws_client__register_lost_answer_checks_latest_revision),
 	    cmocka_unit_test(test_aws_client__pagination_and_batching),
 	    cmocka_unit_test(test_aws_client__tags_chunked_to_fifty),
+	    cmocka_unit_test(test_aws_client__retry_quota_bounds_retries),
 	    cmocka_unit_test(test_aws_client__default_chain_and_no_imds_on_loopback),
 	    cmocka_unit_test(test_aws_client__no_secret_in_logs_at_highest_verbosity),
 	};
