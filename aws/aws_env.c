@@ -79,14 +79,14 @@ int ecsctl_aws_resolve_region(char **out, const char *flag, const char *profile,
 	return rc;
 }
 
-const char *ecsctl_aws_dns_suffix(const char *region, const char **partition)
+static const struct aws_partition *partition_of(const char *region)
 {
 	size_t i, j;
 
 	for (i = 0; i < aws_npartitions; i++)
 		for (j = 0; aws_partitions[i].regions[j]; j++)
 			if (!strcmp(region, aws_partitions[i].regions[j]))
-				goto found;
+				return &aws_partitions[i];
 	for (i = 0; i < aws_npartitions; i++) {
 		regex_t re;
 		int match;
@@ -96,13 +96,25 @@ const char *ecsctl_aws_dns_suffix(const char *region, const char **partition)
 		match = !regexec(&re, region, 0, NULL, 0);
 		regfree(&re);
 		if (match)
-			goto found;
+			return &aws_partitions[i];
 	}
-	i = 0; /* botocore falls back to the aws partition */
-found:
+	return &aws_partitions[0]; /* botocore falls back to the aws partition */
+}
+
+const char *ecsctl_aws_dns_suffix(const char *region, const char **partition)
+{
+	const struct aws_partition *p = partition_of(region);
+
 	if (partition)
-		*partition = aws_partitions[i].id;
-	return aws_partitions[i].dns_suffix;
+		*partition = p->id;
+	return p->dns_suffix;
+}
+
+static int env_true(const char *const *env, const char *name)
+{
+	const char *v = ecsctl_aws_getenv(env, name);
+
+	return v && !strcasecmp(v, "true");
 }
 
 int ecsctl_aws_resolve_endpoint(char **out, const char *service, const char *flag,
@@ -111,6 +123,9 @@ int ecsctl_aws_resolve_endpoint(char **out, const char *service, const char *fla
 {
 	struct ecsctl_buf name = ECSCTL_BUF_INIT, b = ECSCTL_BUF_INIT;
 	const char *url = flag && *flag ? flag : NULL, *s;
+	int fips = env_true(env, "AWS_USE_FIPS_ENDPOINT");
+	int dual = env_true(env, "AWS_USE_DUALSTACK_ENDPOINT");
+	const struct aws_partition *p;
 
 	*out = NULL;
 	if (!url) {
@@ -124,6 +139,12 @@ int ecsctl_aws_resolve_endpoint(char **out, const char *service, const char *fla
 	if (!url)
 		url = ecsctl_aws_getenv(env, "AWS_ENDPOINT_URL");
 	if (url) {
+		/* endpoint-rule-set-1.json: a custom endpoint excludes FIPS and dual-stack */
+		if (fips || dual)
+			return ecsctl_error_set(err, ECSCTL_EINVAL,
+			                        "Invalid Configuration: %s and custom endpoint are "
+			                        "not supported",
+			                        fips ? "FIPS" : "Dualstack");
 		if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8))
 			return ecsctl_error_set(err, ECSCTL_EINVAL,
 			                        "endpoint URL '%.200s' is not http(s)", url);
@@ -134,8 +155,14 @@ int ecsctl_aws_resolve_endpoint(char **out, const char *service, const char *fla
 		if (!region || !valid_region(region))
 			return ecsctl_error_set(err, ECSCTL_EINVAL,
 			                        "no valid region for the %s endpoint", service);
-		ecsctl_buf_addf(&b, "https://%s.%s.%s", service, region,
-		                ecsctl_aws_dns_suffix(region, NULL));
+		p = partition_of(region);
+		if ((fips && !p->supports_fips) || (dual && !p->supports_dual_stack))
+			return ecsctl_error_set(
+			    err, ECSCTL_EINVAL,
+			    "%s is enabled but partition '%s' does not support it",
+			    fips && !p->supports_fips ? "FIPS" : "DualStack", p->id);
+		ecsctl_buf_addf(&b, "https://%s%s.%s.%s", service, fips ? "-fips" : "", region,
+		                dual ? p->dual_stack_dns_suffix : p->dns_suffix);
 	}
 	*out = ecsctl_buf_detach(&b);
 	return *out ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");

@@ -10,6 +10,9 @@
 struct aws_partition {
 	const char *id;
 	const char *dns_suffix;
+	const char *dual_stack_dns_suffix;
+	int supports_fips;
+	int supports_dual_stack;
 	const char *region_regex; /* POSIX extended */
 	const char *regions[AWS_MAX_PARTITION_REGIONS];
 };

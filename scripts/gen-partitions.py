@@ -32,7 +32,11 @@ def main():
     print("const struct aws_partition aws_partitions[] = {")
     for p in doc["partitions"]:
         regions = sorted(r for r in p["regions"])
-        print(f"\t{{{cstr(p['id'])}, {cstr(p['outputs']['dnsSuffix'])}, "
+        o = p["outputs"]
+        if len(regions) >= 40:
+            raise SystemExit("gen-partitions: raise AWS_MAX_PARTITION_REGIONS")
+        print(f"\t{{{cstr(p['id'])}, {cstr(o['dnsSuffix'])}, {cstr(o['dualStackDnsSuffix'])}, "
+              f"{int(o['supportsFIPS'])}, {int(o['supportsDualStack'])}, "
               f"{cstr(posix(p['regionRegex']))},")
         print("\t {" + ", ".join(cstr(r) for r in regions) + ", NULL}},")
     print("};")

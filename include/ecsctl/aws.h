@@ -36,8 +36,11 @@ const char *ecsctl_aws_dns_suffix(const char *region, const char **partition);
 /*
  * Endpoint for `service` ("ecs", "sts"), first found: `flag`
  * (--endpoint-url), AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, else
- * https://<service>.<region>.<dnsSuffix>. A trailing '/' is dropped. `*out`
- * is a new string; ECSCTL_EINVAL for a URL that is not http(s).
+ * https://<service>.<region>.<dnsSuffix>, or as endpoint-rule-set-1.json says
+ * with AWS_USE_FIPS_ENDPOINT=true (<service>-fips.) and/or
+ * AWS_USE_DUALSTACK_ENDPOINT=true (the partition's dualStackDnsSuffix). A
+ * trailing '/' is dropped. `*out` is a new string; ECSCTL_EINVAL for a URL that
+ * is not http(s), or FIPS/dual-stack with a custom URL or a partition without them.
  */
 int ecsctl_aws_resolve_endpoint(char **out, const char *service, const char *flag,
                                 const char *region, const char *const *env,

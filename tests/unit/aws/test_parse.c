@@ -118,6 +118,10 @@ static void test_aws_parse__endpoints_and_partitions(void **state)
 	static const char *const both[] = {"AWS_ENDPOINT_URL=http://127.0.0.1:4000",
 	                                   "AWS_ENDPOINT_URL_ECS=http://127.0.0.1:4566", NULL};
 	static const char *const bad[] = {"AWS_ENDPOINT_URL_ECS=file:///etc/passwd", NULL};
+	static const char *const fips[] = {"AWS_USE_FIPS_ENDPOINT=true", NULL};
+	static const char *const dual[] = {"AWS_USE_DUALSTACK_ENDPOINT=TRUE", NULL};
+	static const char *const fips_dual[] = {"AWS_USE_FIPS_ENDPOINT=true",
+	                                        "AWS_USE_DUALSTACK_ENDPOINT=true", NULL};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char *part = NULL;
 	char *url = NULL;
@@ -132,6 +136,19 @@ static void test_aws_parse__endpoints_and_partitions(void **state)
 	endpoint_is(generic, NULL, "us-east-1", "http://127.0.0.1:4000");
 	endpoint_is(both, NULL, "us-east-1", "http://127.0.0.1:4566");
 	endpoint_is(both, "https://ecs.example.test/", "us-east-1", "https://ecs.example.test");
+	endpoint_is(fips, NULL, "us-gov-east-1", "https://ecs-fips.us-gov-east-1.amazonaws.com");
+	endpoint_is(dual, NULL, "cn-north-1",
+	            "https://ecs.cn-north-1.api.amazonwebservices.com.cn");
+	endpoint_is(fips_dual, NULL, "eu-west-1", "https://ecs-fips.eu-west-1.api.aws");
+	assert_int_equal(
+	    ecsctl_aws_resolve_endpoint(&url, "ecs", NULL, "us-iso-east-1", dual, &err),
+	    ECSCTL_EINVAL); /* aws-iso has no dual-stack */
+	ecsctl_error_release(&err);
+	assert_int_equal(
+	    ecsctl_aws_resolve_endpoint(&url, "ecs", "http://127.0.0.1:1", "us-east-1", fips, &err),
+	    ECSCTL_EINVAL);
+	assert_non_null(strstr(err.message, "custom endpoint"));
+	ecsctl_error_release(&err);
 	assert_string_equal(ecsctl_aws_dns_suffix("us-isob-east-1", &part), "sc2s.sgov.gov");
 	assert_string_equal(part, "aws-iso-b");
 	assert_string_equal(ecsctl_aws_dns_suffix("mars-1", &part), "amazonaws.com");
