@@ -128,6 +128,7 @@ static int env_keys(struct ecsctl_creds *out, const char *const *env, struct ecs
 
 struct profile_vals {
 	char *role_arn, *source_profile, *credential_source, *session, *external_id, *duration;
+	char *web_token_file;
 	char *ak, *sk, *tok;
 	int in_config, in_creds;
 };
@@ -140,6 +141,7 @@ static void profile_vals_release(struct profile_vals *v)
 	free(v->session);
 	free(v->external_id);
 	free(v->duration);
+	free(v->web_token_file);
 	wipe_free(v->ak);
 	wipe_free(v->sk);
 	wipe_free(v->tok);
@@ -188,6 +190,9 @@ static int read_profile(struct profile_vals *v, const char *profile, const char 
 	if (!rc)
 		rc = ecsctl_aws_profile_value(&v->duration, NULL, profile, "duration_seconds", 1,
 		                              env, err);
+	if (!rc)
+		rc = ecsctl_aws_profile_value(&v->web_token_file, NULL, profile,
+		                              "web_identity_token_file", 1, env, err);
 	if (rc)
 		profile_vals_release(v);
 	return rc;
@@ -202,7 +207,13 @@ static int profile_creds(struct ecsctl_creds *out, struct ecsctl_creds_provider 
 
 	if (rc)
 		return rc;
-	if (v.role_arn && *v.role_arn) {
+	if (v.role_arn && *v.role_arn && v.web_token_file && *v.web_token_file &&
+	    !v.source_profile && !v.credential_source) {
+		rc = creds_sts_web_identity(out, p, v.role_arn, v.web_token_file, v.session, err);
+		if (!rc)
+			out->source = "web-identity";
+		ecsctl_error_wrap(err, "profile '%s': ", profile);
+	} else if (v.role_arn && *v.role_arn) {
 		if (depth >= MAX_ROLE_DEPTH) {
 			rc = ecsctl_error_set(err, ECSCTL_EINVAL,
 			                      "profile '%s': role chain deeper than %d (a cycle?)",

@@ -9,7 +9,9 @@
  *      (+ AWS_ROLE_SESSION_NAME), STS AssumeRoleWithWebIdentity, unsigned
  *   3. shared files for the profile (--profile, AWS_PROFILE, "default"):
  *      role_arn + source_profile (STS AssumeRole signed with the source
- *      profile's keys; chains up to 5 deep), else aws_access_key_id /
+ *      profile's keys; chains up to 5 deep) or + credential_source
+ *      (Environment, EcsContainer, Ec2InstanceMetadata) or
+ *      + web_identity_token_file (AssumeRoleWithWebIdentity), else aws_access_key_id /
  *      aws_secret_access_key / aws_session_token from the credentials file,
  *      then the config file
  *   4. ECS container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on

@@ -308,7 +308,7 @@ static void test_aws_creds__web_identity(void **state)
 {
 	struct world w;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct ecsctl_buf tok = ECSCTL_BUF_INIT;
+	struct ecsctl_buf tok = ECSCTL_BUF_INIT, cfg = ECSCTL_BUF_INIT;
 	const char *src = NULL;
 	char ak[64];
 
@@ -324,6 +324,21 @@ static void test_aws_creds__web_identity(void **state)
 	assert_string_equal(src, "web-identity");
 	assert_true(w.f.web_token_ok);
 	assert_int_equal(w.f.signed_web, 0); /* AssumeRoleWithWebIdentity is unsigned */
+	/* the same from a profile: role_arn + web_identity_token_file */
+	w.f.web_token_ok = 0;
+	while (w.nenv > 3) /* drop AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE */
+		free(w.env[--w.nenv]);
+	w.env[w.nenv] = NULL;
+	ecsctl_buf_reset(&cfg);
+	ecsctl_buf_addf(&cfg,
+	                "[profile ci]\nrole_arn = arn:aws:iam::1:role/ci\n"
+	                "web_identity_token_file = %s\n",
+	                tok.buf);
+	world_file(&w, ".aws/config", cfg.buf);
+	assert_int_equal(resolve(&w, "ci", ak, &src, &err), 0);
+	assert_string_equal(src, "web-identity");
+	assert_true(w.f.web_token_ok);
+	ecsctl_buf_release(&cfg);
 	ecsctl_buf_release(&tok);
 	world_stop(&w);
 }
