@@ -1,0 +1,23 @@
+/* Shared inside aws/ only. */
+#ifndef ECSCTL_AWS_INT_H
+#define ECSCTL_AWS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AWS_MAX_PARTITION_REGIONS 40
+
+struct aws_partition {
+	const char *id;
+	const char *dns_suffix;
+	const char *dual_stack_dns_suffix;
+	int supports_fips;
+	int supports_dual_stack;
+	const char *region_regex; /* POSIX extended */
+	const char *regions[AWS_MAX_PARTITION_REGIONS];
+};
+
+extern const struct aws_partition aws_partitions[];
+extern const size_t aws_npartitions;
+
+#endif

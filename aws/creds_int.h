@@ -1,0 +1,47 @@
+/* Inside the credentials provider (aws/creds*.c). */
+#ifndef ECSCTL_CREDS_INT_H
+#define ECSCTL_CREDS_INT_H
+
+#include "ecsctl/creds.h"
+#include "ecsctl/http.h"
+
+enum creds_source {
+	CREDS_NONE,
+	CREDS_STATIC,
+	CREDS_ENV,
+	CREDS_WEB_IDENTITY,
+	CREDS_PROFILE,
+	CREDS_CONTAINER,
+	CREDS_IMDS
+};
+
+struct ecsctl_creds_provider {
+	enum creds_source source;
+	struct ecsctl_creds cur;
+	char *profile; /* the profile to read (explicit or AWS_PROFILE or "default") */
+	int profile_explicit;
+	char *region;
+	const char *const *env;
+	struct ecsctl_http_transport *transport;
+	struct ecsctl_http_transport own_transport;
+	int64_t margin_ms;
+	long timeout_ms;
+	long imds_timeout_ms;
+	bool no_imds;
+};
+
+int creds_http(struct ecsctl_http_exchange *x, struct ecsctl_creds_provider *p, const char *method,
+               const char *url, const char *const *headers, size_t nheaders, const char *body,
+               long timeout_ms, struct ecsctl_error *err);
+int creds_sts_web_identity(struct ecsctl_creds *out, struct ecsctl_creds_provider *p,
+                           const char *role_arn, const char *token_file, const char *session,
+                           struct ecsctl_error *err);
+int creds_sts_assume_role(struct ecsctl_creds *out, struct ecsctl_creds_provider *p,
+                          const struct ecsctl_creds *source, const char *role_arn,
+                          const char *session, const char *external_id, const char *duration,
+                          struct ecsctl_error *err);
+int creds_container(struct ecsctl_creds *out, struct ecsctl_creds_provider *p,
+                    struct ecsctl_error *err);
+int creds_imds(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, struct ecsctl_error *err);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * Shared AWS plumbing: the environment seam, region and endpoint resolution,
+ * the shared config/credentials files, and the AWS JSON 1.1 answer parser.
+ *
+ * The environment is always passed in as a NULL-terminated "NAME=value" list
+ * (NULL means the process environment) so that tests are hermetic.
+ */
+#ifndef ECSCTL_AWS_H
+#define ECSCTL_AWS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "ecsctl/error.h"
+
+/* Value of `name` in `env` (NULL = environ); NULL when unset. An empty value
+ * counts as unset, as the SDKs treat it. Borrowed. */
+const char *ecsctl_aws_getenv(const char *const *env, const char *name);
+
+/*
+ * Region, first found: `flag` (--region), AWS_REGION, AWS_DEFAULT_REGION, the
+ * profile's `region` in the config file (profile = `profile`, else
+ * AWS_PROFILE, else "default"), then `config_region` (ecsctl.yaml). `*out`
+ * is a new string; ECSCTL_EINVAL when none is found or the name is not a
+ * valid region (letters, digits, '-').
+ */
+int ecsctl_aws_resolve_region(char **out, const char *flag, const char *profile,
+                              const char *config_region, const char *const *env,
+                              struct ecsctl_error *err);
+
+/* DNS suffix of the partition holding `region` ("amazonaws.com",
+ * "amazonaws.com.cn", ...): listed regions first, then each partition's
+ * region regex, else the aws partition's. `*partition` gets its id. */
+const char *ecsctl_aws_dns_suffix(const char *region, const char **partition);
+
+/*
+ * Endpoint for `service` ("ecs", "sts"), first found: `flag`
+ * (--endpoint-url), AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, else
+ * https://<service>.<region>.<dnsSuffix>, or as endpoint-rule-set-1.json says
+ * with AWS_USE_FIPS_ENDPOINT=true (<service>-fips.) and/or
+ * AWS_USE_DUALSTACK_ENDPOINT=true (the partition's dualStackDnsSuffix). A
+ * trailing '/' is dropped. `*out` is a new string; ECSCTL_EINVAL for a URL that
+ * is not http(s), or FIPS/dual-stack with a custom URL or a partition without them.
+ */
+int ecsctl_aws_resolve_endpoint(char **out, const char *service, const char *flag,
+                                const char *region, const char *const *env,
+                                struct ecsctl_error *err);
+
+/* The Host header (and SigV4 host) for a URL: lowercase host, port kept
+ * unless it is the scheme's default, userinfo dropped. New string or NULL. */
+char *ecsctl_aws_url_host(const char *url);
+
+/*
+ * Parses an AWS JSON 1.1 answer. A 2xx answer yields its JSON object in
+ * `*out` (a new reference; an empty body is {}), or ECSCTL_EIO when the body
+ * is not a JSON object. Any other status is ECSCTL_EAWS with err->aws_code,
+ * err->http_status and err->request_id filled: the code from the
+ * X-Amzn-ErrorType header, else the body's `__type`, else its `code`, cut at
+ * the first ':' and after the last '#'; the status as the code when none of
+ * these exist ("503"). `error_type` and `request_id` are header values or
+ * NULL. Never reads past `len`.
+ */
+int ecsctl_aws_parse_json_answer(json_t **out, long status, const char *error_type,
+                                 const char *request_id, const char *body, size_t len,
+                                 struct ecsctl_error *err);
+
+/* The error-name classes the retry policy needs. */
+int ecsctl_aws_is_throttling(const char *code, long http_status);
+int ecsctl_aws_is_transient(const char *code, long http_status);
+
+/*
+ * One value from the shared files: `key` in the section for `profile`, from
+ * the config file (AWS_CONFIG_FILE or ~/.aws/config; sections "[default]" and
+ * "[profile NAME]") when `config` is 1, else from the credentials file
+ * (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials; sections "[NAME]").
+ * `*out` is a new string or NULL when absent (also when the file is missing).
+ * `*section_found` (may be NULL) tells whether the profile's section exists.
+ */
+int ecsctl_aws_profile_value(char **out, int *section_found, const char *profile, const char *key,
+                             int config, const char *const *env, struct ecsctl_error *err);
+
+#endif
