@@ -90,7 +90,8 @@ static struct dep_counts count_tasks(json_t *tasks, const char *dep_id)
 	return c;
 }
 
-static int stopping_left(json_t *tasks)
+/* Tasks (of one deployment, or all when dep_id is NULL) still stopping. */
+static int stopping_left(json_t *tasks, const char *dep_id)
 {
 	const char *k;
 	json_t *t;
@@ -98,6 +99,9 @@ static int stopping_left(json_t *tasks)
 	json_object_foreach(tasks, k, t)
 	{
 		const char *l = sim_str(t, "lastStatus");
+		const char *by = sim_str(t, "startedBy");
+		if (dep_id && (!by || strcmp(by, dep_id) != 0))
+			continue;
 		if (l && strcmp(l, "STOPPING") == 0)
 			return 1;
 	}
@@ -317,7 +321,7 @@ static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 	int max_total = (int)floor(desired * dconf(svc, "maximumPercent", 200) / 100.0);
 	int min_healthy = (int)ceil(desired * dconf(svc, "minimumHealthyPercent", 100) / 100.0);
 	struct dep_counts all, pc;
-	int steady, running = 0, pending = 0;
+	int steady, done, others_busy = 0, running = 0, pending = 0;
 	size_t i;
 
 	if (status && strcmp(status, "INACTIVE") == 0)
@@ -360,14 +364,17 @@ static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 			launch_tasks(svc, tasks, p, n, ctx);
 	}
 
-	/* counts; drop drained deployments */
+	/* counts; drop drained deployments, but a FAILED one stays in sight
+	 * until the rollback that replaces it completes */
 	for (i = json_array_size(deps); i-- > 0;) {
 		d = json_array_get(deps, i);
 		struct dep_counts dc = count_tasks(tasks, sim_str(d, "id"));
-		if (i > 0 && dc.alive == 0) {
+		int empty = dc.alive == 0 && !stopping_left(tasks, sim_str(d, "id"));
+		if (i > 0 && empty && strcmp(sim_str(d, "rolloutState"), "FAILED") != 0) {
 			json_array_remove(deps, i);
 			continue;
 		}
+		others_busy |= i > 0 && !empty;
 		set_count(d, "desiredCount", i == 0 ? desired : dc.alive);
 		set_count(d, "runningCount", dc.running);
 		set_count(d, "pendingCount", dc.pending);
@@ -377,9 +384,8 @@ static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 	set_count(svc, "runningCount", running);
 	set_count(svc, "pendingCount", pending);
 
-	steady = json_array_size(deps) == 1 && running == desired && pending == 0 &&
-	         !stopping_left(tasks);
-	if (steady && strcmp(sim_str(p, "rolloutState"), "IN_PROGRESS") == 0) {
+	done = !others_busy && running == desired && pending == 0 && !stopping_left(tasks, NULL);
+	if (done && strcmp(sim_str(p, "rolloutState"), "IN_PROGRESS") == 0) {
 		char reason[96];
 		snprintf(reason, sizeof(reason), "ECS deployment %s completed.", sim_str(p, "id"));
 		json_object_set_new(p, "rolloutState", json_string("COMPLETED"));
@@ -390,12 +396,15 @@ static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 		sim_service_event(svc, ctx->rng, ctx->now,
 		                  "(service %s) (deployment %s) deployment completed.",
 		                  svc_name(svc), sim_str(p, "id"));
+		while (json_array_size(deps) > 1)
+			json_array_remove(deps, json_array_size(deps) - 1);
 	}
+	steady = done && json_array_size(deps) == 1;
 	if (steady && !sim_bool(svc, "_steady", 0) && !draining)
 		sim_service_event(svc, ctx->rng, ctx->now,
 		                  "(service %s) has reached a steady state.", svc_name(svc));
 	json_object_set_new(svc, "_steady", json_boolean(steady));
-	if (draining && running == 0 && pending == 0 && !stopping_left(tasks)) {
+	if (draining && running == 0 && pending == 0 && !stopping_left(tasks, NULL)) {
 		json_object_set_new(svc, "status", json_string("INACTIVE"));
 		json_object_set_new(svc, "_inactiveAt", sim_time(ctx->now));
 	}

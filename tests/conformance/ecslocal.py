@@ -6,12 +6,16 @@ import subprocess
 import tempfile
 import time
 import unittest
+import warnings
 
 import boto3
 from botocore.config import Config
 
 BIN = os.environ.get("ECS_LOCAL") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "bin", "ecs-local")
+# botocore keeps pooled sockets open until exit; that is not what we test
+warnings.filterwarnings("ignore", category=ResourceWarning)
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
@@ -50,7 +54,7 @@ class Server:
         return boto3.session.Session().client(
             "ecs", endpoint_url=self.url, region_name=REGION,
             aws_access_key_id=key, aws_secret_access_key=secret,
-            config=Config(retries={"max_attempts": retries}, **cfg))
+            config=Config(retries={"total_max_attempts": retries}, **cfg))
 
 
 class ServerTest(unittest.TestCase):

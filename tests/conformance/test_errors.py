@@ -168,4 +168,4 @@ class Errors(ServerTest):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    unittest.main(warnings="ignore")

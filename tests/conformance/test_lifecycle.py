@@ -217,4 +217,4 @@ class LifeCycle(ServerTest):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    unittest.main(warnings="ignore")

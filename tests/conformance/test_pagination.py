@@ -86,4 +86,4 @@ class Pagination(ServerTest):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    unittest.main(warnings="ignore")

@@ -157,4 +157,4 @@ class Tags(ServerTest):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    unittest.main(warnings="ignore")
