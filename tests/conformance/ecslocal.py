@@ -25,6 +25,7 @@ class Server:
         self.args = [BIN, "--listen", "127.0.0.1:0", "--time-scale", "50", *args]
         self.proc = None
         self.url = None
+        self.stderr = ""
 
     def start(self):
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE,
@@ -46,6 +47,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         if self.proc:
+            self.stderr = self.proc.stderr.read()
             self.proc.stdout.close()
             self.proc.stderr.close()
         return self.proc.returncode if self.proc else None
@@ -68,7 +70,10 @@ class ServerTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        # a clean exit, so sanitizer reports (leaks) fail the test
+        rc = cls.server.stop()
+        if rc != 0:
+            raise AssertionError("ecs-local exited %r: %s" % (rc, cls.server.stderr[-4000:]))
 
     def arn(self, rest):
         return "arn:aws:ecs:%s:%s:%s" % (REGION, ACCOUNT, rest)

@@ -12,6 +12,9 @@ AWS = "/usr/bin/aws"
 
 @unittest.skipUnless(os.path.exists(AWS), "Debian's awscli is not installed")
 class AwsCli(ServerTest):
+    # the CLI waiter polls every 15 s: be stable by its first look
+    server_args = ("--time-scale", "1000")
+
     def aws(self, *args, check=True):
         env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="secret",
                    AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE="/dev/null",

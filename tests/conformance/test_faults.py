@@ -37,7 +37,7 @@ class Throttle(unittest.TestCase):
             ecs.list_clusters()
             self.assertGreater(stats(srv)["errors"]["ThrottlingException"], 0)
         finally:
-            srv.stop()
+            self.assertEqual(srv.stop(), 0, srv.stderr)
 
 
 class FailRate(unittest.TestCase):
@@ -54,7 +54,7 @@ class FailRate(unittest.TestCase):
             self.assertGreater(errors.get("ServerException", 0), 0)
             self.assertGreater(errors.get("ConnectionReset", 0), 0)
         finally:
-            srv.stop()
+            self.assertEqual(srv.stop(), 0, srv.stderr)
 
     def test_without_retries_the_fault_shows(self):
         srv = Server("--fail-rate", "1", "--seed", "7").start()
@@ -63,7 +63,7 @@ class FailRate(unittest.TestCase):
             with self.assertRaises(Exception):
                 ecs.list_clusters()
         finally:
-            srv.stop()
+            self.assertEqual(srv.stop(), 0, srv.stderr)
 
 
 class Latency(unittest.TestCase):
@@ -76,7 +76,7 @@ class Latency(unittest.TestCase):
             ecs.list_clusters()
             self.assertGreaterEqual(time.monotonic() - start, 0.15)
         finally:
-            srv.stop()
+            self.assertEqual(srv.stop(), 0, srv.stderr)
 
 
 if __name__ == "__main__":
