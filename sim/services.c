@@ -50,6 +50,9 @@ static int check_network(const json_t *td, const json_t *net, struct ecsctl_erro
 	const char *mode = sim_str(td, "networkMode");
 	json_t *aws = json_object_get(net, "awsvpcConfiguration");
 
+	if (!mode)
+		return sim_fail(err, "ClientException", "TaskDefinition not found.");
+
 	if (strcmp(mode, "awsvpc") == 0 && !aws)
 		return sim_fail(err, "InvalidParameterException",
 		                "Network Configuration must be provided when networkMode 'awsvpc' "

@@ -65,8 +65,9 @@ extern const char *const sim_shapes_json[];
 struct sim_shapes;
 int sim_shapes_new(struct sim_shapes **out, struct ecsctl_error *err);
 void sim_shapes_free(struct sim_shapes *sh);
-/* 0 when `req` fits the input shape of `op`; else an ECS error in err. */
-int sim_validate(const struct sim_shapes *sh, const char *op, const json_t *req,
+/* 0 when `req` fits the input shape of `op`; else an ECS error in err.
+ * Drops null members (absent, for AWS JSON); nulls elsewhere are errors. */
+int sim_validate(const struct sim_shapes *sh, const char *op, json_t *req,
                  struct ecsctl_error *err);
 
 /* ---- the store (store.c) ---- */

@@ -56,7 +56,7 @@ static int serialization(struct ecsctl_error *err, const char *path, const char 
 	                *path ? path : "request", want);
 }
 
-static int check(const struct sim_shapes *sh, const char *shape_name, const json_t *v,
+static int check(const struct sim_shapes *sh, const char *shape_name, json_t *v,
                  struct ecsctl_buf *path, int depth, struct ecsctl_error *err)
 {
 	json_t *shape = json_object_get(sh->shapes, shape_name);
@@ -64,17 +64,26 @@ static int check(const struct sim_shapes *sh, const char *shape_name, const json
 	size_t mark = path->len, i;
 	int rc = 0;
 
-	if (!shape || !t || json_is_null(v))
+	if (!shape || !t)
 		return 0;
+	if (json_is_null(v))
+		return serialization(err, path->buf, "a value, not null");
 	if (depth > MAX_DEPTH)
 		return sim_fail(err, "SerializationException", "Request nesting is too deep.");
 	if (strcmp(t, "structure") == 0) {
 		json_t *members = json_object_get(shape, "m"), *req;
 		const char *k;
 		json_t *mv;
+		void *tmp;
 
 		if (!json_is_object(v))
 			return serialization(err, path->buf, "an object");
+		/* a null member is an absent member, as for AWS JSON services */
+		json_object_foreach_safe(v, tmp, k, mv)
+		{
+			if (json_is_null(mv))
+				json_object_del(v, k);
+		}
 		json_array_foreach(json_object_get(shape, "required"), i, req)
 		{
 			json_t *got = json_object_get(v, json_string_value(req));
@@ -85,7 +94,7 @@ static int check(const struct sim_shapes *sh, const char *shape_name, const json
 				    "failed to satisfy constraint: Member must not be null",
 				    path->buf, path->len ? "." : "", json_string_value(req));
 		}
-		json_object_foreach((json_t *)v, k, mv)
+		json_object_foreach(v, k, mv)
 		{
 			const char *ms = sim_str(members, k);
 			if (!ms)
@@ -101,7 +110,7 @@ static int check(const struct sim_shapes *sh, const char *shape_name, const json
 		json_t *item;
 		if (!json_is_array(v))
 			return serialization(err, path->buf, "a list");
-		json_array_foreach((json_t *)v, i, item)
+		json_array_foreach(v, i, item)
 		{
 			ecsctl_buf_addf(path, "[%zu]", i);
 			rc = check(sh, sim_str(shape, "member"), item, path, depth + 1, err);
@@ -115,7 +124,7 @@ static int check(const struct sim_shapes *sh, const char *shape_name, const json
 		json_t *mv;
 		if (!json_is_object(v))
 			return serialization(err, path->buf, "a map");
-		json_object_foreach((json_t *)v, k, mv)
+		json_object_foreach(v, k, mv)
 		{
 			ecsctl_buf_addf(path, ".%s", k);
 			rc = check(sh, sim_str(shape, "value"), mv, path, depth + 1, err);
@@ -158,8 +167,7 @@ static int check(const struct sim_shapes *sh, const char *shape_name, const json
 	return 0;
 }
 
-int sim_validate(const struct sim_shapes *sh, const char *op, const json_t *req,
-                 struct ecsctl_error *err)
+int sim_validate(const struct sim_shapes *sh, const char *op, json_t *req, struct ecsctl_error *err)
 {
 	struct ecsctl_buf path = ECSCTL_BUF_INIT;
 	const char *shape = sim_str(sh->ops, op);
