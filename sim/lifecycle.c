@@ -90,7 +90,7 @@ static int save_locked_copy(struct ecsctl_sim *sim, struct ecsctl_error *err)
 	pthread_mutex_lock(&sim->store.mu);
 	version = sim->store.version;
 	doc = sim_store_dump(&sim->store);
-	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(13)) : NULL;
 	json_decref(doc);
 	pthread_mutex_unlock(&sim->store.mu);
 	if (!text)

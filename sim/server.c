@@ -213,7 +213,7 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 	if (op->fn(&sim->store, req, &resp, &err) == 0 && resp) {
 		if (op->mutates)
 			sim->store.version++;
-		text = json_dumps(resp, JSON_COMPACT);
+		text = json_dumps(resp, JSON_COMPACT | JSON_REAL_PRECISION(13));
 	}
 	pthread_mutex_unlock(&sim->store.mu);
 	if (!text) {

@@ -92,6 +92,8 @@ json_t *sim_public(const json_t *obj)
 	return out;
 }
 
+/* Answers are dumped with 13 significant digits: milliseconds of an epoch
+ * time print exactly ("1700000000.123"), as ECS sends them. */
 json_t *sim_time(double t)
 {
 	return json_real(floor(t * 1000.0 + 0.5) / 1000.0);
