@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "sim_int.h"
+#include "sim_tests.h"
 #include "banned.h"
 
 #define T0 1700000000.0
@@ -367,7 +368,7 @@ static void test_deploy__crashloop_image_tags(void **state)
 	assert_false(sim_image_crashes(NULL));
 }
 
-int main(void)
+int sim_tests_deploy(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_deploy__create_reaches_steady),
@@ -381,5 +382,5 @@ int main(void)
 	    cmocka_unit_test(test_deploy__lazy_equals_stepwise),
 	    cmocka_unit_test(test_deploy__crashloop_image_tags),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("deploy", tests, NULL, NULL);
 }
