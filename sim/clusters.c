@@ -187,7 +187,7 @@ int sim_op_describe_clusters(struct sim_store *s, json_t *req, json_t **resp,
 		json_decref(found);
 		json_decref(failures);
 		return sim_fail(err, "InvalidParameterException",
-		                "Clusters cannot have more than 100 elements");
+		                "clusters can have at most 100 items.");
 	}
 	if (json_array_size(names) == 0) {
 		json_t *c = json_object_get(s->clusters, "default");

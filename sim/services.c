@@ -405,7 +405,7 @@ int sim_op_describe_services(struct sim_store *s, json_t *req, json_t **resp,
 		return sim_fail(err, "InvalidParameterException", "Services cannot be empty.");
 	if (json_array_size(names) > 10)
 		return sim_fail(err, "InvalidParameterException",
-		                "Services cannot have more than 10 elements");
+		                "service names can have at most 10 items.");
 	json_array_foreach(json_object_get(req, "include"), i, n)
 	{
 		tags |= strcmp(json_string_value(n), "TAGS") == 0;

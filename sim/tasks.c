@@ -52,7 +52,7 @@ int sim_op_describe_tasks(struct sim_store *s, json_t *req, json_t **resp, struc
 		return sim_fail(err, "InvalidParameterException", "Tasks cannot be empty.");
 	if (json_array_size(refs) > 100)
 		return sim_fail(err, "InvalidParameterException",
-		                "Tasks cannot have more than 100 elements");
+		                "tasks can have at most 100 items.");
 	json_array_foreach(json_object_get(req, "include"), i, inc)
 	{
 		tags |= strcmp(json_string_value(inc), "TAGS") == 0;

@@ -64,8 +64,11 @@ class Errors(ServerTest):
 
     def test_describe_services_limit(self):
         names = ["s%d" % i for i in range(11)]
-        with self.assertRaises(self.ecs.exceptions.InvalidParameterException):
+        with self.assertRaises(self.ecs.exceptions.InvalidParameterException) as e:
             self.ecs.describe_services(cluster="err", services=names)
+        # the real service's words (quoted in public issue threads)
+        self.assertError(e, "InvalidParameterException",
+                         "service names can have at most 10 items.")
         out = self.ecs.describe_services(cluster="err", services=names[:10])
         self.assertEqual(len(out["failures"]), 10)
         self.assertEqual(out["failures"][0], {"arn": self.arn("service/err/s0"),
