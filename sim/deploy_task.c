@@ -49,6 +49,8 @@ static json_t *container_new(const json_t *def, const char *task_arn, const char
 	json_object_set_new(c, "lastStatus", json_string("PROVISIONING"));
 	json_object_set_new(c, "networkInterfaces", json_array());
 	json_object_set_new(c, "healthStatus", json_string("UNKNOWN"));
+	if (json_object_get(def, "healthCheck"))
+		json_object_set_new(c, "_healthCheck", json_true());
 	snprintf(buf, sizeof(buf), "%lld", sim_int(def, "cpu", 0));
 	json_object_set_new(c, "cpu", json_string(buf));
 	if (json_is_integer(mem)) {
@@ -200,6 +202,18 @@ int sim_task_advance(json_t *task, double now)
 		finish_stop(task, at);
 		json_object_set_new(task, "_failed", json_true());
 	} else if (strcmp(st, "PENDING") == 0) {
+		json_t *containers = json_object_get(task, "containers"), *c;
+		size_t i;
+
+		/* containers with a health check pass it once running; the task is
+		 * HEALTHY when any container reports health */
+		json_array_foreach(containers, i, c)
+		{
+			if (sim_bool(c, "_healthCheck", 0)) {
+				json_object_set_new(c, "healthStatus", json_string("HEALTHY"));
+				json_object_set_new(task, "healthStatus", json_string("HEALTHY"));
+			}
+		}
 		set_status(task, "RUNNING");
 		json_object_set_new(task, "pullStoppedAt", sim_time(at));
 		json_object_set_new(task, "startedAt", sim_time(at));

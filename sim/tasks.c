@@ -8,8 +8,14 @@
 
 json_t *sim_task_render(const json_t *task, int with_tags)
 {
-	json_t *out = sim_public(task);
+	json_t *out = sim_public(task), *containers = json_array(), *c;
+	size_t i;
 
+	json_array_foreach(json_object_get(task, "containers"), i, c)
+	{
+		json_array_append_new(containers, sim_public(c));
+	}
+	json_object_set_new(out, "containers", containers);
 	if (out && with_tags)
 		json_object_set_new(out, "tags", sim_tags_list(task));
 	return out;

@@ -196,6 +196,22 @@ class LifeCycle(ServerTest):
         self.assertEqual(svc["status"], "ACTIVE")
         self.wait_stable("life", ["d"])
 
+    def test_health_checked_containers_become_healthy(self):
+        self.register("life-h", containers=[
+            {"name": "app", "image": "nginx", "memory": 64,
+             "healthCheck": {"command": ["CMD-SHELL", "true"]}},
+            {"name": "side", "image": "busybox", "memory": 16, "essential": False}])
+        arn = self.ecs.run_task(cluster="life", taskDefinition="life-h")["tasks"][0]["taskArn"]
+        self.assertEqual(self.ecs.describe_tasks(cluster="life", tasks=[arn])["tasks"][0]
+                         ["healthStatus"], "UNKNOWN")
+        self.ecs.get_waiter("tasks_running").wait(cluster="life", tasks=[arn],
+                                                  WaiterConfig={"Delay": 1})
+        task = self.ecs.describe_tasks(cluster="life", tasks=[arn])["tasks"][0]
+        self.assertEqual(task["healthStatus"], "HEALTHY")
+        self.assertEqual([c["healthStatus"] for c in task["containers"]],
+                         ["HEALTHY", "UNKNOWN"])
+        self.assertTrue(all(not k.startswith("_") for c in task["containers"] for k in c))
+
     def test_run_task_standalone(self):
         td = self.register("life-t")
         tasks = self.ecs.run_task(cluster="life", taskDefinition="life-t", count=2,
