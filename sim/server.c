@@ -210,11 +210,13 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 	if (sim_validate(sim->shapes, op->name, req, &err))
 		goto fail;
 	pthread_mutex_lock(&sim->store.mu);
-	if (op->fn(&sim->store, req, &resp, &err) == 0 && resp) {
-		if (op->mutates)
-			sim->store.version++;
-		text = json_dumps(resp, JSON_COMPACT | JSON_REAL_PRECISION(13));
-	}
+	if (op->fn(&sim->store, req, &resp, &err) == 0 && resp)
+		text = json_is_string(resp)
+		           ? strdup(json_string_value(resp))
+		           : json_dumps(resp, JSON_COMPACT | JSON_REAL_PRECISION(13));
+	/* even a failed mutation may have touched something: caches go */
+	if (op->mutates)
+		sim->store.version++;
 	pthread_mutex_unlock(&sim->store.mu);
 	if (!text) {
 		if (!err.code)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/buf.h"
 #include "sim_int.h"
 #include "banned.h"
 
@@ -391,12 +392,46 @@ static json_t *visible_service(struct sim_store *s, json_t *cluster, const char 
 	return svc;
 }
 
+/* The answer text of one service. Services at rest are served from a cache
+ * that any change anywhere empties (store version), since serializing them
+ * is most of the cost of DescribeServices. */
+static int append_rendered(struct sim_store *s, json_t *cluster, json_t *svc, int tags,
+                           struct ecsctl_buf *out)
+{
+	char key[600];
+	const char *text;
+	char *fresh = NULL;
+	json_t *r;
+
+	if (s->rendered_at != s->version) {
+		json_object_clear(s->rendered);
+		s->rendered_at = s->version;
+	}
+	snprintf(key, sizeof(key), "%s/%s/%d", sim_str(cluster, "clusterName"),
+	         sim_str(svc, "serviceName"), tags);
+	text = json_string_value(json_object_get(s->rendered, key));
+	if (!text) {
+		r = sim_service_render(svc, tags);
+		fresh = r ? json_dumps(r, JSON_COMPACT | JSON_REAL_PRECISION(13)) : NULL;
+		json_decref(r);
+		if (!fresh)
+			return ECSCTL_ENOMEM;
+		json_object_set_new(s->rendered, key, json_string(fresh));
+		text = fresh;
+	}
+	ecsctl_buf_adds(out, text);
+	free(fresh);
+	return 0;
+}
+
 int sim_op_describe_services(struct sim_store *s, json_t *req, json_t **resp,
                              struct ecsctl_error *err)
 {
 	json_t *cluster = sim_cluster_get(s, sim_str(req, "cluster"), err);
-	json_t *names = json_object_get(req, "services"), *n, *found, *failures;
-	int tags = 0;
+	json_t *names = json_object_get(req, "services"), *n, *failures;
+	struct ecsctl_buf out = ECSCTL_BUF_INIT;
+	char *text;
+	int tags = 0, found = 0;
 	size_t i;
 
 	if (!cluster)
@@ -410,15 +445,23 @@ int sim_op_describe_services(struct sim_store *s, json_t *req, json_t **resp,
 	{
 		tags |= strcmp(json_string_value(n), "TAGS") == 0;
 	}
-	found = json_array();
+	/* advance first: that may change the store version */
+	json_array_foreach(names, i, n)
+	{
+		json_t *svc = visible_service(s, cluster, json_string_value(n));
+		if (svc)
+			sim_store_advance(s, cluster, svc);
+	}
 	failures = json_array();
+	ecsctl_buf_adds(&out, "{\"services\":[");
 	json_array_foreach(names, i, n)
 	{
 		const char *ref = json_string_value(n);
 		json_t *svc = visible_service(s, cluster, ref);
 		if (svc) {
-			sim_store_advance(s, cluster, svc);
-			json_array_append_new(found, sim_service_render(svc, tags));
+			if (found++)
+				ecsctl_buf_addch(&out, ',');
+			append_rendered(s, cluster, svc, tags, &out);
 		} else {
 			char *arn =
 			    strncmp(ref, "arn:", 4) == 0
@@ -429,8 +472,17 @@ int sim_op_describe_services(struct sim_store *s, json_t *req, json_t **resp,
 			free(arn);
 		}
 	}
-	*resp = json_pack("{s:o,s:o}", "services", found, "failures", failures);
-	return 0;
+	text = json_dumps(failures, JSON_COMPACT);
+	json_decref(failures);
+	ecsctl_buf_addf(&out, "],\"failures\":%s}", text ? text : "[]");
+	free(text);
+	if (ecsctl_buf_failed(&out)) {
+		ecsctl_buf_release(&out);
+		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	}
+	*resp = json_string_nocheck(out.buf);
+	ecsctl_buf_release(&out);
+	return *resp ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 }
 
 static int list_item(const char *key, json_t *svc, void *arg, json_t **out)

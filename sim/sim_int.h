@@ -85,7 +85,9 @@ struct sim_store {
 	double fixed_now; /* > 0: the clock stands still here (unit tests) */
 	uint64_t rng;
 	int ec2_capacity;
-	unsigned long long version; /* bumped on every mutation, for persistence */
+	unsigned long long version; /* bumped on every mutation: persistence, caches */
+	json_t *rendered;           /* service key -> its answer text, valid at rendered_at */
+	unsigned long long rendered_at;
 };
 
 int sim_store_init(struct sim_store *s, const char *region, const char *account, double scale,
@@ -153,7 +155,8 @@ void sim_task_stop(json_t *task, double now, const char *code, const char *reaso
 void sim_service_event(json_t *svc, uint64_t *rng, double now, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* ---- operations: with the store locked; `*resp` is a new reference ---- */
+/* ---- operations: with the store locked; `*resp` is a new reference: an
+ * object to serialize, or a JSON string holding the serialized answer ---- */
 typedef int (*sim_op_fn)(struct sim_store *s, json_t *req, json_t **resp, struct ecsctl_error *err);
 int sim_op_create_cluster(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
 int sim_op_describe_clusters(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);

@@ -39,13 +39,14 @@ int sim_store_init(struct sim_store *s, const char *region, const char *account,
 	s->clusters = json_object();
 	s->families = json_object();
 	s->busy = json_object();
+	s->rendered = json_object();
 	snprintf(s->region, sizeof(s->region), "%s", region);
 	snprintf(s->account, sizeof(s->account), "%s", account);
 	s->scale = scale > 0 ? scale : 1.0;
 	s->wall_start = mono();
 	s->sim_start = wall();
 	s->rng = seed ? seed : (uint64_t)(wall() * 1e6);
-	if (!s->clusters || !s->families || !s->busy)
+	if (!s->clusters || !s->families || !s->busy || !s->rendered)
 		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 	return 0;
 }
@@ -57,8 +58,9 @@ void sim_store_release(struct sim_store *s)
 	json_decref(s->clusters);
 	json_decref(s->families);
 	json_decref(s->busy);
+	json_decref(s->rendered);
 	pthread_mutex_destroy(&s->mu);
-	s->clusters = s->families = s->busy = NULL;
+	s->clusters = s->families = s->busy = s->rendered = NULL;
 }
 
 double sim_store_now(const struct sim_store *s)

@@ -196,6 +196,27 @@ class LifeCycle(ServerTest):
         self.assertEqual(svc["status"], "ACTIVE")
         self.wait_stable("life", ["d"])
 
+    def test_describe_reflects_every_change(self):
+        # answers of services at rest are cached: every change must show at once
+        self.register("life-x")
+        self.ecs.create_service(cluster="life", serviceName="x", taskDefinition="life-x",
+                                desiredCount=1)
+        self.wait_stable("life", ["x"])
+        for _ in range(2):
+            self.assertEqual(self.describe("life", "x")["desiredCount"], 1)
+        self.ecs.update_service(cluster="life", service="x", desiredCount=0)
+        self.assertEqual(self.describe("life", "x")["desiredCount"], 0)
+        arn = self.describe("life", "x")["serviceArn"]
+        tagged = lambda: self.ecs.describe_services(cluster="life", services=["x"],
+                                                    include=["TAGS"])["services"][0]["tags"]
+        self.assertEqual(tagged(), [])
+        self.ecs.tag_resource(resourceArn=arn, tags=[{"key": "k", "value": "1"}])
+        self.assertEqual(tagged(), [{"key": "k", "value": "1"}])
+        self.assertNotIn("tags", self.describe("life", "x"))
+        with self.assertRaises(self.ecs.exceptions.InvalidParameterException):
+            self.ecs.update_service(cluster="life", service="x", desiredCount=-1)
+        self.assertEqual(self.describe("life", "x")["desiredCount"], 0)
+
     def test_health_checked_containers_become_healthy(self):
         self.register("life-h", containers=[
             {"name": "app", "image": "nginx", "memory": 64,

@@ -135,6 +135,12 @@ static int call(struct sim_store *s, sim_op_fn fn, const char *body, json_t **re
 	*resp = NULL;
 	rc = fn(s, req, resp, err);
 	json_decref(req);
+	if (rc == 0 && json_is_string(*resp)) {
+		/* an answer already serialized: read it back */
+		json_t *parsed = parse(json_string_value(*resp));
+		json_decref(*resp);
+		*resp = parsed;
+	}
 	return rc;
 }
 
