@@ -159,6 +159,9 @@ int sim_deploy_start(json_t *svc, const char *td_arn, const char *reason,
 		if (json_object_get(svc, *k))
 			json_object_set(d, *k, json_object_get(svc, *k));
 	}
+	/* a deployment shows the platform version LATEST resolved to */
+	if (sim_str(d, "platformVersion") && strcmp(sim_str(d, "platformVersion"), "LATEST") == 0)
+		json_object_set_new(d, "platformVersion", json_string("1.4.0"));
 	json_object_set_new(svc, "taskDefinition", json_string(td_arn));
 	json_object_set_new(svc, "_steady", json_false());
 	return json_array_insert_new(deps, 0, d) ? -1 : 0;
