@@ -73,6 +73,17 @@ static int check_network(const json_t *td, const json_t *net, struct ecsctl_erro
 	return 0;
 }
 
+/* ECS fills in assignPublicIp DISABLED; done on the request itself so a
+ * repeated update with the same intent compares equal. */
+static void network_defaults(json_t *req)
+{
+	json_t *aws =
+	    json_object_get(json_object_get(req, "networkConfiguration"), "awsvpcConfiguration");
+
+	if (aws && !json_object_get(aws, "assignPublicIp"))
+		json_object_set_new(aws, "assignPublicIp", json_string("DISABLED"));
+}
+
 static int check_deploy_conf(const json_t *dc, struct ecsctl_error *err)
 {
 	long long max = sim_int(dc, "maximumPercent", 200);
@@ -255,6 +266,7 @@ int sim_op_create_service(struct sim_store *s, json_t *req, json_t **resp, struc
 
 	if (!cluster)
 		return ECSCTL_EAWS;
+	network_defaults(req);
 	old = sim_service_find(cluster, sim_str(req, "serviceName"));
 	if (old && strcmp(sim_str(old, "status"), "DRAINING") == 0)
 		return sim_fail(err, "InvalidParameterException",
@@ -335,6 +347,7 @@ int sim_op_update_service(struct sim_store *s, json_t *req, json_t **resp, struc
 	} else {
 		td = sim_taskdef_find(s, sim_str(svc, "taskDefinition"), 0);
 	}
+	network_defaults(req);
 	net = json_object_get(req, "networkConfiguration");
 	if ((rc = check_network(td, net ? net : json_object_get(svc, "networkConfiguration"), err)))
 		return rc;

@@ -36,6 +36,8 @@ class Capacity(ServerTest):
             launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
                 "subnets": ["subnet-1"], "assignPublicIp": "DISABLED"}})["service"]
         self.assertEqual((svc["platformVersion"], svc["platformFamily"]), ("LATEST", "Linux"))
+        self.assertEqual(svc["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"],
+                         "DISABLED")
         self.wait_stable("capf", ["f"])
         svc = self.describe("capf", "f")
         self.assertEqual(svc["runningCount"], 4)
