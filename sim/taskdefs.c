@@ -197,7 +197,9 @@ int sim_op_list_task_definitions(struct sim_store *s, json_t *req, json_t **resp
 	const char *sort = sim_str(req, "sort") ? sim_str(req, "sort") : "ASC";
 	int desc = strcmp(sort, "DESC") == 0;
 	size_t n = 0, i;
-	const char **names = sorted_families(s, &n);
+	/* familyPrefix names one family: no need to sort them all (ecsctl asks
+	 * this once per family) */
+	const char **names = prefix ? calloc(2, sizeof(*names)) : sorted_families(s, &n);
 	json_t *all = json_array(), *out = json_object();
 	int rc;
 
@@ -207,12 +209,14 @@ int sim_op_list_task_definitions(struct sim_store *s, json_t *req, json_t **resp
 		json_decref(out);
 		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 	}
+	if (prefix && json_object_get(s->families, prefix)) {
+		names[0] = prefix;
+		n = 1;
+	}
 	for (i = 0; i < n; i++) {
 		const char *f = names[desc ? n - 1 - i : i];
 		json_t *fam = json_object_get(s->families, f);
 		long long last = sim_int(fam, "last", 0), r;
-		if (prefix && strcmp(prefix, f) != 0)
-			continue;
 		for (r = desc ? last : 1; desc ? r >= 1 : r <= last; r += desc ? -1 : 1) {
 			char key[32];
 			json_t *td;
