@@ -215,8 +215,10 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 		           ? strdup(json_string_value(resp))
 		           : json_dumps(resp, JSON_COMPACT | JSON_REAL_PRECISION(13));
 	/* even a failed mutation may have touched something: caches go */
-	if (op->mutates)
+	if (op->mutates) {
 		sim->store.version++;
+		sim->store.mutations++;
+	}
 	pthread_mutex_unlock(&sim->store.mu);
 	if (!text) {
 		if (!err.code)

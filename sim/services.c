@@ -405,34 +405,37 @@ static json_t *visible_service(struct sim_store *s, json_t *cluster, const char 
 	return svc;
 }
 
-/* The answer text of one service. Services at rest are served from a cache
- * that any change anywhere empties (store version), since serializing them
- * is most of the cost of DescribeServices. */
+/* The answer text of one service. Serializing is most of the cost of
+ * DescribeServices, so texts are cached: an entry holds while no mutating
+ * operation ran (store `mutations`) and the clock did not move the service
+ * (its `_adv`). */
 static int append_rendered(struct sim_store *s, json_t *cluster, json_t *svc, int tags,
                            struct ecsctl_buf *out)
 {
 	char key[600];
-	const char *text;
-	char *fresh = NULL;
-	json_t *r;
+	json_t *entry, *r;
+	json_int_t adv = sim_int(svc, "_adv", 0);
+	char *fresh;
 
-	if (s->rendered_at != s->version) {
+	if (s->rendered_at != s->mutations) {
 		json_object_clear(s->rendered);
-		s->rendered_at = s->version;
+		s->rendered_at = s->mutations;
 	}
 	snprintf(key, sizeof(key), "%s/%s/%d", sim_str(cluster, "clusterName"),
 	         sim_str(svc, "serviceName"), tags);
-	text = json_string_value(json_object_get(s->rendered, key));
-	if (!text) {
-		r = sim_service_render(svc, tags);
-		fresh = r ? json_dumps(r, JSON_COMPACT | JSON_REAL_PRECISION(13)) : NULL;
-		json_decref(r);
-		if (!fresh)
-			return ECSCTL_ENOMEM;
-		json_object_set_new(s->rendered, key, json_string(fresh));
-		text = fresh;
+	entry = json_object_get(s->rendered, key);
+	if (entry && sim_int(entry, "a", -1) == adv) {
+		ecsctl_buf_adds(out, sim_str(entry, "t"));
+		return 0;
 	}
-	ecsctl_buf_adds(out, text);
+	r = sim_service_render(svc, tags);
+	fresh = r ? json_dumps(r, JSON_COMPACT | JSON_REAL_PRECISION(13)) : NULL;
+	json_decref(r);
+	if (!fresh)
+		return ECSCTL_ENOMEM;
+	json_object_set_new(s->rendered, key,
+	                    json_pack("{s:s,s:I}", "t", fresh, "a", (json_int_t)adv));
+	ecsctl_buf_adds(out, fresh);
 	free(fresh);
 	return 0;
 }

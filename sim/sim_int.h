@@ -85,8 +85,11 @@ struct sim_store {
 	double fixed_now; /* > 0: the clock stands still here (unit tests) */
 	uint64_t rng;
 	int ec2_capacity;
-	unsigned long long version; /* bumped on every mutation: persistence, caches */
-	json_t *rendered;           /* service key -> its answer text, valid at rendered_at */
+	unsigned long long version;   /* bumped on every change, for persistence */
+	unsigned long long mutations; /* bumped by every mutating operation */
+	/* service key -> {"t": answer text, "a": the service's `_adv`}, valid while
+	 * `mutations` equals rendered_at; the clock bumps a service's `_adv` */
+	json_t *rendered;
 	unsigned long long rendered_at;
 };
 

@@ -224,6 +224,7 @@ void sim_store_advance(struct sim_store *s, json_t *cluster, json_t *svc)
 	rc = sim_deploy_advance(svc, &ctx);
 	sync_tasks(s, cluster, svc, ctx.now);
 	s->version++;
+	json_object_set_new(svc, "_adv", json_integer(sim_int(svc, "_adv", 0) + 1));
 	if (rc == 0)
 		json_object_del(s->busy, key);
 }
