@@ -83,6 +83,7 @@ int ecsctl_creds_provider_new(struct ecsctl_creds_provider **out,
 	p->margin_ms = opts->refresh_margin_ms > 0 ? opts->refresh_margin_ms : 5 * 60 * 1000;
 	p->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 5000;
 	p->imds_timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 1000;
+	p->no_imds = opts->no_imds;
 	if (!p->profile || (opts->region && !p->region)) {
 		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 		goto fail;
@@ -279,7 +280,7 @@ static int pick_source(struct ecsctl_creds_provider *p, struct ecsctl_error *err
 		return 0;
 	}
 	md = ecsctl_aws_getenv(env, "AWS_EC2_METADATA_DISABLED");
-	if (md && !strcasecmp(md, "true"))
+	if (p->no_imds || (md && !strcasecmp(md, "true")))
 		return ecsctl_error_set(err, ECSCTL_EINVAL,
 		                        "no AWS credentials: set AWS_ACCESS_KEY_ID/"
 		                        "AWS_SECRET_ACCESS_KEY, a profile, web identity or "

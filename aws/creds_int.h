@@ -27,6 +27,7 @@ struct ecsctl_creds_provider {
 	int64_t margin_ms;
 	long timeout_ms;
 	long imds_timeout_ms;
+	bool no_imds;
 };
 
 int creds_http(struct ecsctl_http_exchange *x, struct ecsctl_creds_provider *p, const char *method,

@@ -153,6 +153,10 @@ static int tr_start(void *ud, struct ecsctl_http_exchange *x, struct ecsctl_erro
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 	                 x->connect_timeout_ms > 0 ? x->connect_timeout_ms : 5000L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, x->timeout_ms > 0 ? x->timeout_ms : 60000L);
+	if (x->fresh_connect) {
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, d->hdrs);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);

@@ -23,7 +23,7 @@ if(CMOCKA_FOUND)
         add_executable(test_${mod} ${srcs})
         target_include_directories(test_${mod} PRIVATE ${CMAKE_SOURCE_DIR}/util
                                    ${CMAKE_SOURCE_DIR}/${mod} ${CMAKE_SOURCE_DIR}/tests/unit)
-        target_link_libraries(test_${mod} PRIVATE ecsctl_lib PkgConfig::CMOCKA)
+        target_link_libraries(test_${mod} PRIVATE ecsctl_lib PkgConfig::CMOCKA PkgConfig::MHD)
         if(TARGET ecslocal_lib)
           target_link_libraries(test_${mod} PRIVATE ecslocal_lib)
         endif()

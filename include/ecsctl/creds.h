@@ -29,6 +29,8 @@
 #ifndef ECSCTL_CREDS_H
 #define ECSCTL_CREDS_H
 
+#include <stdbool.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ecsctl/error.h"
@@ -53,10 +55,11 @@ struct ecsctl_creds_options {
 	struct ecsctl_http_transport *transport; /* borrowed; NULL = a private libcurl one */
 	int64_t refresh_margin_ms;               /* 0 = 5 minutes */
 	long timeout_ms;                         /* per HTTP request; 0 = 5000 (IMDS: 1000) */
+	bool no_imds;                            /* never ask instance metadata (see ecs.h) */
 };
 #define ECSCTL_CREDS_OPTIONS_INIT                                                                  \
 	{                                                                                          \
-		NULL, NULL, NULL, NULL, 0, 0                                                       \
+		NULL, NULL, NULL, NULL, 0, 0, false                                                \
 	}
 
 struct ecsctl_creds_provider;

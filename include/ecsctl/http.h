@@ -40,6 +40,10 @@ struct ecsctl_http_exchange {
 	size_t body_len;
 	long connect_timeout_ms; /* 0 = 5000 */
 	long timeout_ms;         /* 0 = 60000 */
+	/* A new connection: libcurl silently resends a request whose reused
+	 * connection died before any answer, which must not happen to a
+	 * non-idempotent request. */
+	int fresh_connect;
 
 	/* answer: filled by the transport */
 	int finished;

@@ -104,4 +104,23 @@ void ecsctl_sigv4_amz_date(char out[17], int64_t epoch_seconds);
  * keep_slash). Used for query strings (STS) as well. */
 void ecsctl_sigv4_uri_encode(struct ecsctl_buf *out, const char *s, size_t len, int keep_slash);
 
+/*
+ * Verifies a request as a server does (for ecs-local --require-sigv4).
+ * `req` carries the request as received: every header, and signed_headers
+ * NULL (it is taken from `authorization`). Checks, in order: the header is
+ * well-formed (else aws_code IncompleteSignatureException), the access key is
+ * `access_key` (else UnrecognizedClientException, "The security token included
+ * in the request is invalid."), X-Amz-Date is present, its day matches the
+ * credential scope and, when `now_s` is not 0, it is within 5 minutes of it
+ * (else InvalidSignatureException "Signature expired..."), SignedHeaders
+ * includes host, and the signature matches in constant time (else
+ * InvalidSignatureException "The request signature we calculated does not
+ * match the signature you provided..."). Returns 0 or ECSCTL_EINVAL with
+ * err->aws_code and err->http_status (400) set. `*scope` (may be NULL) gets
+ * the parsed header, for the region and service.
+ */
+int ecsctl_sigv4_verify(struct ecsctl_sigv4_auth *scope, const struct ecsctl_sigv4_request *req,
+                        const char *authorization, const char *access_key, const char *secret_key,
+                        int64_t now_s, struct ecsctl_error *err);
+
 #endif

@@ -50,6 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ecsctl_error_release(&err);
 	ecsctl_sigv4_parse_authorization(&auth, copy, &err);
 	ecsctl_error_release(&err);
+	req.signed_headers = NULL;
+	ecsctl_sigv4_verify(NULL, &req, req.nheaders ? h[0].value : copy, "AKID", "secret",
+	                    1705311000, &err);
+	ecsctl_error_release(&err);
 	ecsctl_buf_release(&out);
 	free(copy);
 	return 0;

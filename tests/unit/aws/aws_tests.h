@@ -9,5 +9,9 @@
 #include <cmocka.h>
 
 int aws_tests_sigv4(void);
+int aws_tests_client(void);
+int aws_tests_creds(void);
+int aws_tests_parse(void);
+int aws_tests_http(void);
 
 #endif

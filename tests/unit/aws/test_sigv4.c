@@ -211,6 +211,12 @@ static void test_aws_sigv4__matches_botocore_byte_for_byte(void **state)
 		if (strcmp(auth.buf, json_string_value(json_object_get(a, "authorization"))))
 			fail_msg("%s: authorization differs:\nours:     %s\nbotocore: %s", k->name,
 			         auth.buf, json_string_value(json_object_get(a, "authorization")));
+		/* and what botocore sent verifies as ecs-local checks it */
+		if (ecsctl_sigv4_verify(NULL, &req,
+		                        json_string_value(json_object_get(a, "authorization")),
+		                        AKID, SECRET, EPOCH + 60, &err))
+			fail_msg("%s: botocore's signature does not verify: %s", k->name,
+			         err.message);
 		ecsctl_buf_release(&cr);
 		ecsctl_buf_release(&auth);
 	}
@@ -327,6 +333,56 @@ static void test_aws_sigv4__parse_authorization_round_trip(void **state)
 	ecsctl_buf_release(&auth);
 }
 
+static void verify_fails(const struct ecsctl_sigv4_request *req, const char *auth, const char *akid,
+                         int64_t now, const char *code)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+
+	assert_int_equal(ecsctl_sigv4_verify(NULL, req, auth, akid, SECRET, now, &err),
+	                 ECSCTL_EINVAL);
+	assert_string_equal(err.aws_code, code);
+	assert_int_equal(err.http_status, 400);
+	assert_null(strstr(err.message, SECRET));
+	ecsctl_error_release(&err);
+}
+
+static void test_aws_sigv4__verify_like_a_server(void **state)
+{
+	struct ecsctl_sigv4_header h[] = {{"Host", "127.0.0.1:4566"},
+	                                  {"X-Amz-Date", "20240115T093000Z"},
+	                                  {"Content-Type", "application/x-amz-json-1.1"},
+	                                  {"X-Amz-Target", "AmazonEC2ContainerServiceV20141113.X"}};
+	struct ecsctl_sigv4_request req = {"POST", "/", NULL, h, 4, NULL, "{}", 2, NULL};
+	struct ecsctl_sigv4_request nohost = {"POST", "/", NULL, h + 1, 3, NULL, "{}", 2, NULL};
+	struct ecsctl_buf auth = ECSCTL_BUF_INIT, auth2 = ECSCTL_BUF_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_sigv4_auth scope;
+
+	assert_int_equal(ecsctl_sigv4_authorization(&auth, &req, "20240115T093000Z", "us-east-1",
+	                                            "ecs", AKID, SECRET, &err),
+	                 0);
+	assert_int_equal(ecsctl_sigv4_verify(&scope, &req, auth.buf, AKID, SECRET, EPOCH, &err), 0);
+	assert_string_equal(scope.region, "us-east-1");
+	assert_string_equal(scope.service, "ecs");
+	/* a changed body, a wrong key, a stale date, an unsigned host, garbage */
+	req.payload = "{ }";
+	req.payload_len = 3;
+	verify_fails(&req, auth.buf, AKID, EPOCH, "InvalidSignatureException");
+	req.payload = "{}";
+	req.payload_len = 2;
+	verify_fails(&req, auth.buf, "AKIDOTHER", EPOCH, "UnrecognizedClientException");
+	verify_fails(&req, auth.buf, AKID, EPOCH + 301, "InvalidSignatureException");
+	assert_int_equal(ecsctl_sigv4_authorization(&auth2, &nohost, "20240115T093000Z",
+	                                            "us-east-1", "ecs", AKID, SECRET, &err),
+	                 0);
+	verify_fails(&nohost, auth2.buf, AKID, EPOCH, "InvalidSignatureException");
+	verify_fails(&req, "AWS4-HMAC-SHA256 Signature=abc", AKID, EPOCH,
+	             "IncompleteSignatureException");
+	verify_fails(&req, NULL, AKID, EPOCH, "IncompleteSignatureException");
+	ecsctl_buf_release(&auth);
+	ecsctl_buf_release(&auth2);
+}
+
 int aws_tests_sigv4(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +391,7 @@ int aws_tests_sigv4(void)
 	    cmocka_unit_test(test_aws_sigv4__canonicalization_edge_cases),
 	    cmocka_unit_test(test_aws_sigv4__bad_input_is_an_error),
 	    cmocka_unit_test(test_aws_sigv4__parse_authorization_round_trip),
+	    cmocka_unit_test(test_aws_sigv4__verify_like_a_server),
 	};
 
 	return cmocka_run_group_tests_name("aws_sigv4", tests, NULL, NULL);

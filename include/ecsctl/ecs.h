@@ -1,0 +1,218 @@
+/*
+ * The ECS client: AWS JSON 1.1 calls, signed, concurrent, retried.
+ *
+ * Core: ecsctl_ecs_run() takes many calls (operation + request JSON) and runs
+ * them at once on one curl multi loop (at most max_concurrency in flight,
+ * reused connections) until every one has its answer or its final error.
+ * Typed helpers (batching and paginating to the API limits) are built on it.
+ *
+ * Retry policy (SDK "standard" mode plus botocore's "adaptive" limiter):
+ *   - transient: HTTP 5xx (not 501), RequestTimeout(Exception), InternalError,
+ *     ServerException, connection refused/reset, timeouts. At most
+ *     max_attempts (default 3) attempts in all.
+ *   - throttling: HTTP 429, Throttling, ThrottlingException, ThrottledException,
+ *     RequestThrottledException, TooManyRequestsException, RequestLimitExceeded,
+ *     ProvisionedThroughputExceededException, ... At most max_throttle_attempts
+ *     (default 10) attempts, so parallel deploys slow down rather than fail.
+ *   - LimitExceededException is NOT retried: for ECS it is a quota (revisions,
+ *     tags, services per cluster), which waiting does not lift, although
+ *     botocore's standard mode lists it among throttling codes.
+ *   - everything else (4xx client errors) fails at once.
+ *   - backoff: full jitter, uniform in [0, min(20 s, 100 ms * 2^(attempt-1))].
+ *   - retry quota shared by the client: 500 tokens; a transient retry costs 5,
+ *     a retry after a timeout 10; a success refunds the cost of its last retry,
+ *     or adds 1 when it needed none. An empty quota stops transient retries.
+ *     Throttling retries cost nothing: the rate limiter is what bounds them.
+ *   - adaptive rate limiter shared by all calls (botocore's adaptive mode):
+ *     off until the first throttle; then a token bucket whose rate is cut to
+ *     70% of the measured send rate on a throttle and regrows along a CUBIC
+ *     curve (0.4 * (t - K)^3 + Wmax) on success, never above 2x the measured
+ *     rate, never below 0.5 request/s. Three changes from botocore, because
+ *     its version crawled at 0.5 req/s after a throttled burst: a throttle of
+ *     a request sent before the last cut does not cut again (once per window,
+ *     as TCP); a burst is measured over at least 100 ms instead of waiting for
+ *     a 0.5 s bucket to end; the bucket is emptied at each cut.
+ *   - RegisterTaskDefinition is never retried when the request may have been
+ *     processed (timeout, reset, 5xx): the call fails with maybe_processed set,
+ *     and ecsctl_ecs_register_task_definition() then checks the family's
+ *     latest revision. CreateService gets a clientToken derived from its
+ *     request (ecsctl_ecs_client_token), so a retried create is idempotent.
+ *
+ * Credentials: the default chain (creds.h) unless options.creds is given;
+ * for an endpoint on loopback (ecs-local) instance metadata is never asked.
+ *
+ * A client is driven by one thread at a time (it is not locked).
+ *
+ * Requests sent per operation are counted (retries included) for plan
+ * JSON's stats.apiCalls; see ecsctl_ecs_api_calls().
+ *
+ * Logging (options.log): verbosity 1 logs one line per call ("ecs
+ * DescribeServices status=200 attempts=1 ms=12"), 2 adds request ids and a
+ * line per retry, 3 adds request and response bodies with secret-looking
+ * values masked. Credentials, signatures, Authorization and
+ * X-Amz-Security-Token never reach the log at any level.
+ */
+#ifndef ECSCTL_ECS_H
+#define ECSCTL_ECS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ecsctl/creds.h"
+#include "ecsctl/error.h"
+#include "ecsctl/http.h"
+
+#define ECSCTL_ECS_TARGET_PREFIX "AmazonEC2ContainerServiceV20141113"
+
+struct ecsctl_ecs_options {
+	const char *region;                      /* --region */
+	const char *config_region;               /* ecsctl.yaml's region, the last resort */
+	const char *endpoint_url;                /* --endpoint-url */
+	const char *profile;                     /* --profile */
+	const char *const *env;                  /* NULL = environ; must outlive the client */
+	struct ecsctl_creds_provider *creds;     /* borrowed; NULL = default chain */
+	struct ecsctl_http_transport *transport; /* borrowed; NULL = libcurl */
+	int max_concurrency;                     /* 0 = 16 */
+	int max_attempts;                        /* 0 = 3 */
+	int max_throttle_attempts;               /* 0 = 10 */
+	long timeout_ms;                         /* per attempt; 0 = 30000 */
+	long connect_timeout_ms;                 /* 0 = 5000 */
+	int64_t backoff_base_ms;                 /* 0 = 100 */
+	int64_t backoff_cap_ms;                  /* 0 = 20000 */
+	bool no_adaptive;                        /* turn the client-side rate limiter off */
+	uint64_t seed;                           /* jitter seed; 0 = from the clock */
+	int verbosity;                           /* 0..3, see above */
+	void (*log)(void *ud, int level, const char *line);
+	void *log_ud;
+};
+#define ECSCTL_ECS_OPTIONS_INIT                                                                    \
+	{                                                                                          \
+		0                                                                                  \
+	}
+
+struct ecsctl_ecs;
+
+/* Resolves region and endpoint, sets up credentials and transport. Nothing is
+ * sent yet. ECSCTL_EINVAL for no region or a bad endpoint URL. */
+int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opts,
+                   struct ecsctl_error *err);
+void ecsctl_ecs_free(struct ecsctl_ecs *c);
+
+const char *ecsctl_ecs_region(const struct ecsctl_ecs *c);
+const char *ecsctl_ecs_endpoint(const struct ecsctl_ecs *c);
+
+struct ecsctl_ecs_call {
+	const char *operation; /* "DescribeServices" */
+	json_t *request;       /* borrowed; NULL = {} */
+	bool not_idempotent;   /* never retry once maybe processed (always so for
+	                          RegisterTaskDefinition) */
+	/* results */
+	json_t *response; /* owned: new reference on success, else NULL */
+	struct ecsctl_error error;
+	int attempts;
+	int64_t ms;
+	bool maybe_processed; /* failed after the request may have been acted on */
+};
+
+/* Frees response and error. Accepts NULL. */
+void ecsctl_ecs_call_release(struct ecsctl_ecs_call *call);
+
+/*
+ * Runs `n` calls concurrently to completion. Each call gets its own response
+ * or error. Returns 0 when all succeeded, else the code of the first failed
+ * call (in array order) with its message copied into `err`.
+ */
+int ecsctl_ecs_run(struct ecsctl_ecs *c, struct ecsctl_ecs_call *calls, size_t n,
+                   struct ecsctl_error *err);
+
+/* One call: `*out` gets a new reference to the answer. */
+int ecsctl_ecs_call(json_t **out, struct ecsctl_ecs *c, const char *operation, json_t *request,
+                    struct ecsctl_error *err);
+
+/* Requests sent per operation, retries included: {"DescribeServices": 3, ...}.
+ * New reference. */
+json_t *ecsctl_ecs_api_calls(const struct ecsctl_ecs *c);
+/* Errors per operation and code: {"DescribeServices": {"ThrottlingException": 2}}. */
+json_t *ecsctl_ecs_api_errors(const struct ecsctl_ecs *c);
+/* Throttling answers seen, and the limiter's current rate (0 when off). */
+int ecsctl_ecs_throttles(const struct ecsctl_ecs *c, double *rate);
+
+/* The idempotency token for a CreateService request: 32 hex chars of
+ * SHA-256 over a per-client random nonce and the request's canonical JSON
+ * (sorted keys, clientToken left out). Stable across retries within this
+ * client; a later run (say, re-creating a service deleted since) gets a
+ * different one, so ECS never answers it with an old, deleted service. */
+int ecsctl_ecs_client_token(char out[33], const struct ecsctl_ecs *c,
+                            const json_t *create_service_request);
+
+/* ---- typed helpers: each batches, paginates and runs concurrently ---- */
+
+/* DescribeClusters in batches of 100, include SETTINGS, CONFIGURATIONS, TAGS.
+ * `*clusters` and `*failures` get new arrays (in batch order). */
+int ecsctl_ecs_describe_clusters(json_t **clusters, json_t **failures, struct ecsctl_ecs *c,
+                                 const char *const *names, size_t n, struct ecsctl_error *err);
+
+/* Every service ARN of a cluster (ListServices pages of 100). */
+int ecsctl_ecs_list_services(json_t **arns, struct ecsctl_ecs *c, const char *cluster,
+                             struct ecsctl_error *err);
+
+/* DescribeServices in batches of 10 with include TAGS, all batches at once. */
+int ecsctl_ecs_describe_services(json_t **services, json_t **failures, struct ecsctl_ecs *c,
+                                 const char *cluster, const char *const *names, size_t n,
+                                 struct ecsctl_error *err);
+
+/* A task definition ("family", "family:rev" or ARN) with its tags: `*td` the
+ * taskDefinition object, `*tags` the tags array (either may be NULL). */
+int ecsctl_ecs_describe_task_definition(json_t **td, json_t **tags, struct ecsctl_ecs *c,
+                                        const char *name, struct ecsctl_error *err);
+
+/* Revision ARNs of one family, newest first when `desc`, of `status`
+ * ("ACTIVE", "INACTIVE"). All pages. */
+int ecsctl_ecs_list_task_definitions(json_t **arns, struct ecsctl_ecs *c, const char *family,
+                                     const char *status, bool desc, struct ecsctl_error *err);
+
+/*
+ * RegisterTaskDefinition, safely: when the answer is lost after the request
+ * may have been processed, the family's latest ACTIVE revision is described
+ * and, if its content equals `request` (same members as sent, compared
+ * after dropping what ECS adds), it is the result: no second revision.
+ * Otherwise the register is sent once more. `*td` gets the taskDefinition.
+ * `*reused` (may be NULL) tells whether the lost answer was recovered.
+ */
+int ecsctl_ecs_register_task_definition(json_t **td, bool *reused, struct ecsctl_ecs *c,
+                                        json_t *request, struct ecsctl_error *err);
+
+/* CreateService with clientToken set from the request when absent. */
+int ecsctl_ecs_create_service(json_t **service, struct ecsctl_ecs *c, json_t *request,
+                              struct ecsctl_error *err);
+
+/*
+ * Single writes. Each sends `request` (borrowed) as the operation's input and
+ * puts a new reference to the named member of the answer into `*out` (may be
+ * NULL when the caller does not need it): "service" for Update/DeleteService,
+ * "taskDefinition" for DeregisterTaskDefinition, "cluster" for Create/Update/
+ * DeleteCluster and UpdateClusterSettings, "tags" for ListTagsForResource;
+ * TagResource and UntagResource have none (`*out` = NULL).
+ */
+int ecsctl_ecs_update_service(json_t **service, struct ecsctl_ecs *c, json_t *request,
+                              struct ecsctl_error *err);
+int ecsctl_ecs_delete_service(json_t **service, struct ecsctl_ecs *c, json_t *request,
+                              struct ecsctl_error *err);
+int ecsctl_ecs_deregister_task_definition(json_t **td, struct ecsctl_ecs *c,
+                                          const char *task_definition, struct ecsctl_error *err);
+int ecsctl_ecs_create_cluster(json_t **cluster, struct ecsctl_ecs *c, json_t *request,
+                              struct ecsctl_error *err);
+int ecsctl_ecs_update_cluster(json_t **cluster, struct ecsctl_ecs *c, json_t *request,
+                              struct ecsctl_error *err);
+int ecsctl_ecs_delete_cluster(json_t **cluster, struct ecsctl_ecs *c, const char *cluster_name,
+                              struct ecsctl_error *err);
+/* TagResource in chunks of 50 (the API's limit per call). */
+int ecsctl_ecs_tag_resource(struct ecsctl_ecs *c, const char *arn, json_t *tags,
+                            struct ecsctl_error *err);
+int ecsctl_ecs_untag_resource(struct ecsctl_ecs *c, const char *arn, json_t *keys,
+                              struct ecsctl_error *err);
+int ecsctl_ecs_list_tags(json_t **tags, struct ecsctl_ecs *c, const char *arn,
+                         struct ecsctl_error *err);
+
+#endif
