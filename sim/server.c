@@ -143,13 +143,43 @@ static int roll_fault(struct ecsctl_sim *sim)
 	return (r & 1) ? 1 : 2;
 }
 
-struct hdr_arg {
-	struct MHD_Connection *conn;
+#define MAX_HEADERS 64
+
+struct header_list {
+	struct ecsctl_sigv4_header h[MAX_HEADERS];
+	size_t n;
 };
 
-static const char *lookup_header(void *arg, const char *name)
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
 {
-	return MHD_lookup_connection_value(((struct hdr_arg *)arg)->conn, MHD_HEADER_KIND, name);
+	struct header_list *hl = cls;
+
+	if (hl->n == MAX_HEADERS)
+		return MHD_NO;
+	hl->h[hl->n].name = key;
+	hl->h[hl->n].value = value ? value : "";
+	hl->n++;
+	return MHD_YES;
+}
+
+static int check_signature(struct ecsctl_sim *sim, struct MHD_Connection *conn, const char *method,
+                           const char *url, struct request *rq, struct ecsctl_error *err)
+{
+	struct header_list hl;
+	struct ecsctl_sigv4_request sr;
+
+	hl.n = 0;
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &hl);
+	memset(&sr, 0, sizeof(sr));
+	sr.method = method;
+	sr.path = url;
+	sr.query = "";
+	sr.headers = hl.h;
+	sr.nheaders = hl.n;
+	sr.payload = rq->body.buf;
+	sr.payload_len = rq->body.len;
+	return sim_sigv4_verify(&sr, sim->sigv4_key, sim->sigv4_secret, wall_now(), err);
 }
 
 static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *conn, const char *url,
@@ -181,14 +211,8 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 		sim_fail(&err, "ServerException", "Service Unavailable. Please try again later.");
 		goto fail;
 	}
-	if (sim->sigv4_key) {
-		struct hdr_arg ha = {conn};
-		struct sim_sigv4_request sr = {
-		    method,      url, "", lookup_header, &ha, (const unsigned char *)rq->body.buf,
-		    rq->body.len};
-		if (sim_sigv4_verify(&sr, sim->sigv4_key, sim->sigv4_secret, wall_now(), &err))
-			goto fail;
-	}
+	if (sim->sigv4_key && check_signature(sim, conn, method, url, rq, &err))
+		goto fail;
 	if (!take_token(sim)) {
 		sim_fail(&err, "ThrottlingException", "Rate exceeded");
 		goto fail;

@@ -200,17 +200,10 @@ struct sim_op {
 const struct sim_op *sim_op_lookup(const char *name);
 
 /* ---- SigV4 verification (sigv4_verify.c) ---- */
-struct sim_sigv4_request {
-	const char *method, *path, *query;
-	/* header lookup by lowercase name; NULL when absent */
-	const char *(*header)(void *arg, const char *name);
-	void *arg;
-	const unsigned char *body;
-	size_t body_len;
-};
-/* 0 when the request is signed by key/secret and within 5 minutes of `now`
- * (epoch seconds); otherwise the ECS error in err. */
-int sim_sigv4_verify(const struct sim_sigv4_request *req, const char *key, const char *secret,
+#include "ecsctl/sigv4.h"
+/* 0 when `req` (every header as received) is signed by key/secret within 5
+ * minutes of `now` (epoch seconds); otherwise the ECS error in err. */
+int sim_sigv4_verify(const struct ecsctl_sigv4_request *req, const char *key, const char *secret,
                      double now, struct ecsctl_error *err);
 
 /* ---- the server (server.c, lifecycle.c) ---- */
