@@ -1,0 +1,58 @@
+/*
+ * ecs-local: an ECS API server for loopback (DESIGN section 7).
+ *
+ * The server owns every resource in memory behind one mutex, advances the
+ * simulated deployments on a clock, and optionally persists to a state file.
+ * The library never prints: it reports through `log` in the options.
+ */
+#ifndef ECSCTL_SIM_H
+#define ECSCTL_SIM_H
+
+#include <stdint.h>
+
+#include "ecsctl/error.h"
+
+struct ecsctl_sim_options {
+	const char *listen;       /* "127.0.0.1:0" style; port 0 picks a free port */
+	int allow_remote;         /* listen on a non-loopback address */
+	const char *state_file;   /* NULL: nothing persisted */
+	double time_scale;        /* simulated seconds per wall second */
+	unsigned latency_ms;      /* added to every answer */
+	double throttle_rate;     /* tokens per second; 0 = no throttling */
+	double throttle_burst;    /* bucket size */
+	double fail_rate;         /* 0..1: share of requests answered 500 or reset */
+	const char *sigv4_key;    /* both set: require SigV4 with this key */
+	const char *sigv4_secret; /* copied */
+	const char *account;      /* 12 digits */
+	const char *region;
+	uint64_t seed;    /* 0: seeded from the clock */
+	unsigned threads; /* request threads */
+	int ec2_capacity; /* tasks per cluster for EC2 launch type; 0 = unlimited */
+	void (*log)(void *arg, const char *line); /* may be NULL */
+	void *log_arg;
+};
+
+#define ECSCTL_SIM_OPTIONS_INIT                                                                    \
+	{                                                                                          \
+		"127.0.0.1:4566", 0, NULL, 1.0, 0, 0, 0, 0, NULL, NULL, "123456789012",            \
+		    "us-east-1", 0, 4, 0, NULL, NULL                                               \
+	}
+
+struct ecsctl_sim;
+
+/* Loads the state file (if any), binds and starts serving. `*out` is owned by
+ * the caller (ecsctl_sim_free). Errors: ECSCTL_EINVAL (bad option, refused
+ * address, unreadable state), ECSCTL_EIO (bind failed), ECSCTL_ENOMEM. */
+int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opts,
+                   struct ecsctl_error *err);
+
+/* The bound port (useful with port 0). */
+unsigned ecsctl_sim_port(const struct ecsctl_sim *sim);
+
+/* Writes the state file now if one is configured. */
+int ecsctl_sim_save(struct ecsctl_sim *sim, struct ecsctl_error *err);
+
+/* Stops serving, saves state, frees everything. Accepts NULL. */
+void ecsctl_sim_free(struct ecsctl_sim *sim);
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * The life of one simulated task: PROVISIONING -> PENDING -> RUNNING, or
+ * PENDING -> STOPPED for an image tagged `crashloop`, and STOPPING -> STOPPED
+ * when asked to stop. Pure: time comes in as an argument.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim_int.h"
+#include "banned.h"
+
+static void set_status(json_t *task, const char *status)
+{
+	json_t *containers = json_object_get(task, "containers");
+	size_t i;
+	json_t *c;
+
+	json_object_set_new(task, "lastStatus", json_string(status));
+	json_array_foreach(containers, i, c)
+	{
+		json_object_set_new(c, "lastStatus", json_string(status));
+	}
+	json_object_set_new(task, "version", json_integer(sim_int(task, "version", 1) + 1));
+}
+
+static json_t *container_new(const json_t *def, const char *task_arn, const char *cluster,
+                             const char *task_id, struct sim_deploy_ctx *ctx)
+{
+	char uuid[37], buf[512];
+	const char *arn_prefix;
+	json_t *c = json_object();
+	json_t *mem = json_object_get(def, "memory");
+	json_t *res = json_object_get(def, "memoryReservation");
+	size_t plen;
+
+	if (!c)
+		return NULL;
+	sim_uuid(ctx->rng, uuid);
+	/* "arn:aws:ecs:<region>:<account>:task/..." -> ":container/<cluster>/<task>/<uuid>" */
+	arn_prefix = strstr(task_arn, ":task/");
+	plen = arn_prefix ? (size_t)(arn_prefix - task_arn) : 0;
+	snprintf(buf, sizeof(buf), "%.*s:container/%s/%s/%s", (int)plen, task_arn, cluster, task_id,
+	         uuid);
+	json_object_set_new(c, "containerArn", json_string(buf));
+	json_object_set_new(c, "taskArn", json_string(task_arn));
+	json_object_set(c, "name", json_object_get(def, "name"));
+	json_object_set(c, "image", json_object_get(def, "image"));
+	json_object_set_new(c, "lastStatus", json_string("PROVISIONING"));
+	json_object_set_new(c, "networkInterfaces", json_array());
+	json_object_set_new(c, "healthStatus", json_string("UNKNOWN"));
+	if (json_object_get(def, "healthCheck"))
+		json_object_set_new(c, "_healthCheck", json_true());
+	snprintf(buf, sizeof(buf), "%lld", sim_int(def, "cpu", 0));
+	json_object_set_new(c, "cpu", json_string(buf));
+	if (json_is_integer(mem)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(mem));
+		json_object_set_new(c, "memory", json_string(buf));
+	}
+	if (json_is_integer(res)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(res));
+		json_object_set_new(c, "memoryReservation", json_string(buf));
+	}
+	return c;
+}
+
+json_t *sim_task_new(const json_t *td, const char *started_by, const char *group,
+                     const char *launch_type, struct sim_deploy_ctx *ctx)
+{
+	char id[33], arn[512];
+	const char *cluster_arn = ctx->cluster_arn;
+	const char *cluster = sim_arn_tail(cluster_arn);
+	json_t *task = json_object(), *containers = json_array(), *overrides = json_array();
+	json_t *defs = json_object_get(td, "containerDefinitions"), *def;
+	const char *region_end;
+	int crash = 0;
+	size_t i;
+
+	if (!task || !containers || !overrides)
+		goto fail;
+	sim_hex_id(ctx->rng, id);
+	/* cluster ARN "arn:aws:ecs:r:a:cluster/name" -> "arn:aws:ecs:r:a:task/name/id" */
+	region_end = strstr(cluster_arn, ":cluster/");
+	snprintf(arn, sizeof(arn), "%.*s:task/%s/%s",
+	         (int)(region_end ? region_end - cluster_arn : 0), cluster_arn, cluster, id);
+	json_object_set_new(task, "taskArn", json_string(arn));
+	json_object_set_new(task, "clusterArn", json_string(cluster_arn));
+	json_object_set(task, "taskDefinitionArn", json_object_get(td, "taskDefinitionArn"));
+	json_object_set_new(task, "lastStatus", json_string("PROVISIONING"));
+	json_object_set_new(task, "desiredStatus", json_string("RUNNING"));
+	json_object_set_new(task, "healthStatus", json_string("UNKNOWN"));
+	json_object_set_new(task, "launchType", json_string(launch_type ? launch_type : "EC2"));
+	json_object_set_new(task, "group", json_string(group));
+	if (started_by)
+		json_object_set_new(task, "startedBy", json_string(started_by));
+	json_array_foreach(defs, i, def)
+	{
+		json_t *o = json_object();
+		json_array_append_new(containers, container_new(def, arn, cluster, id, ctx));
+		json_object_set(o, "name", json_object_get(def, "name"));
+		json_array_append_new(overrides, o);
+		if (sim_bool(def, "essential", 1) && sim_image_crashes(sim_str(def, "image")))
+			crash = 1;
+	}
+	json_object_set_new(task, "containers", containers);
+	containers = NULL;
+	json_object_set_new(task, "overrides",
+	                    json_pack("{s:o,s:[]}", "containerOverrides", overrides,
+	                              "inferenceAcceleratorOverrides"));
+	overrides = NULL;
+	if (json_object_get(td, "cpu"))
+		json_object_set(task, "cpu", json_object_get(td, "cpu"));
+	if (json_object_get(td, "memory"))
+		json_object_set(task, "memory", json_object_get(td, "memory"));
+	json_object_set_new(task, "createdAt", sim_time(ctx->now));
+	json_object_set_new(task, "version", json_integer(1));
+	json_object_set_new(task, "attachments", json_array());
+	json_object_set_new(task, "attributes", json_array());
+	json_object_set_new(task, "enableExecuteCommand", json_false());
+	if (launch_type && strcmp(launch_type, "FARGATE") == 0) {
+		json_object_set_new(task, "platformVersion", json_string("1.4.0"));
+		json_object_set_new(task, "platformFamily", json_string("Linux"));
+		json_object_set_new(task, "ephemeralStorage", json_pack("{s:i}", "sizeInGiB", 20));
+	}
+	if (crash)
+		json_object_set_new(task, "_crash", json_true());
+	return task;
+fail:
+	json_decref(task);
+	json_decref(containers);
+	json_decref(overrides);
+	return NULL;
+}
+
+static double tnum(const json_t *task, const char *key)
+{
+	json_t *v = json_object_get(task, key);
+
+	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* When the task moves next on its own, or INFINITY. */
+static double task_next(const json_t *task)
+{
+	const char *st = sim_str(task, "lastStatus");
+
+	if (!st)
+		return INFINITY;
+	if (strcmp(st, "PROVISIONING") == 0)
+		return tnum(task, "createdAt") + SIM_PROVISIONING_S;
+	if (strcmp(st, "PENDING") == 0)
+		return tnum(task, "pullStartedAt") + SIM_PENDING_S;
+	if (strcmp(st, "STOPPING") == 0)
+		return tnum(task, "stoppingAt") + SIM_STOPPING_S;
+	return INFINITY;
+}
+
+double sim_task_next_change(const json_t *task)
+{
+	return task_next(task);
+}
+
+static void finish_stop(json_t *task, double at)
+{
+	json_t *containers = json_object_get(task, "containers"), *c;
+	size_t i;
+
+	set_status(task, "STOPPED");
+	json_object_set_new(task, "stoppedAt", sim_time(at));
+	json_object_set_new(task, "executionStoppedAt", sim_time(at));
+	json_array_foreach(containers, i, c)
+	{
+		if (!json_object_get(c, "exitCode"))
+			json_object_set_new(c, "exitCode", json_integer(0));
+	}
+}
+
+int sim_task_advance(json_t *task, double now)
+{
+	double at = task_next(task);
+	const char *st = sim_str(task, "lastStatus");
+
+	if (at > now || !st)
+		return 0;
+	if (strcmp(st, "PROVISIONING") == 0) {
+		set_status(task, "PENDING");
+		json_object_set_new(task, "pullStartedAt", sim_time(at));
+	} else if (strcmp(st, "PENDING") == 0 && sim_bool(task, "_crash", 0)) {
+		json_t *containers = json_object_get(task, "containers"), *c;
+		size_t i;
+
+		json_object_set_new(task, "pullStoppedAt", sim_time(at));
+		json_object_set_new(task, "desiredStatus", json_string("STOPPED"));
+		json_object_set_new(task, "stopCode", json_string("EssentialContainerExited"));
+		json_object_set_new(task, "stoppedReason",
+		                    json_string("Essential container in task exited"));
+		json_object_set_new(task, "stoppingAt", sim_time(at));
+		json_array_foreach(containers, i, c)
+		{
+			json_object_set_new(c, "exitCode", json_integer(1));
+		}
+		finish_stop(task, at);
+		json_object_set_new(task, "_failed", json_true());
+	} else if (strcmp(st, "PENDING") == 0) {
+		json_t *containers = json_object_get(task, "containers"), *c;
+		size_t i;
+
+		/* containers with a health check pass it once running; the task is
+		 * HEALTHY when any container reports health */
+		json_array_foreach(containers, i, c)
+		{
+			if (sim_bool(c, "_healthCheck", 0)) {
+				json_object_set_new(c, "healthStatus", json_string("HEALTHY"));
+				json_object_set_new(task, "healthStatus", json_string("HEALTHY"));
+			}
+		}
+		set_status(task, "RUNNING");
+		json_object_set_new(task, "pullStoppedAt", sim_time(at));
+		json_object_set_new(task, "startedAt", sim_time(at));
+		json_object_set_new(task, "connectivity", json_string("CONNECTED"));
+		json_object_set_new(task, "connectivityAt", sim_time(at));
+	} else if (strcmp(st, "STOPPING") == 0) {
+		finish_stop(task, at);
+	}
+	return 1;
+}
+
+void sim_task_stop(json_t *task, double now, const char *code, const char *reason)
+{
+	const char *st = sim_str(task, "lastStatus");
+
+	if (!st || strcmp(st, "STOPPED") == 0 || strcmp(st, "STOPPING") == 0)
+		return;
+	json_object_set_new(task, "desiredStatus", json_string("STOPPED"));
+	json_object_set_new(task, "stopCode", json_string(code));
+	json_object_set_new(task, "stoppedReason", json_string(reason));
+	json_object_set_new(task, "stoppingAt", sim_time(now));
+	set_status(task, "STOPPING");
+}

@@ -1,0 +1,264 @@
+/*
+ * ecs-local's life: options, the state file (loaded at start, written
+ * atomically after changes and at the end), the clock thread that moves
+ * deployments along without anyone polling, and shutdown.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim_int.h"
+#include "banned.h"
+
+#define TICK_MS 100
+#define SAVE_EVERY_S 0.5 /* debounce of state writes, wall seconds */
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int sim_write_atomic(const char *path, const char *text, struct ecsctl_error *err)
+{
+	size_t n = strlen(path) + 16, len = strlen(text), off = 0;
+	char *tmp = malloc(n), *dir = NULL;
+	int fd = -1, rc = 0;
+
+	if (!tmp)
+		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	snprintf(tmp, n, "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: %s", tmp, strerror(errno));
+			goto done;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) || close(fd)) {
+		fd = -1;
+		rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp, path)) {
+		rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	/* the rename itself must reach the disk too */
+	dir = strdup(path);
+	if (dir) {
+		int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+done:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(dir);
+	free(tmp);
+	return rc;
+}
+
+static int save_locked_copy(struct ecsctl_sim *sim, struct ecsctl_error *err)
+{
+	char *text = NULL;
+	unsigned long long version;
+	json_t *doc;
+	int rc;
+
+	pthread_mutex_lock(&sim->store.mu);
+	version = sim->store.version;
+	doc = sim_store_dump(&sim->store);
+	text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(13)) : NULL;
+	json_decref(doc);
+	pthread_mutex_unlock(&sim->store.mu);
+	if (!text)
+		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	rc = sim_write_atomic(sim->state_file, text, err);
+	free(text);
+	if (rc == 0) {
+		sim->saved_version = version;
+		sim->saved_at = mono_now();
+	}
+	return rc;
+}
+
+int ecsctl_sim_save(struct ecsctl_sim *sim, struct ecsctl_error *err)
+{
+	if (!sim->state_file)
+		return 0;
+	return save_locked_copy(sim, err);
+}
+
+static void log_line(struct ecsctl_sim *sim, const struct ecsctl_error *err)
+{
+	if (sim->opts.log && err->message)
+		sim->opts.log(sim->opts.log_arg, err->message);
+}
+
+static void *ticker(void *arg)
+{
+	struct ecsctl_sim *sim = arg;
+
+	pthread_mutex_lock(&sim->aux);
+	while (!sim->stopping) {
+		struct timespec until;
+		int dirty;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += TICK_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&sim->wake, &sim->aux, &until);
+		if (sim->stopping)
+			break;
+		pthread_mutex_unlock(&sim->aux);
+
+		pthread_mutex_lock(&sim->store.mu);
+		sim_store_tick(&sim->store);
+		dirty = sim->store.version != sim->saved_version;
+		pthread_mutex_unlock(&sim->store.mu);
+		if (sim->state_file && dirty && mono_now() - sim->saved_at >= SAVE_EVERY_S) {
+			struct ecsctl_error err = ECSCTL_ERROR_INIT;
+			if (save_locked_copy(sim, &err))
+				log_line(sim, &err);
+			ecsctl_error_release(&err);
+		}
+		pthread_mutex_lock(&sim->aux);
+	}
+	pthread_mutex_unlock(&sim->aux);
+	return NULL;
+}
+
+static char *dup_opt(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int load_state(struct ecsctl_sim *sim, struct ecsctl_error *err)
+{
+	json_error_t jerr;
+	json_t *doc;
+	int rc;
+
+	if (!sim->state_file || access(sim->state_file, F_OK) != 0)
+		return 0;
+	doc = json_load_file(sim->state_file, 0, &jerr);
+	if (!doc)
+		return ecsctl_error_set(err, ECSCTL_EINVAL, "%s:%d: %s", sim->state_file, jerr.line,
+		                        jerr.text);
+	rc = sim_store_load(&sim->store, doc, err);
+	json_decref(doc);
+	if (rc)
+		ecsctl_error_wrap(err, "%s", sim->state_file);
+	return rc;
+}
+
+int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opts,
+                   struct ecsctl_error *err)
+{
+	struct ecsctl_sim *sim = calloc(1, sizeof(*sim));
+	int rc = 0;
+
+	*out = NULL;
+	if (!sim)
+		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	sim->opts = *opts;
+	pthread_mutex_init(&sim->aux, NULL);
+	pthread_cond_init(&sim->wake, NULL);
+	sim->state_file = dup_opt(opts->state_file);
+	sim->sigv4_key = dup_opt(opts->sigv4_key);
+	sim->sigv4_secret = dup_opt(opts->sigv4_secret);
+	sim->account = dup_opt(opts->account ? opts->account : "123456789012");
+	sim->region = dup_opt(opts->region ? opts->region : "us-east-1");
+	sim->stats_ops = json_object();
+	sim->stats_errors = json_object();
+	sim->fault_rng = opts->seed ? opts->seed * 31 + 7 : (uint64_t)time(NULL) * 2654435761u;
+	sim->tokens = opts->throttle_burst;
+	sim->refilled_at = mono_now();
+	if (!sim->account || !sim->region || !sim->stats_ops || !sim->stats_errors ||
+	    (opts->sigv4_key && (!sim->sigv4_key || !sim->sigv4_secret))) {
+		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = sim_store_init(&sim->store, sim->region, sim->account, opts->time_scale,
+	                         opts->seed, err)))
+		goto fail;
+	sim->store.ec2_capacity = opts->ec2_capacity;
+	if ((rc = sim_shapes_new(&sim->shapes, err)) || (rc = load_state(sim, err)))
+		goto fail;
+	sim->saved_version = sim->store.version;
+	if ((rc = sim_server_start(sim, err)))
+		goto fail;
+	if (pthread_create(&sim->ticker, NULL, ticker, sim) != 0) {
+		rc = ecsctl_error_set(err, ECSCTL_EIO, "cannot start the clock thread");
+		goto fail;
+	}
+	sim->ticker_started = 1;
+	*out = sim;
+	return 0;
+fail:
+	ecsctl_sim_free(sim);
+	return rc;
+}
+
+unsigned ecsctl_sim_port(const struct ecsctl_sim *sim)
+{
+	return sim->port;
+}
+
+void ecsctl_sim_free(struct ecsctl_sim *sim)
+{
+	if (!sim)
+		return;
+	sim_server_stop(sim);
+	if (sim->ticker_started) {
+		pthread_mutex_lock(&sim->aux);
+		sim->stopping = 1;
+		pthread_cond_signal(&sim->wake);
+		pthread_mutex_unlock(&sim->aux);
+		pthread_join(sim->ticker, NULL);
+		if (sim->state_file) {
+			struct ecsctl_error err = ECSCTL_ERROR_INIT;
+			if (save_locked_copy(sim, &err))
+				log_line(sim, &err);
+			ecsctl_error_release(&err);
+		}
+	}
+	sim_shapes_free(sim->shapes);
+	if (sim->store.clusters)
+		sim_store_release(&sim->store);
+	json_decref(sim->stats_ops);
+	json_decref(sim->stats_errors);
+	pthread_mutex_destroy(&sim->aux);
+	pthread_cond_destroy(&sim->wake);
+	free(sim->state_file);
+	free(sim->sigv4_key);
+	free(sim->sigv4_secret);
+	free(sim->account);
+	free(sim->region);
+	free(sim);
+}

@@ -1,0 +1,173 @@
+/* ecs-local: flags, signals, start and stop. The only file of sim/ that prints or exits. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ecsctl/sim.h"
+#include "banned.h"
+
+static const char usage[] =
+    "usage: ecs-local [options]\n"
+    "  --listen HOST:PORT        address to serve (default 127.0.0.1:4566; port 0 = any)\n"
+    "  --allow-remote            allow a non-loopback --listen address\n"
+    "  --state FILE              load state from FILE and keep it there (atomic writes)\n"
+    "  --time-scale X            simulated seconds per wall second (default 1)\n"
+    "  --latency-ms N            delay every answer by N ms\n"
+    "  --throttle RATE:BURST     token bucket; excess gets ThrottlingException\n"
+    "  --fail-rate P             answer a share P (0..1) with 500 or a connection reset\n"
+    "  --require-sigv4 KEY:SECRET  verify SigV4 signatures\n"
+    "  --account ID              account id in ARNs (default 123456789012)\n"
+    "  --region NAME             region in ARNs (default us-east-1)\n"
+    "  --seed N                  seed for ids and fault injection\n"
+    "  --threads N               request threads (default 4)\n"
+    "  --ec2-capacity N          EC2 tasks that fit per cluster (default unlimited)\n"
+    "  --version, --help\n";
+
+static void log_stderr(void *arg, const char *line)
+{
+	fprintf(stderr, "ecs-local: %s\n", line);
+}
+
+static int num(const char *flag, const char *s, double min, double max, double *out)
+{
+	char *end = NULL;
+
+	errno = 0;
+	*out = s ? strtod(s, &end) : 0;
+	if (!s || !*s || *end || errno || *out < min || *out > max) {
+		fprintf(stderr, "error: %s needs a number in %g..%g, not '%s'\n", flag, min, max,
+		        s ? s : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int pair(const char *flag, char *s, char **a, char **b)
+{
+	char *colon = s ? strchr(s, ':') : NULL;
+
+	if (!colon || colon == s || !colon[1]) {
+		fprintf(stderr, "error: %s needs A:B, not '%s'\n", flag, s ? s : "");
+		return -1;
+	}
+	*colon = '\0';
+	*a = s;
+	*b = colon + 1;
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct ecsctl_sim_options *o)
+{
+	double v;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *f = argv[i];
+		char *arg = i + 1 < argc ? argv[i + 1] : NULL;
+		char *a, *b;
+
+		if (strcmp(f, "--help") == 0 || strcmp(f, "-h") == 0) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (strcmp(f, "--version") == 0) {
+			printf("ecs-local %s\n", ECSCTL_VERSION);
+			exit(0);
+		} else if (strcmp(f, "--allow-remote") == 0) {
+			o->allow_remote = 1;
+			continue;
+		}
+		if (!arg) {
+			fprintf(stderr, "error: unknown flag or missing value: '%s'\n%s", f, usage);
+			return -1;
+		}
+		i++;
+		if (strcmp(f, "--listen") == 0) {
+			o->listen = arg;
+		} else if (strcmp(f, "--state") == 0) {
+			o->state_file = arg;
+		} else if (strcmp(f, "--time-scale") == 0) {
+			if (num(f, arg, 0.001, 1e6, &o->time_scale))
+				return -1;
+		} else if (strcmp(f, "--latency-ms") == 0) {
+			if (num(f, arg, 0, 60000, &v))
+				return -1;
+			o->latency_ms = (unsigned)v;
+		} else if (strcmp(f, "--throttle") == 0) {
+			if (pair(f, arg, &a, &b) || num(f, a, 0.001, 1e9, &o->throttle_rate) ||
+			    num(f, b, 1, 1e9, &o->throttle_burst))
+				return -1;
+		} else if (strcmp(f, "--fail-rate") == 0) {
+			if (num(f, arg, 0, 1, &o->fail_rate))
+				return -1;
+		} else if (strcmp(f, "--require-sigv4") == 0) {
+			if (pair(f, arg, &a, &b))
+				return -1;
+			o->sigv4_key = a;
+			o->sigv4_secret = b;
+		} else if (strcmp(f, "--account") == 0) {
+			if (strlen(arg) != 12 || strspn(arg, "0123456789") != 12) {
+				fprintf(stderr, "error: --account needs 12 digits\n");
+				return -1;
+			}
+			o->account = arg;
+		} else if (strcmp(f, "--region") == 0) {
+			if (!*arg || strlen(arg) > 30 ||
+			    strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(arg)) {
+				fprintf(stderr, "error: --region '%s' is not a region name\n", arg);
+				return -1;
+			}
+			o->region = arg;
+		} else if (strcmp(f, "--seed") == 0) {
+			if (num(f, arg, 0, 9e15, &v))
+				return -1;
+			o->seed = (uint64_t)v;
+		} else if (strcmp(f, "--threads") == 0) {
+			if (num(f, arg, 1, 256, &v))
+				return -1;
+			o->threads = (unsigned)v;
+		} else if (strcmp(f, "--ec2-capacity") == 0) {
+			if (num(f, arg, 0, 1e9, &v))
+				return -1;
+			o->ec2_capacity = (int)v;
+		} else {
+			fprintf(stderr, "error: unknown flag '%s'\n%s", f, usage);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ecsctl_sim_options opts = ECSCTL_SIM_OPTIONS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_sim *sim = NULL;
+	sigset_t set;
+	const char *colon;
+	int sig = 0;
+
+	opts.log = log_stderr;
+	if (parse(argc, argv, &opts))
+		return 64;
+	/* every thread started from here on leaves these signals to sigwait */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (ecsctl_sim_new(&sim, &opts, &err)) {
+		fprintf(stderr, "error: %s\n", err.message ? err.message : "cannot start");
+		ecsctl_error_release(&err);
+		return 1;
+	}
+	colon = strrchr(opts.listen, ':');
+	printf("listening on http://%.*s:%u\n", (int)(colon - opts.listen), opts.listen,
+	       ecsctl_sim_port(sim));
+	fflush(stdout);
+	sigwait(&set, &sig);
+	ecsctl_sim_free(sim);
+	return 0;
+}

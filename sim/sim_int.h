@@ -1,0 +1,238 @@
+/*
+ * ecs-local internals shared by the files of sim/.
+ *
+ * All state is jansson: resources are kept in the very shape ECS returns, so
+ * answers are copies and persistence is a dump. Members whose name starts
+ * with '_' are ours (tasks of a service, client tokens, tags) and never leave
+ * the server: sim_public() drops them.
+ *
+ * Every sim_op_* runs with the store mutex held and must not block.
+ */
+#ifndef SIM_INT_H
+#define SIM_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "ecsctl/error.h"
+
+/* ---- durations of the simulated life cycle, in simulated seconds ---- */
+#define SIM_PROVISIONING_S 2.0       /* PROVISIONING -> PENDING */
+#define SIM_PENDING_S 5.0            /* PENDING -> RUNNING (or crash for `crashloop`) */
+#define SIM_STOPPING_S 3.0           /* STOPPING -> STOPPED */
+#define SIM_TASK_RETAIN_S 3600.0     /* stopped tasks stay describable */
+#define SIM_INACTIVE_RETAIN_S 3600.0 /* INACTIVE services/clusters stay describable */
+#define SIM_EVENTS_MAX 100
+
+/* ---- errors ---- */
+
+/* Sets an ECS error: `type` goes to `__type`, HTTP 400 (500 for ServerException). */
+int sim_fail(struct ecsctl_error *err, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- small helpers (util.c) ---- */
+uint64_t sim_rand(uint64_t *state);
+void sim_hex_id(uint64_t *rng, char out[33]);
+void sim_uuid(uint64_t *rng, char out[37]);
+void sim_deployment_id(uint64_t *rng, char out[28]);
+const char *sim_str(const json_t *obj, const char *key);
+long long sim_int(const json_t *obj, const char *key, long long dflt);
+int sim_bool(const json_t *obj, const char *key, int dflt);
+/* A new shallow copy of `obj` without '_' members. */
+json_t *sim_public(const json_t *obj);
+/* Timestamps: epoch seconds rounded to milliseconds, as a JSON real. */
+json_t *sim_time(double t);
+/* Last path part of an ARN ("arn:...:cluster/a" -> "a"), or `ref` itself. */
+const char *sim_arn_tail(const char *ref);
+/* "crashloop" tag on an image ("repo/app:crashloop") */
+int sim_image_crashes(const char *image);
+/* Opaque pagination tokens: base64url of a position key. */
+char *sim_token_encode(const char *key);
+char *sim_token_decode(const char *token);
+/* Validates maxResults (1..100) and returns it, or `dflt` when absent. */
+int sim_max_results(const json_t *req, int dflt, struct ecsctl_error *err);
+/* Pages through `obj` in insertion order: `item` returns 1 and sets *out
+ * for each member to list. Sets resp[result_key] and resp.nextToken. */
+int sim_page(json_t *resp, const char *result_key, json_t *obj, const json_t *req, int dflt,
+             int (*item)(const char *key, json_t *val, void *arg, json_t **out), void *arg,
+             struct ecsctl_error *err);
+/* ECS resource names: 1..255 of [A-Za-z0-9_-]. */
+int sim_valid_name(const char *name);
+
+/* ---- request validation against the model (validate.c, shapes_gen.c) ---- */
+extern const char *const sim_shapes_json[];
+struct sim_shapes;
+int sim_shapes_new(struct sim_shapes **out, struct ecsctl_error *err);
+void sim_shapes_free(struct sim_shapes *sh);
+/* 0 when `req` fits the input shape of `op`; else an ECS error in err.
+ * Drops null members (absent, for AWS JSON); nulls elsewhere are errors. */
+int sim_validate(const struct sim_shapes *sh, const char *op, json_t *req,
+                 struct ecsctl_error *err);
+
+/* ---- the store (store.c) ---- */
+struct sim_store {
+	pthread_mutex_t mu;
+	json_t *clusters; /* name -> Cluster + _services {name -> Service}, _index {taskId ->
+	                     service name | ""}, _standalone {taskId -> Task} */
+	json_t *families; /* family -> {"last": n, "revs": {"n": TaskDefinition + _tags}} */
+	json_t *busy;     /* "cluster/service" -> Service: still has work on the clock */
+	char region[32];
+	char account[16];
+	double sim_start;  /* simulated epoch seconds at wall_start */
+	double wall_start; /* CLOCK_MONOTONIC seconds */
+	double scale;
+	double fixed_now; /* > 0: the clock stands still here (unit tests) */
+	uint64_t rng;
+	int ec2_capacity;
+	unsigned long long version;   /* bumped on every change, for persistence */
+	unsigned long long mutations; /* bumped by every mutating operation */
+	/* service key -> {"t": answer text, "a": the service's `_adv`}, valid while
+	 * `mutations` equals rendered_at; the clock bumps a service's `_adv` */
+	json_t *rendered;
+	unsigned long long rendered_at;
+};
+
+int sim_store_init(struct sim_store *s, const char *region, const char *account, double scale,
+                   uint64_t seed, struct ecsctl_error *err);
+void sim_store_release(struct sim_store *s);
+double sim_store_now(const struct sim_store *s);
+/* Persistence: the whole store as one JSON document, and back. */
+json_t *sim_store_dump(struct sim_store *s);
+int sim_store_load(struct sim_store *s, json_t *doc, struct ecsctl_error *err);
+
+/* Resolves a cluster reference (NULL = "default", name or ARN) to an ACTIVE
+ * cluster, else ClusterNotFoundException. */
+json_t *sim_cluster_get(struct sim_store *s, const char *ref, struct ecsctl_error *err);
+/* Finds a service by name or ARN in a cluster; NULL if unknown. */
+json_t *sim_service_find(json_t *cluster, const char *ref);
+/* Resolves "family", "family:rev" or an ARN; `active_only` for new uses. */
+json_t *sim_taskdef_find(struct sim_store *s, const char *ref, int latest_active);
+/* Runs the clock for one service (and indexes its new tasks). */
+void sim_store_advance(struct sim_store *s, json_t *cluster, json_t *svc);
+/* Runs the clock for everything that is busy. */
+void sim_store_tick(struct sim_store *s);
+void sim_store_mark_busy(struct sim_store *s, json_t *cluster, json_t *svc);
+/* Capacity left for EC2 tasks in a cluster, or -1 for unlimited. */
+int sim_cluster_capacity_left(struct sim_store *s, json_t *cluster);
+char *sim_arn(const struct sim_store *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- task definitions (taskdef_fill.c) ---- */
+/* Fills the defaults ECS adds on RegisterTaskDefinition and checks what it
+ * checks; `td` holds the request members. */
+int sim_taskdef_fill(json_t *td, struct ecsctl_error *err);
+
+/* ---- tags (tags.c) ---- */
+/* Checks and merges a request `tags` list into resource `_tags`. */
+int sim_tags_apply(json_t *resource, const json_t *tags, struct ecsctl_error *err);
+/* The `tags` list of a resource (new reference, [] when none). */
+json_t *sim_tags_list(const json_t *resource);
+
+/* ---- the deployment state machine (deploy.c): pure, no I/O, no clock ---- */
+struct sim_deploy_ctx {
+	double now;
+	uint64_t *rng;
+	const char *cluster_arn;
+	int capacity_left; /* EC2 tasks that still fit; -1 = unlimited */
+	/* The task definition for an ARN (borrowed), or NULL. */
+	json_t *(*taskdef)(void *arg, const char *arn);
+	void *arg;
+};
+
+/* Adds a PRIMARY deployment of `td_arn` to `svc`, older ones become ACTIVE. */
+int sim_deploy_start(json_t *svc, const char *td_arn, const char *reason,
+                     struct sim_deploy_ctx *ctx);
+/* Advances `svc` (a Service with `_tasks`) to ctx->now. Returns 1 while work
+ * is pending on the clock, 0 when the service is at rest, -1 out of memory. */
+int sim_deploy_advance(json_t *svc, struct sim_deploy_ctx *ctx);
+/* A new task of `td` (PROVISIONING), started by `started_by`. */
+json_t *sim_task_new(const json_t *td, const char *started_by, const char *group,
+                     const char *launch_type, struct sim_deploy_ctx *ctx);
+/* When the task changes next on its own, or INFINITY. */
+double sim_task_next_change(const json_t *task);
+/* Moves one task along the clock to `now`; 1 if it changed. */
+int sim_task_advance(json_t *task, double now);
+/* Asks a task to stop. */
+void sim_task_stop(json_t *task, double now, const char *code, const char *reason);
+void sim_service_event(json_t *svc, uint64_t *rng, double now, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- operations: with the store locked; `*resp` is a new reference: an
+ * object to serialize, or a JSON string holding the serialized answer ---- */
+typedef int (*sim_op_fn)(struct sim_store *s, json_t *req, json_t **resp, struct ecsctl_error *err);
+int sim_op_create_cluster(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_describe_clusters(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_list_clusters(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_delete_cluster(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_update_cluster(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_update_cluster_settings(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_register_task_definition(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_describe_task_definition(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_list_task_definitions(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_list_task_definition_families(struct sim_store *, json_t *, json_t **,
+                                         struct ecsctl_error *);
+int sim_op_deregister_task_definition(struct sim_store *, json_t *, json_t **,
+                                      struct ecsctl_error *);
+int sim_op_create_service(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_update_service(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_describe_services(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_list_services(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_delete_service(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_list_tasks(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_describe_tasks(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_run_task(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_stop_task(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_tag_resource(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_untag_resource(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_list_tags_for_resource(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+
+/* Services in a form for answers (public members, tags when asked). */
+json_t *sim_service_render(const json_t *svc, int with_tags);
+json_t *sim_task_render(const json_t *task, int with_tags);
+
+/* ---- dispatch (dispatch.c): operation table and counters ---- */
+struct sim_op {
+	const char *name;
+	sim_op_fn fn;
+	int mutates;
+};
+const struct sim_op *sim_op_lookup(const char *name);
+
+/* ---- SigV4 verification (sigv4_verify.c) ---- */
+#include "ecsctl/sigv4.h"
+/* 0 when `req` (every header as received) is signed by key/secret within 5
+ * minutes of `now` (epoch seconds); otherwise the ECS error in err. */
+int sim_sigv4_verify(const struct ecsctl_sigv4_request *req, const char *key, const char *secret,
+                     double now, struct ecsctl_error *err);
+
+/* ---- the server (server.c, lifecycle.c) ---- */
+#include "ecsctl/sim.h"
+struct MHD_Daemon;
+
+struct ecsctl_sim {
+	struct ecsctl_sim_options opts; /* strings below are our copies */
+	char *state_file, *sigv4_key, *sigv4_secret, *account, *region;
+	struct sim_store store;
+	struct sim_shapes *shapes;
+	struct MHD_Daemon *mhd;
+	unsigned port;
+	pthread_t ticker;
+	int ticker_started;
+	int stopping;        /* under aux */
+	pthread_mutex_t aux; /* stats, fault dice, token bucket, request ids */
+	pthread_cond_t wake;
+	json_t *stats_ops, *stats_errors;
+	unsigned long long total;
+	uint64_t fault_rng;
+	double tokens, refilled_at;
+	unsigned long long saved_version;
+	double saved_at;
+};
+
+int sim_server_start(struct ecsctl_sim *sim, struct ecsctl_error *err);
+void sim_server_stop(struct ecsctl_sim *sim);
+/* Atomic write: temp file, fsync, rename, fsync of the folder. */
+int sim_write_atomic(const char *path, const char *text, struct ecsctl_error *err);
+
+#endif

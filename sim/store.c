@@ -1,0 +1,305 @@
+/*
+ * The store: every resource of ecs-local, the simulated clock, and the link
+ * between the pure deployment state machine and the resources it works on.
+ * Lookups are hash lookups (jansson objects); nothing scans all services per
+ * request except the calls that list or count them.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ecsctl/buf.h"
+#include "sim_int.h"
+#include "banned.h"
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int sim_store_init(struct sim_store *s, const char *region, const char *account, double scale,
+                   uint64_t seed, struct ecsctl_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->mu, NULL);
+	s->clusters = json_object();
+	s->families = json_object();
+	s->busy = json_object();
+	s->rendered = json_object();
+	snprintf(s->region, sizeof(s->region), "%s", region);
+	snprintf(s->account, sizeof(s->account), "%s", account);
+	s->scale = scale > 0 ? scale : 1.0;
+	s->wall_start = mono();
+	s->sim_start = wall();
+	s->rng = seed ? seed : (uint64_t)(wall() * 1e6);
+	if (!s->clusters || !s->families || !s->busy || !s->rendered)
+		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	return 0;
+}
+
+void sim_store_release(struct sim_store *s)
+{
+	if (!s)
+		return;
+	json_decref(s->clusters);
+	json_decref(s->families);
+	json_decref(s->busy);
+	json_decref(s->rendered);
+	pthread_mutex_destroy(&s->mu);
+	s->clusters = s->families = s->busy = s->rendered = NULL;
+}
+
+double sim_store_now(const struct sim_store *s)
+{
+	if (s->fixed_now > 0)
+		return s->fixed_now;
+	return s->sim_start + (mono() - s->wall_start) * s->scale;
+}
+
+char *sim_arn(const struct sim_store *s, const char *fmt, ...)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	va_list ap;
+
+	ecsctl_buf_addf(&b, "arn:aws:ecs:%s:%s:", s->region, s->account);
+	va_start(ap, fmt);
+	ecsctl_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (ecsctl_buf_failed(&b)) {
+		ecsctl_buf_release(&b);
+		return NULL;
+	}
+	return ecsctl_buf_detach(&b);
+}
+
+json_t *sim_cluster_get(struct sim_store *s, const char *ref, struct ecsctl_error *err)
+{
+	json_t *c = json_object_get(s->clusters, ref ? sim_arn_tail(ref) : "default");
+	const char *st = sim_str(c, "status");
+
+	if (!c || !st || strcmp(st, "ACTIVE") != 0) {
+		sim_fail(err, "ClusterNotFoundException", "Cluster not found.");
+		return NULL;
+	}
+	return c;
+}
+
+json_t *sim_service_find(json_t *cluster, const char *ref)
+{
+	return json_object_get(json_object_get(cluster, "_services"), sim_arn_tail(ref));
+}
+
+json_t *sim_taskdef_find(struct sim_store *s, const char *ref, int latest_active)
+{
+	const char *tail, *colon;
+	char family[300];
+	json_t *fam, *revs, *td;
+	long long rev;
+
+	if (!ref)
+		return NULL;
+	tail = ref;
+	if (strncmp(ref, "arn:", 4) == 0) {
+		tail = strstr(ref, ":task-definition/");
+		if (!tail)
+			return NULL;
+		tail += strlen(":task-definition/");
+	}
+	colon = strchr(tail, ':');
+	snprintf(family, sizeof(family), "%.*s", (int)(colon ? colon - tail : (long)strlen(tail)),
+	         tail);
+	fam = json_object_get(s->families, family);
+	revs = json_object_get(fam, "revs");
+	if (!fam)
+		return NULL;
+	if (colon) {
+		char *end = NULL;
+		rev = strtoll(colon + 1, &end, 10);
+		if (!end || *end || rev < 1)
+			return NULL;
+		char key[32];
+		snprintf(key, sizeof(key), "%lld", rev);
+		return json_object_get(revs, key);
+	}
+	/* no revision: the latest ACTIVE one */
+	for (rev = sim_int(fam, "last", 0); rev > 0; rev--) {
+		char key[32];
+		snprintf(key, sizeof(key), "%lld", rev);
+		td = json_object_get(revs, key);
+		if (td && strcmp(sim_str(td, "status"), "ACTIVE") == 0)
+			return td;
+	}
+	(void)latest_active;
+	return NULL;
+}
+
+static json_t *lookup_td(void *arg, const char *arn)
+{
+	return sim_taskdef_find(arg, arn, 0);
+}
+
+int sim_cluster_capacity_left(struct sim_store *s, json_t *cluster)
+{
+	json_t *services = json_object_get(cluster, "_services"), *svc, *t;
+	const char *k, *id;
+	int used = 0;
+
+	if (s->ec2_capacity <= 0)
+		return -1;
+	json_object_foreach(services, k, svc)
+	{
+		json_object_foreach(json_object_get(svc, "_tasks"), id, t)
+		{
+			const char *lt = sim_str(t, "launchType");
+			if (strcmp(sim_str(t, "desiredStatus"), "RUNNING") == 0 && lt &&
+			    strcmp(lt, "EC2") == 0)
+				used++;
+		}
+	}
+	return used >= s->ec2_capacity ? 0 : s->ec2_capacity - used;
+}
+
+static void busy_key(char *key, size_t n, json_t *cluster, json_t *svc)
+{
+	snprintf(key, n, "%s/%s", sim_str(cluster, "clusterName"), sim_str(svc, "serviceName"));
+}
+
+void sim_store_mark_busy(struct sim_store *s, json_t *cluster, json_t *svc)
+{
+	char key[600];
+
+	busy_key(key, sizeof(key), cluster, svc);
+	json_object_set(s->busy, key, svc);
+}
+
+/* Drops stopped tasks past retention, and indexes live ones by id. */
+static void sync_tasks(struct sim_store *s, json_t *cluster, json_t *svc, double now)
+{
+	json_t *tasks = json_object_get(svc, "_tasks"), *t;
+	json_t *index = json_object_get(cluster, "_index");
+	const char *id;
+	void *tmp;
+
+	json_object_foreach_safe(tasks, tmp, id, t)
+	{
+		json_t *stopped = json_object_get(t, "stoppedAt");
+		if (stopped && now - json_number_value(stopped) > SIM_TASK_RETAIN_S) {
+			json_object_del(index, id);
+			json_object_del(tasks, id);
+		} else if (!json_object_get(index, id)) {
+			json_object_set(index, id, json_object_get(svc, "serviceName"));
+		}
+	}
+}
+
+void sim_store_advance(struct sim_store *s, json_t *cluster, json_t *svc)
+{
+	struct sim_deploy_ctx ctx;
+	char key[600];
+	int rc;
+
+	busy_key(key, sizeof(key), cluster, svc);
+	if (!json_object_get(s->busy, key))
+		return;
+	ctx.now = sim_store_now(s);
+	ctx.rng = &s->rng;
+	ctx.cluster_arn = sim_str(cluster, "clusterArn");
+	ctx.capacity_left = sim_cluster_capacity_left(s, cluster);
+	ctx.taskdef = lookup_td;
+	ctx.arg = s;
+	rc = sim_deploy_advance(svc, &ctx);
+	sync_tasks(s, cluster, svc, ctx.now);
+	s->version++;
+	json_object_set_new(svc, "_adv", json_integer(sim_int(svc, "_adv", 0) + 1));
+	if (rc == 0)
+		json_object_del(s->busy, key);
+}
+
+void sim_store_tick(struct sim_store *s)
+{
+	json_t *svc, *c;
+	const char *k;
+	void *tmp;
+	double now = sim_store_now(s);
+
+	json_object_foreach_safe(s->busy, tmp, k, svc)
+	{
+		const char *slash = strchr(k, '/');
+		char cname[300];
+
+		snprintf(cname, sizeof(cname), "%.*s", (int)(slash - k), k);
+		c = json_object_get(s->clusters, cname);
+		if (!c) {
+			json_object_del(s->busy, k);
+			continue;
+		}
+		sim_store_advance(s, c, svc);
+	}
+	/* standalone tasks (RunTask) move on the clock too */
+	json_object_foreach(s->clusters, k, c)
+	{
+		json_t *t;
+		const char *id;
+		json_object_foreach(json_object_get(c, "_standalone"), id, t)
+		{
+			while (sim_task_advance(t, now))
+				s->version++;
+		}
+	}
+}
+
+json_t *sim_store_dump(struct sim_store *s)
+{
+	return json_pack("{s:i,s:O,s:O,s:f,s:I}", "formatVersion", 1, "clusters", s->clusters,
+	                 "families", s->families, "now", sim_store_now(s), "rng",
+	                 (json_int_t)(s->rng & 0x7fffffffffffffffULL));
+}
+
+int sim_store_load(struct sim_store *s, json_t *doc, struct ecsctl_error *err)
+{
+	json_t *clusters = json_object_get(doc, "clusters");
+	json_t *families = json_object_get(doc, "families");
+	json_t *c, *svc;
+	const char *k, *n;
+	double saved_now = json_number_value(json_object_get(doc, "now"));
+
+	if (sim_int(doc, "formatVersion", 0) != 1 || !json_is_object(clusters) ||
+	    !json_is_object(families))
+		return ecsctl_error_set(err, ECSCTL_EINVAL, "not an ecs-local state file");
+	json_decref(s->clusters);
+	json_decref(s->families);
+	s->clusters = json_incref(clusters);
+	s->families = json_incref(families);
+	if (json_is_integer(json_object_get(doc, "rng")))
+		s->rng ^= (uint64_t)json_integer_value(json_object_get(doc, "rng"));
+	/* time never runs backwards across a restart */
+	if (saved_now > s->sim_start)
+		s->sim_start = saved_now;
+	json_object_foreach(s->clusters, k, c)
+	{
+		if (!json_is_object(json_object_get(c, "_services")) ||
+		    !json_is_object(json_object_get(c, "_index")) ||
+		    !json_is_object(json_object_get(c, "_standalone")))
+			return ecsctl_error_set(err, ECSCTL_EINVAL, "state file: bad cluster '%s'",
+			                        k);
+		json_object_foreach(json_object_get(c, "_services"), n, svc)
+		{
+			sim_store_mark_busy(s, c, svc);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,10 @@
+#include "sim_tests.h"
+
+int main(void)
+{
+	int failed = 0;
+
+	failed += sim_tests_deploy();
+	failed += sim_tests_parts();
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,386 @@
+/*
+ * The deployment state machine (sim/deploy.c), driven without HTTP: a
+ * service and task definitions in memory, time passed in by the test.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sim_int.h"
+#include "sim_tests.h"
+#include "banned.h"
+
+#define T0 1700000000.0
+#define CLUSTER_ARN "arn:aws:ecs:us-east-1:123456789012:cluster/c"
+#define GOOD "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1"
+#define BAD "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2"
+#define NEWER "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3"
+
+struct world {
+	json_t *tds;
+	json_t *svc;
+	uint64_t rng;
+	struct sim_deploy_ctx ctx;
+};
+
+static json_t *lookup(void *arg, const char *arn)
+{
+	return json_object_get(arg, arn);
+}
+
+static json_t *td(const char *arn, const char *image)
+{
+	return json_pack("{s:s,s:s,s:[{s:s,s:s,s:b,s:i}]}", "taskDefinitionArn", arn, "family",
+	                 "web", "containerDefinitions", "name", "app", "image", image, "essential",
+	                 1, "memory", 64);
+}
+
+/* A service of `desired` tasks on GOOD, deployment started at T0. */
+static void world_init(struct world *w, int desired, int min_pct, int max_pct, int breaker,
+                       int rollback)
+{
+	w->tds = json_object();
+	json_object_set_new(w->tds, GOOD, td(GOOD, "nginx:1"));
+	json_object_set_new(w->tds, BAD, td(BAD, "nginx:crashloop"));
+	json_object_set_new(w->tds, NEWER, td(NEWER, "nginx:2"));
+	w->svc = json_pack("{s:s,s:s,s:i,s:{s:i,s:i,s:{s:b,s:b}},s:s}", "serviceName", "web",
+	                   "status", "ACTIVE", "desiredCount", desired, "deploymentConfiguration",
+	                   "minimumHealthyPercent", min_pct, "maximumPercent", max_pct,
+	                   "deploymentCircuitBreaker", "enable", breaker, "rollback", rollback,
+	                   "launchType", "EC2");
+	w->rng = 42;
+	w->ctx.now = T0;
+	w->ctx.rng = &w->rng;
+	w->ctx.cluster_arn = CLUSTER_ARN;
+	w->ctx.capacity_left = -1;
+	w->ctx.taskdef = lookup;
+	w->ctx.arg = w->tds;
+	assert_int_equal(sim_deploy_start(w->svc, GOOD, NULL, &w->ctx), 0);
+}
+
+/* The server advances a service as soon as it creates it; so do we. */
+static void world_start(struct world *w)
+{
+	assert_int_equal(sim_deploy_advance(w->svc, &w->ctx), 1);
+}
+
+static void world_release(struct world *w)
+{
+	json_decref(w->svc);
+	json_decref(w->tds);
+}
+
+static int advance(struct world *w, double at)
+{
+	w->ctx.now = at;
+	return sim_deploy_advance(w->svc, &w->ctx);
+}
+
+static json_t *deps(struct world *w)
+{
+	return json_object_get(w->svc, "deployments");
+}
+
+static const char *primary_state(struct world *w)
+{
+	return sim_str(json_array_get(deps(w), 0), "rolloutState");
+}
+
+static int count_status(struct world *w, const char *desired, const char *last)
+{
+	const char *k;
+	json_t *t;
+	int n = 0;
+
+	json_object_foreach(json_object_get(w->svc, "_tasks"), k, t)
+	{
+		if ((!desired || strcmp(sim_str(t, "desiredStatus"), desired) == 0) &&
+		    (!last || strcmp(sim_str(t, "lastStatus"), last) == 0))
+			n++;
+	}
+	return n;
+}
+
+static int has_event(struct world *w, const char *needle)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(w->svc, "events"), i, e)
+	{
+		if (strstr(sim_str(e, "message"), needle))
+			return 1;
+	}
+	return 0;
+}
+
+static void test_deploy__create_reaches_steady(void **state)
+{
+	struct world w;
+
+	world_init(&w, 2, 100, 200, 0, 0);
+	assert_int_equal(advance(&w, T0), 1);
+	assert_int_equal(count_status(&w, "RUNNING", "PROVISIONING"), 2);
+	assert_int_equal(sim_int(w.svc, "pendingCount", -1), 2);
+	assert_true(has_event(&w, "(service web) has started 2 tasks: (task "));
+	assert_string_equal(primary_state(&w), "IN_PROGRESS");
+
+	advance(&w, T0 + SIM_PROVISIONING_S);
+	assert_int_equal(count_status(&w, "RUNNING", "PENDING"), 2);
+	assert_int_equal(advance(&w, T0 + SIM_PROVISIONING_S + SIM_PENDING_S), 0);
+	assert_int_equal(count_status(&w, "RUNNING", "RUNNING"), 2);
+	assert_int_equal(sim_int(w.svc, "runningCount", -1), 2);
+	assert_string_equal(primary_state(&w), "COMPLETED");
+	assert_string_equal(sim_str(json_array_get(json_object_get(w.svc, "events"), 0), "message"),
+	                    "(service web) has reached a steady state.");
+	assert_true(has_event(&w, ") deployment completed."));
+	world_release(&w);
+}
+
+/* Steps a deployment in small increments and checks the bounds each time. */
+static void roll(int desired, int min_pct, int max_pct)
+{
+	struct world w;
+	int lo = (int)ceil(desired * min_pct / 100.0);
+	int hi = (int)floor(desired * max_pct / 100.0);
+	int saw_two = 0;
+	double t;
+
+	world_init(&w, desired, min_pct, max_pct, 0, 0);
+	world_start(&w);
+	advance(&w, T0 + 60);
+	assert_string_equal(primary_state(&w), "COMPLETED");
+	w.ctx.now = T0 + 60;
+	sim_deploy_start(w.svc, NEWER, NULL, &w.ctx);
+	for (t = T0 + 60; t < T0 + 400; t += 0.25) {
+		advance(&w, t);
+		assert_true(count_status(&w, "RUNNING", NULL) <= hi);
+		assert_true(count_status(&w, "RUNNING", "RUNNING") >= lo);
+		saw_two |= json_array_size(deps(&w)) == 2;
+	}
+	assert_true(saw_two);
+	assert_int_equal(json_array_size(deps(&w)), 1);
+	assert_string_equal(sim_str(json_array_get(deps(&w), 0), "taskDefinition"), NEWER);
+	assert_string_equal(primary_state(&w), "COMPLETED");
+	assert_int_equal(count_status(&w, "RUNNING", "RUNNING"), desired);
+	{
+		const char *k;
+		json_t *task;
+		json_object_foreach(json_object_get(w.svc, "_tasks"), k, task)
+		{
+			if (strcmp(sim_str(task, "desiredStatus"), "RUNNING") == 0)
+				assert_string_equal(sim_str(task, "taskDefinitionArn"), NEWER);
+		}
+	}
+	assert_true(has_event(&w, "has stopped"));
+	world_release(&w);
+}
+
+static void test_deploy__rolling_respects_min_max(void **state)
+{
+	roll(4, 100, 200);
+	roll(4, 50, 150);
+	roll(4, 50, 100);
+	roll(10, 0, 100);
+	roll(3, 34, 100);
+	roll(1, 0, 200);
+}
+
+static void test_deploy__crashloop_breaker_rolls_back(void **state)
+{
+	struct world w;
+	int saw_failed = 0;
+	double t;
+
+	world_init(&w, 2, 100, 200, 1, 1);
+	world_start(&w);
+	advance(&w, T0 + 30);
+	w.ctx.now = T0 + 30;
+	sim_deploy_start(w.svc, BAD, NULL, &w.ctx);
+	for (t = T0 + 30; t < T0 + 200; t += 0.5) {
+		json_t *d;
+		size_t i;
+		advance(&w, t);
+		/* the old tasks keep serving: min healthy 100% holds */
+		assert_true(count_status(&w, "RUNNING", "RUNNING") >= 2);
+		json_array_foreach(deps(&w), i, d)
+		{
+			if (strcmp(sim_str(d, "rolloutState"), "FAILED") == 0) {
+				saw_failed = 1;
+				assert_string_equal(sim_str(d, "taskDefinition"), BAD);
+				assert_true(sim_int(d, "failedTasks", 0) >= 3);
+			}
+		}
+	}
+	assert_true(saw_failed);
+	assert_int_equal(json_array_size(deps(&w)), 1);
+	assert_string_equal(sim_str(w.svc, "taskDefinition"), GOOD);
+	assert_string_equal(sim_str(json_array_get(deps(&w), 0), "taskDefinition"), GOOD);
+	assert_string_equal(primary_state(&w), "COMPLETED");
+	assert_true(has_event(&w, "deployment failed: tasks failed to start."));
+	assert_true(has_event(&w, "(service web) rolling back to deployment ecs-svc/"));
+	world_release(&w);
+}
+
+static void test_deploy__breaker_threshold(void **state)
+{
+	/* ECS: half the desired count, at least 3, at most 200 */
+	const int desired[] = {1, 2, 10, 11, 600};
+	const int expect[] = {3, 3, 5, 6, 200};
+
+	for (size_t i = 0; i < sizeof(desired) / sizeof(desired[0]); i++) {
+		struct world w;
+		double t;
+		world_init(&w, desired[i], 0, 200, 1, 0);
+		json_object_set_new(json_array_get(deps(&w), 0), "taskDefinition",
+		                    json_string(BAD));
+		for (t = T0; t < T0 + 600 && strcmp(primary_state(&w), "FAILED"); t += 1)
+			advance(&w, t);
+		assert_string_equal(primary_state(&w), "FAILED");
+		assert_true(sim_int(json_array_get(deps(&w), 0), "failedTasks", 0) >= expect[i]);
+		assert_true(sim_int(json_array_get(deps(&w), 0), "failedTasks", 0) <
+		            expect[i] + desired[i]);
+		/* no rollback: the failed deployment stays and launches nothing more */
+		advance(&w, t + 60);
+		assert_int_equal(count_status(&w, "RUNNING", NULL), 0);
+		world_release(&w);
+	}
+}
+
+static void test_deploy__crashloop_without_breaker_keeps_trying(void **state)
+{
+	struct world w;
+
+	world_init(&w, 1, 100, 200, 0, 0);
+	json_object_set_new(json_array_get(deps(&w), 0), "taskDefinition", json_string(BAD));
+	world_start(&w);
+	assert_int_equal(advance(&w, T0 + 100), 1);
+	assert_true(sim_int(json_array_get(deps(&w), 0), "failedTasks", 0) >= 10);
+	assert_string_equal(primary_state(&w), "IN_PROGRESS");
+	assert_int_equal(sim_int(w.svc, "runningCount", -1), 0);
+	world_release(&w);
+}
+
+static void test_deploy__scale_to_zero_and_drain(void **state)
+{
+	struct world w;
+
+	world_init(&w, 3, 100, 200, 0, 0);
+	world_start(&w);
+	advance(&w, T0 + 30);
+	json_object_set_new(w.svc, "desiredCount", json_integer(0));
+	json_object_set_new(w.svc, "_steady", json_false());
+	advance(&w, T0 + 31);
+	assert_int_equal(count_status(&w, "STOPPED", "STOPPING"), 3);
+	assert_int_equal(advance(&w, T0 + 31 + SIM_STOPPING_S), 0);
+	assert_int_equal(count_status(&w, "STOPPED", "STOPPED"), 3);
+	assert_int_equal(sim_int(w.svc, "runningCount", -1), 0);
+	assert_string_equal(sim_str(json_array_get(json_object_get(w.svc, "events"), 0), "message"),
+	                    "(service web) has reached a steady state.");
+
+	json_object_set_new(w.svc, "desiredCount", json_integer(2));
+	json_object_set_new(w.svc, "_steady", json_false());
+	advance(&w, T0 + 60);
+	json_object_set_new(w.svc, "status", json_string("DRAINING"));
+	assert_int_equal(advance(&w, T0 + 61), 1);
+	assert_string_equal(sim_str(w.svc, "status"), "DRAINING");
+	advance(&w, T0 + 61 + SIM_STOPPING_S);
+	assert_string_equal(sim_str(w.svc, "status"), "INACTIVE");
+	assert_int_equal(count_status(&w, "RUNNING", NULL), 0);
+	world_release(&w);
+}
+
+static void test_deploy__no_capacity_event(void **state)
+{
+	struct world w;
+
+	world_init(&w, 3, 100, 200, 0, 0);
+	w.ctx.capacity_left = 1;
+	advance(&w, T0);
+	assert_int_equal(count_status(&w, "RUNNING", NULL), 1);
+	assert_true(has_event(&w, "was unable to place a task"));
+	world_release(&w);
+}
+
+static void test_deploy__events_capped_newest_first(void **state)
+{
+	struct world w;
+	json_t *events;
+
+	world_init(&w, 1, 100, 200, 0, 0);
+	for (int i = 0; i < 150; i++)
+		sim_service_event(w.svc, &w.rng, T0 + i, "event %d", i);
+	events = json_object_get(w.svc, "events");
+	assert_int_equal(json_array_size(events), SIM_EVENTS_MAX);
+	assert_string_equal(sim_str(json_array_get(events, 0), "message"), "event 149");
+	world_release(&w);
+}
+
+/* Being called rarely or often gives the same history. */
+static void test_deploy__lazy_equals_stepwise(void **state)
+{
+	struct world a, b;
+	double t;
+	const char *k;
+	json_t *task;
+
+	world_init(&a, 3, 50, 150, 1, 1);
+	world_init(&b, 3, 50, 150, 1, 1);
+	world_start(&a);
+	world_start(&b);
+	advance(&a, T0 + 30);
+	advance(&b, T0 + 30);
+	a.ctx.now = b.ctx.now = T0 + 30;
+	sim_deploy_start(a.svc, BAD, NULL, &a.ctx);
+	sim_deploy_start(b.svc, BAD, NULL, &b.ctx);
+	/* the server advances right after every change; then b is left alone */
+	advance(&b, T0 + 30);
+	for (t = T0 + 30; t <= T0 + 300; t += 0.1)
+		advance(&a, t);
+	advance(&b, t - 0.1);
+	assert_int_equal(json_object_size(json_object_get(a.svc, "_tasks")),
+	                 json_object_size(json_object_get(b.svc, "_tasks")));
+	json_object_foreach(json_object_get(a.svc, "_tasks"), k, task)
+	{
+		json_t *other = json_object_get(json_object_get(b.svc, "_tasks"), k);
+		assert_non_null(other);
+		assert_string_equal(sim_str(task, "lastStatus"), sim_str(other, "lastStatus"));
+	}
+	assert_int_equal(json_array_size(json_object_get(a.svc, "events")),
+	                 json_array_size(json_object_get(b.svc, "events")));
+	world_release(&a);
+	world_release(&b);
+}
+
+static void test_deploy__crashloop_image_tags(void **state)
+{
+	assert_true(sim_image_crashes("nginx:crashloop"));
+	assert_true(sim_image_crashes("registry:5000/team/app:crashloop"));
+	assert_true(sim_image_crashes("app:crashloop@sha256:abc"));
+	assert_false(sim_image_crashes("crashloop"));
+	assert_false(sim_image_crashes("registry:5000/crashloop"));
+	assert_false(sim_image_crashes("app:crashloop2"));
+	assert_false(sim_image_crashes(NULL));
+}
+
+int sim_tests_deploy(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_deploy__create_reaches_steady),
+	    cmocka_unit_test(test_deploy__rolling_respects_min_max),
+	    cmocka_unit_test(test_deploy__crashloop_breaker_rolls_back),
+	    cmocka_unit_test(test_deploy__breaker_threshold),
+	    cmocka_unit_test(test_deploy__crashloop_without_breaker_keeps_trying),
+	    cmocka_unit_test(test_deploy__scale_to_zero_and_drain),
+	    cmocka_unit_test(test_deploy__no_capacity_event),
+	    cmocka_unit_test(test_deploy__events_capped_newest_first),
+	    cmocka_unit_test(test_deploy__lazy_equals_stepwise),
+	    cmocka_unit_test(test_deploy__crashloop_image_tags),
+	};
+	return cmocka_run_group_tests_name("deploy", tests, NULL, NULL);
+}
