@@ -168,7 +168,7 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	const json_t *cand[64];
 	const json_t *latest = json_object_get(c->live->latest, r->name);
 	struct ecsctl_plan_op *op;
-	json_t *req = NULL, *norm = NULL;
+	json_t *req = NULL, *norm = NULL, *hist;
 	char *ph = NULL;
 	size_t i, n = 0;
 	long idx = -1;
@@ -188,6 +188,11 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	}
 	if (latest)
 		cand[n++] = latest;
+	json_array_foreach(json_object_get(c->live->history, r->name), i, hist)
+	{
+		if (n < 64)
+			cand[n++] = hist;
+	}
 	if ((rc = ecsctl_diff_taskdef_match(&idx, r->body, cand, n, err)))
 		goto done;
 	if (idx >= 0) {
@@ -409,14 +414,20 @@ static int filter_targets(struct ecsctl_plan *p, const struct ctx *c,
 		}
 	}
 	for (i = 0; i < p->count; i++) {
-		const char *td;
+		const char *td, *cl;
 		if (!targeted(&p->ops[i], o))
 			continue;
 		keep[i] = true;
 		td = json_string_value(json_object_get(p->ops[i].wait, "taskDefinition"));
+		cl = json_string_value(json_object_get(p->ops[i].wait, "cluster"));
 		for (j = 0; td && j < p->count; j++) {
 			char *ph = ecsctl_plan_placeholder(p->ops[j].name);
 			if (p->ops[j].action == ECSCTL_DIFF_REGISTER && ph && !strcmp(ph, td))
+				keep[j] = true;
+			/* a service needs its cluster to exist */
+			if (p->ops[j].kind == ECSCTL_KIND_CLUSTER &&
+			    p->ops[j].action != ECSCTL_DIFF_DELETE && cl &&
+			    !strcmp(p->ops[j].name, cl))
 				keep[j] = true;
 			free(ph);
 		}

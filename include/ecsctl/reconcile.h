@@ -48,6 +48,8 @@ struct ecsctl_live {
 	json_t *running;         /* {"arn": taskDefinition} revisions the services run */
 	json_t *orphans;         /* {"cluster/name": Service}: owned, live, not desired (prune) */
 	json_t *orphan_clusters; /* {"name": Cluster}: owned, live, not desired (prune) */
+	json_t *history;         /* {"family": [taskDefinition]}: older ACTIVE revisions, read
+	                            only when a register is planned; NULL until then */
 	char *fingerprint;       /* sha256 hex of the non-volatile values above */
 };
 
@@ -64,6 +66,17 @@ void ecsctl_live_release(struct ecsctl_live *l);
  */
 int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, const json_t *scope,
                             struct ecsctl_error *err);
+
+/*
+ * Before registering, look further back: describes up to `depth` of the
+ * newest ACTIVE revisions of each family (ListTaskDefinitions + one
+ * DescribeTaskDefinition each, all at once) into `l->history`, so that a
+ * revert to a revision that still exists reuses it instead of registering a
+ * duplicate. Costs nothing when no register is planned (the common case).
+ */
+int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                    const char *const *families, size_t n, size_t depth,
+                                    struct ecsctl_error *err);
 
 /* ---- plans ------------------------------------------------------------ */
 
