@@ -423,7 +423,7 @@ static const char *const volatile_cluster[] = {
     "attachmentsStatus"};
 
 /* What the plan depends on, without counters and events that move by themselves. */
-static int fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
+int ecsctl_live_fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
 {
 	json_t *doc = json_object(), *part, *it;
 	const char *key;
@@ -471,6 +471,7 @@ static int fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
 	{
 		json_object_set(part, key, json_object_get(it, "activeServicesCount"));
 	}
+	free(l->fingerprint);
 	if (!(l->fingerprint = reconcile_hash_json(doc)))
 		rc = reconcile_oom(err);
 done:
@@ -515,7 +516,7 @@ int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, con
 	if (json_is_true(json_object_get(scope, "prune")) &&
 	    (rc = gather_orphans(out, ecs, scope, err)))
 		goto done;
-	rc = fingerprint(out, err);
+	rc = ecsctl_live_fingerprint(out, err);
 done:
 	calls_release(&c);
 	return rc;

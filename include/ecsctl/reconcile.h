@@ -67,6 +67,12 @@ void ecsctl_live_release(struct ecsctl_live *l);
 int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, const json_t *scope,
                             struct ecsctl_error *err);
 
+/* (Re)computes `l->fingerprint` from the values in `l`: clusters without
+ * task/service counters, services normalized (no counts, deployments or
+ * events) with their task definition, tags and status, each family's latest
+ * ARN, and what prune would delete. ECSCTL_ENOMEM. */
+int ecsctl_live_fingerprint(struct ecsctl_live *l, struct ecsctl_error *err);
+
 /*
  * Before registering, look further back: describes up to `depth` of the
  * newest ACTIVE revisions of each family (ListTaskDefinitions + one
