@@ -29,6 +29,7 @@ void ecsctl_live_release(struct ecsctl_live *l)
 	json_decref(l->orphans);
 	json_decref(l->orphan_clusters);
 	json_decref(l->history);
+	json_decref(l->revisions);
 	free(l->fingerprint);
 	ecsctl_live_init(l);
 }
@@ -531,12 +532,17 @@ int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ec
 	size_t i, j, taken;
 	int rc = 0;
 
-	if (!l->history && !(l->history = json_object()))
+	if ((!l->history && !(l->history = json_object())) ||
+	    (!l->revisions && !(l->revisions = json_object())))
 		return reconcile_oom(err);
 	for (i = 0; i < n; i++) {
 		if ((rc = ecsctl_ecs_list_task_definitions(&arns, ecs, families[i], "ACTIVE", true,
 		                                           err)))
 			goto done;
+		if (json_object_set(l->revisions, families[i], arns)) {
+			rc = reconcile_oom(err);
+			goto done;
+		}
 		taken = 0;
 		json_array_foreach(arns, j, it)
 		{

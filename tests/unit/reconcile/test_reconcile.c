@@ -284,6 +284,48 @@ static void test_reconcile_plan__prune_deletes_last(void **state)
 	assert_int_equal(f->plan.ops[3].phase, ECSCTL_PHASE_CLUSTER_DELETES);
 }
 
+static json_t *tagged(json_t *td, const char *owner)
+{
+	json_object_set_new(td, "tags",
+	                    json_pack("[{s:s,s:s}]", "key", ECSCTL_OWNER_TAG, "value", owner));
+	return td;
+}
+
+static void test_reconcile_plan__keep_revisions_deregisters_owned_unused(void **state)
+{
+	struct fx *f = *state;
+	size_t i, n = 0;
+
+	converged(f);
+	json_object_set_new(f->live.latest, "web", live_td("nginx:1.24", 4));
+	json_object_set_new(f->live.running, ARN("task-definition/web:4"),
+	                    live_td("nginx:1.24", 4));
+	f->m.settings.keep_revisions = 2;
+	f->live.revisions = json_pack("{s:[ssss]}", "web", ARN("task-definition/web:4"),
+	                              ARN("task-definition/web:3"), ARN("task-definition/web:2"),
+	                              ARN("task-definition/web:1"));
+	f->live.history =
+	    json_pack("{s:[ooo]}", "web", tagged(live_td("a", 3), "ecsctl"),
+	              tagged(live_td("b", 2), "ecsctl"), tagged(live_td("c", 1), "other"));
+	/* the service runs web:3 (equal to git): no register, nothing deregistered */
+	make(f);
+	assert_int_equal(f->plan.count, 0);
+	/* git moves on: register; keep the new one + web:4; web:3 is in use; web:1 is not ours */
+	json_object_set_new(f->live.services, "shop/web",
+	                    live_service(ARN("task-definition/web:3"), "x"));
+	json_object_set_new(f->live.running, ARN("task-definition/web:3"), live_td("nginx:0", 3));
+	make(f);
+	for (i = 0; i < f->plan.count; i++) {
+		if (f->plan.ops[i].action != ECSCTL_DIFF_DEREGISTER)
+			continue;
+		n++;
+		assert_string_equal(f->plan.ops[i].name, "web:2");
+		assert_int_equal(f->plan.ops[i].phase, ECSCTL_PHASE_DEREGISTER);
+		assert_int_equal(i, f->plan.count - 1); /* after the service update */
+	}
+	assert_int_equal(n, 1);
+}
+
 static void test_reconcile_plan__summary_and_render(void **state)
 {
 	struct fx *f = *state;
@@ -404,6 +446,7 @@ int main(void)
 	    T(test_reconcile_plan__reuses_history_revision),
 	    T(test_reconcile_plan__image_change_is_register_and_one_update),
 	    T(test_reconcile_plan__prune_deletes_last),
+	    T(test_reconcile_plan__keep_revisions_deregisters_owned_unused),
 	    T(test_reconcile_plan__summary_and_render),
 	    T(test_reconcile_plan__targets),
 	    T(test_reconcile_planfile__round_trip),
