@@ -701,8 +701,11 @@ static void test_aws_client__default_chain_and_no_imds_on_loopback(void **state)
 	const char *no_keys[] = {"HOME=/nonexistent", "AWS_REGION=eu-west-3", NULL};
 	struct ecsctl_ecs *c = NULL;
 	json_t *resp = NULL;
+	char url[96];
 
-	o.endpoint_url = lb_url(srv);
+	/* an endpoint with a path prefix (a proxy): the path sent is the path signed */
+	snprintf(url, sizeof(url), "%s/ecs/", lb_url(srv));
+	o.endpoint_url = url;
 	o.env = with_keys;
 	assert_int_equal(ecsctl_ecs_new(&c, &o, &err), 0);
 	assert_string_equal(ecsctl_ecs_region(c), "eu-west-3");
