@@ -32,11 +32,15 @@
  *     a request sent before the last cut does not cut again (once per window,
  *     as TCP); a burst is measured over at least 100 ms instead of waiting for
  *     a 0.5 s bucket to end; the bucket is emptied at each cut.
- *   - RegisterTaskDefinition is never retried when the request may have been
- *     processed (timeout, reset, 5xx): the call fails with maybe_processed set,
- *     and ecsctl_ecs_register_task_definition() then checks the family's
- *     latest revision. CreateService gets a clientToken derived from its
- *     request (ecsctl_ecs_client_token), so a retried create is idempotent.
+ *   - RegisterTaskDefinition (and any call marked not_idempotent) is never
+ *     retried when the request may have been processed (timeout, reset, 5xx):
+ *     the call fails with maybe_processed set, and
+ *     ecsctl_ecs_register_task_definition() then checks the family's latest
+ *     revision. Throttles and refused connections are still retried (nothing
+ *     was processed). Such calls use a fresh connection, because libcurl
+ *     silently resends a request whose kept-alive connection died unanswered.
+ *     CreateService gets a clientToken derived from its request
+ *     (ecsctl_ecs_client_token), so a retried create is idempotent.
  *
  * Credentials: the default chain (creds.h) unless options.creds is given;
  * for an endpoint on loopback (ecs-local) instance metadata is never asked.
