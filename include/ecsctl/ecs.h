@@ -157,6 +157,17 @@ int ecsctl_ecs_client_token(char out[33], const struct ecsctl_ecs *c,
 int ecsctl_ecs_describe_clusters(json_t **clusters, json_t **failures, struct ecsctl_ecs *c,
                                  const char *const *names, size_t n, struct ecsctl_error *err);
 
+/*
+ * Paginates `n` List* requests (borrowed; maxResults 100 is added when absent)
+ * at once: each round fetches the next page of every unfinished list in one
+ * concurrent batch. results[i] gets a new array of the pages' `result_key`
+ * items ("serviceArns", "taskDefinitionArns", ...) in order. A nextToken that
+ * comes back twice is ECSCTL_EIO. On error every results[i] is NULL.
+ */
+int ecsctl_ecs_paginate(json_t **results, struct ecsctl_ecs *c, const char *operation,
+                        json_t *const *requests, size_t n, const char *result_key,
+                        struct ecsctl_error *err);
+
 /* Every service ARN of a cluster (ListServices pages of 100). */
 int ecsctl_ecs_list_services(json_t **arns, struct ecsctl_ecs *c, const char *cluster,
                              struct ecsctl_error *err);
