@@ -88,6 +88,18 @@ int ecsctl_model_load_buffer(struct ecsctl_model *out, const char *name, const c
                              size_t len, const char *const *env, struct ecsctl_diags *diags,
                              struct ecsctl_error *err);
 
+/*
+ * Checks an API request body (as a client sent it) against `operation`'s
+ * input shape with the same checks as the desired state: unknown members
+ * (with "did you mean"), types, enums, required members, limits, documented
+ * rules. JSON strings never pass for numbers or booleans; a JSON number or
+ * boolean passes for a string member, as YAML users write them. Each problem
+ * goes to `diags` with its member path and no position (resource "<Op>
+ * request"); returns how many errors were added. For ecs-local.
+ */
+size_t ecsctl_model_check_payload(const char *operation, const json_t *payload,
+                                  struct ecsctl_diags *diags);
+
 /* Looks a resource up by kind and name; NULL if absent. */
 const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m, enum ecsctl_kind kind,
                                                 const char *name);
