@@ -118,6 +118,14 @@ static void test_import__settings(void **state)
 	assert_int_equal(m.count, 0);
 	ecsctl_model_release(&m);
 
+	/* a broken ecsctl.yaml: the error, and still the defaults */
+	d = load_text(&m, "ecsctl.yaml", "name: [a\n", NULL);
+	assert_non_null(strstr(d, "error: ecsctl.yaml:2:1: invalid YAML"));
+	free(d);
+	assert_string_equal(m.settings.name, "ecsctl");
+	assert_int_equal(m.settings.keep_revisions, 5);
+	ecsctl_model_release(&m);
+
 	/* no ecsctl.yaml: defaults */
 	d = load_text(&m, "c.yaml", "kind: Cluster\n", NULL);
 	assert_string_equal(d, "");
