@@ -252,12 +252,17 @@ void sim_store_tick(struct sim_store *s)
 	/* standalone tasks (RunTask) move on the clock too */
 	json_object_foreach(s->clusters, k, c)
 	{
-		json_t *t;
+		json_t *t, *standalone = json_object_get(c, "_standalone");
 		const char *id;
-		json_object_foreach(json_object_get(c, "_standalone"), id, t)
+		json_object_foreach_safe(standalone, tmp, id, t)
 		{
+			json_t *stopped = json_object_get(t, "stoppedAt");
 			while (sim_task_advance(t, now))
 				s->version++;
+			if (stopped && now - json_number_value(stopped) > SIM_TASK_RETAIN_S) {
+				json_object_del(json_object_get(c, "_index"), id);
+				json_object_del(standalone, id);
+			}
 		}
 	}
 }
