@@ -100,6 +100,16 @@ json_t *sim_cluster_get(struct sim_store *s, const char *ref, struct ecsctl_erro
 
 json_t *sim_service_find(json_t *cluster, const char *ref)
 {
+	const char *at = ref && strncmp(ref, "arn:", 4) == 0 ? strstr(ref, ":service/") : NULL;
+
+	/* "service/<cluster>/<name>" names its cluster: another one has no such service */
+	if (at) {
+		const char *cname = at + strlen(":service/"), *slash = strchr(cname, '/');
+		const char *want = sim_str(cluster, "clusterName");
+		if (slash && (strlen(want) != (size_t)(slash - cname) ||
+		              strncmp(cname, want, (size_t)(slash - cname)) != 0))
+			return NULL;
+	}
 	return json_object_get(json_object_get(cluster, "_services"), sim_arn_tail(ref));
 }
 
