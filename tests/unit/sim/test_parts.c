@@ -198,6 +198,57 @@ static void test_parts__store_ops_and_persistence(void **state)
 	sim_store_release(&s);
 }
 
+static void test_parts__stopped_tasks_are_forgotten(void **state)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct sim_store s;
+	json_t *resp = NULL, *cluster;
+	char describe[256], stop[256];
+
+	assert_int_equal(sim_store_init(&s, "us-east-1", "123456789012", 1, 5, &err), 0);
+	s.fixed_now = 1700000000;
+	assert_int_equal(call(&s, sim_op_create_cluster, "{}", &resp, &err), 0);
+	json_decref(resp);
+	assert_int_equal(call(&s, sim_op_register_task_definition,
+	                      "{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\","
+	                      "\"image\":\"x\",\"memory\":4}]}",
+	                      &resp, &err),
+	                 0);
+	json_decref(resp);
+	assert_int_equal(call(&s, sim_op_run_task, "{\"taskDefinition\":\"f\"}", &resp, &err), 0);
+	snprintf(describe, sizeof(describe), "{\"tasks\":[\"%s\"]}",
+	         sim_str(json_array_get(json_object_get(resp, "tasks"), 0), "taskArn"));
+	snprintf(stop, sizeof(stop), "{\"task\":\"%s\"}",
+	         sim_str(json_array_get(json_object_get(resp, "tasks"), 0), "taskArn"));
+	json_decref(resp);
+
+	s.fixed_now += SIM_PROVISIONING_S + SIM_PENDING_S;
+	sim_store_tick(&s);
+	assert_int_equal(call(&s, sim_op_describe_tasks, describe, &resp, &err), 0);
+	assert_string_equal(
+	    sim_str(json_array_get(json_object_get(resp, "tasks"), 0), "lastStatus"), "RUNNING");
+	json_decref(resp);
+	assert_int_equal(call(&s, sim_op_stop_task, stop, &resp, &err), 0);
+	json_decref(resp);
+	s.fixed_now += SIM_STOPPING_S;
+	sim_store_tick(&s);
+	assert_int_equal(call(&s, sim_op_describe_tasks, describe, &resp, &err), 0);
+	assert_string_equal(
+	    sim_str(json_array_get(json_object_get(resp, "tasks"), 0), "lastStatus"), "STOPPED");
+	json_decref(resp);
+
+	s.fixed_now += SIM_TASK_RETAIN_S + 1;
+	sim_store_tick(&s);
+	cluster = json_object_get(s.clusters, "default");
+	assert_int_equal(json_object_size(json_object_get(cluster, "_standalone")), 0);
+	assert_int_equal(json_object_size(json_object_get(cluster, "_index")), 0);
+	assert_int_equal(call(&s, sim_op_describe_tasks, describe, &resp, &err), 0);
+	assert_string_equal(sim_str(json_array_get(json_object_get(resp, "failures"), 0), "reason"),
+	                    "MISSING");
+	json_decref(resp);
+	sim_store_release(&s);
+}
+
 int sim_tests_parts(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +257,7 @@ int sim_tests_parts(void)
 	    cmocka_unit_test(test_parts__validation),
 	    cmocka_unit_test(test_parts__tokens),
 	    cmocka_unit_test(test_parts__store_ops_and_persistence),
+	    cmocka_unit_test(test_parts__stopped_tasks_are_forgotten),
 	};
 	return cmocka_run_group_tests_name("parts", tests, NULL, NULL);
 }
