@@ -231,7 +231,7 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 		sim_fail(&err, "SerializationException", "Request body is not a JSON object.");
 		goto fail;
 	}
-	if (sim_validate(sim->shapes, op->name, req, &err))
+	if (sim_validate(op->name, req, &err))
 		goto fail;
 	pthread_mutex_lock(&sim->store.mu);
 	if (op->fn(&sim->store, req, &resp, &err) == 0 && resp)

@@ -69,13 +69,13 @@ static void test_parts__taskdef_rejects(void **state)
 	}
 }
 
-static void expect_invalid(struct sim_shapes *sh, const char *op, const char *body,
+static void expect_invalid(const char *op, const char *body,
                            const char *type)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	json_t *req = parse(body);
 
-	assert_int_equal(sim_validate(sh, op, req, &err), ECSCTL_EAWS);
+	assert_int_equal(sim_validate(op, req, &err), ECSCTL_EAWS);
 	assert_string_equal(err.aws_code, type);
 	ecsctl_error_release(&err);
 	json_decref(req);
@@ -84,28 +84,25 @@ static void expect_invalid(struct sim_shapes *sh, const char *op, const char *bo
 static void test_parts__validation(void **state)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct sim_shapes *sh = NULL;
 	json_t *req;
 
-	assert_int_equal(sim_shapes_new(&sh, &err), 0);
 	req = parse("{\"serviceName\":\"a\",\"desiredCount\":1,\"future\":{\"x\":1},"
 	            "\"cluster\":null}");
-	assert_int_equal(sim_validate(sh, "CreateService", req, &err), 0);
+	assert_int_equal(sim_validate("CreateService", req, &err), 0);
 	assert_null(json_object_get(req, "cluster"));
 	json_decref(req);
-	expect_invalid(sh, "CreateService", "{\"desiredCount\":1}", "InvalidParameterException");
-	expect_invalid(sh, "CreateService", "{\"serviceName\":\"a\",\"desiredCount\":\"1\"}",
+	expect_invalid("CreateService", "{\"desiredCount\":1}", "InvalidParameterException");
+	expect_invalid("CreateService", "{\"serviceName\":\"a\",\"desiredCount\":\"1\"}",
 	               "SerializationException");
-	expect_invalid(sh, "CreateService", "{\"serviceName\":\"a\",\"launchType\":\"MOON\"}",
+	expect_invalid("CreateService", "{\"serviceName\":\"a\",\"launchType\":\"MOON\"}",
 	               "InvalidParameterException");
-	expect_invalid(sh, "DescribeServices", "{\"services\":[null]}", "SerializationException");
-	expect_invalid(sh, "DescribeServices", "{\"cluster\":\"c\"}", "InvalidParameterException");
-	expect_invalid(sh, "ListClusters", "[]", "SerializationException");
-	expect_invalid(sh, "CreateService",
+	expect_invalid("DescribeServices", "{\"services\":[null]}", "SerializationException");
+	expect_invalid("DescribeServices", "{\"cluster\":\"c\"}", "InvalidParameterException");
+	expect_invalid("ListClusters", "[]", "SerializationException");
+	expect_invalid("CreateService",
 	               "{\"serviceName\":\"a\",\"capacityProviderStrategy\":[{\"capacityProvider\":"
 	               "\"x\",\"weight\":1001}]}",
 	               "InvalidParameterException");
-	sim_shapes_free(sh);
 }
 
 static void test_parts__tokens(void **state)
