@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/buf.h"
 #include "model_int.h"
 #include "banned.h"
 
@@ -21,6 +22,8 @@ int model_import_taskdef(struct mnode **root, const char *file, struct ecsctl_di
 	const struct ecsctl_schema_shape *in = ecsctl_schema_input("RegisterTaskDefinition");
 	struct mnode *top = *root, *td = top;
 	struct mnode_entry *e = mnode_get(top, "taskDefinition");
+	struct ecsctl_buf dropped = ECSCTL_BUF_INIT;
+	unsigned line = 0, column = 0;
 	size_t i;
 
 	if (e) {
@@ -57,20 +60,25 @@ int model_import_taskdef(struct mnode **root, const char *file, struct ecsctl_di
 	} else if (!looks_like_taskdef(td)) {
 		return -1;
 	}
+	/* one notice a file: the list of what was dropped, at the first of them */
 	for (i = 0; i < td->count;) {
 		const char *k = td->entries[i].key;
 
 		if (ecsctl_schema_member(out, k) && !ecsctl_schema_member(in, k)) {
-			ecsctl_diags_add(
-			    diags, ECSCTL_NOTICE, file, td->entries[i].line, td->entries[i].column,
-			    NULL, k,
-			    "dropped read-only member '%s' of describe-task-definition "
-			    "output",
-			    k);
+			if (!dropped.len) {
+				line = td->entries[i].line;
+				column = td->entries[i].column;
+			}
+			ecsctl_buf_addf(&dropped, "%s'%s'", dropped.len ? ", " : "", k);
 			mnode_del(td, k);
 			continue;
 		}
 		i++;
 	}
+	if (dropped.len)
+		ecsctl_diags_add(diags, ECSCTL_NOTICE, file, line, column, NULL, NULL,
+		                 "dropped read-only members of describe-task-definition output: %s",
+		                 dropped.buf);
+	ecsctl_buf_release(&dropped);
 	return 0;
 }

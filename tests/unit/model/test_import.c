@@ -33,20 +33,9 @@ static void test_import__describe_output_drops_read_only(void **state)
 	(void)state;
 	assert_string_equal(
 	    d,
-	    "notice: api.json:3:5: dropped read-only member 'taskDefinitionArn' of "
-	    "describe-task-definition output\n"
-	    "notice: api.json:7:5: dropped read-only member 'revision' of "
-	    "describe-task-definition output\n"
-	    "notice: api.json:8:5: dropped read-only member 'status' of describe-task-definition "
-	    "output\n"
-	    "notice: api.json:9:5: dropped read-only member 'requiresAttributes' of "
-	    "describe-task-definition output\n"
-	    "notice: api.json:10:5: dropped read-only member 'compatibilities' of "
-	    "describe-task-definition output\n"
-	    "notice: api.json:12:5: dropped read-only member 'registeredAt' of "
-	    "describe-task-definition output\n"
-	    "notice: api.json:13:5: dropped read-only member 'registeredBy' of "
-	    "describe-task-definition output\n");
+	    "notice: api.json:3:5: dropped read-only members of describe-task-definition output: "
+	    "'taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities', "
+	    "'registeredAt', 'registeredBy'\n");
 	free(d);
 	assert_int_equal(m.count, 1);
 	r = ecsctl_model_find(&m, ECSCTL_KIND_TASKDEF, "api");
@@ -68,8 +57,8 @@ static void test_import__inner_object_and_non_matches(void **state)
 	              "{\"family\": \"api\", \"revision\": 2,\n"
 	              " \"containerDefinitions\": [{\"name\": \"a\", \"image\": \"b\"}]}",
 	              NULL);
-	assert_string_equal(d, "notice: api.json:1:19: dropped read-only member 'revision' of "
-	                       "describe-task-definition output\n");
+	assert_string_equal(d, "notice: api.json:1:19: dropped read-only members of "
+	                       "describe-task-definition output: 'revision'\n");
 	free(d);
 	/* other JSON without kind is not guessed at */
 	d = load_text(NULL, "x.json", "{\"serviceName\": \"web\"}", NULL);
