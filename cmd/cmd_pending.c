@@ -58,21 +58,6 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	return not_built(argc, argv, ctx, flags);
 }
 
-int cmd_drift(int argc, char **argv, struct cli_ctx *ctx)
-{
-	char *format = NULL;
-	bool fail = false;
-	const struct cli_flag flags[] = {
-		{"format", 0, FLAG_STRING, &format, "FMT", "text, json, markdown or junit"},
-		{"fail-on-drift", 0, FLAG_BOOL, &fail, NULL, "exit 2 when drift is found"},
-		{NULL, 0, 0, NULL, NULL, NULL},
-	};
-	int rc = not_built(argc, argv, ctx, flags);
-
-	free(format);
-	return rc;
-}
-
 int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 {
 	const struct cli_flag flags[] = {{NULL, 0, 0, NULL, NULL, NULL}};
