@@ -58,13 +58,6 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	return not_built(argc, argv, ctx, flags);
 }
 
-int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
-{
-	const struct cli_flag flags[] = {{NULL, 0, 0, NULL, NULL, NULL}};
-
-	return not_built(argc, argv, ctx, flags);
-}
-
 int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 {
 	int64_t interval = 0;
