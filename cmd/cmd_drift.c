@@ -8,6 +8,7 @@
 #include "ecsctl/drift.h"
 #include "load.h"
 #include "ops_client.h"
+#include "reconcile_cli.h"
 #include "banned.h"
 
 static int write_report(const struct ecsctl_drift_report *r, const char *format, bool color)
@@ -75,7 +76,7 @@ int cmd_drift(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	if ((rc = cli_load_model(ctx, &m)) != EXIT_OK)
 		goto done;
-	if ((rc = ops_client_new(&c, ctx, m.settings.region)) != EXIT_OK)
+	if ((rc = cli_ecs_open(&c, ctx, m.settings.region)) != EXIT_OK)
 		goto done;
 	if (ecsctl_drift_gather(&r, &m, c, &err) < 0) {
 		ops_print_error("could not read the live state", &err);

@@ -11,6 +11,7 @@
 #include "ecsctl/drift.h"
 #include "load.h"
 #include "ops_client.h"
+#include "reconcile_cli.h"
 #include "banned.h"
 
 static json_t *when(const json_t *v)
@@ -221,7 +222,7 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	if (cluster) {
 		by = json_object();
-		if ((rc = ops_client_new(&c, ctx, NULL)) != EXIT_OK)
+		if ((rc = cli_ecs_open(&c, ctx, NULL)) != EXIT_OK)
 			goto done;
 		names = NULL;
 		if (ecsctl_ecs_list_services(&names, c, cluster, &err) < 0) {
@@ -233,7 +234,7 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 	} else {
 		if ((rc = cli_load_model(ctx, &m)) != EXIT_OK)
 			goto done;
-		if ((rc = ops_client_new(&c, ctx, m.settings.region)) != EXIT_OK)
+		if ((rc = cli_ecs_open(&c, ctx, m.settings.region)) != EXIT_OK)
 			goto done;
 		by = wanted(&m);
 	}
