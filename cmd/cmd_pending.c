@@ -23,25 +23,6 @@ static int not_built(int argc, char **argv, struct cli_ctx *ctx, const struct cl
 	return EXIT_ERROR;
 }
 
-int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
-{
-	int64_t interval = 0;
-	char *listen = NULL, *secret = NULL;
-	bool heal = false;
-	const struct cli_flag flags[] = {
-		{"interval", 0, FLAG_DURATION, &interval, "D", "time between reconciles"},
-		{"listen", 0, FLAG_STRING, &listen, "ADDR", "health and metrics address"},
-		{"self-heal", 0, FLAG_BOOL, &heal, NULL, "apply when live state drifts"},
-		{"webhook-secret-file", 0, FLAG_STRING, &secret, "F", "webhook HMAC secret"},
-		{NULL, 0, 0, NULL, NULL, NULL},
-	};
-	int rc = not_built(argc, argv, ctx, flags);
-
-	free(listen);
-	free(secret);
-	return rc;
-}
-
 int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 {
 	char *cluster = NULL, *out = NULL;
