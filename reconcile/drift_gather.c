@@ -37,6 +37,16 @@ static const char *tag_value(const json_t *tags, const char *key)
 	return NULL;
 }
 
+/* The ecsctl:revision tag when it names a commit (adopted resources carry
+ * "import" instead: no commit deployed them). */
+static const char *revision(const json_t *tags)
+{
+	const char *v = tag_value(tags, REVISION_TAG);
+	size_t n = v ? strspn(v, "0123456789abcdef") : 0;
+
+	return v && n >= 7 && n <= 64 && !v[n] ? v : NULL;
+}
+
 /* A copy of a live resource without ecsctl's own tags: ownership and the
  * deployed commit are reported on their own, not as member drift. */
 static json_t *without_own_tags(const json_t *live)
@@ -132,8 +142,7 @@ static int gather_clusters(struct gather *g, struct ecsctl_error *err)
 		                         g->m->settings.nignore, err);
 		if (rc == 0)
 			rc = add_changes(g, r->kind, r->name, &d.changes, ECSCTL_DRIFT_IN_SYNC,
-			                 tag_value(json_object_get(lc, "tags"), REVISION_TAG), NULL,
-			                 NULL, err);
+			                 revision(json_object_get(lc, "tags")), NULL, NULL, err);
 		json_decref(stripped);
 		ecsctl_diff_cluster_release(&d);
 		if (rc < 0)
@@ -324,7 +333,7 @@ static int one_service(struct gather *g, const struct ecsctl_resource *r, struct
 	updated = service_updated(ls, when);
 	rc = add_changes(g, r->kind, r->name, &d.changes,
 	                 why ? ECSCTL_DRIFT_UNHEALTHY : ECSCTL_DRIFT_IN_SYNC,
-	                 tag_value(json_object_get(ls, "tags"), REVISION_TAG), updated, why, err);
+	                 revision(json_object_get(ls, "tags")), updated, why, err);
 done:
 	free(why);
 	json_decref(want);
@@ -361,8 +370,8 @@ static int one_family(struct gather *g, const struct ecsctl_resource *r, struct 
 	ecsctl_diff_apply_ignore(&ch, "TaskDefinition", r->name, g->m->settings.ignore,
 	                         g->m->settings.nignore);
 	stamp(when, json_object_get(td, "registeredAt"), &updated);
-	rc = add_changes(g, r->kind, r->name, &ch, ECSCTL_DRIFT_IN_SYNC,
-	                 tag_value(tags, REVISION_TAG), updated, NULL, err);
+	rc = add_changes(g, r->kind, r->name, &ch, ECSCTL_DRIFT_IN_SYNC, revision(tags), updated,
+	                 NULL, err);
 done:
 	json_decref(arns);
 	ecsctl_diff_changes_release(&ch);
@@ -384,7 +393,7 @@ static int unmanaged(struct gather *g, struct ecsctl_error *err)
 			continue;
 		rc = ecsctl_drift_report_add(g->out, ECSCTL_KIND_SERVICE, key,
 		                             ECSCTL_DRIFT_UNMANAGED, NULL,
-		                             tag_value(json_object_get(s, "tags"), REVISION_TAG),
+		                             revision(json_object_get(s, "tags")),
 		                             service_updated(s, when), "live, not in git", err);
 		if (rc < 0)
 			return rc;
