@@ -25,7 +25,7 @@ SECRET = b"s3cr3t-webhook"
 
 
 class Watch:
-    def __init__(self, server, repo, *args):
+    def __init__(self, server, repo, *args, env=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="ecsctl-watch-")
         secret = os.path.join(self.tmp.name, "secret")
         with open(secret, "wb") as f:
@@ -33,7 +33,7 @@ class Watch:
         self.proc = subprocess.Popen(
             [opslib.ECSCTL, "watch", "--repo", repo, "--listen", "127.0.0.1:0",
              "--log-format", "json", "--webhook-secret-file", secret, *args],
-            env=opslib.env_for(server), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=opslib.env_for(server, env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             text=True)
         self.lines = queue.Queue()
         self.log = []
