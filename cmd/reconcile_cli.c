@@ -65,6 +65,44 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A register is planned: look at older revisions first (a revert reuses one). */
+static int plan_again_with_history(struct ecsctl_plan *p, const struct ecsctl_model *m,
+                                   struct ecsctl_live *live, const json_t *scope,
+                                   struct ecsctl_ecs *ecs, const struct ecsctl_plan_options *po)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	const char **fams = calloc(p->count + 1, sizeof(*fams));
+	size_t i, n = 0;
+	int rc = EXIT_OK;
+
+	if (!fams)
+		return EXIT_ERROR;
+	for (i = 0; i < p->count; i++)
+		/* a family without a latest ACTIVE revision has no older one either */
+		if (p->ops[i].action == ECSCTL_DIFF_REGISTER &&
+		    json_object_get(live->latest, p->ops[i].name))
+			fams[n++] = p->ops[i].name;
+	if (!n)
+		goto done;
+	/* bounded: a family with a long pre-ecsctl history costs this once */
+	if (ecsctl_reconcile_gather_history(live, ecs, fams, n, 100, &err)) {
+		print_aws_error("reading task definition revisions", &err);
+		rc = EXIT_ERROR;
+		goto done;
+	}
+	free(fams);
+	fams = NULL;
+	ecsctl_plan_release(p);
+	if (ecsctl_plan_make(p, m, live, scope, po, &err)) {
+		cli_error("%s", err.message ? err.message : "planning failed");
+		rc = EXIT_ERROR;
+	}
+done:
+	free(fams);
+	ecsctl_error_release(&err);
+	return rc;
+}
+
 int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
                   struct cli_ctx *ctx, const char *const *targets, size_t ntargets)
 {
@@ -94,6 +132,8 @@ int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_e
 		rc = EXIT_ERROR;
 		goto done;
 	}
+	if ((rc = plan_again_with_history(p, m, &live, scope, *ecs, &po)) != EXIT_OK)
+		goto done;
 	p->api_calls = ecsctl_ecs_api_calls(*ecs);
 	p->wall_ms = mono_ms() - t0;
 done:

@@ -28,6 +28,8 @@ void ecsctl_live_release(struct ecsctl_live *l)
 	json_decref(l->running);
 	json_decref(l->orphans);
 	json_decref(l->orphan_clusters);
+	json_decref(l->history);
+	json_decref(l->revisions);
 	free(l->fingerprint);
 	ecsctl_live_init(l);
 }
@@ -422,7 +424,7 @@ static const char *const volatile_cluster[] = {
     "attachmentsStatus"};
 
 /* What the plan depends on, without counters and events that move by themselves. */
-static int fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
+int ecsctl_live_fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
 {
 	json_t *doc = json_object(), *part, *it;
 	const char *key;
@@ -470,6 +472,7 @@ static int fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
 	{
 		json_object_set(part, key, json_object_get(it, "activeServicesCount"));
 	}
+	free(l->fingerprint);
 	if (!(l->fingerprint = reconcile_hash_json(doc)))
 		rc = reconcile_oom(err);
 done:
@@ -514,8 +517,68 @@ int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, con
 	if (json_is_true(json_object_get(scope, "prune")) &&
 	    (rc = gather_orphans(out, ecs, scope, err)))
 		goto done;
-	rc = fingerprint(out, err);
+	rc = ecsctl_live_fingerprint(out, err);
 done:
+	calls_release(&c);
+	return rc;
+}
+
+int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                    const char *const *families, size_t n, size_t depth,
+                                    struct ecsctl_error *err)
+{
+	struct calls c = {0};
+	json_t *arns = NULL, *it;
+	size_t i, j, taken;
+	int rc = 0;
+
+	if ((!l->history && !(l->history = json_object())) ||
+	    (!l->revisions && !(l->revisions = json_object())))
+		return reconcile_oom(err);
+	for (i = 0; i < n; i++) {
+		if ((rc = ecsctl_ecs_list_task_definitions(&arns, ecs, families[i], "ACTIVE", true,
+		                                           err)))
+			goto done;
+		if (json_object_set(l->revisions, families[i], arns)) {
+			rc = reconcile_oom(err);
+			goto done;
+		}
+		taken = 0;
+		json_array_foreach(arns, j, it)
+		{
+			if (taken++ >= depth)
+				break;
+			if (json_object_get(l->running, json_string_value(it)))
+				continue; /* already known: the latest or one a service runs */
+			if (calls_add(&c, "DescribeTaskDefinition",
+			              json_pack("{s:O,s:[s]}", "taskDefinition", it, "include",
+			                        "TAGS"))) {
+				rc = reconcile_oom(err);
+				goto done;
+			}
+		}
+		json_decref(arns);
+		arns = NULL;
+	}
+	if ((rc = run_calls(ecs, &c, err)))
+		goto done;
+	for (i = 0; i < c.n; i++) {
+		json_t *td = c.v[i].response ? td_with_tags(c.v[i].response) : NULL;
+		const char *fam = json_string_value(json_object_get(td, "family"));
+		json_t *list;
+		if (!td || !fam) {
+			json_decref(td);
+			continue;
+		}
+		if (!(list = json_object_get(l->history, fam)))
+			json_object_set_new(l->history, fam, list = json_array());
+		if (json_array_append_new(list, td)) {
+			rc = reconcile_oom(err);
+			goto done;
+		}
+	}
+done:
+	json_decref(arns);
 	calls_release(&c);
 	return rc;
 }

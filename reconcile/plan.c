@@ -162,13 +162,16 @@ static const char *service_family(const struct ctx *c, const struct ecsctl_resou
 	return td;
 }
 
+static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const char *family,
+                           struct ecsctl_error *err);
+
 static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsctl_resource *r,
                         struct ecsctl_error *err)
 {
 	const json_t *cand[64];
 	const json_t *latest = json_object_get(c->live->latest, r->name);
 	struct ecsctl_plan_op *op;
-	json_t *req = NULL, *norm = NULL;
+	json_t *req = NULL, *norm = NULL, *hist;
 	char *ph = NULL;
 	size_t i, n = 0;
 	long idx = -1;
@@ -188,6 +191,11 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	}
 	if (latest)
 		cand[n++] = latest;
+	json_array_foreach(json_object_get(c->live->history, r->name), i, hist)
+	{
+		if (n < 64)
+			cand[n++] = hist;
+	}
 	if ((rc = ecsctl_diff_taskdef_match(&idx, r->body, cand, n, err)))
 		goto done;
 	if (idx >= 0) {
@@ -217,6 +225,7 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		goto done;
 	}
 	req = NULL;
+	rc = plan_deregister(p, c, r->name, err);
 done:
 	json_decref(req);
 	json_decref(norm);
@@ -227,7 +236,7 @@ done:
 static int service_calls_update(struct ecsctl_plan_op *op, struct ecsctl_diff_service *d,
                                 const char *arn, const struct ctx *c)
 {
-	json_t *add = json_deep_copy(d->tags_add ? d->tags_add : json_array());
+	json_t *add = d->tags_add ? json_deep_copy(d->tags_add) : json_array();
 	json_t *tags;
 	int rc = 0;
 
@@ -331,6 +340,76 @@ done:
 	return rc;
 }
 
+static bool in_use(const struct ecsctl_live *live, const char *arn)
+{
+	const json_t *sets[2] = {live->services, live->orphans};
+	const char *key;
+	json_t *svc;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		json_object_foreach((json_t *)sets[i], key, svc)
+		{
+			const char *td = json_string_value(json_object_get(svc, "taskDefinition"));
+			if (td && !strcmp(td, arn))
+				return true;
+		}
+	}
+	return false;
+}
+
+static const json_t *known_td(const struct ecsctl_live *live, const char *family, const char *arn)
+{
+	const json_t *td = json_object_get(live->running, arn);
+	json_t *it;
+	size_t i;
+
+	if (td)
+		return td;
+	json_array_foreach(json_object_get(live->history, family), i, it)
+	{
+		const char *a = json_string_value(json_object_get(it, "taskDefinitionArn"));
+		if (a && !strcmp(a, arn))
+			return it;
+	}
+	return NULL;
+}
+
+/* keepRevisions after a register: the new revision plus the keep-1 newest stay. */
+static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const char *family,
+                           struct ecsctl_error *err)
+{
+	const json_t *arns = json_object_get(c->live->revisions, family);
+	long keep = c->m->settings.keep_revisions;
+	size_t i;
+	json_t *it;
+
+	if (keep <= 0 || !arns)
+		return 0;
+	json_array_foreach(arns, i, it)
+	{
+		const char *arn = json_string_value(it), *owner, *tail;
+		const json_t *td;
+		struct ecsctl_plan_op *op;
+		if (i + 1 < (size_t)keep || !arn || in_use(c->live, arn))
+			continue;
+		td = known_td(c->live, family, arn);
+		owner =
+		    td ? reconcile_tag_value(json_object_get(td, "tags"), ECSCTL_OWNER_TAG) : NULL;
+		/* not described, or not ours: never touched */
+		if (!owner || !c->owner[0] || strcmp(owner, c->owner))
+			continue;
+		tail = strstr(arn, "task-definition/");
+		if (!(op = add_op(p, ECSCTL_DIFF_DEREGISTER, ECSCTL_KIND_TASKDEF,
+		                  tail ? tail + strlen("task-definition/") : arn,
+		                  ECSCTL_PHASE_DEREGISTER)) ||
+		    add_call(op, "DeregisterTaskDefinition",
+		             json_pack("{s:s}", "taskDefinition", arn)))
+			return reconcile_oom(err);
+	}
+	return 0;
+}
+
 static int plan_prune(struct ecsctl_plan *p, const struct ecsctl_live *live,
                       struct ecsctl_error *err)
 {
@@ -409,14 +488,20 @@ static int filter_targets(struct ecsctl_plan *p, const struct ctx *c,
 		}
 	}
 	for (i = 0; i < p->count; i++) {
-		const char *td;
+		const char *td, *cl;
 		if (!targeted(&p->ops[i], o))
 			continue;
 		keep[i] = true;
 		td = json_string_value(json_object_get(p->ops[i].wait, "taskDefinition"));
+		cl = json_string_value(json_object_get(p->ops[i].wait, "cluster"));
 		for (j = 0; td && j < p->count; j++) {
 			char *ph = ecsctl_plan_placeholder(p->ops[j].name);
 			if (p->ops[j].action == ECSCTL_DIFF_REGISTER && ph && !strcmp(ph, td))
+				keep[j] = true;
+			/* a service needs its cluster to exist */
+			if (p->ops[j].kind == ECSCTL_KIND_CLUSTER &&
+			    p->ops[j].action != ECSCTL_DIFF_DELETE && cl &&
+			    !strcmp(p->ops[j].name, cl))
 				keep[j] = true;
 			free(ph);
 		}

@@ -221,6 +221,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 	struct watched *ws = calloc(p->count + 1, sizeof(*ws));
 	int64_t deadline, interval;
 	size_t i, n = 0, failed = 0, left;
+	bool timed_out = false;
 	int rc = 0;
 
 	if (!opts)
@@ -268,17 +269,36 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 			goto done;
 		}
 		if (now_ms() >= deadline) {
-			rc = ecsctl_error_set(err, ECSCTL_ETIMEOUT,
-			                      "%zu service%s did not become stable in time", left,
-			                      left == 1 ? "" : "s");
-			goto done;
+			/* out of time: with rollback, each service still deploying goes back
+			 * and the rollback gets a time budget of its own, once */
+			size_t rolled = 0;
+			for (i = 0; i < n && !timed_out && opts->rollback_on_failure; i++) {
+				if (ws[i].state != W_WAITING || !ws[i].previous ||
+				    !strcmp(tail(ws[i].previous), ws[i].expect))
+					continue;
+				if ((rc = start_rollback(&ws[i], ecs, opts, err)))
+					goto done;
+				rolled++;
+			}
+			if (timed_out || !rolled) {
+				rc = ecsctl_error_set(err, ECSCTL_ETIMEOUT,
+				                      "%zu service%s did not become stable in time",
+				                      left, left == 1 ? "" : "s");
+				goto done;
+			}
+			timed_out = true;
+			deadline = now_ms() + (opts->timeout_ms > 0 ? opts->timeout_ms : 600000);
 		}
 		sleep_ms(interval, opts);
 	}
 	for (i = 0; i < n; i++)
 		if (ws[i].state == W_FAILED || ws[i].state == W_ROLLED_BACK)
 			failed++;
-	if (failed)
+	if (timed_out)
+		rc =
+		    ecsctl_error_set(err, ECSCTL_ETIMEOUT,
+		                     "services did not become stable in time and were rolled back");
+	else if (failed)
 		rc = ecsctl_error_set(err, ECSCTL_EUNSTABLE, "%zu service%s failed to deploy%s",
 		                      failed, failed == 1 ? "" : "s",
 		                      opts->rollback_on_failure ? " (rolled back where possible)"
