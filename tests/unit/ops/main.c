@@ -6,5 +6,6 @@ int main(void)
 
 	failed += ops_run_drift_tests();
 	failed += ops_run_watch_tests();
+	failed += ops_run_import_tests();
 	return failed ? 1 : 0;
 }

@@ -11,5 +11,6 @@
 
 int ops_run_drift_tests(void);
 int ops_run_watch_tests(void);
+int ops_run_import_tests(void);
 
 #endif
