@@ -117,6 +117,20 @@ static int mkdirs(const char *dir)
 	return rc;
 }
 
+/* Anonymous, without url.<base>.insteadOf rewriting: libgit2 1.5 leaks
+ * the regex match data of that config lookup on every remote it creates,
+ * and ecsctl takes the URL it is given literally anyway. */
+static int make_remote(git_remote **out, git_repository *repo, const char *url)
+{
+	git_remote_create_options o;
+
+	if (git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION) < 0)
+		return -1;
+	o.repository = repo;
+	o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	return git_remote_create_with_opts(out, url, &o);
+}
+
 static void fetch_options(git_fetch_options *fo, struct auth *a)
 {
 	git_fetch_options_init(fo, GIT_FETCH_OPTIONS_VERSION);
@@ -147,10 +161,12 @@ static int fetch(git_repository *repo, git_remote *remote, struct auth *a, const
 {
 	git_fetch_options fo;
 	git_buf head = GIT_BUF_INIT;
+	char *spec = "+refs/heads/*:refs/heads/*";
+	git_strarray specs = {&spec, 1};
 	int rc = 0;
 
 	fetch_options(&fo, a);
-	if (git_remote_fetch(remote, NULL, &fo, "ecsctl fetch") < 0)
+	if (git_remote_fetch(remote, &specs, &fo, "ecsctl fetch") < 0)
 		return ecsctl_error_set(err, ECSCTL_EIO, "fetching '%s': %s", shown, git_msg());
 	if (git_remote_default_branch(&head, remote) == 0 &&
 	    git_repository_set_head(repo, head.ptr) < 0)
@@ -174,10 +190,12 @@ static int source_remote_sync(const char *url, const char *dir, const char *toke
 	int rc = 0;
 
 	git_libgit2_init();
+	/* An anonymous remote with the refspec given at each fetch: the cache
+	 * is named after the URL, so nothing needs to be kept in its config. */
 	if (git_repository_open_bare(&repo, dir) == 0) {
-		if (git_remote_lookup(&remote, repo, "origin") < 0)
-			rc = ecsctl_error_set(err, ECSCTL_EIO, "cache '%s' has no origin: %s", dir,
-			                      git_msg());
+		if (make_remote(&remote, repo, url) < 0)
+			rc = ecsctl_error_set(err, ECSCTL_EIO, "cannot use the cache of '%s': %s",
+			                      what, git_msg());
 		else
 			rc = fetch(repo, remote, &a, what, err);
 		goto done;
@@ -188,9 +206,7 @@ static int source_remote_sync(const char *url, const char *dir, const char *toke
 		                      dir);
 		goto done;
 	}
-	if (git_repository_init(&repo, tmp.buf, 1) < 0 ||
-	    git_remote_create_with_fetchspec(&remote, repo, "origin", url,
-	                                     "+refs/heads/*:refs/heads/*") < 0) {
+	if (git_repository_init(&repo, tmp.buf, 1) < 0 || make_remote(&remote, repo, url) < 0) {
 		rc = ecsctl_error_set(err, ECSCTL_EIO, "cannot set up a clone of '%s': %s", what,
 		                      git_msg());
 		goto done;
