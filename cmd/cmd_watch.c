@@ -366,7 +366,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		const char *result = reconcile(&w);
 		double secs = (double)(ecsctl_watch_now_ms() - t0) / 1000.0;
 		bool ok = strcmp(result, "failed") != 0;
-		char dur[32], fails[16];
+		char dur[32], fails[16], next[32];
 
 		w.failures = ok ? 0 : w.failures + 1;
 		ecsctl_metrics_reconcile(w.metrics, result, secs);
@@ -378,9 +378,9 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		                           backoff_cap, &w.rng);
 		snprintf(dur, sizeof(dur), "%.3f", secs);
 		snprintf(fails, sizeof(fails), "%u", w.failures);
-		snprintf(url, sizeof(url), "%lld", (long long)wait_ms);
+		snprintf(next, sizeof(next), "%lld", (long long)wait_ms);
 		wlog(&w, ok ? "info" : "error", "reconcile done", "result", result, "seconds", dur,
-		     "commit", w.synced_commit, "failures", fails, "next_ms", url, NULL);
+		     "commit", w.synced_commit, "failures", fails, "next_ms", next, NULL);
 		if (stop_requested)
 			break;
 		if (ecsctl_watch_state_sleep(&w.st, wait_ms, &stop_requested))
