@@ -18,7 +18,7 @@ static const struct cli_command commands[] = {
 	 "Plan (or load a saved plan) and execute it, waiting for services to be stable."},
 	{"drift", cmd_drift, "[--format text|json|markdown|junit] [--fail-on-drift]",
 	 "Report where live ECS differs from git."},
-	{"status", cmd_status, "[options]",
+	{"status", cmd_status, "[--cluster C] [--events N]",
 	 "Show deployments, task counts, rollout state and recent events per service."},
 	{"watch", cmd_watch,
 	 "[--interval D] [--listen ADDR] [--self-heal] [--webhook-secret-file F]",

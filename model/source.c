@@ -127,12 +127,14 @@ int ecsctl_source_open(struct ecsctl_source **out, const struct ecsctl_source_op
 	const char *repo = opts->repo && *opts->repo ? opts->repo : ".";
 
 	*out = NULL;
-	if (is_url(repo))
-		return ecsctl_error_set(
-		    err, ECSCTL_EINVAL,
-		    "remote repositories ('%s') are not supported yet; clone it "
-		    "and pass the local path",
-		    repo);
+	if (is_url(repo)) {
+		if (opts->worktree)
+			return ecsctl_error_set(err, ECSCTL_EINVAL,
+			                        "--worktree reads a folder on disk, not a remote "
+			                        "repository");
+		return ecsctl_source_open_remote(
+		    out, repo, opts->ref && *opts->ref ? opts->ref : "HEAD", opts->path, NULL, err);
+	}
 	if (opts->worktree)
 		return ecsctl_source_open_dir(out, repo, opts->path, err);
 	return ecsctl_source_open_git(out, repo, opts->ref && *opts->ref ? opts->ref : "HEAD",

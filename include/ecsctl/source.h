@@ -39,7 +39,8 @@ struct ecsctl_source {
 };
 
 struct ecsctl_source_options {
-	const char *repo; /* local path; default "." (remote URLs: not yet) */
+	const char *repo; /* local path or remote URL (https://, ssh://, git@host:, file://);
+	                     default "." */
 	const char *ref;  /* default "HEAD" */
 	const char *path; /* config root inside the repo; default its root */
 	bool worktree;
@@ -50,9 +51,10 @@ struct ecsctl_source_options {
 	}
 
 /*
- * Opens the source the options name. Errors: ECSCTL_ENOTFOUND for a missing
- * repository, ref or path; ECSCTL_EINVAL for a path outside the repository or
- * a remote URL (not supported yet); ECSCTL_EIO for git failures.
+ * Opens the source the options name (a remote URL through
+ * ecsctl_source_open_remote with the default cache). Errors: ECSCTL_ENOTFOUND
+ * for a missing repository, ref or path; ECSCTL_EINVAL for a path outside the
+ * repository or a remote URL with --worktree; ECSCTL_EIO for git failures.
  * Release with ecsctl_source_free().
  */
 int ecsctl_source_open(struct ecsctl_source **out, const struct ecsctl_source_options *opts,
@@ -65,6 +67,17 @@ int ecsctl_source_open_git(struct ecsctl_source **out, const char *repo, const c
 /* The folder implementation: `repo`/`path` on disk, git or not. */
 int ecsctl_source_open_dir(struct ecsctl_source **out, const char *repo, const char *path,
                            struct ecsctl_error *err);
+
+/*
+ * The remote implementation: a bare clone of `url` cached in `cache_dir`/<sha256
+ * of the URL> (`cache_dir` NULL: $XDG_CACHE_HOME/ecsctl/repos, else
+ * ~/.cache/ecsctl/repos), fetched on each call (branches as local branches,
+ * pruned), then read as ecsctl_source_open_git() reads. https takes the
+ * token in ECSCTL_GIT_TOKEN, ssh the agent. ECSCTL_EIO when cloning or
+ * fetching fails (the message shows the URL without credentials).
+ */
+int ecsctl_source_open_remote(struct ecsctl_source **out, const char *url, const char *ref,
+                              const char *path, const char *cache_dir, struct ecsctl_error *err);
 
 void ecsctl_source_free(struct ecsctl_source *src);
 

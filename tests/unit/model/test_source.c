@@ -263,7 +263,7 @@ static void test_source__listing(void **state)
 	ecsctl_source_free(src);
 	o.repo = "https://github.com/example/deploy.git";
 	assert_int_equal(ecsctl_source_open(&src, &o, &err), ECSCTL_EINVAL);
-	assert_non_null(strstr(err.message, "not supported yet"));
+	assert_non_null(strstr(err.message, "not a remote repository"));
 	ecsctl_error_release(&err);
 	remove_tree(dir);
 	free(dir);

@@ -1,0 +1,185 @@
+/* ecsctl import: live resources as YAML a repository can adopt. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "ecsctl/import.h"
+#include "ops_client.h"
+#include "reconcile_cli.h"
+#include "banned.h"
+
+static int mkdir_p(const char *dir)
+{
+	char *p = strdup(dir), *s;
+	int rc = 0;
+
+	if (!p)
+		return -1;
+	for (s = p + 1; rc == 0 && *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (rc == 0 && mkdir(p, 0777) && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
+static int write_file(const char *dir, const struct ecsctl_import_file *f, bool force)
+{
+	size_t n = strlen(dir) + strlen(f->path) + 2, len = strlen(f->text);
+	char *full = malloc(n), *slash;
+	int fd = -1, rc = -1;
+
+	if (!full)
+		return -1;
+	snprintf(full, n, "%s/%s", dir, f->path);
+	slash = strrchr(full, '/');
+	*slash = '\0';
+	if (mkdir_p(full)) {
+		cli_error("cannot create '%s': %s", full, strerror(errno));
+		goto done;
+	}
+	*slash = '/';
+	fd = open(full, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0666);
+	if (fd < 0) {
+		cli_error("cannot write '%s': %s%s", full, strerror(errno),
+		          errno == EEXIST ? " (pass --force to overwrite)" : "");
+		goto done;
+	}
+	if (write(fd, f->text, len) != (ssize_t)len || fsync(fd)) {
+		cli_error("cannot write '%s': %s", full, strerror(errno));
+		goto done;
+	}
+	printf("%s\n", full);
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(full);
+	return rc;
+}
+
+/* Ownership is a tag (DESIGN section 4), so adopting is tagging: the owner,
+ * and a revision marker, since no commit deployed these resources. */
+static int adopt_all(struct ecsctl_ecs *c, const json_t *arns, const char *owner)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_t *tags = json_pack("[{s:s, s:s}]", "key", "ecsctl:owner", "value", owner);
+	json_t *svc_tags = json_pack("[{s:s, s:s}, {s:s, s:s}]", "key", "ecsctl:owner", "value",
+	                             owner, "key", "ecsctl:revision", "value", "import");
+	const json_t *a;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(arns, i, a)
+	{
+		const char *arn = json_string_value(a);
+
+		if (!arn || !*arn)
+			continue;
+		rc = ecsctl_ecs_tag_resource(c, arn, strstr(arn, ":service/") ? svc_tags : tags,
+		                             &err);
+		if (rc < 0) {
+			ops_print_error("could not tag the imported resources", &err);
+			break;
+		}
+		fprintf(stderr, "adopted %s\n", arn);
+	}
+	json_decref(tags);
+	json_decref(svc_tags);
+	ecsctl_error_release(&err);
+	return rc;
+}
+
+int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
+{
+	char *cluster = NULL, *out = NULL;
+	struct cli_list services = {0};
+	bool force = false, adopt = false, help;
+	char *name = NULL, *settings = NULL;
+	struct ecsctl_import_file settings_file = {NULL, NULL};
+	const struct cli_flag flags[] = {
+	    {"cluster", 0, FLAG_STRING, &cluster, "C", "cluster to import"},
+	    {"service", 0, FLAG_LIST, &services, "S",
+	     "service to import (repeatable; default all)"},
+	    {"out", 'o', FLAG_STRING, &out, "DIR", "where to write the YAML"},
+	    {"force", 0, FLAG_BOOL, &force, NULL, "overwrite files that exist"},
+	    {"adopt", 0, FLAG_BOOL, &adopt, NULL,
+	     "tag the imported cluster and services as owned (ecsctl:owner), so the first plan "
+	     "is empty"},
+	    {"name", 0, FLAG_STRING, &name, "NAME",
+	     "owner name for ecsctl.yaml (default: the owner tag found, else the cluster)"},
+	    {NULL, 0, 0, NULL, NULL, NULL},
+	};
+	struct ecsctl_import_result res = {0};
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_ecs *c = NULL;
+	size_t i;
+	int npos, rc;
+
+	rc = cli_parse(argc, argv, cli_find_command("import"), flags, ctx, &npos, &help);
+	if (rc >= 0)
+		goto done;
+	if (npos || !cluster || !out) {
+		cli_error(npos ? "'ecsctl import' takes no arguments"
+		               : "'ecsctl import' needs --cluster C and -o DIR");
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if ((rc = cli_ecs_open(&c, ctx, NULL)) != EXIT_OK)
+		goto done;
+	if (ecsctl_import_run(&res, c, cluster, (const char *const *)services.items, services.count,
+	                      &err) < 0) {
+		ops_print_error("import failed", &err);
+		rc = EXIT_ERROR;
+		goto done;
+	}
+	{
+		const char *owner = name ? name : res.owner ? res.owner : cluster;
+		size_t n = strlen(owner) + strlen(ecsctl_ecs_region(c)) + 128;
+
+		settings = malloc(n);
+		if (!settings) {
+			rc = EXIT_ERROR;
+			goto done;
+		}
+		snprintf(settings, n,
+		         "# ecsctl settings (written by ecsctl import)\nname: \"%s\"\nregion: %s\n",
+		         owner, ecsctl_ecs_region(c));
+		settings_file.path = "ecsctl.yaml";
+		settings_file.text = settings;
+		if (write_file(out, &settings_file, force))
+			rc = EXIT_ERROR;
+		for (i = 0; i < res.count && rc == EXIT_OK; i++)
+			if (write_file(out, &res.files[i], force))
+				rc = EXIT_ERROR;
+		if (rc == EXIT_OK && adopt && adopt_all(c, res.arns, owner))
+			rc = EXIT_ERROR;
+	}
+	if (rc == EXIT_OK)
+		fprintf(stderr,
+		        "Imported cluster '%s', %zu service%s, %zu task definition%s into %s.\n",
+		        cluster, res.services, res.services == 1 ? "" : "s", res.taskdefs,
+		        res.taskdefs == 1 ? "" : "s", out);
+done:
+	ecsctl_import_result_release(&res);
+	ecsctl_ecs_free(c);
+	ecsctl_error_release(&err);
+	free(cluster);
+	free(out);
+	free(name);
+	free(settings);
+	cli_list_release(&services);
+	return rc;
+}

@@ -1,0 +1,129 @@
+"""Shared by the drift/status/watch/import e2e tests: a git repo made by the
+test, an ecs-local on loopback (the conformance tests' launcher), running
+ecsctl against it, and building live state by hand with boto3."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "conformance"))
+import ecslocal  # noqa: E402
+
+ECSCTL = os.environ.get("ECSCTL", "ecsctl")
+
+CLUSTER = "kind: Cluster\nclusterName: shop\ntags: [{key: team, value: shop}]\n"
+TASKDEF = """kind: TaskDefinition
+family: web
+requiresCompatibilities: [FARGATE]
+networkMode: awsvpc
+cpu: 256
+memory: 512
+containerDefinitions:
+  - name: web
+    image: nginx:1.25
+    portMappings: [{containerPort: 80}]
+    environment:
+      - {name: DB_PASSWORD, value: hunter2}
+      - {name: MODE, value: prod}
+"""
+NETCONF = {"awsvpcConfiguration": {"subnets": ["subnet-0abc1234def567890"],
+                                   "securityGroups": ["sg-0123456789abcdef0"],
+                                   "assignPublicIp": "DISABLED"}}
+SERVICE = """kind: Service
+cluster: shop
+serviceName: web
+taskDefinition: web
+desiredCount: 2
+launchType: FARGATE
+networkConfiguration:
+  awsvpcConfiguration:
+    subnets: [subnet-0abc1234def567890]
+    securityGroups: [sg-0123456789abcdef0]
+    assignPublicIp: DISABLED
+"""
+FILES = {"ecsctl.yaml": "name: shop\nregion: us-east-1\n",
+         "clusters/shop.yaml": CLUSTER, "task-definitions/web.yaml": TASKDEF,
+         "services/web.yaml": SERVICE}
+
+
+def git(repo, *args):
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    return subprocess.run(["git", "-C", repo, *args], check=True, env=env, text=True,
+                          capture_output=True, timeout=30).stdout.strip()
+
+
+class Repo:
+    def __init__(self, files=None):
+        self.tmp = tempfile.TemporaryDirectory(prefix="ecsctl-ops-")
+        self.path = self.tmp.name
+        git(self.path, "init", "-q", "-b", "main")
+        self.commit(files or FILES, "initial")
+
+    def commit(self, files, msg="change"):
+        for name, text in files.items():
+            full = os.path.join(self.path, name)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w") as f:
+                f.write(text)
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "-m", msg)
+        self.sha = git(self.path, "rev-parse", "HEAD")
+        return self.sha
+
+    def close(self):
+        self.tmp.cleanup()
+
+
+def env_for(server, extra=None):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and k != "ECSCTL_GIT_TOKEN"}
+    env.update(AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="secret",
+               AWS_REGION="us-east-1", AWS_ENDPOINT_URL=server.url,
+               AWS_EC2_METADATA_DISABLED="true", NO_COLOR="1")
+    env.update(extra or {})
+    return env
+
+
+def run(server, *args, repo=None, timeout=60, extra_env=None):
+    cmd = [ECSCTL, *args]
+    if repo is not None:
+        cmd += ["--repo", repo]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                       env=env_for(server, extra_env))
+    return p.returncode, p.stdout, p.stderr
+
+
+def deploy_by_hand(ecs, sha, desired=2):
+    """What an apply of FILES would leave live, made with boto3 so that these
+    tests do not depend on ecsctl apply."""
+    ecs.create_cluster(clusterName="shop", tags=[{"key": "team", "value": "shop"},
+                                                 {"key": "ecsctl:owner", "value": "shop"}])
+    td = ecs.register_task_definition(
+        family="web", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+        cpu="256", memory="512",
+        containerDefinitions=[{"name": "web", "image": "nginx:1.25",
+                               "portMappings": [{"containerPort": 80}],
+                               "environment": [{"name": "MODE", "value": "prod"},
+                                               {"name": "DB_PASSWORD", "value": "hunter2"}]}],
+        tags=[{"key": "ecsctl:owner", "value": "shop"}])
+    arn = td["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(cluster="shop", serviceName="web", taskDefinition=arn,
+                       desiredCount=desired, launchType="FARGATE",
+                       networkConfiguration=NETCONF,
+                       tags=[{"key": "ecsctl:owner", "value": "shop"},
+                             {"key": "ecsctl:revision", "value": sha}])
+    return arn
+
+
+def wait_stable(ecs, cluster, names, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        svcs = ecs.describe_services(cluster=cluster, services=names)["services"]
+        if all(len(s["deployments"]) == 1 and s["runningCount"] == s["desiredCount"]
+               for s in svcs):
+            return
+        time.sleep(0.1)
+    raise AssertionError("services not stable in time")

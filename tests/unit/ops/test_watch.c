@@ -1,0 +1,195 @@
+#include <openssl/hmac.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops_tests.h"
+#include "ecsctl/watch.h"
+#include "banned.h"
+
+/* GitHub's documented example: secret "It's a Secret to Everybody", payload
+ * "Hello, World!" (docs.github.com, "Validating webhook deliveries"). */
+#define GH_SECRET "It's a Secret to Everybody"
+#define GH_BODY "Hello, World!"
+#define GH_SIG "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+
+static void test_webhook_verify__github_example(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	    ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), GH_SIG, GH_BODY, strlen(GH_BODY)),
+	    1);
+}
+
+static void test_webhook_verify__rejects_tampering(void **state)
+{
+	char upper[80];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(
+	    ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), GH_SIG, "Hello, World?", 13), 0);
+	assert_int_equal(ecsctl_webhook_verify("other", 5, GH_SIG, GH_BODY, strlen(GH_BODY)), 0);
+	assert_int_equal(ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), NULL, GH_BODY, 13), 0);
+	assert_int_equal(ecsctl_webhook_verify("", 0, GH_SIG, GH_BODY, 13), 0);
+	/* sha1 header, truncated, trailing garbage */
+	assert_int_equal(ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET),
+	                                       "sha1=757107ea0eb2509fc211221cce984b8a37570b6d",
+	                                       GH_BODY, 13),
+	                 0);
+	assert_int_equal(
+	    ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), "sha256=7571", GH_BODY, 13), 0);
+	snprintf(upper, sizeof(upper), "%s ", GH_SIG);
+	assert_int_equal(ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), upper, GH_BODY, 13),
+	                 0);
+	/* hex digits in upper case are the same signature */
+	snprintf(upper, sizeof(upper), "%s", GH_SIG);
+	for (i = 7; upper[i]; i++)
+		if (upper[i] >= 'a' && upper[i] <= 'f')
+			upper[i] = (char)(upper[i] - 'a' + 'A');
+	assert_int_equal(ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), upper, GH_BODY, 13),
+	                 1);
+}
+
+static void test_backoff__doubles_with_jitter_and_cap(void **state)
+{
+	uint64_t rng = 42;
+	int round, n;
+
+	(void)state;
+	for (round = 0; round < 200; round++) {
+		for (n = 1; n <= 12; n++) {
+			int64_t want = 1000LL << (n - 1), d;
+
+			if (want > 60000)
+				want = 60000;
+			d = ecsctl_backoff_ms((unsigned)n, 1000, 60000, &rng);
+			assert_true(d >= want / 2 && d <= want);
+		}
+	}
+	/* huge failure counts do not overflow */
+	assert_true(ecsctl_backoff_ms(4000000000u, 1000, 60000, &rng) <= 60000);
+}
+
+static void test_backoff__jitter_spreads(void **state)
+{
+	uint64_t rng = 7;
+	int64_t lo = 1 << 30, hi = 0;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 500; i++) {
+		int64_t d = ecsctl_backoff_ms(5, 100, 100000, &rng);
+
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+	}
+	assert_true(lo < 900 && hi > 1500); /* d = 1600: spread over [800, 1600] */
+}
+
+static char *render(struct ecsctl_metrics *m)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	ecsctl_metrics_render(&b, m);
+	assert_false(ecsctl_buf_failed(&b));
+	return ecsctl_buf_detach(&b);
+}
+
+static void test_metrics__exposition(void **state)
+{
+	struct ecsctl_metrics *m = NULL;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_t *calls = json_pack("{s:i}", "DescribeServices", 5);
+	json_t *errs = json_pack("{s:{s:i}}", "DescribeServices", "ThrottlingException", 2);
+	char *text;
+
+	(void)state;
+	assert_int_equal(ecsctl_metrics_new(&m, "1.2.3", &err), 0);
+	ecsctl_metrics_reconcile(m, "applied", 0.3);
+	ecsctl_metrics_reconcile(m, "applied", 42);
+	ecsctl_metrics_reconcile(m, "fa\"il\\ed\n", 1);
+	ecsctl_metrics_api(m, calls, errs);
+	ecsctl_metrics_applied(m, "abc", 1700000000.5);
+	text = render(m);
+	assert_non_null(strstr(text, "# TYPE ecsctl_reconcile_total counter\n"));
+	assert_non_null(strstr(text, "ecsctl_reconcile_total{result=\"applied\"} 2\n"));
+	assert_non_null(strstr(text, "ecsctl_reconcile_total{result=\"fa\\\"il\\\\ed\\n\"} 1\n"));
+	assert_non_null(strstr(text, "ecsctl_reconcile_duration_seconds_bucket{le=\"0.25\"} 0\n"));
+	assert_non_null(strstr(text, "ecsctl_reconcile_duration_seconds_bucket{le=\"0.5\"} 1\n"));
+	assert_non_null(strstr(text, "ecsctl_reconcile_duration_seconds_bucket{le=\"30\"} 2\n"));
+	assert_non_null(strstr(text, "ecsctl_reconcile_duration_seconds_bucket{le=\"60\"} 3\n"));
+	assert_non_null(strstr(text, "ecsctl_reconcile_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
+	assert_non_null(strstr(text, "ecsctl_reconcile_duration_seconds_sum 43.3\n"));
+	assert_non_null(strstr(text, "ecsctl_reconcile_duration_seconds_count 3\n"));
+	assert_non_null(
+	    strstr(text, "ecsctl_api_calls_total{operation=\"DescribeServices\",code=\"ok\"} 3\n"));
+	assert_non_null(strstr(text, "ecsctl_api_calls_total{operation=\"DescribeServices\","
+	                             "code=\"ThrottlingException\"} 2\n"));
+	assert_non_null(
+	    strstr(text, "ecsctl_last_applied_commit_timestamp_seconds 1700000000.5\n"));
+	assert_non_null(strstr(text, "ecsctl_build_info{version=\"1.2.3\"} 1\n"));
+	assert_non_null(
+	    strstr(text, "ecsctl_drifted_resources{kind=\"Service\",status=\"unmanaged\"} 0\n"));
+	free(text);
+	json_decref(calls);
+	json_decref(errs);
+	ecsctl_metrics_free(m);
+}
+
+static void test_watch_handle__routes_and_webhook(void **state)
+{
+	struct ecsctl_metrics *m = NULL;
+	struct ecsctl_watch_state st;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	const char *ct;
+	char *body;
+	int status;
+
+	(void)state;
+	assert_int_equal(ecsctl_metrics_new(&m, "x", &err), 0);
+	assert_int_equal(ecsctl_watch_state_init(&st, m, &err), 0);
+	ecsctl_watch_handle(&status, &body, &ct, &st, "GET", "/readyz", NULL, NULL, 0);
+	assert_int_equal(status, 503); /* no reconcile yet */
+	free(body);
+	ecsctl_watch_state_done(&st, false, 1000);
+	assert_true(ecsctl_watch_state_ready(&st, 1000 + st.ready_grace_ms));
+	assert_false(ecsctl_watch_state_ready(&st, 1001 + st.ready_grace_ms));
+	ecsctl_watch_state_done(&st, true, 999999999);
+	assert_true(ecsctl_watch_state_ready(&st, 999999999));
+	ecsctl_watch_handle(&status, &body, &ct, &st, "POST", "/webhook", GH_SIG, GH_BODY, 13);
+	assert_int_equal(status, 404); /* no secret configured */
+	free(body);
+	st.secret = strdup(GH_SECRET);
+	st.secret_len = strlen(GH_SECRET);
+	ecsctl_watch_handle(&status, &body, &ct, &st, "POST", "/webhook", "sha256=00", GH_BODY, 13);
+	assert_int_equal(status, 401);
+	free(body);
+	assert_int_equal(ecsctl_watch_state_sleep(&st, 0, NULL), 0);
+	ecsctl_watch_handle(&status, &body, &ct, &st, "POST", "/webhook", GH_SIG, GH_BODY, 13);
+	assert_int_equal(status, 202);
+	free(body);
+	assert_int_equal(ecsctl_watch_state_sleep(&st, 5000, NULL), 1); /* woken at once */
+	ecsctl_watch_handle(&status, &body, &ct, &st, "GET", "/webhook", NULL, NULL, 0);
+	assert_int_equal(status, 405);
+	free(body);
+	ecsctl_watch_handle(&status, &body, &ct, &st, "GET", "/metrics", NULL, NULL, 0);
+	assert_int_equal(status, 200);
+	assert_string_equal(ct, "text/plain; version=0.0.4; charset=utf-8");
+	free(body);
+	ecsctl_watch_state_release(&st);
+	ecsctl_metrics_free(m);
+}
+
+int ops_run_watch_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_webhook_verify__github_example),
+	    cmocka_unit_test(test_webhook_verify__rejects_tampering),
+	    cmocka_unit_test(test_backoff__doubles_with_jitter_and_cap),
+	    cmocka_unit_test(test_backoff__jitter_spreads),
+	    cmocka_unit_test(test_metrics__exposition),
+	    cmocka_unit_test(test_watch_handle__routes_and_webhook),
+	};
+
+	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
+}
