@@ -301,12 +301,15 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	if (!d.changes.count)
 		goto done;
 	if (d.replace) {
+		const char *name = json_string_value(json_object_get(live, "serviceName"));
+		/* ECS refuses the create while the old one is ACTIVE or DRAINING */
 		if (!(op = add_op(p, ECSCTL_DIFF_REPLACE, r->kind, r->name,
 		                  ECSCTL_PHASE_SERVICES)) ||
 		    add_call(op, "DeleteService",
-		             json_pack("{s:s,s:s,s:b}", "cluster", r->cluster, "service",
-		                       json_string_value(json_object_get(live, "serviceName")),
+		             json_pack("{s:s,s:s,s:b}", "cluster", r->cluster, "service", name,
 		                       "force", 1)) ||
+		    add_call(op, RECONCILE_WAIT_INACTIVE,
+		             json_pack("{s:s,s:s}", "cluster", r->cluster, "service", name)) ||
 		    add_call(op, "CreateService", json_incref(desired))) {
 			rc = reconcile_oom(err);
 			goto done;

@@ -208,10 +208,16 @@ struct ecsctl_apply_options {
 	int64_t timeout_ms;  /* 0 = 10 minutes */
 	int64_t interval_ms; /* 0 = 2000 */
 	bool rollback_on_failure;
+	/* The clock waits read and sleep on, in the shape of the HTTP transport's
+	 * (ecsctl/http.h); NULL = ecsctl_clock_now_ms / ecsctl_clock_sleep_ms.
+	 * Tests drive timeouts on a virtual clock with it. */
+	int64_t (*now_ms)(void *ud);
+	void (*sleep_ms)(void *ud, int64_t ms);
+	void *clock_ud;
 };
 #define ECSCTL_APPLY_OPTIONS_INIT                                                                  \
 	{                                                                                          \
-		0, NULL, NULL, NULL, NULL, 0, 0, false                                             \
+		0, NULL, NULL, NULL, NULL, 0, 0, false, NULL, NULL, NULL                           \
 	}
 
 /*

@@ -119,6 +119,38 @@ class PlanApply(unittest.TestCase):
         self.assertEqual(self.service("manual")["status"], "ACTIVE")
         self.run_ok("plan", "--detailed-exitcode")
 
+    def edit_worker(self, old, new):
+        docs = self.repo.read("examples/services/storefront.yaml").split("\n---\n")
+        docs = [d.replace(old, new) if "serviceName: worker" in d else d for d in docs]
+        self.repo.write("examples/services/storefront.yaml", "\n---\n".join(docs))
+        self.repo.commit("worker: %s" % new)
+
+    def test_replace_refused_without_flag_then_delete_wait_create(self):
+        self.apply()
+        old = self.service("worker")
+        self.edit_worker("launchType: FARGATE", "launchType: EC2")
+        d = self.plan_json()
+        # web's task definition carries the commit: it follows every commit
+        self.assertEqual([(c["action"], c["name"]) for c in d["changes"] if "web" not in c["name"]],
+                         [("replace", "shop/worker")])
+        before = self.server.stats()
+        r = self.apply(expect=1)
+        self.assertIn("'shop/worker' must be replaced", r.stderr)
+        self.assertIn("launchType", r.stderr)
+        self.assertIn("--allow-replace", r.stderr)
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
+        self.assertEqual(self.service("worker")["serviceArn"], old["serviceArn"])
+        before = self.server.stats()
+        self.apply("--allow-replace")
+        calls = writes(delta(before, self.server.stats()))
+        self.assertEqual((calls["DeleteService"], calls["CreateService"]), (1, 1))
+        svc = self.service("worker")
+        self.assertEqual(svc["status"], "ACTIVE")
+        self.assertEqual(svc["launchType"], "EC2")
+        self.assertEqual(svc["runningCount"], svc["desiredCount"])
+        self.assertEqual(svc["deployments"][0]["rolloutState"], "COMPLETED")
+        self.run_ok("plan", "--detailed-exitcode")
+
     def test_keep_revisions_deregisters_old_owned_revisions(self):
         self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml")
                         .replace("keepRevisions: 5", "keepRevisions: 1"))
