@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "ecsctl/reconcile.h"
+#include "reconcile_tests.h"
 #include "banned.h"
 
 static const char DESIRED[] =
@@ -454,5 +455,7 @@ int main(void)
 	    T(test_reconcile_fingerprint__ignores_volatile_sees_real),
 	    T(test_reconcile_apply__replace_refused_before_any_call),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	return failed + reconcile_wait_tests();
 }
