@@ -119,6 +119,34 @@ class PlanApply(unittest.TestCase):
         self.assertEqual(self.service("manual")["status"], "ACTIVE")
         self.run_ok("plan", "--detailed-exitcode")
 
+    def test_apply_output_json_prints_plan_then_result(self):
+        r = self.run_ok("apply", "--output", "yaml", "--auto-approve", expect=64)
+        self.assertIn("'--output' takes 'text' or 'json'", r.stderr)
+        r = self.apply("--output", "json")
+        plan, end = json.JSONDecoder().raw_decode(r.stdout)
+        self.assertEqual(plan["summary"]["create"], 5)
+        lines = r.stdout[end:].strip().split("\n")
+        self.assertEqual(len(lines), 1)
+        res = json.loads(lines[0])
+        self.assertEqual((res["formatVersion"], res["result"], res["exitCode"]), (1, "applied", 0))
+        self.assertEqual(len(res["operations"]), len(plan["changes"]))
+        self.assertTrue(all(o["outcome"] == "done" for o in res["operations"]), res)
+        svcs = {s["name"]: s for s in res["services"]}
+        self.assertEqual(sorted(svcs), ["shop/billing", "shop/cron", "shop/web", "shop/worker"])
+        for name, s in svcs.items():
+            self.assertEqual(s["outcome"], "stable", name)
+            self.assertEqual(s["running"], s["desired"], name)
+            self.assertEqual(s["taskDefinition"], self.service(name.split("/")[1])["taskDefinition"])
+        # a failed rollout is reported per service, with the exit code
+        r = self.apply("--output", "json", "--timeout", "3s", expect=3, WORKER_TAG="crashloop")
+        res = json.loads(r.stdout.strip().split("\n")[-1])
+        self.assertEqual((res["result"], res["exitCode"]), ("unstable", 3))
+        self.assertEqual({s["name"]: s["outcome"] for s in res["services"]},
+                         {"shop/worker": "rolledBack"})
+        r = self.apply("--output", "json")
+        res = json.loads(r.stdout.strip().split("\n")[-1])
+        self.assertEqual(res["result"], "noChanges")
+
     def edit_worker(self, old, new):
         docs = self.repo.read("examples/services/storefront.yaml").split("\n---\n")
         docs = [d.replace(old, new) if "serviceName: worker" in d else d for d in docs]
