@@ -523,9 +523,11 @@ done:
 	return rc;
 }
 
-int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
-                                    const char *const *families, size_t n, size_t depth,
-                                    struct ecsctl_error *err)
+/* Lists each family's ACTIVE revisions and describes those at index
+ * [from, from + depth) that are not known yet. */
+static int gather_revisions(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                            const char *const *families, size_t n, size_t from, size_t depth,
+                            struct ecsctl_error *err)
 {
 	struct calls c = {0};
 	json_t *arns = NULL, *it;
@@ -546,6 +548,8 @@ int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ec
 		taken = 0;
 		json_array_foreach(arns, j, it)
 		{
+			if (j < from)
+				continue;
 			if (taken++ >= depth)
 				break;
 			if (json_object_get(l->running, json_string_value(it)))
@@ -581,4 +585,19 @@ done:
 	json_decref(arns);
 	calls_release(&c);
 	return rc;
+}
+
+int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                    const char *const *families, size_t n, size_t depth,
+                                    struct ecsctl_error *err)
+{
+	return gather_revisions(l, ecs, families, n, 0, depth, err);
+}
+
+int ecsctl_reconcile_gather_revisions(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                      const char *const *families, size_t n, size_t keep,
+                                      struct ecsctl_error *err)
+{
+	/* bounded like the history: a long pre-ecsctl past costs this once */
+	return gather_revisions(l, ecs, families, n, keep, 100, err);
 }

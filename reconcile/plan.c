@@ -163,7 +163,7 @@ static const char *service_family(const struct ctx *c, const struct ecsctl_resou
 }
 
 static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const char *family,
-                           struct ecsctl_error *err);
+                           bool registering, struct ecsctl_error *err);
 
 static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsctl_resource *r,
                         struct ecsctl_error *err)
@@ -202,6 +202,8 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		if (json_object_set(c->resolved, r->name,
 		                    json_object_get(cand[idx], "taskDefinitionArn")))
 			rc = reconcile_oom(err);
+		else
+			rc = plan_deregister(p, c, r->name, false, err);
 		goto done;
 	}
 	if (!(op = add_op(p, ECSCTL_DIFF_REGISTER, r->kind, r->name, ECSCTL_PHASE_TASKDEFS)) ||
@@ -225,7 +227,7 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		goto done;
 	}
 	req = NULL;
-	rc = plan_deregister(p, c, r->name, err);
+	rc = plan_deregister(p, c, r->name, true, err);
 done:
 	json_decref(req);
 	json_decref(norm);
@@ -378,13 +380,15 @@ static const json_t *known_td(const struct ecsctl_live *live, const char *family
 	return NULL;
 }
 
-/* keepRevisions after a register: the new revision plus the keep-1 newest stay. */
+/* keepRevisions: the newest `keep` ACTIVE revisions stay (a revision this plan
+ * registers counts as one of them), and so do the ones in use. */
 static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const char *family,
-                           struct ecsctl_error *err)
+                           bool registering, struct ecsctl_error *err)
 {
 	const json_t *arns = json_object_get(c->live->revisions, family);
+	const char *used = json_string_value(json_object_get(c->resolved, family));
 	long keep = c->m->settings.keep_revisions;
-	size_t i;
+	size_t i, kept = registering ? 1 : 0;
 	json_t *it;
 
 	if (keep <= 0 || !arns)
@@ -394,7 +398,11 @@ static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const cha
 		const char *arn = json_string_value(it), *owner, *tail;
 		const json_t *td;
 		struct ecsctl_plan_op *op;
-		if (i + 1 < (size_t)keep || !arn || in_use(c->live, arn))
+		if (kept < (size_t)keep) {
+			kept++;
+			continue;
+		}
+		if (!arn || in_use(c->live, arn) || (used && !strcmp(used, arn)))
 			continue;
 		td = known_td(c->live, family, arn);
 		owner =

@@ -88,6 +88,17 @@ int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ec
                                     const char *const *families, size_t n, size_t depth,
                                     struct ecsctl_error *err);
 
+/*
+ * For keepRevisions without a register: lists the ACTIVE revisions of each
+ * family into `l->revisions` and describes (with tags, into `l->history`)
+ * only those past the newest `keep`, the deregistration candidates whose
+ * owner tag decides. One ListTaskDefinitions per family, plus one
+ * DescribeTaskDefinition per candidate not known yet.
+ */
+int ecsctl_reconcile_gather_revisions(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                      const char *const *families, size_t n, size_t keep,
+                                      struct ecsctl_error *err);
+
 /* ---- plans ------------------------------------------------------------ */
 
 enum ecsctl_phase {
@@ -138,9 +149,10 @@ struct ecsctl_plan_options {
 	{                                                                                          \
 		NULL, 0                                                                            \
 	}
-/* keepRevisions: when a family gets a new revision, its owned ACTIVE revisions
- * beyond the newest settings.keep_revisions (the new one included) are
- * deregistered, except any a live service runs (needs live->revisions). */
+/* keepRevisions: for each family whose ACTIVE revisions are known
+ * (live->revisions), the owned ones beyond the newest settings.keep_revisions
+ * (a revision registered by this plan included) are deregistered, except any
+ * a service the plan read runs and the one the desired state uses. */
 
 /* "(new revision of F)": the placeholder for the ARN a register produces. */
 char *ecsctl_plan_placeholder(const char *family);

@@ -195,7 +195,46 @@ class PlanApply(unittest.TestCase):
         self.apply(WORKER_TAG="3")
         self.assertEqual(ecs.describe_task_definition(taskDefinition=first)
                          ["taskDefinition"]["status"], "INACTIVE")
+        # worker:2 was in use while that plan was made; now it is not
+        d = self.plan_json(WORKER_TAG="3")
+        self.assertEqual([(c["action"], c["name"]) for c in d["changes"]],
+                         [("deregister", "worker:2")])
+        self.apply(WORKER_TAG="3")
         self.run_ok("plan", "--detailed-exitcode", WORKER_TAG="3")
+
+    def test_lowering_keep_revisions_alone_deregisters_down_to_n(self):
+        self.apply()
+        self.apply(WORKER_TAG="2")
+        self.apply(WORKER_TAG="3")
+        ecs = self.server.client()
+
+        def active(family):
+            return ecs.list_task_definitions(familyPrefix=family, status="ACTIVE",
+                                             sort="DESC")["taskDefinitionArns"]
+        self.assertEqual(len(active("worker")), 3)
+        # keepRevisions 5, worker at revision 3: no list call can matter
+        d = self.plan_json(WORKER_TAG="3")
+        self.assertEqual(d["changes"], [])
+        self.assertNotIn("ListTaskDefinitions", d["stats"]["apiCalls"])
+        self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml")
+                        .replace("keepRevisions: 5", "keepRevisions: 1"))
+        self.repo.commit("keep 1")  # (web's task definition follows the commit)
+        d = self.plan_json(WORKER_TAG="3")
+        self.assertEqual(sorted(c["name"] for c in d["changes"] if c["action"] == "deregister"
+                                and c["name"].startswith("worker")),
+                         ["worker:1", "worker:2"])
+        self.apply(WORKER_TAG="3")
+        self.assertEqual([a.split("/")[-1] for a in active("worker")], ["worker:3"])
+        self.assertEqual(self.service("worker")["taskDefinition"], active("worker")[0])
+        # web:1 was in use while planning; the next apply deregisters it
+        self.apply(WORKER_TAG="3")
+        self.assertEqual(len(active("web")), 1)
+        d = self.plan_json(WORKER_TAG="3")
+        self.assertEqual(d["changes"], [])
+        # the no-change plan lists only the families above keepRevisions (web:2,
+        # worker:3; cron and billing are at revision 1) and describes nothing more
+        self.assertEqual(d["stats"]["apiCalls"].get("ListTaskDefinitions"), 2)
+        self.assertEqual(d["stats"]["apiCalls"]["DescribeTaskDefinition"], 4)
 
     def test_no_tty_without_auto_approve_refuses(self):
         before = self.server.stats()

@@ -308,9 +308,28 @@ static void test_reconcile_plan__keep_revisions_deregisters_owned_unused(void **
 	f->live.history =
 	    json_pack("{s:[ooo]}", "web", tagged(live_td("a", 3), "ecsctl"),
 	              tagged(live_td("b", 2), "ecsctl"), tagged(live_td("c", 1), "other"));
-	/* the service runs web:3 (equal to git): no register, nothing deregistered */
+	/* no register: still more owned revisions than keepRevisions; web:4 and
+	 * web:3 are the newest two, web:1 is not ours */
 	make(f);
-	assert_int_equal(f->plan.count, 0);
+	assert_int_equal(f->plan.count, 1);
+	assert_int_equal(f->plan.ops[0].action, ECSCTL_DIFF_DEREGISTER);
+	assert_string_equal(f->plan.ops[0].name, "web:2");
+	/* a revision a service runs is never deregistered */
+	json_object_set_new(f->live.services, "shop/web",
+	                    live_service(ARN("task-definition/web:2"), "x"));
+	json_object_set_new(f->live.running, ARN("task-definition/web:2"), live_td("nginx:0", 2));
+	make(f);
+	for (i = 0; i < f->plan.count; i++)
+		assert_int_not_equal(f->plan.ops[i].action, ECSCTL_DIFF_DEREGISTER);
+	json_object_del(f->live.running, ARN("task-definition/web:2"));
+	/* keepRevisions 4: nothing beyond it */
+	json_object_set_new(f->live.services, "shop/web",
+	                    live_service(ARN("task-definition/web:4"), "x"));
+	f->m.settings.keep_revisions = 4;
+	make(f);
+	for (i = 0; i < f->plan.count; i++)
+		assert_int_not_equal(f->plan.ops[i].action, ECSCTL_DIFF_DEREGISTER);
+	f->m.settings.keep_revisions = 2;
 	/* git moves on: register; keep the new one + web:4; web:3 is in use; web:1 is not ours */
 	json_object_set_new(f->live.services, "shop/web",
 	                    live_service(ARN("task-definition/web:3"), "x"));
