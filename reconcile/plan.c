@@ -421,6 +421,55 @@ static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const cha
 	return 0;
 }
 
+/* A cluster is deleted when every service it has is one this plan deletes:
+ * the services go first (their phase), apply waits for them to be INACTIVE
+ * (ECS refuses DeleteCluster while one is ACTIVE or DRAINING), then the
+ * cluster goes. One with a service that is not ours is never deleted.
+ * 0, or -1 on OOM. */
+static int plan_cluster_delete(struct ecsctl_plan *p, const struct ecsctl_live *live,
+                               const char *name, const json_t *cluster)
+{
+	json_int_t active = json_integer_value(json_object_get(cluster, "activeServicesCount"));
+	size_t len = strlen(name), ours = 0;
+	struct ecsctl_plan_op *op;
+	const char *key;
+	json_t *it, *waits = json_array();
+	size_t i;
+
+	if (!waits)
+		return -1;
+	json_object_foreach(live->orphans, key, it)
+	{
+		if (strncmp(key, name, len) || key[len] != '/')
+			continue;
+		ours++;
+		if (json_array_append_new(
+		        waits, json_pack("{s:s,s:s}", "cluster", name, "service",
+		                         json_string_value(json_object_get(it, "serviceName"))))) {
+			json_decref(waits);
+			return -1;
+		}
+	}
+	if ((json_int_t)ours != active) {
+		json_decref(waits);
+		return 0; /* never delete a cluster that keeps services */
+	}
+	if (!(op = add_op(p, ECSCTL_DIFF_DELETE, ECSCTL_KIND_CLUSTER, name,
+	                  ECSCTL_PHASE_CLUSTER_DELETES))) {
+		json_decref(waits);
+		return -1;
+	}
+	json_array_foreach(waits, i, it)
+	{
+		if (add_call(op, RECONCILE_WAIT_INACTIVE, json_incref(it))) {
+			json_decref(waits);
+			return -1;
+		}
+	}
+	json_decref(waits);
+	return add_call(op, "DeleteCluster", json_pack("{s:s}", "cluster", name)) ? -1 : 0;
+}
+
 static int plan_prune(struct ecsctl_plan *p, const struct ecsctl_live *live,
                       struct ecsctl_error *err)
 {
@@ -443,12 +492,7 @@ static int plan_prune(struct ecsctl_plan *p, const struct ecsctl_live *live,
 	}
 	json_object_foreach(live->orphan_clusters, key, it)
 	{
-		struct ecsctl_plan_op *op;
-		if (json_integer_value(json_object_get(it, "activeServicesCount")) > 0)
-			continue; /* never delete a cluster that has services */
-		op = add_op(p, ECSCTL_DIFF_DELETE, ECSCTL_KIND_CLUSTER, key,
-		            ECSCTL_PHASE_CLUSTER_DELETES);
-		if (!op || add_call(op, "DeleteCluster", json_pack("{s:s}", "cluster", key)))
+		if (plan_cluster_delete(p, live, key, it))
 			return reconcile_oom(err);
 	}
 	return 0;

@@ -179,6 +179,46 @@ class PlanApply(unittest.TestCase):
         self.assertEqual(svc["deployments"][0]["rolloutState"], "COMPLETED")
         self.run_ok("plan", "--detailed-exitcode")
 
+    def test_prune_of_a_cluster_deletes_its_services_waits_then_the_cluster(self):
+        self.repo.write("examples/clusters/old.yaml", "kind: Cluster\nclusterName: old\n")
+        self.repo.write("examples/services/old.yaml",
+                        "kind: Service\ncluster: old\nserviceName: jobs\ntaskDefinition: cron\n"
+                        "desiredCount: 2\nlaunchType: EC2\n---\n"
+                        "kind: Service\ncluster: old\nserviceName: api\ntaskDefinition: cron\n"
+                        "desiredCount: 1\nlaunchType: EC2\n")
+        self.repo.write("examples/ecsctl.yaml",
+                        self.repo.read("examples/ecsctl.yaml").replace("prune: false",
+                                                                       "prune: true"))
+        self.repo.commit("an old cluster")
+        self.apply()
+        self.assertEqual(self.service("jobs", cluster="old")["runningCount"], 2)
+        self.repo.git("rm", "-q", "examples/clusters/old.yaml", "examples/services/old.yaml")
+        self.repo.commit("drop the old cluster")
+        d = self.plan_json()
+        deletes = [(c["kind"], c["name"]) for c in d["changes"] if c["action"] == "delete"]
+        self.assertEqual(deletes, [("Service", "old/api"), ("Service", "old/jobs"),
+                                   ("Cluster", "old")])
+        self.apply()
+        ecs = self.server.client()
+        self.assertEqual(ecs.describe_clusters(clusters=["old"])["clusters"][0]["status"],
+                         "INACTIVE")
+        self.run_ok("plan", "--detailed-exitcode")
+
+    def test_prune_keeps_a_cluster_with_a_service_not_ours(self):
+        self.repo.write("examples/clusters/old.yaml", "kind: Cluster\nclusterName: old\n")
+        self.repo.write("examples/ecsctl.yaml",
+                        self.repo.read("examples/ecsctl.yaml").replace("prune: false",
+                                                                       "prune: true"))
+        self.repo.commit("an old cluster")
+        self.apply()
+        self.server.client().create_service(cluster="old", serviceName="manual",
+                                            taskDefinition="cron", desiredCount=0,
+                                            launchType="EC2")
+        self.repo.git("rm", "-q", "examples/clusters/old.yaml")
+        self.repo.commit("drop the old cluster")
+        d = self.plan_json()
+        self.assertEqual([c for c in d["changes"] if c["action"] == "delete"], [])
+
     def test_keep_revisions_deregisters_old_owned_revisions(self):
         self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml")
                         .replace("keepRevisions: 5", "keepRevisions: 1"))
