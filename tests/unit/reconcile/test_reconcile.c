@@ -283,6 +283,27 @@ static void test_reconcile_plan__prune_deletes_last(void **state)
 	/* a cluster with services is never deleted */
 	assert_string_equal(f->plan.ops[3].name, "empty");
 	assert_int_equal(f->plan.ops[3].phase, ECSCTL_PHASE_CLUSTER_DELETES);
+	assert_int_equal(json_array_size(f->plan.ops[3].calls), 1);
+	/* ... unless every service it has is one this plan deletes: they go first, and
+	 * the cluster delete waits for each to be INACTIVE ("busyx" is another cluster) */
+	json_object_set_new(
+	    f->live.orphans, "busy/a",
+	    json_pack("{s:s,s:s}", "serviceName", "a", "clusterArn", ARN("cluster/busy")));
+	json_object_set_new(
+	    f->live.orphans, "busyx/b",
+	    json_pack("{s:s,s:s}", "serviceName", "b", "clusterArn", ARN("cluster/busyx")));
+	make(f);
+	assert_int_equal(f->plan.count, 7);
+	assert_string_equal(f->plan.ops[5].name, "busy");
+	assert_int_equal(f->plan.ops[5].action, ECSCTL_DIFF_DELETE);
+	assert_int_equal(f->plan.ops[5].phase, ECSCTL_PHASE_CLUSTER_DELETES);
+	assert_int_equal(json_array_size(f->plan.ops[5].calls), 2);
+	assert_string_equal(call_op(&f->plan.ops[5], 0), "ecsctl:WaitServiceInactive");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_array_get(f->plan.ops[5].calls, 0), "request"), "service")),
+	    "a");
+	assert_string_equal(call_op(&f->plan.ops[5], 1), "DeleteCluster");
 }
 
 static json_t *tagged(json_t *td, const char *owner)
@@ -451,8 +472,11 @@ static void test_reconcile_apply__replace_refused_before_any_call(void **state)
 	make(f);
 	f->plan.ops[2].action = ECSCTL_DIFF_REPLACE;
 	/* no client: the refusal must come before anything is sent */
+	f->plan.ops[2].forces = json_pack("[s]", "launchType");
 	assert_int_equal(ecsctl_plan_apply(&f->plan, NULL, false, NULL, &f->err), ECSCTL_EINVAL);
 	assert_non_null(strstr(f->err.message, "--allow-replace"));
+	assert_non_null(strstr(f->err.message, "launchType"));
+	assert_non_null(strstr(f->err.message, f->plan.ops[2].name));
 }
 
 int main(void)
