@@ -140,6 +140,11 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	if (!p.count)
 		goto done;
 	fflush(stdout); /* the plan before the prompt and the progress on stderr */
+	if (ecsctl_plan_check_replace(&p, allow_replace, &err)) {
+		cli_error("%s", err.message);
+		rc = EXIT_ERROR;
+		goto done;
+	}
 	if (!yes) {
 		if (!isatty(0)) {
 			cli_error("refusing to apply without confirmation: standard input is not a "

@@ -231,6 +231,29 @@ static int run_phase(struct ecsctl_plan *p, enum ecsctl_phase phase, struct ecsc
 	return rc;
 }
 
+int ecsctl_plan_check_replace(const struct ecsctl_plan *p, bool allow_replace,
+                              struct ecsctl_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < p->count && !allow_replace; i++) {
+		if (p->ops[i].action == ECSCTL_DIFF_REPLACE) {
+			char *members = json_dumps(p->ops[i].forces, JSON_COMPACT);
+			ecsctl_error_set(
+			    err, ECSCTL_EINVAL,
+			    "%s '%s' must be replaced (immutable member%s %s changed): it would "
+			    "be deleted and created again; nothing was applied: run again with "
+			    "--allow-replace",
+			    ecsctl_kind_name(p->ops[i].kind), p->ops[i].name,
+			    json_array_size(p->ops[i].forces) == 1 ? "" : "s",
+			    members ? members : "[]");
+			free(members);
+			return err->code;
+		}
+	}
+	return 0;
+}
+
 int ecsctl_plan_apply(struct ecsctl_plan *p, struct ecsctl_ecs *ecs, bool allow_replace,
                       const struct ecsctl_apply_options *opts, struct ecsctl_error *err)
 {
@@ -243,21 +266,8 @@ int ecsctl_plan_apply(struct ecsctl_plan *p, struct ecsctl_ecs *ecs, bool allow_
 		opts = &none;
 	if (!registered)
 		return reconcile_oom(err);
-	for (i = 0; i < p->count && !allow_replace; i++) {
-		if (p->ops[i].action == ECSCTL_DIFF_REPLACE) {
-			char *members = json_dumps(p->ops[i].forces, JSON_COMPACT);
-			rc = ecsctl_error_set(
-			    err, ECSCTL_EINVAL,
-			    "%s '%s' must be replaced (immutable member%s %s changed): it would "
-			    "be deleted and created again; nothing was applied: run again with "
-			    "--allow-replace",
-			    ecsctl_kind_name(p->ops[i].kind), p->ops[i].name,
-			    json_array_size(p->ops[i].forces) == 1 ? "" : "s",
-			    members ? members : "[]");
-			free(members);
-			goto done;
-		}
-	}
+	if ((rc = ecsctl_plan_check_replace(p, allow_replace, err)))
+		goto done;
 	for (phase = 0; phase < ECSCTL_PHASE_COUNT && !rc; phase++)
 		rc = run_phase(p, phase, ecs, registered, opts, err);
 	for (i = 0; i < p->count; i++) {

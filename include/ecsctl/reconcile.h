@@ -232,6 +232,12 @@ struct ecsctl_apply_options {
 		0, NULL, NULL, NULL, NULL, 0, 0, false, NULL, NULL, NULL                           \
 	}
 
+/* ECSCTL_EINVAL naming the first service to replace and its immutable
+ * members when the plan has a replace and `allow_replace` is false; else 0.
+ * ecsctl_plan_apply() checks it first; front ends may before asking. */
+int ecsctl_plan_check_replace(const struct ecsctl_plan *p, bool allow_replace,
+                              struct ecsctl_error *err);
+
 /*
  * Executes the plan's operations phase by phase, independent operations of
  * a phase at once (at most `parallelism` calls in flight). The first failure
