@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apply_result.h"
 #include "cli.h"
 #include "commands.h"
 #include "reconcile_cli.h"
@@ -102,8 +103,9 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	struct ecsctl_plan p;
 	struct ecsctl_ecs *ecs = NULL;
 	struct cli_progress *pv = NULL;
+	struct apply_result *res = NULL;
 	struct sigaction sa, old_int, old_term;
-	bool signals = false;
+	bool signals = false, json = false, waited = false;
 	int npos, rc;
 
 	ecsctl_plan_init(&p);
@@ -116,6 +118,12 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
+	if (ctx->output && strcmp(ctx->output, "json") && strcmp(ctx->output, "text")) {
+		cli_error("option '--output' takes text or json, not '%s'", ctx->output);
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	json = ctx->output && !strcmp(ctx->output, "json");
 	if (npos == 1)
 		rc = load_saved(&p, &ecs, ctx, argv[0]);
 	else
@@ -123,9 +131,20 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		                   targets.count);
 	if (rc != EXIT_OK)
 		goto done;
-	if ((rc = cli_print_plan(&p, ctx)) != EXIT_OK || !p.count)
+	if ((rc = cli_print_plan(&p, ctx)) != EXIT_OK)
+		goto done;
+	if (json && !(res = apply_result_new(NULL))) {
+		rc = EXIT_ERROR;
+		goto done;
+	}
+	if (!p.count)
 		goto done;
 	fflush(stdout); /* the plan before the prompt and the progress on stderr */
+	if (ecsctl_plan_check_replace(&p, allow_replace, &err)) {
+		cli_error("%s", err.message);
+		rc = EXIT_ERROR;
+		goto done;
+	}
 	if (!yes) {
 		if (!isatty(0)) {
 			cli_error("refusing to apply without confirmation: standard input is not a "
@@ -153,6 +172,15 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	ao.cancel = &interrupted;
 	ao.progress = cli_progress_cb;
 	ao.progress_ud = pv;
+	if (res) {
+		apply_result_free(res);
+		if (!(res = apply_result_new(pv))) {
+			rc = EXIT_ERROR;
+			goto done;
+		}
+		ao.progress = apply_result_cb;
+		ao.progress_ud = res;
+	}
 	ao.timeout_ms =
 	    timeout ? timeout : json_integer_value(json_object_get(p.scope, "waitTimeoutMs"));
 	ao.interval_ms = interval;
@@ -165,6 +193,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_ERROR;
 		goto done;
 	}
+	waited = !no_wait;
 	if (!no_wait && ecsctl_plan_wait(&p, ecs, &ao, &err)) {
 		cli_error("%s", err.message ? err.message : "waiting failed");
 		rc = err.code == ECSCTL_ECANCELED ? EXIT_ERROR : exit_for(err.code);
@@ -172,10 +201,13 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	fprintf(stderr, "Apply complete: %zu change%s.\n", p.count, p.count == 1 ? "" : "s");
 done:
+	if (res && apply_result_print(res, &p, rc, err.message, waited) != EXIT_OK)
+		rc = EXIT_ERROR;
 	if (signals) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 	}
+	apply_result_free(res);
 	cli_progress_free(pv);
 	ecsctl_error_release(&err);
 	ecsctl_plan_release(&p);

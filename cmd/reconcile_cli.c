@@ -65,33 +65,61 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A register is planned: look at older revisions first (a revert reuses one). */
+/* keepRevisions can only matter for a family whose latest revision number is
+ * above it: numbers start at 1 and are never reused, so a family at revision
+ * N has at most N ACTIVE ones. The no-change plan stays free of listing
+ * calls until a family has had more than keepRevisions revisions. */
+static bool may_exceed_keep(const struct ecsctl_model *m, const struct ecsctl_live *live,
+                            const char *family)
+{
+	const json_t *latest = json_object_get(live->latest, family);
+
+	return m->settings.keep_revisions > 0 && latest &&
+	       json_integer_value(json_object_get(latest, "revision")) > m->settings.keep_revisions;
+}
+
+/* Looks further back when it can change the plan, then plans again: a
+ * register may reuse an older revision (a revert), and keepRevisions needs
+ * the list of ACTIVE revisions. */
 static int plan_again_with_history(struct ecsctl_plan *p, const struct ecsctl_model *m,
                                    struct ecsctl_live *live, const json_t *scope,
                                    struct ecsctl_ecs *ecs, const struct ecsctl_plan_options *po)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char **fams = calloc(p->count + 1, sizeof(*fams));
-	size_t i, n = 0;
+	const char **keep = calloc(m->count + 1, sizeof(*keep));
+	size_t i, j, n = 0, nk = 0;
 	int rc = EXIT_OK;
 
-	if (!fams)
-		return EXIT_ERROR;
+	if (!fams || !keep) {
+		rc = EXIT_ERROR;
+		goto done;
+	}
 	for (i = 0; i < p->count; i++)
 		/* a family without a latest ACTIVE revision has no older one either */
 		if (p->ops[i].action == ECSCTL_DIFF_REGISTER &&
 		    json_object_get(live->latest, p->ops[i].name))
 			fams[n++] = p->ops[i].name;
-	if (!n)
+	for (i = 0; i < m->count; i++) {
+		const char *fam = m->resources[i].name;
+		bool listed = false;
+		if (m->resources[i].kind != ECSCTL_KIND_TASKDEF || !may_exceed_keep(m, live, fam))
+			continue;
+		for (j = 0; j < n && !listed; j++)
+			listed = !strcmp(fams[j], fam);
+		if (!listed)
+			keep[nk++] = fam;
+	}
+	if (!n && !nk)
 		goto done;
 	/* bounded: a family with a long pre-ecsctl history costs this once */
-	if (ecsctl_reconcile_gather_history(live, ecs, fams, n, 100, &err)) {
+	if ((n && ecsctl_reconcile_gather_history(live, ecs, fams, n, 100, &err)) ||
+	    (nk && ecsctl_reconcile_gather_revisions(live, ecs, keep, nk,
+	                                             (size_t)m->settings.keep_revisions, &err))) {
 		print_aws_error("reading task definition revisions", &err);
 		rc = EXIT_ERROR;
 		goto done;
 	}
-	free(fams);
-	fams = NULL;
 	ecsctl_plan_release(p);
 	if (ecsctl_plan_make(p, m, live, scope, po, &err)) {
 		cli_error("%s", err.message ? err.message : "planning failed");
@@ -99,6 +127,7 @@ static int plan_again_with_history(struct ecsctl_plan *p, const struct ecsctl_mo
 	}
 done:
 	free(fams);
+	free(keep);
 	ecsctl_error_release(&err);
 	return rc;
 }

@@ -139,17 +139,28 @@ static int prepare(struct slot *s, struct ecsctl_ecs *ecs, const json_t *call,
 	return 0;
 }
 
+static bool is_wait(const json_t *call)
+{
+	const char *op = json_string_value(json_object_get(call, "operation"));
+
+	return op && !strcmp(op, RECONCILE_WAIT_INACTIVE);
+}
+
 static int run_phase(struct ecsctl_plan *p, enum ecsctl_phase phase, struct ecsctl_ecs *ecs,
                      json_t *registered, const struct ecsctl_apply_options *o,
                      struct ecsctl_error *err)
 {
 	size_t par = o->parallelism > 0 ? (size_t)o->parallelism : 8, step, i, n;
 	struct slot *slots = calloc(p->count + 1, sizeof(*slots));
+	json_t *waits = json_array();
 	bool more = true;
 	int rc = 0;
 
-	if (!slots)
+	if (!slots || !waits) {
+		free(slots);
+		json_decref(waits);
 		return reconcile_oom(err);
+	}
 	for (i = 0; i < p->count; i++)
 		if (p->ops[i].phase == phase)
 			emit(o, ECSCTL_PROGRESS_OP_START, &p->ops[i], NULL);
@@ -162,6 +173,11 @@ static int run_phase(struct ecsctl_plan *p, enum ecsctl_phase phase, struct ecsc
 			if (op->phase != phase || !(call = json_array_get(op->calls, step)))
 				continue;
 			more = true;
+			if (is_wait(call)) {
+				if (json_array_append(waits, json_object_get(call, "request")))
+					rc = reconcile_oom(err);
+				continue;
+			}
 			slots[n].op = op;
 			if (prepare(&slots[n++], ecs, call, registered)) {
 				rc = ecsctl_error_set(err, ECSCTL_EINVAL, "%s '%s': malformed call",
@@ -201,13 +217,41 @@ static int run_phase(struct ecsctl_plan *p, enum ecsctl_phase phase, struct ecsc
 			json_decref(slots[i].call.request);
 			ecsctl_ecs_call_release(&slots[i].call);
 		}
+		/* after this step's deletes: wait for their names to be free */
+		if (!rc && json_array_size(waits))
+			rc = reconcile_wait_inactive(ecs, waits, o, err);
+		json_array_clear(waits);
 	}
 	if (!rc)
 		for (i = 0; i < p->count; i++)
 			if (p->ops[i].phase == phase)
 				emit(o, ECSCTL_PROGRESS_OP_DONE, &p->ops[i], NULL);
 	free(slots);
+	json_decref(waits);
 	return rc;
+}
+
+int ecsctl_plan_check_replace(const struct ecsctl_plan *p, bool allow_replace,
+                              struct ecsctl_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < p->count && !allow_replace; i++) {
+		if (p->ops[i].action == ECSCTL_DIFF_REPLACE) {
+			char *members = json_dumps(p->ops[i].forces, JSON_COMPACT);
+			ecsctl_error_set(
+			    err, ECSCTL_EINVAL,
+			    "%s '%s' must be replaced (immutable member%s %s changed): it would "
+			    "be deleted and created again; nothing was applied: run again with "
+			    "--allow-replace",
+			    ecsctl_kind_name(p->ops[i].kind), p->ops[i].name,
+			    json_array_size(p->ops[i].forces) == 1 ? "" : "s",
+			    members ? members : "[]");
+			free(members);
+			return err->code;
+		}
+	}
+	return 0;
 }
 
 int ecsctl_plan_apply(struct ecsctl_plan *p, struct ecsctl_ecs *ecs, bool allow_replace,
@@ -222,16 +266,8 @@ int ecsctl_plan_apply(struct ecsctl_plan *p, struct ecsctl_ecs *ecs, bool allow_
 		opts = &none;
 	if (!registered)
 		return reconcile_oom(err);
-	for (i = 0; i < p->count && !allow_replace; i++) {
-		if (p->ops[i].action == ECSCTL_DIFF_REPLACE) {
-			rc = ecsctl_error_set(
-			    err, ECSCTL_EINVAL,
-			    "%s '%s' must be replaced (immutable members changed); "
-			    "nothing was applied: run again with --allow-replace",
-			    ecsctl_kind_name(p->ops[i].kind), p->ops[i].name);
-			goto done;
-		}
-	}
+	if ((rc = ecsctl_plan_check_replace(p, allow_replace, err)))
+		goto done;
 	for (phase = 0; phase < ECSCTL_PHASE_COUNT && !rc; phase++)
 		rc = run_phase(p, phase, ecs, registered, opts, err);
 	for (i = 0; i < p->count; i++) {

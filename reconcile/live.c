@@ -318,59 +318,66 @@ static bool name_in(const json_t *list, const char *name)
 	return false;
 }
 
+/* The owned ACTIVE services of `cluster` that `want` does not name. */
+static int orphans_in(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const char *cluster,
+                      const json_t *want, const char *owner, struct ecsctl_error *err)
+{
+	json_t *arns = NULL, *found = NULL, *failures = NULL, *it;
+	const char **pick = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	if ((rc = ecsctl_ecs_list_services(&arns, ecs, cluster, err)))
+		goto done;
+	if (!(pick = calloc(json_array_size(arns) + 1, sizeof(*pick)))) {
+		rc = reconcile_oom(err);
+		goto done;
+	}
+	json_array_foreach(arns, i, it)
+	{
+		const char *arn = json_string_value(it), *slash = strrchr(arn, '/');
+		if (!name_in(want, slash ? slash + 1 : arn))
+			pick[n++] = arn;
+	}
+	if (n && (rc = ecsctl_ecs_describe_services(&found, &failures, ecs, cluster, pick, n, err)))
+		goto done;
+	json_array_foreach(found, i, it)
+	{
+		char key[600];
+		const char *st = json_string_value(json_object_get(it, "status"));
+		if (!owned(json_object_get(it, "tags"), owner) || !st || strcmp(st, "ACTIVE"))
+			continue;
+		snprintf(key, sizeof(key), "%s/%s", cluster,
+		         json_string_value(json_object_get(it, "serviceName")));
+		json_object_set(l->orphans, key, it);
+	}
+done:
+	free(pick);
+	json_decref(arns);
+	json_decref(found);
+	json_decref(failures);
+	return rc;
+}
+
 /* Owned services in the desired clusters that git no longer names, and
- * owned clusters git no longer names. */
+ * owned clusters git no longer names with their owned services (so that one
+ * apply deletes the services, waits for them, then deletes the cluster). */
 static int gather_orphans(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const json_t *scope,
                           struct ecsctl_error *err)
 {
 	const char *owner = json_string_value(json_object_get(scope, "owner"));
 	const json_t *services = json_object_get(scope, "services");
 	const json_t *clusters = json_object_get(scope, "clusters");
-	json_t *arns = NULL, *found = NULL, *failures = NULL, *names = NULL, *resp = NULL, *it;
+	json_t *found = NULL, *failures = NULL, *names = NULL, *resp = NULL, *it;
 	const char *cluster;
 	size_t i;
 	int rc = 0;
 
 	json_object_foreach(l->clusters, cluster, it)
 	{
-		const json_t *want = json_object_get(services, cluster);
-		const char **pick = NULL;
-		size_t n = 0;
-
-		if ((rc = ecsctl_ecs_list_services(&arns, ecs, cluster, err)))
+		if ((rc = orphans_in(l, ecs, cluster, json_object_get(services, cluster), owner,
+		                     err)))
 			goto done;
-		pick = calloc(json_array_size(arns) + 1, sizeof(*pick));
-		if (!pick) {
-			rc = reconcile_oom(err);
-			goto done;
-		}
-		json_array_foreach(arns, i, it)
-		{
-			const char *arn = json_string_value(it), *slash = strrchr(arn, '/');
-			if (!name_in(want, slash ? slash + 1 : arn))
-				pick[n++] = arn;
-		}
-		if (n)
-			rc = ecsctl_ecs_describe_services(&found, &failures, ecs, cluster, pick, n,
-			                                  err);
-		free(pick);
-		if (rc)
-			goto done;
-		json_array_foreach(found, i, it)
-		{
-			char key[600];
-			const char *st = json_string_value(json_object_get(it, "status"));
-			if (!owned(json_object_get(it, "tags"), owner) || !st ||
-			    strcmp(st, "ACTIVE"))
-				continue;
-			snprintf(key, sizeof(key), "%s/%s", cluster,
-			         json_string_value(json_object_get(it, "serviceName")));
-			json_object_set(l->orphans, key, it);
-		}
-		json_decref(arns);
-		json_decref(found);
-		json_decref(failures);
-		arns = found = failures = NULL;
 	}
 	/* owned clusters that left git */
 	if ((rc = ecsctl_ecs_call(&resp, ecs, "ListClusters", NULL, err)))
@@ -401,15 +408,20 @@ static int gather_orphans(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const j
 		json_array_foreach(found, i, it)
 		{
 			const char *st = json_string_value(json_object_get(it, "status"));
-			if (owned(json_object_get(it, "tags"), owner) && st &&
-			    !strcmp(st, "ACTIVE"))
-				json_object_set(
-				    l->orphan_clusters,
-				    json_string_value(json_object_get(it, "clusterName")), it);
+			const char *nm = json_string_value(json_object_get(it, "clusterName"));
+			if (!owned(json_object_get(it, "tags"), owner) || !st ||
+			    strcmp(st, "ACTIVE") || !nm)
+				continue;
+			if (json_object_set(l->orphan_clusters, nm, it)) {
+				rc = reconcile_oom(err);
+				goto done;
+			}
+			if (json_integer_value(json_object_get(it, "activeServicesCount")) > 0 &&
+			    (rc = orphans_in(l, ecs, nm, NULL, owner, err)))
+				goto done;
 		}
 	}
 done:
-	json_decref(arns);
 	json_decref(found);
 	json_decref(failures);
 	json_decref(names);
@@ -523,9 +535,11 @@ done:
 	return rc;
 }
 
-int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
-                                    const char *const *families, size_t n, size_t depth,
-                                    struct ecsctl_error *err)
+/* Lists each family's ACTIVE revisions and describes those at index
+ * [from, from + depth) that are not known yet. */
+static int gather_revisions(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                            const char *const *families, size_t n, size_t from, size_t depth,
+                            struct ecsctl_error *err)
 {
 	struct calls c = {0};
 	json_t *arns = NULL, *it;
@@ -546,6 +560,8 @@ int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ec
 		taken = 0;
 		json_array_foreach(arns, j, it)
 		{
+			if (j < from)
+				continue;
 			if (taken++ >= depth)
 				break;
 			if (json_object_get(l->running, json_string_value(it)))
@@ -581,4 +597,19 @@ done:
 	json_decref(arns);
 	calls_release(&c);
 	return rc;
+}
+
+int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                    const char *const *families, size_t n, size_t depth,
+                                    struct ecsctl_error *err)
+{
+	return gather_revisions(l, ecs, families, n, 0, depth, err);
+}
+
+int ecsctl_reconcile_gather_revisions(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                      const char *const *families, size_t n, size_t keep,
+                                      struct ecsctl_error *err)
+{
+	/* bounded like the history: a long pre-ecsctl past costs this once */
+	return gather_revisions(l, ecs, families, n, keep, 100, err);
 }

@@ -163,7 +163,7 @@ static const char *service_family(const struct ctx *c, const struct ecsctl_resou
 }
 
 static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const char *family,
-                           struct ecsctl_error *err);
+                           bool registering, struct ecsctl_error *err);
 
 static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsctl_resource *r,
                         struct ecsctl_error *err)
@@ -202,6 +202,8 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		if (json_object_set(c->resolved, r->name,
 		                    json_object_get(cand[idx], "taskDefinitionArn")))
 			rc = reconcile_oom(err);
+		else
+			rc = plan_deregister(p, c, r->name, false, err);
 		goto done;
 	}
 	if (!(op = add_op(p, ECSCTL_DIFF_REGISTER, r->kind, r->name, ECSCTL_PHASE_TASKDEFS)) ||
@@ -225,7 +227,7 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		goto done;
 	}
 	req = NULL;
-	rc = plan_deregister(p, c, r->name, err);
+	rc = plan_deregister(p, c, r->name, true, err);
 done:
 	json_decref(req);
 	json_decref(norm);
@@ -301,12 +303,15 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	if (!d.changes.count)
 		goto done;
 	if (d.replace) {
+		const char *name = json_string_value(json_object_get(live, "serviceName"));
+		/* ECS refuses the create while the old one is ACTIVE or DRAINING */
 		if (!(op = add_op(p, ECSCTL_DIFF_REPLACE, r->kind, r->name,
 		                  ECSCTL_PHASE_SERVICES)) ||
 		    add_call(op, "DeleteService",
-		             json_pack("{s:s,s:s,s:b}", "cluster", r->cluster, "service",
-		                       json_string_value(json_object_get(live, "serviceName")),
+		             json_pack("{s:s,s:s,s:b}", "cluster", r->cluster, "service", name,
 		                       "force", 1)) ||
+		    add_call(op, RECONCILE_WAIT_INACTIVE,
+		             json_pack("{s:s,s:s}", "cluster", r->cluster, "service", name)) ||
 		    add_call(op, "CreateService", json_incref(desired))) {
 			rc = reconcile_oom(err);
 			goto done;
@@ -375,13 +380,15 @@ static const json_t *known_td(const struct ecsctl_live *live, const char *family
 	return NULL;
 }
 
-/* keepRevisions after a register: the new revision plus the keep-1 newest stay. */
+/* keepRevisions: the newest `keep` ACTIVE revisions stay (a revision this plan
+ * registers counts as one of them), and so do the ones in use. */
 static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const char *family,
-                           struct ecsctl_error *err)
+                           bool registering, struct ecsctl_error *err)
 {
 	const json_t *arns = json_object_get(c->live->revisions, family);
+	const char *used = json_string_value(json_object_get(c->resolved, family));
 	long keep = c->m->settings.keep_revisions;
-	size_t i;
+	size_t i, kept = registering ? 1 : 0;
 	json_t *it;
 
 	if (keep <= 0 || !arns)
@@ -391,7 +398,11 @@ static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const cha
 		const char *arn = json_string_value(it), *owner, *tail;
 		const json_t *td;
 		struct ecsctl_plan_op *op;
-		if (i + 1 < (size_t)keep || !arn || in_use(c->live, arn))
+		if (kept < (size_t)keep) {
+			kept++;
+			continue;
+		}
+		if (!arn || in_use(c->live, arn) || (used && !strcmp(used, arn)))
 			continue;
 		td = known_td(c->live, family, arn);
 		owner =
@@ -408,6 +419,55 @@ static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const cha
 			return reconcile_oom(err);
 	}
 	return 0;
+}
+
+/* A cluster is deleted when every service it has is one this plan deletes:
+ * the services go first (their phase), apply waits for them to be INACTIVE
+ * (ECS refuses DeleteCluster while one is ACTIVE or DRAINING), then the
+ * cluster goes. One with a service that is not ours is never deleted.
+ * 0, or -1 on OOM. */
+static int plan_cluster_delete(struct ecsctl_plan *p, const struct ecsctl_live *live,
+                               const char *name, const json_t *cluster)
+{
+	json_int_t active = json_integer_value(json_object_get(cluster, "activeServicesCount"));
+	size_t len = strlen(name), ours = 0;
+	struct ecsctl_plan_op *op;
+	const char *key;
+	json_t *it, *waits = json_array();
+	size_t i;
+
+	if (!waits)
+		return -1;
+	json_object_foreach(live->orphans, key, it)
+	{
+		if (strncmp(key, name, len) || key[len] != '/')
+			continue;
+		ours++;
+		if (json_array_append_new(
+		        waits, json_pack("{s:s,s:s}", "cluster", name, "service",
+		                         json_string_value(json_object_get(it, "serviceName"))))) {
+			json_decref(waits);
+			return -1;
+		}
+	}
+	if ((json_int_t)ours != active) {
+		json_decref(waits);
+		return 0; /* never delete a cluster that keeps services */
+	}
+	if (!(op = add_op(p, ECSCTL_DIFF_DELETE, ECSCTL_KIND_CLUSTER, name,
+	                  ECSCTL_PHASE_CLUSTER_DELETES))) {
+		json_decref(waits);
+		return -1;
+	}
+	json_array_foreach(waits, i, it)
+	{
+		if (add_call(op, RECONCILE_WAIT_INACTIVE, json_incref(it))) {
+			json_decref(waits);
+			return -1;
+		}
+	}
+	json_decref(waits);
+	return add_call(op, "DeleteCluster", json_pack("{s:s}", "cluster", name)) ? -1 : 0;
 }
 
 static int plan_prune(struct ecsctl_plan *p, const struct ecsctl_live *live,
@@ -432,12 +492,7 @@ static int plan_prune(struct ecsctl_plan *p, const struct ecsctl_live *live,
 	}
 	json_object_foreach(live->orphan_clusters, key, it)
 	{
-		struct ecsctl_plan_op *op;
-		if (json_integer_value(json_object_get(it, "activeServicesCount")) > 0)
-			continue; /* never delete a cluster that has services */
-		op = add_op(p, ECSCTL_DIFF_DELETE, ECSCTL_KIND_CLUSTER, key,
-		            ECSCTL_PHASE_CLUSTER_DELETES);
-		if (!op || add_call(op, "DeleteCluster", json_pack("{s:s}", "cluster", key)))
+		if (plan_cluster_delete(p, live, key, it))
 			return reconcile_oom(err);
 	}
 	return 0;

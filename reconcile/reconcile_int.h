@@ -27,4 +27,16 @@ char *reconcile_td_family(const char *td);
 
 int reconcile_oom(struct ecsctl_error *err);
 
+/* The pseudo-operation a plan's calls use to wait, between a DeleteService
+ * and what needs its name (CreateService) or its cluster (DeleteCluster)
+ * gone, for {"cluster", "service"} to be INACTIVE: ECS refuses both while
+ * the service is ACTIVE or DRAINING. Executed by apply, never sent. */
+#define RECONCILE_WAIT_INACTIVE "ecsctl:WaitServiceInactive"
+
+/* Polls until every {"cluster", "service"} of `targets` is INACTIVE or gone,
+ * on o's clock, at o->interval_ms, for at most o->timeout_ms. ECSCTL_ETIMEOUT,
+ * ECSCTL_ECANCELED, or the ECS client's errors. */
+int reconcile_wait_inactive(struct ecsctl_ecs *ecs, const json_t *targets,
+                            const struct ecsctl_apply_options *o, struct ecsctl_error *err);
+
 #endif

@@ -6,8 +6,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "ecsctl/http.h"
 #include "reconcile_int.h"
 #include "banned.h"
 
@@ -24,12 +24,9 @@ struct watched {
 	double since; /* createdAt of the deployment we started */
 };
 
-static int64_t now_ms(void)
+static int64_t now_ms(const struct ecsctl_apply_options *o)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return o->now_ms ? o->now_ms(o->clock_ud) : ecsctl_clock_now_ms(NULL);
 }
 
 static void sleep_ms(int64_t ms, const struct ecsctl_apply_options *o)
@@ -37,8 +34,10 @@ static void sleep_ms(int64_t ms, const struct ecsctl_apply_options *o)
 	/* in slices, so a signal's cancel flag is seen soon */
 	while (ms > 0 && !(o->cancel && *o->cancel)) {
 		int64_t s = ms < 100 ? ms : 100;
-		struct timespec ts = {(time_t)(s / 1000), (long)(s % 1000) * 1000000L};
-		nanosleep(&ts, NULL);
+		if (o->sleep_ms)
+			o->sleep_ms(o->clock_ud, s);
+		else
+			ecsctl_clock_sleep_ms(NULL, s);
 		ms -= s;
 	}
 }
@@ -228,7 +227,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 		opts = &none;
 	if (!ws)
 		return reconcile_oom(err);
-	deadline = now_ms() + (opts->timeout_ms > 0 ? opts->timeout_ms : 600000);
+	deadline = now_ms(opts) + (opts->timeout_ms > 0 ? opts->timeout_ms : 600000);
 	interval = opts->interval_ms > 0 ? opts->interval_ms : 2000;
 	for (i = 0; i < p->count; i++) {
 		const json_t *w = p->ops[i].wait;
@@ -268,7 +267,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 			rc = ecsctl_error_set(err, ECSCTL_ECANCELED, "interrupted while waiting");
 			goto done;
 		}
-		if (now_ms() >= deadline) {
+		if (now_ms(opts) >= deadline) {
 			/* out of time: with rollback, each service still deploying goes back
 			 * and the rollback gets a time budget of its own, once */
 			size_t rolled = 0;
@@ -287,7 +286,8 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 				goto done;
 			}
 			timed_out = true;
-			deadline = now_ms() + (opts->timeout_ms > 0 ? opts->timeout_ms : 600000);
+			deadline =
+			    now_ms(opts) + (opts->timeout_ms > 0 ? opts->timeout_ms : 600000);
 		}
 		sleep_ms(interval, opts);
 	}
@@ -310,5 +310,79 @@ done:
 		json_decref(ws[i].seen);
 	}
 	free(ws);
+	return rc;
+}
+
+/* INACTIVE, or forgotten (MISSING): the name is free again. */
+static int still_there(bool *out, struct ecsctl_ecs *ecs, const char *cluster, const char *name,
+                       struct ecsctl_error *err)
+{
+	json_t *svcs = NULL, *fails = NULL, *it;
+	const char *names[1] = {name};
+	size_t i;
+	int rc;
+
+	*out = false;
+	if ((rc = ecsctl_ecs_describe_services(&svcs, &fails, ecs, cluster, names, 1, err)))
+		return rc;
+	json_array_foreach(svcs, i, it)
+	{
+		const char *st = json_string_value(json_object_get(it, "status"));
+		if (!st || strcmp(st, "INACTIVE"))
+			*out = true;
+	}
+	json_decref(svcs);
+	json_decref(fails);
+	return 0;
+}
+
+int reconcile_wait_inactive(struct ecsctl_ecs *ecs, const json_t *targets,
+                            const struct ecsctl_apply_options *o, struct ecsctl_error *err)
+{
+	int64_t deadline = now_ms(o) + (o->timeout_ms > 0 ? o->timeout_ms : 600000);
+	int64_t interval = o->interval_ms > 0 ? o->interval_ms : 2000;
+	size_t i, n = json_array_size(targets);
+	bool *done = calloc(n + 1, sizeof(*done));
+	int rc = 0;
+
+	if (!done)
+		return reconcile_oom(err);
+	for (;;) {
+		size_t left = 0;
+		for (i = 0; i < n && !rc; i++) {
+			const json_t *t = json_array_get(targets, i);
+			const char *cl = json_string_value(json_object_get(t, "cluster"));
+			const char *svc = json_string_value(json_object_get(t, "service"));
+			bool there = false;
+			if (done[i])
+				continue;
+			if (!cl || !svc) {
+				rc = ecsctl_error_set(err, ECSCTL_EINVAL,
+				                      "malformed wait: cluster and service needed");
+				break;
+			}
+			if ((rc = still_there(&there, ecs, cl, svc, err)))
+				break;
+			done[i] = !there;
+			left += there;
+		}
+		if (rc || !left)
+			break;
+		if (o->cancel && *o->cancel) {
+			rc = ecsctl_error_set(
+			    err, ECSCTL_ECANCELED,
+			    "interrupted while waiting for deleted services to drain");
+			break;
+		}
+		if (now_ms(o) >= deadline) {
+			rc = ecsctl_error_set(
+			    err, ECSCTL_ETIMEOUT,
+			    "%zu deleted service%s did not become INACTIVE in time", left,
+			    left == 1 ? "" : "s");
+			break;
+		}
+		sleep_ms(interval, o);
+	}
+	free(done);
 	return rc;
 }

@@ -88,6 +88,17 @@ int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ec
                                     const char *const *families, size_t n, size_t depth,
                                     struct ecsctl_error *err);
 
+/*
+ * For keepRevisions without a register: lists the ACTIVE revisions of each
+ * family into `l->revisions` and describes (with tags, into `l->history`)
+ * only those past the newest `keep`, the deregistration candidates whose
+ * owner tag decides. One ListTaskDefinitions per family, plus one
+ * DescribeTaskDefinition per candidate not known yet.
+ */
+int ecsctl_reconcile_gather_revisions(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                      const char *const *families, size_t n, size_t keep,
+                                      struct ecsctl_error *err);
+
 /* ---- plans ------------------------------------------------------------ */
 
 enum ecsctl_phase {
@@ -138,9 +149,10 @@ struct ecsctl_plan_options {
 	{                                                                                          \
 		NULL, 0                                                                            \
 	}
-/* keepRevisions: when a family gets a new revision, its owned ACTIVE revisions
- * beyond the newest settings.keep_revisions (the new one included) are
- * deregistered, except any a live service runs (needs live->revisions). */
+/* keepRevisions: for each family whose ACTIVE revisions are known
+ * (live->revisions), the owned ones beyond the newest settings.keep_revisions
+ * (a revision registered by this plan included) are deregistered, except any
+ * a service the plan read runs and the one the desired state uses. */
 
 /* "(new revision of F)": the placeholder for the ARN a register produces. */
 char *ecsctl_plan_placeholder(const char *family);
@@ -208,11 +220,23 @@ struct ecsctl_apply_options {
 	int64_t timeout_ms;  /* 0 = 10 minutes */
 	int64_t interval_ms; /* 0 = 2000 */
 	bool rollback_on_failure;
+	/* The clock waits read and sleep on, in the shape of the HTTP transport's
+	 * (ecsctl/http.h); NULL = ecsctl_clock_now_ms / ecsctl_clock_sleep_ms.
+	 * Tests drive timeouts on a virtual clock with it. */
+	int64_t (*now_ms)(void *ud);
+	void (*sleep_ms)(void *ud, int64_t ms);
+	void *clock_ud;
 };
 #define ECSCTL_APPLY_OPTIONS_INIT                                                                  \
 	{                                                                                          \
-		0, NULL, NULL, NULL, NULL, 0, 0, false                                             \
+		0, NULL, NULL, NULL, NULL, 0, 0, false, NULL, NULL, NULL                           \
 	}
+
+/* ECSCTL_EINVAL naming the first service to replace and its immutable
+ * members when the plan has a replace and `allow_replace` is false; else 0.
+ * ecsctl_plan_apply() checks it first; front ends may before asking. */
+int ecsctl_plan_check_replace(const struct ecsctl_plan *p, bool allow_replace,
+                              struct ecsctl_error *err);
 
 /*
  * Executes the plan's operations phase by phase, independent operations of

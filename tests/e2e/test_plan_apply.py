@@ -119,6 +119,106 @@ class PlanApply(unittest.TestCase):
         self.assertEqual(self.service("manual")["status"], "ACTIVE")
         self.run_ok("plan", "--detailed-exitcode")
 
+    def test_apply_output_json_prints_plan_then_result(self):
+        r = self.run_ok("apply", "--output", "yaml", "--auto-approve", expect=64)
+        self.assertIn("'--output' takes 'text' or 'json'", r.stderr)
+        r = self.apply("--output", "json")
+        plan, end = json.JSONDecoder().raw_decode(r.stdout)
+        self.assertEqual(plan["summary"]["create"], 5)
+        lines = r.stdout[end:].strip().split("\n")
+        self.assertEqual(len(lines), 1)
+        res = json.loads(lines[0])
+        self.assertEqual((res["formatVersion"], res["result"], res["exitCode"]), (1, "applied", 0))
+        self.assertEqual(len(res["operations"]), len(plan["changes"]))
+        self.assertTrue(all(o["outcome"] == "done" for o in res["operations"]), res)
+        svcs = {s["name"]: s for s in res["services"]}
+        self.assertEqual(sorted(svcs), ["shop/billing", "shop/cron", "shop/web", "shop/worker"])
+        for name, s in svcs.items():
+            self.assertEqual(s["outcome"], "stable", name)
+            self.assertEqual(s["running"], s["desired"], name)
+            self.assertEqual(s["taskDefinition"], self.service(name.split("/")[1])["taskDefinition"])
+        # a failed rollout is reported per service, with the exit code
+        r = self.apply("--output", "json", "--timeout", "3s", expect=3, WORKER_TAG="crashloop")
+        res = json.loads(r.stdout.strip().split("\n")[-1])
+        self.assertEqual((res["result"], res["exitCode"]), ("unstable", 3))
+        self.assertEqual({s["name"]: s["outcome"] for s in res["services"]},
+                         {"shop/worker": "rolledBack"})
+        r = self.apply("--output", "json")
+        res = json.loads(r.stdout.strip().split("\n")[-1])
+        self.assertEqual(res["result"], "noChanges")
+
+    def edit_worker(self, old, new):
+        docs = self.repo.read("examples/services/storefront.yaml").split("\n---\n")
+        docs = [d.replace(old, new) if "serviceName: worker" in d else d for d in docs]
+        self.repo.write("examples/services/storefront.yaml", "\n---\n".join(docs))
+        self.repo.commit("worker: %s" % new)
+
+    def test_replace_refused_without_flag_then_delete_wait_create(self):
+        self.apply()
+        old = self.service("worker")
+        self.edit_worker("launchType: FARGATE", "launchType: EC2")
+        d = self.plan_json()
+        # web's task definition carries the commit: it follows every commit
+        self.assertEqual([(c["action"], c["name"]) for c in d["changes"] if "web" not in c["name"]],
+                         [("replace", "shop/worker")])
+        before = self.server.stats()
+        r = self.apply(expect=1)
+        self.assertIn("'shop/worker' must be replaced", r.stderr)
+        self.assertIn("launchType", r.stderr)
+        self.assertIn("--allow-replace", r.stderr)
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
+        self.assertEqual(self.service("worker")["serviceArn"], old["serviceArn"])
+        before = self.server.stats()
+        self.apply("--allow-replace")
+        calls = writes(delta(before, self.server.stats()))
+        self.assertEqual((calls["DeleteService"], calls["CreateService"]), (1, 1))
+        svc = self.service("worker")
+        self.assertEqual(svc["status"], "ACTIVE")
+        self.assertEqual(svc["launchType"], "EC2")
+        self.assertEqual(svc["runningCount"], svc["desiredCount"])
+        self.assertEqual(svc["deployments"][0]["rolloutState"], "COMPLETED")
+        self.run_ok("plan", "--detailed-exitcode")
+
+    def test_prune_of_a_cluster_deletes_its_services_waits_then_the_cluster(self):
+        self.repo.write("examples/clusters/old.yaml", "kind: Cluster\nclusterName: old\n")
+        self.repo.write("examples/services/old.yaml",
+                        "kind: Service\ncluster: old\nserviceName: jobs\ntaskDefinition: cron\n"
+                        "desiredCount: 2\nlaunchType: EC2\n---\n"
+                        "kind: Service\ncluster: old\nserviceName: api\ntaskDefinition: cron\n"
+                        "desiredCount: 1\nlaunchType: EC2\n")
+        self.repo.write("examples/ecsctl.yaml",
+                        self.repo.read("examples/ecsctl.yaml").replace("prune: false",
+                                                                       "prune: true"))
+        self.repo.commit("an old cluster")
+        self.apply()
+        self.assertEqual(self.service("jobs", cluster="old")["runningCount"], 2)
+        self.repo.git("rm", "-q", "examples/clusters/old.yaml", "examples/services/old.yaml")
+        self.repo.commit("drop the old cluster")
+        d = self.plan_json()
+        deletes = [(c["kind"], c["name"]) for c in d["changes"] if c["action"] == "delete"]
+        self.assertEqual(deletes, [("Service", "old/api"), ("Service", "old/jobs"),
+                                   ("Cluster", "old")])
+        self.apply()
+        ecs = self.server.client()
+        self.assertEqual(ecs.describe_clusters(clusters=["old"])["clusters"][0]["status"],
+                         "INACTIVE")
+        self.run_ok("plan", "--detailed-exitcode")
+
+    def test_prune_keeps_a_cluster_with_a_service_not_ours(self):
+        self.repo.write("examples/clusters/old.yaml", "kind: Cluster\nclusterName: old\n")
+        self.repo.write("examples/ecsctl.yaml",
+                        self.repo.read("examples/ecsctl.yaml").replace("prune: false",
+                                                                       "prune: true"))
+        self.repo.commit("an old cluster")
+        self.apply()
+        self.server.client().create_service(cluster="old", serviceName="manual",
+                                            taskDefinition="cron", desiredCount=0,
+                                            launchType="EC2")
+        self.repo.git("rm", "-q", "examples/clusters/old.yaml")
+        self.repo.commit("drop the old cluster")
+        d = self.plan_json()
+        self.assertEqual([c for c in d["changes"] if c["action"] == "delete"], [])
+
     def test_keep_revisions_deregisters_old_owned_revisions(self):
         self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml")
                         .replace("keepRevisions: 5", "keepRevisions: 1"))
@@ -135,7 +235,46 @@ class PlanApply(unittest.TestCase):
         self.apply(WORKER_TAG="3")
         self.assertEqual(ecs.describe_task_definition(taskDefinition=first)
                          ["taskDefinition"]["status"], "INACTIVE")
+        # worker:2 was in use while that plan was made; now it is not
+        d = self.plan_json(WORKER_TAG="3")
+        self.assertEqual([(c["action"], c["name"]) for c in d["changes"]],
+                         [("deregister", "worker:2")])
+        self.apply(WORKER_TAG="3")
         self.run_ok("plan", "--detailed-exitcode", WORKER_TAG="3")
+
+    def test_lowering_keep_revisions_alone_deregisters_down_to_n(self):
+        self.apply()
+        self.apply(WORKER_TAG="2")
+        self.apply(WORKER_TAG="3")
+        ecs = self.server.client()
+
+        def active(family):
+            return ecs.list_task_definitions(familyPrefix=family, status="ACTIVE",
+                                             sort="DESC")["taskDefinitionArns"]
+        self.assertEqual(len(active("worker")), 3)
+        # keepRevisions 5, worker at revision 3: no list call can matter
+        d = self.plan_json(WORKER_TAG="3")
+        self.assertEqual(d["changes"], [])
+        self.assertNotIn("ListTaskDefinitions", d["stats"]["apiCalls"])
+        self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml")
+                        .replace("keepRevisions: 5", "keepRevisions: 1"))
+        self.repo.commit("keep 1")  # (web's task definition follows the commit)
+        d = self.plan_json(WORKER_TAG="3")
+        self.assertEqual(sorted(c["name"] for c in d["changes"] if c["action"] == "deregister"
+                                and c["name"].startswith("worker")),
+                         ["worker:1", "worker:2"])
+        self.apply(WORKER_TAG="3")
+        self.assertEqual([a.split("/")[-1] for a in active("worker")], ["worker:3"])
+        self.assertEqual(self.service("worker")["taskDefinition"], active("worker")[0])
+        # web:1 was in use while planning; the next apply deregisters it
+        self.apply(WORKER_TAG="3")
+        self.assertEqual(len(active("web")), 1)
+        d = self.plan_json(WORKER_TAG="3")
+        self.assertEqual(d["changes"], [])
+        # the no-change plan lists only the families above keepRevisions (web:2,
+        # worker:3; cron and billing are at revision 1) and describes nothing more
+        self.assertEqual(d["stats"]["apiCalls"].get("ListTaskDefinitions"), 2)
+        self.assertEqual(d["stats"]["apiCalls"]["DescribeTaskDefinition"], 4)
 
     def test_no_tty_without_auto_approve_refuses(self):
         before = self.server.stats()

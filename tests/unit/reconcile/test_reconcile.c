@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "ecsctl/reconcile.h"
+#include "reconcile_tests.h"
 #include "banned.h"
 
 static const char DESIRED[] =
@@ -282,6 +283,27 @@ static void test_reconcile_plan__prune_deletes_last(void **state)
 	/* a cluster with services is never deleted */
 	assert_string_equal(f->plan.ops[3].name, "empty");
 	assert_int_equal(f->plan.ops[3].phase, ECSCTL_PHASE_CLUSTER_DELETES);
+	assert_int_equal(json_array_size(f->plan.ops[3].calls), 1);
+	/* ... unless every service it has is one this plan deletes: they go first, and
+	 * the cluster delete waits for each to be INACTIVE ("busyx" is another cluster) */
+	json_object_set_new(
+	    f->live.orphans, "busy/a",
+	    json_pack("{s:s,s:s}", "serviceName", "a", "clusterArn", ARN("cluster/busy")));
+	json_object_set_new(
+	    f->live.orphans, "busyx/b",
+	    json_pack("{s:s,s:s}", "serviceName", "b", "clusterArn", ARN("cluster/busyx")));
+	make(f);
+	assert_int_equal(f->plan.count, 7);
+	assert_string_equal(f->plan.ops[5].name, "busy");
+	assert_int_equal(f->plan.ops[5].action, ECSCTL_DIFF_DELETE);
+	assert_int_equal(f->plan.ops[5].phase, ECSCTL_PHASE_CLUSTER_DELETES);
+	assert_int_equal(json_array_size(f->plan.ops[5].calls), 2);
+	assert_string_equal(call_op(&f->plan.ops[5], 0), "ecsctl:WaitServiceInactive");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_object_get(json_array_get(f->plan.ops[5].calls, 0), "request"), "service")),
+	    "a");
+	assert_string_equal(call_op(&f->plan.ops[5], 1), "DeleteCluster");
 }
 
 static json_t *tagged(json_t *td, const char *owner)
@@ -307,9 +329,28 @@ static void test_reconcile_plan__keep_revisions_deregisters_owned_unused(void **
 	f->live.history =
 	    json_pack("{s:[ooo]}", "web", tagged(live_td("a", 3), "ecsctl"),
 	              tagged(live_td("b", 2), "ecsctl"), tagged(live_td("c", 1), "other"));
-	/* the service runs web:3 (equal to git): no register, nothing deregistered */
+	/* no register: still more owned revisions than keepRevisions; web:4 and
+	 * web:3 are the newest two, web:1 is not ours */
 	make(f);
-	assert_int_equal(f->plan.count, 0);
+	assert_int_equal(f->plan.count, 1);
+	assert_int_equal(f->plan.ops[0].action, ECSCTL_DIFF_DEREGISTER);
+	assert_string_equal(f->plan.ops[0].name, "web:2");
+	/* a revision a service runs is never deregistered */
+	json_object_set_new(f->live.services, "shop/web",
+	                    live_service(ARN("task-definition/web:2"), "x"));
+	json_object_set_new(f->live.running, ARN("task-definition/web:2"), live_td("nginx:0", 2));
+	make(f);
+	for (i = 0; i < f->plan.count; i++)
+		assert_int_not_equal(f->plan.ops[i].action, ECSCTL_DIFF_DEREGISTER);
+	json_object_del(f->live.running, ARN("task-definition/web:2"));
+	/* keepRevisions 4: nothing beyond it */
+	json_object_set_new(f->live.services, "shop/web",
+	                    live_service(ARN("task-definition/web:4"), "x"));
+	f->m.settings.keep_revisions = 4;
+	make(f);
+	for (i = 0; i < f->plan.count; i++)
+		assert_int_not_equal(f->plan.ops[i].action, ECSCTL_DIFF_DEREGISTER);
+	f->m.settings.keep_revisions = 2;
 	/* git moves on: register; keep the new one + web:4; web:3 is in use; web:1 is not ours */
 	json_object_set_new(f->live.services, "shop/web",
 	                    live_service(ARN("task-definition/web:3"), "x"));
@@ -431,8 +472,11 @@ static void test_reconcile_apply__replace_refused_before_any_call(void **state)
 	make(f);
 	f->plan.ops[2].action = ECSCTL_DIFF_REPLACE;
 	/* no client: the refusal must come before anything is sent */
+	f->plan.ops[2].forces = json_pack("[s]", "launchType");
 	assert_int_equal(ecsctl_plan_apply(&f->plan, NULL, false, NULL, &f->err), ECSCTL_EINVAL);
 	assert_non_null(strstr(f->err.message, "--allow-replace"));
+	assert_non_null(strstr(f->err.message, "launchType"));
+	assert_non_null(strstr(f->err.message, f->plan.ops[2].name));
 }
 
 int main(void)
@@ -454,5 +498,7 @@ int main(void)
 	    T(test_reconcile_fingerprint__ignores_volatile_sees_real),
 	    T(test_reconcile_apply__replace_refused_before_any_call),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	return failed + reconcile_wait_tests();
 }

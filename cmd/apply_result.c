@@ -1,0 +1,132 @@
+/*
+ * apply --output json's final document: what happened to each operation and
+ * each watched service, collected from the progress events on their way to
+ * the progress view (which still draws on stderr).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "apply_result.h"
+#include "banned.h"
+
+struct apply_result {
+	struct cli_progress *pv; /* borrowed */
+	json_t *ops;             /* {"Kind/name": "started|done|failed"} */
+	json_t *services;        /* {"cluster/service": {...last state}} */
+};
+
+struct apply_result *apply_result_new(struct cli_progress *pv)
+{
+	struct apply_result *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->pv = pv;
+	r->ops = json_object();
+	r->services = json_object();
+	if (!r->ops || !r->services) {
+		apply_result_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void apply_result_free(struct apply_result *r)
+{
+	if (!r)
+		return;
+	json_decref(r->ops);
+	json_decref(r->services);
+	free(r);
+}
+
+static char *op_key(const struct ecsctl_plan_op *op)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	ecsctl_buf_addf(&b, "%s/%s", ecsctl_kind_name(op->kind), op->name);
+	return ecsctl_buf_detach(&b);
+}
+
+static const char *service_outcome(const struct ecsctl_progress *ev)
+{
+	if (ev->done)
+		return ev->failed ? "rolledBack" : "stable";
+	return ev->failed ? "failed" : "waiting";
+}
+
+void apply_result_cb(void *ud, const struct ecsctl_progress *ev)
+{
+	struct apply_result *r = ud;
+	char *key = NULL;
+
+	if (r->pv)
+		cli_progress_cb(r->pv, ev);
+	if ((ev->kind == ECSCTL_PROGRESS_OP_START || ev->kind == ECSCTL_PROGRESS_OP_DONE) &&
+	    ev->op && (key = op_key(ev->op))) {
+		const char *now = json_string_value(json_object_get(r->ops, key));
+		/* a failed op stays failed when its phase reports the rest done */
+		if (!now || strcmp(now, "failed"))
+			json_object_set_new(r->ops, key,
+			                    json_string(ev->kind == ECSCTL_PROGRESS_OP_START
+			                                    ? "started"
+			                                : ev->error ? "failed"
+			                                            : "done"));
+	} else if (ev->kind == ECSCTL_PROGRESS_SERVICE && ev->name) {
+		json_object_set_new(
+		    r->services, ev->name,
+		    json_pack("{s:s,s:I,s:I,s:I,s:s}", "outcome", service_outcome(ev), "running",
+		              (json_int_t)ev->running, "desired", (json_int_t)ev->desired,
+		              "pending", (json_int_t)ev->pending, "rolloutState",
+		              ev->rollout ? ev->rollout : ""));
+	}
+	free(key);
+}
+
+int apply_result_print(const struct apply_result *r, const struct ecsctl_plan *p, int exit_code,
+                       const char *error, bool waited)
+{
+	static const char *const results[] = {"applied", "failed", "failed", "unstable", "stale"};
+	json_t *doc, *ops = json_array(), *svcs = json_array();
+	size_t i;
+	int rc = EXIT_OK;
+
+	for (i = 0; ops && svcs && i < p->count; i++) {
+		const struct ecsctl_plan_op *op = &p->ops[i];
+		char *key = op_key(op);
+		const char *st = key ? json_string_value(json_object_get(r->ops, key)) : NULL;
+		json_array_append_new(ops, json_pack("{s:s,s:s,s:s,s:s}", "action",
+		                                     ecsctl_diff_action_name(op->action), "kind",
+		                                     ecsctl_kind_name(op->kind), "name", op->name,
+		                                     "outcome", st ? st : "notStarted"));
+		free(key);
+		if (op->wait) {
+			const json_t *w = op->wait;
+			char name[520];
+			json_t *seen, *s;
+			snprintf(name, sizeof(name), "%s/%s",
+			         json_string_value(json_object_get(w, "cluster")),
+			         json_string_value(json_object_get(w, "service")));
+			seen = json_object_get(r->services, name);
+			s = seen ? json_deep_copy(seen)
+			         : json_pack("{s:s}", "outcome",
+			                     waited ? "notChecked" : "notWaited");
+			json_object_set_new(s, "name", json_string(name));
+			json_object_set(s, "taskDefinition", json_object_get(w, "taskDefinition"));
+			json_array_append_new(svcs, s);
+		}
+	}
+	doc = json_pack("{s:i,s:s,s:i,s:s?,s:o*,s:o*}", "formatVersion", 1, "result",
+	                !p->count && !exit_code            ? "noChanges"
+	                : exit_code >= 0 && exit_code <= 4 ? results[exit_code]
+	                                                   : "failed",
+	                "exitCode", exit_code, "error", error, "operations", ops, "services", svcs);
+	if (!doc || json_dumpf(doc, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF) {
+		cli_error("could not write the apply result");
+		rc = EXIT_ERROR;
+	}
+	json_decref(doc);
+	return rc;
+}

@@ -1,0 +1,8 @@
+/* Groups of the test_reconcile executable defined outside its main file. */
+#ifndef ECSCTL_RECONCILE_TESTS_H
+#define ECSCTL_RECONCILE_TESTS_H
+
+/* Waits and the replace's INACTIVE wait on a virtual clock (test_wait.c). */
+int reconcile_wait_tests(void);
+
+#endif

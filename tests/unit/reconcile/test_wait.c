@@ -1,0 +1,231 @@
+/*
+ * Waits on a virtual clock: an in-process ecs-local whose simulated time
+ * barely moves (time_scale 0.001), so nothing becomes stable or INACTIVE,
+ * and a clock that jumps on every sleep. The timeouts are minutes of
+ * virtual time that pass in milliseconds of real time.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "ecsctl/creds.h"
+#include "ecsctl/reconcile.h"
+#include "ecsctl/sim.h"
+#include "reconcile_tests.h"
+#include "banned.h"
+
+struct vclock {
+	int64_t now;
+	long sleeps;
+};
+
+static int64_t v_now(void *ud)
+{
+	return ((struct vclock *)ud)->now;
+}
+
+static void v_sleep(void *ud, int64_t ms)
+{
+	struct vclock *c = ud;
+
+	c->now += ms;
+	c->sleeps++;
+}
+
+struct wfx {
+	struct ecsctl_sim *sim;
+	struct ecsctl_creds_provider *cp;
+	struct ecsctl_ecs *ecs;
+	char url[64];
+	char *td;
+};
+
+static void call_ok(struct wfx *f, const char *op, json_t *req, json_t **out)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_t *resp = NULL;
+
+	if (ecsctl_ecs_call(&resp, f->ecs, op, req, &err))
+		fail_msg("%s: %s", op, err.message);
+	json_decref(req);
+	if (out)
+		*out = resp;
+	else
+		json_decref(resp);
+	ecsctl_error_release(&err);
+}
+
+/* Cluster c, task definition web (EC2), service web with one task. */
+static int wfx_setup(void **state)
+{
+	static const char *const env[] = {"HOME=/nonexistent", NULL};
+	struct ecsctl_sim_options so = ECSCTL_SIM_OPTIONS_INIT;
+	struct ecsctl_ecs_options o = ECSCTL_ECS_OPTIONS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct wfx *f = calloc(1, sizeof(*f));
+	json_t *resp = NULL;
+
+	assert_non_null(f);
+	so.listen = "127.0.0.1:0";
+	so.time_scale = 0.001;
+	so.seed = 7;
+	so.threads = 2;
+	assert_int_equal(ecsctl_sim_new(&f->sim, &so, &err), 0);
+	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%u", ecsctl_sim_port(f->sim));
+	assert_int_equal(ecsctl_creds_provider_static(&f->cp, "AKIDTEST", "secret", NULL, &err), 0);
+	o.region = "us-east-1";
+	o.endpoint_url = f->url;
+	o.env = env;
+	o.creds = f->cp;
+	o.seed = 7;
+	assert_int_equal(ecsctl_ecs_new(&f->ecs, &o, &err), 0);
+	call_ok(f, "CreateCluster", json_pack("{s:s}", "clusterName", "c"), NULL);
+	call_ok(f, "RegisterTaskDefinition",
+	        json_pack("{s:s,s:[{s:s,s:s,s:i}]}", "family", "web", "containerDefinitions",
+	                  "name", "app", "image", "nginx:1", "memory", 64),
+	        &resp);
+	f->td = strdup(json_string_value(
+	    json_object_get(json_object_get(resp, "taskDefinition"), "taskDefinitionArn")));
+	json_decref(resp);
+	assert_non_null(f->td);
+	call_ok(f, "CreateService",
+	        json_pack("{s:s,s:s,s:s,s:i,s:s}", "cluster", "c", "serviceName", "web",
+	                  "taskDefinition", f->td, "desiredCount", 1, "launchType", "EC2"),
+	        NULL);
+	*state = f;
+	return 0;
+}
+
+static int wfx_teardown(void **state)
+{
+	struct wfx *f = *state;
+
+	ecsctl_ecs_free(f->ecs);
+	ecsctl_creds_provider_free(f->cp);
+	ecsctl_sim_free(f->sim);
+	free(f->td);
+	free(f);
+	return 0;
+}
+
+static long api_count(struct wfx *f, const char *op)
+{
+	json_t *calls = ecsctl_ecs_api_calls(f->ecs);
+	long n = (long)json_integer_value(json_object_get(calls, op));
+
+	json_decref(calls);
+	return n;
+}
+
+static int64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct ecsctl_plan_op *one_op(struct ecsctl_plan *p)
+{
+	p->ops = calloc(1, sizeof(*p->ops));
+	assert_non_null(p->ops);
+	p->count = p->alloc = 1;
+	p->ops[0].kind = ECSCTL_KIND_SERVICE;
+	p->ops[0].name = strdup("c/web");
+	p->ops[0].phase = ECSCTL_PHASE_SERVICES;
+	ecsctl_diff_changes_init(&p->ops[0].changes);
+	return &p->ops[0];
+}
+
+static void test_reconcile_wait__times_out_on_the_virtual_clock(void **state)
+{
+	struct wfx *f = *state;
+	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct vclock vc = {1000000, 0};
+	struct ecsctl_plan p;
+	struct ecsctl_plan_op *op;
+	long before = api_count(f, "DescribeServices");
+	int64_t t0 = real_ms();
+
+	ecsctl_plan_init(&p);
+	op = one_op(&p);
+	op->action = ECSCTL_DIFF_CREATE;
+	op->wait =
+	    json_pack("{s:s,s:s,s:s}", "cluster", "c", "service", "web", "taskDefinition", f->td);
+	ao.timeout_ms = 60000;
+	ao.interval_ms = 5000;
+	ao.now_ms = v_now;
+	ao.sleep_ms = v_sleep;
+	ao.clock_ud = &vc;
+	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), ECSCTL_ETIMEOUT);
+	assert_non_null(strstr(err.message, "did not become stable in time"));
+	/* polls at virtual 0, 5 s, ..., 60 s; the deadline is seen exactly at 60 s */
+	assert_int_equal(vc.now, 1000000 + 60000);
+	assert_int_equal(api_count(f, "DescribeServices") - before, 13);
+	assert_true(vc.sleeps >= 12);
+	assert_true(real_ms() - t0 < 5000); /* one minute of waiting, in real milliseconds */
+	ecsctl_error_release(&err);
+	ecsctl_plan_release(&p);
+}
+
+/* A replace's create waits for the old service to be INACTIVE; while it
+ * drains, time runs out and the create is never sent. */
+static void test_reconcile_apply__replace_create_waits_for_inactive(void **state)
+{
+	struct wfx *f = *state;
+	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct vclock vc = {0, 0};
+	struct ecsctl_plan p;
+	struct ecsctl_plan_op *op;
+	json_t *out = NULL, *fails = NULL;
+	const char *names[1] = {"web"};
+
+	ecsctl_plan_init(&p);
+	op = one_op(&p);
+	op->action = ECSCTL_DIFF_REPLACE;
+	op->calls = json_pack(
+	    "[{s:s,s:{s:s,s:s,s:b}},{s:s,s:{s:s,s:s}},{s:s,s:{s:s,s:s,s:s,s:i,s:s}}]", "operation",
+	    "DeleteService", "request", "cluster", "c", "service", "web", "force", 1, "operation",
+	    "ecsctl:WaitServiceInactive", "request", "cluster", "c", "service", "web", "operation",
+	    "CreateService", "request", "cluster", "c", "serviceName", "web", "taskDefinition",
+	    f->td, "desiredCount", 1, "launchType", "FARGATE");
+	assert_non_null(op->calls);
+	ao.timeout_ms = 30000;
+	ao.interval_ms = 3000;
+	ao.now_ms = v_now;
+	ao.sleep_ms = v_sleep;
+	ao.clock_ud = &vc;
+	assert_int_equal(ecsctl_plan_apply(&p, f->ecs, true, &ao, &err), ECSCTL_ETIMEOUT);
+	assert_non_null(strstr(err.message, "did not become INACTIVE"));
+	assert_int_equal(vc.now, 30000);
+	assert_int_equal(api_count(f, "DeleteService"), 1);
+	assert_int_equal(api_count(f, "CreateService"), 1); /* the fixture's only */
+	ecsctl_error_release(&err);
+	assert_int_equal(ecsctl_ecs_describe_services(&out, &fails, f->ecs, "c", names, 1, &err),
+	                 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(out, 0), "status")),
+	                    "DRAINING");
+	json_decref(fails);
+	ecsctl_error_release(&err);
+	json_decref(out);
+	ecsctl_plan_release(&p);
+}
+
+int reconcile_wait_tests(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_reconcile_wait__times_out_on_the_virtual_clock,
+	                                    wfx_setup, wfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_reconcile_apply__replace_create_waits_for_inactive,
+	                                    wfx_setup, wfx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
