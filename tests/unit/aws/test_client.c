@@ -103,6 +103,11 @@ static void ecs_handler(void *ud, const struct lb_request *req, struct lb_respon
 	}
 }
 
+/* 400 ms lets the timeout tests run quickly; tests that count requests
+ * raise it, so a slow run (valgrind serializes threads) does not time out
+ * and retry. */
+static long client_timeout_ms = 400;
+
 static struct ecsctl_ecs *client(struct lb_server *srv, struct ecsctl_creds_provider **cp,
                                  int verbosity, void (*log)(void *, int, const char *), void *ud)
 {
@@ -116,7 +121,7 @@ static struct ecsctl_ecs *client(struct lb_server *srv, struct ecsctl_creds_prov
 	o.endpoint_url = lb_url(srv);
 	o.env = env;
 	o.creds = *cp;
-	o.timeout_ms = 400;
+	o.timeout_ms = client_timeout_ms;
 	o.no_adaptive = true; /* the limiter has its own test; here it would only add waits */
 	o.backoff_base_ms = 5;
 	o.backoff_cap_ms = 50;
@@ -126,6 +131,16 @@ static struct ecsctl_ecs *client(struct lb_server *srv, struct ecsctl_creds_prov
 	o.log_ud = ud;
 	if (ecsctl_ecs_new(&c, &o, &err))
 		fail_msg("ecsctl_ecs_new: %s", err.message);
+	return c;
+}
+
+static struct ecsctl_ecs *slow_safe_client(struct lb_server *srv, struct ecsctl_creds_provider **cp)
+{
+	struct ecsctl_ecs *c;
+
+	client_timeout_ms = 10000;
+	c = client(srv, cp, 0, NULL, NULL);
+	client_timeout_ms = 400;
 	return c;
 }
 
@@ -281,7 +296,7 @@ static void test_aws_client__concurrent_on_reused_connections(void **state)
 	struct script s = {.plan = {"ok-slow"}, .n = 1};
 	struct lb_server *srv = lb_start(ecs_handler, &s);
 	struct ecsctl_creds_provider *cp = NULL;
-	struct ecsctl_ecs *c = client(srv, &cp, 0, NULL, NULL);
+	struct ecsctl_ecs *c = slow_safe_client(srv, &cp);
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_ecs_call calls[40];
 	size_t i;
@@ -742,7 +757,7 @@ static void test_aws_client__retry_quota_bounds_retries(void **state)
 	struct script s = {.plan = {"500"}, .n = 1};
 	struct lb_server *srv = lb_start(ecs_handler, &s);
 	struct ecsctl_creds_provider *cp = NULL;
-	struct ecsctl_ecs *c = client(srv, &cp, 0, NULL, NULL);
+	struct ecsctl_ecs *c = slow_safe_client(srv, &cp);
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_ecs_call calls[120];
 	int i, single = 0;
