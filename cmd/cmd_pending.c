@@ -23,41 +23,6 @@ static int not_built(int argc, char **argv, struct cli_ctx *ctx, const struct cl
 	return EXIT_ERROR;
 }
 
-int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
-{
-	char *out = NULL;
-	bool detailed = false;
-	struct cli_list targets = {0};
-	const struct cli_flag flags[] = {
-		{"out", 'o', FLAG_STRING, &out, "FILE", "save the plan to FILE"},
-		{"detailed-exitcode", 0, FLAG_BOOL, &detailed, NULL, "exit 2 when there are changes"},
-		{"target", 0, FLAG_LIST, &targets, "KIND/NAME", "plan only this resource"},
-		{NULL, 0, 0, NULL, NULL, NULL},
-	};
-	int rc = not_built(argc, argv, ctx, flags);
-
-	free(out);
-	cli_list_release(&targets);
-	return rc;
-}
-
-int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
-{
-	bool yes = false, no_wait = false, rollback = false;
-	int64_t timeout = 0;
-	long parallelism = 0;
-	const struct cli_flag flags[] = {
-		{"auto-approve", 0, FLAG_BOOL, &yes, NULL, "do not ask for confirmation"},
-		{"no-wait", 0, FLAG_BOOL, &no_wait, NULL, "do not wait for services"},
-		{"timeout", 0, FLAG_DURATION, &timeout, "D", "how long to wait"},
-		{"rollback-on-failure", 0, FLAG_BOOL, &rollback, NULL, "roll back failed services"},
-		{"parallelism", 0, FLAG_INT, &parallelism, "N", "operations at once"},
-		{NULL, 0, 0, NULL, NULL, NULL},
-	};
-
-	return not_built(argc, argv, ctx, flags);
-}
-
 int cmd_drift(int argc, char **argv, struct cli_ctx *ctx)
 {
 	char *format = NULL;

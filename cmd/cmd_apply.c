@@ -1,0 +1,185 @@
+/* ecsctl apply [FILE]: plan (or load a saved plan), confirm, execute, wait. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "reconcile_cli.h"
+#include "banned.h"
+
+/* The one piece of global state: what a signal handler may touch. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct cli_ctx *ctx,
+                      const char *file)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_error_t jerr;
+	struct ecsctl_live live;
+	json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+	int rc = EXIT_OK;
+
+	ecsctl_live_init(&live);
+	if (!doc) {
+		cli_error("%s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
+		rc = EXIT_ERROR;
+		goto done;
+	}
+	if (ecsctl_plan_from_json(p, doc, &err)) {
+		cli_error("%s: %s", file, err.message);
+		rc = EXIT_ERROR;
+		goto done;
+	}
+	rc = cli_ecs_open(ecs, ctx, json_string_value(json_object_get(p->scope, "region")));
+	if (rc == EXIT_OK)
+		rc = cli_gather(&live, *ecs, p->scope);
+	if (rc == EXIT_OK && strcmp(live.fingerprint, p->fingerprint)) {
+		cli_error("the saved plan '%s' is stale: live ECS changed since it was made; run "
+		          "'ecsctl plan' again",
+		          file);
+		rc = EXIT_STALE;
+	}
+done:
+	json_decref(doc);
+	ecsctl_live_release(&live);
+	ecsctl_error_release(&err);
+	return rc;
+}
+
+static int confirm(void)
+{
+	char line[64];
+
+	fprintf(stderr, "\nDo you want to apply these changes? Only 'yes' will be accepted: ");
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	line[strcspn(line, "\r\n")] = '\0';
+	return !strcmp(line, "yes");
+}
+
+static int exit_for(int code)
+{
+	if (code == ECSCTL_EUNSTABLE || code == ECSCTL_ETIMEOUT)
+		return EXIT_UNSTABLE;
+	return EXIT_ERROR;
+}
+
+int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
+{
+	bool yes = false, no_wait = false, rollback = false, allow_replace = false, help;
+	int64_t timeout = 0, interval = 0;
+	long parallelism = 0;
+	struct cli_list targets = {0};
+	const struct cli_flag flags[] = {
+	    {"auto-approve", 0, FLAG_BOOL, &yes, NULL, "do not ask for confirmation"},
+	    {"no-wait", 0, FLAG_BOOL, &no_wait, NULL, "do not wait for services"},
+	    {"timeout", 0, FLAG_DURATION, &timeout, "D",
+	     "how long to wait (default: ecsctl.yaml wait.timeout, else 10m)"},
+	    {"rollback-on-failure", 0, FLAG_BOOL, &rollback, NULL,
+	     "roll failed services back to the task definition they ran"},
+	    {"parallelism", 0, FLAG_INT, &parallelism, "N", "operations at once (default 8)"},
+	    {"allow-replace", 0, FLAG_BOOL, &allow_replace, NULL,
+	     "delete and re-create services whose immutable members changed"},
+	    {"target", 0, FLAG_LIST, &targets, "KIND/NAME",
+	     "apply only this resource (repeatable)"},
+	    {"poll-interval", 0, FLAG_DURATION, &interval, "D",
+	     "time between service checks while waiting (default 2s)"},
+	    {NULL, 0, 0, NULL, NULL, NULL},
+	};
+	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_model m = {0};
+	struct ecsctl_plan p;
+	struct ecsctl_ecs *ecs = NULL;
+	struct cli_progress *pv = NULL;
+	struct sigaction sa, old_int, old_term;
+	bool signals = false;
+	int npos, rc;
+
+	ecsctl_plan_init(&p);
+	rc = cli_parse(argc, argv, cli_find_command("apply"), flags, ctx, &npos, &help);
+	if (rc >= 0)
+		goto done;
+	if (npos > 1 || (npos == 1 && targets.count)) {
+		cli_error(npos > 1 ? "'ecsctl apply' takes at most one saved plan file"
+		                   : "--target cannot be used with a saved plan");
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if (npos == 1)
+		rc = load_saved(&p, &ecs, ctx, argv[0]);
+	else
+		rc = cli_make_plan(&p, &m, &ecs, ctx, (const char *const *)targets.items,
+		                   targets.count);
+	if (rc != EXIT_OK)
+		goto done;
+	if ((rc = cli_print_plan(&p, ctx)) != EXIT_OK || !p.count)
+		goto done;
+	if (!yes) {
+		if (!isatty(0)) {
+			cli_error("refusing to apply without confirmation: standard input is not a "
+			          "terminal (pass --auto-approve)");
+			rc = EXIT_ERROR;
+			goto done;
+		}
+		if (!confirm()) {
+			cli_error("apply cancelled: the answer was not 'yes'");
+			rc = EXIT_ERROR;
+			goto done;
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	signals = true;
+	if (!(pv = cli_progress_new(isatty(2) && !ctx->no_color && !getenv("NO_COLOR")))) {
+		rc = EXIT_ERROR;
+		goto done;
+	}
+	ao.parallelism = (int)parallelism;
+	ao.cancel = &interrupted;
+	ao.progress = cli_progress_cb;
+	ao.progress_ud = pv;
+	ao.timeout_ms =
+	    timeout ? timeout : json_integer_value(json_object_get(p.scope, "waitTimeoutMs"));
+	ao.interval_ms = interval;
+	ao.rollback_on_failure =
+	    rollback || json_is_true(json_object_get(p.scope, "rollbackOnFailure"));
+	if (ecsctl_plan_apply(&p, ecs, allow_replace, &ao, &err)) {
+		cli_error("%s", err.message ? err.message : "apply failed");
+		if (err.code == ECSCTL_ECANCELED)
+			cli_error("apply was interrupted; run 'ecsctl apply' again to converge");
+		rc = EXIT_ERROR;
+		goto done;
+	}
+	if (!no_wait && ecsctl_plan_wait(&p, ecs, &ao, &err)) {
+		cli_error("%s", err.message ? err.message : "waiting failed");
+		rc = err.code == ECSCTL_ECANCELED ? EXIT_ERROR : exit_for(err.code);
+		goto done;
+	}
+	fprintf(stderr, "Apply complete: %zu change%s.\n", p.count, p.count == 1 ? "" : "s");
+done:
+	if (signals) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	cli_progress_free(pv);
+	ecsctl_error_release(&err);
+	ecsctl_plan_release(&p);
+	ecsctl_model_release(&m);
+	ecsctl_ecs_free(ecs);
+	cli_list_release(&targets);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/* What plan and apply share in the front end: the ECS client from the
+ * global flags, gathering + planning with stats, and the progress view. */
+#ifndef ECSCTL_CMD_RECONCILE_CLI_H
+#define ECSCTL_CMD_RECONCILE_CLI_H
+
+#include <stdbool.h>
+
+#include "ecsctl/reconcile.h"
+
+struct cli_ctx;
+
+/* The client for --region/--endpoint-url/--profile; `config_region` is
+ * ecsctl.yaml's (may be NULL). Prints the error; EXIT_OK or EXIT_ERROR. */
+int cli_ecs_open(struct ecsctl_ecs **out, struct cli_ctx *ctx, const char *config_region);
+
+/* Gathers the live state of `scope` into `live`. Prints the error. */
+int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *scope);
+
+/* Loads the model, gathers and plans (targets may be empty). `m` and `p`
+ * must be released by the caller. EXIT_OK or EXIT_ERROR (printed). */
+int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
+                  struct cli_ctx *ctx, const char *const *targets, size_t ntargets);
+
+/* Prints the plan (text or --output json) on stdout. */
+int cli_print_plan(const struct ecsctl_plan *p, struct cli_ctx *ctx);
+
+/* Progress view for apply/wait, on stderr: a live table on a TTY, plain
+ * lines otherwise. */
+struct cli_progress;
+struct cli_progress *cli_progress_new(bool tty);
+void cli_progress_free(struct cli_progress *pv);
+void cli_progress_cb(void *ud, const struct ecsctl_progress *ev);
+
+#endif

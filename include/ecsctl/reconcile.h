@@ -1,0 +1,228 @@
+/*
+ * Reconcile: live state -> plan -> apply -> wait (DESIGN section 4).
+ *
+ * Data flows one way: ecsctl_reconcile_scope() says what a desired state
+ * touches; ecsctl_reconcile_gather() reads exactly that from ECS
+ * (concurrently, batched); ecsctl_plan_make() diffs desired against live
+ * (diff/) into ordered operations; ecsctl_plan_apply() executes them and
+ * ecsctl_plan_wait() watches the services they touched. The library never
+ * prints: progress goes through a callback the front end supplies.
+ *
+ * A plan is self-contained: each operation carries the exact API requests
+ * it will send, so a plan saved with ecsctl_plan_to_json(.., true) and read
+ * back with ecsctl_plan_from_json() executes the same calls. Its
+ * fingerprint covers the live values the plan depends on (not volatile
+ * counters or events), so a saved plan can tell when it went stale.
+ */
+#ifndef ECSCTL_RECONCILE_H
+#define ECSCTL_RECONCILE_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ecsctl/diff.h"
+#include "ecsctl/ecs.h"
+#include "ecsctl/error.h"
+#include "ecsctl/model.h"
+
+#define ECSCTL_OWNER_TAG "ecsctl:owner"
+#define ECSCTL_REVISION_TAG "ecsctl:revision"
+
+/* ---- live state ------------------------------------------------------- */
+
+/*
+ * What a desired state touches, as JSON (saved in plan files so that
+ * `apply FILE` re-reads the same things without the repository):
+ * {"owner": name, "prune": bool, "clusters": [names], "services":
+ * {"cluster": [names]}, "families": [names], plus the settings apply needs:
+ * "waitTimeoutMs", "rollbackOnFailure", "region"}. New reference via `*out`.
+ */
+int ecsctl_reconcile_scope(json_t **out, const struct ecsctl_model *m, struct ecsctl_error *err);
+
+struct ecsctl_live {
+	json_t *clusters;        /* {"name": Cluster} of the ACTIVE clusters found */
+	json_t *services;        /* {"cluster/name": Service} of the non-INACTIVE services found */
+	json_t *latest;          /* {"family": taskDefinition} latest ACTIVE revision per family */
+	json_t *running;         /* {"arn": taskDefinition} revisions the services run */
+	json_t *orphans;         /* {"cluster/name": Service}: owned, live, not desired (prune) */
+	json_t *orphan_clusters; /* {"name": Cluster}: owned, live, not desired (prune) */
+	json_t *history;         /* {"family": [taskDefinition]}: older ACTIVE revisions, read
+	                            only when a register is planned; NULL until then */
+	char *fingerprint;       /* sha256 hex of the non-volatile values above */
+};
+
+void ecsctl_live_init(struct ecsctl_live *l);
+void ecsctl_live_release(struct ecsctl_live *l);
+
+/*
+ * Reads the live state `scope` names: DescribeClusters (one call per 100),
+ * DescribeServices (10 a call, all at once), DescribeTaskDefinition of
+ * each family (its latest ACTIVE revision) and of each revision a service
+ * runs that is not a latest one; with prune, ListServices per cluster and
+ * ListClusters. `out` must be initialized and is released by the caller
+ * even on error. Errors: those of the ECS client.
+ */
+int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, const json_t *scope,
+                            struct ecsctl_error *err);
+
+/*
+ * Before registering, look further back: describes up to `depth` of the
+ * newest ACTIVE revisions of each family (ListTaskDefinitions + one
+ * DescribeTaskDefinition each, all at once) into `l->history`, so that a
+ * revert to a revision that still exists reuses it instead of registering a
+ * duplicate. Costs nothing when no register is planned (the common case).
+ */
+int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                    const char *const *families, size_t n, size_t depth,
+                                    struct ecsctl_error *err);
+
+/* ---- plans ------------------------------------------------------------ */
+
+enum ecsctl_phase {
+	ECSCTL_PHASE_CLUSTERS,
+	ECSCTL_PHASE_TASKDEFS,
+	ECSCTL_PHASE_SERVICES,
+	ECSCTL_PHASE_SERVICE_DELETES,
+	ECSCTL_PHASE_DEREGISTER,
+	ECSCTL_PHASE_CLUSTER_DELETES,
+	ECSCTL_PHASE_COUNT
+};
+
+struct ecsctl_plan_op {
+	enum ecsctl_diff_action action;
+	enum ecsctl_kind kind;
+	char *name;
+	enum ecsctl_phase phase;
+	struct ecsctl_diff_changes changes; /* for display (before = live) */
+	json_t *forces;                     /* immutable members changed (replace), or NULL */
+	/* [{"operation": "UpdateService", "request": {...}}], sent in order. A
+	 * string "(new revision of F)" anywhere in a request is the ARN the
+	 * register operation of family F got, substituted at apply time. */
+	json_t *calls;
+	/* services: {"cluster", "service", "previousTaskDefinition",
+	 * "taskDefinition"} = what to wait on and roll back to; else NULL */
+	json_t *wait;
+};
+
+struct ecsctl_plan {
+	struct ecsctl_plan_op *ops; /* ordered by phase, then kind and name */
+	size_t count, alloc;
+	char *commit;      /* git sha or NULL */
+	char *digest;      /* sha256 of the rendered desired state */
+	char *fingerprint; /* of the live state read */
+	json_t *scope;     /* ecsctl_reconcile_scope() */
+	json_t *api_calls; /* {"Operation": N} used to make the plan, or NULL */
+	int64_t wall_ms;
+};
+
+void ecsctl_plan_init(struct ecsctl_plan *p);
+void ecsctl_plan_release(struct ecsctl_plan *p);
+
+struct ecsctl_plan_options {
+	const char *const *targets; /* "Kind/name" (Service/shop/web, TaskDefinition/web, ...) */
+	size_t ntargets;            /* 0 = everything */
+};
+#define ECSCTL_PLAN_OPTIONS_INIT                                                                   \
+	{                                                                                          \
+		NULL, 0                                                                            \
+	}
+
+/* "(new revision of F)": the placeholder for the ARN a register produces. */
+char *ecsctl_plan_placeholder(const char *family);
+
+/*
+ * Diffs `m` against `live` into `out` (initialized by the caller, released
+ * by the caller even on error). Task definitions equal (normalized) to the
+ * revision a service runs or to the family's latest ACTIVE one are reused;
+ * services get ownership tags; `scope` is copied into the plan. A target
+ * that names nothing in the desired state is ECSCTL_EINVAL.
+ */
+int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
+                     const struct ecsctl_live *live, const json_t *scope,
+                     const struct ecsctl_plan_options *opts, struct ecsctl_error *err);
+
+/* Counts per action (index = enum ecsctl_diff_action). */
+void ecsctl_plan_summary(const struct ecsctl_plan *p, size_t counts[6]);
+
+/*
+ * The plan as DESIGN section 4's JSON (formatVersion 1). With `saved`, the
+ * members apply needs are added (digest, fingerprint, scope, each change's
+ * calls and wait); values are masked only without `saved` (a saved plan
+ * must carry the exact requests, like a Terraform plan file). NULL on OOM.
+ */
+json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved);
+
+/* Reads a saved plan back. ECSCTL_EINVAL (with a reason) when it is not one. */
+int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecsctl_error *err);
+
+/* Appends the terraform-style text of the plan (diff's renderer per op,
+ * then the summary line, or "No changes. Live ECS matches git."). */
+void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, bool color);
+
+/* sha256 hex of the desired state's render (what a saved plan was made from). */
+char *ecsctl_plan_digest(const struct ecsctl_model *m);
+
+/* ---- apply and wait --------------------------------------------------- */
+
+enum ecsctl_progress_kind {
+	ECSCTL_PROGRESS_OP_START, /* op set */
+	ECSCTL_PROGRESS_OP_DONE,  /* op set; error set on failure */
+	ECSCTL_PROGRESS_SERVICE,  /* service state: name, running/desired/pending, rollout */
+	ECSCTL_PROGRESS_EVENT,    /* a new service event: name, message */
+	ECSCTL_PROGRESS_ROLLBACK  /* rolling name back to message (the task definition) */
+};
+
+struct ecsctl_progress {
+	enum ecsctl_progress_kind kind;
+	const struct ecsctl_plan_op *op;
+	const struct ecsctl_error *error;
+	const char *name; /* "cluster/service" */
+	long running, desired, pending;
+	const char *rollout; /* rolloutState or "" */
+	const char *message;
+	bool done, failed; /* service finished / failed */
+};
+
+struct ecsctl_apply_options {
+	int parallelism; /* 0 = 8 */
+	const char *commit;
+	volatile sig_atomic_t *cancel; /* set by a signal handler: stop starting operations */
+	void (*progress)(void *ud, const struct ecsctl_progress *ev);
+	void *progress_ud;
+	/* wait */
+	int64_t timeout_ms;  /* 0 = 10 minutes */
+	int64_t interval_ms; /* 0 = 2000 */
+	bool rollback_on_failure;
+};
+#define ECSCTL_APPLY_OPTIONS_INIT                                                                  \
+	{                                                                                          \
+		0, NULL, NULL, NULL, NULL, 0, 0, false                                             \
+	}
+
+/*
+ * Executes the plan's operations phase by phase, independent operations of
+ * a phase at once (at most `parallelism` calls in flight). The first failure
+ * stops new operations; calls in flight finish. Fills each service op's
+ * wait.taskDefinition with the ARN actually set. ECSCTL_ECANCELED when
+ * `cancel` was raised. A replace needs `allow_replace` (checked before
+ * anything is sent: ECSCTL_EINVAL).
+ */
+int ecsctl_plan_apply(struct ecsctl_plan *p, struct ecsctl_ecs *ecs, bool allow_replace,
+                      const struct ecsctl_apply_options *opts, struct ecsctl_error *err);
+
+/*
+ * Waits on every service the plan created or updated, all at once (one
+ * DescribeServices round per interval). Success per service: the PRIMARY
+ * deployment runs the task definition apply set and its rollout COMPLETED
+ * (without rolloutState: one deployment, running == desired). A FAILED
+ * rollout or a PRIMARY on another task definition fails the service at
+ * once; with rollback_on_failure it is updated back to its previous task
+ * definition and waited on again. ECSCTL_EUNSTABLE when any service failed,
+ * ECSCTL_ETIMEOUT when time ran out, ECSCTL_ECANCELED on cancel.
+ */
+int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
+                     const struct ecsctl_apply_options *opts, struct ecsctl_error *err);
+
+#endif

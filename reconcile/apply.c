@@ -1,0 +1,246 @@
+/*
+ * Apply: run a plan's calls phase by phase. Within a phase the operations
+ * are independent, so their calls go out together (ecsctl_ecs_run, at most
+ * `parallelism` at once); an operation's own calls stay in order (step k of
+ * every op, then step k+1). The first failure stops new work; calls in
+ * flight finish, so nothing is half-sent.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile_int.h"
+#include "banned.h"
+
+#define PLACEHOLDER_PREFIX "(new revision of "
+
+/* A copy of `v` with every placeholder string replaced by its ARN. */
+static json_t *substitute(const json_t *v, const json_t *registered)
+{
+	json_t *out, *it;
+	const char *key;
+	size_t i;
+
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		size_t pl = strlen(PLACEHOLDER_PREFIX), n = strlen(s);
+		if (n > pl + 1 && !strncmp(s, PLACEHOLDER_PREFIX, pl) && s[n - 1] == ')') {
+			char *fam = strndup(s + pl, n - pl - 1);
+			json_t *arn = fam ? json_object_get(registered, fam) : NULL;
+			free(fam);
+			if (arn)
+				return json_incref(arn);
+		}
+		return json_incref((json_t *)v);
+	}
+	if (json_is_object(v)) {
+		if (!(out = json_object()))
+			return NULL;
+		json_object_foreach((json_t *)v, key, it)
+		{
+			if (json_object_set_new(out, key, substitute(it, registered))) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		return out;
+	}
+	if (json_is_array(v)) {
+		if (!(out = json_array()))
+			return NULL;
+		json_array_foreach(v, i, it)
+		{
+			if (json_array_append_new(out, substitute(it, registered))) {
+				json_decref(out);
+				return NULL;
+			}
+		}
+		return out;
+	}
+	return json_incref((json_t *)v);
+}
+
+static void emit(const struct ecsctl_apply_options *o, enum ecsctl_progress_kind kind,
+                 const struct ecsctl_plan_op *op, const struct ecsctl_error *e)
+{
+	struct ecsctl_progress ev;
+
+	if (!o->progress)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.op = op;
+	ev.error = e;
+	ev.name = op->name;
+	ev.rollout = "";
+	o->progress(o->progress_ud, &ev);
+}
+
+static bool canceled(const struct ecsctl_apply_options *o)
+{
+	return o->cancel && *o->cancel;
+}
+
+struct slot {
+	struct ecsctl_plan_op *op;
+	struct ecsctl_ecs_call call;
+};
+
+/* After a call: register answers feed later placeholders; a register whose
+ * answer was lost is recovered by the client's safe path. */
+static int finish_call(struct slot *s, struct ecsctl_ecs *ecs, json_t *registered,
+                       struct ecsctl_error *err)
+{
+	struct ecsctl_ecs_call *c = &s->call;
+	json_t *td = NULL;
+	int rc = 0;
+
+	if (!strcmp(c->operation, "RegisterTaskDefinition")) {
+		if (!c->response && c->maybe_processed) {
+			rc = ecsctl_ecs_register_task_definition(&td, NULL, ecs, c->request, err);
+			if (rc)
+				return rc;
+		} else if (c->response) {
+			td = json_incref(json_object_get(c->response, "taskDefinition"));
+		}
+		if (td) {
+			json_object_set(registered, s->op->name,
+			                json_object_get(td, "taskDefinitionArn"));
+			json_decref(td);
+			return 0;
+		}
+	}
+	if (c->response)
+		return 0;
+	ecsctl_error_set(err, c->error.code ? c->error.code : ECSCTL_EAWS, "%s %s '%s': %s",
+	                 c->operation, ecsctl_diff_action_name(s->op->action), s->op->name,
+	                 c->error.message ? c->error.message : "failed");
+	if (c->error.aws_code)
+		err->aws_code = strdup(c->error.aws_code);
+	return err->code;
+}
+
+static int prepare(struct slot *s, struct ecsctl_ecs *ecs, const json_t *call,
+                   const json_t *registered)
+{
+	char token[33];
+
+	memset(&s->call, 0, sizeof(s->call));
+	s->call.operation = json_string_value(json_object_get(call, "operation"));
+	if (!s->call.operation)
+		return -1;
+	if (!(s->call.request = substitute(json_object_get(call, "request"), registered)))
+		return -1;
+	if (!strcmp(s->call.operation, "RegisterTaskDefinition"))
+		s->call.not_idempotent = true;
+	if (!strcmp(s->call.operation, "CreateService") &&
+	    !json_object_get(s->call.request, "clientToken") &&
+	    !ecsctl_ecs_client_token(token, ecs, s->call.request))
+		json_object_set_new(s->call.request, "clientToken", json_string(token));
+	return 0;
+}
+
+static int run_phase(struct ecsctl_plan *p, enum ecsctl_phase phase, struct ecsctl_ecs *ecs,
+                     json_t *registered, const struct ecsctl_apply_options *o,
+                     struct ecsctl_error *err)
+{
+	size_t par = o->parallelism > 0 ? (size_t)o->parallelism : 8, step, i, n;
+	struct slot *slots = calloc(p->count + 1, sizeof(*slots));
+	bool more = true;
+	int rc = 0;
+
+	if (!slots)
+		return reconcile_oom(err);
+	for (i = 0; i < p->count; i++)
+		if (p->ops[i].phase == phase)
+			emit(o, ECSCTL_PROGRESS_OP_START, &p->ops[i], NULL);
+	for (step = 0; more && !rc; step++) {
+		more = false;
+		n = 0;
+		for (i = 0; i < p->count; i++) {
+			struct ecsctl_plan_op *op = &p->ops[i];
+			json_t *call;
+			if (op->phase != phase || !(call = json_array_get(op->calls, step)))
+				continue;
+			more = true;
+			slots[n].op = op;
+			if (prepare(&slots[n++], ecs, call, registered)) {
+				rc = ecsctl_error_set(err, ECSCTL_EINVAL, "%s '%s': malformed call",
+				                      ecsctl_kind_name(op->kind), op->name);
+				break;
+			}
+		}
+		for (i = 0; i < n && !rc; i += par) {
+			struct ecsctl_error ignored = ECSCTL_ERROR_INIT;
+			size_t j, m = n - i < par ? n - i : par;
+			struct ecsctl_ecs_call *calls = calloc(m, sizeof(*calls));
+			if (canceled(o)) {
+				free(calls);
+				rc =
+				    ecsctl_error_set(err, ECSCTL_ECANCELED,
+				                     "interrupted: no new operations were started");
+				break;
+			}
+			if (!calls) {
+				rc = reconcile_oom(err);
+				break;
+			}
+			for (j = 0; j < m; j++)
+				calls[j] = slots[i + j].call;
+			ecsctl_ecs_run(ecs, calls, m, &ignored);
+			ecsctl_error_release(&ignored);
+			for (j = 0; j < m; j++) {
+				slots[i + j].call = calls[j];
+				if (!rc)
+					rc = finish_call(&slots[i + j], ecs, registered, err);
+				if (rc && !slots[i + j].call.response)
+					emit(o, ECSCTL_PROGRESS_OP_DONE, slots[i + j].op, err);
+			}
+			free(calls);
+		}
+		for (i = 0; i < n; i++) {
+			json_decref(slots[i].call.request);
+			ecsctl_ecs_call_release(&slots[i].call);
+		}
+	}
+	if (!rc)
+		for (i = 0; i < p->count; i++)
+			if (p->ops[i].phase == phase)
+				emit(o, ECSCTL_PROGRESS_OP_DONE, &p->ops[i], NULL);
+	free(slots);
+	return rc;
+}
+
+int ecsctl_plan_apply(struct ecsctl_plan *p, struct ecsctl_ecs *ecs, bool allow_replace,
+                      const struct ecsctl_apply_options *opts, struct ecsctl_error *err)
+{
+	struct ecsctl_apply_options none = ECSCTL_APPLY_OPTIONS_INIT;
+	json_t *registered = json_object();
+	size_t i;
+	int phase, rc = 0;
+
+	if (!opts)
+		opts = &none;
+	if (!registered)
+		return reconcile_oom(err);
+	for (i = 0; i < p->count && !allow_replace; i++) {
+		if (p->ops[i].action == ECSCTL_DIFF_REPLACE) {
+			rc = ecsctl_error_set(
+			    err, ECSCTL_EINVAL,
+			    "%s '%s' must be replaced (immutable members changed); "
+			    "nothing was applied: run again with --allow-replace",
+			    ecsctl_kind_name(p->ops[i].kind), p->ops[i].name);
+			goto done;
+		}
+	}
+	for (phase = 0; phase < ECSCTL_PHASE_COUNT && !rc; phase++)
+		rc = run_phase(p, phase, ecs, registered, opts, err);
+	for (i = 0; i < p->count; i++) {
+		json_t *w = p->ops[i].wait, *td;
+		if (!w || !(td = substitute(json_object_get(w, "taskDefinition"), registered)))
+			continue;
+		json_object_set_new(w, "taskDefinition", td);
+	}
+done:
+	json_decref(registered);
+	return rc;
+}

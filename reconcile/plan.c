@@ -1,0 +1,505 @@
+/*
+ * Plan: desired (model) + live -> ordered operations, each carrying the
+ * exact requests apply will send. Task definitions are reused when an
+ * existing revision is normalized-equal (never a duplicate register); each
+ * service gets ONE UpdateService with every changed member (diff/ builds
+ * it), because split calls start duplicate deployments.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile_int.h"
+#include "banned.h"
+
+void ecsctl_plan_init(struct ecsctl_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+static void op_release(struct ecsctl_plan_op *op)
+{
+	free(op->name);
+	ecsctl_diff_changes_release(&op->changes);
+	json_decref(op->forces);
+	json_decref(op->calls);
+	json_decref(op->wait);
+}
+
+void ecsctl_plan_release(struct ecsctl_plan *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->count; i++)
+		op_release(&p->ops[i]);
+	free(p->ops);
+	free(p->commit);
+	free(p->digest);
+	free(p->fingerprint);
+	json_decref(p->scope);
+	json_decref(p->api_calls);
+	ecsctl_plan_init(p);
+}
+
+char *ecsctl_plan_placeholder(const char *family)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	ecsctl_buf_addf(&b, "(new revision of %s)", family);
+	return ecsctl_buf_detach(&b);
+}
+
+/* Appends a zeroed op; NULL on OOM. */
+static struct ecsctl_plan_op *add_op(struct ecsctl_plan *p, enum ecsctl_diff_action action,
+                                     enum ecsctl_kind kind, const char *name,
+                                     enum ecsctl_phase phase)
+{
+	struct ecsctl_plan_op *op;
+
+	if (p->count == p->alloc) {
+		size_t na = p->alloc ? p->alloc * 2 : 8;
+		struct ecsctl_plan_op *v = realloc(p->ops, na * sizeof(*v));
+		if (!v)
+			return NULL;
+		p->ops = v;
+		p->alloc = na;
+	}
+	op = &p->ops[p->count];
+	memset(op, 0, sizeof(*op));
+	if (!(op->name = strdup(name)) || !(op->calls = json_array())) {
+		free(op->name);
+		return NULL;
+	}
+	op->action = action;
+	op->kind = kind;
+	op->phase = phase;
+	ecsctl_diff_changes_init(&op->changes);
+	p->count++;
+	return op;
+}
+
+static int add_call(struct ecsctl_plan_op *op, const char *operation, json_t *request)
+{
+	if (!request)
+		return -1;
+	return json_array_append_new(
+	    op->calls, json_pack("{s:s,s:o}", "operation", operation, "request", request));
+}
+
+struct ctx {
+	const struct ecsctl_model *m;
+	const struct ecsctl_live *live;
+	const char *owner;
+	const char *commit;
+	json_t *resolved; /* family -> ARN or placeholder */
+};
+
+static json_t *owner_tags(const json_t *tags, const char *owner)
+{
+	return reconcile_tags_with(tags, ECSCTL_OWNER_TAG, owner);
+}
+
+static int plan_cluster(struct ecsctl_plan *p, struct ctx *c, const struct ecsctl_resource *r,
+                        struct ecsctl_error *err)
+{
+	const json_t *live = json_object_get(c->live->clusters, r->name);
+	const char *arn = json_string_value(json_object_get(live, "clusterArn"));
+	json_t *desired = json_deep_copy(r->body);
+	struct ecsctl_diff_cluster d;
+	struct ecsctl_plan_op *op;
+	int rc = 0;
+
+	ecsctl_diff_cluster_init(&d);
+	if (!desired ||
+	    json_object_set_new(desired, "tags",
+	                        owner_tags(json_object_get(r->body, "tags"), c->owner))) {
+		rc = reconcile_oom(err);
+		goto done;
+	}
+	if (!live) {
+		if (!(op =
+		          add_op(p, ECSCTL_DIFF_CREATE, r->kind, r->name, ECSCTL_PHASE_CLUSTERS)) ||
+		    ecsctl_diff_values(&op->changes, NULL, desired, NULL, err) ||
+		    add_call(op, "CreateCluster", json_incref(desired)))
+			rc = err->code ? err->code : reconcile_oom(err);
+		goto done;
+	}
+	if ((rc = ecsctl_diff_cluster(&d, desired, live, c->m->settings.ignore,
+	                              c->m->settings.nignore, err)))
+		goto done;
+	if (!d.changes.count)
+		goto done;
+	if (!(op = add_op(p, ECSCTL_DIFF_UPDATE, r->kind, r->name, ECSCTL_PHASE_CLUSTERS))) {
+		rc = reconcile_oom(err);
+		goto done;
+	}
+	op->changes = d.changes;
+	ecsctl_diff_changes_init(&d.changes);
+	if ((d.update && add_call(op, "UpdateCluster", json_incref(d.update))) ||
+	    (d.capacity_providers &&
+	     add_call(op, "PutClusterCapacityProviders", json_incref(d.capacity_providers))) ||
+	    (d.tags_add && json_array_size(d.tags_add) &&
+	     add_call(op, "TagResource",
+	              json_pack("{s:s,s:O}", "resourceArn", arn, "tags", d.tags_add))) ||
+	    (d.tags_remove && json_array_size(d.tags_remove) &&
+	     add_call(op, "UntagResource",
+	              json_pack("{s:s,s:O}", "resourceArn", arn, "tagKeys", d.tags_remove))))
+		rc = reconcile_oom(err);
+done:
+	ecsctl_diff_cluster_release(&d);
+	json_decref(desired);
+	return rc;
+}
+
+/* The repo family a service names, or NULL (a family:rev or ARN passes through). */
+static const char *service_family(const struct ctx *c, const struct ecsctl_resource *svc)
+{
+	const char *td = json_string_value(json_object_get(svc->body, "taskDefinition"));
+
+	if (!td || strchr(td, ':') || !ecsctl_model_find(c->m, ECSCTL_KIND_TASKDEF, td))
+		return NULL;
+	return td;
+}
+
+static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsctl_resource *r,
+                        struct ecsctl_error *err)
+{
+	const json_t *cand[64];
+	const json_t *latest = json_object_get(c->live->latest, r->name);
+	struct ecsctl_plan_op *op;
+	json_t *req = NULL, *norm = NULL, *hist;
+	char *ph = NULL;
+	size_t i, n = 0;
+	long idx = -1;
+	int rc = 0;
+
+	/* the revisions services run first: switching a service costs a deployment */
+	for (i = 0; i < c->m->count && n < 63; i++) {
+		const struct ecsctl_resource *s = &c->m->resources[i];
+		const char *fam, *arn;
+		if (s->kind != ECSCTL_KIND_SERVICE || !(fam = service_family(c, s)) ||
+		    strcmp(fam, r->name))
+			continue;
+		arn = json_string_value(
+		    json_object_get(json_object_get(c->live->services, s->name), "taskDefinition"));
+		if (arn && json_object_get(c->live->running, arn))
+			cand[n++] = json_object_get(c->live->running, arn);
+	}
+	if (latest)
+		cand[n++] = latest;
+	json_array_foreach(json_object_get(c->live->history, r->name), i, hist)
+	{
+		if (n < 64)
+			cand[n++] = hist;
+	}
+	if ((rc = ecsctl_diff_taskdef_match(&idx, r->body, cand, n, err)))
+		goto done;
+	if (idx >= 0) {
+		if (json_object_set(c->resolved, r->name,
+		                    json_object_get(cand[idx], "taskDefinitionArn")))
+			rc = reconcile_oom(err);
+		goto done;
+	}
+	if (!(op = add_op(p, ECSCTL_DIFF_REGISTER, r->kind, r->name, ECSCTL_PHASE_TASKDEFS)) ||
+	    !(req = json_deep_copy(r->body)) ||
+	    json_object_set_new(req, "tags",
+	                        owner_tags(json_object_get(r->body, "tags"), c->owner))) {
+		rc = reconcile_oom(err);
+		goto done;
+	}
+	if (latest)
+		rc = ecsctl_diff_taskdef(&op->changes, r->body, latest, err);
+	else if (!(rc = ecsctl_diff_taskdef_normalize(&norm, r->body, err)))
+		rc = ecsctl_diff_values(&op->changes, NULL, norm, NULL, err);
+	if (rc)
+		goto done;
+	if (!(ph = ecsctl_plan_placeholder(r->name)) ||
+	    json_object_set_new(c->resolved, r->name, json_string(ph)) ||
+	    add_call(op, "RegisterTaskDefinition", req)) {
+		req = NULL;
+		rc = reconcile_oom(err);
+		goto done;
+	}
+	req = NULL;
+done:
+	json_decref(req);
+	json_decref(norm);
+	free(ph);
+	return rc;
+}
+
+static int service_calls_update(struct ecsctl_plan_op *op, struct ecsctl_diff_service *d,
+                                const char *arn, const struct ctx *c)
+{
+	json_t *add = json_deep_copy(d->tags_add ? d->tags_add : json_array());
+	json_t *tags;
+	int rc = 0;
+
+	if (!add)
+		return -1;
+	if (d->update && add_call(op, "UpdateService", json_incref(d->update)))
+		rc = -1;
+	/* the revision tag follows every change; it never causes one */
+	tags = reconcile_tags_with(add, ECSCTL_REVISION_TAG, c->commit);
+	if (!rc && (!tags || add_call(op, "TagResource",
+	                              json_pack("{s:s,s:O}", "resourceArn", arn, "tags", tags))))
+		rc = -1;
+	if (!rc && d->tags_remove && json_array_size(d->tags_remove) &&
+	    add_call(op, "UntagResource",
+	             json_pack("{s:s,s:O}", "resourceArn", arn, "tagKeys", d->tags_remove)))
+		rc = -1;
+	json_decref(tags);
+	json_decref(add);
+	return rc;
+}
+
+static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsctl_resource *r,
+                        struct ecsctl_error *err)
+{
+	const json_t *live = json_object_get(c->live->services, r->name);
+	const char *fam = service_family(c, r);
+	const char *live_rev =
+	    reconcile_tag_value(json_object_get(live, "tags"), ECSCTL_REVISION_TAG);
+	const char *live_td = json_string_value(json_object_get(live, "taskDefinition"));
+	struct ecsctl_diff_service_options dopts = ECSCTL_DIFF_SERVICE_OPTIONS_INIT;
+	struct ecsctl_diff_service d;
+	struct ecsctl_plan_op *op = NULL;
+	json_t *desired = json_deep_copy(r->body), *tags = NULL, *upd;
+	const char *td;
+	int rc = 0;
+
+	ecsctl_diff_service_init(&d);
+	if (!desired || !(tags = owner_tags(json_object_get(r->body, "tags"), c->owner))) {
+		rc = reconcile_oom(err);
+		goto done;
+	}
+	/* compare with the live revision tag: a new sha alone is no change */
+	json_object_set_new(
+	    desired, "tags",
+	    reconcile_tags_with(tags, ECSCTL_REVISION_TAG, live_rev ? live_rev : c->commit));
+	if (fam)
+		json_object_set(desired, "taskDefinition", json_object_get(c->resolved, fam));
+	td = json_string_value(json_object_get(desired, "taskDefinition"));
+	if (!live) {
+		if (!(op =
+		          add_op(p, ECSCTL_DIFF_CREATE, r->kind, r->name, ECSCTL_PHASE_SERVICES)) ||
+		    ecsctl_diff_values(&op->changes, NULL, desired, NULL, err) ||
+		    add_call(op, "CreateService", json_incref(desired)))
+			rc = err->code ? err->code : reconcile_oom(err);
+		goto wait;
+	}
+	dopts.name = r->name;
+	dopts.ignore = c->m->settings.ignore;
+	dopts.nignore = c->m->settings.nignore;
+	if ((rc = ecsctl_diff_service(&d, desired, live, &dopts, err)))
+		goto done;
+	if (!d.changes.count)
+		goto done;
+	if (d.replace) {
+		if (!(op = add_op(p, ECSCTL_DIFF_REPLACE, r->kind, r->name,
+		                  ECSCTL_PHASE_SERVICES)) ||
+		    add_call(op, "DeleteService",
+		             json_pack("{s:s,s:s,s:b}", "cluster", r->cluster, "service",
+		                       json_string_value(json_object_get(live, "serviceName")),
+		                       "force", 1)) ||
+		    add_call(op, "CreateService", json_incref(desired))) {
+			rc = reconcile_oom(err);
+			goto done;
+		}
+		op->forces = json_incref(d.replace);
+	} else {
+		if (!(op =
+		          add_op(p, ECSCTL_DIFF_UPDATE, r->kind, r->name, ECSCTL_PHASE_SERVICES)) ||
+		    service_calls_update(
+		        op, &d, json_string_value(json_object_get(live, "serviceArn")), c)) {
+			rc = reconcile_oom(err);
+			goto done;
+		}
+		upd = json_object_get(d.update, "taskDefinition");
+		td = upd ? json_string_value(upd) : live_td;
+	}
+	op->changes = d.changes;
+	ecsctl_diff_changes_init(&d.changes);
+	if (op->action == ECSCTL_DIFF_UPDATE && !d.update)
+		goto done; /* tags only: nothing deploys */
+wait:
+	if (op && !rc &&
+	    !(op->wait = json_pack("{s:s,s:s,s:s?,s:s?}", "cluster", r->cluster, "service",
+	                           json_string_value(json_object_get(r->body, "serviceName")),
+	                           "taskDefinition", td, "previousTaskDefinition", live_td)))
+		rc = reconcile_oom(err);
+done:
+	ecsctl_diff_service_release(&d);
+	json_decref(desired);
+	json_decref(tags);
+	return rc;
+}
+
+static int plan_prune(struct ecsctl_plan *p, const struct ecsctl_live *live,
+                      struct ecsctl_error *err)
+{
+	const char *key;
+	json_t *it;
+
+	json_object_foreach(live->orphans, key, it)
+	{
+		const char *cl = json_string_value(json_object_get(it, "clusterArn"));
+		const char *svc = json_string_value(json_object_get(it, "serviceName"));
+		struct ecsctl_plan_op *op = add_op(p, ECSCTL_DIFF_DELETE, ECSCTL_KIND_SERVICE, key,
+		                                   ECSCTL_PHASE_SERVICE_DELETES);
+		if (!op || !cl || !svc ||
+		    add_call(op, "UpdateService",
+		             json_pack("{s:s,s:s,s:i}", "cluster", cl, "service", svc,
+		                       "desiredCount", 0)) ||
+		    add_call(op, "DeleteService",
+		             json_pack("{s:s,s:s,s:b}", "cluster", cl, "service", svc, "force", 1)))
+			return reconcile_oom(err);
+	}
+	json_object_foreach(live->orphan_clusters, key, it)
+	{
+		struct ecsctl_plan_op *op;
+		if (json_integer_value(json_object_get(it, "activeServicesCount")) > 0)
+			continue; /* never delete a cluster that has services */
+		op = add_op(p, ECSCTL_DIFF_DELETE, ECSCTL_KIND_CLUSTER, key,
+		            ECSCTL_PHASE_CLUSTER_DELETES);
+		if (!op || add_call(op, "DeleteCluster", json_pack("{s:s}", "cluster", key)))
+			return reconcile_oom(err);
+	}
+	return 0;
+}
+
+static bool targeted(const struct ecsctl_plan_op *op, const struct ecsctl_plan_options *o)
+{
+	const char *kind = ecsctl_kind_name(op->kind);
+	size_t i, kl = strlen(kind);
+
+	for (i = 0; i < o->ntargets; i++) {
+		const char *t = o->targets[i];
+		if (!strncmp(t, kind, kl) && t[kl] == '/' && !strcmp(t + kl + 1, op->name))
+			return true;
+	}
+	return false;
+}
+
+/* Keeps the targeted ops and the registers their services need. */
+static int filter_targets(struct ecsctl_plan *p, const struct ctx *c,
+                          const struct ecsctl_plan_options *o, struct ecsctl_error *err)
+{
+	size_t i, j, k = 0;
+	bool *keep = calloc(p->count + 1, sizeof(*keep));
+
+	if (!keep)
+		return reconcile_oom(err);
+	for (i = 0; i < o->ntargets; i++) {
+		const char *t = o->targets[i], *slash = strchr(t, '/');
+		bool found = false;
+		for (j = 0; j < c->m->count && slash; j++) {
+			const struct ecsctl_resource *r = &c->m->resources[j];
+			const char *kind = ecsctl_kind_name(r->kind);
+			if (strlen(kind) == (size_t)(slash - t) &&
+			    !strncmp(t, kind, strlen(kind)) && !strcmp(slash + 1, r->name))
+				found = true;
+		}
+		for (j = 0; j < p->count && !found; j++)
+			found =
+			    targeted(&p->ops[j], &(struct ecsctl_plan_options){&o->targets[i], 1});
+		if (!found) {
+			free(keep);
+			return ecsctl_error_set(
+			    err, ECSCTL_EINVAL,
+			    "target '%s' names no resource (use Kind/name, e.g. "
+			    "Service/cluster/name or TaskDefinition/family)",
+			    t);
+		}
+	}
+	for (i = 0; i < p->count; i++) {
+		const char *td, *cl;
+		if (!targeted(&p->ops[i], o))
+			continue;
+		keep[i] = true;
+		td = json_string_value(json_object_get(p->ops[i].wait, "taskDefinition"));
+		cl = json_string_value(json_object_get(p->ops[i].wait, "cluster"));
+		for (j = 0; td && j < p->count; j++) {
+			char *ph = ecsctl_plan_placeholder(p->ops[j].name);
+			if (p->ops[j].action == ECSCTL_DIFF_REGISTER && ph && !strcmp(ph, td))
+				keep[j] = true;
+			/* a service needs its cluster to exist */
+			if (p->ops[j].kind == ECSCTL_KIND_CLUSTER &&
+			    p->ops[j].action != ECSCTL_DIFF_DELETE && cl &&
+			    !strcmp(p->ops[j].name, cl))
+				keep[j] = true;
+			free(ph);
+		}
+	}
+	for (i = 0; i < p->count; i++) {
+		if (keep[i])
+			p->ops[k++] = p->ops[i];
+		else
+			op_release(&p->ops[i]);
+	}
+	p->count = k;
+	free(keep);
+	return 0;
+}
+
+static int op_cmp(const void *a, const void *b)
+{
+	const struct ecsctl_plan_op *x = a, *y = b;
+
+	if (x->phase != y->phase)
+		return x->phase < y->phase ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
+                     const struct ecsctl_live *live, const json_t *scope,
+                     const struct ecsctl_plan_options *opts, struct ecsctl_error *err)
+{
+	struct ctx c = {m, live, m->settings.name ? m->settings.name : "", NULL, json_object()};
+	size_t i;
+	int rc = 0;
+
+	c.commit = m->commit ? m->commit : "worktree";
+	if (!c.resolved || !(out->scope = json_deep_copy(scope)) ||
+	    (m->commit && !(out->commit = strdup(m->commit))) ||
+	    !(out->fingerprint = strdup(live->fingerprint ? live->fingerprint : "")) ||
+	    !(out->digest = ecsctl_plan_digest(m))) {
+		rc = reconcile_oom(err);
+		goto done;
+	}
+	/* model resources come sorted by kind: clusters, task definitions, services */
+	for (i = 0; i < m->count && !rc; i++) {
+		const struct ecsctl_resource *r = &m->resources[i];
+		if (r->kind == ECSCTL_KIND_CLUSTER)
+			rc = plan_cluster(out, &c, r, err);
+		else if (r->kind == ECSCTL_KIND_TASKDEF)
+			rc = plan_taskdef(out, &c, r, err);
+		else
+			rc = plan_service(out, &c, r, err);
+		if (rc)
+			ecsctl_error_wrap(err, "%s '%s'", ecsctl_kind_name(r->kind), r->name);
+	}
+	if (!rc && m->settings.prune)
+		rc = plan_prune(out, live, err);
+	if (!rc && out->count)
+		qsort(out->ops, out->count, sizeof(*out->ops), op_cmp);
+	if (!rc && opts && opts->ntargets)
+		rc = filter_targets(out, &c, opts, err);
+done:
+	json_decref(c.resolved);
+	return rc;
+}
+
+char *ecsctl_plan_digest(const struct ecsctl_model *m)
+{
+	json_t *doc = ecsctl_model_render(m);
+	char *out;
+
+	json_object_del(doc, "commit");
+	out = doc ? reconcile_hash_json(doc) : NULL;
+	json_decref(doc);
+	return out;
+}

@@ -1,0 +1,201 @@
+/* Plan documents: JSON (DESIGN section 4, docs/plan.md), saved plans, text. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile_int.h"
+#include "banned.h"
+
+static const char *const kinds[] = {"Cluster", "TaskDefinition", "Service"};
+
+void ecsctl_plan_summary(const struct ecsctl_plan *p, size_t counts[6])
+{
+	size_t i;
+
+	memset(counts, 0, 6 * sizeof(*counts));
+	for (i = 0; i < p->count; i++)
+		counts[p->ops[i].action]++;
+}
+
+json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
+{
+	json_t *doc = NULL, *changes = json_array(), *summary = json_object(), *stats = NULL;
+	size_t counts[6], i;
+
+	if (!changes || !summary)
+		goto fail;
+	for (i = 0; i < p->count; i++) {
+		const struct ecsctl_plan_op *op = &p->ops[i];
+		json_t *diff = ecsctl_diff_changes_to_json(&op->changes, 0);
+		json_t *ch =
+		    json_pack("{s:s,s:s,s:s,s:o*}", "action", ecsctl_diff_action_name(op->action),
+		              "kind", kinds[op->kind], "name", op->name, "diff", diff);
+		if (!ch || json_array_append_new(changes, ch))
+			goto fail;
+		if (op->forces)
+			json_object_set(ch, "forcesReplacement", op->forces);
+		if (saved) {
+			json_object_set_new(ch, "phase", json_integer(op->phase));
+			json_object_set(ch, "calls", op->calls);
+			if (op->wait)
+				json_object_set(ch, "wait", op->wait);
+		}
+	}
+	ecsctl_plan_summary(p, counts);
+	for (i = 0; i < 6; i++)
+		json_object_set_new(summary, ecsctl_diff_action_name(i),
+		                    json_integer((json_int_t)counts[i]));
+	stats = json_pack("{s:O?,s:I}", "apiCalls", p->api_calls, "wallMs", (json_int_t)p->wall_ms);
+	if (stats && !json_object_get(stats, "apiCalls"))
+		json_object_set_new(stats, "apiCalls", json_object());
+	doc = json_pack("{s:i,s:s?,s:o,s:o,s:o*}", "formatVersion", 1, "commit", p->commit,
+	                "changes", changes, "summary", summary, "stats", stats);
+	changes = summary = NULL;
+	if (doc && saved) {
+		json_object_set_new(doc, "saved",
+		                    json_pack("{s:s,s:s,s:O}", "desiredDigest",
+		                              p->digest ? p->digest : "", "fingerprint",
+		                              p->fingerprint ? p->fingerprint : "", "scope",
+		                              p->scope ? p->scope : json_null()));
+	}
+	if (doc && saved && !json_object_get(doc, "saved"))
+		goto fail;
+	return doc;
+fail:
+	json_decref(doc);
+	json_decref(changes);
+	json_decref(summary);
+	return NULL;
+}
+
+static int lookup(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < n; i++)
+		if (!strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+/* Reads a `diff` array back into changes (for display only). */
+static int read_diff(struct ecsctl_diff_changes *c, const json_t *diff)
+{
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(diff, i, it)
+	{
+		const char *path = json_string_value(json_object_get(it, "path"));
+		json_t *b = json_object_get(it, "before"), *a = json_object_get(it, "after");
+		struct ecsctl_diff_change *ch;
+		if (!path)
+			return -1;
+		if (c->count == c->alloc) {
+			size_t na = c->alloc ? c->alloc * 2 : 8;
+			void *v = realloc(c->items, na * sizeof(*c->items));
+			if (!v)
+				return -1;
+			c->items = v;
+			c->alloc = na;
+		}
+		ch = &c->items[c->count];
+		if (!(ch->path = strdup(path)))
+			return -1;
+		ch->before = json_is_null(b) ? NULL : json_incref(b);
+		ch->after = json_is_null(a) ? NULL : json_incref(a);
+		c->count++;
+	}
+	return 0;
+}
+
+int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecsctl_error *err)
+{
+	const char *actions[6];
+	const json_t *saved = json_object_get(doc, "saved"),
+	             *changes = json_object_get(doc, "changes");
+	const char *fp = json_string_value(json_object_get(saved, "fingerprint"));
+	const char *dg = json_string_value(json_object_get(saved, "desiredDigest"));
+	const char *commit = json_string_value(json_object_get(doc, "commit"));
+	size_t i;
+	json_t *it;
+
+	for (i = 0; i < 6; i++)
+		actions[i] = ecsctl_diff_action_name(i);
+	if (json_integer_value(json_object_get(doc, "formatVersion")) != 1 || !fp || !dg ||
+	    !json_is_array(changes) || !json_is_object(json_object_get(saved, "scope")))
+		return ecsctl_error_set(
+		    err, ECSCTL_EINVAL,
+		    "not a saved plan (formatVersion 1 with a 'saved' member, as "
+		    "written by 'ecsctl plan -o FILE')");
+	if (!(out->fingerprint = strdup(fp)) || !(out->digest = strdup(dg)) ||
+	    (commit && !(out->commit = strdup(commit))) ||
+	    !(out->scope = json_deep_copy(json_object_get(saved, "scope"))))
+		return reconcile_oom(err);
+	for (i = 0; i < json_array_size(changes); i++) {
+		struct ecsctl_plan_op *op;
+		int a, k;
+		json_t *phase, *calls;
+
+		it = json_array_get(changes, i);
+		a = lookup(actions, 6, json_string_value(json_object_get(it, "action")));
+		k = lookup(kinds, 3, json_string_value(json_object_get(it, "kind")));
+		phase = json_object_get(it, "phase");
+		calls = json_object_get(it, "calls");
+		if (a < 0 || k < 0 || !json_is_string(json_object_get(it, "name")) ||
+		    !json_is_integer(phase) || json_integer_value(phase) < 0 ||
+		    json_integer_value(phase) >= ECSCTL_PHASE_COUNT || !json_is_array(calls))
+			return ecsctl_error_set(err, ECSCTL_EINVAL,
+			                        "saved plan: change %zu is malformed", i);
+		if (out->count == out->alloc) {
+			size_t na = out->alloc ? out->alloc * 2 : 8;
+			void *v = realloc(out->ops, na * sizeof(*out->ops));
+			if (!v)
+				return reconcile_oom(err);
+			out->ops = v;
+			out->alloc = na;
+		}
+		op = &out->ops[out->count];
+		memset(op, 0, sizeof(*op));
+		out->count++;
+		op->action = a;
+		op->kind = k;
+		op->phase = json_integer_value(phase);
+		op->calls = json_deep_copy(calls);
+		op->wait = json_deep_copy(json_object_get(it, "wait"));
+		op->forces = json_deep_copy(json_object_get(it, "forcesReplacement"));
+		if (!(op->name = strdup(json_string_value(json_object_get(it, "name")))) ||
+		    !op->calls || read_diff(&op->changes, json_object_get(it, "diff")))
+			return reconcile_oom(err);
+	}
+	return 0;
+}
+
+void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, bool color)
+{
+	static const char *const verbs[6] = {"to create",  "to register", "to update",
+	                                     "to replace", "to delete",   "to deregister"};
+	struct ecsctl_diff_render_options ro = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
+	size_t counts[6], i;
+	const char *sep = "";
+
+	if (!p->count) {
+		ecsctl_buf_adds(out, "No changes. Live ECS matches git.\n");
+		return;
+	}
+	ro.color = color;
+	for (i = 0; i < p->count; i++) {
+		ro.forces_replacement = p->ops[i].forces;
+		ecsctl_diff_render_text(out, p->ops[i].action, kinds[p->ops[i].kind],
+		                        p->ops[i].name, &p->ops[i].changes, &ro);
+		ecsctl_buf_addch(out, '\n');
+	}
+	ecsctl_plan_summary(p, counts);
+	ecsctl_buf_adds(out, "Plan: ");
+	for (i = 0; i < 6; i++) {
+		if (!counts[i])
+			continue;
+		ecsctl_buf_addf(out, "%s%zu %s", sep, counts[i], verbs[i]);
+		sep = ", ";
+	}
+	ecsctl_buf_adds(out, ".\n");
+}

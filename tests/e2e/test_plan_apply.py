@@ -1,0 +1,231 @@
+"""ecsctl plan/apply against a real ecs-local: convergence, exact API calls,
+saved plans, failures, interruption. Each test gets its own server and repo."""
+import json
+import os
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from ecslocal import EcsLocal, Repo, delta, ecsctl, popen_ecsctl, writes  # noqa: E402
+
+FAST = ("--poll-interval", "100ms")
+
+
+class PlanApply(unittest.TestCase):
+    server_args = ()
+
+    def setUp(self):
+        self.server = EcsLocal(*self.server_args).start()
+        self.repo = Repo()
+
+    def tearDown(self):
+        rc = self.server.stop()
+        self.repo.cleanup()
+        self.assertEqual(rc, 0, "ecs-local did not exit cleanly")
+
+    def run_ok(self, *args, expect=0, **kw):
+        r = ecsctl(self.server, self.repo, *args, **kw)
+        self.assertEqual(r.returncode, expect, "ecsctl %s: %s\n%s" % (args, r.stdout, r.stderr))
+        return r
+
+    def plan_json(self, *args, **kw):
+        return json.loads(self.run_ok("plan", "--output", "json", *args, **kw).stdout)
+
+    def apply(self, *args, expect=0, **kw):
+        return self.run_ok("apply", "--auto-approve", *FAST, *args, expect=expect, **kw)
+
+    def service(self, name, cluster="shop"):
+        return self.server.client().describe_services(cluster=cluster, services=[name],
+                                                      include=["TAGS"])["services"][0]
+
+    def test_apply_then_plan_is_empty_and_apply_twice_is_harmless(self):
+        r = self.run_ok("plan", "--detailed-exitcode", expect=2)
+        self.assertIn("Plan: 5 to create, 4 to register.", r.stdout)
+        self.apply()
+        r = self.run_ok("plan", "--detailed-exitcode")
+        self.assertIn("No changes. Live ECS matches git.", r.stdout)
+        before = self.server.stats()
+        r = self.apply()
+        self.assertIn("No changes", r.stdout)
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
+        for name in ("web", "worker", "billing", "cron"):
+            svc = self.service(name)
+            self.assertEqual(svc["runningCount"], svc["desiredCount"], name)
+            tags = {t["key"]: t["value"] for t in svc["tags"]}
+            self.assertEqual(tags["ecsctl:owner"], "shop")
+
+    def test_plan_json_schema_and_stats(self):
+        d = self.plan_json()
+        self.assertEqual(d["formatVersion"], 1)
+        self.assertEqual(len(d["commit"]), 40)
+        self.assertEqual(d["summary"]["create"], 5)
+        self.assertEqual(d["summary"]["register"], 4)
+        # the minimum reads: one DescribeClusters, one DescribeServices (4 services
+        # in one cluster), one DescribeTaskDefinition per family
+        self.assertEqual(d["stats"]["apiCalls"], {"DescribeClusters": 1, "DescribeServices": 1,
+                                                  "DescribeTaskDefinition": 4})
+        kinds = [(c["action"], c["kind"], c["name"]) for c in d["changes"]]
+        self.assertEqual(kinds[0], ("create", "Cluster", "shop"))
+        self.assertTrue(all(k[1] == "TaskDefinition" for k in kinds[1:5]))
+        self.assertTrue(all(k[1] == "Service" for k in kinds[5:]))
+
+    def test_image_change_is_one_register_and_one_update(self):
+        self.apply()
+        old = self.service("worker")["taskDefinition"]
+        before = self.server.stats()
+        d = self.plan_json(WORKER_TAG="1.5.0")
+        self.assertEqual([(c["action"], c["name"]) for c in d["changes"]],
+                         [("register", "worker"), ("update", "shop/worker")])
+        paths = {x["path"]: x for x in d["changes"][0]["diff"]}
+        self.assertTrue(paths["containerDefinitions[worker].image"]["after"].endswith(":1.5.0"))
+        self.apply(WORKER_TAG="1.5.0")
+        self.assertEqual(writes(delta(before, self.server.stats())),
+                         {"RegisterTaskDefinition": 1, "UpdateService": 1, "TagResource": 1})
+        svc = self.service("worker")
+        self.assertNotEqual(svc["taskDefinition"], old)
+        self.assertEqual(svc["deployments"][0]["taskDefinition"], svc["taskDefinition"])
+        self.run_ok("plan", "--detailed-exitcode", WORKER_TAG="1.5.0")
+        # going back reuses the old revision (still ACTIVE): nothing registered
+        before = self.server.stats()
+        d = self.plan_json()
+        self.assertEqual([(c["action"], c["name"]) for c in d["changes"]],
+                         [("update", "shop/worker")])
+        self.assertEqual(d["stats"]["apiCalls"].get("ListTaskDefinitions"), 1)
+        self.apply()
+        self.assertEqual(writes(delta(before, self.server.stats())),
+                         {"UpdateService": 1, "TagResource": 1})
+        self.assertEqual(self.service("worker")["taskDefinition"], old)
+
+    def test_prune_deletes_owned_services_that_left_git(self):
+        self.apply()
+        ecs = self.server.client()
+        ecs.create_service(cluster="shop", serviceName="manual", taskDefinition="cron",
+                           desiredCount=0, launchType="EC2")  # not ours: never pruned
+        docs = self.repo.read("examples/services/storefront.yaml").split("\n---\n")
+        kept = [d for d in docs if "serviceName: worker" not in d]
+        self.assertEqual(len(kept), len(docs) - 1)
+        self.repo.write("examples/services/storefront.yaml", "\n---\n".join(kept))
+        self.repo.write("examples/ecsctl.yaml",
+                        self.repo.read("examples/ecsctl.yaml").replace("prune: false",
+                                                                       "prune: true"))
+        self.repo.commit("drop worker")
+        d = self.plan_json()
+        deletes = [c["name"] for c in d["changes"] if c["action"] == "delete"]
+        self.assertEqual(deletes, ["shop/worker"])
+        self.apply()
+        self.assertIn(self.service("worker")["status"], ("DRAINING", "INACTIVE"))
+        self.assertEqual(self.service("manual")["status"], "ACTIVE")
+        self.run_ok("plan", "--detailed-exitcode")
+
+    def test_no_tty_without_auto_approve_refuses(self):
+        before = self.server.stats()
+        r = self.run_ok("apply", expect=1)
+        self.assertIn("--auto-approve", r.stderr)
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
+
+    def test_target_limits_the_plan(self):
+        d = self.plan_json("--target", "Service/shop/worker")
+        self.assertEqual([(c["action"], c["name"]) for c in d["changes"]],
+                         [("create", "shop"), ("register", "worker"), ("create", "shop/worker")])
+        self.apply("--target", "Service/shop/worker")
+        self.assertEqual(self.service("worker")["status"], "ACTIVE")
+        r = self.run_ok("plan", "--target", "Service/shop/nope", expect=1)
+        self.assertIn("names no resource", r.stderr)
+
+    def test_saved_plan_applies_exactly_and_goes_stale(self):
+        plan = os.path.join(self.repo.dir, "p.json")
+        self.run_ok("plan", "-o", plan)
+        before = self.server.stats()
+        self.run_ok("apply", "--auto-approve", *FAST, plan, path=None)
+        self.assertEqual(writes(delta(before, self.server.stats())),
+                         {"CreateCluster": 1, "RegisterTaskDefinition": 4, "CreateService": 4})
+        self.run_ok("plan", "--detailed-exitcode")
+        # a plan made, then live changes under it: stale
+        self.run_ok("plan", "-o", plan, WORKER_TAG="9.9.9")
+        self.server.client().update_service(cluster="shop", service="billing", desiredCount=3)
+        before = self.server.stats()
+        r = self.run_ok("apply", "--auto-approve", plan, path=None, expect=4)
+        self.assertIn("stale", r.stderr)
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
+        # volatile counters (tasks starting) do not make a plan stale
+        self.run_ok("plan", "-o", plan, WORKER_TAG="9.9.9")
+        time.sleep(0.3)
+        self.run_ok("apply", "--auto-approve", *FAST, plan, path=None)
+
+    def test_crashloop_exits_3_and_rolls_back(self):
+        self.apply()
+        old = self.service("worker")["taskDefinition"]
+        # worker has no circuit breaker: it never fails by itself, the timeout
+        # ends the wait and the rollback restores the old revision
+        r = self.apply("--rollback-on-failure", "--timeout", "3s", expect=3,
+                       WORKER_TAG="crashloop")
+        self.assertIn("rolling back", r.stderr)
+        svc = self.service("worker")
+        self.assertEqual(svc["taskDefinition"], old)
+        primary = [d for d in svc["deployments"] if d["status"] == "PRIMARY"][0]
+        self.assertEqual(primary["taskDefinition"], old)
+
+    def test_crashloop_with_circuit_breaker_is_a_failure(self):
+        # web's circuit breaker rolls back by itself: services_stable would pass, we must not
+        self.apply()
+        old = self.service("web")["taskDefinition"]
+        r = self.run_ok("apply", "--auto-approve", *FAST, "--timeout", "20s", expect=3,
+                        IMAGE_TAG="crashloop")
+        self.assertIn("failed", r.stderr)
+        self.assertEqual(self.service("web")["taskDefinition"], old)
+
+
+def read_until(p, prefix):
+    """Reads ecsctl's stderr until a line starts with `prefix` (apply is underway)."""
+    seen = []
+    while True:
+        line = p.stderr.readline()
+        if not line:
+            return "".join(seen)
+        seen.append(line)
+        if line.startswith(prefix):
+            return "".join(seen)
+
+
+class Interrupted(unittest.TestCase):
+    def test_kill_9_mid_apply_then_apply_converges(self):
+        with EcsLocal("--latency-ms", "60") as server:
+            repo = Repo()
+            try:
+                p = popen_ecsctl(server, repo, "apply", "--auto-approve", *FAST)
+                read_until(p, "create Service")
+                p.send_signal(signal.SIGKILL)
+                p.communicate(timeout=10)
+                r = ecsctl(server, repo, "apply", "--auto-approve", *FAST)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                r = ecsctl(server, repo, "plan", "--detailed-exitcode")
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                regs = server.stats().get("RegisterTaskDefinition", 0)
+                self.assertLessEqual(regs, 4 + 4)  # never more than one per family per run
+            finally:
+                repo.cleanup()
+
+    def test_sigint_stops_and_next_apply_converges(self):
+        with EcsLocal("--latency-ms", "60") as server:
+            repo = Repo()
+            try:
+                p = popen_ecsctl(server, repo, "apply", "--auto-approve", *FAST)
+                read_until(p, "register TaskDefinition")
+                p.send_signal(signal.SIGINT)
+                out, err = p.communicate(timeout=30)
+                self.assertEqual(p.returncode, 1, err)
+                self.assertIn("interrupted", err)
+                # services were not created: the interrupt stopped new operations
+                self.assertNotIn("CreateService", server.stats())
+                r = ecsctl(server, repo, "apply", "--auto-approve", *FAST)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                r = ecsctl(server, repo, "plan", "--detailed-exitcode")
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            finally:
+                repo.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2, warnings="ignore")
