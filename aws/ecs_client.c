@@ -29,6 +29,18 @@ struct slot {
 	size_t nhdr;
 };
 
+/* The path part of an http(s) URL ("/" when it has none), without query or fragment. */
+static char *url_path(const char *url)
+{
+	const char *p = strstr(url, "://");
+	size_t len;
+
+	p = p ? p + 3 : url;
+	p += strcspn(p, "/?#");
+	len = *p == '/' ? strcspn(p, "?#") : 0;
+	return len ? strndup(p, len) : strdup("/");
+}
+
 static int is_loopback(const char *host)
 {
 	return !strncmp(host, "127.", 4) || !strncmp(host, "localhost", 9) ||
@@ -71,6 +83,10 @@ int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opt
 		                                 opts->env, err);
 	if (rc)
 		goto fail;
+	if (!(c->path = url_path(c->endpoint))) {
+		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		goto fail;
+	}
 	if (!(c->host = ecsctl_aws_url_host(c->endpoint)) || !*c->host) {
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL, "endpoint URL '%s' has no host",
 		                      c->endpoint);
@@ -127,6 +143,7 @@ void ecsctl_ecs_free(struct ecsctl_ecs *c)
 	free(c->region);
 	free(c->endpoint);
 	free(c->host);
+	free(c->path);
 	free(c);
 }
 
@@ -228,7 +245,7 @@ static int start_attempt(struct ecsctl_ecs *c, struct slot *s, const struct ecsc
 		sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-security-token", cr->session_token};
 	sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-target", target.buf};
 	req.method = "POST";
-	req.path = "/";
+	req.path = c->path;
 	req.headers = sh;
 	req.nheaders = nsh;
 	req.payload = s->body;

@@ -12,6 +12,7 @@ struct ecsctl_ecs {
 	char *region;
 	char *endpoint;
 	char *host;
+	char *path; /* of the endpoint URL, signed as sent: usually "/" */
 	struct ecsctl_creds_provider *creds;
 	struct ecsctl_creds_provider *own_creds;
 	struct ecsctl_http_transport *tr;

@@ -7,8 +7,6 @@
 
 #define DESCRIBE_CLUSTERS_MAX 100
 #define DESCRIBE_SERVICES_MAX 10
-#define LIST_PAGE_MAX 100
-#define MAX_PAGES 100000
 
 static int oom(struct ecsctl_error *err)
 {
@@ -93,51 +91,10 @@ int ecsctl_ecs_describe_services(json_t **services, json_t **failures, struct ec
 	return rc;
 }
 
-/* Follows nextToken; a token seen twice is an error (botocore's PaginationError). */
 static int paginate(json_t **out, struct ecsctl_ecs *c, const char *op, json_t *req,
                     const char *key, struct ecsctl_error *err)
 {
-	char *last = NULL;
-	int rc = 0, pages = 0;
-
-	*out = json_array();
-	if (!*out)
-		return oom(err);
-	json_object_set_new(req, "maxResults", json_integer(LIST_PAGE_MAX));
-	for (;;) {
-		json_t *resp = NULL;
-		const char *tok;
-
-		rc = ecsctl_ecs_call(&resp, c, op, req, err);
-		if (rc)
-			break;
-		json_array_extend(*out, json_object_get(resp, key));
-		tok = json_string_value(json_object_get(resp, "nextToken"));
-		if (!tok || !*tok) {
-			json_decref(resp);
-			break;
-		}
-		if ((last && !strcmp(last, tok)) || ++pages > MAX_PAGES) {
-			json_decref(resp);
-			rc = ecsctl_error_set(err, ECSCTL_EIO,
-			                      "%s: the same nextToken came back twice", op);
-			break;
-		}
-		free(last);
-		last = strdup(tok);
-		json_object_set_new(req, "nextToken", json_string(tok));
-		json_decref(resp);
-		if (!last) {
-			rc = oom(err);
-			break;
-		}
-	}
-	free(last);
-	if (rc) {
-		json_decref(*out);
-		*out = NULL;
-	}
-	return rc;
+	return ecsctl_ecs_paginate(out, c, op, &req, 1, key, err);
 }
 
 int ecsctl_ecs_list_services(json_t **arns, struct ecsctl_ecs *c, const char *cluster,

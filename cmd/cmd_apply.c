@@ -125,6 +125,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		goto done;
 	if ((rc = cli_print_plan(&p, ctx)) != EXIT_OK || !p.count)
 		goto done;
+	fflush(stdout); /* the plan before the prompt and the progress on stderr */
 	if (!yes) {
 		if (!isatty(0)) {
 			cli_error("refusing to apply without confirmation: standard input is not a "

@@ -84,9 +84,8 @@ static int plan_again_with_history(struct ecsctl_plan *p, const struct ecsctl_mo
 			fams[n++] = p->ops[i].name;
 	if (!n)
 		goto done;
-	if (ecsctl_reconcile_gather_history(
-	        live, ecs, fams, n,
-	        m->settings.keep_revisions > 0 ? (size_t)m->settings.keep_revisions : 5, &err)) {
+	/* bounded: a family with a long pre-ecsctl history costs this once */
+	if (ecsctl_reconcile_gather_history(live, ecs, fams, n, 100, &err)) {
 		print_aws_error("reading task definition revisions", &err);
 		rc = EXIT_ERROR;
 		goto done;

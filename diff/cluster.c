@@ -95,7 +95,7 @@ static int build_requests(struct ecsctl_diff_cluster *out, const json_t *desired
 			cp = 1;
 			continue;
 		}
-		if (!diff_name_in(m, diff_update_cluster_members, diff_update_cluster_nmembers))
+		if (!diff_cluster_member_updatable(m))
 			continue;
 		if (!out->update && !(out->update = json_pack("{s:s}", "cluster", name)))
 			return -1;

@@ -63,7 +63,7 @@ int ecsctl_diff_name_looks_secret(const char *name)
 static int strong_sensitive(const char *member)
 {
 	return strcmp(member, "environment") != 0 &&
-	       diff_name_in(member, diff_sensitive_members, diff_sensitive_nmembers);
+	       diff_member_sensitive(member);
 }
 
 static json_t *masked(void)

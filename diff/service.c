@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diff_int.h"
+#include "ecsctl/schema.h"
 #include "banned.h"
 
 static int oom(struct ecsctl_error *err)
@@ -106,6 +107,7 @@ int ecsctl_diff_service_normalize(json_t **out, const json_t *svc, bool live,
 {
 	json_t *n = NULL, *v;
 	const json_t *dep = live ? primary_deployment(svc) : NULL;
+	const struct ecsctl_schema_shape *create = diff_create_service_shape();
 	const char *td, *role;
 	size_t i;
 	int rc = 0;
@@ -116,8 +118,11 @@ int ecsctl_diff_service_normalize(json_t **out, const json_t *svc, bool live,
 	n = json_object();
 	if (!n)
 		return oom(err);
-	for (i = 0; i < diff_create_service_nmembers; i++) {
-		const char *m = diff_create_service_members[i];
+	for (i = 0; i < create->nmembers; i++) {
+		const char *m = create->members[i].name;
+		if (!strcmp(m, "serviceName") || !strcmp(m, "cluster") ||
+		    !strcmp(m, "clientToken") || !strcmp(m, "tags"))
+			continue;
 		v = json_object_get(svc, strcmp(m, "role") == 0 && live ? "roleArn" : m);
 		if (!v && dep && diff_name_in(m, from_deployment, 3))
 			v = json_object_get(dep, m);
@@ -238,7 +243,7 @@ static int build_requests(struct ecsctl_diff_service *out, const json_t *desired
 		top_member(m, sizeof(m), out->changes.items[i].path);
 		if (strcmp(m, "tags") == 0)
 			continue;
-		if (!diff_name_in(m, diff_update_service_members, diff_update_service_nmembers)) {
+		if (!diff_service_member_updatable(m)) {
 			if (!out->replace && !(out->replace = json_array()))
 				return -1;
 			if (!json_array_size(out->replace) ||

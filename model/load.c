@@ -193,6 +193,7 @@ static void load_file(struct loader *ld, struct ecsctl_source *src, const char *
 	bool json = dot && !strcmp(dot, ".json");
 	char *data = NULL;
 	size_t len = 0, i;
+	bool ok = true;
 
 	if (*src->display_root)
 		ecsctl_buf_addf(&name, "%s/%s", src->display_root, rel);
@@ -201,16 +202,17 @@ static void load_file(struct loader *ld, struct ecsctl_source *src, const char *
 	if (src->read(src, rel, MODEL_MAX_FILE_SIZE, &data, &len, &rerr)) {
 		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, name.buf, 0, 0, NULL, NULL, "%s",
 		                 rerr.message ? rerr.message : "cannot read");
-		goto done;
+		ok = false;
 	}
-	if (model_parse(&f, name.buf, data, len, json, ld->diags))
-		goto done;
+	if (ok && model_parse(&f, name.buf, data, len, json, ld->diags))
+		ok = false;
+	/* settings get their defaults even when the file is broken */
 	if (!strcmp(rel, SETTINGS_FILE)) {
 		model_settings_load(&m->settings, &f, name.buf, src->root_name, &ld->vars,
 		                    ld->diags);
 		goto done;
 	}
-	for (i = 0; i < f.ndocs && model_diag_room(ld->diags); i++) {
+	for (i = 0; ok && i < f.ndocs && model_diag_room(ld->diags); i++) {
 		model_vars_apply(f.docs[i].root, &ld->vars, name.buf, ld->diags);
 		load_document(ld, name.buf, &f.docs[i], json);
 	}

@@ -72,6 +72,13 @@ void mnode_free(struct mnode *n);
 /* Item arrays (items, entries, docs) keep no capacity field: it is always
  * this function of the count (0, 8, 16, 32, ...), so appends double. */
 size_t mnode_capacity(size_t count);
+/* Appends to a mapping (takes `key` and `value`) or a sequence; -1 when out of memory. */
+int mnode_put(struct mnode *map, char *key, unsigned line, unsigned col, struct mnode *value);
+int mnode_append(struct mnode *seq, struct mnode *item);
+/* jansson's tree as nodes (all at 1:1: jansson keeps no positions). NULL with
+ * *why = ECSCTL_EINVAL past MODEL_MAX_DEPTH or for a NUL in a string, 0 when
+ * out of memory. */
+struct mnode *mnode_from_json(const json_t *j, int *why);
 /* A deep copy (for an alias; the caller checks the budget); NULL when out of memory. */
 struct mnode *mnode_copy(const struct mnode *src);
 

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/buf.h"
 #include "model_int.h"
 #include "banned.h"
 
@@ -184,4 +185,119 @@ size_t model_utf8_check(const unsigned char *s, size_t len, unsigned *line, unsi
 		i += n;
 	}
 	return len;
+}
+
+/* The capacity to grow to before adding an item to `count`, or 0 when there is room. */
+static size_t grown(size_t count)
+{
+	return count == mnode_capacity(count) ? (count ? count * 2 : 8) : 0;
+}
+
+int mnode_put(struct mnode *map, char *key, unsigned line, unsigned col, struct mnode *value)
+{
+	size_t cap = grown(map->count);
+
+	if (cap) {
+		struct mnode_entry *e = realloc(map->entries, cap * sizeof(*map->entries));
+		if (!e)
+			return -1;
+		map->entries = e;
+	}
+	map->entries[map->count].key = key;
+	map->entries[map->count].line = line;
+	map->entries[map->count].column = col;
+	map->entries[map->count].value = value;
+	map->count++;
+	return 0;
+}
+
+int mnode_append(struct mnode *seq, struct mnode *item)
+{
+	size_t cap = grown(seq->count);
+
+	if (cap) {
+		struct mnode **it = realloc(seq->items, cap * sizeof(*it));
+		if (!it)
+			return -1;
+		seq->items = it;
+	}
+	seq->items[seq->count++] = item;
+	return 0;
+}
+
+static struct mnode *from_json(const json_t *j, size_t depth, int *why)
+{
+	enum mnode_type t = json_is_object(j)  ? MNODE_MAP
+	                    : json_is_array(j) ? MNODE_SEQ
+	                                       : MNODE_SCALAR;
+	struct mnode *n;
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (depth > MODEL_MAX_DEPTH) {
+		*why = ECSCTL_EINVAL;
+		return NULL;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->type = t;
+	n->line = n->column = 1;
+	n->nodes = 1;
+	if (t == MNODE_SCALAR) {
+		struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+		if (json_is_string(j))
+			ecsctl_buf_add(&b, json_string_value(j), json_string_length(j));
+		else if (json_is_integer(j))
+			ecsctl_buf_addf(&b, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
+		else if (json_is_real(j))
+			ecsctl_buf_addf(&b, "%.17g", json_real_value(j));
+		else
+			ecsctl_buf_adds(&b, json_is_true(j)    ? "true"
+			                    : json_is_false(j) ? "false"
+			                                       : "null");
+		n->quoted = json_is_string(j);
+		n->len = b.len;
+		n->value = ecsctl_buf_detach(&b);
+		if (n->value && memchr(n->value, '\0', n->len))
+			*why = ECSCTL_EINVAL;
+		if (!n->value || *why) {
+			mnode_free(n);
+			return NULL;
+		}
+		return n;
+	}
+	if (t == MNODE_SEQ) {
+		json_array_foreach(j, i, v)
+		{
+			struct mnode *c = from_json(v, depth + 1, why);
+			if (!c || mnode_append(n, c)) {
+				mnode_free(c);
+				mnode_free(n);
+				return NULL;
+			}
+		}
+		return n;
+	}
+	json_object_foreach((json_t *)j, k, v)
+	{
+		struct mnode *c = from_json(v, depth + 1, why);
+		char *key = c ? strdup(k) : NULL;
+
+		if (!key || mnode_put(n, key, 1, 1, c)) {
+			free(key);
+			mnode_free(c);
+			mnode_free(n);
+			return NULL;
+		}
+	}
+	return n;
+}
+
+struct mnode *mnode_from_json(const json_t *j, int *why)
+{
+	*why = 0;
+	return from_json(j, 1, why);
 }

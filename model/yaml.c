@@ -83,12 +83,6 @@ static struct mnode *node_new(struct parser *p, enum mnode_type type, const yaml
 	return n;
 }
 
-/* The capacity to grow to before adding an item to `count`, or 0 when there is room. */
-static size_t grown(size_t count)
-{
-	return count == mnode_capacity(count) ? (count ? count * 2 : 8) : 0;
-}
-
 static int key_cmp(const void *a, const void *b)
 {
 	const struct mnode_entry *x = *(const struct mnode_entry *const *)a;
@@ -130,21 +124,10 @@ static void check_duplicates(struct parser *p, const struct mnode *map)
 static int map_add(struct parser *p, struct mnode *map, char *key, unsigned line, unsigned col,
                    struct mnode *value)
 {
-	size_t cap = grown(map->count);
-
-	if (cap) {
-		struct mnode_entry *e = realloc(map->entries, cap * sizeof(*map->entries));
-		if (!e) {
-			fail(p, 0, 0, "out of memory");
-			return -1;
-		}
-		map->entries = e;
+	if (mnode_put(map, key, line, col, value)) {
+		fail(p, 0, 0, "out of memory");
+		return -1;
 	}
-	map->entries[map->count].key = key;
-	map->entries[map->count].line = line;
-	map->entries[map->count].column = col;
-	map->entries[map->count].value = value;
-	map->count++;
 	return 0;
 }
 
@@ -199,17 +182,10 @@ static int merge(struct parser *p, struct mnode *map, struct mnode *src)
 
 static int seq_add(struct parser *p, struct mnode *seq, struct mnode *n)
 {
-	size_t cap = grown(seq->count);
-
-	if (cap) {
-		struct mnode **it = realloc(seq->items, cap * sizeof(*it));
-		if (!it) {
-			fail(p, 0, 0, "out of memory");
-			return -1;
-		}
-		seq->items = it;
+	if (mnode_append(seq, n)) {
+		fail(p, 0, 0, "out of memory");
+		return -1;
 	}
-	seq->items[seq->count++] = n;
 	return 0;
 }
 
@@ -482,8 +458,10 @@ static int doc_end(struct parser *p)
 		p->root = NULL;
 		return 0;
 	}
-	if (grown(p->out->ndocs)) {
-		d = realloc(p->out->docs, grown(p->out->ndocs) * sizeof(*d));
+	if (p->out->ndocs == mnode_capacity(p->out->ndocs)) {
+		size_t cap = p->out->ndocs ? p->out->ndocs * 2 : 8;
+
+		d = realloc(p->out->docs, cap * sizeof(*d));
 		if (!d) {
 			fail(p, 0, 0, "out of memory");
 			return -1;
@@ -599,75 +577,6 @@ static void parser_reset(struct parser *p)
 	p->nodes = p->bytes = 0;
 }
 
-/* jansson's tree into nodes; jansson has no positions, so all take the file's. */
-static struct mnode *from_json(struct parser *p, json_t *j, size_t depth)
-{
-	static const yaml_mark_t top = {0, 0, 0};
-	enum mnode_type t = json_is_object(j)  ? MNODE_MAP
-	                    : json_is_array(j) ? MNODE_SEQ
-	                                       : MNODE_SCALAR;
-	struct mnode *n;
-	const char *k;
-	json_t *v;
-	size_t i;
-
-	if (depth > MODEL_MAX_DEPTH) {
-		fail(p, 1, 1, "nesting deeper than %d levels", MODEL_MAX_DEPTH);
-		return NULL;
-	}
-	n = node_new(p, t, &top);
-	if (!n)
-		return NULL;
-	if (t == MNODE_SCALAR) {
-		struct ecsctl_buf b = ECSCTL_BUF_INIT;
-
-		if (json_is_string(j))
-			ecsctl_buf_add(&b, json_string_value(j), json_string_length(j));
-		else if (json_is_integer(j))
-			ecsctl_buf_addf(&b, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-		else if (json_is_real(j))
-			ecsctl_buf_addf(&b, "%.17g", json_real_value(j));
-		else
-			ecsctl_buf_adds(&b, json_is_true(j)    ? "true"
-			                    : json_is_false(j) ? "false"
-			                                       : "null");
-		n->quoted = json_is_string(j);
-		n->len = b.len;
-		n->value = ecsctl_buf_detach(&b);
-		if (!n->value || memchr(n->value, '\0', n->len)) {
-			fail(p, 1, 1, "a NUL character in a value");
-			mnode_free(n);
-			return NULL;
-		}
-		return n;
-	}
-	if (t == MNODE_SEQ) {
-		json_array_foreach(j, i, v)
-		{
-			struct mnode *c = from_json(p, v, depth + 1);
-			if (!c || seq_add(p, n, c)) {
-				mnode_free(c);
-				mnode_free(n);
-				return NULL;
-			}
-		}
-		return n;
-	}
-	json_object_foreach(j, k, v)
-	{
-		struct mnode *c = from_json(p, v, depth + 1);
-		char *key = c ? strdup(k) : NULL;
-
-		if (!key || map_add(p, n, key, 1, 1, c)) {
-			free(key);
-			mnode_free(c);
-			mnode_free(n);
-			return NULL;
-		}
-	}
-	return n;
-}
-
 /* JSON through jansson: the strict check for .json files, and the tree when
  * libyaml refuses valid JSON. */
 static json_t *load_json(struct parser *p, const char *data, size_t len)
@@ -695,6 +604,7 @@ int model_parse(struct mfile *out, const char *name, const char *data, size_t le
 {
 	struct parser p;
 	json_t *j = NULL;
+	int problem_code = 0;
 	char *problem = NULL;
 	unsigned line, col;
 	size_t bad;
@@ -727,7 +637,12 @@ int model_parse(struct mfile *out, const char *name, const char *data, size_t le
 		parser_reset(&p);
 		mfile_release(out);
 		p.dline = p.dcol = 1;
-		p.root = from_json(&p, j, 1);
+		p.root = mnode_from_json(j, &problem_code);
+		if (!p.root)
+			ecsctl_diags_add(diags, ECSCTL_ERROR, name, 1, 1, NULL, NULL, "%s",
+			                 problem_code == ECSCTL_EINVAL
+			                     ? "nesting deeper than 64 levels or a NUL character"
+			                     : "out of memory");
 		rc = p.root ? doc_end(&p) : -1;
 	} else if (rc == -2) {
 		ecsctl_diags_add(diags, ECSCTL_ERROR, name, line, col, NULL, NULL,

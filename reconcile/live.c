@@ -29,6 +29,7 @@ void ecsctl_live_release(struct ecsctl_live *l)
 	json_decref(l->orphans);
 	json_decref(l->orphan_clusters);
 	json_decref(l->history);
+	json_decref(l->revisions);
 	free(l->fingerprint);
 	ecsctl_live_init(l);
 }
@@ -423,7 +424,7 @@ static const char *const volatile_cluster[] = {
     "attachmentsStatus"};
 
 /* What the plan depends on, without counters and events that move by themselves. */
-static int fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
+int ecsctl_live_fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
 {
 	json_t *doc = json_object(), *part, *it;
 	const char *key;
@@ -471,6 +472,7 @@ static int fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
 	{
 		json_object_set(part, key, json_object_get(it, "activeServicesCount"));
 	}
+	free(l->fingerprint);
 	if (!(l->fingerprint = reconcile_hash_json(doc)))
 		rc = reconcile_oom(err);
 done:
@@ -515,7 +517,7 @@ int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, con
 	if (json_is_true(json_object_get(scope, "prune")) &&
 	    (rc = gather_orphans(out, ecs, scope, err)))
 		goto done;
-	rc = fingerprint(out, err);
+	rc = ecsctl_live_fingerprint(out, err);
 done:
 	calls_release(&c);
 	return rc;
@@ -530,12 +532,17 @@ int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ec
 	size_t i, j, taken;
 	int rc = 0;
 
-	if (!l->history && !(l->history = json_object()))
+	if ((!l->history && !(l->history = json_object())) ||
+	    (!l->revisions && !(l->revisions = json_object())))
 		return reconcile_oom(err);
 	for (i = 0; i < n; i++) {
 		if ((rc = ecsctl_ecs_list_task_definitions(&arns, ecs, families[i], "ACTIVE", true,
 		                                           err)))
 			goto done;
+		if (json_object_set(l->revisions, families[i], arns)) {
+			rc = reconcile_oom(err);
+			goto done;
+		}
 		taken = 0;
 		json_array_foreach(arns, j, it)
 		{

@@ -185,6 +185,9 @@ static int index_users(struct ctx *c)
 	return 0;
 }
 
+static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const char *family,
+                           struct ecsctl_error *err);
+
 static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsctl_resource *r,
                         struct ecsctl_error *err)
 {
@@ -245,6 +248,7 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		goto done;
 	}
 	req = NULL;
+	rc = plan_deregister(p, c, r->name, err);
 done:
 	json_decref(req);
 	json_decref(norm);
@@ -255,7 +259,7 @@ done:
 static int service_calls_update(struct ecsctl_plan_op *op, struct ecsctl_diff_service *d,
                                 const char *arn, const struct ctx *c)
 {
-	json_t *add = json_deep_copy(d->tags_add ? d->tags_add : json_array());
+	json_t *add = d->tags_add ? json_deep_copy(d->tags_add) : json_array();
 	json_t *tags;
 	int rc = 0;
 
@@ -357,6 +361,76 @@ done:
 	json_decref(desired);
 	json_decref(tags);
 	return rc;
+}
+
+static bool in_use(const struct ecsctl_live *live, const char *arn)
+{
+	const json_t *sets[2] = {live->services, live->orphans};
+	const char *key;
+	json_t *svc;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		json_object_foreach((json_t *)sets[i], key, svc)
+		{
+			const char *td = json_string_value(json_object_get(svc, "taskDefinition"));
+			if (td && !strcmp(td, arn))
+				return true;
+		}
+	}
+	return false;
+}
+
+static const json_t *known_td(const struct ecsctl_live *live, const char *family, const char *arn)
+{
+	const json_t *td = json_object_get(live->running, arn);
+	json_t *it;
+	size_t i;
+
+	if (td)
+		return td;
+	json_array_foreach(json_object_get(live->history, family), i, it)
+	{
+		const char *a = json_string_value(json_object_get(it, "taskDefinitionArn"));
+		if (a && !strcmp(a, arn))
+			return it;
+	}
+	return NULL;
+}
+
+/* keepRevisions after a register: the new revision plus the keep-1 newest stay. */
+static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const char *family,
+                           struct ecsctl_error *err)
+{
+	const json_t *arns = json_object_get(c->live->revisions, family);
+	long keep = c->m->settings.keep_revisions;
+	size_t i;
+	json_t *it;
+
+	if (keep <= 0 || !arns)
+		return 0;
+	json_array_foreach(arns, i, it)
+	{
+		const char *arn = json_string_value(it), *owner, *tail;
+		const json_t *td;
+		struct ecsctl_plan_op *op;
+		if (i + 1 < (size_t)keep || !arn || in_use(c->live, arn))
+			continue;
+		td = known_td(c->live, family, arn);
+		owner =
+		    td ? reconcile_tag_value(json_object_get(td, "tags"), ECSCTL_OWNER_TAG) : NULL;
+		/* not described, or not ours: never touched */
+		if (!owner || !c->owner[0] || strcmp(owner, c->owner))
+			continue;
+		tail = strstr(arn, "task-definition/");
+		if (!(op = add_op(p, ECSCTL_DIFF_DEREGISTER, ECSCTL_KIND_TASKDEF,
+		                  tail ? tail + strlen("task-definition/") : arn,
+		                  ECSCTL_PHASE_DEREGISTER)) ||
+		    add_call(op, "DeregisterTaskDefinition",
+		             json_pack("{s:s}", "taskDefinition", arn)))
+			return reconcile_oom(err);
+	}
+	return 0;
 }
 
 static int plan_prune(struct ecsctl_plan *p, const struct ecsctl_live *live,
@@ -481,12 +555,13 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
                      const struct ecsctl_live *live, const json_t *scope,
                      const struct ecsctl_plan_options *opts, struct ecsctl_error *err)
 {
-	struct ctx c = {m,    live,          m->settings.name ? m->settings.name : "",
-	                NULL, json_object(), json_object()};
+	struct ctx c = {m, live, m->settings.name ? m->settings.name : "", NULL, NULL, NULL};
 	size_t i;
 	int rc = 0;
 
 	c.commit = m->commit ? m->commit : "worktree";
+	c.resolved = json_object();
+	c.users = json_object();
 	if (!c.resolved || !c.users || index_users(&c) || !(out->scope = json_deep_copy(scope)) ||
 	    (m->commit && !(out->commit = strdup(m->commit))) ||
 	    !(out->fingerprint = strdup(live->fingerprint ? live->fingerprint : "")) ||

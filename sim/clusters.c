@@ -118,12 +118,25 @@ static int has_include(const json_t *req, const char *what)
 	return 0;
 }
 
-static json_t *render(json_t *cluster, int stats, int tags)
+/* What a cluster answer carries; DescribeClusters adds only what `include`
+ * asks for (the model: "If this field is omitted, this information isn't
+ * included"), the other operations answer with settings and configuration. */
+#define WITH_STATS 1
+#define WITH_TAGS 2
+#define WITH_SETTINGS 4
+#define WITH_CONFIG 8
+#define WITH_FULL (WITH_TAGS | WITH_SETTINGS | WITH_CONFIG)
+
+static json_t *render(json_t *cluster, int with)
 {
 	json_t *out = sim_public(cluster);
 
-	counts(cluster, stats, out);
-	json_object_set_new(out, "tags", tags ? sim_tags_list(cluster) : json_array());
+	counts(cluster, with & WITH_STATS, out);
+	json_object_set_new(out, "tags", with & WITH_TAGS ? sim_tags_list(cluster) : json_array());
+	if (!(with & WITH_SETTINGS))
+		json_object_del(out, "settings");
+	if (!(with & WITH_CONFIG))
+		json_object_del(out, "configuration");
 	return out;
 }
 
@@ -143,7 +156,7 @@ int sim_op_create_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 	c = json_object_get(s->clusters, name);
 	if (c && strcmp(sim_str(c, "status"), "ACTIVE") == 0) {
 		/* ECS answers an existing cluster as if it had created it */
-		*resp = json_pack("{s:o}", "cluster", render(c, 0, 1));
+		*resp = json_pack("{s:o}", "cluster", render(c, WITH_FULL));
 		return 0;
 	}
 	if ((rc = check_settings(settings, err)))
@@ -171,7 +184,7 @@ int sim_op_create_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 		return rc;
 	}
 	json_object_set_new(s->clusters, name, c);
-	*resp = json_pack("{s:o}", "cluster", render(c, 0, 1));
+	*resp = json_pack("{s:o}", "cluster", render(c, WITH_FULL));
 	return 0;
 }
 
@@ -180,7 +193,10 @@ int sim_op_describe_clusters(struct sim_store *s, json_t *req, json_t **resp,
 {
 	json_t *names = json_object_get(req, "clusters"), *n, *found = json_array(),
 	       *failures = json_array();
-	int stats = has_include(req, "STATISTICS"), tags = has_include(req, "TAGS");
+	int with = (has_include(req, "STATISTICS") ? WITH_STATS : 0) |
+	           (has_include(req, "TAGS") ? WITH_TAGS : 0) |
+	           (has_include(req, "SETTINGS") ? WITH_SETTINGS : 0) |
+	           (has_include(req, "CONFIGURATIONS") ? WITH_CONFIG : 0);
 	size_t i;
 
 	if (json_array_size(names) > 100) {
@@ -192,7 +208,7 @@ int sim_op_describe_clusters(struct sim_store *s, json_t *req, json_t **resp,
 	if (json_array_size(names) == 0) {
 		json_t *c = json_object_get(s->clusters, "default");
 		if (c)
-			json_array_append_new(found, render(c, stats, tags));
+			json_array_append_new(found, render(c, with));
 		else {
 			char *arn = sim_arn(s, "cluster/default");
 			json_array_append_new(
@@ -205,7 +221,7 @@ int sim_op_describe_clusters(struct sim_store *s, json_t *req, json_t **resp,
 		const char *ref = json_string_value(n);
 		json_t *c = json_object_get(s->clusters, sim_arn_tail(ref));
 		if (c) {
-			json_array_append_new(found, render(c, stats, tags));
+			json_array_append_new(found, render(c, with));
 		} else {
 			char *arn = strncmp(ref, "arn:", 4) == 0 ? strdup(ref)
 			                                         : sim_arn(s, "cluster/%s", ref);
@@ -259,7 +275,7 @@ int sim_op_delete_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 			                "The Cluster cannot be deleted while Tasks are active.");
 	}
 	json_object_set_new(c, "status", json_string("INACTIVE"));
-	*resp = json_pack("{s:o}", "cluster", render(c, 0, 0));
+	*resp = json_pack("{s:o}", "cluster", render(c, WITH_FULL & ~WITH_TAGS));
 	return 0;
 }
 
@@ -278,7 +294,7 @@ int sim_op_update_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 	if (json_object_get(req, "serviceConnectDefaults"))
 		json_object_set(c, "serviceConnectDefaults",
 		                json_object_get(req, "serviceConnectDefaults"));
-	*resp = json_pack("{s:o}", "cluster", render(c, 0, 0));
+	*resp = json_pack("{s:o}", "cluster", render(c, WITH_FULL & ~WITH_TAGS));
 	return 0;
 }
 
@@ -293,6 +309,6 @@ int sim_op_update_cluster_settings(struct sim_store *s, json_t *req, json_t **re
 	if ((rc = check_settings(json_object_get(req, "settings"), err)))
 		return rc;
 	merge_settings(c, json_object_get(req, "settings"));
-	*resp = json_pack("{s:o}", "cluster", render(c, 0, 0));
+	*resp = json_pack("{s:o}", "cluster", render(c, WITH_FULL & ~WITH_TAGS));
 	return 0;
 }

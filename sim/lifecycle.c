@@ -208,7 +208,7 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 	                         opts->seed, err)))
 		goto fail;
 	sim->store.ec2_capacity = opts->ec2_capacity;
-	if ((rc = sim_shapes_new(&sim->shapes, err)) || (rc = load_state(sim, err)))
+	if ((rc = load_state(sim, err)))
 		goto fail;
 	sim->saved_version = sim->store.version;
 	if ((rc = sim_server_start(sim, err)))
@@ -248,7 +248,6 @@ void ecsctl_sim_free(struct ecsctl_sim *sim)
 			ecsctl_error_release(&err);
 		}
 	}
-	sim_shapes_free(sim->shapes);
 	if (sim->store.clusters)
 		sim_store_release(&sim->store);
 	json_decref(sim->stats_ops);

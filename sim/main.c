@@ -163,9 +163,13 @@ int main(int argc, char **argv)
 		ecsctl_error_release(&err);
 		return 1;
 	}
+	/* the address as bound: clients and tests read this line */
 	colon = strrchr(opts.listen, ':');
-	printf("listening on http://%.*s:%u\n", (int)(colon - opts.listen), opts.listen,
-	       ecsctl_sim_port(sim));
+	if (strncmp(opts.listen, "localhost:", 10) == 0)
+		printf("listening on http://127.0.0.1:%u\n", ecsctl_sim_port(sim));
+	else
+		printf("listening on http://%.*s:%u\n", (int)(colon - opts.listen), opts.listen,
+		       ecsctl_sim_port(sim));
 	fflush(stdout);
 	sigwait(&set, &sig);
 	ecsctl_sim_free(sim);

@@ -231,7 +231,7 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 		sim_fail(&err, "SerializationException", "Request body is not a JSON object.");
 		goto fail;
 	}
-	if (sim_validate(sim->shapes, op->name, req, &err))
+	if (sim_validate(op->name, req, &err))
 		goto fail;
 	pthread_mutex_lock(&sim->store.mu);
 	if (op->fn(&sim->store, req, &resp, &err) == 0 && resp)
@@ -243,14 +243,16 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 		sim->store.version++;
 		sim->store.mutations++;
 	}
+	/* both may share members with the store: let go of them under its lock */
+	json_decref(req);
+	json_decref(resp);
+	req = resp = NULL;
 	pthread_mutex_unlock(&sim->store.mu);
 	if (!text) {
 		if (!err.code)
 			sim_fail(&err, "ServerException", "out of memory");
 		goto fail;
 	}
-	json_decref(req);
-	json_decref(resp);
 	count(sim, op->name, NULL);
 	return send_text(conn, sim, 200, text);
 fail:

@@ -60,15 +60,10 @@ int sim_page(json_t *resp, const char *result_key, json_t *obj, const json_t *re
 /* ECS resource names: 1..255 of [A-Za-z0-9_-]. */
 int sim_valid_name(const char *name);
 
-/* ---- request validation against the model (validate.c, shapes_gen.c) ---- */
-extern const char *const sim_shapes_json[];
-struct sim_shapes;
-int sim_shapes_new(struct sim_shapes **out, struct ecsctl_error *err);
-void sim_shapes_free(struct sim_shapes *sh);
+/* ---- request validation against the model (validate.c) ---- */
 /* 0 when `req` fits the input shape of `op`; else an ECS error in err.
  * Drops null members (absent, for AWS JSON); nulls elsewhere are errors. */
-int sim_validate(const struct sim_shapes *sh, const char *op, json_t *req,
-                 struct ecsctl_error *err);
+int sim_validate(const char *op, json_t *req, struct ecsctl_error *err);
 
 /* ---- the store (store.c) ---- */
 struct sim_store {
@@ -214,7 +209,6 @@ struct ecsctl_sim {
 	struct ecsctl_sim_options opts; /* strings below are our copies */
 	char *state_file, *sigv4_key, *sigv4_secret, *account, *region;
 	struct sim_store store;
-	struct sim_shapes *shapes;
 	struct MHD_Daemon *mhd;
 	unsigned port;
 	pthread_t ticker;

@@ -100,6 +100,16 @@ json_t *sim_cluster_get(struct sim_store *s, const char *ref, struct ecsctl_erro
 
 json_t *sim_service_find(json_t *cluster, const char *ref)
 {
+	const char *at = ref && strncmp(ref, "arn:", 4) == 0 ? strstr(ref, ":service/") : NULL;
+
+	/* "service/<cluster>/<name>" names its cluster: another one has no such service */
+	if (at) {
+		const char *cname = at + strlen(":service/"), *slash = strchr(cname, '/');
+		const char *want = sim_str(cluster, "clusterName");
+		if (slash && (strlen(want) != (size_t)(slash - cname) ||
+		              strncmp(cname, want, (size_t)(slash - cname)) != 0))
+			return NULL;
+	}
 	return json_object_get(json_object_get(cluster, "_services"), sim_arn_tail(ref));
 }
 
@@ -252,12 +262,17 @@ void sim_store_tick(struct sim_store *s)
 	/* standalone tasks (RunTask) move on the clock too */
 	json_object_foreach(s->clusters, k, c)
 	{
-		json_t *t;
+		json_t *t, *standalone = json_object_get(c, "_standalone");
 		const char *id;
-		json_object_foreach(json_object_get(c, "_standalone"), id, t)
+		json_object_foreach_safe(standalone, tmp, id, t)
 		{
+			json_t *stopped = json_object_get(t, "stoppedAt");
 			while (sim_task_advance(t, now))
 				s->version++;
+			if (stopped && now - json_number_value(stopped) > SIM_TASK_RETAIN_S) {
+				json_object_del(json_object_get(c, "_index"), id);
+				json_object_del(standalone, id);
+			}
 		}
 	}
 }

@@ -32,11 +32,15 @@
  *     a request sent before the last cut does not cut again (once per window,
  *     as TCP); a burst is measured over at least 100 ms instead of waiting for
  *     a 0.5 s bucket to end; the bucket is emptied at each cut.
- *   - RegisterTaskDefinition is never retried when the request may have been
- *     processed (timeout, reset, 5xx): the call fails with maybe_processed set,
- *     and ecsctl_ecs_register_task_definition() then checks the family's
- *     latest revision. CreateService gets a clientToken derived from its
- *     request (ecsctl_ecs_client_token), so a retried create is idempotent.
+ *   - RegisterTaskDefinition (and any call marked not_idempotent) is never
+ *     retried when the request may have been processed (timeout, reset, 5xx):
+ *     the call fails with maybe_processed set, and
+ *     ecsctl_ecs_register_task_definition() then checks the family's latest
+ *     revision. Throttles and refused connections are still retried (nothing
+ *     was processed). Such calls use a fresh connection, because libcurl
+ *     silently resends a request whose kept-alive connection died unanswered.
+ *     CreateService gets a clientToken derived from its request
+ *     (ecsctl_ecs_client_token), so a retried create is idempotent.
  *
  * Credentials: the default chain (creds.h) unless options.creds is given;
  * for an endpoint on loopback (ecs-local) instance metadata is never asked.
@@ -152,6 +156,17 @@ int ecsctl_ecs_client_token(char out[33], const struct ecsctl_ecs *c,
  * `*clusters` and `*failures` get new arrays (in batch order). */
 int ecsctl_ecs_describe_clusters(json_t **clusters, json_t **failures, struct ecsctl_ecs *c,
                                  const char *const *names, size_t n, struct ecsctl_error *err);
+
+/*
+ * Paginates `n` List* requests (borrowed; maxResults 100 is added when absent)
+ * at once: each round fetches the next page of every unfinished list in one
+ * concurrent batch. results[i] gets a new array of the pages' `result_key`
+ * items ("serviceArns", "taskDefinitionArns", ...) in order. A nextToken that
+ * comes back twice is ECSCTL_EIO. On error every results[i] is NULL.
+ */
+int ecsctl_ecs_paginate(json_t **results, struct ecsctl_ecs *c, const char *operation,
+                        json_t *const *requests, size_t n, const char *result_key,
+                        struct ecsctl_error *err);
 
 /* Every service ARN of a cluster (ListServices pages of 100). */
 int ecsctl_ecs_list_services(json_t **arns, struct ecsctl_ecs *c, const char *cluster,

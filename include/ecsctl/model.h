@@ -23,23 +23,23 @@ struct ecsctl_resource {
 	char *name;    /* clusterName | family | "cluster/serviceName" */
 	char *cluster; /* services only: the cluster name ("default" when omitted) */
 	json_t *body;  /* the API request payload: CreateCluster / RegisterTaskDefinition /
-	                  CreateService members, typed as the model says */
-	char *file;    /* where the document starts */
+			  CreateService members, typed as the model says */
+	char *file;    /* where the document starts, as messages name it */
 	unsigned line, column;
 };
 
 struct ecsctl_ignore_rule {
-	char *kind;    /* "Service", "TaskDefinition", "Cluster" or "*" */
-	char *name;    /* glob, "*" matches all */
+	char *kind; /* "Service", "TaskDefinition", "Cluster" or "*" */
+	char *name; /* glob, "*" matches all */
 	char **fields; /* member paths */
 	size_t nfields;
 };
 
 struct ecsctl_settings {
-	char *name;   /* owner id; default: the config root's folder name */
-	char *region; /* NULL when not set */
+	char *name;          /* owner id; default: the config root's folder name */
+	char *region;        /* NULL when not set */
 	bool prune;
-	long keep_revisions;     /* default 5 */
+	long keep_revisions; /* default 5 */
 	int64_t wait_timeout_ms; /* default 10 minutes */
 	bool rollback_on_failure;
 	bool suspend;
@@ -56,27 +56,25 @@ struct ecsctl_model {
 };
 
 struct ecsctl_model_options {
-	const char *repo;       /* local path (remote URLs: see source.h); default "." */
-	const char *ref;        /* default "HEAD" */
-	const char *path;       /* config root inside the repo; default the root */
-	bool worktree;          /* read the files on disk, not git objects */
+	const char *repo;     /* local path (remote URLs: see source.h); default "." */
+	const char *ref;      /* default "HEAD" */
+	const char *path;     /* config root inside the repo; default the root */
+	bool worktree;        /* read the files on disk, not git objects */
 	const char *const *env; /* NULL-terminated "NAME=value" list; NULL = environ */
 };
-#define ECSCTL_MODEL_OPTIONS_INIT                                                                  \
-	{                                                                                          \
-		NULL, NULL, NULL, false, NULL                                                      \
-	}
+#define ECSCTL_MODEL_OPTIONS_INIT {NULL, NULL, NULL, false, NULL}
 
 /*
  * Loads, substitutes, validates and resolves the desired state into `*out`.
  * Every problem found is added to `diags` (errors, warnings, and notices such as
- * dropped read-only members); returns 0 when `diags` holds no error. Returns a
- * negative code with `err` set when loading could not proceed at all (a
- * missing repository or ref) or when `diags` holds errors (ECSCTL_EINVAL).
+ * dropped read-only members; at most 1,000 errors); returns 0 when `diags`
+ * holds no error. Returns a negative code with `err` set when loading could
+ * not proceed at all (a missing repository or ref) or when `diags` holds
+ * errors (ECSCTL_EINVAL).
  * `*out` is valid (possibly partial) either way and must be released.
  */
 int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_options *opts,
-                      struct ecsctl_diags *diags, struct ecsctl_error *err);
+		      struct ecsctl_diags *diags, struct ecsctl_error *err);
 
 /*
  * Loads one file's contents as if it were a whole config root: `name` (a
@@ -85,12 +83,24 @@ int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_option
  * `env` as in the options (NULL = environ).
  */
 int ecsctl_model_load_buffer(struct ecsctl_model *out, const char *name, const char *data,
-                             size_t len, const char *const *env, struct ecsctl_diags *diags,
-                             struct ecsctl_error *err);
+			     size_t len, const char *const *env, struct ecsctl_diags *diags,
+			     struct ecsctl_error *err);
+
+/*
+ * Checks an API request body (as a client sent it) against `operation`'s
+ * input shape with the same checks as the desired state: unknown members
+ * (with "did you mean"), types, enums, required members, limits, documented
+ * rules. JSON strings never pass for numbers or booleans; a JSON number or
+ * boolean passes for a string member, as YAML users write them. Each problem
+ * goes to `diags` with its member path and no position (resource "<Op>
+ * request"); returns how many errors were added. For ecs-local.
+ */
+size_t ecsctl_model_check_payload(const char *operation, const json_t *payload,
+				  struct ecsctl_diags *diags);
 
 /* Looks a resource up by kind and name; NULL if absent. */
-const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m, enum ecsctl_kind kind,
-                                                const char *name);
+const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m,
+						enum ecsctl_kind kind, const char *name);
 
 /*
  * The `render` document: {"formatVersion": 1, "commit": sha|null,

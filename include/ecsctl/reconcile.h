@@ -50,6 +50,8 @@ struct ecsctl_live {
 	json_t *orphan_clusters; /* {"name": Cluster}: owned, live, not desired (prune) */
 	json_t *history;         /* {"family": [taskDefinition]}: older ACTIVE revisions, read
 	                            only when a register is planned; NULL until then */
+	json_t *revisions;       /* {"family": [ARN]}: every ACTIVE revision, newest first;
+	                            read with history */
 	char *fingerprint;       /* sha256 hex of the non-volatile values above */
 };
 
@@ -67,12 +69,20 @@ void ecsctl_live_release(struct ecsctl_live *l);
 int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, const json_t *scope,
                             struct ecsctl_error *err);
 
+/* (Re)computes `l->fingerprint` from the values in `l`: clusters without
+ * task/service counters, services normalized (no counts, deployments or
+ * events) with their task definition, tags and status, each family's latest
+ * ARN, and what prune would delete. ECSCTL_ENOMEM. */
+int ecsctl_live_fingerprint(struct ecsctl_live *l, struct ecsctl_error *err);
+
 /*
- * Before registering, look further back: describes up to `depth` of the
- * newest ACTIVE revisions of each family (ListTaskDefinitions + one
- * DescribeTaskDefinition each, all at once) into `l->history`, so that a
- * revert to a revision that still exists reuses it instead of registering a
- * duplicate. Costs nothing when no register is planned (the common case).
+ * Before registering, look further back: lists the ACTIVE revisions of each
+ * family (newest first, into `l->revisions`) and describes up to `depth` of
+ * them not known yet (one DescribeTaskDefinition each, all at once, with
+ * tags) into `l->history`, so that a revert to a revision that still exists
+ * reuses it instead of registering a duplicate, and keepRevisions can tell
+ * which old revisions are ours. Costs nothing when no register is planned
+ * (the common case).
  */
 int ecsctl_reconcile_gather_history(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
                                     const char *const *families, size_t n, size_t depth,
@@ -128,6 +138,9 @@ struct ecsctl_plan_options {
 	{                                                                                          \
 		NULL, 0                                                                            \
 	}
+/* keepRevisions: when a family gets a new revision, its owned ACTIVE revisions
+ * beyond the newest settings.keep_revisions (the new one included) are
+ * deregistered, except any a live service runs (needs live->revisions). */
 
 /* "(new revision of F)": the placeholder for the ARN a register produces. */
 char *ecsctl_plan_placeholder(const char *family);

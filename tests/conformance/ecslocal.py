@@ -1,5 +1,6 @@
 """Starts an ecs-local on a free loopback port for one test module, and makes
 boto3 clients for it. Used by the conformance tests (stdlib + boto3 only)."""
+import atexit
 import os
 import shlex
 import signal
@@ -40,7 +41,14 @@ class Server:
             raise RuntimeError("ecs-local did not start: %r %r" %
                                (line, self.proc.stderr.read()))
         self.url = line.split(" ", 2)[2]
+        # never leave a server behind, whatever happens to the test
+        atexit.register(self._kill)
         return self
+
+    def _kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc and self.proc.poll() is None:

@@ -62,6 +62,16 @@ class Errors(ServerTest):
                                     desiredCount=1)
         self.assertError(e, "ClientException", "TaskDefinition not found.")
 
+    def test_service_arn_names_its_cluster(self):
+        self.ecs.create_service(cluster="err", serviceName="arnsvc", taskDefinition="err",
+                                desiredCount=0)
+        self.ecs.create_cluster(clusterName="err2")
+        arn = self.arn("service/err/arnsvc")
+        self.assertEqual(self.ecs.describe_services(cluster="err", services=[arn])
+                         ["services"][0]["serviceArn"], arn)
+        out = self.ecs.describe_services(cluster="err2", services=[arn])
+        self.assertEqual(out["failures"], [{"arn": arn, "reason": "MISSING"}])
+
     def test_describe_services_limit(self):
         names = ["s%d" % i for i in range(11)]
         with self.assertRaises(self.ecs.exceptions.InvalidParameterException) as e:

@@ -21,7 +21,7 @@ class Throttle(unittest.TestCase):
             ecs = srv.client(retries=1)
             codes = []
             start = time.monotonic()
-            for _ in range(12):
+            for _ in range(30):
                 try:
                     ecs.list_clusters()
                     codes.append("ok")

@@ -132,6 +132,11 @@ class Tags(ServerTest):
                                              {"key": "x", "value": "2"}])
         plain = self.ecs.describe_clusters(clusters=["tg"])["clusters"][0]
         self.assertEqual(plain["tags"], [])
+        self.assertNotIn("settings", plain)  # only with include SETTINGS
+        with_settings = self.ecs.describe_clusters(clusters=["tg"],
+                                                   include=["SETTINGS"])["clusters"][0]
+        self.assertEqual(with_settings["settings"],
+                         [{"name": "containerInsights", "value": "disabled"}])
         full = self.ecs.describe_clusters(clusters=["tg"], include=["TAGS", "STATISTICS"])
         self.assertIn({"key": "team", "value": "a"}, full["clusters"][0]["tags"])
         self.assertTrue(full["clusters"][0]["statistics"])

@@ -119,6 +119,24 @@ class PlanApply(unittest.TestCase):
         self.assertEqual(self.service("manual")["status"], "ACTIVE")
         self.run_ok("plan", "--detailed-exitcode")
 
+    def test_keep_revisions_deregisters_old_owned_revisions(self):
+        self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml")
+                        .replace("keepRevisions: 5", "keepRevisions: 1"))
+        self.repo.commit("keep 1")
+        self.apply()
+        first = self.service("worker")["taskDefinition"]
+        self.apply(WORKER_TAG="2")  # worker:1 is in use while planning: kept
+        ecs = self.server.client()
+        self.assertEqual(ecs.describe_task_definition(taskDefinition=first)
+                         ["taskDefinition"]["status"], "ACTIVE")
+        d = self.plan_json(WORKER_TAG="3")
+        self.assertIn(("deregister", first.split("/")[-1]),
+                      [(c["action"], c["name"]) for c in d["changes"]])
+        self.apply(WORKER_TAG="3")
+        self.assertEqual(ecs.describe_task_definition(taskDefinition=first)
+                         ["taskDefinition"]["status"], "INACTIVE")
+        self.run_ok("plan", "--detailed-exitcode", WORKER_TAG="3")
+
     def test_no_tty_without_auto_approve_refuses(self):
         before = self.server.stats()
         r = self.run_ok("apply", expect=1)

@@ -1,10 +1,12 @@
 /*
  * The desired-state loader on arbitrary bytes: one file through the same
  * parse, variables, conversion and validation as `ecsctl validate`. Inputs
- * starting with '{' or '[' are loaded as a .json file, others as YAML.
+ * starting with '{' or '[' are loaded as a .json file, those starting with
+ * "# settings" as ecsctl.yaml, others as a YAML resource file.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ecsctl/model.h"
 #include "banned.h"
@@ -17,8 +19,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ecsctl_diags diags = ECSCTL_DIAGS_INIT;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_model m;
-	const char *name = size && (data[0] == '{' || data[0] == '[') ? "f.json" : "f.yaml";
+	const char *name = "f.yaml";
 	json_t *doc;
+
+	if (size && (data[0] == '{' || data[0] == '['))
+		name = "f.json";
+	else if (size >= 10 && !memcmp(data, "# settings", 10))
+		name = "ecsctl.yaml";
 
 	ecsctl_model_load_buffer(&m, name, (const char *)data, size, env, &diags, &err);
 	doc = ecsctl_model_render(&m);

@@ -13,5 +13,6 @@ int aws_tests_client(void);
 int aws_tests_creds(void);
 int aws_tests_parse(void);
 int aws_tests_http(void);
+int aws_tests_seam(void);
 
 #endif

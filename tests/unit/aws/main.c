@@ -7,6 +7,7 @@ int main(void)
 	failed += aws_tests_sigv4();
 	failed += aws_tests_parse();
 	failed += aws_tests_http();
+	failed += aws_tests_seam();
 	failed += aws_tests_creds();
 	failed += aws_tests_client();
 	return failed ? 1 : 0;

@@ -617,6 +617,22 @@ static void test_aws_client__pagination_and_batching(void **state)
 	json_decref(arns);
 	json_decref(svcs);
 	json_decref(fails);
+	{
+		/* three clusters' lists side by side: 3 rounds of 3 concurrent pages */
+		json_t *reqs[3], *res[3];
+		int before = s.requests;
+
+		for (i = 0; i < 3; i++)
+			reqs[i] = json_pack("{s:s}", "cluster", names[i]);
+		assert_int_equal(
+		    ecsctl_ecs_paginate(res, c, "ListServices", reqs, 3, "serviceArns", &err), 0);
+		assert_int_equal(s.requests - before, 9);
+		for (i = 0; i < 3; i++) {
+			assert_int_equal(json_array_size(res[i]), 4);
+			json_decref(res[i]);
+			json_decref(reqs[i]);
+		}
+	}
 	s.plan[0] = "loop";
 	assert_int_equal(ecsctl_ecs_list_services(&arns, c, "prod", &err), ECSCTL_EIO);
 	assert_non_null(strstr(err.message, "nextToken"));
@@ -720,8 +736,11 @@ static void test_aws_client__default_chain_and_no_imds_on_loopback(void **state)
 	const char *no_keys[] = {"HOME=/nonexistent", "AWS_REGION=eu-west-3", NULL};
 	struct ecsctl_ecs *c = NULL;
 	json_t *resp = NULL;
+	char url[96];
 
-	o.endpoint_url = lb_url(srv);
+	/* an endpoint with a path prefix (a proxy): the path sent is the path signed */
+	snprintf(url, sizeof(url), "%s/ecs/", lb_url(srv));
+	o.endpoint_url = url;
 	o.env = with_keys;
 	assert_int_equal(ecsctl_ecs_new(&c, &o, &err), 0);
 	assert_string_equal(ecsctl_ecs_region(c), "eu-west-3");

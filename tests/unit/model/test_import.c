@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/buf.h"
 #include "model_test.h"
 #include "banned.h"
 
@@ -117,6 +118,14 @@ static void test_import__settings(void **state)
 	assert_int_equal(m.count, 0);
 	ecsctl_model_release(&m);
 
+	/* a broken ecsctl.yaml: the error, and still the defaults */
+	d = load_text(&m, "ecsctl.yaml", "name: [a\n", NULL);
+	assert_non_null(strstr(d, "error: ecsctl.yaml:2:1: invalid YAML"));
+	free(d);
+	assert_string_equal(m.settings.name, "ecsctl");
+	assert_int_equal(m.settings.keep_revisions, 5);
+	ecsctl_model_release(&m);
+
 	/* no ecsctl.yaml: defaults */
 	d = load_text(&m, "c.yaml", "kind: Cluster\n", NULL);
 	assert_string_equal(d, "");
@@ -176,12 +185,67 @@ static void test_import__render_is_canonical(void **state)
 	free(b);
 }
 
+static char *check(const char *op, const char *body)
+{
+	struct ecsctl_diags d = ECSCTL_DIAGS_INIT;
+	struct ecsctl_buf out = ECSCTL_BUF_INIT;
+	json_error_t jerr;
+	json_t *j = json_loads(body, 0, &jerr);
+	size_t i, n;
+
+	assert_non_null(j);
+	n = ecsctl_model_check_payload(op, j, &d);
+	assert_int_equal(n, d.errors);
+	for (i = 0; i < d.count; i++)
+		ecsctl_buf_addf(&out, "%s [%s] %s\n",
+		                d.items[i].resource ? d.items[i].resource : "-",
+		                d.items[i].path ? d.items[i].path : "-", d.items[i].message);
+	json_decref(j);
+	ecsctl_diags_release(&d);
+	return ecsctl_buf_detach(&out);
+}
+
+static void test_import__api_payload_check(void **state)
+{
+	char *got;
+
+	(void)state;
+	got = check("CreateService", "{\"serviceName\": \"web\", \"desiredCount\": 2, "
+	                             "\"launchType\": \"FARGATE\"}");
+	assert_string_equal(got, "");
+	free(got);
+	got = check("CreateService", "{\"serviceName\": \"w b\", \"desiredCount\": \"2\", "
+	                             "\"lanchType\": \"EC2\"}");
+	assert_string_equal(
+	    got, "CreateService request [serviceName] 'serviceName' may contain only letters, "
+	         "digits, '_' and '-', got 'w b'\n"
+	         "CreateService request [desiredCount] 'desiredCount' must be an integer, got the "
+	         "string '2'\n"
+	         "CreateService request [lanchType] unknown member 'lanchType' in CreateService "
+	         "request, did you mean 'launchType'?\n");
+	free(got);
+	got = check("RegisterTaskDefinition", "{\"family\": \"a\", \"containerDefinitions\": "
+	                                      "[{\"name\": \"x\", \"image\": \"i\", "
+	                                      "\"essential\": false}]}");
+	assert_string_equal(got, "RegisterTaskDefinition request [containerDefinitions] no "
+	                         "container is essential; a task needs at least one\n");
+	free(got);
+	got = check("TagResource", "{\"resourceArn\": \"arn\"}");
+	assert_string_equal(got, "TagResource request [-] missing required member 'tags' in "
+	                         "TagResource request\n");
+	free(got);
+	got = check("NoSuchOperation", "{}");
+	assert_string_equal(got, "- [-] unknown operation 'NoSuchOperation'\n");
+	free(got);
+}
+
 int run_import_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_import__describe_output_drops_read_only),
 	    cmocka_unit_test(test_import__inner_object_and_non_matches),
 	    cmocka_unit_test(test_import__settings),
+	    cmocka_unit_test(test_import__api_payload_check),
 	    cmocka_unit_test(test_import__render_is_canonical),
 	};
 

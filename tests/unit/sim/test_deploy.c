@@ -357,6 +357,26 @@ static void test_deploy__lazy_equals_stepwise(void **state)
 	world_release(&b);
 }
 
+/* A long gap on the clock is caught up over several bounded calls. */
+static void test_deploy__long_gap_in_bounded_steps(void **state)
+{
+	struct world w;
+	long long first, second;
+
+	world_init(&w, 1, 100, 200, 0, 0);
+	json_object_set_new(json_array_get(deps(&w), 0), "taskDefinition", json_string(BAD));
+	world_start(&w);
+	assert_int_equal(advance(&w, T0 + 1e7), 1);
+	first = sim_int(json_array_get(deps(&w), 0), "failedTasks", 0);
+	assert_true(first > 100);
+	assert_true(first <= 500);
+	assert_true(json_object_size(json_object_get(w.svc, "_tasks")) < 600);
+	assert_int_equal(advance(&w, T0 + 1e7), 1);
+	second = sim_int(json_array_get(deps(&w), 0), "failedTasks", 0);
+	assert_true(second > first);
+	world_release(&w);
+}
+
 static void test_deploy__crashloop_image_tags(void **state)
 {
 	assert_true(sim_image_crashes("nginx:crashloop"));
@@ -380,6 +400,7 @@ int sim_tests_deploy(void)
 	    cmocka_unit_test(test_deploy__no_capacity_event),
 	    cmocka_unit_test(test_deploy__events_capped_newest_first),
 	    cmocka_unit_test(test_deploy__lazy_equals_stepwise),
+	    cmocka_unit_test(test_deploy__long_gap_in_bounded_steps),
 	    cmocka_unit_test(test_deploy__crashloop_image_tags),
 	};
 	return cmocka_run_group_tests_name("deploy", tests, NULL, NULL);

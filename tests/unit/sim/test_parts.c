@@ -69,13 +69,13 @@ static void test_parts__taskdef_rejects(void **state)
 	}
 }
 
-static void expect_invalid(struct sim_shapes *sh, const char *op, const char *body,
+static void expect_invalid(const char *op, const char *body,
                            const char *type)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	json_t *req = parse(body);
 
-	assert_int_equal(sim_validate(sh, op, req, &err), ECSCTL_EAWS);
+	assert_int_equal(sim_validate(op, req, &err), ECSCTL_EAWS);
 	assert_string_equal(err.aws_code, type);
 	ecsctl_error_release(&err);
 	json_decref(req);
@@ -84,28 +84,25 @@ static void expect_invalid(struct sim_shapes *sh, const char *op, const char *bo
 static void test_parts__validation(void **state)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct sim_shapes *sh = NULL;
 	json_t *req;
 
-	assert_int_equal(sim_shapes_new(&sh, &err), 0);
 	req = parse("{\"serviceName\":\"a\",\"desiredCount\":1,\"future\":{\"x\":1},"
 	            "\"cluster\":null}");
-	assert_int_equal(sim_validate(sh, "CreateService", req, &err), 0);
+	assert_int_equal(sim_validate("CreateService", req, &err), 0);
 	assert_null(json_object_get(req, "cluster"));
 	json_decref(req);
-	expect_invalid(sh, "CreateService", "{\"desiredCount\":1}", "InvalidParameterException");
-	expect_invalid(sh, "CreateService", "{\"serviceName\":\"a\",\"desiredCount\":\"1\"}",
+	expect_invalid("CreateService", "{\"desiredCount\":1}", "InvalidParameterException");
+	expect_invalid("CreateService", "{\"serviceName\":\"a\",\"desiredCount\":\"1\"}",
 	               "SerializationException");
-	expect_invalid(sh, "CreateService", "{\"serviceName\":\"a\",\"launchType\":\"MOON\"}",
+	expect_invalid("CreateService", "{\"serviceName\":\"a\",\"launchType\":\"MOON\"}",
 	               "InvalidParameterException");
-	expect_invalid(sh, "DescribeServices", "{\"services\":[null]}", "SerializationException");
-	expect_invalid(sh, "DescribeServices", "{\"cluster\":\"c\"}", "InvalidParameterException");
-	expect_invalid(sh, "ListClusters", "[]", "SerializationException");
-	expect_invalid(sh, "CreateService",
+	expect_invalid("DescribeServices", "{\"services\":[null]}", "SerializationException");
+	expect_invalid("DescribeServices", "{\"cluster\":\"c\"}", "InvalidParameterException");
+	expect_invalid("ListClusters", "[]", "SerializationException");
+	expect_invalid("CreateService",
 	               "{\"serviceName\":\"a\",\"capacityProviderStrategy\":[{\"capacityProvider\":"
 	               "\"x\",\"weight\":1001}]}",
 	               "InvalidParameterException");
-	sim_shapes_free(sh);
 }
 
 static void test_parts__tokens(void **state)
@@ -198,6 +195,57 @@ static void test_parts__store_ops_and_persistence(void **state)
 	sim_store_release(&s);
 }
 
+static void test_parts__stopped_tasks_are_forgotten(void **state)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct sim_store s;
+	json_t *resp = NULL, *cluster;
+	char describe[256], stop[256];
+
+	assert_int_equal(sim_store_init(&s, "us-east-1", "123456789012", 1, 5, &err), 0);
+	s.fixed_now = 1700000000;
+	assert_int_equal(call(&s, sim_op_create_cluster, "{}", &resp, &err), 0);
+	json_decref(resp);
+	assert_int_equal(call(&s, sim_op_register_task_definition,
+	                      "{\"family\":\"f\",\"containerDefinitions\":[{\"name\":\"a\","
+	                      "\"image\":\"x\",\"memory\":4}]}",
+	                      &resp, &err),
+	                 0);
+	json_decref(resp);
+	assert_int_equal(call(&s, sim_op_run_task, "{\"taskDefinition\":\"f\"}", &resp, &err), 0);
+	snprintf(describe, sizeof(describe), "{\"tasks\":[\"%s\"]}",
+	         sim_str(json_array_get(json_object_get(resp, "tasks"), 0), "taskArn"));
+	snprintf(stop, sizeof(stop), "{\"task\":\"%s\"}",
+	         sim_str(json_array_get(json_object_get(resp, "tasks"), 0), "taskArn"));
+	json_decref(resp);
+
+	s.fixed_now += SIM_PROVISIONING_S + SIM_PENDING_S;
+	sim_store_tick(&s);
+	assert_int_equal(call(&s, sim_op_describe_tasks, describe, &resp, &err), 0);
+	assert_string_equal(
+	    sim_str(json_array_get(json_object_get(resp, "tasks"), 0), "lastStatus"), "RUNNING");
+	json_decref(resp);
+	assert_int_equal(call(&s, sim_op_stop_task, stop, &resp, &err), 0);
+	json_decref(resp);
+	s.fixed_now += SIM_STOPPING_S;
+	sim_store_tick(&s);
+	assert_int_equal(call(&s, sim_op_describe_tasks, describe, &resp, &err), 0);
+	assert_string_equal(
+	    sim_str(json_array_get(json_object_get(resp, "tasks"), 0), "lastStatus"), "STOPPED");
+	json_decref(resp);
+
+	s.fixed_now += SIM_TASK_RETAIN_S + 1;
+	sim_store_tick(&s);
+	cluster = json_object_get(s.clusters, "default");
+	assert_int_equal(json_object_size(json_object_get(cluster, "_standalone")), 0);
+	assert_int_equal(json_object_size(json_object_get(cluster, "_index")), 0);
+	assert_int_equal(call(&s, sim_op_describe_tasks, describe, &resp, &err), 0);
+	assert_string_equal(sim_str(json_array_get(json_object_get(resp, "failures"), 0), "reason"),
+	                    "MISSING");
+	json_decref(resp);
+	sim_store_release(&s);
+}
+
 int sim_tests_parts(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +254,7 @@ int sim_tests_parts(void)
 	    cmocka_unit_test(test_parts__validation),
 	    cmocka_unit_test(test_parts__tokens),
 	    cmocka_unit_test(test_parts__store_ops_and_persistence),
+	    cmocka_unit_test(test_parts__stopped_tasks_are_forgotten),
 	};
 	return cmocka_run_group_tests_name("parts", tests, NULL, NULL);
 }

@@ -1,0 +1,458 @@
+/* Unit tests of reconcile/: plan ordering, task definition reuse, ownership
+ * tags, targets, summary, saved plan round trip, fingerprint. The live side
+ * is written as ECS answers it (DescribeTaskDefinition/DescribeServices). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ecsctl/reconcile.h"
+#include "banned.h"
+
+static const char DESIRED[] =
+    "kind: Cluster\nclusterName: shop\n---\n"
+    "kind: TaskDefinition\nfamily: web\nnetworkMode: awsvpc\nrequiresCompatibilities: [FARGATE]\n"
+    "cpu: 256\nmemory: 512\ncontainerDefinitions:\n"
+    "  - {name: web, image: 'nginx:1.25', portMappings: [{containerPort: 80}],\n"
+    "     environment: [{name: B, value: '2'}, {name: A, value: '1'}]}\n---\n"
+    "kind: Service\ncluster: shop\nserviceName: web\ntaskDefinition: web\ndesiredCount: 2\n"
+    "launchType: FARGATE\n";
+
+#define ARN(x) "arn:aws:ecs:us-east-1:123456789012:" x
+
+/* web:3 as ECS answers it: defaults filled in, environment reordered. */
+static json_t *live_td(const char *image, int rev)
+{
+	char arn[200];
+
+	snprintf(arn, sizeof(arn), ARN("task-definition/web:%d"), rev);
+	return json_pack(
+	    "{s:s,s:s,s:i,s:s,s:s,s:[s],s:[s,s],s:s,s:s,s:[{s:s,s:s,s:i,s:b,s:[{s:i,s:i,s:s}],"
+	    "s:[{s:s,s:s},{s:s,s:s}],s:[],s:[]}],s:[]}",
+	    "taskDefinitionArn", arn, "family", "web", "revision", rev, "status", "ACTIVE",
+	    "networkMode", "awsvpc", "requiresCompatibilities", "FARGATE", "compatibilities", "EC2",
+	    "FARGATE", "cpu", "256", "memory", "512", "containerDefinitions", "name", "web",
+	    "image", image, "cpu", 0, "essential", 1, "portMappings", "containerPort", 80,
+	    "hostPort", 80, "protocol", "tcp", "environment", "name", "A", "value", "1", "name",
+	    "B", "value", "2", "mountPoints", "volumesFrom", "volumes");
+}
+
+static json_t *live_service(const char *td, const char *rev_tag)
+{
+	return json_pack(
+	    "{s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:[{s:s,s:s}],"
+	    "s:[{s:s,s:s}]}",
+	    "serviceArn", ARN("service/shop/web"), "serviceName", "web", "clusterArn",
+	    ARN("cluster/shop"), "status", "ACTIVE", "taskDefinition", td, "desiredCount", 2,
+	    "runningCount", 2, "pendingCount", 0, "launchType", "FARGATE", "schedulingStrategy",
+	    "REPLICA", "tags", "key", ECSCTL_OWNER_TAG, "value", "ecsctl", "key",
+	    ECSCTL_REVISION_TAG, "value", rev_tag, "deployments", "status", "PRIMARY",
+	    "taskDefinition", td, "events", "id", "e1", "message",
+	    "(service web) has reached a steady state.");
+}
+
+struct fx {
+	struct ecsctl_model m;
+	struct ecsctl_live live;
+	struct ecsctl_plan plan;
+	json_t *scope;
+	struct ecsctl_error err;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct ecsctl_diags d = ECSCTL_DIAGS_INIT;
+	const char *env[] = {NULL};
+
+	assert_non_null(f);
+	assert_int_equal(
+	    ecsctl_model_load_buffer(&f->m, "all.yaml", DESIRED, strlen(DESIRED), env, &d, &f->err),
+	    0);
+	ecsctl_diags_release(&d);
+	free(f->m.commit);
+	f->m.commit = strdup("0123456789abcdef0123456789abcdef01234567");
+	ecsctl_live_init(&f->live);
+	f->live.clusters = json_object();
+	f->live.services = json_object();
+	f->live.latest = json_object();
+	f->live.running = json_object();
+	f->live.orphans = json_object();
+	f->live.orphan_clusters = json_object();
+	ecsctl_plan_init(&f->plan);
+	assert_int_equal(ecsctl_reconcile_scope(&f->scope, &f->m, &f->err), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	ecsctl_plan_release(&f->plan);
+	ecsctl_live_release(&f->live);
+	ecsctl_model_release(&f->m);
+	json_decref(f->scope);
+	ecsctl_error_release(&f->err);
+	free(f);
+	return 0;
+}
+
+static void make(struct fx *f)
+{
+	ecsctl_plan_release(&f->plan);
+	assert_int_equal(ecsctl_live_fingerprint(&f->live, &f->err), 0);
+	assert_int_equal(ecsctl_plan_make(&f->plan, &f->m, &f->live, f->scope, NULL, &f->err), 0);
+}
+
+/* Live exactly as an earlier apply of DESIRED left it. */
+static void converged(struct fx *f)
+{
+	json_object_set_new(f->live.clusters, "shop",
+	                    json_pack("{s:s,s:s,s:s,s:i,s:[{s:s,s:s}]}", "clusterName", "shop",
+	                              "clusterArn", ARN("cluster/shop"), "status", "ACTIVE",
+	                              "runningTasksCount", 2, "tags", "key", ECSCTL_OWNER_TAG,
+	                              "value", "ecsctl"));
+	json_object_set_new(f->live.latest, "web", live_td("nginx:1.25", 3));
+	json_object_set_new(f->live.running, ARN("task-definition/web:3"),
+	                    live_td("nginx:1.25", 3));
+	json_object_set_new(f->live.services, "shop/web",
+	                    live_service(ARN("task-definition/web:3"), "an-older-sha"));
+}
+
+static const char *call_op(const struct ecsctl_plan_op *op, size_t i)
+{
+	return json_string_value(json_object_get(json_array_get(op->calls, i), "operation"));
+}
+
+static void test_reconcile_plan__fresh_orders_cluster_taskdef_service(void **state)
+{
+	struct fx *f = *state;
+
+	make(f);
+	assert_int_equal(f->plan.count, 3);
+	assert_int_equal(f->plan.ops[0].action, ECSCTL_DIFF_CREATE);
+	assert_int_equal(f->plan.ops[0].kind, ECSCTL_KIND_CLUSTER);
+	assert_int_equal(f->plan.ops[1].action, ECSCTL_DIFF_REGISTER);
+	assert_string_equal(call_op(&f->plan.ops[1], 0), "RegisterTaskDefinition");
+	assert_int_equal(f->plan.ops[2].kind, ECSCTL_KIND_SERVICE);
+	assert_string_equal(call_op(&f->plan.ops[2], 0), "CreateService");
+	/* the service takes the ARN the register will produce */
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(json_array_get(f->plan.ops[2].calls, 0), "request"),
+	                        "taskDefinition")),
+	                    "(new revision of web)");
+	/* ownership tags on what is created */
+	{
+		char *text = json_dumps(f->plan.ops[2].calls, 0);
+		assert_non_null(strstr(text, ECSCTL_OWNER_TAG));
+		free(text);
+	}
+}
+
+static void test_reconcile_plan__converged_is_empty_despite_new_sha(void **state)
+{
+	struct fx *f = *state;
+
+	converged(f);
+	make(f);
+	if (f->plan.count) {
+		struct ecsctl_buf b = ECSCTL_BUF_INIT;
+		ecsctl_plan_render(&b, &f->plan, false);
+		print_error("%s", b.buf);
+		ecsctl_buf_release(&b);
+	}
+	assert_int_equal(f->plan.count, 0);
+}
+
+static void test_reconcile_plan__reuses_running_revision_not_latest(void **state)
+{
+	struct fx *f = *state;
+
+	converged(f);
+	/* a newer latest with another image: the running web:3 equals git */
+	json_object_set_new(f->live.latest, "web", live_td("nginx:9", 4));
+	json_object_set_new(f->live.running, ARN("task-definition/web:4"), live_td("nginx:9", 4));
+	make(f);
+	assert_int_equal(f->plan.count, 0);
+}
+
+static void test_reconcile_plan__reuses_latest_revision(void **state)
+{
+	struct fx *f = *state;
+
+	converged(f);
+	json_object_set_new(f->live.services, "shop/web",
+	                    live_service(ARN("task-definition/web:2"), "x"));
+	json_object_set_new(f->live.running, ARN("task-definition/web:2"), live_td("nginx:1", 2));
+	make(f);
+	assert_int_equal(f->plan.count, 1);
+	assert_int_equal(f->plan.ops[0].action, ECSCTL_DIFF_UPDATE);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(json_array_get(f->plan.ops[0].calls, 0), "request"),
+	                        "taskDefinition")),
+	                    ARN("task-definition/web:3"));
+}
+
+static void test_reconcile_plan__reuses_history_revision(void **state)
+{
+	struct fx *f = *state;
+
+	converged(f);
+	json_object_set_new(f->live.latest, "web", live_td("nginx:9", 4));
+	json_object_set_new(f->live.running, ARN("task-definition/web:4"), live_td("nginx:9", 4));
+	json_object_set_new(f->live.services, "shop/web",
+	                    live_service(ARN("task-definition/web:4"), "x"));
+	json_object_del(f->live.running, ARN("task-definition/web:3"));
+	make(f);
+	assert_int_equal(f->plan.ops[0].action, ECSCTL_DIFF_REGISTER);
+	f->live.history = json_pack("{s:[o]}", "web", live_td("nginx:1.25", 3));
+	make(f);
+	assert_int_equal(f->plan.count, 1);
+	assert_int_equal(f->plan.ops[0].action, ECSCTL_DIFF_UPDATE);
+}
+
+static void test_reconcile_plan__image_change_is_register_and_one_update(void **state)
+{
+	struct fx *f = *state;
+	const struct ecsctl_plan_op *svc;
+	json_t *req;
+
+	converged(f);
+	json_object_set_new(f->live.latest, "web", live_td("nginx:1.24", 3));
+	json_object_set_new(f->live.running, ARN("task-definition/web:3"),
+	                    live_td("nginx:1.24", 3));
+	json_object_set_new(f->live.services, "shop/web",
+	                    json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:[{s:s,s:s}]}",
+	                              "serviceArn", ARN("service/shop/web"), "serviceName", "web",
+	                              "clusterArn", ARN("cluster/shop"), "status", "ACTIVE",
+	                              "taskDefinition", ARN("task-definition/web:3"),
+	                              "desiredCount", 1, "launchType", "FARGATE",
+	                              "schedulingStrategy", "REPLICA", "tags", "key",
+	                              ECSCTL_OWNER_TAG, "value", "ecsctl"));
+	make(f);
+	assert_int_equal(f->plan.count, 2);
+	assert_int_equal(f->plan.ops[0].action, ECSCTL_DIFF_REGISTER);
+	assert_non_null(
+	    ecsctl_diff_changes_find(&f->plan.ops[0].changes, "containerDefinitions[web].image"));
+	svc = &f->plan.ops[1];
+	assert_int_equal(svc->action, ECSCTL_DIFF_UPDATE);
+	/* ONE UpdateService carries both desiredCount and the task definition */
+	assert_string_equal(call_op(svc, 0), "UpdateService");
+	assert_int_equal(json_array_size(svc->calls), 2); /* UpdateService + TagResource */
+	req = json_object_get(json_array_get(svc->calls, 0), "request");
+	assert_int_equal(json_integer_value(json_object_get(req, "desiredCount")), 2);
+	assert_string_equal(json_string_value(json_object_get(req, "taskDefinition")),
+	                    "(new revision of web)");
+	/* the revision tag follows the change */
+	assert_string_equal(call_op(svc, 1), "TagResource");
+	assert_string_equal(json_string_value(json_object_get(svc->wait, "previousTaskDefinition")),
+	                    ARN("task-definition/web:3"));
+}
+
+static void test_reconcile_plan__prune_deletes_last(void **state)
+{
+	struct fx *f = *state;
+
+	converged(f);
+	json_object_set_new(f->live.orphans, "shop/old",
+	                    json_pack("{s:s,s:s,s:s}", "serviceName", "old", "clusterArn",
+	                              ARN("cluster/shop"), "serviceArn", ARN("service/shop/old")));
+	json_object_set_new(
+	    f->live.orphan_clusters, "busy",
+	    json_pack("{s:s,s:i}", "clusterName", "busy", "activeServicesCount", 1));
+	json_object_set_new(
+	    f->live.orphan_clusters, "empty",
+	    json_pack("{s:s,s:i}", "clusterName", "empty", "activeServicesCount", 0));
+	f->m.settings.prune = true;
+	json_object_set_new(f->live.latest, "web", live_td("nginx:1.24", 3));
+	json_object_set_new(f->live.running, ARN("task-definition/web:3"),
+	                    live_td("nginx:1.24", 3));
+	make(f);
+	assert_int_equal(f->plan.count, 4);
+	assert_int_equal(f->plan.ops[0].phase, ECSCTL_PHASE_TASKDEFS);
+	assert_int_equal(f->plan.ops[1].phase, ECSCTL_PHASE_SERVICES);
+	assert_int_equal(f->plan.ops[2].action, ECSCTL_DIFF_DELETE);
+	assert_string_equal(f->plan.ops[2].name, "shop/old");
+	assert_string_equal(call_op(&f->plan.ops[2], 0), "UpdateService"); /* scale to 0 */
+	assert_string_equal(call_op(&f->plan.ops[2], 1), "DeleteService");
+	/* a cluster with services is never deleted */
+	assert_string_equal(f->plan.ops[3].name, "empty");
+	assert_int_equal(f->plan.ops[3].phase, ECSCTL_PHASE_CLUSTER_DELETES);
+}
+
+static json_t *tagged(json_t *td, const char *owner)
+{
+	json_object_set_new(td, "tags",
+	                    json_pack("[{s:s,s:s}]", "key", ECSCTL_OWNER_TAG, "value", owner));
+	return td;
+}
+
+static void test_reconcile_plan__keep_revisions_deregisters_owned_unused(void **state)
+{
+	struct fx *f = *state;
+	size_t i, n = 0;
+
+	converged(f);
+	json_object_set_new(f->live.latest, "web", live_td("nginx:1.24", 4));
+	json_object_set_new(f->live.running, ARN("task-definition/web:4"),
+	                    live_td("nginx:1.24", 4));
+	f->m.settings.keep_revisions = 2;
+	f->live.revisions = json_pack("{s:[ssss]}", "web", ARN("task-definition/web:4"),
+	                              ARN("task-definition/web:3"), ARN("task-definition/web:2"),
+	                              ARN("task-definition/web:1"));
+	f->live.history =
+	    json_pack("{s:[ooo]}", "web", tagged(live_td("a", 3), "ecsctl"),
+	              tagged(live_td("b", 2), "ecsctl"), tagged(live_td("c", 1), "other"));
+	/* the service runs web:3 (equal to git): no register, nothing deregistered */
+	make(f);
+	assert_int_equal(f->plan.count, 0);
+	/* git moves on: register; keep the new one + web:4; web:3 is in use; web:1 is not ours */
+	json_object_set_new(f->live.services, "shop/web",
+	                    live_service(ARN("task-definition/web:3"), "x"));
+	json_object_set_new(f->live.running, ARN("task-definition/web:3"), live_td("nginx:0", 3));
+	make(f);
+	for (i = 0; i < f->plan.count; i++) {
+		if (f->plan.ops[i].action != ECSCTL_DIFF_DEREGISTER)
+			continue;
+		n++;
+		assert_string_equal(f->plan.ops[i].name, "web:2");
+		assert_int_equal(f->plan.ops[i].phase, ECSCTL_PHASE_DEREGISTER);
+		assert_int_equal(i, f->plan.count - 1); /* after the service update */
+	}
+	assert_int_equal(n, 1);
+}
+
+static void test_reconcile_plan__summary_and_render(void **state)
+{
+	struct fx *f = *state;
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	size_t counts[6];
+
+	make(f);
+	ecsctl_plan_summary(&f->plan, counts);
+	assert_int_equal(counts[ECSCTL_DIFF_CREATE], 2);
+	assert_int_equal(counts[ECSCTL_DIFF_REGISTER], 1);
+	assert_int_equal(counts[ECSCTL_DIFF_UPDATE], 0);
+	ecsctl_plan_render(&b, &f->plan, false);
+	assert_non_null(strstr(b.buf, "Plan: 2 to create, 1 to register.\n"));
+	ecsctl_buf_release(&b);
+	ecsctl_plan_release(&f->plan);
+	ecsctl_buf_init(&b, 0);
+	ecsctl_plan_render(&b, &f->plan, false);
+	assert_string_equal(b.buf, "No changes. Live ECS matches git.\n");
+	ecsctl_buf_release(&b);
+}
+
+static void test_reconcile_plan__targets(void **state)
+{
+	struct fx *f = *state;
+	const char *t1[] = {"TaskDefinition/web"}, *t2[] = {"Service/shop/nope"};
+	struct ecsctl_plan_options o = {t1, 1};
+
+	assert_int_equal(ecsctl_live_fingerprint(&f->live, &f->err), 0);
+	assert_int_equal(ecsctl_plan_make(&f->plan, &f->m, &f->live, f->scope, &o, &f->err), 0);
+	assert_int_equal(f->plan.count, 1);
+	assert_int_equal(f->plan.ops[0].action, ECSCTL_DIFF_REGISTER);
+	ecsctl_plan_release(&f->plan);
+	o.targets = t2;
+	assert_int_equal(ecsctl_plan_make(&f->plan, &f->m, &f->live, f->scope, &o, &f->err),
+	                 ECSCTL_EINVAL);
+	assert_non_null(strstr(f->err.message, "names no resource"));
+}
+
+static void test_reconcile_planfile__round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct ecsctl_plan back;
+	json_t *a, *b;
+	char *sa, *sb;
+
+	make(f);
+	a = ecsctl_plan_to_json(&f->plan, true);
+	assert_non_null(a);
+	ecsctl_plan_init(&back);
+	assert_int_equal(ecsctl_plan_from_json(&back, a, &f->err), 0);
+	assert_int_equal(back.count, f->plan.count);
+	assert_string_equal(back.fingerprint, f->plan.fingerprint);
+	b = ecsctl_plan_to_json(&back, true);
+	sa = json_dumps(a, JSON_SORT_KEYS);
+	sb = json_dumps(b, JSON_SORT_KEYS);
+	assert_string_equal(sa, sb);
+	free(sa);
+	free(sb);
+	json_decref(a);
+	json_decref(b);
+	ecsctl_plan_release(&back);
+}
+
+static void test_reconcile_planfile__rejects_non_plans(void **state)
+{
+	struct fx *f = *state;
+	struct ecsctl_plan p;
+	json_t *doc = json_pack("{s:i,s:[]}", "formatVersion", 1, "changes");
+
+	ecsctl_plan_init(&p);
+	assert_int_equal(ecsctl_plan_from_json(&p, doc, &f->err), ECSCTL_EINVAL);
+	ecsctl_plan_release(&p);
+	json_decref(doc);
+}
+
+static void test_reconcile_fingerprint__ignores_volatile_sees_real(void **state)
+{
+	struct fx *f = *state;
+	json_t *svc;
+	char *first;
+
+	converged(f);
+	assert_int_equal(ecsctl_live_fingerprint(&f->live, &f->err), 0);
+	first = strdup(f->live.fingerprint);
+	svc = json_object_get(f->live.services, "shop/web");
+	json_object_set_new(svc, "runningCount", json_integer(1));
+	json_object_set_new(svc, "pendingCount", json_integer(1));
+	json_object_set_new(svc, "events", json_array());
+	json_object_set_new(json_object_get(f->live.clusters, "shop"), "runningTasksCount",
+	                    json_integer(7));
+	assert_int_equal(ecsctl_live_fingerprint(&f->live, &f->err), 0);
+	assert_string_equal(first, f->live.fingerprint);
+	json_object_set_new(svc, "desiredCount", json_integer(5));
+	assert_int_equal(ecsctl_live_fingerprint(&f->live, &f->err), 0);
+	assert_string_not_equal(first, f->live.fingerprint);
+	free(first);
+}
+
+static void test_reconcile_apply__replace_refused_before_any_call(void **state)
+{
+	struct fx *f = *state;
+
+	make(f);
+	f->plan.ops[2].action = ECSCTL_DIFF_REPLACE;
+	/* no client: the refusal must come before anything is sent */
+	assert_int_equal(ecsctl_plan_apply(&f->plan, NULL, false, NULL, &f->err), ECSCTL_EINVAL);
+	assert_non_null(strstr(f->err.message, "--allow-replace"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	    T(test_reconcile_plan__fresh_orders_cluster_taskdef_service),
+	    T(test_reconcile_plan__converged_is_empty_despite_new_sha),
+	    T(test_reconcile_plan__reuses_running_revision_not_latest),
+	    T(test_reconcile_plan__reuses_latest_revision),
+	    T(test_reconcile_plan__reuses_history_revision),
+	    T(test_reconcile_plan__image_change_is_register_and_one_update),
+	    T(test_reconcile_plan__prune_deletes_last),
+	    T(test_reconcile_plan__keep_revisions_deregisters_owned_unused),
+	    T(test_reconcile_plan__summary_and_render),
+	    T(test_reconcile_plan__targets),
+	    T(test_reconcile_planfile__round_trip),
+	    T(test_reconcile_planfile__rejects_non_plans),
+	    T(test_reconcile_fingerprint__ignores_volatile_sees_real),
+	    T(test_reconcile_apply__replace_refused_before_any_call),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
