@@ -306,10 +306,10 @@ static void test_aws_client__concurrent_on_reused_connections(void **state)
 		calls[i].operation = "DescribeServices";
 	assert_int_equal(ecsctl_ecs_run(c, calls, 40, &err), 0);
 	assert_int_equal(s.requests, 40);
-	/* 16 at a time (the default), and their connections are reused */
+	/* 32 at a time (the default), and their connections are reused */
 	assert_true(lb_max_concurrent(srv) > 4);
-	assert_true(lb_max_concurrent(srv) <= 16);
-	assert_true(s.nports <= 16);
+	assert_true(lb_max_concurrent(srv) <= 32);
+	assert_true(s.nports <= 32);
 	for (i = 0; i < 40; i++)
 		ecsctl_ecs_call_release(&calls[i]);
 	ecsctl_ecs_free(c);
@@ -398,7 +398,7 @@ static void test_aws_client__adaptive_limiter_slows_down(void **state)
 	 * valgrind (scripts/valgrind.sh sets this) it is not */
 	if (getenv("ECSCTL_UNDER_VALGRIND"))
 		skip();
-	/* 40 calls, 16 at a time, against 20/s with a burst of 5: with the shared
+	/* 40 calls, 32 at a time, against 20/s with a burst of 5: with the shared
 	 * limiter every call succeeds and the server throttles ~11 requests; without
 	 * it ~290 are throttled and ~17 calls run out of their 10 attempts */
 	assert_int_equal(run_bucket(1, &with, &rate_with), 0);
