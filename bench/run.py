@@ -124,7 +124,7 @@ def bench_plan(args, n):
                 if r is None:
                     row["plan_error"] = why
                     break
-                r["server_calls"] = raw.stats()["total"] - before - 1
+                r["server_calls"] = raw.stats()["total"] - before  # /_stats is not counted
                 runs.append(r)
             if runs:
                 best = sorted(runs, key=lambda r: r["ms"])[len(runs) // 2]
@@ -167,7 +167,8 @@ def bench_apply(args, n, changed):
             names = {name for _, name, _ in fl[:k]}
             fleetmod.write_repo(tmp, fl, 1, image=image, only=names)
             rc, out, err, ms, rss = run_ecsctl(args.bin, server.url, tmp, "apply",
-                                               "--auto-approve")
+                                               "--auto-approve", "--poll-interval",
+                                               args.poll_interval)
             row[label + "_rc"], row[label + "_ms"], row[label + "_rss_kib"] = rc, round(ms), rss
             if rc != 0:
                 row[label + "_error"] = err.strip().splitlines()[-3:]
@@ -230,10 +231,11 @@ def table(rows, apply_rows, mach, args):
                            r.get("changes_first"), r.get("changes"), r.get("plan_ms_all")))
     for a in apply_rows:
         out.append("apply on %d services: 1 changed %s (rc %s), %d changed %s (rc %s); "
-                   "ratio %s; plan after: %s / %s" % (
+                   "ratio %s (the sum would be %dx); plan after: %s / %s" % (
                        a["services"], fmt_ms(a.get("one_ms")), a.get("one_rc"), a["changed"],
                        fmt_ms(a.get("many_ms")), a.get("many_rc"),
                        "%.2f" % (a["many_ms"] / a["one_ms"]) if a.get("many_ms") else "-",
+                       a["changed"],
                        a.get("one_after_changes"), a.get("many_after_changes")))
         for k in ("one_error", "many_error"):
             if a.get(k):
@@ -259,6 +261,7 @@ def main():
     ap.add_argument("--no-apply", action="store_true")
     ap.add_argument("--apply-services", type=int, default=100)
     ap.add_argument("--apply-time-scale", type=float, default=5)
+    ap.add_argument("--poll-interval", default="250ms", help="apply's wait polling")
     ap.add_argument("--load-threads", type=int, default=32)
     ap.add_argument("--url-override", help=argparse.SUPPRESS)
     ap.add_argument("--json", help="write every figure to this file")
