@@ -250,8 +250,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="100 services, no AWS CLI")
     ap.add_argument("--clusters", type=int, default=10)
     ap.add_argument("--latency-ms", type=int, default=20)
-    ap.add_argument("--concurrency", type=int, default=16,
-                    help="ecsctl's calls in flight, for the floor")
+    ap.add_argument("--concurrency", type=int, default=32,
+                    help="ecsctl's calls in flight (its default), for the floor")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--boto3-full-max", type=int, default=1000,
                     help="above this many services boto3 runs a sample, extrapolated")
