@@ -542,23 +542,35 @@ static int gather_revisions(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
                             struct ecsctl_error *err)
 {
 	struct calls c = {0};
-	json_t *arns = NULL, *it;
+	json_t **reqs = calloc(n ? n : 1, sizeof(*reqs)),
+	       **lists = calloc(n ? n : 1, sizeof(*lists));
+	json_t *it;
 	size_t i, j, taken;
 	int rc = 0;
 
-	if ((!l->history && !(l->history = json_object())) ||
-	    (!l->revisions && !(l->revisions = json_object())))
-		return reconcile_oom(err);
-	for (i = 0; i < n; i++) {
-		if ((rc = ecsctl_ecs_list_task_definitions(&arns, ecs, families[i], "ACTIVE", true,
-		                                           err)))
+	if (!reqs || !lists || (!l->history && !(l->history = json_object())) ||
+	    (!l->revisions && !(l->revisions = json_object()))) {
+		rc = reconcile_oom(err);
+		goto done;
+	}
+	/* every family's list at once: one at a time cost a round trip per
+	 * family (100 families at 20 ms: 2 s before the first register) */
+	for (i = 0; i < n; i++)
+		if (!(reqs[i] = json_pack("{s:s,s:s,s:s}", "familyPrefix", families[i], "status",
+		                          "ACTIVE", "sort", "DESC"))) {
+			rc = reconcile_oom(err);
 			goto done;
-		if (json_object_set(l->revisions, families[i], arns)) {
+		}
+	if ((rc = ecsctl_ecs_paginate(lists, ecs, "ListTaskDefinitions", reqs, n,
+	                              "taskDefinitionArns", err)))
+		goto done;
+	for (i = 0; i < n; i++) {
+		if (json_object_set(l->revisions, families[i], lists[i])) {
 			rc = reconcile_oom(err);
 			goto done;
 		}
 		taken = 0;
-		json_array_foreach(arns, j, it)
+		json_array_foreach(lists[i], j, it)
 		{
 			if (j < from)
 				continue;
@@ -573,8 +585,6 @@ static int gather_revisions(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
 				goto done;
 			}
 		}
-		json_decref(arns);
-		arns = NULL;
 	}
 	if ((rc = run_calls(ecs, &c, err)))
 		goto done;
@@ -594,7 +604,12 @@ static int gather_revisions(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
 		}
 	}
 done:
-	json_decref(arns);
+	for (i = 0; reqs && lists && i < n; i++) {
+		json_decref(reqs[i]);
+		json_decref(lists[i]);
+	}
+	free(reqs);
+	free(lists);
 	calls_release(&c);
 	return rc;
 }

@@ -93,6 +93,7 @@ struct ctx {
 	const char *owner;
 	const char *commit;
 	json_t *resolved; /* family -> ARN or placeholder */
+	json_t *users;    /* family -> [indexes of the repo services naming it] */
 };
 
 static json_t *owner_tags(const json_t *tags, const char *owner)
@@ -162,6 +163,28 @@ static const char *service_family(const struct ctx *c, const struct ecsctl_resou
 	return td;
 }
 
+/* Which services name each repo family, found once: asking per family
+ * made planning quadratic in the number of services (5,000: seconds). */
+static int index_users(struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->m->count; i++) {
+		const struct ecsctl_resource *s = &c->m->resources[i];
+		const char *fam;
+		json_t *list;
+
+		if (s->kind != ECSCTL_KIND_SERVICE || !(fam = service_family(c, s)))
+			continue;
+		if (!(list = json_object_get(c->users, fam)) &&
+		    json_object_set_new(c->users, fam, list = json_array()))
+			return -1;
+		if (json_array_append_new(list, json_integer((json_int_t)i)))
+			return -1;
+	}
+	return 0;
+}
+
 static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const char *family,
                            bool registering, struct ecsctl_error *err);
 
@@ -178,12 +201,12 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	int rc = 0;
 
 	/* the revisions services run first: switching a service costs a deployment */
-	for (i = 0; i < c->m->count && n < 63; i++) {
-		const struct ecsctl_resource *s = &c->m->resources[i];
-		const char *fam, *arn;
-		if (s->kind != ECSCTL_KIND_SERVICE || !(fam = service_family(c, s)) ||
-		    strcmp(fam, r->name))
-			continue;
+	json_array_foreach(json_object_get(c->users, r->name), i, hist)
+	{
+		const struct ecsctl_resource *s = &c->m->resources[json_integer_value(hist)];
+		const char *arn;
+		if (n >= 63)
+			break;
 		arn = json_string_value(
 		    json_object_get(json_object_get(c->live->services, s->name), "taskDefinition"));
 		if (arn && json_object_get(c->live->running, arn))
@@ -587,12 +610,14 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
                      const struct ecsctl_live *live, const json_t *scope,
                      const struct ecsctl_plan_options *opts, struct ecsctl_error *err)
 {
-	struct ctx c = {m, live, m->settings.name ? m->settings.name : "", NULL, json_object()};
+	struct ctx c = {m, live, m->settings.name ? m->settings.name : "", NULL, NULL, NULL};
 	size_t i;
 	int rc = 0;
 
 	c.commit = m->commit ? m->commit : "worktree";
-	if (!c.resolved || !(out->scope = json_deep_copy(scope)) ||
+	c.resolved = json_object();
+	c.users = json_object();
+	if (!c.resolved || !c.users || index_users(&c) || !(out->scope = json_deep_copy(scope)) ||
 	    (m->commit && !(out->commit = strdup(m->commit))) ||
 	    !(out->fingerprint = strdup(live->fingerprint ? live->fingerprint : "")) ||
 	    !(out->digest = ecsctl_plan_digest(m))) {
@@ -619,6 +644,7 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
 		rc = filter_targets(out, &c, opts, err);
 done:
 	json_decref(c.resolved);
+	json_decref(c.users);
 	return rc;
 }
 

@@ -4,7 +4,7 @@ set -eu
 PKGS="build-essential cmake pkg-config git clang libclang-rt-14-dev
 libcurl4-openssl-dev libyaml-dev libjansson-dev libgit2-dev libssl-dev
 libcmocka-dev libmicrohttpd-dev
-python3 python3-boto3 python3-botocore awscli python3-prometheus-client valgrind"
+python3 python3-boto3 python3-botocore awscli python3-prometheus-client valgrind time"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

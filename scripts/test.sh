@@ -1,6 +1,7 @@
 #!/bin/sh
 # Sets up, builds and runs every test: the normal build, then the same tests
-# under AddressSanitizer + UBSan, then each fuzz target for a bounded time.
+# under valgrind memcheck (unit, conformance and e2e tests but the reliability
+# ones), under AddressSanitizer + UBSan, then each fuzz target for a bounded time.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
@@ -8,6 +9,7 @@ jobs=$(nproc)
 
 sh scripts/build.sh build
 (cd build && ctest --output-on-failure -j"$jobs")
+sh scripts/valgrind.sh build
 
 sh scripts/build.sh build-asan -DECSCTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 (cd build-asan &&

@@ -77,7 +77,7 @@ struct ecsctl_ecs_options {
 	const char *const *env;                  /* NULL = environ; must outlive the client */
 	struct ecsctl_creds_provider *creds;     /* borrowed; NULL = default chain */
 	struct ecsctl_http_transport *transport; /* borrowed; NULL = libcurl */
-	int max_concurrency;                     /* 0 = 16 */
+	int max_concurrency;                     /* 0 = 32 */
 	int max_attempts;                        /* 0 = 3 */
 	int max_throttle_attempts;               /* 0 = 10 */
 	long timeout_ms;                         /* per attempt; 0 = 30000 */

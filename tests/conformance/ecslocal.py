@@ -2,6 +2,7 @@
 boto3 clients for it. Used by the conformance tests (stdlib + boto3 only)."""
 import atexit
 import os
+import shlex
 import signal
 import subprocess
 import tempfile
@@ -14,6 +15,9 @@ from botocore.config import Config
 
 BIN = os.environ.get("ECS_LOCAL") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "bin", "ecs-local")
+# ECSCTL_WRAPPER (e.g. "valgrind --error-exitcode=99 ...", scripts/valgrind.sh)
+# goes in front of the binary when the harness starts it
+WRAPPER = shlex.split(os.environ.get("ECSCTL_WRAPPER", ""))
 # botocore keeps pooled sockets open until exit; that is not what we test
 warnings.filterwarnings("ignore", category=ResourceWarning)
 
@@ -23,7 +27,7 @@ ACCOUNT = "123456789012"
 
 class Server:
     def __init__(self, *args):
-        self.args = [BIN, "--listen", "127.0.0.1:0", "--time-scale", "50", *args]
+        self.args = [*WRAPPER, BIN, "--listen", "127.0.0.1:0", "--time-scale", "50", *args]
         self.proc = None
         self.url = None
         self.stderr = ""

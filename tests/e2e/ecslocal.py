@@ -3,6 +3,7 @@ temporary git repositories holding a desired state, and ecsctl runs against
 them. Standard library + boto3 only (Debian's /usr/bin/python3)."""
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -15,6 +16,8 @@ SRC = os.environ.get("ECSCTL_SOURCE_DIR") or os.path.abspath(
 ECSCTL = os.environ.get("ECSCTL") or os.path.join(SRC, "build", "bin", "ecsctl")
 ECS_LOCAL = os.environ.get("ECS_LOCAL") or os.path.join(SRC, "build", "bin", "ecs-local")
 REGION = "us-east-1"
+# ECSCTL_WRAPPER (e.g. valgrind, scripts/valgrind.sh) goes in front of both binaries
+WRAPPER = shlex.split(os.environ.get("ECSCTL_WRAPPER", ""))
 warnings.filterwarnings("ignore", category=ResourceWarning)
 
 
@@ -22,7 +25,7 @@ class EcsLocal:
     """ecs-local on 127.0.0.1:0; the URL comes from its "listening on" line."""
 
     def __init__(self, *args, time_scale=50):
-        self.args = [ECS_LOCAL, "--listen", "127.0.0.1:0", "--time-scale", str(time_scale),
+        self.args = [*WRAPPER, ECS_LOCAL, "--listen", "127.0.0.1:0", "--time-scale", str(time_scale),
                      *args]
         self.proc = None
         self.url = None
@@ -128,7 +131,7 @@ def env(**extra):
 
 def ecsctl(server, repo, *args, path="examples", timeout=60, stdin=subprocess.DEVNULL, **extra):
     """Runs ecsctl against `server` reading `repo`; returns CompletedProcess (text)."""
-    cmd = [ECSCTL, args[0], "--repo", repo.dir, "--endpoint-url", server.url, *args[1:]]
+    cmd = [*WRAPPER, ECSCTL, args[0], "--repo", repo.dir, "--endpoint-url", server.url, *args[1:]]
     if path:
         cmd += ["--path", path]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=stdin,
@@ -136,7 +139,7 @@ def ecsctl(server, repo, *args, path="examples", timeout=60, stdin=subprocess.DE
 
 
 def popen_ecsctl(server, repo, *args, path="examples", **extra):
-    cmd = [ECSCTL, args[0], "--repo", repo.dir, "--endpoint-url", server.url, *args[1:],
+    cmd = [*WRAPPER, ECSCTL, args[0], "--repo", repo.dir, "--endpoint-url", server.url, *args[1:],
            "--path", path]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL, env=env(**extra))

@@ -1,11 +1,13 @@
 """ecsctl validate / render end to end, on git repositories made by the test."""
 import json
 import os
+import shlex
 import subprocess
 import tempfile
 import unittest
 
 ECSCTL = os.environ.get("ECSCTL", "ecsctl")
+WRAPPER = shlex.split(os.environ.get("ECSCTL_WRAPPER", ""))  # scripts/valgrind.sh
 SOURCE = os.environ.get("ECSCTL_SOURCE_DIR",
                         os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -40,7 +42,7 @@ def git(repo, *args):
 def run(*args, env=None):
     full = {k: v for k, v in os.environ.items() if k != "IMAGE_TAG"}
     full.update(env or {})
-    p = subprocess.run([ECSCTL, *args], capture_output=True, text=True, timeout=60, env=full)
+    p = subprocess.run([*WRAPPER, ECSCTL, *args], capture_output=True, text=True, timeout=60, env=full)
     return p.returncode, p.stdout, p.stderr
 
 
