@@ -111,8 +111,11 @@ static int finish_call(struct slot *s, struct ecsctl_ecs *ecs, json_t *registere
 	}
 	if (c->response)
 		return 0;
-	ecsctl_error_set(err, c->error.code ? c->error.code : ECSCTL_EAWS, "%s %s '%s': %s",
-	                 c->operation, ecsctl_diff_action_name(s->op->action), s->op->name,
+	if (err->code) /* the first cause stays */
+		return err->code;
+	/* the client's message already names the operation */
+	ecsctl_error_set(err, c->error.code ? c->error.code : ECSCTL_EAWS, "%s '%s': %s",
+	                 ecsctl_diff_action_name(s->op->action), s->op->name,
 	                 c->error.message ? c->error.message : "failed");
 	if (c->error.aws_code)
 		err->aws_code = strdup(c->error.aws_code);

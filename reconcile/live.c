@@ -151,8 +151,10 @@ static int run_calls(struct ecsctl_ecs *ecs, struct calls *c, struct ecsctl_erro
 		struct ecsctl_ecs_call *call = &c->v[i];
 		if (call->response || call_not_found(call))
 			continue;
-		ecsctl_error_set(err, call->error.code ? call->error.code : ECSCTL_EAWS, "%s: %s",
-		                 call->operation,
+		if (err->code) /* the first cause stays */
+			return err->code;
+		/* the client's message already names the operation */
+		ecsctl_error_set(err, call->error.code ? call->error.code : ECSCTL_EAWS, "%s",
 		                 call->error.message ? call->error.message : "failed");
 		if (call->error.aws_code)
 			err->aws_code = strdup(call->error.aws_code);
