@@ -26,8 +26,12 @@ ACCOUNT = "123456789012"
 
 
 class Server:
-    def __init__(self, *args):
-        self.args = [*WRAPPER, BIN, "--listen", "127.0.0.1:0", "--time-scale", "50", *args]
+    """ecs-local on 127.0.0.1:0; the URL comes from its "listening on" line.
+    Also the launcher of the e2e tests (tests/e2e/ecslocal.py)."""
+
+    def __init__(self, *args, time_scale=50):
+        self.args = [*WRAPPER, BIN, "--listen", "127.0.0.1:0", "--time-scale", str(time_scale),
+                     *args]
         self.proc = None
         self.url = None
         self.stderr = ""

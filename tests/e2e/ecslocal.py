@@ -1,34 +1,39 @@
 """Harness for ecsctl end-to-end tests: an ecs-local on a free loopback port,
 temporary git repositories holding a desired state, and ecsctl runs against
 them. Standard library + boto3 only (Debian's /usr/bin/python3)."""
+import importlib.util
 import json
 import os
 import shlex
 import shutil
-import signal
 import subprocess
 import tempfile
 import urllib.request
-import warnings
+
+
+def _conformance_harness():
+    """tests/conformance/ecslocal.py, loaded under its own name: this module
+    has the same file name, so a plain import would find itself."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conformance",
+                        "ecslocal.py")
+    spec = importlib.util.spec_from_file_location("conformance_ecslocal", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+conformance = _conformance_harness()
 
 SRC = os.environ.get("ECSCTL_SOURCE_DIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 ECSCTL = os.environ.get("ECSCTL") or os.path.join(SRC, "build", "bin", "ecsctl")
-ECS_LOCAL = os.environ.get("ECS_LOCAL") or os.path.join(SRC, "build", "bin", "ecs-local")
 REGION = "us-east-1"
 # ECSCTL_WRAPPER (e.g. valgrind, scripts/valgrind.sh) goes in front of both binaries
 WRAPPER = shlex.split(os.environ.get("ECSCTL_WRAPPER", ""))
-warnings.filterwarnings("ignore", category=ResourceWarning)
 
 
-class EcsLocal:
-    """ecs-local on 127.0.0.1:0; the URL comes from its "listening on" line."""
-
-    def __init__(self, *args, time_scale=50):
-        self.args = [*WRAPPER, ECS_LOCAL, "--listen", "127.0.0.1:0", "--time-scale", str(time_scale),
-                     *args]
-        self.proc = None
-        self.url = None
+class EcsLocal(conformance.Server):
+    """The conformance tests' launcher, used as a context manager, with /_stats."""
 
     def __enter__(self):
         return self.start()
@@ -36,39 +41,9 @@ class EcsLocal:
     def __exit__(self, *exc):
         self.stop()
 
-    def start(self):
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("listening on http://127.0.0.1:"):
-            self.proc.kill()
-            raise RuntimeError("ecs-local did not start: %r %r" % (line, self.proc.stderr.read()))
-        self.url = line.split(" ", 2)[2]
-        return self
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc:
-            self.proc.stdout.close()
-            self.proc.stderr.close()
-        return self.proc.returncode if self.proc else None
-
     def stats(self):
         with urllib.request.urlopen(self.url + "/_stats", timeout=10) as r:
             return json.load(r)["requests"]
-
-    def client(self):
-        import boto3
-        from botocore.config import Config
-        return boto3.session.Session().client(
-            "ecs", endpoint_url=self.url, region_name=REGION, aws_access_key_id="AKIDTEST",
-            aws_secret_access_key="secret", config=Config(retries={"total_max_attempts": 1}))
 
 
 def delta(before, after):
