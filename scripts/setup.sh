@@ -1,10 +1,15 @@
 #!/bin/sh
 # Installs what ecsctl needs to build, test and run on Debian 12 (as root).
+# `setup.sh --list` prints the package list only (for .ci/run).
 set -eu
 PKGS="build-essential cmake pkg-config git clang libclang-rt-14-dev
 libcurl4-openssl-dev libyaml-dev libjansson-dev libgit2-dev libssl-dev
 libcmocka-dev libmicrohttpd-dev
 python3 python3-boto3 python3-botocore awscli python3-prometheus-client valgrind time"
+if [ "${1:-}" = "--list" ]; then
+	echo $PKGS
+	exit 0
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
@@ -14,5 +19,5 @@ if [ -n "$missing" ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update
 	# shellcheck disable=SC2086
-	apt-get install -y --no-install-recommends $missing
+	apt-get install -y $missing
 fi
