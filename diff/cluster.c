@@ -169,14 +169,8 @@ int ecsctl_diff_cluster(struct ecsctl_diff_cluster *out, const json_t *desired, 
 nomem:
 	rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory while diffing a cluster");
 done:
-	if (out->tags_add && !json_array_size(out->tags_add)) {
-		json_decref(out->tags_add);
-		out->tags_add = NULL;
-	}
-	if (out->tags_remove && !json_array_size(out->tags_remove)) {
-		json_decref(out->tags_remove);
-		out->tags_remove = NULL;
-	}
+	diff_drop_empty_tag_list(&out->tags_add);
+	diff_drop_empty_tag_list(&out->tags_remove);
 	json_decref(want);
 	json_decref(have);
 	return rc;

@@ -317,14 +317,8 @@ int ecsctl_diff_service(struct ecsctl_diff_service *out, const json_t *desired, 
 		goto done;
 	}
 done:
-	if (out->tags_add && !json_array_size(out->tags_add)) {
-		json_decref(out->tags_add);
-		out->tags_add = NULL;
-	}
-	if (out->tags_remove && !json_array_size(out->tags_remove)) {
-		json_decref(out->tags_remove);
-		out->tags_remove = NULL;
-	}
+	diff_drop_empty_tag_list(&out->tags_add);
+	diff_drop_empty_tag_list(&out->tags_remove);
 	json_decref(want);
 	json_decref(have);
 	return rc;

@@ -140,3 +140,11 @@ void diff_filter_ignored_tags(json_t *add, json_t *remove, const char *kind, con
 			i++;
 	}
 }
+
+void diff_drop_empty_tag_list(json_t **list)
+{
+	if (*list && !json_array_size(*list)) {
+		json_decref(*list);
+		*list = NULL;
+	}
+}
