@@ -61,11 +61,11 @@ void diff_changes_remove(struct ecsctl_diff_changes *c, size_t i);
 /* The part of an ARN after `marker` ("task-definition/", "role/"), or `s`. */
 const char *diff_arn_tail(const char *s, const char *marker);
 
-/* Drops from TagResource `add` ([{key, value}]) and UntagResource `remove`
- * ([key]) the tags whose `tags[key]` path is ignored. */
 /* Releases a tag list left empty and sets it to NULL: "no request". */
 void diff_drop_empty_tag_list(json_t **list);
 
+/* Drops from TagResource `add` ([{key, value}]) and UntagResource `remove`
+ * ([key]) the tags whose `tags[key]` path is ignored. */
 void diff_filter_ignored_tags(json_t *add, json_t *remove, const char *kind, const char *name,
                               const struct ecsctl_ignore_rule *rules, size_t nrules);
 
