@@ -118,11 +118,6 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if (ctx->output && strcmp(ctx->output, "json") && strcmp(ctx->output, "text")) {
-		cli_error("option '--output' takes text or json, not '%s'", ctx->output);
-		rc = EXIT_USAGE;
-		goto done;
-	}
 	json = ctx->output && !strcmp(ctx->output, "json");
 	if (npos == 1)
 		rc = load_saved(&p, &ecs, ctx, argv[0]);

@@ -56,11 +56,6 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if (ctx->output && strcmp(ctx->output, "json") && strcmp(ctx->output, "text")) {
-		cli_error("option '--output' takes text or json, not '%s'", ctx->output);
-		rc = EXIT_USAGE;
-		goto done;
-	}
 	rc = cli_make_plan(&p, &m, &ecs, ctx, (const char *const *)targets.items, targets.count);
 	if (rc == EXIT_OK)
 		rc = cli_print_plan(&p, ctx);
