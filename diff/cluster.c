@@ -53,7 +53,7 @@ static int normalize(json_t **out, const json_t *c)
 	                    "capacityProvider") ||
 	    diff_canon_numbers(&n))
 		goto fail;
-	diff_drop_empty(n);
+	ecsctl_diff_drop_empty(n);
 	*out = n;
 	return 0;
 fail:

@@ -28,11 +28,6 @@ int diff_json_cmp(const json_t *a, const json_t *b);
  * Returns 0 or -1 when out of memory. */
 int diff_sort_array(json_t *arr, const char *key);
 
-/* Removes, recursively, null members, empty arrays and empty objects (after
- * their own contents are cleaned) from objects; entries of arrays are cleaned
- * but kept. */
-void diff_drop_empty(json_t *v);
-
 /* Deletes member `key` of `obj` when it equals `def` (an integer, string or
  * boolean given as a JSON value). Does not steal `def`. */
 void diff_drop_default(json_t *obj, const char *key, const json_t *def);

@@ -128,7 +128,7 @@ static int is_empty(const json_t *v)
 	       (json_is_object(v) && json_object_size(v) == 0);
 }
 
-void diff_drop_empty(json_t *v)
+void ecsctl_diff_drop_empty(json_t *v)
 {
 	const char *k;
 	json_t *m;
@@ -138,12 +138,12 @@ void diff_drop_empty(json_t *v)
 	if (json_is_object(v)) {
 		json_object_foreach_safe(v, tmp, k, m)
 		{
-			diff_drop_empty(m);
+			ecsctl_diff_drop_empty(m);
 			if (is_empty(m))
 				json_object_del(v, k);
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, m) diff_drop_empty(m);
+		json_array_foreach(v, i, m) ecsctl_diff_drop_empty(m);
 	}
 }
 

@@ -98,7 +98,7 @@ static int defaults(json_t *n)
 	    diff_sort_array(json_object_get(n, "loadBalancers"), NULL) ||
 	    diff_sort_array(json_object_get(n, "serviceRegistries"), NULL))
 		return -1;
-	diff_drop_empty(n);
+	ecsctl_diff_drop_empty(n);
 	return 0;
 }
 

@@ -354,7 +354,7 @@ static int rule_task_lists_sorted(json_t *td, struct ecsctl_error *err)
 
 static int rule_empty_collections_absent(json_t *td, struct ecsctl_error *err)
 {
-	diff_drop_empty(td);
+	ecsctl_diff_drop_empty(td);
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ecsctl/diff.h"
 #include "ecsctl/import.h"
 #include "ecsctl/schema.h"
 #include "banned.h"
@@ -19,27 +20,6 @@ static json_t *user_tags(const json_t *tags)
 	json_array_foreach(tags, i, t) if (!own_tag(json_string_value(json_object_get(t, "key"))))
 	    json_array_append(out, t);
 	return out;
-}
-
-/* Drops nulls and empty lists/objects, however deep. */
-static void prune(json_t *v)
-{
-	const char *k;
-	json_t *m;
-	void *tmp;
-	size_t i;
-
-	if (json_is_object(v)) {
-		json_object_foreach_safe(v, tmp, k, m)
-		{
-			prune(m);
-			if (json_is_null(m) || (json_is_array(m) && !json_array_size(m)) ||
-			    (json_is_object(m) && !json_object_size(m)))
-				json_object_del(v, k);
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, m) prune(m);
-	}
 }
 
 static bool is_str(const json_t *o, const char *k, const char *want)
@@ -88,7 +68,7 @@ json_t *ecsctl_import_cluster(const json_t *live)
 		if (is_str(s, "value", "disabled"))
 			json_array_remove(settings, i);
 	}
-	prune(out);
+	ecsctl_diff_drop_empty(out);
 	return out;
 }
 
@@ -130,7 +110,7 @@ json_t *ecsctl_import_taskdef(const json_t *live, const json_t *tags)
 	ut = user_tags(tags);
 	if (ut)
 		json_object_set_new(out, "tags", ut);
-	prune(out);
+	ecsctl_diff_drop_empty(out);
 	return out;
 }
 
@@ -174,6 +154,6 @@ json_t *ecsctl_import_service(const json_t *live, const char *family)
 		drop_if(dc, "maximumPercent", json_integer(200));
 		drop_if(dc, "minimumHealthyPercent", json_integer(100));
 	}
-	prune(out);
+	ecsctl_diff_drop_empty(out);
 	return out;
 }

@@ -293,4 +293,9 @@ void ecsctl_diff_render_text(struct ecsctl_buf *out, enum ecsctl_diff_action act
 /* One value as the text renderer shows it (compact JSON, shortened). */
 void ecsctl_diff_render_value(struct ecsctl_buf *out, const json_t *value, size_t max);
 
+/* Removes, recursively, null members, empty arrays and empty objects (after
+ * their own contents are cleaned) from objects; entries of arrays are cleaned
+ * but kept. */
+void ecsctl_diff_drop_empty(json_t *v);
+
 #endif
