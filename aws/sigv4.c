@@ -36,17 +36,6 @@ void ecsctl_sigv4_uri_encode(struct ecsctl_buf *out, const char *s, size_t len, 
 	}
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes %XX (a malformed escape is kept literally) then re-encodes. */
 static void add_requery(struct ecsctl_buf *out, const char *s, size_t len)
 {
@@ -56,8 +45,8 @@ static void add_requery(struct ecsctl_buf *out, const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		int hi, lo;
 
-		if (s[i] == '%' && i + 2 < len && (hi = hexval(s[i + 1])) >= 0 &&
-		    (lo = hexval(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < len && (hi = ecsctl_hex_digit(s[i + 1])) >= 0 &&
+		    (lo = ecsctl_hex_digit(s[i + 2])) >= 0) {
 			ecsctl_buf_addch(&raw, hi * 16 + lo);
 			i += 2;
 		} else {
@@ -305,7 +294,7 @@ static int is_hex64(const char *s)
 	size_t i;
 
 	for (i = 0; i < 64; i++)
-		if (hexval(s[i]) < 0)
+		if (ecsctl_hex_digit(s[i]) < 0)
 			return 0;
 	return s[64] == '\0';
 }

@@ -4,19 +4,9 @@
 #include <openssl/hmac.h>
 #include <string.h>
 
+#include "ecsctl/buf.h"
 #include "ecsctl/watch.h"
 #include "banned.h"
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int ecsctl_webhook_parse_signature(unsigned char out[32], const char *header)
 {
@@ -26,11 +16,11 @@ int ecsctl_webhook_parse_signature(unsigned char out[32], const char *header)
 		return -1;
 	header += 7;
 	for (i = 0; i < 32; i++) {
-		int hi = hexval((unsigned char)header[2 * i]), lo;
+		int hi = ecsctl_hex_digit((unsigned char)header[2 * i]), lo;
 
 		if (hi < 0)
 			return -1;
-		lo = hexval((unsigned char)header[2 * i + 1]);
+		lo = ecsctl_hex_digit((unsigned char)header[2 * i + 1]);
 		if (lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);

@@ -142,6 +142,17 @@ void ecsctl_buf_addhex(struct ecsctl_buf *b, const unsigned char *data, size_t l
 	b->buf[b->len] = '\0';
 }
 
+int ecsctl_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 char *ecsctl_buf_detach(struct ecsctl_buf *b)
 {
 	char *s;

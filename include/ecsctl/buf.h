@@ -36,6 +36,8 @@ void ecsctl_buf_addf(struct ecsctl_buf *b, const char *fmt, ...)
 void ecsctl_buf_vaddf(struct ecsctl_buf *b, const char *fmt, va_list ap);
 /* Appends `len` bytes as lowercase hex. */
 void ecsctl_buf_addhex(struct ecsctl_buf *b, const unsigned char *data, size_t len);
+/* The value of one hex digit (either case), or -1 when `c` is not one. */
+int ecsctl_hex_digit(int c);
 
 /* 1 when an append failed (out of memory or over `max`). */
 int ecsctl_buf_failed(const struct ecsctl_buf *b);

@@ -23,6 +23,10 @@ static void test_util_buf__grows_and_formats(void **state)
 	assert_memory_equal(b.buf, "0,1,2,", 6);
 	ecsctl_buf_addhex(&b, (const unsigned char *)"\x01\xff", 2);
 	assert_string_equal(b.buf + 2000, "01ff");
+	assert_int_equal(ecsctl_hex_digit('7'), 7);
+	assert_int_equal(ecsctl_hex_digit('b'), 11);
+	assert_int_equal(ecsctl_hex_digit('F'), 15);
+	assert_int_equal(ecsctl_hex_digit('g'), -1);
 	assert_false(ecsctl_buf_failed(&b));
 	ecsctl_buf_release(&b);
 	assert_string_equal(b.buf, "");
