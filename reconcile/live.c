@@ -269,6 +269,17 @@ static int collect(struct ecsctl_live *l, struct calls *c)
 	return 0;
 }
 
+/* One round of reads: run them all, then file the answers into `l`. */
+static int run_and_collect(struct ecsctl_live *l, struct ecsctl_ecs *ecs, struct calls *c,
+                           struct ecsctl_error *err)
+{
+	int rc = run_calls(ecs, c, err);
+
+	if (!rc && collect(l, c))
+		rc = reconcile_oom(err);
+	return rc;
+}
+
 /* Revisions that services run and round 1 did not return. */
 static int add_running_reads(struct calls *c, const struct ecsctl_live *l, const json_t *services)
 {
@@ -511,23 +522,15 @@ int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, con
 		rc = reconcile_oom(err);
 		goto done;
 	}
-	if ((rc = run_calls(ecs, &c, err)))
+	if ((rc = run_and_collect(out, ecs, &c, err)))
 		goto done;
-	if (collect(out, &c)) {
-		rc = reconcile_oom(err);
-		goto done;
-	}
 	calls_release(&c);
 	if (add_running_reads(&c, out, out->services)) {
 		rc = reconcile_oom(err);
 		goto done;
 	}
-	if ((rc = run_calls(ecs, &c, err)))
+	if ((rc = run_and_collect(out, ecs, &c, err)))
 		goto done;
-	if (collect(out, &c)) {
-		rc = reconcile_oom(err);
-		goto done;
-	}
 	if (json_is_true(json_object_get(scope, "prune")) &&
 	    (rc = gather_orphans(out, ecs, scope, err)))
 		goto done;
