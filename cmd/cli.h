@@ -31,7 +31,7 @@ struct cli_flag {
 	const char *help;
 };
 
-/* Global flags, shared by every command (DESIGN section 2). */
+/* Global flags, shared by every command (README.md, "Commands"). */
 struct cli_ctx {
 	char *repo;
 	char *ref;

@@ -1,4 +1,4 @@
-/* ecsctl drift: where live ECS differs from git (DESIGN section 5). */
+/* ecsctl drift: where live ECS differs from git (docs/drift.md). */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>

@@ -70,7 +70,7 @@ done:
 	return rc;
 }
 
-/* Ownership is a tag (DESIGN section 4), so adopting is tagging: the owner,
+/* Ownership is a tag (docs/plan.md), so adopting is tagging: the owner,
  * and a revision marker, since no commit deployed these resources. */
 static int adopt_all(struct ecsctl_ecs *c, const json_t *arns, const char *owner)
 {

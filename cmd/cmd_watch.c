@@ -1,5 +1,5 @@
 /*
- * ecsctl watch: the controller loop (DESIGN section 6).
+ * ecsctl watch: the controller loop (docs/watch.md).
  *
  *   loop { load git (a remote is fetched first); read live; drift report;
  *          plan; apply when git moved since the last sync (or, with

@@ -1,6 +1,6 @@
 /*
  * Drift gathering: reads the live side of every desired resource with the
- * batched ECS helpers and classifies it (DESIGN section 5). Reads only.
+ * batched ECS helpers and classifies it (docs/drift.md). Reads only.
  *
  * Per cluster of the desired state: one DescribeClusters for all, one
  * ListServices + DescribeServices batches of 10, so unmanaged services come

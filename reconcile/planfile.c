@@ -1,4 +1,4 @@
-/* Plan documents: JSON (DESIGN section 4, docs/plan.md), saved plans, text. */
+/* Plan documents: JSON (docs/plan.md), saved plans, text. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -239,7 +239,7 @@ int ecsctl_diff_value_has_credentials(const char *value);
  */
 json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned flags);
 
-/* The DESIGN section 4 `diff` array: [{"path", "before", "after"}], absent
+/* The plan JSON's `diff` array (docs/plan.md): [{"path", "before", "after"}], absent
  * as null, masked. New reference; NULL when out of memory. */
 json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c, unsigned mask_flags);
 

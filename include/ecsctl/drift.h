@@ -1,5 +1,5 @@
 /*
- * Drift: where live ECS differs from the desired state (DESIGN section 5).
+ * Drift: where live ECS differs from the desired state (docs/drift.md).
  *
  * ecsctl_drift_gather() reads live state with the ECS client and classifies
  * every resource; the formatters turn a report into text, JSON (schema in

@@ -1,5 +1,5 @@
 /*
- * Reconcile: live state -> plan -> apply -> wait (DESIGN section 4).
+ * Reconcile: live state -> plan -> apply -> wait (docs/plan.md).
  *
  * Data flows one way: ecsctl_reconcile_scope() says what a desired state
  * touches; ecsctl_reconcile_gather() reads exactly that from ECS
@@ -172,7 +172,7 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
 void ecsctl_plan_summary(const struct ecsctl_plan *p, size_t counts[6]);
 
 /*
- * The plan as DESIGN section 4's JSON (formatVersion 1). With `saved`, the
+ * The plan as docs/plan.md's JSON (formatVersion 1). With `saved`, the
  * members apply needs are added (digest, fingerprint, scope, each change's
  * calls and wait); values are masked only without `saved` (a saved plan
  * must carry the exact requests, like a Terraform plan file). NULL on OOM.

@@ -1,5 +1,5 @@
 /*
- * ecs-local: an ECS API server for loopback (DESIGN section 7).
+ * ecs-local: an ECS API server for loopback (docs/ecs-local.md).
  *
  * The server owns every resource in memory behind one mutex, advances the
  * simulated deployments on a clock, and optionally persists to a state file.

@@ -1,5 +1,5 @@
 /*
- * The watch controller's parts (DESIGN section 6): webhook verification,
+ * The watch controller's parts (docs/watch.md): webhook verification,
  * backoff, the state shared between the loop and its HTTP listener, and the
  * listener (/healthz, /readyz, /metrics, POST /webhook) on libmicrohttpd.
  * The loop itself is the front end's (cmd/cmd_watch.c): it owns one
