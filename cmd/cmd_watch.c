@@ -145,6 +145,13 @@ static int load(struct watch *w, struct ecsctl_model *m, struct ecsctl_error *er
 	return rc;
 }
 
+/* The ECS client's -v lines, in the watch's log format. */
+static void ecs_log(void *ud, int level, const char *line)
+{
+	(void)level;
+	wlog(ud, "debug", line, NULL);
+}
+
 static int open_client(struct watch *w, const struct ecsctl_model *m)
 {
 	struct ecsctl_ecs_options o = ECSCTL_ECS_OPTIONS_INIT;
@@ -153,10 +160,9 @@ static int open_client(struct watch *w, const struct ecsctl_model *m)
 
 	if (w->ecs)
 		return 0;
-	o.region = w->ctx->region;
-	o.config_region = m->settings.region;
-	o.endpoint_url = w->ctx->endpoint_url;
-	o.profile = w->ctx->profile;
+	cli_ecs_options(&o, w->ctx, m->settings.region);
+	o.log = ecs_log;
+	o.log_ud = w;
 	rc = ecsctl_ecs_new(&w->ecs, &o, &err);
 	if (rc < 0)
 		log_error(w, "could not set up the ECS client", &err);
@@ -170,16 +176,13 @@ static const char *reconcile(struct watch *w)
 	struct ecsctl_model m = {0};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_drift_report drift;
-	struct ecsctl_live live;
 	struct ecsctl_plan p;
 	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
-	json_t *scope = NULL;
 	const char *result = "failed";
 	char nops[32];
 	bool moved, apply;
 
 	ecsctl_drift_report_init(&drift);
-	ecsctl_live_init(&live);
 	ecsctl_plan_init(&p);
 	if (load(w, &m, &err) < 0) {
 		log_error(w, "could not load the desired state", &err);
@@ -192,9 +195,7 @@ static const char *reconcile(struct watch *w)
 		goto done;
 	}
 	ecsctl_metrics_drift(w->metrics, &drift);
-	if (ecsctl_reconcile_scope(&scope, &m, &err) < 0 ||
-	    ecsctl_reconcile_gather(&live, w->ecs, scope, &err) < 0 ||
-	    ecsctl_plan_make(&p, &m, &live, scope, NULL, &err) < 0) {
+	if (ecsctl_reconcile_plan(&p, NULL, &m, w->ecs, NULL, &err) < 0) {
 		log_error(w, "could not plan", &err);
 		goto done;
 	}
@@ -247,9 +248,7 @@ done:
 		json_decref(calls);
 		json_decref(errs);
 	}
-	json_decref(scope);
 	ecsctl_plan_release(&p);
-	ecsctl_live_release(&live);
 	ecsctl_drift_report_release(&drift);
 	ecsctl_model_release(&m);
 	ecsctl_error_release(&err);

@@ -1,8 +1,7 @@
-/* Shared by cmd_plan.c and cmd_apply.c: client, gather, plan, printing. */
+/* Shared by the commands that talk to ECS: the client, gather, plan, printing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "load.h"
@@ -16,17 +15,24 @@ static void log_line(void *ud, int level, const char *line)
 	fprintf(stderr, "%s\n", line);
 }
 
+void cli_ecs_options(struct ecsctl_ecs_options *o, const struct cli_ctx *ctx,
+                     const char *config_region)
+{
+	o->region = ctx->region;
+	o->config_region = config_region;
+	o->endpoint_url = ctx->endpoint_url;
+	o->profile = ctx->profile;
+	o->verbosity = (int)ctx->verbose;
+	o->log = log_line;
+	o->log_ud = NULL;
+}
+
 int cli_ecs_open(struct ecsctl_ecs **out, struct cli_ctx *ctx, const char *config_region)
 {
 	struct ecsctl_ecs_options o = ECSCTL_ECS_OPTIONS_INIT;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 
-	o.region = ctx->region;
-	o.config_region = config_region;
-	o.endpoint_url = ctx->endpoint_url;
-	o.profile = ctx->profile;
-	o.verbosity = (int)ctx->verbose;
-	o.log = log_line;
+	cli_ecs_options(&o, ctx, config_region);
 	if (ecsctl_ecs_new(out, &o, &err)) {
 		cli_error("%s", err.message ? err.message : "could not set up the ECS client");
 		ecsctl_error_release(&err);
@@ -35,13 +41,15 @@ int cli_ecs_open(struct ecsctl_ecs **out, struct cli_ctx *ctx, const char *confi
 	return EXIT_OK;
 }
 
+/* `what` (may be NULL when the library already says which stage failed) */
 static void print_aws_error(const char *what, const struct ecsctl_error *err)
 {
+	const char *msg = err->message ? err->message : "failed";
+
 	if (err->aws_code)
-		cli_error("%s: %s (%s)", what, err->message ? err->message : "failed",
-		          err->aws_code);
+		cli_error("%s%s%s (%s)", what ? what : "", what ? ": " : "", msg, err->aws_code);
 	else
-		cli_error("%s: %s", what, err->message ? err->message : "failed");
+		cli_error("%s%s%s", what ? what : "", what ? ": " : "", msg);
 }
 
 int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *scope)
@@ -57,117 +65,23 @@ int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *s
 	return rc;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* keepRevisions can only matter for a family whose latest revision number is
- * above it: numbers start at 1 and are never reused, so a family at revision
- * N has at most N ACTIVE ones. The no-change plan stays free of listing
- * calls until a family has had more than keepRevisions revisions. */
-static bool may_exceed_keep(const struct ecsctl_model *m, const struct ecsctl_live *live,
-                            const char *family)
-{
-	const json_t *latest = json_object_get(live->latest, family);
-
-	return m->settings.keep_revisions > 0 && latest &&
-	       json_integer_value(json_object_get(latest, "revision")) > m->settings.keep_revisions;
-}
-
-/* Looks further back when it can change the plan, then plans again: a
- * register may reuse an older revision (a revert), and keepRevisions needs
- * the list of ACTIVE revisions. */
-static int plan_again_with_history(struct ecsctl_plan *p, const struct ecsctl_model *m,
-                                   struct ecsctl_live *live, const json_t *scope,
-                                   struct ecsctl_ecs *ecs, const struct ecsctl_plan_options *po)
-{
-	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	const char **fams = calloc(p->count + 1, sizeof(*fams));
-	const char **keep = calloc(m->count + 1, sizeof(*keep));
-	size_t i, j, n = 0, nk = 0;
-	int rc = EXIT_OK;
-
-	if (!fams || !keep) {
-		rc = EXIT_ERROR;
-		goto done;
-	}
-	for (i = 0; i < p->count; i++)
-		/* a family without a latest ACTIVE revision has no older one either */
-		if (p->ops[i].action == ECSCTL_DIFF_REGISTER &&
-		    json_object_get(live->latest, p->ops[i].name))
-			fams[n++] = p->ops[i].name;
-	for (i = 0; i < m->count; i++) {
-		const char *fam = m->resources[i].name;
-		bool listed = false;
-		if (m->resources[i].kind != ECSCTL_KIND_TASKDEF || !may_exceed_keep(m, live, fam))
-			continue;
-		for (j = 0; j < n && !listed; j++)
-			listed = !strcmp(fams[j], fam);
-		if (!listed)
-			keep[nk++] = fam;
-	}
-	if (!n && !nk)
-		goto done;
-	/* bounded: a family with a long pre-ecsctl history costs this once */
-	if ((n && ecsctl_reconcile_gather_history(live, ecs, fams, n, 100, &err)) ||
-	    (nk && ecsctl_reconcile_gather_revisions(live, ecs, keep, nk,
-	                                             (size_t)m->settings.keep_revisions, &err))) {
-		print_aws_error("reading task definition revisions", &err);
-		rc = EXIT_ERROR;
-		goto done;
-	}
-	ecsctl_plan_release(p);
-	if (ecsctl_plan_make(p, m, live, scope, po, &err)) {
-		cli_error("%s", err.message ? err.message : "planning failed");
-		rc = EXIT_ERROR;
-	}
-done:
-	free(fams);
-	free(keep);
-	ecsctl_error_release(&err);
-	return rc;
-}
-
 int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
                   struct cli_ctx *ctx, const char *const *targets, size_t ntargets)
 {
 	struct ecsctl_plan_options po = ECSCTL_PLAN_OPTIONS_INIT;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct ecsctl_live live;
-	json_t *scope = NULL;
-	int64_t t0 = mono_ms();
 	int rc;
 
-	ecsctl_live_init(&live);
 	if ((rc = cli_load_model(ctx, m)) != EXIT_OK)
-		goto done;
+		return rc;
 	if ((rc = cli_ecs_open(ecs, ctx, m->settings.region)) != EXIT_OK)
-		goto done;
-	if (ecsctl_reconcile_scope(&scope, m, &err)) {
-		cli_error("%s", err.message);
-		rc = EXIT_ERROR;
-		goto done;
-	}
-	if ((rc = cli_gather(&live, *ecs, scope)) != EXIT_OK)
-		goto done;
+		return rc;
 	po.targets = targets;
 	po.ntargets = ntargets;
-	if (ecsctl_plan_make(p, m, &live, scope, &po, &err)) {
-		cli_error("%s", err.message ? err.message : "planning failed");
+	if (ecsctl_reconcile_plan(p, NULL, m, *ecs, &po, &err)) {
+		print_aws_error(NULL, &err);
 		rc = EXIT_ERROR;
-		goto done;
 	}
-	if ((rc = plan_again_with_history(p, m, &live, scope, *ecs, &po)) != EXIT_OK)
-		goto done;
-	p->api_calls = ecsctl_ecs_api_calls(*ecs);
-	p->wall_ms = mono_ms() - t0;
-done:
-	json_decref(scope);
-	ecsctl_live_release(&live);
 	ecsctl_error_release(&err);
 	return rc;
 }

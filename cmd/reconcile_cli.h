@@ -9,15 +9,22 @@
 
 struct cli_ctx;
 
-/* The client for --region/--endpoint-url/--profile; `config_region` is
- * ecsctl.yaml's (may be NULL). Prints the error; EXIT_OK or EXIT_ERROR. */
+/* The one place the global flags become ECS client options: --region,
+ * --endpoint-url, --profile, -v (each -v logs more, on stderr by default;
+ * watch replaces o->log to keep its log format). `config_region` is
+ * ecsctl.yaml's (may be NULL). */
+void cli_ecs_options(struct ecsctl_ecs_options *o, const struct cli_ctx *ctx,
+                     const char *config_region);
+
+/* The client for those options. Prints the error; EXIT_OK or EXIT_ERROR. */
 int cli_ecs_open(struct ecsctl_ecs **out, struct cli_ctx *ctx, const char *config_region);
 
 /* Gathers the live state of `scope` into `live`. Prints the error. */
 int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *scope);
 
-/* Loads the model, gathers and plans (targets may be empty). `m` and `p`
- * must be released by the caller. EXIT_OK or EXIT_ERROR (printed). */
+/* Loads the model, opens the client and plans (ecsctl_reconcile_plan;
+ * targets may be empty). `m`, `p` and `*ecs` must be released by the
+ * caller. EXIT_OK or EXIT_ERROR (printed). */
 int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
                   struct cli_ctx *ctx, const char *const *targets, size_t ntargets);
 

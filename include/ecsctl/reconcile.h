@@ -168,6 +168,21 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
                      const struct ecsctl_live *live, const json_t *scope,
                      const struct ecsctl_plan_options *opts, struct ecsctl_error *err);
 
+/*
+ * The planning sequence plan, apply and watch share: the scope of `m`,
+ * gather (ecsctl_reconcile_gather), plan (ecsctl_plan_make), then, only when
+ * it can change the plan, the revision history (a register planned for a
+ * family that has revisions: a revert reuses an existing one; a family past
+ * keepRevisions: the deregistration candidates) and plan again. Sets
+ * out->api_calls to the requests made for this plan and out->wall_ms.
+ * `live` (initialized by the caller, may be NULL) receives what was read,
+ * for callers that report on it. Errors: ecsctl_plan_make()'s and the ECS
+ * client's, wrapped with the stage ("reading live ECS state: ...").
+ */
+int ecsctl_reconcile_plan(struct ecsctl_plan *out, struct ecsctl_live *live,
+                          const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
+                          const struct ecsctl_plan_options *po, struct ecsctl_error *err);
+
 /* Counts per action (index = enum ecsctl_diff_action). */
 void ecsctl_plan_summary(const struct ecsctl_plan *p, size_t counts[6]);
 

@@ -1,11 +1,20 @@
 """Shared by the drift/status/watch/import e2e tests: a git repo made by the
 test, an ecs-local on loopback (the conformance tests' launcher), running
-ecsctl against it, and building live state by hand with boto3."""
+ecsctl against it, building live state by hand with boto3, and a running
+`ecsctl watch` whose JSON log lines and HTTP endpoints the tests read."""
+import json
 import os
+import queue
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "conformance"))
@@ -77,6 +86,16 @@ class Repo:
         self.tmp.cleanup()
 
 
+def set_up(test, files=None):
+    """A fresh ecs-local (an empty account) and repo for `test`, stopped and
+    removed by its cleanups: test.server, test.ecs (boto3), test.repo."""
+    test.server = ecslocal.Server().start()
+    test.addCleanup(test.server.stop)
+    test.ecs = test.server.client()
+    test.repo = Repo(files)
+    test.addCleanup(test.repo.close)
+
+
 def env_for(server, extra=None):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("AWS_") and k != "ECSCTL_GIT_TOKEN"}
@@ -127,3 +146,101 @@ def wait_stable(ecs, cluster, names, timeout=30):
             return
         time.sleep(0.1)
     raise AssertionError("services not stable in time")
+
+
+SECRET = b"s3cr3t-webhook"
+
+
+class Watch:
+    def __init__(self, server, repo, *args, env=None):
+        self.tmp = tempfile.TemporaryDirectory(prefix="ecsctl-watch-")
+        secret = os.path.join(self.tmp.name, "secret")
+        with open(secret, "wb") as f:
+            f.write(SECRET + b"\n")
+        self.proc = subprocess.Popen(
+            [ECSCTL, "watch", "--repo", repo, "--listen", "127.0.0.1:0",
+             "--log-format", "json", "--webhook-secret-file", secret, *args],
+            env=env_for(server, env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        self.lines = queue.Queue()
+        self.log = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.rc = None
+        self.port = self.wait_for(lambda d: d["msg"] == "listening")["port"]
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.put(line)
+
+    def wait_for(self, pred, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            d = json.loads(line)  # every line must be one JSON object
+            self.log.append(d)
+            if pred(d):
+                return d
+        raise AssertionError("log line not seen; log so far: %r" % self.log)
+
+    def reconciles(self, timeout=0.0):
+        """Reconcile lines seen so far, after draining for `timeout` s."""
+        end = time.time() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, min(0.1, end - time.time())))
+                self.log.append(json.loads(line))
+            except queue.Empty:
+                if time.time() >= end:
+                    break
+        return [d for d in self.log if d["msg"] == "reconcile done"]
+
+    def get(self, path):
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%s%s" % (self.port, path),
+                                        timeout=5) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def post(self, path, body, signature):
+        req = urllib.request.Request("http://127.0.0.1:%s%s" % (self.port, path), data=body,
+                                     method="POST")
+        if signature:
+            req.add_header("X-Hub-Signature-256", signature)
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.rc is not None:
+            return self.rc
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.rc = self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self.rc = "hung"
+        self.reader.join(timeout=5)
+        self.reconciles()  # keep the last lines
+        self.proc.stderr.close()
+        self.tmp.cleanup()
+        return self.rc
+
+
+def metrics(text):
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
+def sample(fams, family, name, **labels):
+    for s in fams[family].samples:
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+            return s.value
+    return None

@@ -11,12 +11,7 @@ import opslib
 
 class DriftTest(unittest.TestCase):
     def setUp(self):
-        # a fresh ecs-local per test: each starts from an empty account
-        self.server = opslib.ecslocal.Server().start()
-        self.addCleanup(self.server.stop)
-        self.ecs = self.server.client()
-        self.repo = opslib.Repo()
-        self.addCleanup(self.repo.close)
+        opslib.set_up(self)
 
     def drift(self, *args):
         return opslib.run(self.server, "drift", *args, repo=self.repo.path)

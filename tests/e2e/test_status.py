@@ -9,11 +9,7 @@ import opslib
 
 class StatusTest(unittest.TestCase):
     def setUp(self):
-        self.server = opslib.ecslocal.Server().start()
-        self.addCleanup(self.server.stop)
-        self.ecs = self.server.client()
-        self.repo = opslib.Repo()
-        self.addCleanup(self.repo.close)
+        opslib.set_up(self)
 
     def status(self, *args, repo=True):
         return opslib.run(self.server, "status", *args,

@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 import opslib
-from test_watch import Watch
+from opslib import Watch
 
 
 class RemoteTest(unittest.TestCase):
