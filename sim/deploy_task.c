@@ -1,7 +1,8 @@
 /*
  * The life of one simulated task: PROVISIONING -> PENDING -> RUNNING, or
- * PENDING -> STOPPED for an image tagged `crashloop`, and STOPPING -> STOPPED
- * when asked to stop. Pure: time comes in as an argument.
+ * PENDING -> STOPPED for an image tagged `crashloop` (its essential container
+ * exits 1) or `cannotpull` (the pull fails, nothing starts), and
+ * STOPPING -> STOPPED when asked to stop. Pure: time comes in as an argument.
  */
 #include <math.h>
 #include <stdio.h>
@@ -73,7 +74,7 @@ json_t *sim_task_new(const json_t *td, const char *started_by, const char *group
 	json_t *task = json_object(), *containers = json_array(), *overrides = json_array();
 	json_t *defs = json_object_get(td, "containerDefinitions"), *def;
 	const char *region_end;
-	int crash = 0;
+	const char *fault = NULL;
 	size_t i;
 
 	if (!task || !containers || !overrides)
@@ -95,12 +96,21 @@ json_t *sim_task_new(const json_t *td, const char *started_by, const char *group
 		json_object_set_new(task, "startedBy", json_string(started_by));
 	json_array_foreach(defs, i, def)
 	{
-		json_t *o = json_object();
-		json_array_append_new(containers, container_new(def, arn, cluster, id, ctx));
+		json_t *o = json_object(), *c = container_new(def, arn, cluster, id, ctx);
+		const char *image = sim_str(def, "image");
+		const char *mine = sim_image_tag_is(image, "cannotpull") ? "cannotpull"
+		                   : sim_bool(def, "essential", 1) && sim_image_tag_is(image, "crashloop")
+		                       ? "crashloop"
+		                       : NULL;
+		/* a failed pull stops the task before any container runs */
+		if (c && mine) {
+			json_object_set_new(c, "_fault", json_string(mine));
+			if (!fault || !strcmp(mine, "cannotpull"))
+				fault = mine;
+		}
+		json_array_append_new(containers, c);
 		json_object_set(o, "name", json_object_get(def, "name"));
 		json_array_append_new(overrides, o);
-		if (sim_bool(def, "essential", 1) && sim_image_crashes(sim_str(def, "image")))
-			crash = 1;
 	}
 	json_object_set_new(task, "containers", containers);
 	containers = NULL;
@@ -122,8 +132,8 @@ json_t *sim_task_new(const json_t *td, const char *started_by, const char *group
 		json_object_set_new(task, "platformFamily", json_string("Linux"));
 		json_object_set_new(task, "ephemeralStorage", json_pack("{s:i}", "sizeInGiB", 20));
 	}
-	if (crash)
-		json_object_set_new(task, "_crash", json_true());
+	if (fault)
+		json_object_set_new(task, "_fault", json_string(fault));
 	return task;
 fail:
 	json_decref(task);
@@ -170,9 +180,68 @@ static void finish_stop(json_t *task, double at)
 	json_object_set_new(task, "executionStoppedAt", sim_time(at));
 	json_array_foreach(containers, i, c)
 	{
-		if (!json_object_get(c, "exitCode"))
+		/* a container that never started (failed pull) has no exit code */
+		if (!json_object_get(c, "exitCode") && json_object_get(task, "startedAt"))
 			json_object_set_new(c, "exitCode", json_integer(0));
 	}
+}
+
+/* "nginx:x" -> "docker.io/library/nginx:x", "team/app:x" -> "docker.io/team/app:x":
+ * the reference a container runtime resolves, as its errors print it */
+static void pull_ref(char *out, size_t n, const char *image)
+{
+	const char *slash = strchr(image, '/');
+	size_t host = slash ? (size_t)(slash - image) : 0;
+
+	if (!slash)
+		snprintf(out, n, "docker.io/library/%s", image);
+	else if (!memchr(image, '.', host) && !memchr(image, ':', host) &&
+	         strncmp(image, "localhost", host))
+		snprintf(out, n, "docker.io/%s", image);
+	else
+		snprintf(out, n, "%s", image);
+}
+
+/* The end of PENDING for a task with a `_fault`: it stops as ECS stops it. */
+static void fail_task(json_t *task, const char *fault, double at)
+{
+	json_t *containers = json_object_get(task, "containers"), *c;
+	char ref[600], reason[1400];
+	size_t i;
+
+	reason[0] = '\0';
+	json_object_set_new(task, "pullStoppedAt", sim_time(at));
+	json_object_set_new(task, "desiredStatus", json_string("STOPPED"));
+	json_object_set_new(task, "stoppingAt", sim_time(at));
+	if (!strcmp(fault, "crashloop")) {
+		/* it ran, then its essential container exited */
+		json_object_set_new(task, "startedAt", sim_time(at));
+		json_object_set_new(task, "stopCode", json_string("EssentialContainerExited"));
+		json_object_set_new(task, "stoppedReason",
+		                    json_string("Essential container in task exited"));
+	}
+	json_array_foreach(containers, i, c)
+	{
+		const char *mine = sim_str(c, "_fault");
+		if (!mine || strcmp(mine, fault))
+			continue;
+		if (!strcmp(fault, "crashloop")) {
+			json_object_set_new(c, "exitCode", json_integer(1));
+			continue;
+		}
+		pull_ref(ref, sizeof(ref), sim_str(c, "image") ? sim_str(c, "image") : "");
+		snprintf(reason, sizeof(reason),
+		         "CannotPullContainerError: pull image manifest has been retried 5 "
+		         "time(s): failed to resolve ref %s: %s: not found",
+		         ref, ref);
+		json_object_set_new(c, "reason", json_string(reason));
+	}
+	if (reason[0]) {
+		json_object_set_new(task, "stopCode", json_string("TaskFailedToStart"));
+		json_object_set_new(task, "stoppedReason", json_string(reason));
+	}
+	finish_stop(task, at);
+	json_object_set_new(task, "_failed", json_true());
 }
 
 int sim_task_advance(json_t *task, double now)
@@ -185,22 +254,8 @@ int sim_task_advance(json_t *task, double now)
 	if (strcmp(st, "PROVISIONING") == 0) {
 		set_status(task, "PENDING");
 		json_object_set_new(task, "pullStartedAt", sim_time(at));
-	} else if (strcmp(st, "PENDING") == 0 && sim_bool(task, "_crash", 0)) {
-		json_t *containers = json_object_get(task, "containers"), *c;
-		size_t i;
-
-		json_object_set_new(task, "pullStoppedAt", sim_time(at));
-		json_object_set_new(task, "desiredStatus", json_string("STOPPED"));
-		json_object_set_new(task, "stopCode", json_string("EssentialContainerExited"));
-		json_object_set_new(task, "stoppedReason",
-		                    json_string("Essential container in task exited"));
-		json_object_set_new(task, "stoppingAt", sim_time(at));
-		json_array_foreach(containers, i, c)
-		{
-			json_object_set_new(c, "exitCode", json_integer(1));
-		}
-		finish_stop(task, at);
-		json_object_set_new(task, "_failed", json_true());
+	} else if (strcmp(st, "PENDING") == 0 && sim_str(task, "_fault")) {
+		fail_task(task, sim_str(task, "_fault"), at);
 	} else if (strcmp(st, "PENDING") == 0) {
 		json_t *containers = json_object_get(task, "containers"), *c;
 		size_t i;

@@ -45,8 +45,9 @@ json_t *sim_public(const json_t *obj);
 json_t *sim_time(double t);
 /* Last path part of an ARN ("arn:...:cluster/a" -> "a"), or `ref` itself. */
 const char *sim_arn_tail(const char *ref);
-/* "crashloop" tag on an image ("repo/app:crashloop") */
-int sim_image_crashes(const char *image);
+/* The image's tag is `tag` ("repo/app:crashloop", "app:crashloop@sha256:..."):
+ * the tags that make simulated tasks fail, docs/ecs-local.md */
+int sim_image_tag_is(const char *image, const char *tag);
 /* Opaque pagination tokens: base64url of a position key. */
 char *sim_token_encode(const char *key);
 char *sim_token_decode(const char *token);

@@ -109,7 +109,7 @@ const char *sim_arn_tail(const char *ref)
 	return slash ? slash + 1 : ref;
 }
 
-int sim_image_crashes(const char *image)
+int sim_image_tag_is(const char *image, const char *tag)
 {
 	const char *slash, *colon;
 	size_t n;
@@ -121,7 +121,7 @@ int sim_image_crashes(const char *image)
 	if (!colon)
 		return 0;
 	n = strcspn(colon + 1, "@");
-	return n == 9 && strncmp(colon + 1, "crashloop", 9) == 0;
+	return n == strlen(tag) && strncmp(colon + 1, tag, n) == 0;
 }
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -379,13 +379,77 @@ static void test_deploy__long_gap_in_bounded_steps(void **state)
 
 static void test_deploy__crashloop_image_tags(void **state)
 {
-	assert_true(sim_image_crashes("nginx:crashloop"));
-	assert_true(sim_image_crashes("registry:5000/team/app:crashloop"));
-	assert_true(sim_image_crashes("app:crashloop@sha256:abc"));
-	assert_false(sim_image_crashes("crashloop"));
-	assert_false(sim_image_crashes("registry:5000/crashloop"));
-	assert_false(sim_image_crashes("app:crashloop2"));
-	assert_false(sim_image_crashes(NULL));
+	assert_true(sim_image_tag_is("nginx:crashloop", "crashloop"));
+	assert_true(sim_image_tag_is("registry:5000/team/app:crashloop", "crashloop"));
+	assert_true(sim_image_tag_is("app:crashloop@sha256:abc", "crashloop"));
+	assert_false(sim_image_tag_is("crashloop", "crashloop"));
+	assert_false(sim_image_tag_is("registry:5000/crashloop", "crashloop"));
+	assert_false(sim_image_tag_is("app:crashloop2", "crashloop"));
+	assert_false(sim_image_tag_is(NULL, "crashloop"));
+}
+
+/* One task's life without a service: stopped before it ran, it has no exit
+ * codes; a failed pull stops it with the runtime's reason; a crash exits 1
+ * in the crashing container only. */
+static void test_deploy__stopped_task_fields(void **state)
+{
+	uint64_t rng = 7;
+	struct sim_deploy_ctx ctx = {.now = T0, .rng = &rng, .cluster_arn = CLUSTER_ARN};
+	json_t *def = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s,s:b}]}", "taskDefinitionArn", GOOD,
+	                        "containerDefinitions", "name", "app", "image", "nginx:1", "name",
+	                        "log", "image", "fluent/bit:2", "essential", 0);
+	json_t *task, *app, *log;
+	double t;
+
+	(void)state;
+	/* stopped while PROVISIONING */
+	task = sim_task_new(def, "ecs-svc/1", "service:web", "EC2", &ctx);
+	sim_task_stop(task, T0 + 1, "UserInitiated", "no");
+	for (t = T0; t < T0 + 60; t += 1)
+		sim_task_advance(task, t);
+	assert_string_equal(sim_str(task, "lastStatus"), "STOPPED");
+	assert_null(json_object_get(json_array_get(json_object_get(task, "containers"), 0),
+	                            "exitCode"));
+	json_decref(task);
+
+	/* a non-essential container whose pull fails still stops the task */
+	json_object_set_new(json_array_get(json_object_get(def, "containerDefinitions"), 1),
+	                    "image", json_string("team/log:cannotpull"));
+	task = sim_task_new(def, "ecs-svc/1", "service:web", "EC2", &ctx);
+	while (sim_task_advance(task, T0 + 60))
+		;
+	assert_string_equal(sim_str(task, "lastStatus"), "STOPPED");
+	assert_string_equal(sim_str(task, "stopCode"), "TaskFailedToStart");
+	assert_string_equal(sim_str(task, "stoppedReason"),
+	                    "CannotPullContainerError: pull image manifest has been retried 5 "
+	                    "time(s): failed to resolve ref docker.io/team/log:cannotpull: "
+	                    "docker.io/team/log:cannotpull: not found");
+	app = json_array_get(json_object_get(task, "containers"), 0);
+	log = json_array_get(json_object_get(task, "containers"), 1);
+	assert_null(json_object_get(app, "exitCode"));
+	assert_null(json_object_get(app, "reason"));
+	assert_string_equal(sim_str(log, "reason"), sim_str(task, "stoppedReason"));
+	assert_null(json_object_get(task, "startedAt"));
+	assert_true(sim_bool(task, "_failed", 0));
+	json_decref(task);
+
+	/* crashloop: only the crashing essential container exits 1 */
+	json_object_set_new(json_array_get(json_object_get(def, "containerDefinitions"), 0),
+	                    "image", json_string("nginx:crashloop"));
+	json_object_set_new(json_array_get(json_object_get(def, "containerDefinitions"), 1),
+	                    "image", json_string("fluent/bit:2"));
+	task = sim_task_new(def, "ecs-svc/1", "service:web", "EC2", &ctx);
+	while (sim_task_advance(task, T0 + 60))
+		;
+	assert_string_equal(sim_str(task, "stopCode"), "EssentialContainerExited");
+	assert_string_equal(sim_str(task, "stoppedReason"), "Essential container in task exited");
+	app = json_array_get(json_object_get(task, "containers"), 0);
+	log = json_array_get(json_object_get(task, "containers"), 1);
+	assert_int_equal(sim_int(app, "exitCode", -1), 1);
+	assert_int_equal(sim_int(log, "exitCode", -1), 0);
+	assert_non_null(json_object_get(task, "startedAt"));
+	json_decref(task);
+	json_decref(def);
 }
 
 int sim_tests_deploy(void)
@@ -402,6 +466,7 @@ int sim_tests_deploy(void)
 	    cmocka_unit_test(test_deploy__lazy_equals_stepwise),
 	    cmocka_unit_test(test_deploy__long_gap_in_bounded_steps),
 	    cmocka_unit_test(test_deploy__crashloop_image_tags),
+	    cmocka_unit_test(test_deploy__stopped_task_fields),
 	};
 	return cmocka_run_group_tests_name("deploy", tests, NULL, NULL);
 }
