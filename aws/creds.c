@@ -128,9 +128,10 @@ static int env_keys(struct ecsctl_creds *out, const char *const *env, struct ecs
 
 struct profile_vals {
 	char *role_arn, *source_profile, *credential_source, *session, *external_id, *duration;
-	char *web_token_file;
+	char *web_token_file, *process;
 	char *ak, *sk, *tok;
 	int in_config, in_creds;
+	int keys_in_creds; /* the keys came from the credentials file */
 };
 
 static void profile_vals_release(struct profile_vals *v)
@@ -142,6 +143,7 @@ static void profile_vals_release(struct profile_vals *v)
 	free(v->external_id);
 	free(v->duration);
 	free(v->web_token_file);
+	free(v->process);
 	wipe_free(v->ak);
 	wipe_free(v->sk);
 	wipe_free(v->tok);
@@ -165,6 +167,7 @@ static int read_profile(struct profile_vals *v, const char *profile, const char 
 		rc = ecsctl_aws_profile_value(dst[i], &found, profile, keys[i], 0, env, err);
 		v->in_creds |= found;
 	}
+	v->keys_in_creds = v->ak && v->sk && *v->ak && *v->sk;
 	for (i = 0; !rc && i < 3; i++) {
 		if (*dst[i])
 			continue;
@@ -193,6 +196,9 @@ static int read_profile(struct profile_vals *v, const char *profile, const char 
 	if (!rc)
 		rc = ecsctl_aws_profile_value(&v->web_token_file, NULL, profile,
 		                              "web_identity_token_file", 1, env, err);
+	if (!rc)
+		rc = ecsctl_aws_profile_value(&v->process, NULL, profile, "credential_process", 1,
+		                              env, err);
 	if (rc)
 		profile_vals_release(v);
 	return rc;
@@ -244,11 +250,17 @@ static int profile_creds(struct ecsctl_creds *out, struct ecsctl_creds_provider 
 		if (!rc)
 			out->source = "assume-role";
 		ecsctl_error_wrap(err, "profile '%s': ", profile);
-	} else if (v.ak && v.sk && *v.ak && *v.sk) {
+	} else if (v.keys_in_creds || (v.ak && v.sk && *v.ak && *v.sk && !v.process)) {
+		/* botocore's order: credentials-file keys, credential_process, config-file keys */
 		rc = set_keys(out, v.ak, v.sk, v.tok, "profile", err);
+	} else if (v.process && *v.process) {
+		rc = creds_process(out, p, v.process, err);
+		ecsctl_error_wrap(err, "profile '%s': ", profile);
 	} else if (v.in_config || v.in_creds) {
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
-		                      "profile '%s' has neither keys nor role_arn", profile);
+		                      "profile '%s' has no credentials: none of aws_access_key_id, "
+		                      "role_arn, credential_process, sso_session or sso_start_url",
+		                      profile);
 	} else {
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL, "profile '%s' not found", profile);
 	}

@@ -44,4 +44,12 @@ int creds_container(struct ecsctl_creds *out, struct ecsctl_creds_provider *p,
                     struct ecsctl_error *err);
 int creds_imds(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, struct ecsctl_error *err);
 
+/* Runs a profile's credential_process (see creds_process.c). */
+int creds_process(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, const char *command,
+                  struct ecsctl_error *err);
+/* Its standard output (JSON, Version 1) into `out`; credentials already
+ * expired at `now_ms` are refused. Messages never quote the text. */
+int creds_process_parse(struct ecsctl_creds *out, const char *text, size_t len, int64_t now_ms,
+                        struct ecsctl_error *err);
+
 #endif

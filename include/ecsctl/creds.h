@@ -13,7 +13,10 @@
  *      (Environment, EcsContainer, Ec2InstanceMetadata) or
  *      + web_identity_token_file (AssumeRoleWithWebIdentity), else aws_access_key_id /
  *      aws_secret_access_key / aws_session_token from the credentials file,
- *      then the config file
+ *      else credential_process (run under /bin/sh -c; its standard output is
+ *      JSON Version 1, its standard error passes through; killed with its
+ *      process group after ECSCTL_CREDENTIAL_PROCESS_TIMEOUT seconds, default
+ *      60), else the keys in the config file
  *   4. ECS container: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (on
  *      169.254.170.2) or AWS_CONTAINER_CREDENTIALS_FULL_URI (https, or
  *      http on a loopback/ECS/EKS address) with AWS_CONTAINER_AUTHORIZATION_TOKEN
@@ -32,7 +35,6 @@
 #define ECSCTL_CREDS_H
 
 #include <stdbool.h>
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "ecsctl/error.h"
@@ -44,7 +46,7 @@ struct ecsctl_creds {
 	char *session_token; /* NULL for long-term keys */
 	int64_t expires_ms;  /* wall clock; 0 = does not expire */
 	const char *source;  /* static: "env", "web-identity", "profile", "assume-role",
-	                        "container", "imds", "static" */
+	                        "process", "container", "imds", "static" */
 };
 
 /* Frees and zeroes (secrets are wiped first). Accepts NULL. */

@@ -10,7 +10,7 @@
 #include "ecsctl/aws.h"
 #include "ecsctl/buf.h"
 #include "ecsctl/creds.h"
-#include "loopback.h"
+#include "creds_world.h"
 
 struct fake {
 	int sts, container, imds_token, imds_role, imds_creds, imds_unauthorized;
@@ -20,15 +20,6 @@ struct fake {
 	char body[4096];
 };
 
-static void iso_in(char out[32], int seconds)
-{
-	time_t t = time(NULL) + seconds;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void fake_handler(void *ud, const struct lb_request *req, struct lb_response *resp)
 {
 	struct fake *f = ud;
@@ -37,7 +28,7 @@ static void fake_handler(void *ud, const struct lb_request *req, struct lb_respo
 
 	if (!strcmp(req->url, "/") && !strcmp(req->method, "POST")) {
 		f->sts++;
-		iso_in(exp, 3600);
+		world_iso_in(exp, 3600);
 		h = lb_header(req, "Authorization");
 		if (req->body_len && strstr(req->body, "Action=AssumeRoleWithWebIdentity")) {
 			f->signed_web += h != NULL;
@@ -72,7 +63,7 @@ static void fake_handler(void *ud, const struct lb_request *req, struct lb_respo
 		} else if (f->fail_container) {
 			resp->status = 500;
 		} else {
-			iso_in(exp, f->expires_in);
+			world_iso_in(exp, f->expires_in);
 			snprintf(f->body, sizeof(f->body),
 			         "{\"AccessKeyId\":\"ASIACONT%d\",\"SecretAccessKey\":\"cs\","
 			         "\"Token\":\"ct\",\"Expiration\":\"%s\"}",
@@ -96,7 +87,7 @@ static void fake_handler(void *ud, const struct lb_request *req, struct lb_respo
 			resp->body = "instance-role\n";
 		} else if (!strcmp(req->url + 43, "instance-role")) {
 			f->imds_creds++;
-			iso_in(exp, 6 * 3600);
+			world_iso_in(exp, 6 * 3600);
 			snprintf(
 			    f->body, sizeof(f->body),
 			    "{\"Code\":\"Success\",\"AccessKeyId\":\"ASIAIMDS\","
@@ -112,91 +103,6 @@ static void fake_handler(void *ud, const struct lb_request *req, struct lb_respo
 	}
 }
 
-struct world {
-	char dir[64];
-	char *env[16];
-	int nenv;
-	struct lb_server *srv;
-	struct fake f;
-};
-
-static void world_start(struct world *w)
-{
-	memset(w, 0, sizeof(*w));
-	snprintf(w->dir, sizeof(w->dir), "/tmp/ecsctl-creds-XXXXXX");
-	assert_non_null(mkdtemp(w->dir));
-	w->f.expires_in = 3600;
-	w->srv = lb_start(fake_handler, &w->f);
-	assert_non_null(w->srv);
-}
-
-static void world_env(struct world *w, const char *fmt, const char *arg)
-{
-	struct ecsctl_buf b = ECSCTL_BUF_INIT;
-
-	ecsctl_buf_addf(&b, fmt, arg);
-	w->env[w->nenv++] = ecsctl_buf_detach(&b);
-	w->env[w->nenv] = NULL;
-}
-
-static void world_file(struct world *w, const char *name, const char *text)
-{
-	struct ecsctl_buf p = ECSCTL_BUF_INIT;
-	FILE *f;
-
-	ecsctl_buf_addf(&p, "%s/%s", w->dir, name);
-	if (strchr(name, '/')) {
-		struct ecsctl_buf d = ECSCTL_BUF_INIT;
-
-		ecsctl_buf_addf(&d, "%s/.aws", w->dir);
-		mkdir(d.buf, 0700);
-		ecsctl_buf_release(&d);
-	}
-	f = fopen(p.buf, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	ecsctl_buf_release(&p);
-}
-
-static void world_stop(struct world *w)
-{
-	struct ecsctl_buf cmd = ECSCTL_BUF_INIT;
-	int i;
-
-	for (i = 0; i < w->nenv; i++)
-		free(w->env[i]);
-	lb_stop(w->srv);
-	ecsctl_buf_addf(&cmd, "rm -rf '%s'", w->dir);
-	assert_int_equal(system(cmd.buf), 0);
-	ecsctl_buf_release(&cmd);
-}
-
-/* Resolves credentials in `w`; returns the rc, copies the key id and source. */
-static int resolve(struct world *w, const char *profile, char akid[64], const char **source,
-                   struct ecsctl_error *err)
-{
-	struct ecsctl_creds_options o = ECSCTL_CREDS_OPTIONS_INIT;
-	struct ecsctl_creds_provider *p = NULL;
-	const struct ecsctl_creds *c = NULL;
-	int rc;
-
-	o.profile = profile;
-	o.env = (const char *const *)w->env;
-	o.region = "eu-west-1";
-	rc = ecsctl_creds_provider_new(&p, &o, err);
-	assert_int_equal(rc, 0);
-	rc = ecsctl_creds_get(&c, p, err);
-	akid[0] = '\0';
-	if (!rc) {
-		snprintf(akid, 64, "%s", c->access_key_id);
-		*source = c->source;
-		assert_non_null(c->secret_access_key);
-	}
-	ecsctl_creds_provider_free(p);
-	return rc;
-}
-
 static void base_env(struct world *w)
 {
 	world_env(w, "HOME=%s", w->dir);
@@ -206,22 +112,23 @@ static void base_env(struct world *w)
 static void test_aws_creds__env_first(void **state)
 {
 	struct world w;
+	struct fake f = {.expires_in = 3600};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char *src = NULL;
 	char ak[64];
 
-	world_start(&w);
+	world_start(&w, fake_handler, &f);
 	base_env(&w);
 	world_env(&w, "AWS_ACCESS_KEY_ID=%s", "AKIAENV");
 	world_env(&w, "AWS_SECRET_ACCESS_KEY=%s", "envsecret");
 	world_file(&w, ".aws/credentials",
 	           "[default]\naws_access_key_id = AKIAFILE\n"
 	           "aws_secret_access_key = filesecret\n");
-	assert_int_equal(resolve(&w, NULL, ak, &src, &err), 0);
+	assert_int_equal(world_resolve(&w, NULL, ak, &src, &err), 0);
 	assert_string_equal(ak, "AKIAENV");
 	assert_string_equal(src, "env");
 	/* an explicit --profile skips the environment's keys, as the SDKs do */
-	assert_int_equal(resolve(&w, "default", ak, &src, &err), 0);
+	assert_int_equal(world_resolve(&w, "default", ak, &src, &err), 0);
 	assert_string_equal(ak, "AKIAFILE");
 	world_stop(&w);
 }
@@ -229,14 +136,15 @@ static void test_aws_creds__env_first(void **state)
 static void test_aws_creds__partial_env_is_an_error(void **state)
 {
 	struct world w;
+	struct fake f = {.expires_in = 3600};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char *src = NULL;
 	char ak[64];
 
-	world_start(&w);
+	world_start(&w, fake_handler, &f);
 	base_env(&w);
 	world_env(&w, "AWS_ACCESS_KEY_ID=%s", "AKIAENV");
-	assert_int_equal(resolve(&w, NULL, ak, &src, &err), ECSCTL_EINVAL);
+	assert_int_equal(world_resolve(&w, NULL, ak, &src, &err), ECSCTL_EINVAL);
 	assert_non_null(strstr(err.message, "AWS_SECRET_ACCESS_KEY"));
 	ecsctl_error_release(&err);
 	world_stop(&w);
@@ -245,11 +153,12 @@ static void test_aws_creds__partial_env_is_an_error(void **state)
 static void test_aws_creds__shared_files_and_profiles(void **state)
 {
 	struct world w;
+	struct fake f = {.expires_in = 3600};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char *src = NULL;
 	char ak[64];
 
-	world_start(&w);
+	world_start(&w, fake_handler, &f);
 	base_env(&w);
 	world_env(&w, "AWS_PROFILE=%s", "dev");
 	world_file(&w, ".aws/credentials",
@@ -258,12 +167,12 @@ static void test_aws_creds__shared_files_and_profiles(void **state)
 	world_file(&w, ".aws/config",
 	           "[profile cfgonly]\naws_access_key_id = AKIACFG\n"
 	           "aws_secret_access_key = z\nregion = ap-south-1\n");
-	assert_int_equal(resolve(&w, NULL, ak, &src, &err), 0);
+	assert_int_equal(world_resolve(&w, NULL, ak, &src, &err), 0);
 	assert_string_equal(ak, "AKIADEV");
 	assert_string_equal(src, "profile");
-	assert_int_equal(resolve(&w, "cfgonly", ak, &src, &err), 0);
+	assert_int_equal(world_resolve(&w, "cfgonly", ak, &src, &err), 0);
 	assert_string_equal(ak, "AKIACFG");
-	assert_int_equal(resolve(&w, "nope", ak, &src, &err), ECSCTL_EINVAL);
+	assert_int_equal(world_resolve(&w, "nope", ak, &src, &err), ECSCTL_EINVAL);
 	assert_non_null(strstr(err.message, "'nope' not found"));
 	ecsctl_error_release(&err);
 	world_stop(&w);
@@ -272,11 +181,12 @@ static void test_aws_creds__shared_files_and_profiles(void **state)
 static void test_aws_creds__assume_role_via_sts(void **state)
 {
 	struct world w;
+	struct fake f = {.expires_in = 3600};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char *src = NULL;
 	char ak[64];
 
-	world_start(&w);
+	world_start(&w, fake_handler, &f);
 	base_env(&w);
 	world_env(&w, "AWS_ENDPOINT_URL_STS=%s", lb_url(w.srv));
 	world_file(&w, ".aws/credentials",
@@ -287,18 +197,18 @@ static void test_aws_creds__assume_role_via_sts(void **state)
 	           "source_profile = base\n[profile loop]\nrole_arn = arn:aws:iam::1:role/x\n"
 	           "source_profile = loop2\n[profile loop2]\nrole_arn = arn:aws:iam::1:role/y\n"
 	           "source_profile = loop\n");
-	assert_int_equal(resolve(&w, "deploy", ak, &src, &err), 0);
+	assert_int_equal(world_resolve(&w, "deploy", ak, &src, &err), 0);
 	assert_string_equal(ak, "ASIAROLE");
 	assert_string_equal(src, "assume-role");
-	assert_int_equal(w.f.sts, 1);
-	assert_int_equal(w.f.bad_sig, 0); /* signed with the source profile's keys */
-	assert_int_equal(resolve(&w, "denied", ak, &src, &err), ECSCTL_EAWS);
+	assert_int_equal(f.sts, 1);
+	assert_int_equal(f.bad_sig, 0); /* signed with the source profile's keys */
+	assert_int_equal(world_resolve(&w, "denied", ak, &src, &err), ECSCTL_EAWS);
 	assert_string_equal(err.aws_code, "AccessDenied");
 	assert_string_equal(err.request_id, "sts-req-9");
 	assert_int_equal(err.http_status, 403);
 	assert_non_null(strstr(err.message, "not <allowed>"));
 	ecsctl_error_release(&err);
-	assert_int_equal(resolve(&w, "loop", ak, &src, &err), ECSCTL_EINVAL);
+	assert_int_equal(world_resolve(&w, "loop", ak, &src, &err), ECSCTL_EINVAL);
 	assert_non_null(strstr(err.message, "cycle"));
 	ecsctl_error_release(&err);
 	world_stop(&w);
@@ -307,25 +217,26 @@ static void test_aws_creds__assume_role_via_sts(void **state)
 static void test_aws_creds__web_identity(void **state)
 {
 	struct world w;
+	struct fake f = {.expires_in = 3600};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_buf tok = ECSCTL_BUF_INIT, cfg = ECSCTL_BUF_INIT;
 	const char *src = NULL;
 	char ak[64];
 
-	world_start(&w);
+	world_start(&w, fake_handler, &f);
 	base_env(&w);
 	ecsctl_buf_addf(&tok, "%s/token", w.dir);
 	world_file(&w, "token", "oidc-jwt-token\n");
 	world_env(&w, "AWS_ENDPOINT_URL_STS=%s", lb_url(w.srv));
 	world_env(&w, "AWS_ROLE_ARN=%s", "arn:aws:iam::1:role/ci");
 	world_env(&w, "AWS_WEB_IDENTITY_TOKEN_FILE=%s", tok.buf);
-	assert_int_equal(resolve(&w, NULL, ak, &src, &err), 0);
+	assert_int_equal(world_resolve(&w, NULL, ak, &src, &err), 0);
 	assert_string_equal(ak, "ASIAROLE");
 	assert_string_equal(src, "web-identity");
-	assert_true(w.f.web_token_ok);
-	assert_int_equal(w.f.signed_web, 0); /* AssumeRoleWithWebIdentity is unsigned */
+	assert_true(f.web_token_ok);
+	assert_int_equal(f.signed_web, 0); /* AssumeRoleWithWebIdentity is unsigned */
 	/* the same from a profile: role_arn + web_identity_token_file */
-	w.f.web_token_ok = 0;
+	f.web_token_ok = 0;
 	while (w.nenv > 3) /* drop AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE */
 		free(w.env[--w.nenv]);
 	w.env[w.nenv] = NULL;
@@ -335,9 +246,9 @@ static void test_aws_creds__web_identity(void **state)
 	                "web_identity_token_file = %s\n",
 	                tok.buf);
 	world_file(&w, ".aws/config", cfg.buf);
-	assert_int_equal(resolve(&w, "ci", ak, &src, &err), 0);
+	assert_int_equal(world_resolve(&w, "ci", ak, &src, &err), 0);
 	assert_string_equal(src, "web-identity");
-	assert_true(w.f.web_token_ok);
+	assert_true(f.web_token_ok);
 	ecsctl_buf_release(&cfg);
 	ecsctl_buf_release(&tok);
 	world_stop(&w);
@@ -346,20 +257,21 @@ static void test_aws_creds__web_identity(void **state)
 static void test_aws_creds__container_with_token_file_and_refresh(void **state)
 {
 	struct world w;
+	struct fake f = {.expires_in = 3600};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_buf url = ECSCTL_BUF_INIT, tok = ECSCTL_BUF_INIT;
 	struct ecsctl_creds_options o = ECSCTL_CREDS_OPTIONS_INIT;
 	struct ecsctl_creds_provider *p = NULL;
 	const struct ecsctl_creds *c = NULL;
 
-	world_start(&w);
+	world_start(&w, fake_handler, &f);
 	base_env(&w);
 	ecsctl_buf_addf(&url, "%s/creds", lb_url(w.srv));
 	ecsctl_buf_addf(&tok, "%s/auth", w.dir);
 	world_file(&w, "auth", "Bearer tok-123\n");
 	world_env(&w, "AWS_CONTAINER_CREDENTIALS_FULL_URI=%s", url.buf);
 	world_env(&w, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=%s", tok.buf);
-	w.f.expires_in = 120; /* inside the 5-minute margin: every get refreshes */
+	f.expires_in = 120; /* inside the 5-minute margin: every get refreshes */
 	o.env = (const char *const *)w.env;
 	assert_int_equal(ecsctl_creds_provider_new(&p, &o, &err), 0);
 	assert_int_equal(ecsctl_creds_get(&c, p, &err), 0);
@@ -368,19 +280,19 @@ static void test_aws_creds__container_with_token_file_and_refresh(void **state)
 	assert_int_equal(ecsctl_creds_get(&c, p, &err), 0);
 	assert_string_equal(c->access_key_id, "ASIACONT2");
 	/* a failed refresh keeps the credentials that have not expired yet */
-	w.f.fail_container = 1;
+	f.fail_container = 1;
 	assert_int_equal(ecsctl_creds_get(&c, p, &err), 0);
 	assert_string_equal(c->access_key_id, "ASIACONT2");
-	assert_int_equal(w.f.container, 3);
+	assert_int_equal(f.container, 3);
 	ecsctl_creds_provider_free(p);
 	/* far from expiry: fetched once, then cached */
-	w.f.fail_container = 0;
-	w.f.expires_in = 3600;
-	w.f.container = 0;
+	f.fail_container = 0;
+	f.expires_in = 3600;
+	f.container = 0;
 	assert_int_equal(ecsctl_creds_provider_new(&p, &o, &err), 0);
 	assert_int_equal(ecsctl_creds_get(&c, p, &err), 0);
 	assert_int_equal(ecsctl_creds_get(&c, p, &err), 0);
-	assert_int_equal(w.f.container, 1);
+	assert_int_equal(f.container, 1);
 	ecsctl_creds_provider_free(p);
 	ecsctl_buf_release(&url);
 	ecsctl_buf_release(&tok);
@@ -390,49 +302,52 @@ static void test_aws_creds__container_with_token_file_and_refresh(void **state)
 static void test_aws_creds__container_full_uri_must_be_local_or_https(void **state)
 {
 	struct world w;
+	struct fake f = {.expires_in = 3600};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char *src = NULL;
 	char ak[64];
 
-	world_start(&w);
+	world_start(&w, fake_handler, &f);
 	base_env(&w);
 	world_env(&w, "AWS_CONTAINER_CREDENTIALS_FULL_URI=%s", "http://example.invalid/creds");
-	assert_int_equal(resolve(&w, NULL, ak, &src, &err), ECSCTL_EINVAL);
+	assert_int_equal(world_resolve(&w, NULL, ak, &src, &err), ECSCTL_EINVAL);
 	ecsctl_error_release(&err);
-	assert_int_equal(w.f.container, 0);
+	assert_int_equal(f.container, 0);
 	world_stop(&w);
 }
 
 static void test_aws_creds__imds_v2(void **state)
 {
 	struct world w;
+	struct fake f = {.expires_in = 3600};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char *src = NULL;
 	char ak[64];
 
-	world_start(&w);
+	world_start(&w, fake_handler, &f);
 	world_env(&w, "HOME=%s", w.dir);
 	world_env(&w, "AWS_EC2_METADATA_SERVICE_ENDPOINT=%s", lb_url(w.srv));
-	assert_int_equal(resolve(&w, NULL, ak, &src, &err), 0);
+	assert_int_equal(world_resolve(&w, NULL, ak, &src, &err), 0);
 	assert_string_equal(ak, "ASIAIMDS");
 	assert_string_equal(src, "imds");
-	assert_int_equal(w.f.imds_token, 1);
-	assert_int_equal(w.f.imds_role, 1);
-	assert_int_equal(w.f.imds_creds, 1);
-	assert_int_equal(w.f.imds_unauthorized, 0);
+	assert_int_equal(f.imds_token, 1);
+	assert_int_equal(f.imds_role, 1);
+	assert_int_equal(f.imds_creds, 1);
+	assert_int_equal(f.imds_unauthorized, 0);
 	world_stop(&w);
 }
 
 static void test_aws_creds__nothing_configured(void **state)
 {
 	struct world w;
+	struct fake f = {.expires_in = 3600};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char *src = NULL;
 	char ak[64];
 
-	world_start(&w);
+	world_start(&w, fake_handler, &f);
 	base_env(&w);
-	assert_int_equal(resolve(&w, NULL, ak, &src, &err), ECSCTL_EINVAL);
+	assert_int_equal(world_resolve(&w, NULL, ak, &src, &err), ECSCTL_EINVAL);
 	assert_non_null(strstr(err.message, "no AWS credentials"));
 	ecsctl_error_release(&err);
 	world_stop(&w);
@@ -441,10 +356,11 @@ static void test_aws_creds__nothing_configured(void **state)
 static void test_aws_creds__region_order(void **state)
 {
 	struct world w;
+	struct fake f = {.expires_in = 3600};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	char *r = NULL;
 
-	world_start(&w);
+	world_start(&w, fake_handler, &f);
 	world_env(&w, "HOME=%s", w.dir);
 	world_file(&w, ".aws/config",
 	           "[default]\nregion = eu-north-1\n[profile cn]\nregion = "
