@@ -23,6 +23,7 @@ static void op_release(struct ecsctl_plan_op *op)
 	json_decref(op->forces);
 	json_decref(op->calls);
 	json_decref(op->wait);
+	reconcile_compare_release(op);
 }
 
 void ecsctl_plan_release(struct ecsctl_plan *p)
@@ -194,7 +195,7 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	const json_t *cand[64];
 	const json_t *latest = json_object_get(c->live->latest, r->name);
 	struct ecsctl_plan_op *op;
-	json_t *req = NULL, *norm = NULL, *hist;
+	json_t *req = NULL, *hist;
 	char *ph = NULL;
 	size_t i, n = 0;
 	long idx = -1;
@@ -236,11 +237,8 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		rc = reconcile_oom(err);
 		goto done;
 	}
-	if (latest)
-		rc = ecsctl_diff_taskdef(&op->changes, r->body, latest, err);
-	else if (!(rc = ecsctl_diff_taskdef_normalize(&norm, r->body, err)))
-		rc = ecsctl_diff_values(&op->changes, NULL, norm, NULL, err);
-	if (rc)
+	if ((rc = reconcile_compare_register(op, c->m, c->live,
+	                                     json_object_get(c->users, r->name), r->body, err)))
 		goto done;
 	if (!(ph = ecsctl_plan_placeholder(r->name)) ||
 	    json_object_set_new(c->resolved, r->name, json_string(ph)) ||
@@ -253,7 +251,6 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	rc = plan_deregister(p, c, r->name, true, err);
 done:
 	json_decref(req);
-	json_decref(norm);
 	free(ph);
 	return rc;
 }
@@ -353,6 +350,11 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	}
 	op->changes = d.changes;
 	ecsctl_diff_changes_init(&d.changes);
+	if ((rc = reconcile_compare_service(
+	         op, p, c->live, fam,
+	         fam ? ecsctl_model_find(c->m, ECSCTL_KIND_TASKDEF, fam)->body : NULL, live_td, td,
+	         err)))
+		goto done;
 	if (op->action == ECSCTL_DIFF_UPDATE && !d.update)
 		goto done; /* tags only: nothing deploys */
 wait:
@@ -386,23 +388,6 @@ static bool in_use(const struct ecsctl_live *live, const char *arn)
 	return false;
 }
 
-static const json_t *known_td(const struct ecsctl_live *live, const char *family, const char *arn)
-{
-	const json_t *td = json_object_get(live->running, arn);
-	json_t *it;
-	size_t i;
-
-	if (td)
-		return td;
-	json_array_foreach(json_object_get(live->history, family), i, it)
-	{
-		const char *a = json_string_value(json_object_get(it, "taskDefinitionArn"));
-		if (a && !strcmp(a, arn))
-			return it;
-	}
-	return NULL;
-}
-
 /* keepRevisions: the newest `keep` ACTIVE revisions stay (a revision this plan
  * registers counts as one of them), and so do the ones in use. */
 static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const char *family,
@@ -427,7 +412,7 @@ static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const cha
 		}
 		if (!arn || in_use(c->live, arn) || (used && !strcmp(used, arn)))
 			continue;
-		td = known_td(c->live, family, arn);
+		td = reconcile_known_td(c->live, arn);
 		owner =
 		    td ? reconcile_tag_value(json_object_get(td, "tags"), ECSCTL_OWNER_TAG) : NULL;
 		/* not described, or not ours: never touched */

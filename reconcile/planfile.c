@@ -33,6 +33,8 @@ json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 			goto fail;
 		if (op->forces)
 			json_object_set(ch, "forcesReplacement", op->forces);
+		if (reconcile_compare_to_json(ch, op))
+			goto fail;
 		if (saved) {
 			json_object_set_new(ch, "phase", json_integer(op->phase));
 			json_object_set(ch, "calls", op->calls);
@@ -77,8 +79,7 @@ static int lookup(const char *const *names, size_t n, const char *s)
 	return -1;
 }
 
-/* Reads a `diff` array back into changes (for display only). */
-static int read_diff(struct ecsctl_diff_changes *c, const json_t *diff)
+int reconcile_read_diff(struct ecsctl_diff_changes *c, const json_t *diff)
 {
 	size_t i;
 	json_t *it;
@@ -164,7 +165,8 @@ int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecs
 		op->wait = json_deep_copy(json_object_get(it, "wait"));
 		op->forces = json_deep_copy(json_object_get(it, "forcesReplacement"));
 		if (!(op->name = strdup(json_string_value(json_object_get(it, "name")))) ||
-		    !op->calls || read_diff(&op->changes, json_object_get(it, "diff")))
+		    !op->calls || reconcile_read_diff(&op->changes, json_object_get(it, "diff")) ||
+		    reconcile_compare_from_json(op, it))
 			return reconcile_oom(err);
 	}
 	return 0;
@@ -185,8 +187,7 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, boo
 	ro.color = color;
 	for (i = 0; i < p->count; i++) {
 		ro.forces_replacement = p->ops[i].forces;
-		ecsctl_diff_render_text(out, p->ops[i].action, kinds[p->ops[i].kind],
-		                        p->ops[i].name, &p->ops[i].changes, &ro);
+		reconcile_render_op(out, &p->ops[i], kinds[p->ops[i].kind], &ro);
 		ecsctl_buf_addch(out, '\n');
 	}
 	ecsctl_plan_summary(p, counts);

@@ -39,4 +39,43 @@ int reconcile_oom(struct ecsctl_error *err);
 int reconcile_wait_inactive(struct ecsctl_ecs *ecs, const json_t *targets,
                             const struct ecsctl_apply_options *o, struct ecsctl_error *err);
 
+/* Reads a plan JSON `diff` array back into changes (for display only).
+ * 0 or -1 (malformed or OOM). */
+int reconcile_read_diff(struct ecsctl_diff_changes *c, const json_t *diff);
+
+/* ---- plan_compare.c: what task definition diffs are against ---------- */
+
+/* The task definition `arn` when the plan read it (a revision a service
+ * runs, a family's latest, or history), else NULL. */
+const json_t *reconcile_known_td(const struct ecsctl_live *live, const char *arn);
+
+/* Fills a register op's changes (repo `body` against the revision the
+ * family's services run, else the latest ACTIVE, else as new), its
+ * compared_with and, when those services (`users`: indexes into m's
+ * resources) run different revisions, its running_revisions. */
+int reconcile_compare_register(struct ecsctl_plan_op *op, const struct ecsctl_model *m,
+                               const struct ecsctl_live *live, const json_t *users,
+                               const json_t *body, struct ecsctl_error *err);
+
+/* For a service op switching from revision `from` to `to` (an ARN or the
+ * placeholder of `family`'s register): the content diff into op->td_*,
+ * unless p's register of `family` already shows it (same base) or neither
+ * side is known. `body` is the repo's task definition of `family`, or NULL
+ * (a pinned revision: read from live). */
+int reconcile_compare_service(struct ecsctl_plan_op *op, const struct ecsctl_plan *p,
+                              const struct ecsctl_live *live, const char *family,
+                              const json_t *body, const char *from, const char *to,
+                              struct ecsctl_error *err);
+
+void reconcile_compare_release(struct ecsctl_plan_op *op);
+/* Adds comparedWith, runningRevisions, taskDefinitionDiff to a change; 0 or -1. */
+int reconcile_compare_to_json(json_t *ch, const struct ecsctl_plan_op *op);
+/* Reads them back from a saved plan's change; 0 or -1. */
+int reconcile_compare_from_json(struct ecsctl_plan_op *op, const json_t *ch);
+/* One op of the text plan: diff/'s block for it (`kind` its name), with
+ * what its diff compares with under the header and, for a service that
+ * switches revision, the content that changes. */
+void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op,
+                         const char *kind, const struct ecsctl_diff_render_options *ro);
+
 #endif

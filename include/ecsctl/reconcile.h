@@ -125,6 +125,20 @@ struct ecsctl_plan_op {
 	/* services: {"cluster", "service", "previousTaskDefinition",
 	 * "taskDefinition"} = what to wait on and roll back to; else NULL */
 	json_t *wait;
+	/* What the diff is against (docs/plan.md, "What a diff compares").
+	 * register: {"taskDefinition": ARN, "runBy": ["cluster/service"]}, the
+	 * revision `changes` compares with: the one the family's services run
+	 * (runBy), else the latest ACTIVE (runBy empty); NULL for a new family. */
+	json_t *compared_with;
+	/* register: {"cluster/service": ARN} when the family's services run
+	 * different revisions; else NULL */
+	json_t *running_revisions;
+	/* service whose task definition changes: the content diff from the
+	 * revision it runs (td_from) to the one it will (td_to, an ARN or the
+	 * register placeholder), when no register op already shows exactly
+	 * that; td_from NULL otherwise */
+	char *td_from, *td_to;
+	struct ecsctl_diff_changes td_changes;
 };
 
 struct ecsctl_plan {

@@ -198,16 +198,22 @@ static void test_reconcile_plan__reuses_latest_revision(void **state)
 	                    ARN("task-definition/web:3"));
 }
 
-static void test_reconcile_plan__reuses_history_revision(void **state)
+/* Converged, then web moved on to web:4 (nginx:9, the latest); web:3 runs nowhere. */
+static void runs_newer_latest(struct fx *f)
 {
-	struct fx *f = *state;
-
 	converged(f);
 	json_object_set_new(f->live.latest, "web", live_td("nginx:9", 4));
 	json_object_set_new(f->live.running, ARN("task-definition/web:4"), live_td("nginx:9", 4));
 	json_object_set_new(f->live.services, "shop/web",
 	                    live_service(ARN("task-definition/web:4"), "x"));
 	json_object_del(f->live.running, ARN("task-definition/web:3"));
+}
+
+static void test_reconcile_plan__reuses_history_revision(void **state)
+{
+	struct fx *f = *state;
+
+	runs_newer_latest(f);
 	make(f);
 	assert_int_equal(f->plan.ops[0].action, ECSCTL_DIFF_REGISTER);
 	f->live.history = json_pack("{s:[o]}", "web", live_td("nginx:1.25", 3));
@@ -252,6 +258,68 @@ static void test_reconcile_plan__image_change_is_register_and_one_update(void **
 	assert_string_equal(call_op(svc, 1), "TagResource");
 	assert_string_equal(json_string_value(json_object_get(svc->wait, "previousTaskDefinition")),
 	                    ARN("task-definition/web:3"));
+}
+
+/* After a circuit breaker rolled web back to web:3, web:4 (the failed one)
+ * is the latest: the register's diff must be against what runs. */
+static void test_reconcile_plan__register_diff_against_running_not_latest(void **state)
+{
+	struct fx *f = *state;
+	const struct ecsctl_diff_change *ch;
+
+	converged(f);
+	json_object_set_new(f->live.running, ARN("task-definition/web:3"), live_td("nginx:1.2", 3));
+	json_object_set_new(f->live.latest, "web", live_td("nginx:crashloop", 4));
+	make(f);
+	assert_int_equal(f->plan.ops[0].action, ECSCTL_DIFF_REGISTER);
+	ch = ecsctl_diff_changes_find(&f->plan.ops[0].changes, "containerDefinitions[web].image");
+	assert_non_null(ch);
+	assert_string_equal(json_string_value(ch->before), "nginx:1.2");
+	assert_string_equal(json_string_value(json_object_get(f->plan.ops[0].compared_with,
+	                                                      "taskDefinition")),
+	                    ARN("task-definition/web:3"));
+	assert_string_equal(json_string_value(json_array_get(
+	                        json_object_get(f->plan.ops[0].compared_with, "runBy"), 0)),
+	                    "shop/web");
+	assert_null(f->plan.ops[0].running_revisions);
+	/* the service's switch is the register's diff: not repeated */
+	assert_null(f->plan.ops[1].td_from);
+}
+
+/* A revert to web:3, which still exists: no register, and the service's
+ * update says what changes besides the ARN; a saved plan keeps it. */
+static void test_reconcile_plan__switch_to_existing_revision_shows_content(void **state)
+{
+	struct fx *f = *state;
+	const struct ecsctl_plan_op *op;
+	const struct ecsctl_diff_change *ch;
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	struct ecsctl_plan back;
+	json_t *doc;
+
+	runs_newer_latest(f);
+	f->live.history = json_pack("{s:[o]}", "web", live_td("nginx:1.25", 3));
+	make(f);
+	assert_int_equal(f->plan.count, 1);
+	op = &f->plan.ops[0];
+	assert_string_equal(op->td_from, ARN("task-definition/web:4"));
+	assert_string_equal(op->td_to, ARN("task-definition/web:3"));
+	ch = ecsctl_diff_changes_find(&op->td_changes, "containerDefinitions[web].image");
+	assert_non_null(ch);
+	assert_string_equal(json_string_value(ch->before), "nginx:9");
+	assert_string_equal(json_string_value(ch->after), "nginx:1.25");
+	ecsctl_plan_render(&b, &f->plan, false);
+	assert_non_null(strstr(b.buf, "# the task definition, web:4 -> web:3:\n"
+	                              "        ~ containerDefinitions[web].image: \"nginx:9\" -> "
+	                              "\"nginx:1.25\"\n"));
+	ecsctl_plan_init(&back);
+	doc = ecsctl_plan_to_json(&f->plan, true);
+	assert_int_equal(ecsctl_plan_from_json(&back, doc, &f->err), 0);
+	assert_string_equal(back.ops[0].td_to, ARN("task-definition/web:3"));
+	assert_int_equal(back.ops[0].td_changes.count, op->td_changes.count);
+	json_decref(doc);
+	ecsctl_plan_release(&back);
+	ecsctl_buf_release(&b);
 }
 
 static void test_reconcile_plan__prune_deletes_last(void **state)
@@ -489,6 +557,8 @@ int main(void)
 	    T(test_reconcile_plan__reuses_latest_revision),
 	    T(test_reconcile_plan__reuses_history_revision),
 	    T(test_reconcile_plan__image_change_is_register_and_one_update),
+	    T(test_reconcile_plan__register_diff_against_running_not_latest),
+	    T(test_reconcile_plan__switch_to_existing_revision_shows_content),
 	    T(test_reconcile_plan__prune_deletes_last),
 	    T(test_reconcile_plan__keep_revisions_deregisters_owned_unused),
 	    T(test_reconcile_plan__summary_and_render),
