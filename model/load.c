@@ -18,6 +18,7 @@ struct pending {
 	struct ecsctl_resource r;
 	unsigned td_line, td_col; /* Service: position of taskDefinition */
 	size_t seq;               /* load order, for stable duplicate reports */
+	struct mnode *root;       /* the document, kept for the rules across documents */
 };
 
 struct loader {
@@ -76,6 +77,15 @@ static char *resource_name(enum ecsctl_kind kind, const struct mnode *root, char
 	return NULL;
 }
 
+static void pending_release(struct pending *p)
+{
+	free(p->r.name);
+	free(p->r.cluster);
+	free(p->r.file);
+	json_decref(p->r.body);
+	mnode_free(p->root);
+}
+
 static void add_pending(struct loader *ld, struct pending *p)
 {
 	if (ld->count == ld->alloc) {
@@ -83,10 +93,7 @@ static void add_pending(struct loader *ld, struct pending *p)
 		struct pending *it = realloc(ld->items, n * sizeof(*it));
 		if (!it) {
 			ld->oom = 1;
-			free(p->r.name);
-			free(p->r.cluster);
-			free(p->r.file);
-			json_decref(p->r.body);
+			pending_release(p);
 			return;
 		}
 		ld->items = it;
@@ -160,7 +167,9 @@ static void load_document(struct loader *ld, const char *file, struct mdoc *doc,
 	conv.resource = label.buf;
 	conv.diags = ld->diags;
 	p.r.body = model_convert(&conv, root, ecsctl_schema_input(kind_ops[kind]), "");
-	model_check_rules(&conv, p.r.kind, root);
+	/* a service's rules need its task definition: see cross_checks() */
+	if (p.r.kind == ECSCTL_KIND_TASKDEF)
+		model_check_rules(&conv, p.r.kind, root);
 	if (p.r.kind == ECSCTL_KIND_SERVICE) {
 		const struct mnode_entry *td = mnode_get(root, "taskDefinition");
 		if (td) {
@@ -174,12 +183,11 @@ static void load_document(struct loader *ld, const char *file, struct mdoc *doc,
 	p.r.column = doc->column;
 	/* no name: the missing member is already reported */
 	if (!p.r.name || !p.r.body || !p.r.file) {
-		free(p.r.name);
-		free(p.r.cluster);
-		free(p.r.file);
-		json_decref(p.r.body);
+		pending_release(&p);
 		return;
 	}
+	p.root = doc->root;
+	doc->root = NULL;
 	add_pending(ld, &p);
 }
 
@@ -236,6 +244,40 @@ static int pending_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* The pending entry of a resource of the model (same order, same index). */
+static const struct pending *pending_of(const struct loader *ld, const struct ecsctl_model *m,
+                                        enum ecsctl_kind kind, const char *name)
+{
+	const struct ecsctl_resource *r = name ? ecsctl_model_find(m, kind, name) : NULL;
+
+	return r ? &ld->items[r - m->resources] : NULL;
+}
+
+/* A service's rules, with its task definition when the repository holds the
+ * family it names (a family:revision or ARN names one outside it) and its
+ * cluster when the repository holds that. */
+static void service_rules(struct loader *ld, const struct ecsctl_model *m, const struct pending *p)
+{
+	const char *td = json_string_value(json_object_get(p->r.body, "taskDefinition"));
+	const struct pending *t =
+	    td && !strchr(td, ':') ? pending_of(ld, m, ECSCTL_KIND_TASKDEF, td) : NULL;
+	const struct pending *c = pending_of(ld, m, ECSCTL_KIND_CLUSTER, p->r.cluster);
+	struct ecsctl_buf label = ECSCTL_BUF_INIT, where = ECSCTL_BUF_INIT;
+	struct model_conv conv = {0};
+
+	ecsctl_buf_addf(&label, "Service '%s'", p->r.name);
+	if (t)
+		ecsctl_buf_addf(&where, "TaskDefinition '%s' (%s:%u:%u)", t->r.name, t->r.file,
+		                t->r.line, t->r.column);
+	conv.file = p->r.file;
+	conv.resource = label.buf;
+	conv.diags = ld->diags;
+	model_check_service(&conv, p->root, t ? t->root : NULL, t ? where.buf : NULL,
+	                    c ? c->root : NULL);
+	ecsctl_buf_release(&label);
+	ecsctl_buf_release(&where);
+}
+
 static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 {
 	size_t i, keep = 0;
@@ -244,12 +286,8 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 		qsort(ld->items, ld->count, sizeof(*ld->items), pending_cmp);
 	m->resources = calloc(ld->count + 1, sizeof(*m->resources));
 	if (!m->resources) {
-		for (i = 0; i < ld->count; i++) {
-			free(ld->items[i].r.name);
-			free(ld->items[i].r.cluster);
-			free(ld->items[i].r.file);
-			json_decref(ld->items[i].r.body);
-		}
+		for (i = 0; i < ld->count; i++)
+			pending_release(&ld->items[i]);
 		ld->count = 0;
 		ld->oom = 1;
 		return;
@@ -265,10 +303,7 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 				                 "duplicate %s '%s' (first defined at %s:%u:%u)",
 				                 ecsctl_kind_name(p->r.kind), p->r.name,
 				                 first->r.file, first->r.line, first->r.column);
-			free(p->r.name);
-			free(p->r.cluster);
-			free(p->r.file);
-			json_decref(p->r.body);
+			pending_release(p);
 			continue;
 		}
 		ld->items[keep++] = *p;
@@ -295,6 +330,13 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 		    "elsewhere)",
 		    td, p->r.name);
 		ecsctl_buf_release(&label);
+	}
+	for (i = 0; i < ld->count; i++)
+		if (ld->items[i].r.kind == ECSCTL_KIND_SERVICE)
+			service_rules(ld, m, &ld->items[i]);
+	for (i = 0; i < ld->count; i++) {
+		mnode_free(ld->items[i].root);
+		ld->items[i].root = NULL;
 	}
 }
 

@@ -123,9 +123,54 @@ struct model_conv {
 json_t *model_convert(struct model_conv *c, const struct mnode *n,
                       const struct ecsctl_schema_shape *s, const char *path);
 
-/* Rules across members (unique container names, an essential container,
- * Fargate needs awsvpc, cpu and memory; launchType xor capacity providers). */
+/* ---- preflight rules (rules.c, rules_taskdef.c, rules_service.c) ----
+ * What ECS refuses on RegisterTaskDefinition / CreateService that the shapes
+ * cannot say; each rule named, with its source in docs/preflight.md. */
+struct model_rules {
+	struct model_conv *c;
+	const struct mnode *td;      /* RegisterTaskDefinition members, or NULL */
+	const struct mnode *svc;     /* CreateService members, or NULL */
+	const struct mnode *cluster; /* the service's CreateCluster members, or NULL */
+	const char *td_where;        /* "TaskDefinition 'web' (td/web.yaml:1:1)", or NULL */
+	const char *rule;            /* the rule running, for messages */
+};
+
+struct model_rule {
+	const char *name;
+	void (*check)(struct model_rules *x);
+};
+
+/* NULL-terminated tables: the task definition's own rules, and a service's
+ * (those about its task definition or cluster skip when x->td / x->cluster
+ * is NULL). */
+extern const struct model_rule model_taskdef_rules[];
+extern const struct model_rule model_service_rules[];
+
+/* An error at `at` (NULL: no position) ending in "(rule: NAME)". */
+void model_rule_error(struct model_rules *x, const struct mnode *at, const char *path,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Member `key` of a mapping unless absent or null; NULL for a non-mapping. */
+const struct mnode *model_rule_get(const struct mnode *map, const char *key);
+bool model_rule_is(const struct mnode *n, const char *v);
+/* A scalar that is a whole decimal integer. */
+bool model_rule_int(const struct mnode *n, long long *out);
+/* Task-level cpu/memory: "512", or "0.5 vCPU" / "1 GB" with `unit` "vcpu" /
+ * "gb" (1024 a unit), as RegisterTaskDefinition takes them. */
+bool model_rule_size(const struct mnode *n, const char *unit, long long *out);
+/* `compat` is in the task definition's requiresCompatibilities. */
+bool model_rule_compat(const struct mnode *td, const char *compat);
+/* The container definition named `name`, or NULL. */
+const struct mnode *model_rule_container(const struct mnode *td, const char *name);
+/* networkMode, "bridge" when not given (ECS's default). */
+const char *model_rule_mode(const struct mnode *td);
+
+/* The rules of one task definition or one service (those of a service that
+ * need its task definition or cluster are skipped). */
 void model_check_rules(struct model_conv *c, enum ecsctl_kind kind, const struct mnode *root);
+/* A service's rules with its task definition (`td_where` names it in
+ * messages) and its cluster, each NULL when not known. */
+void model_check_service(struct model_conv *c, const struct mnode *svc, const struct mnode *td,
+                         const char *td_where, const struct mnode *cluster);
 
 /*
  * ecsctl.yaml (`f`, possibly with no document) into `out`, defaults filled in

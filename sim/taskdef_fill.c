@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/model.h"
 #include "sim_int.h"
 #include "banned.h"
 
@@ -47,28 +48,6 @@ static int normalize_size(json_t *td, const char *key, const char *unit, struct 
 	snprintf(buf, sizeof(buf), "%lld", n);
 	json_object_set_new(td, key, json_string(buf));
 	return 0;
-}
-
-static int fargate_fits(long long cpu, long long mem)
-{
-	switch (cpu) {
-	case 256:
-		return mem == 512 || mem == 1024 || mem == 2048;
-	case 512:
-		return mem >= 1024 && mem <= 4096 && mem % 1024 == 0;
-	case 1024:
-		return mem >= 2048 && mem <= 8192 && mem % 1024 == 0;
-	case 2048:
-		return mem >= 4096 && mem <= 16384 && mem % 1024 == 0;
-	case 4096:
-		return mem >= 8192 && mem <= 30720 && mem % 1024 == 0;
-	case 8192:
-		return mem >= 16384 && mem <= 61440 && mem % 4096 == 0;
-	case 16384:
-		return mem >= 32768 && mem <= 122880 && mem % 8192 == 0;
-	default:
-		return 0;
-	}
 }
 
 static void add_attr(json_t *attrs, const char *name)
@@ -224,7 +203,7 @@ int sim_taskdef_fill(json_t *td, struct ecsctl_error *err)
 			              "task level.");
 			goto done;
 		}
-		if (!fargate_fits(cpu, mem)) {
+		if (!ecsctl_model_fargate_size_ok(cpu, mem)) {
 			rc = sim_fail(err, "ClientException",
 			              "No Fargate configuration exists for given values: %lld CPU, "
 			              "%lld memory. See the Amazon ECS documentation for the valid "
@@ -269,7 +248,7 @@ int sim_taskdef_fill(json_t *td, struct ecsctl_error *err)
 	if (want_external)
 		json_array_append_new(compat, json_string("EXTERNAL"));
 	json_array_append_new(compat, json_string("EC2"));
-	if (strcmp(mode, "awsvpc") == 0 && fargate_fits(cpu, mem) && !privileged)
+	if (strcmp(mode, "awsvpc") == 0 && ecsctl_model_fargate_size_ok(cpu, mem) && !privileged)
 		json_array_append_new(compat, json_string("FARGATE"));
 	default_list(td, "volumes");
 	default_list(td, "placementConstraints");

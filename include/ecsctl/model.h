@@ -98,6 +98,10 @@ int ecsctl_model_load_buffer(struct ecsctl_model *out, const char *name, const c
 size_t ecsctl_model_check_payload(const char *operation, const json_t *payload,
 				  struct ecsctl_diags *diags);
 
+/* A task size Fargate offers: `cpu` units with `memory` MiB (the table in
+ * docs/preflight.md, rule fargate-cpu-memory). */
+bool ecsctl_model_fargate_size_ok(long long cpu, long long memory);
+
 /* Looks a resource up by kind and name; NULL if absent. */
 const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m,
 						enum ecsctl_kind kind, const char *name);

@@ -29,6 +29,7 @@ serviceName: web
 taskDefinition: web
 desiredCount: 2
 launchType: FARGATE
+networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-1]}}
 """
 
 

@@ -10,5 +10,6 @@ int main(void)
 	failed += run_validate_tests();
 	failed += run_import_tests();
 	failed += run_source_tests();
+	failed += run_rules_tests();
 	return failed ? 1 : 0;
 }

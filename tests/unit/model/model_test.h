@@ -30,5 +30,6 @@ int run_vars_tests(void);
 int run_validate_tests(void);
 int run_import_tests(void);
 int run_source_tests(void);
+int run_rules_tests(void);
 
 #endif

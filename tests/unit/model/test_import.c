@@ -17,7 +17,7 @@ static const char describe_output[] =
     "    \"status\": \"ACTIVE\",\n"
     "    \"requiresAttributes\": [{\"name\": \"ecs.capability.task-eni\"}],\n"
     "    \"compatibilities\": [\"EC2\", \"FARGATE\"],\n"
-    "    \"cpu\": \"256\",\n"
+    "    \"cpu\": \"256\", \"memory\": \"512\",\n"
     "    \"registeredAt\": \"2024-03-18T10:21:44.123000+00:00\",\n"
     "    \"registeredBy\": \"arn:aws:sts::1:assumed-role/ci\"\n"
     "  },\n"
@@ -55,7 +55,7 @@ static void test_import__inner_object_and_non_matches(void **state)
 	/* the taskDefinition object alone */
 	d = load_text(NULL, "api.json",
 	              "{\"family\": \"api\", \"revision\": 2,\n"
-	              " \"containerDefinitions\": [{\"name\": \"a\", \"image\": \"b\"}]}",
+	              " \"containerDefinitions\": [{\"name\": \"a\", \"image\": \"b\", \"memory\": 64}]}",
 	              NULL);
 	assert_string_equal(d, "notice: api.json:1:19: dropped read-only members of "
 	                       "describe-task-definition output: 'revision'\n");
@@ -151,13 +151,13 @@ static void test_import__render_is_canonical(void **state)
 	    render_text("kind: Service\nserviceName: web\ntaskDefinition: web\n"
 	                "desiredCount: 2\n---\n"
 	                "kind: TaskDefinition\nfamily: web\n"
-	                "containerDefinitions: [{name: web, image: nginx,\n"
+	                "containerDefinitions: [{name: web, image: nginx, memory: 64,\n"
 	                "  dockerLabels: {b: '2', a: '1'}}]\n---\n"
 	                "kind: Cluster\nclusterName: b\n---\nkind: Cluster\nclusterName: a\n");
 	char *b = render_text("kind: Cluster\nclusterName: a\n---\nkind: Cluster\nclusterName: b\n"
 	                      "---\nkind: TaskDefinition\n"
 	                      "containerDefinitions: [{dockerLabels: {a: '1', b: '2'},\n"
-	                      "  image: nginx, name: web}]\nfamily: web\n---\n"
+	                      "  memory: 64, image: nginx, name: web}]\nfamily: web\n---\n"
 	                      "kind: Service\ndesiredCount: 2\ntaskDefinition: web\n"
 	                      "serviceName: web\n");
 
@@ -167,7 +167,7 @@ static void test_import__render_is_canonical(void **state)
 	    a, "{\"formatVersion\":1,\"commit\":null,"
 	       "\"clusters\":[{\"clusterName\":\"a\"},{\"clusterName\":\"b\"}],"
 	       "\"taskDefinitions\":[{\"family\":\"web\",\"containerDefinitions\":[{\"name\":"
-	       "\"web\",\"image\":\"nginx\",\"dockerLabels\":{\"a\":\"1\",\"b\":\"2\"}}]}],"
+	       "\"web\",\"image\":\"nginx\",\"memory\":64,\"dockerLabels\":{\"a\":\"1\",\"b\":\"2\"}}]}],"
 	       "\"services\":[{\"serviceName\":\"web\",\"taskDefinition\":\"web\","
 	       "\"desiredCount\":2}]}");
 	free(a);
@@ -215,9 +215,10 @@ static void test_import__api_payload_check(void **state)
 	free(got);
 	got = check("RegisterTaskDefinition", "{\"family\": \"a\", \"containerDefinitions\": "
 	                                      "[{\"name\": \"x\", \"image\": \"i\", "
-	                                      "\"essential\": false}]}");
+	                                      "\"essential\": false, \"memory\": 64}]}");
 	assert_string_equal(got, "RegisterTaskDefinition request [containerDefinitions] no "
-	                         "container is essential; a task needs at least one\n");
+	                         "container is essential; a task needs at least one (rule: "
+	                         "essential-container)\n");
 	free(got);
 	got = check("TagResource", "{\"resourceArn\": \"arn\"}");
 	assert_string_equal(got, "TagResource request [-] missing required member 'tags' in "

@@ -13,9 +13,10 @@ static const char td_v1[] = "kind: TaskDefinition\nfamily: web\n"
                             "  - name: web\n"
                             "    image: nginx:1\n"
                             "    environment: [{name: SHA, value: \"${ECSCTL_GIT_SHORT_SHA}\"},\n"
-                            "                  {name: REF, value: \"${ECSCTL_GIT_REF}\"}]\n";
+                            "                  {name: REF, value: \"${ECSCTL_GIT_REF}\"}]\n"
+                            "memory: 512\n";
 static const char td_v2[] = "kind: TaskDefinition\nfamily: web\n"
-                            "containerDefinitions: [{name: web, image: \"nginx:2\"}]\n";
+                            "containerDefinitions: [{name: web, image: \"nginx:2\"}]\nmemory: 512\n";
 
 /* Commits everything in the work tree of `repo` on HEAD; returns the sha. */
 static void commit_all(git_repository *repo, const char *msg, char sha[GIT_OID_HEXSZ + 1])

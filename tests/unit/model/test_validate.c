@@ -7,6 +7,8 @@
 #include "banned.h"
 
 #define TD_HEAD "kind: TaskDefinition\nfamily: web\n"
+/* with task memory, so that the containers need none (rule container-memory) */
+#define TD_HEAD_MEM TD_HEAD "memory: 512\n"
 #define SVC_HEAD "kind: Service\nserviceName: web\n"
 
 struct bad_case {
@@ -18,67 +20,68 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
     {"typo in a nested member, with a suggestion", "t.yaml",
-     TD_HEAD "containerDefinitions:\n"
+     TD_HEAD_MEM "containerDefinitions:\n"
              "  - name: web\n"
              "    image: nginx\n"
              "    memoryReservaton: 128\n",
-     "error: t.yaml:6:5: unknown member 'memoryReservaton' in containerDefinitions[0], did you "
+     "error: t.yaml:7:5: unknown member 'memoryReservaton' in containerDefinitions[0], did you "
      "mean 'memoryReservation'?\n"},
     {"unknown top-level member, nothing close", "t.yaml", SVC_HEAD "zzzzzz: 1\n",
      "error: t.yaml:3:1: unknown member 'zzzzzz' in Service 'default/web'\n"},
     {"integer member given a word", "t.yaml", SVC_HEAD "desiredCount: two\n",
      "error: t.yaml:3:15: 'desiredCount' must be an integer, got 'two'\n"},
     {"integer member given a quoted number", "t.yaml",
-     TD_HEAD "containerDefinitions:\n"
+     TD_HEAD_MEM "containerDefinitions:\n"
              "  - {name: web, image: nginx, portMappings: [{containerPort: \"80\"}]}\n",
-     "error: t.yaml:4:62: 'containerDefinitions[0].portMappings[0].containerPort' must be an "
+     "error: t.yaml:5:62: 'containerDefinitions[0].portMappings[0].containerPort' must be an "
      "integer, got the string '80'\n"},
     {"integer out of 32-bit range", "t.yaml", SVC_HEAD "desiredCount: 99999999999\n",
      "error: t.yaml:3:15: 'desiredCount' is out of range for a 32-bit integer, got "
      "99999999999\n"},
     {"boolean given yes", "t.yaml",
-     TD_HEAD "containerDefinitions:\n  - {name: web, image: nginx, essential: yes}\n",
-     "error: t.yaml:4:42: 'containerDefinitions[0].essential' must be true or false, got "
+     TD_HEAD_MEM "containerDefinitions:\n  - {name: web, image: nginx, essential: yes}\n",
+     "error: t.yaml:5:42: 'containerDefinitions[0].essential' must be true or false, got "
      "'yes'\n"},
     {"structure given a string", "t.yaml",
-     TD_HEAD "containerDefinitions:\n  - {name: web, image: nginx, healthCheck: CMD}\n",
-     "error: t.yaml:4:44: 'containerDefinitions[0].healthCheck' must be a mapping, got 'CMD'\n"},
+     TD_HEAD_MEM "containerDefinitions:\n  - {name: web, image: nginx, healthCheck: CMD}\n",
+     "error: t.yaml:5:44: 'containerDefinitions[0].healthCheck' must be a mapping, got 'CMD'\n"},
     {"list given a string", "t.yaml",
-     TD_HEAD "requiresCompatibilities: FARGATE\n"
+     TD_HEAD_MEM "requiresCompatibilities: FARGATE\n"
              "containerDefinitions: [{name: web, image: nginx}]\n",
-     "error: t.yaml:3:26: 'requiresCompatibilities' must be a list, got 'FARGATE'\n"},
+     "error: t.yaml:4:26: 'requiresCompatibilities' must be a list, got 'FARGATE'\n"},
     {"string given a mapping", "t.yaml", SVC_HEAD "launchType: {a: b}\n",
      "error: t.yaml:3:13: 'launchType' must be a string, got a mapping\n"},
     {"enum typo, with a suggestion", "t.yaml", SVC_HEAD "launchType: FARGATEE\n",
      "error: t.yaml:3:13: invalid value 'FARGATEE' for 'launchType', did you mean 'FARGATE'? "
      "(one of: EC2, FARGATE, EXTERNAL, MANAGED_INSTANCES)\n"},
     {"enum value far from all", "t.yaml",
-     TD_HEAD "networkMode: vpc\ncontainerDefinitions: [{name: web, image: nginx}]\n",
-     "error: t.yaml:3:14: invalid value 'vpc' for 'networkMode' (one of: bridge, host, awsvpc, "
+     TD_HEAD_MEM "networkMode: vpc\ncontainerDefinitions: [{name: web, image: nginx}]\n",
+     "error: t.yaml:4:14: invalid value 'vpc' for 'networkMode' (one of: bridge, host, awsvpc, "
      "none)\n"},
-    {"required members missing", "t.yaml", TD_HEAD "containerDefinitions:\n  - name: web\n",
-     "error: t.yaml:4:5: missing required member 'image' in containerDefinitions[0]\n"},
+    {"required members missing", "t.yaml", TD_HEAD_MEM "containerDefinitions:\n  - name: web\n",
+     "error: t.yaml:5:5: missing required member 'image' in containerDefinitions[0]\n"},
     {"null is absent, so a required member is missing", "t.yaml",
-     TD_HEAD "containerDefinitions:\n  - {name: web, image: ~}\n",
-     "error: t.yaml:4:5: missing required member 'image' in containerDefinitions[0]\n"},
+     TD_HEAD_MEM "containerDefinitions:\n  - {name: web, image: ~}\n",
+     "error: t.yaml:5:5: missing required member 'image' in containerDefinitions[0]\n"},
     {"no family: the resource has no name", "t.yaml",
-     "kind: TaskDefinition\ncontainerDefinitions: [{name: web, image: nginx}]\n",
+     "kind: TaskDefinition\ncontainerDefinitions: [{name: web, image: nginx}]\nmemory: 512\n",
      "error: t.yaml:1:1: missing required member 'family' in TaskDefinition\n"},
     {"documented range (healthCheck)", "t.yaml",
-     TD_HEAD "containerDefinitions:\n"
+     TD_HEAD_MEM "containerDefinitions:\n"
              "  - name: web\n"
              "    image: nginx\n"
              "    healthCheck: {command: [CMD, 'true'], interval: 3, retries: 11}\n",
-     "error: t.yaml:6:53: 'containerDefinitions[0].healthCheck.interval' must be between 5 and "
+     "error: t.yaml:7:53: 'containerDefinitions[0].healthCheck.interval' must be between 5 and "
      "300, got 3\n"
-     "error: t.yaml:6:65: 'containerDefinitions[0].healthCheck.retries' must be between 1 and "
+     "error: t.yaml:7:65: 'containerDefinitions[0].healthCheck.retries' must be between 1 and "
      "10, got 11\n"},
     {"model range (capacity provider weight)", "t.yaml",
      SVC_HEAD "capacityProviderStrategy: [{capacityProvider: FARGATE, weight: 2000}]\n",
      "error: t.yaml:3:64: 'capacityProviderStrategy[0].weight' must be between 0 and 1000, got "
      "2000\n"},
     {"name rule (family)", "t.yaml",
-     "kind: TaskDefinition\nfamily: my app\ncontainerDefinitions: [{name: web, image: nginx}]\n",
+     "kind: TaskDefinition\nfamily: my app\ncontainerDefinitions: [{name: web, image: nginx}]\n"
+     "memory: 512\n",
      "error: t.yaml:2:9: 'family' may contain only letters, digits, '_' and '-', got 'my app'\n"},
     {"name rule (cluster)", "t.yaml", "kind: Cluster\nclusterName: shop.prod\n",
      "error: t.yaml:2:14: 'clusterName' may contain only letters, digits, '_' and '-', got "
@@ -97,18 +100,18 @@ static const struct bad_case bad_cases[] = {
               "    subnets: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]\n",
      "error: t.yaml:5:14: 'networkConfiguration.awsvpcConfiguration.subnets' has 17 items, at "
      "most 16 allowed\n"},
-    {"empty list where one is required", "t.yaml", TD_HEAD "containerDefinitions: []\n",
-     "error: t.yaml:3:23: 'containerDefinitions' has 0 items, at least 1 required\n"},
+    {"empty list where one is required", "t.yaml", TD_HEAD_MEM "containerDefinitions: []\n",
+     "error: t.yaml:4:23: 'containerDefinitions' has 0 items, at least 1 required\n"},
     {"null item in a list", "t.yaml",
-     TD_HEAD "containerDefinitions:\n  - {name: web, image: nginx, command: [a, ~]}\n",
-     "error: t.yaml:4:44: 'containerDefinitions[0].command[1]' is null\n"},
+     TD_HEAD_MEM "containerDefinitions:\n  - {name: web, image: nginx, command: [a, ~]}\n",
+     "error: t.yaml:5:44: 'containerDefinitions[0].command[1]' is null\n"},
     {"null value in a map", "t.yaml",
-     TD_HEAD "containerDefinitions:\n  - {name: web, image: nginx, dockerLabels: {a: }}\n",
-     "error: t.yaml:4:49: 'containerDefinitions[0].dockerLabels.a' is null\n"},
+     TD_HEAD_MEM "containerDefinitions:\n  - {name: web, image: nginx, dockerLabels: {a: }}\n",
+     "error: t.yaml:5:49: 'containerDefinitions[0].dockerLabels.a' is null\n"},
     {"deprecated member: a warning only", "t.yaml",
-     TD_HEAD "containerDefinitions: [{name: web, image: nginx}]\n"
+     TD_HEAD_MEM "containerDefinitions: [{name: web, image: nginx}]\n"
              "inferenceAccelerators: [{deviceName: a, deviceType: eia2.medium}]\n",
-     "warning: t.yaml:4:1: member 'inferenceAccelerators' is deprecated by the ECS API\n"},
+     "warning: t.yaml:5:1: member 'inferenceAccelerators' is deprecated by the ECS API\n"},
     {"tag characters outside the model's pattern", "t.yaml",
      "kind: Cluster\ntags:\n  - {key: \"team#1\", value: caf\xc3\xa9 ok}\n  - {key: a, value: "
      "\"x!\"}\n",
@@ -117,18 +120,22 @@ static const struct bad_case bad_cases[] = {
      "error: t.yaml:4:21: 'tags[1].value' may not contain '!' (the API's pattern is "
      "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))\n"},
     {"rules across members: task definition", "t.yaml",
-     TD_HEAD "requiresCompatibilities: [FARGATE]\n"
+     TD_HEAD_MEM "requiresCompatibilities: [FARGATE]\n"
              "containerDefinitions:\n"
              "  - {name: app, image: a, essential: false}\n"
              "  - {name: app, image: b, essential: false}\n",
-     "error: t.yaml:3:26: a FARGATE task definition needs networkMode 'awsvpc'\n"
-     "error: t.yaml:3:26: a FARGATE task definition needs task-level 'cpu' and 'memory'\n"
-     "error: t.yaml:5:3: no container is essential; a task needs at least one\n"
-     "error: t.yaml:6:12: container name 'app' in containerDefinitions[1] is already used by "
-     "containerDefinitions[0]\n"},
+     "error: t.yaml:4:26: a FARGATE task definition needs networkMode 'awsvpc' "
+     "(rule: fargate-network-mode)\n"
+     "error: t.yaml:4:26: a FARGATE task definition needs task-level 'cpu' and 'memory' "
+     "(rule: fargate-cpu-memory)\n"
+     "error: t.yaml:6:3: no container is essential; a task needs at least one "
+     "(rule: essential-container)\n"
+     "error: t.yaml:7:12: container name 'app' in containerDefinitions[1] is already used by "
+     "containerDefinitions[0] (rule: container-name-unique)\n"},
     {"rules across members: service", "t.yaml",
      SVC_HEAD "launchType: FARGATE\ncapacityProviderStrategy: [{capacityProvider: FARGATE_SPOT}]\n",
-     "error: t.yaml:3:13: 'launchType' and 'capacityProviderStrategy' exclude each other\n"},
+     "error: t.yaml:3:13: 'launchType' and 'capacityProviderStrategy' exclude each other "
+     "(rule: launch-type-capacity-provider)\n"},
     {"missing kind", "t.yaml", "family: web\n",
      "error: t.yaml:1:1: missing 'kind' (Cluster, TaskDefinition or Service)\n"},
     {"unknown kind, with a suggestion", "t.yaml", "kind: Servce\n",
@@ -221,7 +228,7 @@ static void test_validate__limits_from_generated_input(void **state)
 	ecsctl_buf_adds(&b, "kind: TaskDefinition\nfamily: ");
 	for (i = 0; i < 256; i++)
 		ecsctl_buf_addch(&b, 'f');
-	ecsctl_buf_adds(&b, "\ncontainerDefinitions: [{name: web, image: nginx}]\n");
+	ecsctl_buf_adds(&b, "\ncontainerDefinitions: [{name: web, image: nginx, memory: 64}]\n");
 	got = load_text(NULL, "t.yaml", b.buf, NULL);
 	assert_string_equal(got, "error: t.yaml:2:9: 'family' has 256 characters, at most 255 "
 	                         "allowed\n");
@@ -234,7 +241,7 @@ static void test_validate__limits_from_generated_input(void **state)
 		ecsctl_buf_addf(&b, "  - {key: k%d, value: v}\n", i);
 	ecsctl_buf_adds(&b, "containerDefinitions:\n");
 	for (i = 0; i < 11; i++)
-		ecsctl_buf_addf(&b, "  - {name: c%d, image: nginx}\n", i);
+		ecsctl_buf_addf(&b, "  - {name: c%d, image: nginx, memory: 64}\n", i);
 	got = load_text(NULL, "t.yaml", b.buf, NULL);
 	assert_string_equal(got, "error: t.yaml:4:3: 'tags' has 51 items, at most 50 allowed\n"
 	                         "error: t.yaml:56:3: 'containerDefinitions' has 11 items, at most "

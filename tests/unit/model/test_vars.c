@@ -105,6 +105,7 @@ static void test_vars__values_only_and_typed_after(void **state)
 	              "containerDefinitions:\n"
 	              "  - name: web\n"
 	              "    image: nginx\n"
+	              "    memory: 128\n"
 	              "    portMappings:\n"
 	              "      - containerPort: ${PORT}\n"
 	              "    dockerLabels:\n"

@@ -20,7 +20,8 @@ static const char DESIRED[] =
     "  - {name: web, image: 'nginx:1.25', portMappings: [{containerPort: 80}],\n"
     "     environment: [{name: B, value: '2'}, {name: A, value: '1'}]}\n---\n"
     "kind: Service\ncluster: shop\nserviceName: web\ntaskDefinition: web\ndesiredCount: 2\n"
-    "launchType: FARGATE\n";
+    "launchType: FARGATE\n"
+    "networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-1]}}\n";
 
 #define ARN(x) "arn:aws:ecs:us-east-1:123456789012:" x
 
@@ -45,14 +46,15 @@ static json_t *live_service(const char *td, const char *rev_tag)
 {
 	return json_pack(
 	    "{s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:[{s:s,s:s}],"
-	    "s:[{s:s,s:s}]}",
+	    "s:[{s:s,s:s}],s:{s:{s:[s],s:s}}}",
 	    "serviceArn", ARN("service/shop/web"), "serviceName", "web", "clusterArn",
 	    ARN("cluster/shop"), "status", "ACTIVE", "taskDefinition", td, "desiredCount", 2,
 	    "runningCount", 2, "pendingCount", 0, "launchType", "FARGATE", "schedulingStrategy",
 	    "REPLICA", "tags", "key", ECSCTL_OWNER_TAG, "value", "ecsctl", "key",
 	    ECSCTL_REVISION_TAG, "value", rev_tag, "deployments", "status", "PRIMARY",
 	    "taskDefinition", td, "events", "id", "e1", "message",
-	    "(service web) has reached a steady state.");
+	    "(service web) has reached a steady state.", "networkConfiguration",
+	    "awsvpcConfiguration", "subnets", "subnet-1", "assignPublicIp", "DISABLED");
 }
 
 struct fx {

@@ -1,0 +1,78 @@
+"""Preflight end to end: a repository holding what ECS would refuse fails
+validate, plan and apply with file:line:col and the rule's name, and not one
+request reaches ecs-local (docs/preflight.md)."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from ecslocal import EcsLocal, Repo, delta, ecsctl  # noqa: E402
+
+CLUSTER = "kind: Cluster\nclusterName: shop\n"
+TASKDEF = """kind: TaskDefinition
+family: web
+requiresCompatibilities: [FARGATE]
+networkMode: awsvpc
+cpu: 256
+memory: 512
+containerDefinitions:
+  - name: web
+    image: nginx:1.25
+    portMappings: [{containerPort: 80}]
+    logConfiguration:
+      logDriver: awslogs
+      options: {awslogs-group: /ecs/web, awslogs-region: us-east-1, awslogs-stream-prefix: web}
+"""
+SERVICE = """kind: Service
+cluster: shop
+serviceName: web
+taskDefinition: web
+desiredCount: 1
+launchType: FARGATE
+networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-1]}}
+loadBalancers:
+  - {targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/web/1", containerName: app, containerPort: 80}
+"""
+
+EXPECTED = [
+    "error: deploy/svc.yaml:9:99: loadBalancers[0] names container 'app', which "
+    "TaskDefinition 'web' (deploy/td.yaml:1:1) does not have (rule: load-balancer-container)",
+    "error: deploy/td.yaml:12:18: a FARGATE task definition with the awslogs log driver needs "
+    "'executionRoleArn' (the role that writes the logs) (rule: fargate-execution-role)",
+    "error: 2 errors in the desired state",
+]
+
+
+class Preflight(unittest.TestCase):
+    def setUp(self):
+        self.server = EcsLocal().start()
+        self.repo = Repo(examples=False)
+        self.repo.write("deploy/cluster.yaml", CLUSTER)
+        self.repo.write("deploy/td.yaml", TASKDEF)
+        self.repo.write("deploy/svc.yaml", SERVICE)
+        self.repo.commit("a service ECS would refuse")
+
+    def tearDown(self):
+        self.assertEqual(self.server.stop(), 0)
+        self.repo.cleanup()
+
+    def test_validate_plan_apply_stop_before_any_request(self):
+        before = self.server.stats()
+        for args in (("validate",), ("plan",), ("apply", "--auto-approve")):
+            r = ecsctl(self.server, self.repo, *args, path="deploy")
+            self.assertEqual(r.returncode, 1, args)
+            self.assertEqual(r.stderr.splitlines(), EXPECTED, args)
+        self.assertEqual(delta(before, self.server.stats()), {})
+
+    def test_fixed_repository_applies(self):
+        self.repo.write("deploy/td.yaml", TASKDEF.replace(
+            "cpu: 256", "cpu: 256\nexecutionRoleArn: arn:aws:iam::1:role/ecsTaskExecutionRole"))
+        self.repo.write("deploy/svc.yaml", SERVICE.replace("containerName: app",
+                                                           "containerName: web"))
+        self.repo.commit("fixed")
+        r = ecsctl(self.server, self.repo, "apply", "--auto-approve", "--no-wait", path="deploy")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
