@@ -117,6 +117,17 @@ static int env_true(const char *const *env, const char *name)
 	return v && !strcasecmp(v, "true");
 }
 
+/* The endpoint host's first labels where they differ from the service name
+ * (the services' endpoint-rule-set-1.json). */
+static const char *host_prefix(const char *service)
+{
+	if (!strcmp(service, "sso"))
+		return "portal.sso";
+	if (!strcmp(service, "sso-oidc"))
+		return "oidc";
+	return service;
+}
+
 int ecsctl_aws_resolve_endpoint(char **out, const char *service, const char *flag,
                                 const char *region, const char *const *env,
                                 struct ecsctl_error *err)
@@ -161,8 +172,8 @@ int ecsctl_aws_resolve_endpoint(char **out, const char *service, const char *fla
 			    err, ECSCTL_EINVAL,
 			    "%s is enabled but partition '%s' does not support it",
 			    fips && !p->supports_fips ? "FIPS" : "DualStack", p->id);
-		ecsctl_buf_addf(&b, "https://%s%s.%s.%s", service, fips ? "-fips" : "", region,
-		                dual ? p->dual_stack_dns_suffix : p->dns_suffix);
+		ecsctl_buf_addf(&b, "https://%s%s.%s.%s", host_prefix(service), fips ? "-fips" : "",
+		                region, dual ? p->dual_stack_dns_suffix : p->dns_suffix);
 	}
 	*out = ecsctl_buf_detach(&b);
 	return *out ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
@@ -236,30 +247,35 @@ static int slurp(char **out, const char *path, struct ecsctl_error *err)
 	return *out ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 }
 
-/* Does the "[...]" header text name `profile`? Config files write
- * "[profile NAME]" except for "[default]"; credentials files "[NAME]". */
-static int section_matches(const char *h, size_t len, const char *profile, int config)
+/* Does the "[...]" header text name the section? In config files a profile
+ * is "[profile NAME]" except for "[default]", an SSO session
+ * "[sso-session NAME]" (kind "sso-session"); credentials files (config 0)
+ * write "[NAME]". */
+static int section_matches(const char *h, size_t len, const char *kind, const char *name,
+                           int config)
 {
-	char *name = trimmed(h, len);
-	const char *n = name;
+	char *text = trimmed(h, len);
+	const char *n = text;
+	size_t klen = strlen(kind);
 	int match = 0;
 
-	if (!name)
+	if (!text)
 		return 0;
-	if (config && !strncmp(n, "profile", 7) && (n[7] == ' ' || n[7] == '\t')) {
-		n += 8;
+	if (config && !strncmp(n, kind, klen) && (n[klen] == ' ' || n[klen] == '\t')) {
+		n += klen + 1;
 		while (*n == ' ' || *n == '\t')
 			n++;
-		match = !strcmp(n, profile);
-	} else {
-		match = !strcmp(n, profile);
+		match = !strcmp(n, name);
+	} else if (!config || !strcmp(kind, "profile")) {
+		match = !strcmp(n, name);
 	}
-	free(name);
+	free(text);
 	return match;
 }
 
-int ecsctl_aws_profile_value(char **out, int *section_found, const char *profile, const char *key,
-                             int config, const char *const *env, struct ecsctl_error *err)
+static int section_value(char **out, int *section_found, const char *kind, const char *name,
+                         const char *key, int config, const char *const *env,
+                         struct ecsctl_error *err)
 {
 	const char *path =
 	    ecsctl_aws_getenv(env, config ? "AWS_CONFIG_FILE" : "AWS_SHARED_CREDENTIALS_FILE");
@@ -296,7 +312,7 @@ int ecsctl_aws_profile_value(char **out, int *section_found, const char *profile
 			char *rb = strchr(line, ']');
 
 			in = rb &&
-			     section_matches(line + 1, (size_t)(rb - line - 1), profile, config);
+			     section_matches(line + 1, (size_t)(rb - line - 1), kind, name, config);
 			if (in && section_found)
 				*section_found = 1;
 			continue;
@@ -323,4 +339,17 @@ done:
 	free(text);
 	ecsctl_buf_release(&pathb);
 	return rc;
+}
+
+int ecsctl_aws_profile_value(char **out, int *section_found, const char *profile, const char *key,
+                             int config, const char *const *env, struct ecsctl_error *err)
+{
+	return section_value(out, section_found, "profile", profile, key, config, env, err);
+}
+
+int ecsctl_aws_sso_session_value(char **out, int *section_found, const char *session,
+                                 const char *key, const char *const *env,
+                                 struct ecsctl_error *err)
+{
+	return section_value(out, section_found, "sso-session", session, key, 1, env, err);
 }

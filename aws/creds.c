@@ -129,6 +129,7 @@ static int env_keys(struct ecsctl_creds *out, const char *const *env, struct ecs
 struct profile_vals {
 	char *role_arn, *source_profile, *credential_source, *session, *external_id, *duration;
 	char *web_token_file, *process;
+	struct creds_sso_settings sso;
 	char *ak, *sk, *tok;
 	int in_config, in_creds;
 	int keys_in_creds; /* the keys came from the credentials file */
@@ -144,6 +145,7 @@ static void profile_vals_release(struct profile_vals *v)
 	free(v->duration);
 	free(v->web_token_file);
 	free(v->process);
+	creds_sso_settings_release(&v->sso);
 	wipe_free(v->ak);
 	wipe_free(v->sk);
 	wipe_free(v->tok);
@@ -199,6 +201,21 @@ static int read_profile(struct profile_vals *v, const char *profile, const char 
 	if (!rc)
 		rc = ecsctl_aws_profile_value(&v->process, NULL, profile, "credential_process", 1,
 		                              env, err);
+	if (!rc)
+		rc = ecsctl_aws_profile_value(&v->sso.session, NULL, profile, "sso_session", 1, env,
+		                              err);
+	if (!rc)
+		rc = ecsctl_aws_profile_value(&v->sso.start_url, NULL, profile, "sso_start_url", 1,
+		                              env, err);
+	if (!rc)
+		rc = ecsctl_aws_profile_value(&v->sso.region, NULL, profile, "sso_region", 1, env,
+		                              err);
+	if (!rc)
+		rc = ecsctl_aws_profile_value(&v->sso.account_id, NULL, profile, "sso_account_id", 1,
+		                              env, err);
+	if (!rc)
+		rc = ecsctl_aws_profile_value(&v->sso.role_name, NULL, profile, "sso_role_name", 1,
+		                              env, err);
 	if (rc)
 		profile_vals_release(v);
 	return rc;
@@ -250,12 +267,21 @@ static int profile_creds(struct ecsctl_creds *out, struct ecsctl_creds_provider 
 		if (!rc)
 			out->source = "assume-role";
 		ecsctl_error_wrap(err, "profile '%s': ", profile);
+	} else if (v.sso.account_id || v.sso.role_name) {
+		/* botocore: SSO when the profile names an account or a role */
+		rc = creds_sso(out, p, profile, &v.sso, err);
+		ecsctl_error_wrap(err, "profile '%s': ", profile);
 	} else if (v.keys_in_creds || (v.ak && v.sk && *v.ak && *v.sk && !v.process)) {
 		/* botocore's order: credentials-file keys, credential_process, config-file keys */
 		rc = set_keys(out, v.ak, v.sk, v.tok, "profile", err);
 	} else if (v.process && *v.process) {
 		rc = creds_process(out, p, v.process, err);
 		ecsctl_error_wrap(err, "profile '%s': ", profile);
+	} else if (v.sso.session || v.sso.start_url) {
+		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
+		                      "profile '%s' names an SSO session but no sso_account_id and "
+		                      "sso_role_name",
+		                      profile);
 	} else if (v.in_config || v.in_creds) {
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
 		                      "profile '%s' has no credentials: none of aws_access_key_id, "

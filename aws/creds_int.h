@@ -44,6 +44,24 @@ int creds_container(struct ecsctl_creds *out, struct ecsctl_creds_provider *p,
                     struct ecsctl_error *err);
 int creds_imds(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, struct ecsctl_error *err);
 
+/* A profile's SSO keys; creds_sso_resolve fills start_url and region from
+ * the [sso-session NAME] section when `session` is set. */
+struct creds_sso_settings {
+	char *session, *start_url, *region, *account_id, *role_name;
+};
+void creds_sso_settings_release(struct creds_sso_settings *s);
+int creds_sso_resolve(struct creds_sso_settings *s, const char *const *env,
+                      struct ecsctl_error *err);
+/* HOME/.aws/sso/cache/<sha1 hex of key>.json, as `aws sso login` names it;
+ * the key is the session name, or the start URL for a legacy profile. */
+int creds_sso_cache_path(char **out, const char *home, const char *key, struct ecsctl_error *err);
+/* A GetRoleCredentials answer ({"roleCredentials": {...}}) into `out`. */
+int creds_sso_parse_role_credentials(struct ecsctl_creds *out, const char *body, size_t len,
+                                     struct ecsctl_error *err);
+/* Role credentials for an SSO profile (see creds_sso.c). */
+int creds_sso(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, const char *profile,
+              struct creds_sso_settings *s, struct ecsctl_error *err);
+
 /* Runs a profile's credential_process (see creds_process.c). */
 int creds_process(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, const char *command,
                   struct ecsctl_error *err);

@@ -34,9 +34,9 @@ int ecsctl_aws_resolve_region(char **out, const char *flag, const char *profile,
 const char *ecsctl_aws_dns_suffix(const char *region, const char **partition);
 
 /*
- * Endpoint for `service` ("ecs", "sts"), first found: `flag`
- * (--endpoint-url), AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, else
- * https://<service>.<region>.<dnsSuffix>, or as endpoint-rule-set-1.json says
+ * Endpoint for `service` ("ecs", "sts", "sso", "sso-oidc"), first found: `flag`
+ * (--endpoint-url), AWS_ENDPOINT_URL_<SERVICE> ('-' becomes '_'), AWS_ENDPOINT_URL, else
+ * https://<service>.<region>.<dnsSuffix> (portal.sso. for sso, oidc. for sso-oidc), or as endpoint-rule-set-1.json says
  * with AWS_USE_FIPS_ENDPOINT=true (<service>-fips.) and/or
  * AWS_USE_DUALSTACK_ENDPOINT=true (the partition's dualStackDnsSuffix). A
  * trailing '/' is dropped. `*out` is a new string; ECSCTL_EINVAL for a URL that
@@ -78,5 +78,10 @@ int ecsctl_aws_is_transient(const char *code, long http_status);
  */
 int ecsctl_aws_profile_value(char **out, int *section_found, const char *profile, const char *key,
                              int config, const char *const *env, struct ecsctl_error *err);
+
+/* The same for a "[sso-session NAME]" section of the config file. */
+int ecsctl_aws_sso_session_value(char **out, int *section_found, const char *session,
+                                 const char *key, const char *const *env,
+                                 struct ecsctl_error *err);
 
 #endif

@@ -11,7 +11,12 @@
  *      role_arn + source_profile (STS AssumeRole signed with the source
  *      profile's keys; chains up to 5 deep) or + credential_source
  *      (Environment, EcsContainer, Ec2InstanceMetadata) or
- *      + web_identity_token_file (AssumeRoleWithWebIdentity), else aws_access_key_id /
+ *      + web_identity_token_file (AssumeRoleWithWebIdentity), else SSO when the
+ *      profile has sso_account_id / sso_role_name (with sso_session naming a
+ *      [sso-session NAME] section, or legacy sso_start_url + sso_region): the
+ *      token `aws sso login` cached in ~/.aws/sso/cache/<sha1>.json (refreshed
+ *      through SSO-OIDC CreateToken for sso_session, saved back 0600), then the
+ *      portal's GetRoleCredentials, else aws_access_key_id /
  *      aws_secret_access_key / aws_session_token from the credentials file,
  *      else credential_process (run under /bin/sh -c; its standard output is
  *      JSON Version 1, its standard error passes through; killed with its
@@ -26,6 +31,8 @@
  *      unless AWS_EC2_METADATA_DISABLED=true
  * STS endpoint: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else
  * https://sts.<region>.<dnsSuffix> (https://sts.amazonaws.com without region).
+ * SSO: AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL, else
+ * https://portal.sso.<sso_region>.<dnsSuffix> / https://oidc.<sso_region>.<dnsSuffix>.
  *
  * Temporary credentials are refreshed when less than the refresh margin
  * (default 5 minutes) is left; if a refresh fails while the old ones have not
@@ -46,7 +53,7 @@ struct ecsctl_creds {
 	char *session_token; /* NULL for long-term keys */
 	int64_t expires_ms;  /* wall clock; 0 = does not expire */
 	const char *source;  /* static: "env", "web-identity", "profile", "assume-role",
-	                        "process", "container", "imds", "static" */
+	                        "sso", "process", "container", "imds", "static" */
 };
 
 /* Frees and zeroes (secrets are wiped first). Accepts NULL. */

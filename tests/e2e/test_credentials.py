@@ -2,19 +2,25 @@
 ecs-local that verifies SigV4 for one key (--require-sigv4), so a plan that
 works proves ecsctl signed with the key the source gave. Secrets must never
 appear in ecsctl's output, even at -vvv."""
+import hashlib
+import json
 import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from awsstandins import SsoPortal  # noqa: E402
 from ecslocal import EcsLocal, Repo, ecsctl  # noqa: E402
 
 KEY, SECRET, TOKEN = "ASIAE2EPROCESS", "e2e-secret/value+1", "e2e-session-token"
 
 
-class Credentials(unittest.TestCase):
+class CredentialsCase(unittest.TestCase):
+    """One ecs-local that accepts only KEY/SECRET, a repo, a fresh HOME per test."""
+
     @classmethod
     def setUpClass(cls):
         cls.server = EcsLocal("--require-sigv4", "%s:%s" % (KEY, SECRET)).start()
@@ -51,6 +57,9 @@ class Credentials(unittest.TestCase):
         for s in (SECRET, TOKEN) + secrets:
             self.assertNotIn(s, r.stdout + r.stderr)
 
+
+class CredentialProcess(CredentialsCase):
+
     def process_profile(self, key=KEY, secret=SECRET, exit_code=0):
         helper = self.write("helper.sh",
                             "echo 'helper: asking the vault' >&2\n"
@@ -84,6 +93,95 @@ class Credentials(unittest.TestCase):
         self.assertIn("profile 'proc': credential_process exited with status 2", r.stderr)
         self.assertIn("helper: asking the vault", r.stderr)
         self.assert_no_secret(r)
+
+
+def iso(seconds_from_now):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds_from_now))
+
+
+SSO_CONFIG = """[profile dev]
+sso_session = corp
+sso_account_id = 111122223333
+sso_role_name = Deployer
+region = us-east-1
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-central-1
+[profile legacy]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-central-1
+sso_account_id = 111122223333
+sso_role_name = Deployer
+"""
+
+
+class Sso(CredentialsCase):
+    """SSO profiles: the token `aws sso login` cached, the portal's role
+    credentials, SSO-OIDC refresh (stand-ins in awsstandins.py)."""
+
+    def setUp(self):
+        super().setUp()
+        self.portal = SsoPortal(KEY, SECRET, TOKEN).start()
+        self.addCleanup(self.portal.stop)
+        self.write(".aws/config", SSO_CONFIG)
+
+    def cache(self, key, expires_in, refresh=True):
+        doc = {"startUrl": "https://corp.awsapps.com/start", "region": "eu-central-1",
+               "accessToken": "cached-access-token", "expiresAt": iso(expires_in)}
+        if refresh:
+            doc.update(clientId="client-id-1", clientSecret="client-secret-1",
+                       registrationExpiresAt=iso(86400 * 30), refreshToken="refresh-token-1")
+        name = hashlib.sha1(key.encode()).hexdigest() + ".json"
+        return self.write(os.path.join(".aws/sso/cache", name), json.dumps(doc))
+
+    def sso_plan(self, profile):
+        return self.plan(profile, AWS_ENDPOINT_URL_SSO=self.portal.url,
+                         AWS_ENDPOINT_URL_SSO_OIDC=self.portal.url)
+
+    def assert_planned(self, r):
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Plan: 5 to create, 4 to register.", r.stdout)
+        self.assert_no_secret(r, "cached-access-token", "refreshed-access-token",
+                              "refresh-token-1", "refresh-token-2", "client-secret-1")
+
+    def test_sso_session_profile_signs_with_the_role_credentials(self):
+        self.cache("corp", 3600)
+        r = self.sso_plan("dev")
+        self.assert_planned(r)
+        self.assertEqual(self.portal.ops(), ["GetRoleCredentials"])
+        seen = self.portal.seen[0]
+        self.assertEqual(seen["query"], {"account_id": "111122223333", "role_name": "Deployer"})
+        self.assertEqual(seen["token"], "cached-access-token")
+
+    def test_legacy_sso_profile(self):
+        self.cache("https://corp.awsapps.com/start", 3600, refresh=False)
+        self.assert_planned(self.sso_plan("legacy"))
+        self.assertEqual(self.portal.ops(), ["GetRoleCredentials"])
+
+    def test_expired_token_is_refreshed_through_sso_oidc(self):
+        path = self.cache("corp", -300)
+        self.assert_planned(self.sso_plan("dev"))
+        self.assertEqual(self.portal.ops(), ["CreateToken", "GetRoleCredentials"])
+        self.assertEqual(self.portal.seen[1]["token"], "refreshed-access-token")
+        with open(path) as f:
+            saved = json.load(f)
+        self.assertEqual(saved["accessToken"], "refreshed-access-token")
+        self.assertEqual(saved["refreshToken"], "refresh-token-2")
+        self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
+        # the next run uses the saved token without refreshing again
+        self.assert_planned(self.sso_plan("dev"))
+        self.assertEqual(self.portal.ops()[2:], ["GetRoleCredentials"])
+
+    def test_expired_token_without_refresh_says_to_log_in(self):
+        self.cache("corp", -300, refresh=False)
+        r = self.sso_plan("dev")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("run `aws sso login --profile dev`", r.stderr)
+        self.assertEqual(self.portal.ops(), [])
+        os.remove(self.cache("corp", 3600))
+        r = self.sso_plan("dev")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no SSO token for sso-session 'corp'", r.stderr)
 
 
 if __name__ == "__main__":

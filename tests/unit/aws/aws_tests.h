@@ -12,6 +12,7 @@ int aws_tests_sigv4(void);
 int aws_tests_client(void);
 int aws_tests_creds(void);
 int aws_tests_creds_process(void);
+int aws_tests_creds_sso(void);
 int aws_tests_parse(void);
 int aws_tests_http(void);
 int aws_tests_seam(void);

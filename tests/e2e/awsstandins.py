@@ -1,0 +1,191 @@
+"""Loopback stand-ins for the AWS endpoints behind credentials, speaking their
+wire formats: the IAM Identity Center portal (GetRoleCredentials) and SSO-OIDC
+(CreateToken), optionally over TLS; and a forward proxy (CONNECT tunnels and
+absolute-URI HTTP) that records what went through it. Standard library only."""
+import http.server
+import json
+import os
+import select
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import urllib.parse
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _Base:
+    """A ThreadingHTTPServer on 127.0.0.1:0 in a thread; `url` once started."""
+    handler = None
+
+    def __init__(self, tls=None):
+        self.tls = tls  # (certfile, keyfile) or None
+        self.httpd = None
+        self.seen = []  # what each request looked like, for assertions
+        self.lock = threading.Lock()
+
+    def start(self):
+        outer = self
+
+        class Handler(self.handler):
+            server_obj = outer
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
+        scheme = "http"
+        if self.tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*self.tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = "%s://127.0.0.1:%d" % (scheme, self.httpd.server_address[1])
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.httpd:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+
+    def record(self, **what):
+        with self.lock:
+            self.seen.append(what)
+
+
+class _SsoHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def answer(self, status, doc, error_type=None):
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", "sso-req-1")
+        if error_type:
+            self.send_header("x-amzn-ErrorType", error_type)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        s = self.server_obj
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        token = self.headers.get("x-amz-sso_bearer_token")
+        s.record(op="GetRoleCredentials", path=url.path, query=query, token=token)
+        if url.path != "/federation/credentials":
+            return self.answer(404, {"message": "no route"})
+        if token not in s.access_tokens:
+            return self.answer(401, {"message": "Session token not found or invalid"},
+                               "UnauthorizedException")
+        if (query.get("account_id"), query.get("role_name")) != (s.account, s.role):
+            return self.answer(403, {"message": "No access"}, "ForbiddenException")
+        self.answer(200, {"roleCredentials": {
+            "accessKeyId": s.key, "secretAccessKey": s.secret, "sessionToken": s.token,
+            "expiration": int((time.time() + 3600) * 1000)}})
+
+    def do_POST(self):
+        s = self.server_obj
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        s.record(op="CreateToken", path=self.path, body=body)
+        if self.path != "/token":
+            return self.answer(404, {"message": "no route"})
+        if (body.get("grantType"), body.get("clientId"), body.get("clientSecret"),
+                body.get("refreshToken")) != ("refresh_token", s.client_id, s.client_secret,
+                                              s.refresh_token):
+            return self.answer(400, {"error": "invalid_grant"}, "InvalidGrantException")
+        s.access_tokens.add("refreshed-access-token")
+        self.answer(200, {"accessToken": "refreshed-access-token", "expiresIn": 28800,
+                          "refreshToken": "refresh-token-2", "tokenType": "Bearer"})
+
+
+class SsoPortal(_Base):
+    """The portal and SSO-OIDC on one port (AWS_ENDPOINT_URL_SSO and _SSO_OIDC
+    both point here). It hands out (key, secret, token) for account/role to
+    a caller bearing one of `access_tokens`."""
+    handler = _SsoHandler
+
+    def __init__(self, key, secret, token, account="111122223333", role="Deployer", tls=None):
+        super().__init__(tls)
+        self.key, self.secret, self.token = key, secret, token
+        self.account, self.role = account, role
+        self.access_tokens = {"cached-access-token"}
+        self.client_id, self.client_secret = "client-id-1", "client-secret-1"
+        self.refresh_token = "refresh-token-1"
+
+    def ops(self):
+        return [s["op"] for s in self.seen]
+
+
+class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+    """CONNECT host:port tunnels bytes both ways; an absolute-URI request is
+    forwarded to its host (HTTP/1.0, one request per connection)."""
+
+    def do_CONNECT(self):
+        host, port = self.path.rsplit(":", 1)
+        self.server_obj.record(method="CONNECT", target=self.path)
+        upstream = socket.create_connection((host, int(port)), timeout=10)
+        self.send_response(200, "Connection established")
+        self.end_headers()
+        conns = [self.connection, upstream]
+        try:
+            while True:
+                ready, _, _ = select.select(conns, [], [], 10)
+                if not ready:
+                    break
+                for c in ready:
+                    data = c.recv(65536)
+                    if not data:
+                        return
+                    (upstream if c is self.connection else self.connection).sendall(data)
+        finally:
+            upstream.close()
+
+    def forward(self):
+        url = urllib.parse.urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server_obj.record(method=self.command, target=self.path,
+                               headers={k.lower(): v for k, v in self.headers.items()})
+        upstream = socket.create_connection((url.hostname, url.port or 80), timeout=10)
+        lines = ["%s %s HTTP/1.0" % (self.command, url.path + ("?" + url.query if url.query
+                                                               else ""))]
+        for k, v in self.headers.items():
+            if k.lower() not in ("proxy-connection", "connection", "keep-alive"):
+                lines.append("%s: %s" % (k, v))
+        lines.append("Connection: close")
+        upstream.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        answer = b""
+        while True:
+            data = upstream.recv(65536)
+            if not data:
+                break
+            answer += data
+        upstream.close()
+        self.connection.sendall(answer)
+        self.close_connection = True
+
+    do_GET = do_POST = do_PUT = forward
+
+
+class Proxy(_Base):
+    handler = _ProxyHandler
+
+    def targets(self):
+        return [s["target"] for s in self.seen]
+
+
+def self_signed_cert(folder):
+    """A certificate for 127.0.0.1 and localhost (openssl CLI); returns
+    (certfile, keyfile)."""
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext",
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
