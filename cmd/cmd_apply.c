@@ -140,7 +140,8 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_ERROR;
 		goto done;
 	}
-	if (!yes) {
+	/* A saved plan was the review (as `terraform apply PLANFILE`): apply it as is. */
+	if (!yes && npos == 0) {
 		if (!isatty(0)) {
 			cli_error("refusing to apply without confirmation: standard input is not a "
 			          "terminal (pass --auto-approve)");

@@ -1,5 +1,4 @@
 /* ecsctl plan: read git, gather live ECS, print (and save) the plan. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,23 +8,17 @@
 #include "reconcile_cli.h"
 #include "banned.h"
 
-/* Written to FILE.tmp then renamed: a half-written plan never replaces a whole one. */
 static int save_plan(const struct ecsctl_plan *p, const char *path)
 {
-	struct ecsctl_buf tmp = ECSCTL_BUF_INIT;
-	json_t *doc = ecsctl_plan_to_json(p, true);
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	int rc = EXIT_OK;
 
-	ecsctl_buf_addf(&tmp, "%s.tmp", path);
-	if (!doc || ecsctl_buf_failed(&tmp) ||
-	    json_dump_file(doc, tmp.buf, JSON_INDENT(2) | JSON_SORT_KEYS) ||
-	    rename(tmp.buf, path)) {
-		cli_error("could not write the plan to '%s': %s", path, strerror(errno));
-		remove(tmp.buf);
+	if (ecsctl_plan_save(p, path, &err)) {
+		cli_error("could not write the plan to '%s': %s", path,
+		          err.message ? err.message : "failed");
 		rc = EXIT_ERROR;
 	}
-	json_decref(doc);
-	ecsctl_buf_release(&tmp);
+	ecsctl_error_release(&err);
 	return rc;
 }
 

@@ -1,69 +1,15 @@
 /*
  * Masking: sensitive values never reach a plan, on screen or in JSON.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "diff_int.h"
 #include "banned.h"
 
-/* Case-insensitive: does w[0..n) contain `part`? */
-static int contains(const char *w, size_t n, const char *part)
-{
-	size_t l = strlen(part), i;
-
-	for (i = 0; i + l <= n; i++)
-		if (strncasecmp(w + i, part, l) == 0)
-			return 1;
-	return 0;
-}
-
-static int word_is_secret(const char *w, size_t n)
-{
-	static const char *const parts[] = {"PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL"};
-	static const char *const suffixes[] = {"APIKEY", "PRIVATEKEY", "ACCESSKEY"};
-	size_t i, l;
-
-	if (n == 3 && strncasecmp(w, "KEY", 3) == 0)
-		return 1;
-	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (contains(w, n, parts[i]))
-			return 1;
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		l = strlen(suffixes[i]);
-		if (n >= l && strncasecmp(w + n - l, suffixes[i], l) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-int ecsctl_diff_name_looks_secret(const char *name)
-{
-	const char *p, *start;
-
-	if (!name)
-		return 0;
-	for (p = start = name;; p++) {
-		int sep = !*p || *p == '_' || *p == '-' || *p == '.' || *p == ' ';
-		/* camelCase: "apiKey" is the words "api" and "Key". */
-		int hump =
-		    *p && p > start && isupper((unsigned char)*p) && islower((unsigned char)p[-1]);
-		if (sep || hump) {
-			if (word_is_secret(start, (size_t)(p - start)))
-				return 1;
-			if (!*p)
-				return 0;
-			start = sep ? p + 1 : p;
-		}
-	}
-}
-
 static int strong_sensitive(const char *member)
 {
-	return strcmp(member, "environment") != 0 &&
-	       diff_member_sensitive(member);
+	return strcmp(member, "environment") != 0 && diff_member_sensitive(member);
 }
 
 static json_t *masked(void)
@@ -71,43 +17,30 @@ static json_t *masked(void)
 	return json_string(ECSCTL_DIFF_MASKED);
 }
 
-int ecsctl_diff_value_has_credentials(const char *v)
+static int looks_secret(const json_t *v)
 {
-	const char *p = v ? strstr(v, "://") : NULL, *end, *at, *colon;
-
-	if (!p)
-		return 0;
-	p += 3;
-	end = p + strcspn(p, "/?#");
-	at = memchr(p, '@', (size_t)(end - p));
-	colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
-	return colon != NULL;
+	return json_is_string(v) && ecsctl_diff_value_looks_secret(json_string_value(v));
 }
 
-static int value_has_credentials(const json_t *v)
-{
-	return json_is_string(v) && ecsctl_diff_value_has_credentials(json_string_value(v));
-}
-
-static int mask_env_entry(json_t *e, unsigned flags)
+static int mask_env_entry(json_t *e, const struct ecsctl_diff_mask *mk)
 {
 	const char *name = json_string_value(json_object_get(e, "name"));
 	json_t *v = json_object_get(e, "value");
 
 	if (!json_is_object(e) || !v)
 		return 0;
-	if ((flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) || !name ||
-	    ecsctl_diff_name_looks_secret(name) || value_has_credentials(v))
+	if ((mk->flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) || !name || diff_name_secret(name, mk) ||
+	    looks_secret(v))
 		return json_object_set_new(e, "value", masked());
 	return 0;
 }
 
-static int mask_env_list(json_t *list, unsigned flags)
+static int mask_env_list(json_t *list, const struct ecsctl_diff_mask *mk)
 {
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(list, i, e) if (mask_env_entry(e, flags)) return -1;
+	json_array_foreach(list, i, e) if (mask_env_entry(e, mk)) return -1;
 	return 0;
 }
 
@@ -119,22 +52,23 @@ static int option_map(const char *member)
 	       strcmp(member, "dockerLabels") == 0;
 }
 
-static int mask_options(json_t *map)
+static int mask_options(json_t *map, const struct ecsctl_diff_mask *mk)
 {
 	const char *k;
 	json_t *m;
 
 	json_object_foreach(map, k, m)
 	{
-		if ((ecsctl_diff_name_looks_secret(k) || value_has_credentials(m)) &&
+		if ((diff_name_secret(k, mk) || looks_secret(m)) &&
 		    json_object_set_new(map, k, masked()))
 			return -1;
 	}
 	return 0;
 }
 
-/* Masks in place whatever sits below `v`. */
-static int mask_walk(json_t *v, unsigned flags)
+/* Masks in place whatever sits below `v`: by member, by name, and any string
+ * that looks like a credential wherever it is (a token in a command line). */
+static int mask_walk(json_t *v, const struct ecsctl_diff_mask *mk)
 {
 	const char *k;
 	json_t *m;
@@ -144,20 +78,24 @@ static int mask_walk(json_t *v, unsigned flags)
 		json_object_foreach(v, k, m)
 		{
 			if (option_map(k) && json_is_object(m)) {
-				if (mask_options(m))
+				if (mask_options(m, mk))
 					return -1;
-			} else if (strong_sensitive(k)) {
+			} else if (strong_sensitive(k) || looks_secret(m)) {
 				if (json_object_set_new(v, k, masked()))
 					return -1;
 			} else if (strcmp(k, "environment") == 0 && json_is_array(m)) {
-				if (mask_env_list(m, flags))
+				if (mask_env_list(m, mk))
 					return -1;
-			} else if (mask_walk(m, flags)) {
+			} else if (mask_walk(m, mk)) {
 				return -1;
 			}
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, m) if (mask_walk(m, flags)) return -1;
+		json_array_foreach(v, i, m)
+		{
+			if (looks_secret(m) ? json_array_set_new(v, i, masked()) : mask_walk(m, mk))
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -178,7 +116,7 @@ struct seg {
 };
 
 /* What the path says about the value found there, from its last segments. */
-static enum ctx path_context(const char *path, unsigned flags)
+static enum ctx path_context(const char *path, const struct ecsctl_diff_mask *mk)
 {
 	/* Segments are kept whole: a cut name could hide its _PASSWORD
 	 * suffix. Out of memory masks everything. */
@@ -221,7 +159,7 @@ static enum ctx path_context(const char *path, unsigned flags)
 			goto done;
 		}
 		if (i > 0 && !v[i].key && !v[i - 1].key && option_map(v[i - 1].s) &&
-		    ecsctl_diff_name_looks_secret(v[i].s)) {
+		    diff_name_secret(v[i].s, mk)) {
 			r = CTX_ALL;
 			goto done;
 		}
@@ -235,8 +173,7 @@ static enum ctx path_context(const char *path, unsigned flags)
 		r = CTX_ENV_ENTRY;
 	else if (a && !a->key && strcmp(a->s, "value") == 0 && b && b->key && c && !c->key &&
 	         strcmp(c->s, "environment") == 0)
-		r = (flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) ||
-		            ecsctl_diff_name_looks_secret(b->s)
+		r = (mk->flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) || diff_name_secret(b->s, mk)
 		        ? CTX_ALL
 		        : CTX_VALUE;
 	else if (a && !a->key && b && b->key && c && !c->key && strcmp(c->s, "environment") == 0)
@@ -251,37 +188,40 @@ done:
 	return r;
 }
 
-json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned flags)
+json_t *ecsctl_diff_mask_value(const char *path, const json_t *value,
+                               const struct ecsctl_diff_mask *mask)
 {
+	static const struct ecsctl_diff_mask none = ECSCTL_DIFF_MASK_INIT;
+	const struct ecsctl_diff_mask *mk = mask ? mask : &none;
 	enum ctx ctx;
 	json_t *copy;
 	int rc = 0;
 
 	if (!value)
 		return NULL;
-	ctx = path_context(path ? path : "", flags);
-	if (ctx == CTX_ALL || (ctx == CTX_VALUE && value_has_credentials(value)))
+	ctx = path_context(path ? path : "", mk);
+	if (ctx == CTX_ALL || looks_secret(value))
 		return masked();
 	copy = json_deep_copy(value);
 	if (!copy || ctx == CTX_NONE || ctx == CTX_VALUE)
 		return copy;
 	switch (ctx) {
 	case CTX_ENV_LIST:
-		rc = json_is_array(copy) ? mask_env_list(copy, flags) : mask_walk(copy, flags);
+		rc = json_is_array(copy) ? mask_env_list(copy, mk) : mask_walk(copy, mk);
 		break;
 	case CTX_OPTIONS:
-		rc = json_is_object(copy) ? mask_options(copy) : 0;
+		rc = json_is_object(copy) ? mask_options(copy, mk) : 0;
 		break;
 	case CTX_ENV_ENTRY:
 		if (json_is_object(copy)) {
-			rc = mask_env_entry(copy, flags);
+			rc = mask_env_entry(copy, mk);
 		} else {
 			json_decref(copy);
 			return masked();
 		}
 		break;
 	default:
-		rc = mask_walk(copy, flags);
+		rc = mask_walk(copy, mk);
 	}
 	if (rc) {
 		json_decref(copy);
@@ -290,13 +230,15 @@ json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned f
 	return copy;
 }
 
-json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c, unsigned mask_flags)
+json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c,
+                                    const struct ecsctl_diff_mask *mask)
 {
-	return ecsctl_diff_changes_to_json_as(c, mask_flags, "before", "after");
+	return ecsctl_diff_changes_to_json_as(c, mask, "before", "after");
 }
 
-json_t *ecsctl_diff_changes_to_json_as(const struct ecsctl_diff_changes *c, unsigned mask_flags,
-                                       const char *before_name, const char *after_name)
+json_t *ecsctl_diff_changes_to_json_as(const struct ecsctl_diff_changes *c,
+                                       const struct ecsctl_diff_mask *mask, const char *before_name,
+                                       const char *after_name)
 {
 	json_t *arr = json_array(), *e;
 	size_t i;
@@ -305,10 +247,10 @@ json_t *ecsctl_diff_changes_to_json_as(const struct ecsctl_diff_changes *c, unsi
 		return NULL;
 	for (i = 0; c && i < c->count; i++) {
 		const struct ecsctl_diff_change *ch = &c->items[i];
-		json_t *b = ch->before ? ecsctl_diff_mask_value(ch->path, ch->before, mask_flags)
-		                       : json_null();
-		json_t *a = ch->after ? ecsctl_diff_mask_value(ch->path, ch->after, mask_flags)
-		                      : json_null();
+		json_t *b =
+		    ch->before ? ecsctl_diff_mask_value(ch->path, ch->before, mask) : json_null();
+		json_t *a =
+		    ch->after ? ecsctl_diff_mask_value(ch->path, ch->after, mask) : json_null();
 		e = (a && b) ? json_pack("{s:s,s:o,s:o}", "path", ch->path, before_name, b,
 		                         after_name, a)
 		             : NULL;

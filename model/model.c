@@ -84,6 +84,9 @@ static void settings_release(struct ecsctl_settings *s)
 		free(s->ignore[i].fields);
 	}
 	free(s->ignore);
+	for (i = 0; i < s->nsensitive; i++)
+		free(s->sensitive[i]);
+	free(s->sensitive);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -47,6 +47,25 @@ static int fill_ignore(struct ecsctl_settings *out, json_t *list)
 	return 0;
 }
 
+static int fill_sensitive(struct ecsctl_settings *out, json_t *list)
+{
+	size_t i;
+	json_t *g;
+
+	if (!json_array_size(list))
+		return 0;
+	out->sensitive = calloc(json_array_size(list), sizeof(*out->sensitive));
+	if (!out->sensitive)
+		return -1;
+	json_array_foreach(list, i, g)
+	{
+		if (!(out->sensitive[out->nsensitive] = dup_str(g, "")))
+			return -1;
+		out->nsensitive++;
+	}
+	return 0;
+}
+
 size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, const char *file,
                            const char *root_name, const struct model_vars *vars,
                            struct ecsctl_diags *diags)
@@ -82,7 +101,8 @@ size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, c
 	if (json_string_value(json_object_get(wait, "timeout")) &&
 	    !ecsctl_duration_parse(&ms, json_string_value(json_object_get(wait, "timeout"))))
 		out->wait_timeout_ms = ms;
-	if (!out->name || fill_ignore(out, json_object_get(j, "ignoreDifferences"))) {
+	if (!out->name || fill_ignore(out, json_object_get(j, "ignoreDifferences")) ||
+	    fill_sensitive(out, json_object_get(j, "sensitive"))) {
 		ecsctl_diags_add(diags, ECSCTL_ERROR, file, 0, 0, NULL, NULL, "out of memory");
 		conv.errors++;
 	}

@@ -82,7 +82,9 @@ static int add_changes(struct gather *g, enum ecsctl_kind kind, const char *name
                        const char *commit, const char *updated, const char *msg,
                        struct ecsctl_error *err)
 {
-	json_t *diff = ecsctl_diff_changes_to_json_as(ch, 0, "live", "git");
+	struct ecsctl_diff_mask mk = {0, (const char *const *)g->m->settings.sensitive,
+	                              g->m->settings.nsensitive};
+	json_t *diff = ecsctl_diff_changes_to_json_as(ch, &mk, "live", "git");
 
 	if (!diff)
 		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");

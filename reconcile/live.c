@@ -49,6 +49,15 @@ int ecsctl_reconcile_scope(json_t **out, const struct ecsctl_model *m, struct ec
 		rc = reconcile_oom(err);
 		goto done;
 	}
+	/* plans mask with them, saved plans too */
+	for (i = 0; i < m->settings.nsensitive; i++) {
+		json_t *g = json_object_get(s, "sensitive");
+		if ((!g && json_object_set_new(s, "sensitive", g = json_array())) ||
+		    json_array_append_new(g, json_string(m->settings.sensitive[i]))) {
+			rc = reconcile_oom(err);
+			goto done;
+		}
+	}
 	clusters = json_object_get(s, "clusters");
 	services = json_object_get(s, "services");
 	families = json_object_get(s, "families");

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/file.h"
 #include "reconcile_int.h"
 #include "banned.h"
 
@@ -16,16 +17,36 @@ void ecsctl_plan_summary(const struct ecsctl_plan *p, size_t counts[6])
 		counts[p->ops[i].action]++;
 }
 
+int reconcile_plan_mask(struct ecsctl_diff_mask *mk, const struct ecsctl_plan *p)
+{
+	const json_t *globs = json_object_get(p->scope, "sensitive");
+	const char **names = calloc(json_array_size(globs) + 1, sizeof(*names));
+	size_t i;
+	json_t *g;
+
+	memset(mk, 0, sizeof(*mk));
+	if (!names)
+		return -1;
+	json_array_foreach(globs, i, g)
+	{
+		if (json_is_string(g))
+			names[mk->nnames++] = json_string_value(g);
+	}
+	mk->names = names;
+	return 0;
+}
+
 json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 {
 	json_t *doc = NULL, *changes = json_array(), *summary = json_object(), *stats = NULL;
+	struct ecsctl_diff_mask mk = ECSCTL_DIFF_MASK_INIT;
 	size_t counts[6], i;
 
-	if (!changes || !summary)
+	if (reconcile_plan_mask(&mk, p) || !changes || !summary)
 		goto fail;
 	for (i = 0; i < p->count; i++) {
 		const struct ecsctl_plan_op *op = &p->ops[i];
-		json_t *diff = ecsctl_diff_changes_to_json(&op->changes, 0);
+		json_t *diff = ecsctl_diff_changes_to_json(&op->changes, &mk);
 		json_t *ch =
 		    json_pack("{s:s,s:s,s:s,s:o*}", "action", ecsctl_diff_action_name(op->action),
 		              "kind", kinds[op->kind], "name", op->name, "diff", diff);
@@ -61,12 +82,28 @@ json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 	}
 	if (doc && saved && !json_object_get(doc, "saved"))
 		goto fail;
+	free((void *)mk.names);
 	return doc;
 fail:
+	free((void *)mk.names);
 	json_decref(doc);
 	json_decref(changes);
 	json_decref(summary);
 	return NULL;
+}
+
+int ecsctl_plan_save(const struct ecsctl_plan *p, const char *path, struct ecsctl_error *err)
+{
+	json_t *doc = ecsctl_plan_to_json(p, true);
+	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	int rc;
+
+	/* unmasked requests: readable by the owner only, like a Terraform plan file */
+	rc = text ? ecsctl_file_write_atomic(path, text, strlen(text), 0600, err)
+	          : reconcile_oom(err);
+	free(text);
+	json_decref(doc);
+	return rc;
 }
 
 static int lookup(const char *const *names, size_t n, const char *s)
@@ -177,6 +214,7 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, boo
 	static const char *const verbs[6] = {"to create",  "to register", "to update",
 	                                     "to replace", "to delete",   "to deregister"};
 	struct ecsctl_diff_render_options ro = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
+	struct ecsctl_diff_mask mk = ECSCTL_DIFF_MASK_INIT;
 	size_t counts[6], i;
 	const char *sep = "";
 
@@ -184,7 +222,12 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, boo
 		ecsctl_buf_adds(out, "No changes. Live ECS matches git.\n");
 		return;
 	}
+	if (reconcile_plan_mask(&mk, p)) {
+		out->failed = 1;
+		return;
+	}
 	ro.color = color;
+	ro.mask = &mk;
 	for (i = 0; i < p->count; i++) {
 		ro.forces_replacement = p->ops[i].forces;
 		reconcile_render_op(out, &p->ops[i], kinds[p->ops[i].kind], &ro);
@@ -199,4 +242,5 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, boo
 		sep = ", ";
 	}
 	ecsctl_buf_adds(out, ".\n");
+	free((void *)mk.names);
 }

@@ -27,6 +27,11 @@ char *reconcile_td_family(const char *td);
 
 int reconcile_oom(struct ecsctl_error *err);
 
+/* The masking a plan's output uses: built-in rules plus the `sensitive`
+ * globs of its scope (saved plans carry them). `mk->names` is allocated
+ * (free it); -1 when out of memory. */
+int reconcile_plan_mask(struct ecsctl_diff_mask *mk, const struct ecsctl_plan *p);
+
 /* The pseudo-operation a plan's calls use to wait, between a DeleteService
  * and what needs its name (CreateService) or its cluster (DeleteCluster)
  * gone, for {"cluster", "service"} to be INACTIVE: ECS refuses both while

@@ -441,6 +441,7 @@ static const struct ecsctl_schema_member M_EcsctlSettings[] = {
 	{"wait", 117, 0, ECSCTL_RULE_NONE, {0, 0, 0, 0}},
 	{"suspend", 107, 0, ECSCTL_RULE_NONE, {0, 0, 0, 0}},
 	{"ignoreDifferences", 110, 0, ECSCTL_RULE_NONE, {0, 0, 0, 0}},
+	{"sensitive", 116, 0, ECSCTL_RULE_NONE, {0, 0, 0, 0}},
 };
 static const struct ecsctl_schema_member M_EcsctlWait[] = {
 	{"timeout", 108, 0, ECSCTL_RULE_DURATION, {0, 0, 0, 0}},
@@ -1235,7 +1236,7 @@ const struct ecsctl_schema_shape ecsctl_schema_shapes[] = {
 	{.name = "EcsctlIgnoreRule", .type = ECSCTL_SCHEMA_STRUCTURE, .flags = ECSCTL_SCHEMA_OWN, .members = M_EcsctlIgnoreRule, .nmembers = 3},
 	{.name = "EcsctlKeepRevisions", .type = ECSCTL_SCHEMA_INTEGER, .flags = ECSCTL_SCHEMA_OWN, .limits = {1, 1, 0, 1000}},
 	{.name = "EcsctlName", .type = ECSCTL_SCHEMA_STRING, .flags = ECSCTL_SCHEMA_OWN, .limits = {1, 1, 1, 256}, .pattern = "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"},
-	{.name = "EcsctlSettings", .type = ECSCTL_SCHEMA_STRUCTURE, .flags = ECSCTL_SCHEMA_OWN, .members = M_EcsctlSettings, .nmembers = 7},
+	{.name = "EcsctlSettings", .type = ECSCTL_SCHEMA_STRUCTURE, .flags = ECSCTL_SCHEMA_OWN, .members = M_EcsctlSettings, .nmembers = 8},
 	{.name = "EcsctlString", .type = ECSCTL_SCHEMA_STRING, .flags = ECSCTL_SCHEMA_OWN, .limits = {1, 0, 1, 0}},
 	{.name = "EcsctlStringList", .type = ECSCTL_SCHEMA_LIST, .flags = ECSCTL_SCHEMA_OWN, .limits = {1, 0, 1, 0}, .member = 115},
 	{.name = "EcsctlWait", .type = ECSCTL_SCHEMA_STRUCTURE, .flags = ECSCTL_SCHEMA_OWN, .members = M_EcsctlWait, .nmembers = 2},

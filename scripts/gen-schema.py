@@ -101,6 +101,7 @@ ECSCTL_SHAPES = {
         "wait": {"shape": "EcsctlWait"},
         "suspend": {"shape": "EcsctlBoolean"},
         "ignoreDifferences": {"shape": "EcsctlIgnoreList"},
+        "sensitive": {"shape": "EcsctlStringList"},
     }},
     "EcsctlWait": {"type": "structure", "members": {
         "timeout": {"shape": "EcsctlDuration"},

@@ -3,16 +3,13 @@
  * atomically after changes and at the end), the clock thread that moves
  * deployments along without anyone polling, and shutdown.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ecsctl/file.h"
 #include "sim_int.h"
 #include "banned.h"
 
@@ -25,59 +22,6 @@ static double mono_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-int sim_write_atomic(const char *path, const char *text, struct ecsctl_error *err)
-{
-	size_t n = strlen(path) + 16, len = strlen(text), off = 0;
-	char *tmp = malloc(n), *dir = NULL;
-	int fd = -1, rc = 0;
-
-	if (!tmp)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
-	snprintf(tmp, n, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: %s", tmp, strerror(errno));
-			goto done;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) || close(fd)) {
-		fd = -1;
-		rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp, path)) {
-		rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	/* the rename itself must reach the disk too */
-	dir = strdup(path);
-	if (dir) {
-		int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-done:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
-	free(dir);
-	free(tmp);
-	return rc;
 }
 
 static int save_locked_copy(struct ecsctl_sim *sim, struct ecsctl_error *err)
@@ -95,7 +39,7 @@ static int save_locked_copy(struct ecsctl_sim *sim, struct ecsctl_error *err)
 	pthread_mutex_unlock(&sim->store.mu);
 	if (!text)
 		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
-	rc = sim_write_atomic(sim->state_file, text, err);
+	rc = ecsctl_file_write_atomic(sim->state_file, text, strlen(text), 0644, err);
 	free(text);
 	if (rc == 0) {
 		sim->saved_version = version;

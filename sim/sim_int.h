@@ -227,7 +227,5 @@ struct ecsctl_sim {
 
 int sim_server_start(struct ecsctl_sim *sim, struct ecsctl_error *err);
 void sim_server_stop(struct ecsctl_sim *sim);
-/* Atomic write: temp file, fsync, rename, fsync of the folder. */
-int sim_write_atomic(const char *path, const char *text, struct ecsctl_error *err);
 
 #endif

@@ -217,36 +217,65 @@ enum ecsctl_diff_mask_flags {
 
 #define ECSCTL_DIFF_MASKED "(sensitive)"
 
-/* 1 when an environment variable name looks secret: one of its words (split
- * at `_`, `-`, `.`, space and lower-to-upper case changes) is KEY, contains
- * PASSWORD, PASSWD, SECRET, TOKEN or CREDENTIAL, or ends in APIKEY,
- * PRIVATEKEY or ACCESSKEY; case-insensitive. MONKEY, KEYBOARD_LAYOUT and
- * KEYCLOAK_URL do not match. */
+/* What to mask beyond the built-in rules. */
+struct ecsctl_diff_mask {
+	unsigned flags;           /* enum ecsctl_diff_mask_flags */
+	const char *const *names; /* ecsctl.yaml `sensitive:` globs (fnmatch, any case) matched
+	                             against environment names and option/label keys; or NULL */
+	size_t nnames;
+};
+#define ECSCTL_DIFF_MASK_INIT                                                                      \
+	{                                                                                          \
+		0, NULL, 0                                                                         \
+	}
+
+/*
+ * 1 when a name (an environment variable, a log option or label key) looks
+ * secret. The name is split into words at every character that is not a
+ * letter or digit, at lower-to-upper case changes (apiKey), before the last
+ * capital of a run followed by a lower-case letter (APIKey) and between
+ * letters and digits. A word counts when it contains PASSWORD, PASSWD,
+ * PASSPHRASE, SECRET, TOKEN, CREDENTIAL, SIGNATURE, COOKIE, SESSION or
+ * AUTHORIZATION; is KEY, PASS, AUTHN or AUTHZ; or ends in PWD, AUTH, DSN,
+ * APIKEY, PRIVATEKEY, ACCESSKEY, SIGNINGKEY, AUTHKEY, MASTERKEY, SSHKEY or
+ * ENCRYPTIONKEY. Any case. DB_PASS, apiKey, SENTRY_DSN, OAUTH_CLIENT match;
+ * MONKEY, KEYBOARD_LAYOUT, PASSENGER_COUNT, BYPASS_CACHE, AUTHOR_NAME do not.
+ */
 int ecsctl_diff_name_looks_secret(const char *name);
 
-/* 1 when a string embeds credentials in a URL (`scheme://user:pass@host`),
- * as DATABASE_URL-style variables do whatever their name. */
-int ecsctl_diff_value_has_credentials(const char *value);
+/*
+ * 1 when a string holds something that gives itself away as a credential,
+ * whatever its name: a URL with a password (`scheme://user:pass@host`), an
+ * AWS access key id (AKIA/ASIA + 16), a PEM block (`-----BEGIN ...-----`), a
+ * JWT (`eyJ...`.`...`.`...`), or a token with an issuer's prefix (ghp_,
+ * github_pat_, glpat-, xoxb-, sk_live_, AIza, ...). Anywhere in the string.
+ */
+int ecsctl_diff_value_looks_secret(const char *value);
 
 /*
  * A copy of `value` (found at `path`) with sensitive values replaced by the
  * string "(sensitive)": members whose model shape is sensitive
  * (repositoryCredentials; environment values with
  * ECSCTL_DIFF_MASK_ALL_ENVIRONMENT), environment entries whose name looks
- * secret, and values of string maps (log `options`, `dockerLabels`,
- * `driverOpts`) whose key looks secret, however deep they sit in `value`. New reference; NULL when
- * `value` is NULL or out of memory.
+ * secret or matches `mask->names`, values of string maps (log `options`,
+ * `dockerLabels`, `driverOpts`) whose key does, and any string that
+ * ecsctl_diff_value_looks_secret(), however deep they sit in `value`.
+ * `mask` may be NULL (built-in rules only). New reference; NULL when `value`
+ * is NULL or out of memory.
  */
-json_t *ecsctl_diff_mask_value(const char *path, const json_t *value, unsigned flags);
+json_t *ecsctl_diff_mask_value(const char *path, const json_t *value,
+                               const struct ecsctl_diff_mask *mask);
 
 /* The plan JSON's `diff` array (docs/plan.md): [{"path", "before", "after"}], absent
  * as null, masked. New reference; NULL when out of memory. */
-json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c, unsigned mask_flags);
+json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c,
+                                    const struct ecsctl_diff_mask *mask);
 
 /* The same with other member names for the two sides, e.g. drift's
- * {"path", "git", "live"} is (c, flags, "live", "git") for changes made
+ * {"path", "git", "live"} is (c, mask, "live", "git") for changes made
  * with before = live and after = git. */
-json_t *ecsctl_diff_changes_to_json_as(const struct ecsctl_diff_changes *c, unsigned mask_flags,
+json_t *ecsctl_diff_changes_to_json_as(const struct ecsctl_diff_changes *c,
+                                       const struct ecsctl_diff_mask *mask,
                                        const char *before_name, const char *after_name);
 
 enum ecsctl_diff_action {
@@ -262,8 +291,8 @@ enum ecsctl_diff_action {
 const char *ecsctl_diff_action_name(enum ecsctl_diff_action a);
 
 struct ecsctl_diff_render_options {
-	bool color;       /* ANSI colours on the symbols */
-	unsigned mask;    /* ecsctl_diff_mask_flags */
+	bool color;                         /* ANSI colours on the symbols */
+	const struct ecsctl_diff_mask *mask; /* NULL: built-in rules only */
 	size_t max_value; /* longest value shown before shortening; 0 = 120 */
 	/* Member names (ecsctl_diff_service's `replace`) whose lines end with
 	 * "# forces replacement"; or NULL. */
@@ -271,7 +300,7 @@ struct ecsctl_diff_render_options {
 };
 #define ECSCTL_DIFF_RENDER_OPTIONS_INIT                                                            \
 	{                                                                                          \
-		false, 0, 0, NULL                                                                  \
+		false, NULL, 0, NULL                                                                  \
 	}
 
 /*

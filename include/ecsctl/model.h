@@ -45,6 +45,8 @@ struct ecsctl_settings {
 	bool suspend;
 	struct ecsctl_ignore_rule *ignore;
 	size_t nignore;
+	char **sensitive; /* `sensitive:` globs: more names whose values plans mask */
+	size_t nsensitive;
 };
 
 struct ecsctl_model {

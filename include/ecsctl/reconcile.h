@@ -208,6 +208,11 @@ void ecsctl_plan_summary(const struct ecsctl_plan *p, size_t counts[6]);
  */
 json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved);
 
+/* Writes ecsctl_plan_to_json(p, true) to `path` atomically with mode 0600
+ * (it holds unmasked values), also over an existing file. Errors of
+ * ecsctl_file_write_atomic(). */
+int ecsctl_plan_save(const struct ecsctl_plan *p, const char *path, struct ecsctl_error *err);
+
 /* Reads a saved plan back. ECSCTL_EINVAL (with a reason) when it is not one. */
 int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecsctl_error *err);
 

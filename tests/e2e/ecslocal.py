@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+import unittest
 import urllib.request
 
 
@@ -119,3 +120,24 @@ def popen_ecsctl(server, repo, *args, path="examples", **extra):
            "--path", path]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL, env=env(**extra))
+
+
+class ServerRepoCase(unittest.TestCase):
+    """A test case with its own ecs-local (started with `server_args`) and its
+    own repo holding a copy of examples/; run_ok() runs ecsctl and checks the
+    exit code."""
+    server_args = ()
+
+    def setUp(self):
+        self.server = EcsLocal(*self.server_args).start()
+        self.repo = Repo()
+
+    def tearDown(self):
+        rc = self.server.stop()
+        self.repo.cleanup()
+        self.assertEqual(rc, 0, "ecs-local did not exit cleanly")
+
+    def run_ok(self, *args, expect=0, **kw):
+        r = ecsctl(self.server, self.repo, *args, **kw)
+        self.assertEqual(r.returncode, expect, "ecsctl %s: %s\n%s" % (args, r.stdout, r.stderr))
+        return r

@@ -8,28 +8,13 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import EcsLocal, Repo, delta, ecsctl, popen_ecsctl, writes  # noqa: E402
+from ecslocal import (EcsLocal, Repo, ServerRepoCase, delta, ecsctl,  # noqa: E402
+                      popen_ecsctl, writes)
 
 FAST = ("--poll-interval", "100ms")
 
 
-class PlanApply(unittest.TestCase):
-    server_args = ()
-
-    def setUp(self):
-        self.server = EcsLocal(*self.server_args).start()
-        self.repo = Repo()
-
-    def tearDown(self):
-        rc = self.server.stop()
-        self.repo.cleanup()
-        self.assertEqual(rc, 0, "ecs-local did not exit cleanly")
-
-    def run_ok(self, *args, expect=0, **kw):
-        r = ecsctl(self.server, self.repo, *args, **kw)
-        self.assertEqual(r.returncode, expect, "ecsctl %s: %s\n%s" % (args, r.stdout, r.stderr))
-        return r
-
+class PlanApply(ServerRepoCase):
     def plan_json(self, *args, **kw):
         return json.loads(self.run_ok("plan", "--output", "json", *args, **kw).stdout)
 

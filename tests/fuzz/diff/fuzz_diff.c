@@ -18,6 +18,8 @@ static void diff_all(const json_t *want, const json_t *have)
 	struct ecsctl_diff_cluster c;
 	struct ecsctl_buf out = ECSCTL_BUF_INIT;
 	struct ecsctl_diff_render_options ro = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
+	static const char *const names[] = {"*_PIN"};
+	struct ecsctl_diff_mask all_env = {ECSCTL_DIFF_MASK_ALL_ENVIRONMENT, names, 1};
 	char *fields[] = {"desiredCount", "containerDefinitions[*].image", "tags[x]",
 	                  "deploymentConfiguration.maximumPercent"};
 	struct ecsctl_ignore_rule rule = {"*", "*", fields, 4};
@@ -31,7 +33,7 @@ static void diff_all(const json_t *want, const json_t *have)
 	ecsctl_error_release(&err);
 	ecsctl_diff_values(&ch, have, want, "x", &err);
 	ecsctl_error_release(&err);
-	j = ecsctl_diff_changes_to_json(&ch, 0);
+	j = ecsctl_diff_changes_to_json(&ch, NULL);
 	json_decref(j);
 	ecsctl_diff_render_text(&out, ECSCTL_DIFF_UPDATE, "TaskDefinition", "f", &ch, &ro);
 	ecsctl_diff_apply_ignore(&ch, "Service", "c/s", &rule, 1);
@@ -41,7 +43,7 @@ static void diff_all(const json_t *want, const json_t *have)
 	ecsctl_diff_service(&s, want, have, &so, &err);
 	ecsctl_error_release(&err);
 	ro.color = true;
-	ro.mask = ECSCTL_DIFF_MASK_ALL_ENVIRONMENT;
+	ro.mask = &all_env;
 	ecsctl_diff_render_text(&out, ECSCTL_DIFF_REPLACE, "Service", "c/s", &s.changes, &ro);
 	ecsctl_diff_service_release(&s);
 

@@ -4,14 +4,64 @@
 static void test_diff_mask__secret_names(void **state)
 {
 	static const char *const secret[] = {
-	    "DB_PASSWORD",         "password",      "API_KEY",  "KEY",
-	    "aws-secret-key",      "GITHUB_TOKEN",  "apiKey",   "STRIPE_APIKEY",
-	    "MYSQL_ROOT_PASSWORD", "client.secret", "DBPASSWD", "GCP_CREDENTIALS",
+	    "DB_PASSWORD",
+	    "password",
+	    "API_KEY",
+	    "KEY",
+	    "aws-secret-key",
+	    "GITHUB_TOKEN",
+	    "apiKey",
+	    "STRIPE_APIKEY",
+	    "MYSQL_ROOT_PASSWORD",
+	    "client.secret",
+	    "DBPASSWD",
+	    "GCP_CREDENTIALS",
 	    "SSH_PRIVATEKEY",
+	    "DB_PASS",
+	    "dbPass",
+	    "SMTP_PWD",
+	    "DBPWD",
+	    "ACCESS_KEY",
+	    "PRIVATE_KEY",
+	    "APIKey",
+	    "AWS_ACCESS_KEY_ID",
+	    "X_AUTH",
+	    "OAUTH_CLIENT",
+	    "basicAuth",
+	    "HTTP_AUTHORIZATION",
+	    "REQUEST_SIGNATURE",
+	    "SESSION_COOKIE",
+	    "COOKIE",
+	    "RAILS_SESSION",
+	    "SENTRY_DSN",
+	    "sentryDsn",
+	    "GPG_PASSPHRASE",
+	    "AUTHN",
+	    "jwt.signing-key",
+	    "S3KEY",
+	    "pass",
 	};
 	static const char *const plain[] = {
-	    "MONKEY",       "KEYBOARD_LAYOUT", "LOG_LEVEL", "PORT",
-	    "KEYCLOAK_URL", "TURKEY_MODE",     "",          "HOCKEY",
+	    "MONKEY",
+	    "KEYBOARD_LAYOUT",
+	    "LOG_LEVEL",
+	    "PORT",
+	    "KEYCLOAK_URL",
+	    "TURKEY_MODE",
+	    "",
+	    "HOCKEY",
+	    "PASSENGER_COUNT",
+	    "BYPASS_CACHE",
+	    "COMPASS_URL",
+	    "AUTHOR_NAME",
+	    "AUTHORITY_URL",
+	    "DONKEYS",
+	    "WHISKEY",
+	    "PASSAGE",
+	    "KEYSPACE",
+	    "PWDX_MODE",
+	    "___",
+	    "DSNAME",
 	};
 	size_t i;
 
@@ -26,31 +76,33 @@ static void test_diff_mask__secret_names(void **state)
 
 static void test_diff_mask__by_path_and_deep(void **state)
 {
+	struct ecsctl_diff_mask all_env = {ECSCTL_DIFF_MASK_ALL_ENVIRONMENT, NULL, 0};
 	json_t *v, *m;
 
 	v = J("'hunter2'");
 	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DB_PASSWORD].value", v,
-	                           0);
+	                           NULL);
 	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
 	json_decref(m);
-	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[LOG_LEVEL].value", v, 0);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[LOG_LEVEL].value", v,
+	                           NULL);
 	assert_string_equal(json_string_value(m), "hunter2");
 	json_decref(m);
 	/* The model marks the whole list sensitive; the flag follows it. */
 	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[LOG_LEVEL].value", v,
-	                           ECSCTL_DIFF_MASK_ALL_ENVIRONMENT);
+	                           &all_env);
 	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
 	json_decref(m);
 	m = ecsctl_diff_mask_value("containerDefinitions[web].repositoryCredentials."
 	                           "credentialsParameter",
-	                           v, 0);
+	                           v, NULL);
 	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
 	json_decref(m);
 	json_decref(v);
 
 	/* An entry added whole keeps its name, loses its value. */
 	v = J("{'name': 'API_TOKEN', 'value': 't0k'}");
-	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[API_TOKEN]", v, 0);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[API_TOKEN]", v, NULL);
 	assert_json(m, "{'name': 'API_TOKEN', 'value': '(sensitive)'}");
 	json_decref(m);
 	json_decref(v);
@@ -59,24 +111,24 @@ static void test_diff_mask__by_path_and_deep(void **state)
 	v = J("{'name': 'web', 'image': 'x', 'environment': [{'name': 'A', 'value': '1'}, "
 	      "{'name': 'SECRET_KEY_BASE', 'value': 's'}], 'repositoryCredentials': "
 	      "{'credentialsParameter': 'arn'}}");
-	m = ecsctl_diff_mask_value("containerDefinitions[web]", v, 0);
+	m = ecsctl_diff_mask_value("containerDefinitions[web]", v, NULL);
 	assert_json(m, "{'name': 'web', 'image': 'x', 'environment': [{'name': 'A', 'value': "
 	               "'1'}, {'name': 'SECRET_KEY_BASE', 'value': '(sensitive)'}], "
 	               "'repositoryCredentials': '(sensitive)'}");
 	json_decref(m);
-	m = ecsctl_diff_mask_value("containerDefinitions", v, 0);
+	m = ecsctl_diff_mask_value("containerDefinitions", v, NULL);
 	assert_string_equal(json_string_value(json_object_get(m, "repositoryCredentials")),
 	                    ECSCTL_DIFF_MASKED);
 	json_decref(m);
 	json_decref(v);
 	/* The whole environment list. */
 	v = J("[{'name': 'DB_PASSWORD', 'value': 'p'}, {'name': 'X', 'value': 'y'}]");
-	m = ecsctl_diff_mask_value("containerDefinitions[web].environment", v, 0);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment", v, NULL);
 	assert_json(m, "[{'name': 'DB_PASSWORD', 'value': '(sensitive)'}, {'name': 'X', 'value': "
 	               "'y'}]");
 	json_decref(m);
 	json_decref(v);
-	assert_null(ecsctl_diff_mask_value("x", NULL, 0));
+	assert_null(ecsctl_diff_mask_value("x", NULL, NULL));
 
 	/* A long name keeps its secret suffix. */
 	{
@@ -86,43 +138,46 @@ static void test_diff_mask__by_path_and_deep(void **state)
 		memset(path + 12, 'A', 400);
 		memcpy(path + 412, "_PASSWORD].value", 16);
 		v = J("'p'");
-		m = ecsctl_diff_mask_value(path, v, 0);
+		m = ecsctl_diff_mask_value(path, v, NULL);
 		assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
 		json_decref(m);
 		memcpy(path + 412, "_LEVEL].value\0\0\0", 16);
-		m = ecsctl_diff_mask_value(path, v, 0);
+		m = ecsctl_diff_mask_value(path, v, NULL);
 		assert_string_equal(json_string_value(m), "p");
 		json_decref(m);
 		json_decref(v);
 	}
 
 	/* Credentials inside a URL, whatever the name. */
-	assert_true(ecsctl_diff_value_has_credentials("postgres://app:s3cret@db:5432/shop"));
-	assert_true(ecsctl_diff_value_has_credentials("redis://:pw@cache:6379"));
-	assert_false(ecsctl_diff_value_has_credentials("https://user@example.com/x"));
-	assert_false(ecsctl_diff_value_has_credentials("https://example.com/a:b@c"));
-	assert_false(ecsctl_diff_value_has_credentials("plain"));
-	assert_false(ecsctl_diff_value_has_credentials(NULL));
+	assert_true(ecsctl_diff_value_looks_secret("postgres://app:s3cret@db:5432/shop"));
+	assert_true(ecsctl_diff_value_looks_secret("redis://:pw@cache:6379"));
+	assert_false(ecsctl_diff_value_looks_secret("https://user@example.com/x"));
+	assert_false(ecsctl_diff_value_looks_secret("https://example.com/a:b@c"));
+	assert_false(ecsctl_diff_value_looks_secret("plain"));
+	assert_false(ecsctl_diff_value_looks_secret(NULL));
 	v = J("'postgres://app:s3cret@db:5432/shop'");
 	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DATABASE_URL].value", v,
-	                           0);
+	                           NULL);
 	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
 	json_decref(m);
-	m = ecsctl_diff_mask_value("containerDefinitions[web].logConfiguration.options.url", v, 0);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].logConfiguration.options.url", v,
+	                           NULL);
 	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
 	json_decref(m);
-	m = ecsctl_diff_mask_value("containerDefinitions[web].image", v, 0);
-	assert_string_equal(json_string_value(m), "postgres://app:s3cret@db:5432/shop");
+	/* A credential is one wherever it sits. */
+	m = ecsctl_diff_mask_value("containerDefinitions[web].image", v, NULL);
+	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
 	json_decref(m);
 	json_decref(v);
 	v = J("{'name': 'DATABASE_URL', 'value': 'mysql://u:p@h/db'}");
-	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DATABASE_URL]", v, 0);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DATABASE_URL]", v, NULL);
 	assert_json(m, "{'name': 'DATABASE_URL', 'value': '(sensitive)'}");
 	json_decref(m);
 	json_decref(v);
 	/* An entry's name is never secret. */
 	v = J("'DB_PASSWORD'");
-	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DB_PASSWORD].name", v, 0);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DB_PASSWORD].name", v,
+	                           NULL);
 	assert_string_equal(json_string_value(m), "DB_PASSWORD");
 	json_decref(m);
 	json_decref(v);
@@ -130,21 +185,21 @@ static void test_diff_mask__by_path_and_deep(void **state)
 	/* Log driver options and labels: by key. */
 	v = J("'abc'");
 	m = ecsctl_diff_mask_value(
-	    "containerDefinitions[web].logConfiguration.options.splunk-token", v, 0);
+	    "containerDefinitions[web].logConfiguration.options.splunk-token", v, NULL);
 	assert_string_equal(json_string_value(m), ECSCTL_DIFF_MASKED);
 	json_decref(m);
 	m = ecsctl_diff_mask_value("containerDefinitions[web].logConfiguration.options.splunk-url",
-	                           v, 0);
+	                           v, NULL);
 	assert_string_equal(json_string_value(m), "abc");
 	json_decref(m);
 	json_decref(v);
 	v = J("{'logDriver': 'splunk', 'options': {'splunk-token': 't', 'splunk-url': 'u'}}");
-	m = ecsctl_diff_mask_value("containerDefinitions[web].logConfiguration", v, 0);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].logConfiguration", v, NULL);
 	assert_json(m, "{'logDriver': 'splunk', 'options': {'splunk-token': '(sensitive)', "
 	               "'splunk-url': 'u'}}");
 	json_decref(m);
 	m = ecsctl_diff_mask_value("containerDefinitions[web].logConfiguration.options",
-	                           json_object_get(v, "options"), 0);
+	                           json_object_get(v, "options"), NULL);
 	assert_json(m, "{'splunk-token': '(sensitive)', 'splunk-url': 'u'}");
 	json_decref(m);
 	json_decref(v);
@@ -172,7 +227,7 @@ static void test_diff_render__json_entries(void **state)
 	json_t *j;
 
 	changes(&c);
-	j = ecsctl_diff_changes_to_json(&c, 0);
+	j = ecsctl_diff_changes_to_json(&c, NULL);
 	assert_json(j, "[{'path': 'containerDefinitions[web].environment[DB_PASSWORD].value', "
 	               "'before': '(sensitive)', 'after': '(sensitive)'}, "
 	               "{'path': 'containerDefinitions[web].environment[GONE]', 'before': "
@@ -182,7 +237,7 @@ static void test_diff_render__json_entries(void **state)
 	               "{'path': 'containerDefinitions[web].image', 'before': 'nginx:1.25', "
 	               "'after': 'nginx:1.27'}]");
 	json_decref(j);
-	j = ecsctl_diff_changes_to_json_as(&c, 0, "live", "git");
+	j = ecsctl_diff_changes_to_json_as(&c, NULL, "live", "git");
 	assert_json(json_array_get(j, 3), "{'path': 'containerDefinitions[web].image', 'live': "
 	                                  "'nginx:1.25', 'git': 'nginx:1.27'}");
 	json_decref(j);
@@ -279,7 +334,113 @@ static void test_diff_render__long_values_shortened(void **state)
 	ecsctl_buf_release(&out);
 }
 
+static void test_diff_mask__credential_values(void **state)
+{
+	static const char *const secret[] = {
+	    "postgres://app:s3cret@db:5432/shop",
+	    "redis://:pw@cache:6379",
+	    "sh -c 'curl -s https://example.com && psql postgresql://u:p@h/db'",
+	    "AKIAIOSFODNN7EXAMPLE",
+	    "--key=ASIAY34FZKBOKMUTVV7A --region us-east-1",
+	    "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n",
+	    "-----BEGIN OPENSSH PRIVATE KEY-----",
+	    "Bearer "
+	    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_"
+	    "XgL0n3I9PlFUP0THsR8U",
+	    "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+	    "xoxb-263594206564-FGqddMF8t08v8N7Oq4i57vs1",
+	    "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+	};
+	static const char *const plain[] = {
+	    "https://user@example.com/x",
+	    "https://example.com/a:b@c",
+	    "plain",
+	    "",
+	    "AKIAIOSFODNN7EXAMPL",   /* too short */
+	    "XAKIAIOSFODNN7EXAMPLE", /* inside a word */
+	    "AIDAIOSFODNN7EXAMPLE",  /* a user id, not a key */
+	    "-----BEGIN-----",
+	    "eyJ.eyJ.x",
+	    "nginx:1.27",
+	    "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+	    "ghp_short",
+	    "mailto:someone@example.com",
+	};
+	size_t i;
+	json_t *v, *m;
+
+	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		if (!ecsctl_diff_value_looks_secret(secret[i]))
+			fail_msg("%s should look secret", secret[i]);
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (ecsctl_diff_value_looks_secret(plain[i]))
+			fail_msg("%s should not look secret", plain[i]);
+	assert_false(ecsctl_diff_value_looks_secret(NULL));
+
+	/* In a list, only the element; in a plain member, the member. */
+	v = J("['--token', 'ghp_16C7e42F292c6912E7710c838347Ae178B4a', '--verbose']");
+	m = ecsctl_diff_mask_value("containerDefinitions[web].command", v, NULL);
+	assert_json(m, "['--token', '(sensitive)', '--verbose']");
+	json_decref(m);
+	json_decref(v);
+	v = J(
+	    "{'name': 'web', 'image': 'x', 'healthCheck': {'command': ['CMD', "
+	    "'curl -u a:b http://a:b@localhost/']}, 'environment': [{'name': 'AWS_KEY', "
+	    "'value': 'AKIAIOSFODNN7EXAMPLE'}, {'name': 'ID', 'value': 'AKIAIOSFODNN7EXAMPLE'}]}");
+	m = ecsctl_diff_mask_value("containerDefinitions[web]", v, NULL);
+	assert_json(m, "{'name': 'web', 'image': 'x', 'healthCheck': {'command': ['CMD', "
+	               "'(sensitive)']}, 'environment': [{'name': 'AWS_KEY', 'value': "
+	               "'(sensitive)'}, {'name': 'ID', 'value': '(sensitive)'}]}");
+	json_decref(m);
+	json_decref(v);
+}
+
+/* A real task definition leaked DB_PASS: masked by name, in every shape a plan
+ * shows it, and `sensitive:` globs from ecsctl.yaml add names. */
+static void test_diff_mask__db_pass_and_sensitive_globs(void **state)
+{
+	static const char *const globs[] = {"*_PIN", "stripe_*"};
+	struct ecsctl_diff_mask extra = {0, globs, 2};
+	struct ecsctl_diff_changes c = ECSCTL_DIFF_CHANGES_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_t *before = J("{'containerDefinitions': [{'name': 'app', 'environment': [{'name': "
+	                   "'DB_PASS', 'value': 'old-pass'}, {'name': 'ATM_PIN', 'value': "
+	                   "'1234'}]}]}");
+	json_t *after = J("{'containerDefinitions': [{'name': 'app', 'environment': [{'name': "
+	                  "'DB_PASS', 'value': 'new-pass'}, {'name': 'ATM_PIN', 'value': '9876'}, "
+	                  "{'name': 'STRIPE_SK', 'value': 'abc'}], 'logConfiguration': "
+	                  "{'logDriver': 'x', 'options': {'Stripe_Account': 'acct'}}}]}");
+	json_t *j;
+	char *dump;
+
+	assert_int_equal(ecsctl_diff_values(&c, before, after, NULL, &err), 0);
+	j = ecsctl_diff_changes_to_json(&c, &extra);
+	dump = json_dumps(j, JSON_COMPACT);
+	assert_null(strstr(dump, "pass\""));
+	assert_null(strstr(dump, "old-pass"));
+	assert_null(strstr(dump, "1234"));
+	assert_null(strstr(dump, "9876"));
+	assert_null(strstr(dump, "abc"));
+	assert_null(strstr(dump, "acct"));
+	assert_non_null(strstr(dump, "DB_PASS"));
+	free(dump);
+	json_decref(j);
+	/* Without the globs only DB_PASS is hidden. */
+	j = ecsctl_diff_changes_to_json(&c, NULL);
+	dump = json_dumps(j, JSON_COMPACT);
+	assert_null(strstr(dump, "new-pass"));
+	assert_non_null(strstr(dump, "9876"));
+	assert_non_null(strstr(dump, "acct"));
+	free(dump);
+	json_decref(j);
+	ecsctl_diff_changes_release(&c);
+	json_decref(before);
+	json_decref(after);
+}
+
 const struct CMUnitTest output_tests[] = {
+    cmocka_unit_test(test_diff_mask__credential_values),
+    cmocka_unit_test(test_diff_mask__db_pass_and_sensitive_globs),
     cmocka_unit_test(test_diff_mask__secret_names),
     cmocka_unit_test(test_diff_mask__by_path_and_deep),
     cmocka_unit_test(test_diff_render__json_entries),

@@ -1,0 +1,139 @@
+"""What a reviewer reads: plan output (masking, saved plan files) and how apply
+treats a reviewed plan, against a real ecs-local. Each test gets its own
+server and repo."""
+import json
+import os
+import pty
+import stat
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from ecslocal import ECSCTL, WRAPPER, ServerRepoCase, delta, env, writes  # noqa: E402
+
+FAST = ("--poll-interval", "100ms")
+
+# A real task definition (found in a public repository) leaked DB_PASS in a plan.
+LEAKY = """kind: TaskDefinition
+family: web
+requiresCompatibilities: [FARGATE]
+networkMode: awsvpc
+cpu: 256
+memory: 512
+executionRoleArn: arn:aws:iam::123456789012:role/shop-task-execution
+containerDefinitions:
+  - name: web
+    image: public.ecr.aws/nginx/nginx:1.25.3
+    essential: true
+    environment:
+      - {name: DB_USER, value: shop}
+      - {name: DB_PASS, value: "%(pw)s"}
+      - {name: LOG_LEVEL, value: info}
+      - {name: ATM_PIN, value: "%(pin)s"}
+    command: ["--api", "%(jwt)s"]
+"""
+JWT = ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+       "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U")
+OLD_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvbGQifQ.c2lnbmF0dXJlLW9mLXRoZS1vbGQtb25l"
+
+
+class PlanOutput(ServerRepoCase):
+    def leaky(self, pw, pin="1234", jwt=JWT, sensitive=False):
+        self.repo.write("examples/task-definitions/web.yaml",
+                        LEAKY % {"pw": pw, "pin": pin, "jwt": jwt})
+        if sensitive:
+            self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml") +
+                            "sensitive: ['*_pin']\n")
+        self.repo.commit("web with a password")
+
+    def in_pty(self, *args, answer=b"no\n", timeout=60):
+        """Runs ecsctl with a terminal as standard input (stdout/stderr piped),
+        types `answer` into it, returns (rc, stdout, stderr)."""
+        master, slave = pty.openpty()
+        cmd = [*WRAPPER, ECSCTL, args[0], "--repo", self.repo.dir, "--endpoint-url",
+               self.server.url, *args[1:]]
+        p = subprocess.Popen(cmd, stdin=slave, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env())
+        os.close(slave)
+        try:
+            os.write(master, answer)
+            out, err = p.communicate(timeout=timeout)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            os.close(master)
+        return p.returncode, out.decode(), err.decode()
+
+    def test_db_pass_jwt_and_sensitive_globs_are_masked_in_text_and_json(self):
+        self.leaky("old-db-pw", pin="0000", jwt=OLD_JWT)
+        self.run_ok("apply", "--auto-approve", *FAST)
+        self.leaky("hunter2-db", pin="4711", sensitive=True)
+        for out in (self.run_ok("plan").stdout,
+                    self.run_ok("plan", "--output", "json").stdout):
+            self.assertIn("DB_PASS", out)
+            for secret in ("hunter2-db", "old-db-pw", "4711", "0000", JWT.split(".")[2], OLD_JWT.split(".")[2]):
+                self.assertNotIn(secret, out)
+            self.assertIn("(sensitive)", out)
+        d = json.loads(self.run_ok("plan", "--output", "json").stdout)
+        web = [c for c in d["changes"] if c["name"] == "web"][0]
+        paths = {x["path"]: x for x in web["diff"]}
+        self.assertEqual(paths["containerDefinitions[web].environment[DB_PASS].value"]["after"],
+                         "(sensitive)")
+        self.assertEqual(paths["containerDefinitions[web].environment[ATM_PIN].value"]["after"],
+                         "(sensitive)")
+        self.assertEqual(paths["containerDefinitions[web].command"]["after"],
+                         ["--api", "(sensitive)"])
+
+    def test_saved_plan_is_0600_even_over_an_existing_file_and_holds_values(self):
+        self.leaky("hunter2-db")
+        plan = os.path.join(self.repo.dir, "p.json")
+        with open(plan, "w") as f:
+            f.write("{}")
+        os.chmod(plan, 0o644)
+        # a stale temporary file with loose permissions does not leak them either
+        with open(plan + ".tmp", "w") as f:
+            f.write("old")
+        os.chmod(plan + ".tmp", 0o666)
+        self.run_ok("plan", "-o", plan)
+        self.assertEqual(stat.S_IMODE(os.stat(plan).st_mode), 0o600)
+        self.assertFalse(os.path.exists(plan + ".tmp"))
+        with open(plan) as f:
+            saved = f.read()
+        # the exact requests: the value apply will send is in the file, not in the diff
+        self.assertIn("hunter2-db", saved)
+        doc = json.loads(saved)
+        self.assertNotIn("hunter2-db", json.dumps([c["diff"] for c in doc["changes"]]))
+        # a symlink planted at the temporary name is not followed
+        target = os.path.join(self.repo.dir, "elsewhere")
+        os.symlink(target, plan + ".tmp")
+        r = self.run_ok("plan", "-o", plan, expect=1)
+        self.assertIn("could not write the plan", r.stderr)
+        self.assertFalse(os.path.exists(target))
+
+    def test_apply_file_does_not_ask_but_plain_apply_does_on_a_terminal(self):
+        plan = os.path.join(self.repo.dir, "p.json")
+        self.run_ok("plan", "-o", plan)
+        # plain apply on a terminal asks; "no" cancels before any write
+        before = self.server.stats()
+        rc, out, err = self.in_pty("apply", "--path", "examples")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("Do you want to apply these changes?", err)
+        self.assertIn("apply cancelled", err)
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
+        # apply FILE on the same terminal: the plan was the review, no question
+        # (had it asked, the typed "no" would have cancelled it)
+        rc, out, err = self.in_pty("apply", *FAST, plan)
+        self.assertEqual(rc, 0, err)
+        self.assertNotIn("Do you want to apply", err)
+        self.assertEqual(writes(delta(before, self.server.stats())),
+                         {"CreateCluster": 1, "RegisterTaskDefinition": 4, "CreateService": 4})
+        # and without a terminal too (CI)
+        self.run_ok("plan", "-o", plan, WORKER_TAG="1.5.0")
+        self.run_ok("apply", *FAST, plan, path=None)
+        self.run_ok("plan", "--detailed-exitcode", WORKER_TAG="1.5.0")
+
+
+if __name__ == "__main__":
+    unittest.main()
