@@ -75,6 +75,34 @@ static int exit_for(int code)
 	return EXIT_ERROR;
 }
 
+/* Waits, after the plan's own services, for the managed services that were
+ * not stable when the plan was made (docs/plan.md, "Unstable services"):
+ * success means live runs what git says, not only that nothing was left to
+ * send. EXIT_OK, or EXIT_UNSTABLE / EXIT_ERROR (printed). */
+static int wait_unstable(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
+                         const struct ecsctl_apply_options *ao)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_plan w;
+	int rc = EXIT_OK;
+
+	ecsctl_plan_init(&w);
+	if (ecsctl_plan_unstable_waits(&w, p, &err)) {
+		cli_error("%s", err.message);
+		rc = EXIT_ERROR;
+	} else if (w.count) {
+		fprintf(stderr, "Waiting for %zu service%s that %s not stable.\n", w.count,
+		        w.count == 1 ? "" : "s", w.count == 1 ? "was" : "were");
+		if (ecsctl_plan_wait(&w, ecs, ao, &err)) {
+			cli_error("%s", err.message ? err.message : "waiting failed");
+			rc = err.code == ECSCTL_ECANCELED ? EXIT_ERROR : exit_for(err.code);
+		}
+	}
+	ecsctl_plan_release(&w);
+	ecsctl_error_release(&err);
+	return rc;
+}
+
 int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 {
 	bool yes = false, no_wait = false, rollback = false, allow_replace = false, help;
@@ -106,6 +134,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	struct apply_result *res = NULL;
 	struct sigaction sa, old_int, old_term;
 	bool signals = false, json = false, waited = false;
+	size_t unstable;
 	int npos, rc;
 
 	ecsctl_plan_init(&p);
@@ -132,16 +161,24 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_ERROR;
 		goto done;
 	}
-	if (!p.count)
+	unstable = json_array_size(p.unstable);
+	if (!p.count && (!unstable || no_wait)) {
+		if (unstable) {
+			cli_error("%zu service%s not stable and --no-wait was given", unstable,
+			          unstable == 1 ? " is" : "s are");
+			rc = EXIT_UNSTABLE;
+		}
 		goto done;
+	}
 	fflush(stdout); /* the plan before the prompt and the progress on stderr */
 	if (ecsctl_plan_check_replace(&p, allow_replace, &err)) {
 		cli_error("%s", err.message);
 		rc = EXIT_ERROR;
 		goto done;
 	}
-	/* A saved plan was the review (as `terraform apply PLANFILE`): apply it as is. */
-	if (!yes && npos == 0) {
+	/* A saved plan was the review (as `terraform apply PLANFILE`): apply it as
+	 * is; waiting alone changes nothing: no question either. */
+	if (!yes && npos == 0 && p.count) {
 		if (!isatty(0)) {
 			cli_error("refusing to apply without confirmation: standard input is not a "
 			          "terminal (pass --auto-approve)");
@@ -182,7 +219,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	ao.interval_ms = interval;
 	ao.rollback_on_failure =
 	    rollback || json_is_true(json_object_get(p.scope, "rollbackOnFailure"));
-	if (ecsctl_plan_apply(&p, ecs, allow_replace, &ao, &err)) {
+	if (p.count && ecsctl_plan_apply(&p, ecs, allow_replace, &ao, &err)) {
 		cli_error("%s", err.message ? err.message : "apply failed");
 		if (err.code == ECSCTL_ECANCELED)
 			cli_error("apply was interrupted; run 'ecsctl apply' again to converge");
@@ -190,11 +227,13 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		goto done;
 	}
 	waited = !no_wait;
-	if (!no_wait && ecsctl_plan_wait(&p, ecs, &ao, &err)) {
+	if (!no_wait && p.count && ecsctl_plan_wait(&p, ecs, &ao, &err)) {
 		cli_error("%s", err.message ? err.message : "waiting failed");
 		rc = err.code == ECSCTL_ECANCELED ? EXIT_ERROR : exit_for(err.code);
 		goto done;
 	}
+	if (!no_wait && (rc = wait_unstable(&p, ecs, &ao)) != EXIT_OK)
+		goto done;
 	fprintf(stderr, "Apply complete: %zu change%s.\n", p.count, p.count == 1 ? "" : "s");
 done:
 	if (res && apply_result_print(res, &p, rc, err.message, waited) != EXIT_OK)

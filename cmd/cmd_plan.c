@@ -30,7 +30,8 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 	const struct cli_flag flags[] = {
 	    {"out", 'o', FLAG_STRING, &out, "FILE",
 	     "save the plan to FILE (for 'ecsctl apply FILE')"},
-	    {"detailed-exitcode", 0, FLAG_BOOL, &detailed, NULL, "exit 2 when there are changes"},
+	    {"detailed-exitcode", 0, FLAG_BOOL, &detailed, NULL,
+	     "exit 2 when there are changes, else 3 when a managed service is not stable"},
 	    {"target", 0, FLAG_LIST, &targets, "KIND/NAME",
 	     "plan only this resource (repeatable), e.g. Service/shop/web"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
@@ -56,6 +57,8 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 		rc = save_plan(&p, out);
 	if (rc == EXIT_OK && detailed && p.count)
 		rc = EXIT_CHANGES;
+	else if (rc == EXIT_OK && detailed && json_array_size(p.unstable))
+		rc = EXIT_UNSTABLE; /* nothing to send, yet live does not run what git says */
 done:
 	ecsctl_plan_release(&p);
 	ecsctl_model_release(&m);

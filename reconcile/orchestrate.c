@@ -117,7 +117,8 @@ int ecsctl_reconcile_plan(struct ecsctl_plan *out, struct ecsctl_live *live,
 		goto done;
 	}
 	if ((rc = ecsctl_plan_make(out, m, l, scope, po, err)) ||
-	    (rc = plan_again_with_history(out, m, l, scope, ecs, po, err)))
+	    (rc = plan_again_with_history(out, m, l, scope, ecs, po, err)) ||
+	    (rc = reconcile_unstable(&out->unstable, m, l, po, err)))
 		goto done;
 	if (!(after = ecsctl_ecs_api_calls(ecs)) ||
 	    !(out->api_calls = calls_since(before, after))) {

@@ -40,6 +40,7 @@ void ecsctl_plan_release(struct ecsctl_plan *p)
 	free(p->fingerprint);
 	json_decref(p->scope);
 	json_decref(p->api_calls);
+	json_decref(p->unstable);
 	ecsctl_plan_init(p);
 }
 
@@ -51,10 +52,7 @@ char *ecsctl_plan_placeholder(const char *family)
 	return ecsctl_buf_detach(&b);
 }
 
-/* Appends a zeroed op; NULL on OOM. */
-static struct ecsctl_plan_op *add_op(struct ecsctl_plan *p, enum ecsctl_diff_action action,
-                                     enum ecsctl_kind kind, const char *name,
-                                     enum ecsctl_phase phase)
+struct ecsctl_plan_op *reconcile_plan_push(struct ecsctl_plan *p)
 {
 	struct ecsctl_plan_op *op;
 
@@ -66,17 +64,25 @@ static struct ecsctl_plan_op *add_op(struct ecsctl_plan *p, enum ecsctl_diff_act
 		p->ops = v;
 		p->alloc = na;
 	}
-	op = &p->ops[p->count];
+	op = &p->ops[p->count++];
 	memset(op, 0, sizeof(*op));
-	if (!(op->name = strdup(name)) || !(op->calls = json_array())) {
-		free(op->name);
-		return NULL;
-	}
+	ecsctl_diff_changes_init(&op->changes);
+	ecsctl_diff_changes_init(&op->td_changes);
+	return op;
+}
+
+/* Appends an op with its name and an empty call list; NULL on OOM. */
+static struct ecsctl_plan_op *add_op(struct ecsctl_plan *p, enum ecsctl_diff_action action,
+                                     enum ecsctl_kind kind, const char *name,
+                                     enum ecsctl_phase phase)
+{
+	struct ecsctl_plan_op *op = reconcile_plan_push(p);
+
+	if (!op || !(op->name = strdup(name)) || !(op->calls = json_array()))
+		return NULL; /* a half-made op is released with the plan */
 	op->action = action;
 	op->kind = kind;
 	op->phase = phase;
-	ecsctl_diff_changes_init(&op->changes);
-	p->count++;
 	return op;
 }
 

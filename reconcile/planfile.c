@@ -70,8 +70,9 @@ json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 	stats = json_pack("{s:O?,s:I}", "apiCalls", p->api_calls, "wallMs", (json_int_t)p->wall_ms);
 	if (stats && !json_object_get(stats, "apiCalls"))
 		json_object_set_new(stats, "apiCalls", json_object());
-	doc = json_pack("{s:i,s:s?,s:o,s:o,s:o*}", "formatVersion", 1, "commit", p->commit,
-	                "changes", changes, "summary", summary, "stats", stats);
+	doc = json_pack("{s:i,s:s?,s:o,s:o,s:o*,s:O?}", "formatVersion", 1, "commit", p->commit,
+	                "changes", changes, "summary", summary, "stats", stats, "unstable",
+	                p->unstable);
 	changes = summary = NULL;
 	if (doc && saved) {
 		json_object_set_new(doc, "saved",
@@ -167,7 +168,9 @@ int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecs
 		    "written by 'ecsctl plan -o FILE')");
 	if (!(out->fingerprint = strdup(fp)) || !(out->digest = strdup(dg)) ||
 	    (commit && !(out->commit = strdup(commit))) ||
-	    !(out->scope = json_deep_copy(json_object_get(saved, "scope"))))
+	    !(out->scope = json_deep_copy(json_object_get(saved, "scope"))) ||
+	    (json_is_array(json_object_get(doc, "unstable")) &&
+	     !(out->unstable = json_deep_copy(json_object_get(doc, "unstable")))))
 		return reconcile_oom(err);
 	for (i = 0; i < json_array_size(changes); i++) {
 		struct ecsctl_plan_op *op;
@@ -184,17 +187,8 @@ int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecs
 		    json_integer_value(phase) >= ECSCTL_PHASE_COUNT || !json_is_array(calls))
 			return ecsctl_error_set(err, ECSCTL_EINVAL,
 			                        "saved plan: change %zu is malformed", i);
-		if (out->count == out->alloc) {
-			size_t na = out->alloc ? out->alloc * 2 : 8;
-			void *v = realloc(out->ops, na * sizeof(*out->ops));
-			if (!v)
-				return reconcile_oom(err);
-			out->ops = v;
-			out->alloc = na;
-		}
-		op = &out->ops[out->count];
-		memset(op, 0, sizeof(*op));
-		out->count++;
+		if (!(op = reconcile_plan_push(out)))
+			return reconcile_oom(err);
 		op->action = a;
 		op->kind = k;
 		op->phase = json_integer_value(phase);
@@ -219,7 +213,9 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, boo
 	const char *sep = "";
 
 	if (!p->count) {
-		ecsctl_buf_adds(out, "No changes. Live ECS matches git.\n");
+		if (!json_array_size(p->unstable))
+			ecsctl_buf_adds(out, "No changes. Live ECS matches git.\n");
+		reconcile_render_unstable(out, p);
 		return;
 	}
 	if (reconcile_plan_mask(&mk, p)) {
@@ -243,4 +239,5 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, boo
 	}
 	ecsctl_buf_adds(out, ".\n");
 	free((void *)mk.names);
+	reconcile_render_unstable(out, p);
 }

@@ -44,6 +44,10 @@ int reconcile_plan_mask(struct ecsctl_diff_mask *mk, const struct ecsctl_plan *p
 int reconcile_wait_inactive(struct ecsctl_ecs *ecs, const json_t *targets,
                             const struct ecsctl_apply_options *o, struct ecsctl_error *err);
 
+/* Appends a zeroed op to `p` (counted: released with the plan even when the
+ * caller fails to fill it); NULL on OOM. */
+struct ecsctl_plan_op *reconcile_plan_push(struct ecsctl_plan *p);
+
 /* Reads a plan JSON `diff` array back into changes (for display only).
  * 0 or -1 (malformed or OOM). */
 int reconcile_read_diff(struct ecsctl_diff_changes *c, const json_t *diff);
@@ -82,5 +86,14 @@ int reconcile_compare_from_json(struct ecsctl_plan_op *op, const json_t *ch);
  * switches revision, the content that changes. */
 void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op,
                          const char *kind, const struct ecsctl_diff_render_options *ro);
+
+/* ---- unstable.c ------------------------------------------------------ */
+
+/* `*out` = the managed services (of `m`, targeted by `po` if it names any)
+ * that `live` shows not stable, as ecsctl_plan's `unstable`. */
+int reconcile_unstable(json_t **out, const struct ecsctl_model *m, const struct ecsctl_live *live,
+                       const struct ecsctl_plan_options *po, struct ecsctl_error *err);
+/* The text plan's lines for p->unstable (nothing when there are none). */
+void reconcile_render_unstable(struct ecsctl_buf *out, const struct ecsctl_plan *p);
 
 #endif

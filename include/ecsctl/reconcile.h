@@ -150,6 +150,10 @@ struct ecsctl_plan {
 	json_t *scope;     /* ecsctl_reconcile_scope() */
 	json_t *api_calls; /* {"Operation": N} used to make the plan, or NULL */
 	int64_t wall_ms;
+	/* managed services not stable when the plan was made (docs/plan.md,
+	 * "Unstable services"): [{"name", "reason", "rolloutState", "running",
+	 * "desired", "failedTasks", "taskDefinition"}]; NULL = not checked */
+	json_t *unstable;
 };
 
 void ecsctl_plan_init(struct ecsctl_plan *p);
@@ -188,7 +192,9 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
  * it can change the plan, the revision history (a register planned for a
  * family that has revisions: a revert reuses an existing one; a family past
  * keepRevisions: the deregistration candidates) and plan again. Sets
- * out->api_calls to the requests made for this plan and out->wall_ms.
+ * out->unstable (the managed services, targeted ones only, that are not
+ * stable), out->api_calls (the requests made for this plan) and
+ * out->wall_ms.
  * `live` (initialized by the caller, may be NULL) receives what was read,
  * for callers that report on it. Errors: ecsctl_plan_make()'s and the ECS
  * client's, wrapped with the stage ("reading live ECS state: ...").
@@ -196,6 +202,15 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
 int ecsctl_reconcile_plan(struct ecsctl_plan *out, struct ecsctl_live *live,
                           const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
                           const struct ecsctl_plan_options *po, struct ecsctl_error *err);
+
+/*
+ * Appends to `out` (initialized by the caller) a wait-only service op (no
+ * calls, no previous task definition: nothing rolls back) for each of
+ * p->unstable that p does not already wait on, so that apply can wait for
+ * them with ecsctl_plan_wait(). ECSCTL_ENOMEM.
+ */
+int ecsctl_plan_unstable_waits(struct ecsctl_plan *out, const struct ecsctl_plan *p,
+                               struct ecsctl_error *err);
 
 /* Counts per action (index = enum ecsctl_diff_action). */
 void ecsctl_plan_summary(const struct ecsctl_plan *p, size_t counts[6]);

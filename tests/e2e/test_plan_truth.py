@@ -8,7 +8,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import EcsLocal, Repo, ecsctl  # noqa: E402
+from ecslocal import EcsLocal, Repo, delta, ecsctl, writes  # noqa: E402
 import opslib  # noqa: E402
 
 FAST = ("--poll-interval", "100ms")
@@ -109,6 +109,36 @@ class PlanTruth(unittest.TestCase):
         text = self.run_ok("plan", IMAGE_TAG="1.29.0").stdout
         self.assertIn("# the services of web run different revisions (shop/web web:2, "
                       "shop/web2 web:1)", text)
+
+
+    def test_after_a_timed_out_apply_plan_and_apply_report_unstable_services(self):
+        self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml")
+                        .replace("rollbackOnFailure: true", "rollbackOnFailure: false"))
+        self.repo.commit("no rollback")
+        self.apply()
+        self.apply("--timeout", "1s", expect=3, WORKER_TAG="crashloop")
+        # git and live agree on every member, but worker crash-loops
+        r = self.run_ok("plan", "--detailed-exitcode", expect=3, WORKER_TAG="crashloop")
+        self.assertNotIn("No changes. Live ECS matches git.", r.stdout)
+        self.assertIn("1 managed service is not stable:", r.stdout)
+        self.assertRegex(r.stdout, r'! Service "shop/worker": deployment in progress: '
+                                   r'.*\(running \d of 1, \d+ tasks? failed to start\)')
+        doc = self.plan_json(WORKER_TAG="crashloop")
+        self.assertEqual(doc["changes"], [])
+        self.assertEqual([(u["name"], u["rolloutState"], u["desired"]) for u in doc["unstable"]],
+                         [("shop/worker", "IN_PROGRESS", 1)])
+        self.assertGreater(doc["unstable"][0]["failedTasks"], 0)
+        # apply has nothing to send: it waits for worker, which never gets there
+        before = self.server.stats()
+        r = self.apply("--timeout", "1s", expect=3, WORKER_TAG="crashloop")
+        self.assertIn("Waiting for 1 service that was not stable.", r.stderr)
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
+        self.apply("--no-wait", expect=3, WORKER_TAG="crashloop")
+        # a good commit: applied, waited on, and then nothing is left to report
+        self.apply(WORKER_TAG="2")
+        r = self.run_ok("plan", "--detailed-exitcode", WORKER_TAG="2")
+        self.assertIn("No changes. Live ECS matches git.", r.stdout)
+        self.assertEqual(self.plan_json(WORKER_TAG="2")["unstable"], [])
 
 
 if __name__ == "__main__":

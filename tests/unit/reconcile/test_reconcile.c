@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "ecsctl/reconcile.h"
+#include "reconcile_int.h"
 #include "reconcile_tests.h"
 #include "banned.h"
 
@@ -324,6 +325,56 @@ static void test_reconcile_plan__switch_to_existing_revision_shows_content(void 
 	ecsctl_buf_release(&b);
 }
 
+/* The rule apply's wait succeeds on: PRIMARY COMPLETED and running == desired. */
+static void test_reconcile_unstable__failed_in_progress_and_short_services(void **state)
+{
+	struct fx *f = *state;
+	json_t *svc, *dep, *out = NULL;
+	struct ecsctl_plan w;
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	converged(f);
+	svc = json_object_get(f->live.services, "shop/web");
+	dep = json_array_get(json_object_get(svc, "deployments"), 0);
+	json_object_set_new(dep, "rolloutState", json_string("COMPLETED"));
+	assert_int_equal(reconcile_unstable(&out, &f->m, &f->live, NULL, &f->err), 0);
+	assert_int_equal(json_array_size(out), 0);
+	json_decref(out);
+
+	json_object_set_new(svc, "runningCount", json_integer(1));
+	assert_int_equal(reconcile_unstable(&out, &f->m, &f->live, NULL, &f->err), 0);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(out, 0), "reason")),
+	                    "not all tasks run (running 1 of 2)");
+	json_decref(out);
+
+	json_object_set_new(dep, "rolloutState", json_string("FAILED"));
+	json_object_set_new(dep, "rolloutStateReason",
+	                    json_string("ECS deployment circuit breaker: tasks failed to start."));
+	json_object_set_new(dep, "failedTasks", json_integer(3));
+	make(f);
+	assert_int_equal(reconcile_unstable(&f->plan.unstable, &f->m, &f->live, NULL, &f->err), 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(f->plan.unstable, 0), "reason")),
+	    "deployment failed: ECS deployment circuit breaker: tasks failed to start. "
+	    "(running 1 of 2, 3 tasks failed to start)");
+	ecsctl_plan_render(&b, &f->plan, false);
+	assert_string_equal(b.buf, "No changes to make, but live ECS does not run what git says "
+	                           "yet: 1 managed service is not stable:\n"
+	                           "  ! Service \"shop/web\": deployment failed: ECS deployment "
+	                           "circuit breaker: tasks failed to start. (running 1 of 2, 3 "
+	                           "tasks failed to start)\n");
+	/* apply waits on it, on the revision it runs, with nothing to roll back to */
+	ecsctl_plan_init(&w);
+	assert_int_equal(ecsctl_plan_unstable_waits(&w, &f->plan, &f->err), 0);
+	assert_int_equal(w.count, 1);
+	assert_int_equal(json_array_size(w.ops[0].calls), 0);
+	assert_string_equal(json_string_value(json_object_get(w.ops[0].wait, "taskDefinition")),
+	                    ARN("task-definition/web:3"));
+	assert_null(json_object_get(w.ops[0].wait, "previousTaskDefinition"));
+	ecsctl_plan_release(&w);
+	ecsctl_buf_release(&b);
+}
+
 static void test_reconcile_plan__prune_deletes_last(void **state)
 {
 	struct fx *f = *state;
@@ -561,6 +612,7 @@ int main(void)
 	    T(test_reconcile_plan__image_change_is_register_and_one_update),
 	    T(test_reconcile_plan__register_diff_against_running_not_latest),
 	    T(test_reconcile_plan__switch_to_existing_revision_shows_content),
+	    T(test_reconcile_unstable__failed_in_progress_and_short_services),
 	    T(test_reconcile_plan__prune_deletes_last),
 	    T(test_reconcile_plan__keep_revisions_deregisters_owned_unused),
 	    T(test_reconcile_plan__summary_and_render),
