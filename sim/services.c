@@ -176,7 +176,8 @@ static int create_checks(struct sim_store *s, json_t *req, json_t *cluster, json
 		return sim_fail(err, "InvalidParameterException",
 		                "Task definition does not support launch_type %s.", launch);
 	if ((rc = check_network(td, json_object_get(req, "networkConfiguration"), err)) ||
-	    (rc = check_deploy_conf(json_object_get(req, "deploymentConfiguration"), err)))
+	    (rc = check_deploy_conf(json_object_get(req, "deploymentConfiguration"), err)) ||
+	    (rc = sim_preflight_service(req, td, cluster, err)))
 		return rc;
 	if (json_array_size(json_object_get(req, "placementConstraints")) > 10 ||
 	    json_array_size(json_object_get(req, "placementStrategy")) > 5 ||
@@ -322,6 +323,21 @@ static json_t *active_service(struct sim_store *s, json_t *req, json_t **cluster
 	return svc;
 }
 
+/* The service as the update would leave it, checked as ECS checks it. */
+static int preflight_update(const json_t *svc, const json_t *req, const json_t *td,
+                            const json_t *cluster, struct ecsctl_error *err)
+{
+	json_t *view = sim_public(svc);
+	int rc;
+
+	if (!view)
+		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	json_object_update(view, (json_t *)req);
+	rc = sim_preflight_service(view, td, cluster, err);
+	json_decref(view);
+	return rc;
+}
+
 int sim_op_update_service(struct sim_store *s, json_t *req, json_t **resp, struct ecsctl_error *err)
 {
 	json_t *cluster = NULL, *svc = active_service(s, req, &cluster, err), *td = NULL, *net;
@@ -349,7 +365,9 @@ int sim_op_update_service(struct sim_store *s, json_t *req, json_t **resp, struc
 	}
 	network_defaults(req);
 	net = json_object_get(req, "networkConfiguration");
-	if ((rc = check_network(td, net ? net : json_object_get(svc, "networkConfiguration"), err)))
+	if ((rc = check_network(td, net ? net : json_object_get(svc, "networkConfiguration"),
+	                        err)) ||
+	    (rc = preflight_update(svc, req, td, cluster, err)))
 		return rc;
 	if (json_object_get(req, "deploymentConfiguration")) {
 		json_t *merged = json_deep_copy(json_object_get(svc, "deploymentConfiguration"));

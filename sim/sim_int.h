@@ -119,6 +119,15 @@ char *sim_arn(const struct sim_store *s, const char *fmt, ...)
  * checks; `td` holds the request members. */
 int sim_taskdef_fill(json_t *td, struct ecsctl_error *err);
 
+/* ---- preflight (preflight.c): ECS's rules beyond the shapes, its texts ---- */
+/* `td` as registered (cpu/memory in units and MiB), before it is stored;
+ * `fargate`: FARGATE is in its requiresCompatibilities. */
+int sim_preflight_taskdef(const json_t *td, int fargate, struct ecsctl_error *err);
+/* `svc` holds the service's members as they will be (CreateService
+ * request, or the service with an UpdateService request laid over it). */
+int sim_preflight_service(const json_t *svc, const json_t *td, const json_t *cluster,
+                          struct ecsctl_error *err);
+
 /* ---- tags (tags.c) ---- */
 /* Checks and merges a request `tags` list into resource `_tags`. */
 int sim_tags_apply(json_t *resource, const json_t *tags, struct ecsctl_error *err);

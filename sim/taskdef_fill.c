@@ -234,6 +234,8 @@ int sim_taskdef_fill(json_t *td, struct ecsctl_error *err)
 		              "A task definition must have at least one essential container.");
 		goto done;
 	}
+	if ((rc = sim_preflight_taskdef(td, want_fargate, err)))
+		goto done;
 	if (json_array_size(json_object_get(td, "placementConstraints")) > 10) {
 		rc = sim_fail(err, "ClientException",
 		              "Too many placement constraints: the limit is 10.");
