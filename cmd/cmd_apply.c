@@ -49,6 +49,11 @@ static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct cli
 		          file);
 		rc = EXIT_STALE;
 	}
+	/* the stored requests, before any write: the file may have been edited */
+	if (rc == EXIT_OK && ecsctl_plan_preflight(p, &live, &err)) {
+		cli_error("%s: %s", file, err.message);
+		rc = EXIT_ERROR;
+	}
 done:
 	json_decref(doc);
 	ecsctl_live_release(&live);

@@ -48,3 +48,31 @@ done:
 	ecsctl_buf_release(&label);
 	return conv.errors;
 }
+
+size_t ecsctl_model_check_rules(enum ecsctl_kind kind, const json_t *body, const json_t *taskdef,
+                                const char *label, struct ecsctl_diags *diags)
+{
+	struct model_conv conv = {0};
+	struct mnode *root = NULL, *td = NULL;
+	int why = 0;
+
+	/* no positions in a payload: the label stands where a file name would */
+	conv.file = label;
+	conv.diags = diags;
+	root = mnode_from_json(body, &why);
+	if (taskdef)
+		td = mnode_from_json(taskdef, &why);
+	if (!root || (taskdef && !td)) {
+		ecsctl_diags_add(diags, ECSCTL_ERROR, label, 0, 0, NULL, NULL, "%s",
+		                 why ? "nesting deeper than 64 levels or a NUL character"
+		                     : "out of memory");
+		conv.errors++;
+	} else if (kind == ECSCTL_KIND_TASKDEF) {
+		model_check_rules(&conv, kind, root);
+	} else if (kind == ECSCTL_KIND_SERVICE) {
+		model_check_service(&conv, root, td, td ? "its task definition" : NULL, NULL);
+	}
+	mnode_free(root);
+	mnode_free(td);
+	return conv.errors;
+}

@@ -85,7 +85,8 @@ static json_t *calls_since(const json_t *before, const json_t *after)
 
 	json_object_foreach((json_t *)after, k, v)
 	{
-		json_int_t d = json_integer_value(v) - json_integer_value(json_object_get(before, k));
+		json_int_t d =
+		    json_integer_value(v) - json_integer_value(json_object_get(before, k));
 		if (out && d > 0 && json_object_set_new(out, k, json_integer(d))) {
 			json_decref(out);
 			return NULL;
@@ -118,7 +119,8 @@ int ecsctl_reconcile_plan(struct ecsctl_plan *out, struct ecsctl_live *live,
 	}
 	if ((rc = ecsctl_plan_make(out, m, l, scope, po, err)) ||
 	    (rc = plan_again_with_history(out, m, l, scope, ecs, po, err)) ||
-	    (rc = reconcile_unstable(&out->unstable, m, l, po, err)))
+	    (rc = reconcile_unstable(&out->unstable, m, l, po, err)) ||
+	    (rc = ecsctl_plan_preflight(out, l, err)))
 		goto done;
 	if (!(after = ecsctl_ecs_api_calls(ecs)) ||
 	    !(out->api_calls = calls_since(before, after))) {

@@ -104,6 +104,19 @@ size_t ecsctl_model_check_payload(const char *operation, const json_t *payload,
  * docs/preflight.md, rule fargate-cpu-memory). */
 bool ecsctl_model_fargate_size_ok(long long cpu, long long memory);
 
+/*
+ * The preflight rules alone (docs/preflight.md; no shape checks) on API
+ * payloads: `kind` ECSCTL_KIND_TASKDEF with `body` a RegisterTaskDefinition
+ * request, or ECSCTL_KIND_SERVICE with `body` the service's CreateService
+ * members and `taskdef` the task definition it runs (a RegisterTaskDefinition
+ * request or a described TaskDefinition; NULL: the rules that need it are
+ * skipped). Each problem goes to `diags` as "LABEL: message (rule: NAME)"
+ * (`label` names the request, there being no position). Returns the errors
+ * added. For plans, whose requests were made or edited outside the model.
+ */
+size_t ecsctl_model_check_rules(enum ecsctl_kind kind, const json_t *body, const json_t *taskdef,
+				const char *label, struct ecsctl_diags *diags);
+
 /* Looks a resource up by kind and name; NULL if absent. */
 const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m,
 						enum ecsctl_kind kind, const char *name);

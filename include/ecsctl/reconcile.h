@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ecsctl/diag.h"
 #include "ecsctl/diff.h"
 #include "ecsctl/ecs.h"
 #include "ecsctl/error.h"
@@ -237,6 +238,26 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, boo
 
 /* sha256 hex of the desired state's render (what a saved plan was made from). */
 char *ecsctl_plan_digest(const struct ecsctl_model *m);
+
+/*
+ * Preflight (docs/preflight.md) on the requests the plan will send: each
+ * RegisterTaskDefinition, CreateService and UpdateService request is checked
+ * with the model's rules, a service's against the task definition it will run
+ * (a register of this plan, else the revision `live` read; an update as the
+ * service will be, `live`'s service with the request laid over it). Problems
+ * go to `diags` ("<Operation> request of Service 'shop/web': ... (rule:
+ * NAME)"); returns how many. Run by plan, and by apply before its first
+ * write, saved plans included. `live` may be NULL (fewer rules can run).
+ */
+size_t ecsctl_plan_check(const struct ecsctl_plan *p, const struct ecsctl_live *live,
+                         struct ecsctl_diags *diags);
+
+/* ecsctl_plan_check() as an error: ECSCTL_EINVAL "N requests of the plan
+ * would be refused by ECS:" with one indented line per problem; 0 when
+ * none (ECSCTL_ENOMEM). The orchestration runs it after planning; apply runs
+ * it on a saved plan before its first write. */
+int ecsctl_plan_preflight(const struct ecsctl_plan *p, const struct ecsctl_live *live,
+                          struct ecsctl_error *err);
 
 /* ---- apply and wait --------------------------------------------------- */
 

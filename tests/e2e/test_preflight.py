@@ -1,12 +1,13 @@
 """Preflight end to end: a repository holding what ECS would refuse fails
 validate, plan and apply with file:line:col and the rule's name, and not one
 request reaches ecs-local (docs/preflight.md)."""
+import json
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import EcsLocal, Repo, delta, ecsctl  # noqa: E402
+from ecslocal import EcsLocal, Repo, delta, ecsctl, writes  # noqa: E402
 
 CLUSTER = "kind: Cluster\nclusterName: shop\n"
 TASKDEF = """kind: TaskDefinition
@@ -65,13 +66,67 @@ class Preflight(unittest.TestCase):
         self.assertEqual(delta(before, self.server.stats()), {})
 
     def test_fixed_repository_applies(self):
+        self.fix()
+        r = ecsctl(self.server, self.repo, "apply", "--auto-approve", "--no-wait", path="deploy")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def fix(self):
         self.repo.write("deploy/td.yaml", TASKDEF.replace(
             "cpu: 256", "cpu: 256\nexecutionRoleArn: arn:aws:iam::1:role/ecsTaskExecutionRole"))
         self.repo.write("deploy/svc.yaml", SERVICE.replace("containerName: app",
                                                            "containerName: web"))
         self.repo.commit("fixed")
-        r = ecsctl(self.server, self.repo, "apply", "--auto-approve", "--no-wait", path="deploy")
+
+    def test_saved_plan_is_checked_before_the_first_write(self):
+        self.fix()
+        path = os.path.join(self.repo.dir, "plan.json")
+        r = ecsctl(self.server, self.repo, "plan", "-o", path, path="deploy")
         self.assertEqual(r.returncode, 0, r.stderr)
+        with open(path) as f:
+            doc = json.load(f)
+        # a hand edit (or another ecsctl) leaves a request ECS refuses
+        for change in doc["changes"]:
+            for call in change.get("calls", []):
+                if call["operation"] == "CreateService":
+                    call["request"]["loadBalancers"][0]["containerName"] = "app"
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        before = self.server.stats()
+        r = ecsctl(self.server, self.repo, "apply", path, path=None)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("1 request of the plan would be refused by ECS:\n"
+                      "  CreateService request of Service 'shop/web': loadBalancers[0] names "
+                      "container 'app', which its task definition does not have (rule: "
+                      "load-balancer-container)", r.stderr)
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
+
+    def test_plan_checks_a_pinned_revision_read_from_ecs(self):
+        ecs = self.server.client()
+        ecs.register_task_definition(family="ext", containerDefinitions=[
+            {"name": "api", "image": "nginx", "memory": 64}])
+        # the service runs ext:1 already: the plan reads that revision
+        ecs.create_cluster(clusterName="shop")
+        ecs.create_service(cluster="shop", serviceName="api", taskDefinition="ext:1",
+                           desiredCount=1, launchType="EC2")
+        self.repo.remove("deploy/td.yaml")
+        self.repo.write("deploy/svc.yaml", """kind: Service
+cluster: shop
+serviceName: api
+taskDefinition: ext:1
+desiredCount: 1
+launchType: EC2
+loadBalancers: [{targetGroupArn: tg, containerName: api, containerPort: 8080}]
+""")
+        self.repo.commit("a service on a revision defined elsewhere")
+        before = self.server.stats()
+        for args in (("plan",), ("apply", "--auto-approve")):
+            r = ecsctl(self.server, self.repo, *args, path="deploy")
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("UpdateService request of Service 'shop/api': loadBalancers[0] sends "
+                          "to port 8080 of container 'api', which has no port mapping with "
+                          "that containerPort in its task definition (rule: "
+                          "load-balancer-container)", r.stderr)
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
 
 
 if __name__ == "__main__":
