@@ -12,30 +12,23 @@
 #include "sim_int.h"
 #include "banned.h"
 
-static int has_container(const json_t *td, const char *name)
+/* An item of list `key` of `td` whose "name" is `name`. */
+static int has_named(const json_t *td, const char *key, const char *name)
 {
-	json_t *c;
+	json_t *it;
 	size_t i;
 
-	json_array_foreach(json_object_get(td, "containerDefinitions"), i, c)
+	json_array_foreach(json_object_get(td, key), i, it)
 	{
-		if (name && sim_str(c, "name") && !strcmp(sim_str(c, "name"), name))
+		if (name && sim_str(it, "name") && !strcmp(sim_str(it, "name"), name))
 			return 1;
 	}
 	return 0;
 }
 
-static int has_volume(const json_t *td, const char *name)
+static int has_container(const json_t *td, const char *name)
 {
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(json_object_get(td, "volumes"), i, v)
-	{
-		if (name && sim_str(v, "name") && !strcmp(sim_str(v, "name"), name))
-			return 1;
-	}
-	return 0;
+	return has_named(td, "containerDefinitions", name);
 }
 
 static int reference(const json_t *td, const char *name, struct ecsctl_error *err)
@@ -57,7 +50,7 @@ static int container_refs(const json_t *td, const json_t *c, struct ecsctl_error
 	json_array_foreach(json_object_get(c, "mountPoints"), i, v)
 	{
 		const char *src = sim_str(v, "sourceVolume");
-		if (src && !has_volume(td, src))
+		if (src && !has_named(td, "volumes", src))
 			return sim_fail(err, "ClientException", "Unknown volume '%s'.", src);
 	}
 	json_array_foreach(json_object_get(c, "dependsOn"), i, v)
