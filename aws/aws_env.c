@@ -36,14 +36,6 @@ static int valid_region(const char *r)
 	return i > 0 && i < 64;
 }
 
-static const char *profile_name(const char *profile, const char *const *env)
-{
-	if (profile && *profile)
-		return profile;
-	profile = ecsctl_aws_getenv(env, "AWS_PROFILE");
-	return profile ? profile : "default";
-}
-
 int ecsctl_aws_resolve_region(char **out, const char *flag, const char *profile,
                               const char *config_region, const char *const *env,
                               struct ecsctl_error *err)
@@ -58,7 +50,7 @@ int ecsctl_aws_resolve_region(char **out, const char *flag, const char *profile,
 	if (!r)
 		r = ecsctl_aws_getenv(env, "AWS_DEFAULT_REGION");
 	if (!r) {
-		rc = ecsctl_aws_profile_value(&from_file, NULL, profile_name(profile, env),
+		rc = ecsctl_aws_profile_value(&from_file, NULL, aws_profile_name(profile, env),
 		                              "region", 1, env, err);
 		if (rc)
 			return rc;

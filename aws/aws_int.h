@@ -18,6 +18,9 @@ struct aws_partition {
 };
 
 extern const struct aws_partition aws_partitions[];
+
+/* `profile` when set, else AWS_PROFILE, else "default". */
+const char *aws_profile_name(const char *profile, const char *const *env);
 extern const size_t aws_npartitions;
 
 #endif

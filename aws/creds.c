@@ -69,10 +69,13 @@ int ecsctl_creds_provider_new(struct ecsctl_creds_provider **out,
                               const struct ecsctl_creds_options *opts, struct ecsctl_error *err)
 {
 	struct ecsctl_creds_provider *p = NULL;
+	struct ecsctl_aws_settings set;
+	struct ecsctl_http_config hc;
 	const char *profile;
 	int rc = new_provider(&p, err);
 
 	*out = NULL;
+	memset(&set, 0, sizeof(set));
 	if (rc)
 		return rc;
 	p->env = opts->env;
@@ -88,17 +91,24 @@ int ecsctl_creds_provider_new(struct ecsctl_creds_provider **out,
 		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 		goto fail;
 	}
+	rc = ecsctl_aws_settings_load(&set, p->profile, opts->env, err);
+	if (rc)
+		goto fail;
+	p->sts_legacy = set.sts_legacy;
 	if (opts->transport) {
 		p->transport = opts->transport;
 	} else {
-		rc = ecsctl_http_curl_new(&p->own_transport, 4, err);
+		ecsctl_aws_settings_http(&hc, &set, 4);
+		rc = ecsctl_http_curl_new_config(&p->own_transport, &hc, err);
 		if (rc)
 			goto fail;
 		p->transport = &p->own_transport;
 	}
+	ecsctl_aws_settings_release(&set);
 	*out = p;
 	return 0;
 fail:
+	ecsctl_aws_settings_release(&set);
 	ecsctl_creds_provider_free(p);
 	return rc;
 }

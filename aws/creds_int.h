@@ -28,6 +28,7 @@ struct ecsctl_creds_provider {
 	long timeout_ms;
 	long imds_timeout_ms;
 	bool no_imds;
+	bool sts_legacy; /* AWS_STS_REGIONAL_ENDPOINTS=legacy */
 };
 
 int creds_http(struct ecsctl_http_exchange *x, struct ecsctl_creds_provider *p, const char *method,

@@ -186,6 +186,7 @@ int creds_sts_web_identity(struct ecsctl_creds *out, struct ecsctl_creds_provide
 	struct ecsctl_http_exchange x;
 	const char *hdrs[] = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8"};
 	char *url = NULL, name[48], buf[4096];
+	const char *region; /* unsigned call: the endpoint is all that matters */
 	size_t n;
 	FILE *f = NULL;
 	int rc;
@@ -209,13 +210,9 @@ int creds_sts_web_identity(struct ecsctl_creds *out, struct ecsctl_creds_provide
 		goto done;
 	}
 	session_name(name, p);
-	rc = ecsctl_aws_resolve_endpoint(&url, "sts", NULL, p->region, p->env, err);
-	if (rc && p->region == NULL)
-		ecsctl_error_release(err);
-	if (!url && !(url = strdup("https://sts.amazonaws.com"))) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	rc = ecsctl_aws_sts_endpoint(&url, &region, p->region, p->sts_legacy, p->env, err);
+	if (rc)
 		goto done;
-	}
 	add_param(&body, "Action", "AssumeRoleWithWebIdentity");
 	add_param(&body, "Version", STS_VERSION);
 	add_param(&body, "RoleArn", role_arn);
@@ -253,20 +250,14 @@ int creds_sts_assume_role(struct ecsctl_creds *out, struct ecsctl_creds_provider
 	const char *ctype = "application/x-www-form-urlencoded; charset=utf-8";
 	const char *hdrs[5];
 	char *url = NULL, *host = NULL, name[48], date[17];
-	const char *region = p->region ? p->region : "us-east-1";
+	const char *region;
 	size_t nh = 0, nsh = 0;
 	int rc;
 
 	memset(&x, 0, sizeof(x));
-	rc = ecsctl_aws_resolve_endpoint(&url, "sts", NULL, p->region, p->env, err);
-	if (rc && !p->region) {
-		ecsctl_error_release(err);
-		rc = 0;
-	}
+	rc = ecsctl_aws_sts_endpoint(&url, &region, p->region, p->sts_legacy, p->env, err);
 	if (rc)
 		goto done;
-	if (!url && !(url = strdup("https://sts.amazonaws.com")))
-		goto oom;
 	if (!(host = ecsctl_aws_url_host(url)))
 		goto oom;
 	session_name(name, p);

@@ -47,28 +47,54 @@ static int is_loopback(const char *host)
 	       !strncmp(host, "[::1]", 5);
 }
 
+/* Attempts and backoff per retry mode (options win over the settings). */
+static void retry_settings(struct ecsctl_ecs *c, const struct ecsctl_ecs_options *opts,
+                           const struct ecsctl_aws_settings *set)
+{
+	enum ecsctl_aws_retry_mode mode = set->retry_mode;
+	int legacy = mode == ECSCTL_AWS_RETRY_LEGACY;
+
+	c->retry_mode = mode;
+	c->max_attempts = opts->max_attempts > 0   ? opts->max_attempts
+	                  : set->max_attempts > 0 ? set->max_attempts
+	                  : legacy                ? 5 /* botocore's _retry.json */
+	                                          : 3;
+	c->max_throttle_attempts =
+	    opts->max_throttle_attempts > 0 ? opts->max_throttle_attempts : 10;
+	if (mode == ECSCTL_AWS_RETRY_STANDARD || legacy)
+		c->max_throttle_attempts = c->max_attempts; /* a throttle is one more error */
+	else if (c->max_throttle_attempts < c->max_attempts)
+		c->max_throttle_attempts = c->max_attempts;
+	/* legacy: rand * 2^(attempt-1) seconds */
+	c->base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : legacy ? 1000 : 100;
+	c->adaptive = !opts->no_adaptive &&
+	              (mode == ECSCTL_AWS_RETRY_DEFAULT || mode == ECSCTL_AWS_RETRY_ADAPTIVE);
+}
+
 int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opts,
                    struct ecsctl_error *err)
 {
 	struct ecsctl_ecs *c = calloc(1, sizeof(*c));
 	struct ecsctl_creds_options co = ECSCTL_CREDS_OPTIONS_INIT;
+	struct ecsctl_aws_settings set;
+	struct ecsctl_http_config hc;
 	int rc;
 
 	*out = NULL;
+	memset(&set, 0, sizeof(set));
 	if (!c)
 		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	rc = ecsctl_aws_settings_load(&set, opts->profile, opts->env, err);
+	if (rc)
+		goto fail;
 	/* 32: a 1,000-service plan at 20 ms per call takes 1.3 s instead of 2.0 s at
 	 * 16 (bench/RESULTS.md); against real ECS the adaptive limiter, not this
 	 * bound, is what keeps the rate within the account's quota */
 	c->max_concurrency = opts->max_concurrency > 0 ? opts->max_concurrency : 32;
-	c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 3;
-	c->max_throttle_attempts =
-	    opts->max_throttle_attempts > 0 ? opts->max_throttle_attempts : 10;
+	retry_settings(c, opts, &set);
 	c->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
 	c->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 5000;
-	c->base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 100;
 	c->cap_ms = opts->backoff_cap_ms > 0 ? opts->backoff_cap_ms : 20000;
-	c->adaptive = !opts->no_adaptive;
 	c->verbosity = opts->verbosity;
 	c->log = opts->log;
 	c->log_ud = opts->log_ud;
@@ -98,7 +124,8 @@ int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opt
 	if (opts->transport) {
 		c->tr = opts->transport;
 	} else {
-		rc = ecsctl_http_curl_new(&c->own_tr, c->max_concurrency, err);
+		ecsctl_aws_settings_http(&hc, &set, c->max_concurrency);
+		rc = ecsctl_http_curl_new_config(&c->own_tr, &hc, err);
 		if (rc)
 			goto fail;
 		c->tr = &c->own_tr;
@@ -128,9 +155,11 @@ int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opt
 			c->nonce[i] = (unsigned char)retry_rand(&c->rng);
 	}
 	rate_limiter_init(&c->limiter, c->tr->now_ms(c->tr->ud));
+	ecsctl_aws_settings_release(&set);
 	*out = c;
 	return 0;
 fail:
+	ecsctl_aws_settings_release(&set);
 	ecsctl_ecs_free(c);
 	return rc;
 }
@@ -371,13 +400,20 @@ static void finish_attempt(struct ecsctl_ecs *c, struct slot *s)
 	    (call->not_idempotent || !strcmp(call->operation, "RegisterTaskDefinition"))) {
 		call->maybe_processed = true;
 	} else if (throttle) {
-		retry = call->attempts < c->max_throttle_attempts;
+		/* the limiter bounds throttle retries; without it (standard mode) the
+		 * retry quota does, as in botocore */
+		retry = call->attempts < c->max_throttle_attempts &&
+		        (c->retry_mode != ECSCTL_AWS_RETRY_STANDARD ||
+		         !retry_quota_take(&c->quota, cost));
+		if (retry && c->retry_mode == ECSCTL_AWS_RETRY_STANDARD)
+			s->last_cost = cost;
 	} else if (transient) {
 		s->transient_fails++;
 		retry = s->transient_fails < c->max_attempts &&
 		        call->attempts < c->max_throttle_attempts &&
-		        !retry_quota_take(&c->quota, cost);
-		if (retry)
+		        (c->retry_mode == ECSCTL_AWS_RETRY_LEGACY || /* legacy has no quota */
+		         !retry_quota_take(&c->quota, cost));
+		if (retry && c->retry_mode != ECSCTL_AWS_RETRY_LEGACY)
 			s->last_cost = cost;
 	}
 	slot_free_attempt(s);

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "ecsctl/aws.h"
 #include "ecsctl/buf.h"
 #include "ecsctl/ecs.h"
 #include "retry_int.h"
@@ -21,6 +22,7 @@ struct ecsctl_ecs {
 	long timeout_ms, connect_timeout_ms;
 	int64_t base_ms, cap_ms;
 	int adaptive;
+	enum ecsctl_aws_retry_mode retry_mode;
 	uint64_t rng;
 	unsigned char nonce[16];
 	struct retry_quota quota;

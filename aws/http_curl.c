@@ -14,6 +14,7 @@
 struct curl_tr {
 	CURLM *multi;
 	int inflight;
+	char *ca_bundle, *http_proxy, *https_proxy, *no_proxy; /* NULL = none */
 };
 
 struct easy_data {
@@ -149,6 +150,15 @@ static int tr_start(void *ud, struct ecsctl_http_exchange *x, struct ecsctl_erro
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (tr->ca_bundle)
+		curl_easy_setopt(e, CURLOPT_CAINFO, tr->ca_bundle);
+	/* "" stops libcurl from reading proxies from the process environment:
+	 * the caller's settings are the whole truth */
+	curl_easy_setopt(e, CURLOPT_PROXY,
+	                 !strncasecmp(x->url, "https:", 6) ? (tr->https_proxy ? tr->https_proxy : "")
+	                                                   : (tr->http_proxy ? tr->http_proxy : ""));
+	if (tr->no_proxy)
+		curl_easy_setopt(e, CURLOPT_NOPROXY, tr->no_proxy);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 	                 x->connect_timeout_ms > 0 ? x->connect_timeout_ms : 5000L);
@@ -268,28 +278,57 @@ static void tr_cancel(void *ud, struct ecsctl_http_exchange *x)
 	tr->inflight--;
 }
 
-static void tr_destroy(void *ud)
+static void tr_free(struct curl_tr *tr)
 {
-	struct curl_tr *tr = ud;
-
 	if (!tr)
 		return;
-	curl_multi_cleanup(tr->multi);
+	if (tr->multi)
+		curl_multi_cleanup(tr->multi);
+	free(tr->ca_bundle);
+	free(tr->http_proxy);
+	free(tr->https_proxy);
+	free(tr->no_proxy);
 	free(tr);
+}
+
+static void tr_destroy(void *ud)
+{
+	if (!ud)
+		return;
+	tr_free(ud);
 	curl_global_cleanup();
+}
+
+static int dup_opt(char **out, const char *s)
+{
+	*out = s && *s ? strdup(s) : NULL;
+	return s && *s && !*out;
 }
 
 int ecsctl_http_curl_new(struct ecsctl_http_transport *out, int max_host_connections,
                          struct ecsctl_error *err)
 {
+	struct ecsctl_http_config cfg = {0};
+
+	cfg.max_host_connections = max_host_connections;
+	return ecsctl_http_curl_new_config(out, &cfg, err);
+}
+
+int ecsctl_http_curl_new_config(struct ecsctl_http_transport *out,
+                                const struct ecsctl_http_config *cfg, struct ecsctl_error *err)
+{
+	int max_host_connections = cfg->max_host_connections;
 	struct curl_tr *tr = NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return ecsctl_error_set(err, ECSCTL_EIO, "http: libcurl failed to initialize");
 	tr = calloc(1, sizeof(*tr));
-	if (!tr || !(tr->multi = curl_multi_init())) {
-		free(tr);
+	if (!tr || dup_opt(&tr->ca_bundle, cfg->ca_bundle) ||
+	    dup_opt(&tr->http_proxy, cfg->http_proxy) ||
+	    dup_opt(&tr->https_proxy, cfg->https_proxy) || dup_opt(&tr->no_proxy, cfg->no_proxy) ||
+	    !(tr->multi = curl_multi_init())) {
+		tr_free(tr);
 		curl_global_cleanup();
 		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 	}

@@ -9,9 +9,11 @@
 #define ECSCTL_AWS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ecsctl/error.h"
+#include "ecsctl/http.h"
 
 /* Value of `name` in `env` (NULL = environ); NULL when unset. An empty value
  * counts as unset, as the SDKs treat it. Borrowed. */
@@ -83,5 +85,46 @@ int ecsctl_aws_profile_value(char **out, int *section_found, const char *profile
 int ecsctl_aws_sso_session_value(char **out, int *section_found, const char *session,
                                  const char *key, const char *const *env,
                                  struct ecsctl_error *err);
+
+enum ecsctl_aws_retry_mode {
+	ECSCTL_AWS_RETRY_DEFAULT = 0, /* unset: adaptive with ecsctl's throttle budget (ecs.h) */
+	ECSCTL_AWS_RETRY_STANDARD,
+	ECSCTL_AWS_RETRY_ADAPTIVE,
+	ECSCTL_AWS_RETRY_LEGACY
+};
+
+/*
+ * The SDKs' shared settings, each an environment variable, else a key of the
+ * profile (`profile`, else AWS_PROFILE, else "default") in the config file:
+ *   AWS_RETRY_MODE / retry_mode: standard, adaptive or legacy
+ *   AWS_MAX_ATTEMPTS / max_attempts: attempts per call, 1..100
+ *   AWS_STS_REGIONAL_ENDPOINTS / sts_regional_endpoints: regional or legacy
+ *   AWS_CA_BUNDLE / ca_bundle: a PEM file, which must be readable
+ * and the proxies, from the environment only: http_proxy, https_proxy and
+ * no_proxy (the lowercase name first, then the uppercase one).
+ * ECSCTL_EINVAL names the variable or key holding a bad value.
+ */
+struct ecsctl_aws_settings {
+	enum ecsctl_aws_retry_mode retry_mode;
+	int max_attempts; /* 0 = unset */
+	bool sts_legacy;
+	char *ca_bundle, *http_proxy, *https_proxy, *no_proxy; /* NULL = unset */
+};
+
+int ecsctl_aws_settings_load(struct ecsctl_aws_settings *s, const char *profile,
+                             const char *const *env, struct ecsctl_error *err);
+void ecsctl_aws_settings_release(struct ecsctl_aws_settings *s);
+/* The HTTP transport's configuration from `s` (borrows its strings). */
+void ecsctl_aws_settings_http(struct ecsctl_http_config *cfg, const struct ecsctl_aws_settings *s,
+                              int max_host_connections);
+
+/*
+ * The STS endpoint and the region to sign for: AWS_ENDPOINT_URL_STS or
+ * AWS_ENDPOINT_URL when set; else https://sts.amazonaws.com (signed for
+ * us-east-1) without a region, or with `legacy` for the 16 regions that used
+ * it before regional endpoints; else https://sts.<region>.<dnsSuffix>.
+ */
+int ecsctl_aws_sts_endpoint(char **url, const char **signing_region, const char *region,
+                            bool legacy, const char *const *env, struct ecsctl_error *err);
 
 #endif

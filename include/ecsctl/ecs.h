@@ -42,6 +42,14 @@
  *     CreateService gets a clientToken derived from its request
  *     (ecsctl_ecs_client_token), so a retried create is idempotent.
  *
+ * AWS_RETRY_MODE / AWS_MAX_ATTEMPTS (or the profile's retry_mode /
+ * max_attempts; ecsctl_aws_settings_load) change this: max_attempts is
+ * AWS_MAX_ATTEMPTS (throttles still get at least 10); "standard" drops the
+ * limiter and counts throttles against max_attempts and the quota;
+ * "legacy" is 5 attempts, no quota, no limiter, a 1 s backoff base. Options
+ * set here (max_attempts, backoff_base_ms, no_adaptive) win over them.
+ * AWS_CA_BUNDLE and the proxies configure the libcurl transport.
+ *
  * Credentials: the default chain (creds.h) unless options.creds is given;
  * for an endpoint on loopback (ecs-local) instance metadata is never asked.
  *

@@ -81,12 +81,26 @@ void ecsctl_http_exchange_release(struct ecsctl_http_exchange *x);
  * copied into a new string; NULL when absent or out of memory. */
 char *ecsctl_http_header(const struct ecsctl_http_exchange *x, const char *name);
 
+/* What the libcurl transport is told instead of reading the process
+ * environment itself, so that the caller's environment seam decides. */
+struct ecsctl_http_config {
+	int max_host_connections; /* 0 = 16 */
+	const char *ca_bundle;    /* PEM file of the CAs to trust; NULL = the system's */
+	const char *http_proxy;   /* for http:// URLs; NULL = none */
+	const char *https_proxy;  /* for https:// URLs (CONNECT); NULL = none */
+	const char *no_proxy;     /* hosts, domains, IPs or CIDRs that bypass them */
+};
+
 /*
  * Makes the libcurl transport into `*out`. `max_host_connections` caps
- * connections per host (0 = 16). Release with ecsctl_http_transport_release.
+ * connections per host (0 = 16); no proxy, the system's CAs. Release with
+ * ecsctl_http_transport_release.
  */
 int ecsctl_http_curl_new(struct ecsctl_http_transport *out, int max_host_connections,
                          struct ecsctl_error *err);
+/* The same with a CA bundle and proxies (the strings are copied). */
+int ecsctl_http_curl_new_config(struct ecsctl_http_transport *out,
+                                const struct ecsctl_http_config *cfg, struct ecsctl_error *err);
 
 /* Calls destroy() and zeroes the struct. Accepts NULL and zeroed structs. */
 void ecsctl_http_transport_release(struct ecsctl_http_transport *t);

@@ -12,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from awsstandins import SsoPortal  # noqa: E402
+from awsstandins import Proxy, SsoPortal, self_signed_cert  # noqa: E402
 from ecslocal import EcsLocal, Repo, ecsctl  # noqa: E402
 
 KEY, SECRET, TOKEN = "ASIAE2EPROCESS", "e2e-secret/value+1", "e2e-session-token"
@@ -182,6 +182,63 @@ class Sso(CredentialsCase):
         r = self.sso_plan("dev")
         self.assertEqual(r.returncode, 1)
         self.assertIn("no SSO token for sso-session 'corp'", r.stderr)
+
+
+class NetworkSettings(CredentialsCase):
+    """HTTPS_PROXY / HTTP_PROXY / NO_PROXY and AWS_CA_BUNDLE through a loopback
+    proxy that records what it carried, and an SSO portal on TLS."""
+
+    def setUp(self):
+        super().setUp()
+        self.proxy = Proxy().start()
+        self.addCleanup(self.proxy.stop)
+        self.cert, key = self_signed_cert(self.home)
+        self.portal = SsoPortal(KEY, SECRET, TOKEN, tls=(self.cert, key)).start()
+        self.addCleanup(self.portal.stop)
+        self.write(".aws/config", SSO_CONFIG)
+        self.write(".aws/sso/cache/%s.json" % hashlib.sha1(b"corp").hexdigest(),
+                   json.dumps({"accessToken": "cached-access-token", "expiresAt": iso(3600)}))
+
+    def sso_plan(self, **env):
+        return self.plan("dev", AWS_ENDPOINT_URL_SSO=self.portal.url, **env)
+
+    def test_https_goes_through_the_proxy_and_trusts_the_ca_bundle(self):
+        r = self.sso_plan(AWS_CA_BUNDLE=self.cert, HTTPS_PROXY=self.proxy.url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        port = self.portal.url.rsplit(":", 1)[1]
+        self.assertEqual(self.proxy.targets(), ["127.0.0.1:" + port])  # CONNECT
+        self.assertEqual(self.portal.ops(), ["GetRoleCredentials"])
+        self.assert_no_secret(r, "cached-access-token")
+
+    def test_no_proxy_bypasses_it(self):
+        r = self.sso_plan(AWS_CA_BUNDLE=self.cert, HTTPS_PROXY=self.proxy.url,
+                          NO_PROXY="localhost,127.0.0.1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.proxy.targets(), [])
+        self.assertEqual(self.portal.ops(), ["GetRoleCredentials"])
+
+    def test_without_the_ca_bundle_the_certificate_is_refused(self):
+        r = self.sso_plan()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("certificate", r.stderr)
+        self.assertEqual(self.portal.ops(), [])
+        r = self.sso_plan(AWS_CA_BUNDLE=os.path.join(self.home, "missing.pem"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("AWS_CA_BUNDLE '%s' cannot be read" % os.path.join(self.home,
+                                                                         "missing.pem"),
+                      r.stderr)
+
+    def test_plain_http_to_ecs_goes_through_http_proxy(self):
+        r = self.sso_plan(AWS_CA_BUNDLE=self.cert, HTTP_PROXY=self.proxy.url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        seen = self.proxy.seen
+        self.assertTrue(seen and all(s["method"] == "POST" for s in seen), seen)
+        self.assertTrue(all(s["target"] == self.server.url + "/" for s in seen), seen)
+        # signed with the SSO role's key and its session token, on the way through
+        self.assertIn("Credential=%s/" % KEY, seen[0]["headers"]["authorization"])
+        self.assertEqual(seen[0]["headers"]["x-amz-security-token"], TOKEN)
+        # the https portal did not use the http proxy
+        self.assertNotIn("CONNECT", [s["method"] for s in seen])
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ int aws_tests_client(void);
 int aws_tests_creds(void);
 int aws_tests_creds_process(void);
 int aws_tests_creds_sso(void);
+int aws_tests_settings(void);
 int aws_tests_parse(void);
 int aws_tests_http(void);
 int aws_tests_seam(void);

@@ -11,6 +11,7 @@ int main(void)
 	failed += aws_tests_creds();
 	failed += aws_tests_creds_process();
 	failed += aws_tests_creds_sso();
+	failed += aws_tests_settings();
 	failed += aws_tests_client();
 	return failed ? 1 : 0;
 }
