@@ -75,22 +75,51 @@ void apply_result_cb(void *ud, const struct ecsctl_progress *ev)
 			                                : ev->error ? "failed"
 			                                            : "done"));
 	} else if (ev->kind == ECSCTL_PROGRESS_SERVICE && ev->name) {
+		json_t *deps = json_array();
+		size_t i;
+		for (i = 0; deps && i < ev->ndeployments; i++) {
+			const struct ecsctl_progress_deployment *d = &ev->deployments[i];
+			json_array_append_new(
+			    deps,
+			    json_pack("{s:s?,s:s?,s:s?,s:s,s:I,s:I,s:I,s:I}", "id", d->id, "status",
+			              d->status, "taskDefinition", d->task_definition,
+			              "rolloutState", d->rollout ? d->rollout : "", "running",
+			              (json_int_t)d->running, "desired", (json_int_t)d->desired,
+			              "pending", (json_int_t)d->pending, "failedTasks",
+			              (json_int_t)d->failed));
+		}
 		json_object_set_new(
 		    r->services, ev->name,
-		    json_pack("{s:s,s:I,s:I,s:I,s:s}", "outcome", service_outcome(ev), "running",
-		              (json_int_t)ev->running, "desired", (json_int_t)ev->desired,
-		              "pending", (json_int_t)ev->pending, "rolloutState",
-		              ev->rollout ? ev->rollout : ""));
+		    json_pack("{s:s,s:I,s:I,s:I,s:s,s:o*}", "outcome", service_outcome(ev),
+		              "running", (json_int_t)ev->running, "desired",
+		              (json_int_t)ev->desired, "pending", (json_int_t)ev->pending,
+		              "rolloutState", ev->rollout ? ev->rollout : "", "deployments", deps));
 	}
 	free(key);
 }
 
-int apply_result_print(const struct apply_result *r, const struct ecsctl_plan *p, int exit_code,
-                       const char *error, bool waited)
+/* The report's entry for service `name`, or NULL. */
+static const json_t *why_for(const struct ecsctl_wait_report *why, const char *name)
 {
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(why ? why->services : NULL, i, s)
+	{
+		if (!strcmp(json_string_value(json_object_get(s, "name")), name))
+			return s;
+	}
+	return NULL;
+}
+
+int apply_result_print(const struct apply_result *r, const struct ecsctl_plan *p, int exit_code,
+                       const char *error, bool waited, const struct ecsctl_wait_report *why)
+{
+	static const char *const from_why[] = {"reason", "stoppedTasks", "stoppedTasksError",
+	                                       "events"};
 	static const char *const results[] = {"applied", "failed", "failed", "unstable", "stale"};
 	json_t *doc, *ops = json_array(), *svcs = json_array();
-	size_t i;
+	size_t i, k;
 	int rc = EXIT_OK;
 
 	for (i = 0; ops && svcs && i < p->count; i++) {
@@ -115,6 +144,11 @@ int apply_result_print(const struct apply_result *r, const struct ecsctl_plan *p
 			                     waited ? "notChecked" : "notWaited");
 			json_object_set_new(s, "name", json_string(name));
 			json_object_set(s, "taskDefinition", json_object_get(w, "taskDefinition"));
+			for (k = 0; k < sizeof(from_why) / sizeof(*from_why); k++)
+				if (json_object_get(why_for(why, name), from_why[k]))
+					json_object_set(
+					    s, from_why[k],
+					    json_object_get(why_for(why, name), from_why[k]));
 			json_array_append_new(svcs, s);
 		}
 	}

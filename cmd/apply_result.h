@@ -17,8 +17,9 @@ void apply_result_cb(void *ud, const struct ecsctl_progress *ev);
 
 /* Prints {"formatVersion": 1, "result", "exitCode", "error", "operations":
  * [{action, kind, name, outcome}], "services": [{name, outcome, ...}]} on
- * one line of stdout. EXIT_OK or EXIT_ERROR (printed). */
+ * one line of stdout; a service `why` names gets its reason, stoppedTasks
+ * and events (why may be NULL). EXIT_OK or EXIT_ERROR (printed). */
 int apply_result_print(const struct apply_result *r, const struct ecsctl_plan *p, int exit_code,
-                       const char *error, bool waited);
+                       const char *error, bool waited, const struct ecsctl_wait_report *why);
 
 #endif

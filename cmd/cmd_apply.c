@@ -80,6 +80,17 @@ static int exit_for(int code)
 	return EXIT_ERROR;
 }
 
+/* Why services did not become stable, under the error (docs/plan.md). */
+static void print_why(const struct ecsctl_wait_report *why)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	ecsctl_wait_report_render(&b, why);
+	if (b.len && !ecsctl_buf_failed(&b))
+		fputs(b.buf, stderr);
+	ecsctl_buf_release(&b);
+}
+
 /* Waits, after the plan's own services, for the managed services that were
  * not stable when the plan was made (docs/plan.md, "Unstable services"):
  * success means live runs what git says, not only that nothing was left to
@@ -100,6 +111,7 @@ static int wait_unstable(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 		        w.count == 1 ? "" : "s", w.count == 1 ? "was" : "were");
 		if (ecsctl_plan_wait(&w, ecs, ao, &err)) {
 			cli_error("%s", err.message ? err.message : "waiting failed");
+			print_why(ao->report);
 			rc = err.code == ECSCTL_ECANCELED ? EXIT_ERROR : exit_for(err.code);
 		}
 	}
@@ -131,6 +143,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
+	struct ecsctl_wait_report why = {NULL};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_model m = {0};
 	struct ecsctl_plan p;
@@ -232,8 +245,10 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		goto done;
 	}
 	waited = !no_wait;
+	ao.report = &why;
 	if (!no_wait && p.count && ecsctl_plan_wait(&p, ecs, &ao, &err)) {
 		cli_error("%s", err.message ? err.message : "waiting failed");
+		print_why(&why);
 		rc = err.code == ECSCTL_ECANCELED ? EXIT_ERROR : exit_for(err.code);
 		goto done;
 	}
@@ -241,13 +256,14 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		goto done;
 	fprintf(stderr, "Apply complete: %zu change%s.\n", p.count, p.count == 1 ? "" : "s");
 done:
-	if (res && apply_result_print(res, &p, rc, err.message, waited) != EXIT_OK)
+	if (res && apply_result_print(res, &p, rc, err.message, waited, &why) != EXIT_OK)
 		rc = EXIT_ERROR;
 	if (signals) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 	}
 	apply_result_free(res);
+	ecsctl_wait_report_release(&why);
 	cli_progress_free(pv);
 	ecsctl_error_release(&err);
 	ecsctl_plan_release(&p);

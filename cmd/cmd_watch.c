@@ -97,6 +97,37 @@ static void log_error(struct watch *w, const char *msg, const struct ecsctl_erro
 	     err->aws_code, NULL);
 }
 
+/* One line per service that did not become stable: why, the stopped tasks'
+ * causes ("; "), the events that explain it (" | "). */
+static void log_why(struct watch *w, const struct ecsctl_wait_report *why)
+{
+	const json_t *s, *v;
+	size_t i, j;
+
+	json_array_foreach(why->services, i, s)
+	{
+		struct ecsctl_buf tasks = ECSCTL_BUF_INIT, events = ECSCTL_BUF_INIT;
+
+		ecsctl_buf_adds(&tasks, "");
+		ecsctl_buf_adds(&events, "");
+		json_array_foreach(json_object_get(s, "stoppedTasks"), j, v)
+		{
+			ecsctl_buf_addf(&tasks, "%s%s", j ? "; " : "",
+			                json_string_value(json_object_get(v, "summary")));
+		}
+		json_array_foreach(json_object_get(s, "events"), j, v)
+		{
+			ecsctl_buf_addf(&events, "%s%s", j ? " | " : "", json_string_value(v));
+		}
+		wlog(w, "error", "service not stable", "service",
+		     json_string_value(json_object_get(s, "name")), "reason",
+		     json_string_value(json_object_get(s, "reason")), "stopped_tasks",
+		     tasks.buf ? tasks.buf : "", "events", events.buf ? events.buf : "", NULL);
+		ecsctl_buf_release(&tasks);
+		ecsctl_buf_release(&events);
+	}
+}
+
 static void diag_log(struct watch *w, const struct ecsctl_diags *d)
 {
 	size_t i;
@@ -178,6 +209,7 @@ static const char *reconcile(struct watch *w)
 	struct ecsctl_drift_report drift;
 	struct ecsctl_plan p;
 	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
+	struct ecsctl_wait_report why = {NULL};
 	const char *result = "failed";
 	char nops[32];
 	bool moved, apply;
@@ -227,9 +259,11 @@ static const char *reconcile(struct watch *w)
 	ao.timeout_ms = m.settings.wait_timeout_ms;
 	ao.rollback_on_failure = m.settings.rollback_on_failure;
 	ao.interval_ms = 500;
+	ao.report = &why;
 	if (ecsctl_plan_apply(&p, w->ecs, false, &ao, &err) < 0 ||
 	    ecsctl_plan_wait(&p, w->ecs, &ao, &err) < 0) {
 		log_error(w, "apply failed", &err);
+		log_why(w, &why);
 		goto done;
 	}
 	synced(w, m.commit);
@@ -248,6 +282,7 @@ done:
 		json_decref(calls);
 		json_decref(errs);
 	}
+	ecsctl_wait_report_release(&why);
 	ecsctl_plan_release(&p);
 	ecsctl_drift_report_release(&drift);
 	ecsctl_model_release(&m);

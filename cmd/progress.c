@@ -1,14 +1,18 @@
 /*
  * The apply/wait progress view on stderr. On a TTY: permanent lines for
  * operations and service events, under them a table of every watched service
- * (running/desired/pending, rollout) redrawn in place. Off a TTY (CI logs): a
- * plain line per operation, per event, and per service state change.
+ * (the PRIMARY deployment's running/desired/pending and rollout, the other
+ * deployments apart, time waited) redrawn in place. Off a TTY (CI logs): a
+ * plain line per operation, per event, per service state change, and a
+ * "still waiting" line when a service had no news for a while. Wait lines
+ * start with the time waited.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "ecsctl/duration.h"
 #include "reconcile_cli.h"
 #include "banned.h"
 
@@ -16,6 +20,8 @@ struct row {
 	char *name;
 	long running, desired, pending;
 	char rollout[32];
+	char others[160]; /* the deployments besides the PRIMARY */
+	char elapsed[ECSCTL_DURATION_FORMAT_SIZE];
 	const char *state;
 };
 
@@ -81,13 +87,14 @@ static void draw_table(struct cli_progress *pv)
 
 	if (!pv->tty || !pv->n)
 		return;
-	fprintf(stderr, "\033[1m%-40s %8s %8s %8s  %-12s %s\033[0m\n", "SERVICE", "RUNNING",
-	        "DESIRED", "PENDING", "ROLLOUT", "STATE");
+	fprintf(stderr, "\033[1m%-40s %8s %8s %8s  %-12s %-11s %8s  %s\033[0m\n", "SERVICE",
+	        "RUNNING", "DESIRED", "PENDING", "ROLLOUT", "STATE", "WAITED", "OTHER DEPLOYMENTS");
 	for (i = 0; i < pv->n; i++) {
 		const struct row *r = &pv->rows[i];
-		fprintf(stderr, "%-40s %8ld %8ld %8ld  %-12s %s\n", r->name, r->running, r->desired,
-		        r->pending, r->rollout[0] ? r->rollout : "-",
-		        r->state ? r->state : "waiting");
+		fprintf(stderr, "%-40s %8ld %8ld %8ld  %-12s %-11s %8s  %s\n", r->name, r->running,
+		        r->desired, r->pending, r->rollout[0] ? r->rollout : "-",
+		        r->state ? r->state : "waiting", r->elapsed,
+		        r->others[0] ? r->others : "-");
 	}
 	pv->drawn = pv->n + 1;
 	fflush(stderr);
@@ -104,9 +111,67 @@ static const char *state_name(const struct ecsctl_progress *ev)
 	return "waiting";
 }
 
+/* "web:5 running 1/2, pending 1 (PRIMARY, IN_PROGRESS)" per deployment from
+ * `from`, joined by "; ": each deployment's own counts, never a sum. */
+static void add_deployments(struct ecsctl_buf *b, const struct ecsctl_progress *ev, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < ev->ndeployments; i++) {
+		const struct ecsctl_progress_deployment *d = &ev->deployments[i];
+		ecsctl_buf_addf(b, "%s%s running %ld/%ld", i > from ? "; " : "",
+		                d->task_definition ? d->task_definition : "?", d->running,
+		                d->desired);
+		if (d->pending > 0)
+			ecsctl_buf_addf(b, ", pending %ld", d->pending);
+		if (d->failed > 0)
+			ecsctl_buf_addf(b, ", failed %ld", d->failed);
+		ecsctl_buf_addf(b, " (%s%s%s)", d->status ? d->status : "?",
+		                d->rollout && d->rollout[0] ? ", " : "",
+		                d->rollout ? d->rollout : "");
+	}
+	if (from == 0 && !ev->ndeployments)
+		ecsctl_buf_adds(b, "no deployment");
+}
+
+static void update_row(struct row *r, const struct ecsctl_progress *ev)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	r->running = ev->running;
+	r->desired = ev->desired;
+	r->pending = ev->pending;
+	snprintf(r->rollout, sizeof(r->rollout), "%s", ev->rollout ? ev->rollout : "");
+	ecsctl_duration_format(r->elapsed, ev->elapsed_ms);
+	add_deployments(&b, ev, 1);
+	snprintf(r->others, sizeof(r->others), "%s", b.buf && !ecsctl_buf_failed(&b) ? b.buf : "");
+	ecsctl_buf_release(&b);
+	if (ev->kind == ECSCTL_PROGRESS_SERVICE)
+		r->state = state_name(ev);
+}
+
+/* "[1m05s] shop/web: web:5 running 1/2 (PRIMARY, IN_PROGRESS): waiting" */
+static void service_line(const struct ecsctl_progress *ev)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	char took[ECSCTL_DURATION_FORMAT_SIZE];
+
+	ecsctl_buf_addf(&b, "[%s] %s: ", ecsctl_duration_format(took, ev->elapsed_ms), ev->name);
+	if (ev->kind == ECSCTL_PROGRESS_QUIET)
+		ecsctl_buf_adds(&b, "still waiting, no news: ");
+	add_deployments(&b, ev, 0);
+	if (ev->kind == ECSCTL_PROGRESS_SERVICE)
+		ecsctl_buf_addf(&b, ": %s%s%s", state_name(ev), ev->message ? ", " : "",
+		                ev->message ? ev->message : "");
+	if (!ecsctl_buf_failed(&b))
+		fprintf(stderr, "%s\n", b.buf);
+	ecsctl_buf_release(&b);
+}
+
 void cli_progress_cb(void *ud, const struct ecsctl_progress *ev)
 {
 	struct cli_progress *pv = ud;
+	char took[ECSCTL_DURATION_FORMAT_SIZE];
 	struct row *r;
 
 	clear_table(pv);
@@ -126,26 +191,21 @@ void cli_progress_cb(void *ud, const struct ecsctl_progress *ev)
 			        ecsctl_kind_name(ev->op->kind), ev->op->name);
 		break;
 	case ECSCTL_PROGRESS_EVENT:
-		fprintf(stderr, "  %s: %s\n", ev->name, ev->message ? ev->message : "");
+		fprintf(stderr, "[%s]   %s: %s\n", ecsctl_duration_format(took, ev->elapsed_ms),
+		        ev->name, ev->message ? ev->message : "");
 		break;
 	case ECSCTL_PROGRESS_ROLLBACK:
-		fprintf(stderr, "%s: rolling back to %s\n", ev->name,
+		fprintf(stderr, "[%s] %s: rolling back to %s\n",
+		        ecsctl_duration_format(took, ev->elapsed_ms), ev->name,
 		        ev->message ? ev->message : "");
 		break;
 	case ECSCTL_PROGRESS_SERVICE:
-		if ((r = row_for(pv, ev->name))) {
-			r->running = ev->running;
-			r->desired = ev->desired;
-			r->pending = ev->pending;
-			snprintf(r->rollout, sizeof(r->rollout), "%s",
-			         ev->rollout ? ev->rollout : "");
-			r->state = state_name(ev);
-		}
-		if (!pv->tty)
-			fprintf(stderr, "%s: running %ld/%ld, pending %ld, rollout %s: %s%s%s\n",
-			        ev->name, ev->running, ev->desired, ev->pending,
-			        ev->rollout && ev->rollout[0] ? ev->rollout : "-", state_name(ev),
-			        ev->message ? ", " : "", ev->message ? ev->message : "");
+	case ECSCTL_PROGRESS_QUIET:
+		if ((r = row_for(pv, ev->name)))
+			update_row(r, ev);
+		/* on a TTY the table shows the state; still waiting is said there too */
+		if (!pv->tty || ev->kind == ECSCTL_PROGRESS_QUIET)
+			service_line(ev);
 		break;
 	}
 	draw_table(pv);

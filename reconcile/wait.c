@@ -2,31 +2,33 @@
  * Wait: watch every service apply touched, all in one DescribeServices round
  * per interval. The services_stable rule alone is not success (it passes
  * after a circuit breaker rolled back too): success is the PRIMARY
- * deployment running the task definition apply set, completed.
+ * deployment running the task definition apply set, completed, and running
+ * as many tasks as the service wants (a desiredCount change leaves the
+ * rollout COMPLETED while tasks cannot be placed). Why a service did not
+ * get there is wait_why.c's.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ecsctl/http.h"
-#include "reconcile_int.h"
+#include "wait_int.h"
 #include "banned.h"
 
-enum wstate { W_WAITING, W_DONE, W_FAILED, W_ROLLING_BACK, W_ROLLED_BACK };
+#define FIRST_EVENTS 5 /* events shown at the first look, at most */
 
-struct watched {
-	const char *cluster, *service;
-	char name[520];
-	char *expect, *previous;
-	enum wstate state;
-	long running, desired, pending;
-	char rollout[32];
-	json_t *seen; /* event ids shown */
-	double since; /* createdAt of the deployment we started */
+struct wait_ctx {
+	const struct ecsctl_apply_options *o;
+	int64_t start; /* wait clock at the first poll */
 };
 
 static int64_t now_ms(const struct ecsctl_apply_options *o)
 {
 	return o->now_ms ? o->now_ms(o->clock_ud) : ecsctl_clock_now_ms(NULL);
+}
+
+static int64_t elapsed(const struct wait_ctx *c)
+{
+	return now_ms(c->o) - c->start;
 }
 
 static void sleep_ms(int64_t ms, const struct ecsctl_apply_options *o)
@@ -42,131 +44,258 @@ static void sleep_ms(int64_t ms, const struct ecsctl_apply_options *o)
 	}
 }
 
-static const char *tail(const char *td)
+const char *wait_td_tail(const char *td)
 {
 	const char *s = td ? strstr(td, "task-definition/") : NULL;
 
 	return s ? s + strlen("task-definition/") : td ? td : "";
 }
 
-static void emit(const struct ecsctl_apply_options *o, struct watched *w,
-                 enum ecsctl_progress_kind kind, const char *message)
+static void describe_deployment(struct ecsctl_progress_deployment *pd, const json_t *d)
 {
-	struct ecsctl_progress ev;
+	pd->id = wait_str(d, "id");
+	pd->status = wait_str(d, "status");
+	pd->task_definition = wait_td_tail(wait_str(d, "taskDefinition"));
+	pd->rollout = wait_str(d, "rolloutState") ? wait_str(d, "rolloutState") : "";
+	pd->running = wait_count(d, "runningCount");
+	pd->desired = wait_count(d, "desiredCount");
+	pd->pending = wait_count(d, "pendingCount");
+	pd->failed = wait_count(d, "failedTasks");
+}
 
-	if (!o->progress)
+static void emit(const struct wait_ctx *c, struct wait_service *w, enum ecsctl_progress_kind kind,
+                 const char *message)
+{
+	const json_t *deps = json_object_get(w->last, "deployments"), *p = wait_primary(w->last),
+	             *d;
+	struct ecsctl_progress_deployment *pd;
+	struct ecsctl_progress ev;
+	size_t i, n = 0;
+
+	if (!c->o->progress)
 		return;
+	/* PRIMARY first, then the others as ECS lists them */
+	pd = calloc(json_array_size(deps) + 1, sizeof(*pd));
+	if (pd && p)
+		describe_deployment(&pd[n++], p);
+	json_array_foreach(deps, i, d)
+	{
+		if (pd && d != p)
+			describe_deployment(&pd[n++], d);
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = kind;
 	ev.name = w->name;
-	ev.running = w->running;
-	ev.desired = w->desired;
-	ev.pending = w->pending;
-	ev.rollout = w->rollout;
+	ev.running = p ? wait_count(p, "runningCount") : -1;
+	ev.desired = w->last ? wait_count(w->last, "desiredCount") : -1;
+	ev.pending = p ? wait_count(p, "pendingCount") : -1;
+	ev.rollout = p && wait_str(p, "rolloutState") ? wait_str(p, "rolloutState") : "";
+	ev.deployments = pd;
+	ev.ndeployments = n;
 	ev.message = message;
 	ev.done = w->state == W_DONE || w->state == W_ROLLED_BACK;
 	ev.failed = w->state == W_FAILED || w->state == W_ROLLED_BACK;
-	o->progress(o->progress_ud, &ev);
+	ev.elapsed_ms = elapsed(c);
+	c->o->progress(c->o->progress_ud, &ev);
+	free(pd);
 }
 
-static const json_t *primary(const json_t *svc)
+/* Our deployment: the one seen before (by id), else the one running the
+ * target, the PRIMARY or else the newest. It stays known after ECS drops it. */
+static void track_mine(struct wait_service *w, const json_t *svc)
 {
+	const char *id = wait_str(w->mine, "id");
+	const json_t *found = NULL, *d;
 	size_t i;
-	json_t *d;
 
 	json_array_foreach(json_object_get(svc, "deployments"), i, d)
 	{
-		const char *st = json_string_value(json_object_get(d, "status"));
-		if (st && !strcmp(st, "PRIMARY"))
-			return d;
+		const char *did = wait_str(d, "id");
+		if (id) {
+			if (did && !strcmp(did, id))
+				found = d;
+		} else if (!strcmp(wait_td_tail(wait_str(d, "taskDefinition")), w->target) &&
+		           (!found ||
+		            !strcmp(wait_str(d, "status") ? wait_str(d, "status") : "",
+		                    "PRIMARY") ||
+		            json_number_value(json_object_get(d, "createdAt")) >
+		                json_number_value(json_object_get(found, "createdAt")))) {
+			found = d;
+		}
 	}
-	return NULL;
+	if (found) {
+		json_t *copy = json_deep_copy(found);
+		if (copy) {
+			json_decref(w->mine);
+			w->mine = copy;
+		}
+	}
 }
 
-static void show_events(struct watched *w, const json_t *svc, const json_t *dep,
-                        const struct ecsctl_apply_options *o)
+/* Where this deploy's story starts on ECS's clock: our deployment's
+ * creation, or for a deployment that was there before (a desiredCount
+ * change) the last time the service reached a steady state. */
+static void find_since(struct wait_service *w, const json_t *svc)
+{
+	const json_t *e;
+	size_t i;
+
+	if (w->since || !w->mine)
+		return;
+	w->since = json_number_value(json_object_get(w->mine, "createdAt"));
+	json_array_foreach(json_object_get(svc, "events"), i, e)
+	{
+		double at = json_number_value(json_object_get(e, "createdAt"));
+		const char *m = wait_str(e, "message");
+		if (m && strstr(m, "has reached a steady state") && at > w->since)
+			w->since = at;
+	}
+}
+
+/* New events since the deploy began, oldest first. At the first look a
+ * deploy that began long ago (a service already failing) could have a
+ * hundred: all go in the report, the last few on screen. */
+static void show_events(const struct wait_ctx *c, struct wait_service *w, const json_t *svc)
 {
 	const json_t *events = json_object_get(svc, "events");
-	double created = json_number_value(json_object_get(dep, "createdAt"));
-	size_t i = json_array_size(events);
+	size_t i = json_array_size(events), fresh = 0, skip;
 
-	if (w->since == 0 || (created && created < w->since))
-		w->since = created;
+	if (!w->since)
+		return;
+	while (i-- > 0) {
+		const json_t *e = json_array_get(events, i);
+		const char *id = wait_str(e, "id");
+		fresh += id && wait_str(e, "message") && !json_object_get(w->seen, id) &&
+		         json_number_value(json_object_get(e, "createdAt")) >= w->since;
+	}
+	skip = !w->sig && fresh > FIRST_EVENTS ? fresh - FIRST_EVENTS : 0;
+	i = json_array_size(events);
 	while (i-- > 0) { /* ECS lists newest first */
 		const json_t *e = json_array_get(events, i);
-		const char *id = json_string_value(json_object_get(e, "id"));
-		if (!id || json_object_get(w->seen, id) ||
+		const char *id = wait_str(e, "id"), *m = wait_str(e, "message");
+		if (!id || !m || json_object_get(w->seen, id) ||
 		    json_number_value(json_object_get(e, "createdAt")) < w->since)
 			continue;
 		json_object_set_new(w->seen, id, json_true());
-		emit(o, w, ECSCTL_PROGRESS_EVENT, json_string_value(json_object_get(e, "message")));
+		json_array_append_new(w->shown, json_string(m));
+		if (skip) {
+			skip--;
+			continue;
+		}
+		w->news_ms = now_ms(c->o);
+		emit(c, w, ECSCTL_PROGRESS_EVENT, m);
 	}
+}
+
+/* The counts a progress line shows, per deployment: a change in them is news. */
+static char *signature(const json_t *svc)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	const json_t *d;
+	size_t i;
+
+	ecsctl_buf_addf(&b, "%ld", wait_count(svc, "desiredCount"));
+	json_array_foreach(json_object_get(svc, "deployments"), i, d)
+	{
+		ecsctl_buf_addf(&b, ";%s %s %ld %ld %ld %s",
+		                wait_str(d, "id") ? wait_str(d, "id") : "",
+		                wait_str(d, "status") ? wait_str(d, "status") : "",
+		                wait_count(d, "runningCount"), wait_count(d, "pendingCount"),
+		                wait_count(d, "failedTasks"),
+		                wait_str(d, "rolloutState") ? wait_str(d, "rolloutState") : "");
+	}
+	return ecsctl_buf_detach(&b);
+}
+
+/* Done: completed (or, without rolloutState, alone) and at full count. */
+static bool complete(const json_t *svc, const json_t *dep)
+{
+	const char *rollout = wait_str(dep, "rolloutState");
+	long want = wait_count(svc, "desiredCount");
+
+	if (rollout ? strcmp(rollout, "COMPLETED")
+	            : json_array_size(json_object_get(svc, "deployments")) != 1)
+		return false;
+	return wait_count(dep, "runningCount") == want && wait_count(svc, "runningCount") == want;
+}
+
+static void fail(const struct wait_ctx *c, struct wait_service *w)
+{
+	w->state = W_FAILED;
+	if (!w->cause)
+		w->cause = wait_reason_now(w, elapsed(c));
 }
 
 /* Moves one service's state on after a DescribeServices answer. */
-static void observe(struct watched *w, const json_t *svc, const struct ecsctl_apply_options *o)
+static void observe(const struct wait_ctx *c, struct wait_service *w, json_t *svc)
 {
-	const json_t *dep = primary(svc);
-	const char *td = json_string_value(json_object_get(dep, "taskDefinition"));
-	const char *rollout = json_string_value(json_object_get(dep, "rolloutState"));
-	long running = (long)json_integer_value(json_object_get(svc, "runningCount"));
-	long desired = (long)json_integer_value(json_object_get(svc, "desiredCount"));
-	long pending = (long)json_integer_value(json_object_get(svc, "pendingCount"));
-	bool ours = td && !strcmp(tail(td), tail(w->expect));
-	bool changed = running != w->running || desired != w->desired || pending != w->pending ||
-	               strcmp(rollout ? rollout : "", w->rollout);
-	enum wstate before = w->state;
+	const json_t *dep = wait_primary(svc);
+	const char *td = wait_str(dep, "taskDefinition");
+	const char *rollout = wait_str(dep, "rolloutState");
+	bool ours = td && !strcmp(wait_td_tail(td), w->expect);
+	bool failed = rollout && !strcmp(rollout, "FAILED");
+	enum wait_state before = w->state;
+	char *sig = signature(svc);
+	bool changed = !sig || !w->sig || strcmp(sig, w->sig);
 
-	if (dep && (!w->since || ours))
-		show_events(w, svc, dep, o);
-	w->running = running;
-	w->desired = desired;
-	w->pending = pending;
-	snprintf(w->rollout, sizeof(w->rollout), "%s", rollout ? rollout : "");
+	json_decref(w->last);
+	w->last = json_incref(svc);
+	track_mine(w, svc);
+	find_since(w, svc);
+	show_events(c, w, svc);
+	free(w->sig);
+	w->sig = sig;
 	if (!dep) {
-		w->state = W_FAILED;
-	} else if (!ours || (rollout && !strcmp(rollout, "FAILED"))) {
-		if (w->state == W_WAITING)
-			w->state = W_FAILED;
-		else if (w->state == W_ROLLING_BACK && rollout && !strcmp(rollout, "FAILED"))
-			w->state = W_FAILED;
-	} else if (rollout ? !strcmp(rollout, "COMPLETED")
-	                   : json_array_size(json_object_get(svc, "deployments")) == 1 &&
-	                         running == desired) {
+		fail(c, w);
+	} else if (!ours || failed) {
+		if (w->state == W_WAITING || (w->state == W_ROLLING_BACK && failed))
+			fail(c, w);
+	} else if (complete(svc, dep)) {
 		w->state = w->state == W_ROLLING_BACK ? W_ROLLED_BACK : W_DONE;
 	}
-	if (changed || before != w->state)
-		emit(o, w, ECSCTL_PROGRESS_SERVICE, NULL);
+	if (changed || before != w->state) {
+		w->news_ms = now_ms(c->o);
+		emit(c, w, ECSCTL_PROGRESS_SERVICE, NULL);
+	}
 }
 
-static int start_rollback(struct watched *w, struct ecsctl_ecs *ecs,
-                          const struct ecsctl_apply_options *o, struct ecsctl_error *err)
+/* Back to the previous task definition; when ECS's circuit breaker already
+ * went there, waits for its rollback instead of starting another. */
+static int start_rollback(const struct wait_ctx *c, struct wait_service *w, struct ecsctl_ecs *ecs,
+                          struct ecsctl_error *err)
 {
-	json_t *req = json_pack("{s:s,s:s,s:s}", "cluster", w->cluster, "service", w->service,
-	                        "taskDefinition", w->previous);
+	const char *back = wait_td_tail(w->previous);
+	const json_t *p = wait_primary(w->last);
+	json_t *req;
 	int rc;
 
-	if (!req)
-		return reconcile_oom(err);
-	emit(o, w, ECSCTL_PROGRESS_ROLLBACK, w->previous);
-	rc = ecsctl_ecs_update_service(NULL, ecs, req, err);
-	json_decref(req);
-	if (rc)
-		return rc;
+	if (!w->cause)
+		w->cause = wait_reason_now(w, elapsed(c));
+	if (!p || strcmp(wait_td_tail(wait_str(p, "taskDefinition")), back)) {
+		if (!(req = json_pack("{s:s,s:s,s:s}", "cluster", w->cluster, "service", w->service,
+		                      "taskDefinition", w->previous)))
+			return reconcile_oom(err);
+		emit(c, w, ECSCTL_PROGRESS_ROLLBACK, w->previous);
+		rc = ecsctl_ecs_update_service(NULL, ecs, req, err);
+		json_decref(req);
+		if (rc)
+			return rc;
+		w->rolled_back = true;
+	}
 	free(w->expect);
-	w->expect = strdup(w->previous);
+	w->expect = strdup(back);
 	w->state = W_ROLLING_BACK;
-	w->since = 0;
+	w->news_ms = now_ms(c->o);
 	return w->expect ? 0 : reconcile_oom(err);
 }
 
-static bool active(const struct watched *w)
+static bool active(const struct wait_service *w)
 {
 	return w->state == W_WAITING || w->state == W_ROLLING_BACK;
 }
 
-static int poll_once(struct watched *ws, size_t n, struct ecsctl_ecs *ecs,
-                     const struct ecsctl_apply_options *o, struct ecsctl_error *err)
+static int poll_once(const struct wait_ctx *c, struct wait_service *ws, size_t n,
+                     struct ecsctl_ecs *ecs, struct ecsctl_error *err)
 {
 	json_t *svcs = NULL, *fails = NULL, *it;
 	const char **names = calloc(n + 1, sizeof(*names));
@@ -193,16 +322,16 @@ static int poll_once(struct watched *ws, size_t n, struct ecsctl_ecs *ecs,
 				continue;
 			json_array_foreach(svcs, k, it)
 			{
-				const char *nm =
-				    json_string_value(json_object_get(it, "serviceName"));
+				const char *nm = wait_str(it, "serviceName");
 				if (nm && !strcmp(nm, ws[j].service)) {
-					observe(&ws[j], it, o);
+					observe(c, &ws[j], it);
 					seen = true;
 				}
 			}
 			if (!seen) {
-				ws[j].state = W_FAILED;
-				emit(o, &ws[j], ECSCTL_PROGRESS_SERVICE, "service not found");
+				ws[j].gone = true;
+				fail(c, &ws[j]);
+				emit(c, &ws[j], ECSCTL_PROGRESS_SERVICE, "service not found");
 			}
 		}
 		json_decref(svcs);
@@ -213,12 +342,60 @@ static int poll_once(struct watched *ws, size_t n, struct ecsctl_ecs *ecs,
 	return rc;
 }
 
+static const char *outcome(const struct wait_service *w)
+{
+	switch (w->state) {
+	case W_FAILED:
+		return "failed";
+	case W_ROLLED_BACK:
+		return "rolledBack";
+	case W_DONE:
+		return NULL;
+	default:
+		return "timedOut";
+	}
+}
+
+/* Fills opts->report for every service that did not become stable. */
+static void report(const struct wait_ctx *c, struct wait_service *ws, size_t n,
+                   struct ecsctl_ecs *ecs)
+{
+	struct ecsctl_wait_report *r = c->o->report;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	size_t i;
+
+	if (!r)
+		return;
+	ecsctl_wait_report_release(r);
+	if (!(r->services = json_array()))
+		return;
+	for (i = 0; i < n; i++)
+		if (outcome(&ws[i]) &&
+		    wait_why_add(r->services, &ws[i], outcome(&ws[i]), elapsed(c), ecs, &err))
+			break;
+	ecsctl_error_release(&err);
+}
+
+static void wait_service_release(struct wait_service *w)
+{
+	free(w->target);
+	free(w->expect);
+	free(w->previous);
+	free(w->sig);
+	free(w->cause);
+	json_decref(w->last);
+	json_decref(w->mine);
+	json_decref(w->seen);
+	json_decref(w->shown);
+}
+
 int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
                      const struct ecsctl_apply_options *opts, struct ecsctl_error *err)
 {
 	struct ecsctl_apply_options none = ECSCTL_APPLY_OPTIONS_INIT;
-	struct watched *ws = calloc(p->count + 1, sizeof(*ws));
-	int64_t deadline, interval;
+	struct wait_service *ws = calloc(p->count + 1, sizeof(*ws));
+	struct wait_ctx c;
+	int64_t deadline, interval, quiet;
 	size_t i, n = 0, failed = 0, left;
 	bool timed_out = false;
 	int rc = 0;
@@ -227,39 +404,51 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 		opts = &none;
 	if (!ws)
 		return reconcile_oom(err);
-	deadline = now_ms(opts) + (opts->timeout_ms > 0 ? opts->timeout_ms : 600000);
+	c.o = opts;
+	c.start = now_ms(opts);
+	ecsctl_wait_report_release(opts->report); /* a report is of the last wait only */
+	deadline = c.start + (opts->timeout_ms > 0 ? opts->timeout_ms : 600000);
 	interval = opts->interval_ms > 0 ? opts->interval_ms : 2000;
+	quiet = opts->quiet_ms > 0 ? opts->quiet_ms : 30000;
 	for (i = 0; i < p->count; i++) {
 		const json_t *w = p->ops[i].wait;
-		struct watched *x = &ws[n];
-		const char *prev = json_string_value(json_object_get(w, "previousTaskDefinition"));
+		struct wait_service *x = &ws[n];
+		const char *prev = wait_str(w, "previousTaskDefinition");
 		if (!w)
 			continue;
-		x->cluster = json_string_value(json_object_get(w, "cluster"));
-		x->service = json_string_value(json_object_get(w, "service"));
-		x->expect = strdup(tail(json_string_value(json_object_get(w, "taskDefinition"))));
+		x->cluster = wait_str(w, "cluster");
+		x->service = wait_str(w, "service");
+		x->target = strdup(wait_td_tail(wait_str(w, "taskDefinition")));
+		x->expect = x->target ? strdup(x->target) : NULL;
 		x->previous = prev ? strdup(prev) : NULL;
 		x->seen = json_object();
-		x->desired = x->running = x->pending = -1;
+		x->shown = json_array();
+		x->news_ms = c.start;
 		snprintf(x->name, sizeof(x->name), "%s/%s", x->cluster ? x->cluster : "",
 		         x->service ? x->service : "");
 		n++;
-		if (!x->cluster || !x->service || !x->expect || !x->seen) {
+		if (!x->cluster || !x->service || !x->expect || !x->seen || !x->shown ||
+		    (prev && !x->previous)) {
 			rc = reconcile_oom(err);
 			goto done;
 		}
 	}
 	for (;;) {
-		if ((rc = poll_once(ws, n, ecs, opts, err)))
+		if ((rc = poll_once(&c, ws, n, ecs, err)))
 			goto done;
 		for (i = 0, left = 0; i < n; i++) {
 			if (ws[i].state == W_FAILED && opts->rollback_on_failure &&
-			    ws[i].previous && strcmp(tail(ws[i].previous), ws[i].expect)) {
-				if ((rc = start_rollback(&ws[i], ecs, opts, err)))
+			    ws[i].previous && strcmp(wait_td_tail(ws[i].previous), ws[i].expect)) {
+				if ((rc = start_rollback(&c, &ws[i], ecs, err)))
 					goto done;
 			}
-			if (ws[i].state == W_WAITING || ws[i].state == W_ROLLING_BACK)
-				left++;
+			if (!active(&ws[i]))
+				continue;
+			left++;
+			if (now_ms(opts) - ws[i].news_ms >= quiet) {
+				ws[i].news_ms = now_ms(opts);
+				emit(&c, &ws[i], ECSCTL_PROGRESS_QUIET, NULL);
+			}
 		}
 		if (!left)
 			break;
@@ -273,13 +462,14 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 			size_t rolled = 0;
 			for (i = 0; i < n && !timed_out && opts->rollback_on_failure; i++) {
 				if (ws[i].state != W_WAITING || !ws[i].previous ||
-				    !strcmp(tail(ws[i].previous), ws[i].expect))
+				    !strcmp(wait_td_tail(ws[i].previous), ws[i].expect))
 					continue;
-				if ((rc = start_rollback(&ws[i], ecs, opts, err)))
+				if ((rc = start_rollback(&c, &ws[i], ecs, err)))
 					goto done;
 				rolled++;
 			}
 			if (timed_out || !rolled) {
+				report(&c, ws, n, ecs);
 				rc = ecsctl_error_set(err, ECSCTL_ETIMEOUT,
 				                      "%zu service%s did not become stable in time",
 				                      left, left == 1 ? "" : "s");
@@ -294,6 +484,8 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 	for (i = 0; i < n; i++)
 		if (ws[i].state == W_FAILED || ws[i].state == W_ROLLED_BACK)
 			failed++;
+	if (timed_out || failed)
+		report(&c, ws, n, ecs);
 	if (timed_out)
 		rc =
 		    ecsctl_error_set(err, ECSCTL_ETIMEOUT,
@@ -304,11 +496,8 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 		                      opts->rollback_on_failure ? " (rolled back where possible)"
 		                                                : "");
 done:
-	for (i = 0; i < n; i++) {
-		free(ws[i].expect);
-		free(ws[i].previous);
-		json_decref(ws[i].seen);
-	}
+	for (i = 0; i < n; i++)
+		wait_service_release(&ws[i]);
 	free(ws);
 	return rc;
 }

@@ -98,10 +98,11 @@ json_t *sim_task_new(const json_t *td, const char *started_by, const char *group
 	{
 		json_t *o = json_object(), *c = container_new(def, arn, cluster, id, ctx);
 		const char *image = sim_str(def, "image");
-		const char *mine = sim_image_tag_is(image, "cannotpull") ? "cannotpull"
-		                   : sim_bool(def, "essential", 1) && sim_image_tag_is(image, "crashloop")
-		                       ? "crashloop"
-		                       : NULL;
+		const char *mine =
+		    sim_image_tag_is(image, "cannotpull") ? "cannotpull"
+		    : sim_bool(def, "essential", 1) && sim_image_tag_is(image, "crashloop")
+		        ? "crashloop"
+		        : NULL;
 		/* a failed pull stops the task before any container runs */
 		if (c && mine) {
 			json_object_set_new(c, "_fault", json_string(mine));

@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ecsctl/duration.h"
@@ -48,4 +49,18 @@ int ecsctl_duration_parse(int64_t *out_ms, const char *s)
 	}
 	*out_ms = total;
 	return 0;
+}
+
+char *ecsctl_duration_format(char out[ECSCTL_DURATION_FORMAT_SIZE], int64_t ms)
+{
+	long long s = ms < 0 ? 0 : (long long)(ms / 1000);
+
+	if (s < 60)
+		snprintf(out, ECSCTL_DURATION_FORMAT_SIZE, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, ECSCTL_DURATION_FORMAT_SIZE, "%lldm%02llds", s / 60, s % 60);
+	else
+		snprintf(out, ECSCTL_DURATION_FORMAT_SIZE, "%lldh%02lldm%02llds", s / 3600,
+		         s / 60 % 60, s % 60);
+	return out;
 }

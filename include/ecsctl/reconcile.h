@@ -264,9 +264,18 @@ int ecsctl_plan_preflight(const struct ecsctl_plan *p, const struct ecsctl_live 
 enum ecsctl_progress_kind {
 	ECSCTL_PROGRESS_OP_START, /* op set */
 	ECSCTL_PROGRESS_OP_DONE,  /* op set; error set on failure */
-	ECSCTL_PROGRESS_SERVICE,  /* service state: name, running/desired/pending, rollout */
+	ECSCTL_PROGRESS_SERVICE,  /* service state: name, counts, deployments */
 	ECSCTL_PROGRESS_EVENT,    /* a new service event: name, message */
-	ECSCTL_PROGRESS_ROLLBACK  /* rolling name back to message (the task definition) */
+	ECSCTL_PROGRESS_ROLLBACK, /* rolling name back to message (the task definition) */
+	ECSCTL_PROGRESS_QUIET     /* no news on name for a while: counts as SERVICE's */
+};
+
+/* One deployment of a service as the wait last saw it. */
+struct ecsctl_progress_deployment {
+	const char *id, *status;     /* "ecs-svc/...", "PRIMARY" | "ACTIVE" */
+	const char *task_definition; /* "family:revision" */
+	const char *rollout;         /* rolloutState or "" */
+	long running, desired, pending, failed;
 };
 
 struct ecsctl_progress {
@@ -274,11 +283,42 @@ struct ecsctl_progress {
 	const struct ecsctl_plan_op *op;
 	const struct ecsctl_error *error;
 	const char *name; /* "cluster/service" */
+	/* the PRIMARY deployment's counts, never summed over deployments */
 	long running, desired, pending;
-	const char *rollout; /* rolloutState or "" */
+	const char *rollout;                                  /* the PRIMARY's rolloutState or "" */
+	const struct ecsctl_progress_deployment *deployments; /* PRIMARY first */
+	size_t ndeployments;
 	const char *message;
-	bool done, failed; /* service finished / failed */
+	bool done, failed;  /* service finished / failed */
+	int64_t elapsed_ms; /* wait events: since the wait started */
 };
+
+/*
+ * Why services did not become stable, collected by ecsctl_plan_wait when
+ * asked (ecsctl_apply_options.report). `services` is an array, one object
+ * per service that failed, rolled back or ran out of time:
+ *   {"name": "cluster/service", "outcome": "failed|rolledBack|timedOut",
+ *    "reason": "one line",
+ *    "deployment": {"id", "taskDefinition", "rolloutState", "rolloutStateReason",
+ *                   "failedTasks"} (absent when never seen),
+ *    "stoppedTasks": [{"count": 3, "stopCode", "stoppedReason",
+ *                      "containers": [{"name", "exitCode", "reason"}],
+ *                      "summary": "3 tasks: Essential container in task exited
+ *                                  (EssentialContainerExited), web exit 1"}],
+ *    "events": ["service event messages that explain it, oldest first"]}
+ * stoppedTasks are those of the deployment the wait watched (startedBy),
+ * stopped since it began, without the scheduler's own scale-ins, grouped
+ * by identical cause, the largest group first.
+ */
+struct ecsctl_wait_report {
+	json_t *services; /* NULL until a wait fills it */
+};
+
+void ecsctl_wait_report_release(struct ecsctl_wait_report *r);
+
+/* Appends the report as text: per service "NAME: REASON", then indented
+ * "stopped tasks:" and "events:" blocks. Nothing for an empty report. */
+void ecsctl_wait_report_render(struct ecsctl_buf *out, const struct ecsctl_wait_report *r);
 
 struct ecsctl_apply_options {
 	int parallelism; /* 0 = 8 */
@@ -296,10 +336,13 @@ struct ecsctl_apply_options {
 	int64_t (*now_ms)(void *ud);
 	void (*sleep_ms)(void *ud, int64_t ms);
 	void *clock_ud;
+	/* filled with why services did not become stable; NULL = not collected */
+	struct ecsctl_wait_report *report;
+	int64_t quiet_ms; /* no news this long: ECSCTL_PROGRESS_QUIET; 0 = 30 s */
 };
 #define ECSCTL_APPLY_OPTIONS_INIT                                                                  \
 	{                                                                                          \
-		0, NULL, NULL, NULL, NULL, 0, 0, false, NULL, NULL, NULL                           \
+		0, NULL, NULL, NULL, NULL, 0, 0, false, NULL, NULL, NULL, NULL, 0                  \
 	}
 
 /* ECSCTL_EINVAL naming the first service to replace and its immutable
@@ -322,12 +365,15 @@ int ecsctl_plan_apply(struct ecsctl_plan *p, struct ecsctl_ecs *ecs, bool allow_
 /*
  * Waits on every service the plan created or updated, all at once (one
  * DescribeServices round per interval). Success per service: the PRIMARY
- * deployment runs the task definition apply set and its rollout COMPLETED
- * (without rolloutState: one deployment, running == desired). A FAILED
- * rollout or a PRIMARY on another task definition fails the service at
- * once; with rollback_on_failure it is updated back to its previous task
- * definition and waited on again. ECSCTL_EUNSTABLE when any service failed,
- * ECSCTL_ETIMEOUT when time ran out, ECSCTL_ECANCELED on cancel.
+ * deployment runs the task definition apply set, its rollout COMPLETED
+ * (without rolloutState: it is the only deployment), and it runs as many
+ * tasks as the service wants (a desiredCount change leaves the rollout
+ * COMPLETED while tasks cannot be placed). A FAILED rollout or a PRIMARY
+ * on another task definition fails the service at once; with
+ * rollback_on_failure it is updated back to its previous task definition
+ * and waited on again. ECSCTL_EUNSTABLE when any service failed,
+ * ECSCTL_ETIMEOUT when time ran out, ECSCTL_ECANCELED on cancel. On
+ * EUNSTABLE and ETIMEOUT, opts->report (when set) says why per service.
  */
 int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
                      const struct ecsctl_apply_options *opts, struct ecsctl_error *err);

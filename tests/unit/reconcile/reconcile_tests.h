@@ -5,4 +5,7 @@
 /* Waits and the replace's INACTIVE wait on a virtual clock (test_wait.c). */
 int reconcile_wait_tests(void);
 
+/* Why a service is not stable: grouping, events, text (test_wait_why.c). */
+int reconcile_wait_why_tests(void);
+
 #endif

@@ -624,5 +624,5 @@ int main(void)
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
-	return failed + reconcile_wait_tests();
+	return failed + reconcile_wait_tests() + reconcile_wait_why_tests();
 }

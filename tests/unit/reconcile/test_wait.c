@@ -61,8 +61,9 @@ static void call_ok(struct wfx *f, const char *op, json_t *req, json_t **out)
 	ecsctl_error_release(&err);
 }
 
-/* Cluster c, task definition web (EC2), service web with one task. */
-static int wfx_setup(void **state)
+/* Cluster c, task definition web (EC2), service web with one task, on an
+ * ecs-local at `scale` with room for `capacity` EC2 tasks (0 = any). */
+static int wfx_start(void **state, double scale, int capacity)
 {
 	static const char *const env[] = {"HOME=/nonexistent", NULL};
 	struct ecsctl_sim_options so = ECSCTL_SIM_OPTIONS_INIT;
@@ -73,7 +74,8 @@ static int wfx_setup(void **state)
 
 	assert_non_null(f);
 	so.listen = "127.0.0.1:0";
-	so.time_scale = 0.001;
+	so.time_scale = scale;
+	so.ec2_capacity = capacity;
 	so.seed = 7;
 	so.threads = 2;
 	assert_int_equal(ecsctl_sim_new(&f->sim, &so, &err), 0);
@@ -100,6 +102,17 @@ static int wfx_setup(void **state)
 	        NULL);
 	*state = f;
 	return 0;
+}
+
+static int wfx_setup(void **state)
+{
+	return wfx_start(state, 0.001, 0);
+}
+
+/* 200 simulated seconds a second, one EC2 task of room. */
+static int wfx_setup_small(void **state)
+{
+	return wfx_start(state, 200, 1);
 }
 
 static int wfx_teardown(void **state)
@@ -143,6 +156,25 @@ static struct ecsctl_plan_op *one_op(struct ecsctl_plan *p)
 	return &p->ops[0];
 }
 
+/* The plan of a create of service web, waited on. */
+static void create_op(struct ecsctl_plan *p, struct wfx *f)
+{
+	struct ecsctl_plan_op *op;
+
+	ecsctl_plan_init(p);
+	op = one_op(p);
+	op->action = ECSCTL_DIFF_CREATE;
+	op->wait =
+	    json_pack("{s:s,s:s,s:s}", "cluster", "c", "service", "web", "taskDefinition", f->td);
+}
+
+static void on_vclock(struct ecsctl_apply_options *ao, struct vclock *vc)
+{
+	ao->now_ms = v_now;
+	ao->sleep_ms = v_sleep;
+	ao->clock_ud = vc;
+}
+
 static void test_reconcile_wait__times_out_on_the_virtual_clock(void **state)
 {
 	struct wfx *f = *state;
@@ -150,20 +182,13 @@ static void test_reconcile_wait__times_out_on_the_virtual_clock(void **state)
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct vclock vc = {1000000, 0};
 	struct ecsctl_plan p;
-	struct ecsctl_plan_op *op;
 	long before = api_count(f, "DescribeServices");
 	int64_t t0 = real_ms();
 
-	ecsctl_plan_init(&p);
-	op = one_op(&p);
-	op->action = ECSCTL_DIFF_CREATE;
-	op->wait =
-	    json_pack("{s:s,s:s,s:s}", "cluster", "c", "service", "web", "taskDefinition", f->td);
+	create_op(&p, f);
 	ao.timeout_ms = 60000;
 	ao.interval_ms = 5000;
-	ao.now_ms = v_now;
-	ao.sleep_ms = v_sleep;
-	ao.clock_ud = &vc;
+	on_vclock(&ao, &vc);
 	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), ECSCTL_ETIMEOUT);
 	assert_non_null(strstr(err.message, "did not become stable in time"));
 	/* polls at virtual 0, 5 s, ..., 60 s; the deadline is seen exactly at 60 s */
@@ -200,9 +225,7 @@ static void test_reconcile_apply__replace_create_waits_for_inactive(void **state
 	assert_non_null(op->calls);
 	ao.timeout_ms = 30000;
 	ao.interval_ms = 3000;
-	ao.now_ms = v_now;
-	ao.sleep_ms = v_sleep;
-	ao.clock_ud = &vc;
+	on_vclock(&ao, &vc);
 	assert_int_equal(ecsctl_plan_apply(&p, f->ecs, true, &ao, &err), ECSCTL_ETIMEOUT);
 	assert_non_null(strstr(err.message, "did not become INACTIVE"));
 	assert_int_equal(vc.now, 30000);
@@ -219,6 +242,125 @@ static void test_reconcile_apply__replace_create_waits_for_inactive(void **state
 	ecsctl_plan_release(&p);
 }
 
+struct seen {
+	int quiet, service;
+	int64_t last_elapsed;
+	long running, desired;
+	size_t ndeployments;
+};
+
+static void record(void *ud, const struct ecsctl_progress *ev)
+{
+	struct seen *s = ud;
+
+	if (ev->kind == ECSCTL_PROGRESS_QUIET)
+		s->quiet++;
+	if (ev->kind == ECSCTL_PROGRESS_SERVICE)
+		s->service++;
+	s->last_elapsed = ev->elapsed_ms;
+	s->running = ev->running;
+	s->desired = ev->desired;
+	s->ndeployments = ev->ndeployments;
+}
+
+/* Nothing moves: one SERVICE line, then a QUIET one per 30 s without news,
+ * each with the time waited. */
+static void test_reconcile_wait__still_waiting_after_30s_without_news(void **state)
+{
+	struct wfx *f = *state;
+	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
+	struct ecsctl_wait_report why = {NULL};
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct vclock vc = {0, 0};
+	struct seen seen = {0};
+	struct ecsctl_plan p;
+	const json_t *entry;
+
+	create_op(&p, f);
+	ao.timeout_ms = 100000;
+	ao.interval_ms = 5000;
+	on_vclock(&ao, &vc);
+	ao.progress = record;
+	ao.progress_ud = &seen;
+	ao.report = &why;
+	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), ECSCTL_ETIMEOUT);
+	assert_int_equal(seen.service, 1);
+	assert_int_equal(seen.quiet, 3); /* at 30, 60 and 90 s */
+	assert_int_equal(seen.last_elapsed, 90000);
+	assert_int_equal(seen.ndeployments, 1);
+	/* why: the only deployment runs none of its one task */
+	assert_int_equal(json_array_size(why.services), 1);
+	entry = json_array_get(why.services, 0);
+	assert_string_equal(json_string_value(json_object_get(entry, "outcome")), "timedOut");
+	assert_string_equal(json_string_value(json_object_get(entry, "reason")),
+	                    "Not stable after 1m40s: 0 of 1 tasks running, 1 pending (rollout "
+	                    "IN_PROGRESS).");
+	assert_int_equal(json_array_size(json_object_get(entry, "stoppedTasks")), 0);
+	ecsctl_wait_report_release(&why);
+	ecsctl_error_release(&err);
+	ecsctl_plan_release(&p);
+}
+
+static void update_count(struct wfx *f, int desired)
+{
+	call_ok(
+	    f, "UpdateService",
+	    json_pack("{s:s,s:s,s:i}", "cluster", "c", "service", "web", "desiredCount", desired),
+	    NULL);
+}
+
+/* A desiredCount change keeps the deployment COMPLETED: running 1 of 3
+ * (no room for more) is not stable, and the report says why. */
+static void test_reconcile_wait__desired_count_change_needs_running_equal_desired(void **state)
+{
+	struct wfx *f = *state;
+	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
+	struct ecsctl_wait_report why = {NULL};
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_buf text = ECSCTL_BUF_INIT;
+	struct seen seen = {0};
+	struct ecsctl_plan p;
+	struct ecsctl_plan_op *op;
+	const json_t *entry;
+
+	ecsctl_plan_init(&p);
+	op = one_op(&p);
+	op->action = ECSCTL_DIFF_UPDATE;
+	op->wait = json_pack("{s:s,s:s,s:s,s:s}", "cluster", "c", "service", "web",
+	                     "taskDefinition", f->td, "previousTaskDefinition", f->td);
+	ao.timeout_ms = 10000;
+	ao.interval_ms = 20;
+	ao.progress = record;
+	ao.progress_ud = &seen;
+	ao.report = &why;
+	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), 0); /* the fixture's task */
+	assert_null(why.services);
+	update_count(f, 3);
+	ao.timeout_ms = 1000;
+	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), ECSCTL_ETIMEOUT);
+	assert_int_equal(seen.running, 1);
+	assert_int_equal(seen.desired, 3);
+	entry = json_array_get(why.services, 0);
+	assert_non_null(strstr(json_string_value(json_object_get(entry, "reason")),
+	                       ": 1 of 3 tasks running (rollout COMPLETED)."));
+	assert_non_null(
+	    strstr(json_string_value(json_array_get(json_object_get(entry, "events"), 0)),
+	           "was unable to place a task"));
+	ecsctl_wait_report_render(&text, &why);
+	assert_non_null(strstr(text.buf, "c/web: Not stable after 1s: 1 of 3 tasks running"));
+	assert_non_null(strstr(text.buf, "\n  events:\n    (service web) was unable to place"));
+	ecsctl_buf_release(&text);
+	ecsctl_error_release(&err);
+	/* back to what fits: stable again, and the report is emptied */
+	update_count(f, 1);
+	ao.timeout_ms = 10000;
+	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), 0);
+	assert_null(why.services);
+	ecsctl_wait_report_release(&why);
+	ecsctl_error_release(&err);
+	ecsctl_plan_release(&p);
+}
+
 int reconcile_wait_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +368,11 @@ int reconcile_wait_tests(void)
 	                                    wfx_setup, wfx_teardown),
 	    cmocka_unit_test_setup_teardown(test_reconcile_apply__replace_create_waits_for_inactive,
 	                                    wfx_setup, wfx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_reconcile_wait__still_waiting_after_30s_without_news, wfx_setup, wfx_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_reconcile_wait__desired_count_change_needs_running_equal_desired,
+	        wfx_setup_small, wfx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -408,8 +408,8 @@ static void test_deploy__stopped_task_fields(void **state)
 	for (t = T0; t < T0 + 60; t += 1)
 		sim_task_advance(task, t);
 	assert_string_equal(sim_str(task, "lastStatus"), "STOPPED");
-	assert_null(json_object_get(json_array_get(json_object_get(task, "containers"), 0),
-	                            "exitCode"));
+	assert_null(
+	    json_object_get(json_array_get(json_object_get(task, "containers"), 0), "exitCode"));
 	json_decref(task);
 
 	/* a non-essential container whose pull fails still stops the task */

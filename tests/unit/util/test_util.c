@@ -85,6 +85,21 @@ static void test_util_diag__sorted_by_position_stable(void **state)
 	ecsctl_diags_release(&d);
 }
 
+static void test_util_duration__format_reads_back(void **state)
+{
+	char b[ECSCTL_DURATION_FORMAT_SIZE];
+	int64_t ms;
+
+	(void)state;
+	assert_string_equal(ecsctl_duration_format(b, 0), "0s");
+	assert_string_equal(ecsctl_duration_format(b, 59999), "59s");
+	assert_string_equal(ecsctl_duration_format(b, 65000), "1m05s");
+	assert_string_equal(ecsctl_duration_format(b, 7230000), "2h00m30s");
+	assert_string_equal(ecsctl_duration_format(b, -5), "0s");
+	assert_int_equal(ecsctl_duration_parse(&ms, ecsctl_duration_format(b, 7230000)), 0);
+	assert_int_equal(ms, 7230000);
+}
+
 static void test_util_duration__units(void **state)
 {
 	int64_t ms;
@@ -112,6 +127,7 @@ int main(void)
 		cmocka_unit_test(test_util_error__first_cause_wins),
 		cmocka_unit_test(test_util_diag__sorted_by_position_stable),
 		cmocka_unit_test(test_util_duration__units),
+		cmocka_unit_test(test_util_duration__format_reads_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

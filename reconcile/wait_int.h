@@ -1,0 +1,85 @@
+/* Shared by wait.c (the waiter) and wait_why.c (why a service is not stable). */
+#ifndef ECSCTL_RECONCILE_WAIT_INT_H
+#define ECSCTL_RECONCILE_WAIT_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "reconcile_int.h"
+
+enum wait_state { W_WAITING, W_DONE, W_FAILED, W_ROLLING_BACK, W_ROLLED_BACK };
+
+struct wait_service {
+	const char *cluster, *service;
+	char name[520];
+	char *target;   /* the task definition apply set ("family:rev") */
+	char *expect;   /* what the PRIMARY must run: target, or previous once rolling back */
+	char *previous; /* what ran before, from the plan; may be NULL */
+	enum wait_state state;
+	json_t *last;     /* the last DescribeServices answer for it */
+	json_t *mine;     /* our deployment (runs target) as last seen; NULL until seen */
+	json_t *seen;     /* event ids shown */
+	json_t *shown;    /* their messages, oldest first */
+	double since;     /* ECS clock: where the story of this deploy starts */
+	char *sig;        /* the counts last shown, to show only changes */
+	char *cause;      /* why it failed, captured when it did (before a rollback) */
+	int64_t news_ms;  /* wait clock: last change shown */
+	bool gone;        /* DescribeServices did not know it */
+	bool rolled_back; /* ecsctl sent the rollback (not ECS's circuit breaker) */
+};
+
+static inline const char *wait_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* An integer member, -1 when absent. */
+static inline long wait_count(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	return v ? (long)json_integer_value(v) : -1;
+}
+
+/* The PRIMARY of a service's deployments, or NULL. */
+static inline const json_t *wait_primary(const json_t *svc)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(svc, "deployments"), i, d)
+	{
+		const char *st = wait_str(d, "status");
+		if (st && !strcmp(st, "PRIMARY"))
+			return d;
+	}
+	return NULL;
+}
+
+/* "family:rev" of a task definition ARN (or the text itself). */
+const char *wait_td_tail(const char *td);
+
+/* The one-line reason the service is not stable right now; `elapsed_ms` is
+ * the time waited. Heap string, NULL only without memory. */
+char *wait_reason_now(const struct wait_service *w, int64_t elapsed_ms);
+
+/* Appends {"name", "outcome", "reason", "deployment", "stoppedTasks",
+ * "events"} for `w` to `services` (ecsctl/reconcile.h's report). Reads the
+ * stopped tasks (ListTasks + DescribeTasks); when ECS refuses, the entry
+ * gets "stoppedTasksError" instead and the report goes on. 0 or ENOMEM. */
+int wait_why_add(json_t *services, const struct wait_service *w, const char *outcome,
+                 int64_t elapsed_ms, struct ecsctl_ecs *ecs, struct ecsctl_error *err);
+
+/* Groups DescribeTasks' tasks by identical cause, largest group first,
+ * each with its count and one-line summary (the report's stoppedTasks).
+ * Only tasks started by `deployment` (when set) and created at or after
+ * `since` count; the scheduler's own scale-ins never do. New reference. */
+json_t *wait_why_group_tasks(const json_t *tasks, const char *deployment, double since);
+
+/* The service events (messages, oldest first) that explain a failure:
+ * routine ones (started/stopped tasks, steady state, targets registered)
+ * left out, at most the last 10. New reference. */
+json_t *wait_why_events(const json_t *messages);
+
+#endif
