@@ -288,11 +288,14 @@ static int sso_token(char **out, struct ecsctl_creds_provider *p, const char *pr
 	}
 	if (s->session && expires - now < REFRESH_WINDOW_MS && refreshable(tok, now)) {
 		if (!refresh_token(tok, p, s, now, &rerr)) {
+			struct ecsctl_error serr = ECSCTL_ERROR_INIT;
+
 			expires = ecsctl_creds_parse_time(
 			    json_string_value(json_object_get(tok, "expiresAt")));
-			rc = save_json_file(path, tok, err);
-			if (rc)
-				goto done;
+			/* a cache that cannot be written (read-only HOME) must not stop
+			 * this run, which has its token: the next one refreshes again */
+			save_json_file(path, tok, &serr);
+			ecsctl_error_release(&serr);
 		}
 		/* a failed refresh still leaves a token that has not expired */
 	}

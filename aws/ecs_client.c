@@ -323,6 +323,24 @@ done:
 	return rc;
 }
 
+/* A word for the log line: a call that never reached ECS failed on its
+ * credentials (a profile, credential_process, SSO), not on the network. */
+static const char *error_label(const struct ecsctl_error *e)
+{
+	if (e->aws_code)
+		return e->aws_code;
+	switch (e->code) {
+	case ECSCTL_ETIMEOUT:
+		return "timeout";
+	case ECSCTL_ENET:
+		return "network";
+	case ECSCTL_ENOMEM:
+		return "memory";
+	default:
+		return "credentials";
+	}
+}
+
 static void log_done(struct ecsctl_ecs *c, struct slot *s, long status, const char *reqid)
 {
 	struct ecsctl_ecs_call *call = s->call;
@@ -333,10 +351,7 @@ static void log_done(struct ecsctl_ecs *c, struct slot *s, long status, const ch
 	ecsctl_buf_addf(&b, "ecs %s status=%ld attempts=%d ms=%lld", call->operation, status,
 	                call->attempts, (long long)call->ms);
 	if (call->error.code)
-		ecsctl_buf_addf(&b, " error=%s",
-		                call->error.aws_code                  ? call->error.aws_code
-		                : call->error.code == ECSCTL_ETIMEOUT ? "timeout"
-		                                                      : "network");
+		ecsctl_buf_addf(&b, " error=%s", error_label(&call->error));
 	if (c->verbosity >= 2 && reqid)
 		ecsctl_buf_addf(&b, " request-id=%s", reqid);
 	if (!ecsctl_buf_failed(&b))

@@ -5,7 +5,9 @@ appear in ecsctl's output, even at -vvv."""
 import hashlib
 import json
 import os
+import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -13,7 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from awsstandins import Proxy, SsoPortal, self_signed_cert  # noqa: E402
-from ecslocal import EcsLocal, Repo, ecsctl  # noqa: E402
+from ecslocal import ECSCTL, WRAPPER, EcsLocal, Repo, ecsctl, env  # noqa: E402
 
 KEY, SECRET, TOKEN = "ASIAE2EPROCESS", "e2e-secret/value+1", "e2e-session-token"
 
@@ -86,11 +88,33 @@ class CredentialProcess(CredentialsCase):
         self.assertIn("InvalidSignatureException", r.stderr)
         self.assert_no_secret(r, "not-the-secret")
 
+    def test_credential_process_can_prompt_on_the_terminal(self):
+        """An MFA prompt reads the terminal: the helper runs in its own process
+        group, which gets the terminal's foreground while it runs (else its
+        read would stop it with SIGTTIN until the timeout)."""
+        helper = self.write("mfa.sh", "printf 'MFA code: ' >&2\nread -r code\n"
+                            "[ \"$code\" = 123456 ] || exit 5\n"
+                            "printf '{\"Version\": 1, \"AccessKeyId\": \"%s\", "
+                            "\"SecretAccessKey\": \"%s\"}'\n" % (KEY, SECRET), mode=0o700)
+        self.write(".aws/config", "[profile mfa]\ncredential_process = sh %s\n" % helper)
+        cmd = [*WRAPPER, ECSCTL, "plan", "--repo", self.repo.dir, "--endpoint-url",
+               self.server.url, "--path", "examples"]
+        # script(1) (util-linux) runs ecsctl on a pseudo-terminal fed from our input
+        r = subprocess.run(["script", "-qec", shlex.join(cmd), "/dev/null"], input="123456\n",
+                           capture_output=True, text=True, timeout=60,
+                           env=env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
+                                   HOME=self.home, AWS_PROFILE="mfa",
+                                   ECSCTL_CREDENTIAL_PROCESS_TIMEOUT="10"))
+        self.assertEqual(r.returncode, 0, r.stdout)
+        self.assertIn("Plan: 5 to create, 4 to register.", r.stdout)
+
     def test_credential_process_failure_is_clear(self):
         self.process_profile(exit_code=2)
         r = self.plan("proc")
         self.assertEqual(r.returncode, 1)
         self.assertIn("profile 'proc': credential_process exited with status 2", r.stderr)
+        self.assertIn("ecs DescribeClusters status=0 attempts=0 ms=0 error=credentials",
+                      r.stderr)
         self.assertIn("helper: asking the vault", r.stderr)
         self.assert_no_secret(r)
 

@@ -116,14 +116,31 @@ static int runs(struct world *w)
 	return n;
 }
 
-static void no_answer(void *ud, const struct lb_request *req, struct lb_response *resp)
+/* STS AssumeRole that accepts only requests signed with the helper's secret. */
+static void sts_for_process(void *ud, const struct lb_request *req, struct lb_response *resp)
 {
-	resp->status = 404;
+	static char body[1024];
+	char exp[32];
+
+	if (!lb_sigv4_valid(req, "process-secret")) {
+		resp->status = 403;
+		resp->body = "<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code></Error>"
+		             "</ErrorResponse>";
+		return;
+	}
+	world_iso_in(exp, 3600);
+	snprintf(body, sizeof(body),
+	         "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIACHAINED"
+	         "</AccessKeyId><SecretAccessKey>chained-secret</SecretAccessKey><SessionToken>"
+	         "t</SessionToken><Expiration>%s</Expiration></Credentials></AssumeRoleResult>"
+	         "</AssumeRoleResponse>",
+	         exp);
+	resp->body = body;
 }
 
 static void process_world(struct world *w)
 {
-	world_start(w, no_answer, NULL);
+	world_start(w, sts_for_process, NULL);
 	world_env(w, "HOME=%s", w->dir);
 	world_env(w, "PATH=%s", "/usr/bin:/bin");
 	world_env(w, "AWS_EC2_METADATA_DISABLED=%s", "true");
@@ -191,6 +208,12 @@ static void test_aws_creds_process__order_within_a_profile(void **state)
 	assert_string_equal(ak, "AKIAFILE");
 	assert_int_equal(world_resolve(&w, "cfgkeys", ak, &src, &err), 0);
 	assert_string_equal(ak, "ASIAPROC1");
+	/* a credential_process profile as the source of a role */
+	world_env(&w, "AWS_ENDPOINT_URL_STS=%s", lb_url(w.srv));
+	assert_int_equal(world_resolve(&w, "chained", ak, &src, &err), 0);
+	assert_string_equal(ak, "ASIACHAINED");
+	assert_string_equal(src, "assume-role");
+	assert_int_equal(runs(&w), 2);
 	assert_int_equal(world_resolve(&w, "empty", ak, &src, &err), ECSCTL_EINVAL);
 	assert_non_null(strstr(err.message, "none of aws_access_key_id, role_arn, "
 	                                    "credential_process, sso_session or sso_start_url"));
