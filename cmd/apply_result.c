@@ -112,17 +112,36 @@ static const json_t *why_for(const struct ecsctl_wait_report *why, const char *n
 	return NULL;
 }
 
-int apply_result_print(const struct apply_result *r, const struct ecsctl_plan *p, int exit_code,
-                       const char *error, bool waited, const struct ecsctl_wait_report *why)
+/* One "services" entry: the last progress state, the why when there is one. */
+static json_t *service_entry(const struct apply_result *r, const char *name, const json_t *td,
+                             bool waited, const struct ecsctl_wait_report *why)
 {
 	static const char *const from_why[] = {"reason", "stoppedTasks", "stoppedTasksError",
 	                                       "events"};
+	const json_t *seen = json_object_get(r->services, name), *w = why_for(why, name);
+	json_t *s = seen ? json_deep_copy(seen)
+	                 : json_pack("{s:s}", "outcome", waited ? "notChecked" : "notWaited");
+	size_t k;
+
+	json_object_set_new(s, "name", json_string(name));
+	if (td)
+		json_object_set(s, "taskDefinition", (json_t *)td);
+	for (k = 0; k < sizeof(from_why) / sizeof(*from_why); k++)
+		if (json_object_get(w, from_why[k]))
+			json_object_set(s, from_why[k], json_object_get(w, from_why[k]));
+	return s;
+}
+
+int apply_result_print(const struct apply_result *r, const struct ecsctl_plan *p, int exit_code,
+                       const char *error, bool waited, const struct ecsctl_wait_report *why)
+{
 	static const char *const results[] = {"applied", "failed", "failed", "unstable", "stale"};
-	json_t *doc, *ops = json_array(), *svcs = json_array();
-	size_t i, k;
+	json_t *doc, *ops = json_array(), *svcs = json_array(), *listed = json_object();
+	const json_t *w;
+	size_t i;
 	int rc = EXIT_OK;
 
-	for (i = 0; ops && svcs && i < p->count; i++) {
+	for (i = 0; ops && svcs && listed && i < p->count; i++) {
 		const struct ecsctl_plan_op *op = &p->ops[i];
 		char *key = op_key(op);
 		const char *st = key ? json_string_value(json_object_get(r->ops, key)) : NULL;
@@ -132,26 +151,26 @@ int apply_result_print(const struct apply_result *r, const struct ecsctl_plan *p
 		                                     "outcome", st ? st : "notStarted"));
 		free(key);
 		if (op->wait) {
-			const json_t *w = op->wait;
 			char name[520];
-			json_t *seen, *s;
 			snprintf(name, sizeof(name), "%s/%s",
-			         json_string_value(json_object_get(w, "cluster")),
-			         json_string_value(json_object_get(w, "service")));
-			seen = json_object_get(r->services, name);
-			s = seen ? json_deep_copy(seen)
-			         : json_pack("{s:s}", "outcome",
-			                     waited ? "notChecked" : "notWaited");
-			json_object_set_new(s, "name", json_string(name));
-			json_object_set(s, "taskDefinition", json_object_get(w, "taskDefinition"));
-			for (k = 0; k < sizeof(from_why) / sizeof(*from_why); k++)
-				if (json_object_get(why_for(why, name), from_why[k]))
-					json_object_set(
-					    s, from_why[k],
-					    json_object_get(why_for(why, name), from_why[k]));
-			json_array_append_new(svcs, s);
+			         json_string_value(json_object_get(op->wait, "cluster")),
+			         json_string_value(json_object_get(op->wait, "service")));
+			json_array_append_new(
+			    svcs,
+			    service_entry(r, name, json_object_get(op->wait, "taskDefinition"),
+			                  waited, why));
+			json_object_set_new(listed, name, json_true());
 		}
 	}
+	/* services apply waited on although it changed nothing there (docs/plan.md,
+	 * "Unstable services") that did not become stable */
+	json_array_foreach(why ? why->services : NULL, i, w)
+	{
+		const char *name = json_string_value(json_object_get(w, "name"));
+		if (svcs && listed && name && !json_object_get(listed, name))
+			json_array_append_new(svcs, service_entry(r, name, NULL, waited, why));
+	}
+	json_decref(listed);
 	doc = json_pack("{s:i,s:s,s:i,s:s?,s:o*,s:o*}", "formatVersion", 1, "result",
 	                !p->count && !exit_code            ? "noChanges"
 	                : exit_code >= 0 && exit_code <= 4 ? results[exit_code]

@@ -79,6 +79,25 @@ class ApplySaysWhy(unittest.TestCase):
                          [("PRIMARY", "worker:1")])
         self.assertIn("rolling back to arn:", r.stderr)
 
+    def test_a_service_left_failing_says_why_when_apply_waits_for_it(self):
+        self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml")
+                        .replace("rollbackOnFailure: true", "rollbackOnFailure: false"))
+        self.repo.commit("no rollback")
+        self.apply()
+        self.apply("--timeout", "1s", expect=3, WORKER_TAG="crashloop")
+        # nothing to change; apply waits for worker, which crash-loops
+        r = self.apply("--timeout", "1s", "--output", "json", expect=3, WORKER_TAG="crashloop")
+        self.assertRegex(r.stderr, r"\nshop/worker: Not stable after \ds: 0 of 1 tasks running, "
+                                   r"1 pending, \d+ failed \(rollout IN_PROGRESS\)\.\n  stopped "
+                                   r"tasks of deployment ecs-svc/\d+:\n    \d+ tasks: Essential "
+                                   r"container in task exited \(EssentialContainerExited\), "
+                                   r"worker exit 1\n")
+        res = json.loads(r.stdout.strip().split("\n")[-1])
+        self.assertEqual(res["operations"], [])
+        (svc,) = res["services"]
+        self.assertEqual((svc["name"], svc["outcome"]), ("shop/worker", "waiting"))
+        self.assertEqual(svc["stoppedTasks"][0]["containers"], [{"name": "worker", "exitCode": 1}])
+
 
 class DesiredCountNeedsRoom(unittest.TestCase):
     def test_scale_beyond_capacity_is_not_stable(self):

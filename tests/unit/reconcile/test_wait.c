@@ -115,6 +115,12 @@ static int wfx_setup_small(void **state)
 	return wfx_start(state, 200, 1);
 }
 
+/* 200 simulated seconds a second, room for any task. */
+static int wfx_setup_fast(void **state)
+{
+	return wfx_start(state, 200, 0);
+}
+
 static int wfx_teardown(void **state)
 {
 	struct wfx *f = *state;
@@ -134,6 +140,13 @@ static long api_count(struct wfx *f, const char *op)
 
 	json_decref(calls);
 	return n;
+}
+
+static void real_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
 }
 
 static int64_t real_ms(void)
@@ -243,7 +256,7 @@ static void test_reconcile_apply__replace_create_waits_for_inactive(void **state
 }
 
 struct seen {
-	int quiet, service;
+	int quiet, service, events_first; /* events before the first SERVICE */
 	int64_t last_elapsed;
 	long running, desired;
 	size_t ndeployments;
@@ -255,12 +268,22 @@ static void record(void *ud, const struct ecsctl_progress *ev)
 
 	if (ev->kind == ECSCTL_PROGRESS_QUIET)
 		s->quiet++;
+	if (ev->kind == ECSCTL_PROGRESS_EVENT && !s->service)
+		s->events_first++;
 	if (ev->kind == ECSCTL_PROGRESS_SERVICE)
 		s->service++;
 	s->last_elapsed = ev->elapsed_ms;
 	s->running = ev->running;
 	s->desired = ev->desired;
 	s->ndeployments = ev->ndeployments;
+}
+
+static void recording(struct ecsctl_apply_options *ao, struct seen *seen,
+                      struct ecsctl_wait_report *why)
+{
+	ao->progress = record;
+	ao->progress_ud = seen;
+	ao->report = why;
 }
 
 /* Nothing moves: one SERVICE line, then a QUIET one per 30 s without news,
@@ -280,9 +303,7 @@ static void test_reconcile_wait__still_waiting_after_30s_without_news(void **sta
 	ao.timeout_ms = 100000;
 	ao.interval_ms = 5000;
 	on_vclock(&ao, &vc);
-	ao.progress = record;
-	ao.progress_ud = &seen;
-	ao.report = &why;
+	recording(&ao, &seen, &why);
 	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), ECSCTL_ETIMEOUT);
 	assert_int_equal(seen.service, 1);
 	assert_int_equal(seen.quiet, 3); /* at 30, 60 and 90 s */
@@ -330,9 +351,7 @@ static void test_reconcile_wait__desired_count_change_needs_running_equal_desire
 	                     "taskDefinition", f->td, "previousTaskDefinition", f->td);
 	ao.timeout_ms = 10000;
 	ao.interval_ms = 20;
-	ao.progress = record;
-	ao.progress_ud = &seen;
-	ao.report = &why;
+	recording(&ao, &seen, &why);
 	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), 0); /* the fixture's task */
 	assert_null(why.services);
 	update_count(f, 3);
@@ -361,6 +380,67 @@ static void test_reconcile_wait__desired_count_change_needs_running_equal_desire
 	ecsctl_plan_release(&p);
 }
 
+/* A service that has crash-looped for a while has many events: the first
+ * look prints the last 5, the report still sees them all. */
+static void test_reconcile_wait__first_look_prints_few_old_events(void **state)
+{
+	struct wfx *f = *state;
+	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
+	struct ecsctl_wait_report why = {NULL};
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct vclock vc = {0, 0};
+	struct seen seen = {0};
+	struct ecsctl_plan p;
+	json_t *resp = NULL, *svcs = NULL, *fails = NULL;
+	const char *names[1] = {"crash"}, *td;
+	const json_t *entry;
+	int tries;
+
+	call_ok(f, "RegisterTaskDefinition",
+	        json_pack("{s:s,s:[{s:s,s:s,s:i}]}", "family", "crash", "containerDefinitions",
+	                  "name", "app", "image", "nginx:crashloop", "memory", 64),
+	        &resp);
+	td = json_string_value(
+	    json_object_get(json_object_get(resp, "taskDefinition"), "taskDefinitionArn"));
+	call_ok(f, "CreateService",
+	        json_pack("{s:s,s:s,s:s,s:i,s:s}", "cluster", "c", "serviceName", "crash",
+	                  "taskDefinition", td, "desiredCount", 1, "launchType", "EC2"),
+	        NULL);
+	/* a replacement every 7 simulated seconds: wait for more than 5 events */
+	for (tries = 0; tries < 200; tries++) {
+		assert_int_equal(
+		    ecsctl_ecs_describe_services(&svcs, &fails, f->ecs, "c", names, 1, &err), 0);
+		if (json_array_size(json_object_get(json_array_get(svcs, 0), "events")) >= 8)
+			tries = 1000;
+		json_decref(svcs);
+		json_decref(fails);
+		if (tries < 1000)
+			real_sleep_ms(20);
+	}
+	ecsctl_plan_init(&p);
+	one_op(&p)->wait =
+	    json_pack("{s:s,s:s,s:s}", "cluster", "c", "service", "crash", "taskDefinition", td);
+	ao.timeout_ms = 1;
+	ao.interval_ms = 1;
+	on_vclock(&ao, &vc);
+	recording(&ao, &seen, &why);
+	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), ECSCTL_ETIMEOUT);
+	assert_int_equal(seen.events_first, 5);
+	entry = json_array_get(why.services, 0);
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(entry, "reason")), "0 of 1 tasks running"));
+	/* all of them were crashes of this deployment */
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(
+	               json_array_get(json_object_get(entry, "stoppedTasks"), 0), "summary")),
+	           " tasks: Essential container in task exited "
+	           "(EssentialContainerExited), app exit 1"));
+	json_decref(resp);
+	ecsctl_wait_report_release(&why);
+	ecsctl_error_release(&err);
+	ecsctl_plan_release(&p);
+}
+
 int reconcile_wait_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +453,8 @@ int reconcile_wait_tests(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_reconcile_wait__desired_count_change_needs_running_equal_desired,
 	        wfx_setup_small, wfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_reconcile_wait__first_look_prints_few_old_events,
+	                                    wfx_setup_fast, wfx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
