@@ -122,12 +122,14 @@ static int wait_unstable(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 
 int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 {
-	bool yes = false, no_wait = false, rollback = false, allow_replace = false, help;
+	bool yes = false, no_wait = false, rollback = false, allow_replace = false, compact = false,
+	     help;
 	int64_t timeout = 0, interval = 0;
 	long parallelism = 0;
 	struct cli_list targets = {0};
 	const struct cli_flag flags[] = {
 	    {"auto-approve", 0, FLAG_BOOL, &yes, NULL, "do not ask for confirmation"},
+	    {"compact", 0, FLAG_BOOL, &compact, NULL, "show the plan one line per change"},
 	    {"no-wait", 0, FLAG_BOOL, &no_wait, NULL, "do not wait for services"},
 	    {"timeout", 0, FLAG_DURATION, &timeout, "D",
 	     "how long to wait (default: ecsctl.yaml wait.timeout, else 10m)"},
@@ -173,7 +175,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		                   targets.count);
 	if (rc != EXIT_OK)
 		goto done;
-	if ((rc = cli_print_plan(&p, ctx)) != EXIT_OK)
+	if ((rc = cli_print_plan(&p, ctx, compact)) != EXIT_OK)
 		goto done;
 	if (json && !(res = apply_result_new(NULL))) {
 		rc = EXIT_ERROR;

@@ -25,13 +25,15 @@ static int save_plan(const struct ecsctl_plan *p, const char *path)
 int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 {
 	char *out = NULL;
-	bool detailed = false, help;
+	bool detailed = false, compact = false, help;
 	struct cli_list targets = {0};
 	const struct cli_flag flags[] = {
 	    {"out", 'o', FLAG_STRING, &out, "FILE",
 	     "save the plan to FILE (for 'ecsctl apply FILE')"},
 	    {"detailed-exitcode", 0, FLAG_BOOL, &detailed, NULL,
 	     "exit 2 when there are changes, else 3 when a managed service is not stable"},
+	    {"compact", 0, FLAG_BOOL, &compact, NULL,
+	     "one line per change (path: before -> after) instead of the nested diff"},
 	    {"target", 0, FLAG_LIST, &targets, "KIND/NAME",
 	     "plan only this resource (repeatable), e.g. Service/shop/web"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
@@ -52,7 +54,7 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	rc = cli_make_plan(&p, &m, &ecs, ctx, (const char *const *)targets.items, targets.count);
 	if (rc == EXIT_OK)
-		rc = cli_print_plan(&p, ctx);
+		rc = cli_print_plan(&p, ctx, compact);
 	if (rc == EXIT_OK && out)
 		rc = save_plan(&p, out);
 	if (rc == EXIT_OK && detailed && p.count)

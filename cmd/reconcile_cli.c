@@ -65,6 +65,18 @@ int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *s
 	return rc;
 }
 
+/* The repository as the plan's first line names it: a local one by its
+ * absolute path ("." says nothing in a CI log), a URL as given. */
+static int set_source(struct ecsctl_plan *p, const struct cli_ctx *ctx, struct ecsctl_error *err)
+{
+	const char *repo = ctx->repo ? ctx->repo : ".";
+	char *abs = strstr(repo, "://") ? NULL : realpath(repo, NULL);
+	int rc = ecsctl_plan_set_source(p, abs ? abs : repo, ctx->path, err);
+
+	free(abs);
+	return rc;
+}
+
 int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
                   struct cli_ctx *ctx, const char *const *targets, size_t ntargets)
 {
@@ -78,7 +90,7 @@ int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_e
 		return rc;
 	po.targets = targets;
 	po.ntargets = ntargets;
-	if (ecsctl_reconcile_plan(p, NULL, m, *ecs, &po, &err)) {
+	if (ecsctl_reconcile_plan(p, NULL, m, *ecs, &po, &err) || set_source(p, ctx, &err)) {
 		print_aws_error(NULL, &err);
 		rc = EXIT_ERROR;
 	}
@@ -86,8 +98,9 @@ int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_e
 	return rc;
 }
 
-int cli_print_plan(const struct ecsctl_plan *p, struct cli_ctx *ctx)
+int cli_print_plan(const struct ecsctl_plan *p, struct cli_ctx *ctx, bool compact)
 {
+	struct ecsctl_plan_render_options ro = ECSCTL_PLAN_RENDER_OPTIONS_INIT;
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 	int rc = EXIT_OK;
 
@@ -97,7 +110,9 @@ int cli_print_plan(const struct ecsctl_plan *p, struct cli_ctx *ctx)
 			rc = EXIT_ERROR;
 		json_decref(doc);
 	} else {
-		ecsctl_plan_render(&b, p, ctx->color);
+		ro.color = ctx->color;
+		ro.compact = compact;
+		ecsctl_plan_render(&b, p, &ro);
 		if (ecsctl_buf_failed(&b) || fwrite(b.buf, 1, b.len, stdout) != b.len)
 			rc = EXIT_ERROR;
 	}

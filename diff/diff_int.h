@@ -53,6 +53,14 @@ int diff_stringify_map_values(json_t *map);
 int diff_changes_add(struct ecsctl_diff_changes *c, const char *path, const json_t *before,
                      const json_t *after);
 
+/* Adds `n` to the unchanged count of the object or list at `path`. 0 or -1. */
+int diff_changes_count_unchanged(struct ecsctl_diff_changes *c, const char *path, size_t n);
+
+/* The nested view of `changes` (render_nested.c), its top lines indented
+ * `ind` columns. Out of memory is left sticky in `out`. */
+void diff_render_nested(struct ecsctl_buf *out, const struct ecsctl_diff_changes *changes,
+                        const struct ecsctl_diff_render_options *o, size_t ind);
+
 /* Removes the change at index i. */
 void diff_changes_remove(struct ecsctl_diff_changes *c, size_t i);
 

@@ -292,6 +292,18 @@ int diff_changes_add(struct ecsctl_diff_changes *c, const char *path, const json
 	return 0;
 }
 
+int diff_changes_count_unchanged(struct ecsctl_diff_changes *c, const char *path, size_t n)
+{
+	json_int_t had;
+
+	if (!n)
+		return 0;
+	if (!c->unchanged && !(c->unchanged = json_object()))
+		return -1;
+	had = json_integer_value(json_object_get(c->unchanged, path));
+	return json_object_set_new(c->unchanged, path, json_integer(had + (json_int_t)n));
+}
+
 void diff_changes_remove(struct ecsctl_diff_changes *c, size_t i)
 {
 	free(c->items[i].path);
@@ -306,6 +318,7 @@ void ecsctl_diff_changes_init(struct ecsctl_diff_changes *c)
 	c->items = NULL;
 	c->count = 0;
 	c->alloc = 0;
+	c->unchanged = NULL;
 }
 
 void ecsctl_diff_changes_release(struct ecsctl_diff_changes *c)
@@ -315,6 +328,7 @@ void ecsctl_diff_changes_release(struct ecsctl_diff_changes *c)
 	while (c->count)
 		diff_changes_remove(c, c->count - 1);
 	free(c->items);
+	json_decref(c->unchanged);
 	ecsctl_diff_changes_init(c);
 }
 

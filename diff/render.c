@@ -56,9 +56,7 @@ void ecsctl_diff_render_value(struct ecsctl_buf *out, const json_t *value, size_
 		ecsctl_buf_adds(out, "(absent)");
 		return;
 	}
-	if (!max)
-		max = 120;
-	if (max < 16)
+	if (max && max < 16)
 		max = 16;
 	s = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!s) {
@@ -66,7 +64,7 @@ void ecsctl_diff_render_value(struct ecsctl_buf *out, const json_t *value, size_
 		return;
 	}
 	len = strlen(s);
-	if (len <= max) {
+	if (!max || len <= max) {
 		ecsctl_buf_add(out, s, len);
 	} else {
 		/* Keep both ends: image tags and ARNs differ at the end. */
@@ -141,6 +139,10 @@ void ecsctl_diff_render_text(struct ecsctl_buf *out, enum ecsctl_diff_action act
 	size_t i;
 
 	header(out, action, kind, name, o->color);
+	if (!o->compact) {
+		diff_render_nested(out, changes, o, 6);
+		return;
+	}
 	for (i = 0; changes && i < changes->count; i++) {
 		const struct ecsctl_diff_change *c = &changes->items[i];
 		json_t *b = ecsctl_diff_mask_value(c->path, c->before, o->mask);

@@ -90,6 +90,11 @@ int ecsctl_diff_tags(json_t **add, json_t **remove, struct ecsctl_diff_changes *
 				rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 			json_decref(path);
 		}
+		/* the tags equal on both sides, for "N unchanged hidden" */
+		if (!rc && diff_changes_count_unchanged(
+		               changes, "tags",
+		               (size_t)json_integer_value(json_object_get(tmp.unchanged, ""))))
+			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 		if (rc)
 			goto done;
 	}

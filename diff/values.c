@@ -136,6 +136,21 @@ static const char **union_keys(const json_t *a, const json_t *b, size_t *n)
 	return keys;
 }
 
+/* Members (or keyed entries) equal on both sides, for "N unchanged hidden". */
+static size_t count_equal(const json_t *a, const json_t *b)
+{
+	const char *k;
+	json_t *m, *o;
+	size_t n = 0;
+
+	json_object_foreach((json_t *)a, k, m)
+	{
+		o = json_object_get(b, k);
+		n += o && json_equal(m, o);
+	}
+	return n;
+}
+
 static int walk_object(struct walk *w, const json_t *a, const json_t *b, const char *open,
                        const char *close)
 {
@@ -145,6 +160,11 @@ static int walk_object(struct walk *w, const json_t *a, const json_t *b, const c
 
 	if (!keys)
 		return -1;
+	if (!ecsctl_buf_failed(&w->path) &&
+	    diff_changes_count_unchanged(w->out, w->path.buf, count_equal(a, b))) {
+		free(keys);
+		return -1;
+	}
 	for (i = 0; i < n && !rc; i++) {
 		if (open)
 			ecsctl_buf_addf(&w->path, "%s%s%s", open, keys[i], close);
@@ -192,6 +212,12 @@ static int walk_array(struct walk *w, const char *member, const json_t *a, const
 	if (ma && mb) {
 		rc = walk_object(w, ma, mb, "[", "]");
 	} else if (!all_scalars(a) && !all_scalars(b) && json_array_size(a) == json_array_size(b)) {
+		size_t same = 0;
+		for (i = 0; i < json_array_size(a); i++)
+			same += json_equal(json_array_get(a, i), json_array_get(b, i));
+		if (ecsctl_buf_failed(&w->path) ||
+		    diff_changes_count_unchanged(w->out, w->path.buf, same))
+			return -1;
 		for (i = 0; i < json_array_size(a) && !rc; i++) {
 			ecsctl_buf_addf(&w->path, "[%zu]", i);
 			rc = walk(w, NULL, json_array_get(a, i), json_array_get(b, i));

@@ -353,7 +353,7 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const 
 	memset(&ld, 0, sizeof(ld));
 	if (src->from_git) {
 		out->commit = strdup(src->commit);
-		out->ref = strdup(ref && *ref ? ref : "HEAD");
+		out->ref = strdup(src->ref ? src->ref : ref && *ref ? ref : "HEAD");
 		if (!out->commit || !out->ref) {
 			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 			goto done;

@@ -36,6 +36,8 @@ void ecsctl_plan_release(struct ecsctl_plan *p)
 		op_release(&p->ops[i]);
 	free(p->ops);
 	free(p->commit);
+	free(p->ref);
+	free(p->source);
 	free(p->digest);
 	free(p->fingerprint);
 	json_decref(p->scope);
@@ -610,6 +612,7 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
 	c.users = json_object();
 	if (!c.resolved || !c.users || index_users(&c) || !(out->scope = json_deep_copy(scope)) ||
 	    (m->commit && !(out->commit = strdup(m->commit))) ||
+	    (m->ref && !(out->ref = strdup(m->ref))) ||
 	    !(out->fingerprint = strdup(live->fingerprint ? live->fingerprint : "")) ||
 	    !(out->digest = ecsctl_plan_digest(m))) {
 		rc = reconcile_oom(err);

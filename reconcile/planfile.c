@@ -61,6 +61,9 @@ json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 			json_object_set(ch, "calls", op->calls);
 			if (op->wait)
 				json_object_set(ch, "wait", op->wait);
+			/* so that `apply FILE` shows the same "# (N unchanged ...)" lines */
+			if (op->changes.unchanged)
+				json_object_set(ch, "unchanged", op->changes.unchanged);
 		}
 	}
 	ecsctl_plan_summary(p, counts);
@@ -70,9 +73,9 @@ json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 	stats = json_pack("{s:O?,s:I}", "apiCalls", p->api_calls, "wallMs", (json_int_t)p->wall_ms);
 	if (stats && !json_object_get(stats, "apiCalls"))
 		json_object_set_new(stats, "apiCalls", json_object());
-	doc = json_pack("{s:i,s:s?,s:o,s:o,s:o*,s:O?}", "formatVersion", 1, "commit", p->commit,
-	                "changes", changes, "summary", summary, "stats", stats, "unstable",
-	                p->unstable);
+	doc = json_pack("{s:i,s:s?,s:s?,s:s?,s:o,s:o,s:o*,s:O?}", "formatVersion", 1, "commit",
+	                p->commit, "ref", p->ref, "source", p->source, "changes", changes,
+	                "summary", summary, "stats", stats, "unstable", p->unstable);
 	changes = summary = NULL;
 	if (doc && saved) {
 		json_object_set_new(doc, "saved",
@@ -155,6 +158,8 @@ int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecs
 	const char *fp = json_string_value(json_object_get(saved, "fingerprint"));
 	const char *dg = json_string_value(json_object_get(saved, "desiredDigest"));
 	const char *commit = json_string_value(json_object_get(doc, "commit"));
+	const char *ref = json_string_value(json_object_get(doc, "ref"));
+	const char *source = json_string_value(json_object_get(doc, "source"));
 	size_t i;
 	json_t *it;
 
@@ -167,7 +172,8 @@ int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecs
 		    "not a saved plan (formatVersion 1 with a 'saved' member, as "
 		    "written by 'ecsctl plan -o FILE')");
 	if (!(out->fingerprint = strdup(fp)) || !(out->digest = strdup(dg)) ||
-	    (commit && !(out->commit = strdup(commit))) ||
+	    (commit && !(out->commit = strdup(commit))) || (ref && !(out->ref = strdup(ref))) ||
+	    (source && !(out->source = strdup(source))) ||
 	    !(out->scope = json_deep_copy(json_object_get(saved, "scope"))) ||
 	    (json_is_array(json_object_get(doc, "unstable")) &&
 	     !(out->unstable = json_deep_copy(json_object_get(doc, "unstable")))))
@@ -195,49 +201,12 @@ int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecs
 		op->calls = json_deep_copy(calls);
 		op->wait = json_deep_copy(json_object_get(it, "wait"));
 		op->forces = json_deep_copy(json_object_get(it, "forcesReplacement"));
+		if (json_is_object(json_object_get(it, "unchanged")))
+			op->changes.unchanged = json_deep_copy(json_object_get(it, "unchanged"));
 		if (!(op->name = strdup(json_string_value(json_object_get(it, "name")))) ||
 		    !op->calls || reconcile_read_diff(&op->changes, json_object_get(it, "diff")) ||
 		    reconcile_compare_from_json(op, it))
 			return reconcile_oom(err);
 	}
 	return 0;
-}
-
-void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, bool color)
-{
-	static const char *const verbs[6] = {"to create",  "to register", "to update",
-	                                     "to replace", "to delete",   "to deregister"};
-	struct ecsctl_diff_render_options ro = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
-	struct ecsctl_diff_mask mk = ECSCTL_DIFF_MASK_INIT;
-	size_t counts[6], i;
-	const char *sep = "";
-
-	if (!p->count) {
-		if (!json_array_size(p->unstable))
-			ecsctl_buf_adds(out, "No changes. Live ECS matches git.\n");
-		reconcile_render_unstable(out, p);
-		return;
-	}
-	if (reconcile_plan_mask(&mk, p)) {
-		out->failed = 1;
-		return;
-	}
-	ro.color = color;
-	ro.mask = &mk;
-	for (i = 0; i < p->count; i++) {
-		ro.forces_replacement = p->ops[i].forces;
-		reconcile_render_op(out, &p->ops[i], kinds[p->ops[i].kind], &ro);
-		ecsctl_buf_addch(out, '\n');
-	}
-	ecsctl_plan_summary(p, counts);
-	ecsctl_buf_adds(out, "Plan: ");
-	for (i = 0; i < 6; i++) {
-		if (!counts[i])
-			continue;
-		ecsctl_buf_addf(out, "%s%zu %s", sep, counts[i], verbs[i]);
-		sep = ", ";
-	}
-	ecsctl_buf_adds(out, ".\n");
-	free((void *)mk.names);
-	reconcile_render_unstable(out, p);
 }

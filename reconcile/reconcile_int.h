@@ -32,6 +32,16 @@ int reconcile_oom(struct ecsctl_error *err);
  * (free it); -1 when out of memory. */
 int reconcile_plan_mask(struct ecsctl_diff_mask *mk, const struct ecsctl_plan *p);
 
+/* plan_render.c, shared by the text and Markdown plans: */
+/* "commit abc1234 (main) of REPO:PATH" or "the work tree of ...", each
+ * name between `quote`s ("" or "`"). */
+void reconcile_plan_title(struct ecsctl_buf *out, const struct ecsctl_plan *p, const char *quote);
+/* "Plan: 1 to create, 2 to update." (no newline) */
+void reconcile_plan_summary_line(struct ecsctl_buf *out, const struct ecsctl_plan *p);
+/* Op i's block as text: its header, notes and diff. */
+void reconcile_plan_render_op(struct ecsctl_buf *out, const struct ecsctl_plan *p, size_t i,
+                              const struct ecsctl_diff_mask *mk, bool color, bool compact);
+
 /* The pseudo-operation a plan's calls use to wait, between a DeleteService
  * and what needs its name (CreateService) or its cluster (DeleteCluster)
  * gone, for {"cluster", "service"} to be INACTIVE: ECS refuses both while

@@ -42,11 +42,17 @@ struct ecsctl_diff_changes {
 	struct ecsctl_diff_change *items;
 	size_t count;
 	size_t alloc;
+	/* {"path": N}: how many members (of an object) or entries (of a list)
+	 * at `path` are equal on both sides, for each object or list the engine
+	 * walked into because something under it changed ("" is the root), so
+	 * that a renderer can say "# (3 unchanged attributes hidden)". NULL
+	 * when none was counted. Owned. */
+	json_t *unchanged;
 };
 
 #define ECSCTL_DIFF_CHANGES_INIT                                                                   \
 	{                                                                                          \
-		NULL, 0, 0                                                                         \
+		NULL, 0, 0, NULL                                                                   \
 	}
 
 void ecsctl_diff_changes_init(struct ecsctl_diff_changes *c);
@@ -293,33 +299,54 @@ const char *ecsctl_diff_action_name(enum ecsctl_diff_action a);
 struct ecsctl_diff_render_options {
 	bool color;                         /* ANSI colours on the symbols */
 	const struct ecsctl_diff_mask *mask; /* NULL: built-in rules only */
-	size_t max_value; /* longest value shown before shortening; 0 = 120 */
+	bool compact;     /* one line per change (path: before -> after) instead of nested */
+	size_t max_value; /* compact: longest value shown before shortening; 0 = never */
 	/* Member names (ecsctl_diff_service's `replace`) whose lines end with
 	 * "# forces replacement"; or NULL. */
 	const json_t *forces_replacement;
 };
 #define ECSCTL_DIFF_RENDER_OPTIONS_INIT                                                            \
 	{                                                                                          \
-		false, NULL, 0, NULL                                                                  \
+		false, NULL, false, 0, NULL                                                        \
 	}
 
 /*
  * Appends to `out` one resource's block in the style of `terraform plan`:
  *
- *   ~ Service "prod/web" will be updated in-place
- *       ~ containerDefinitions[web].image: "nginx:1.25" -> "nginx:1.27"
- *       + containerDefinitions[web].environment[NEW]: {...}
- *       - placementConstraints: [...]
+ *   ~ TaskDefinition "web" will be updated in-place
+ *       ~ containerDefinitions[web] {
+ *           + environment[NEW] {
+ *               + name  = "NEW"
+ *               + value = "2"
+ *             }
+ *           ~ image = "nginx:1.25" -> "nginx:1.27"
+ *             # (2 unchanged environment entries hidden)
+ *             # (4 unchanged attributes hidden)
+ *         }
+ *       ~ command = [
+ *             "sh",
+ *           - "old",
+ *           + "new",
+ *         ]
  *
- * Only the changes given are shown; sensitive values masked; long values
- * shortened in the middle. Out of memory is left sticky in `out`.
+ * Changes are grouped under the objects and list entries they sit in; only
+ * changed leaves are shown, unchanged siblings counted (from
+ * changes->unchanged); every value in full; multi-line strings and lists
+ * compared line by line (runs of more than 3 equal lines or elements
+ * counted). With `compact`, today's one line per change:
+ *
+ *       ~ containerDefinitions[web].image: "nginx:1.25" -> "nginx:1.27"
+ *
+ * Sensitive values are masked either way. Out of memory is left sticky in
+ * `out`.
  */
 void ecsctl_diff_render_text(struct ecsctl_buf *out, enum ecsctl_diff_action action,
                              const char *kind, const char *name,
                              const struct ecsctl_diff_changes *changes,
                              const struct ecsctl_diff_render_options *opts);
 
-/* One value as the text renderer shows it (compact JSON, shortened). */
+/* One value as the compact renderer shows it: compact JSON, shortened in the
+ * middle past `max` bytes (0 = never). */
 void ecsctl_diff_render_value(struct ecsctl_buf *out, const json_t *value, size_t max);
 
 /* Removes, recursively, null members, empty arrays and empty objects (after

@@ -54,7 +54,8 @@ struct ecsctl_model {
 	struct ecsctl_resource *resources; /* sorted: kind, then name */
 	size_t count;
 	char *commit; /* full sha of the commit read, or NULL for --worktree */
-	char *ref;    /* the ref as given, or NULL */
+	char *ref;    /* the ref read: HEAD's branch ("main"), or a ref or sha as given;
+	                 NULL for --worktree */
 };
 
 struct ecsctl_model_options {

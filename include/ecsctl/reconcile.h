@@ -146,6 +146,9 @@ struct ecsctl_plan {
 	struct ecsctl_plan_op *ops; /* ordered by phase, then kind and name */
 	size_t count, alloc;
 	char *commit;      /* git sha or NULL */
+	char *ref;         /* what was planned: HEAD's branch ("main"), a ref or sha as given;
+	                      NULL for the work tree */
+	char *source;      /* "REPO:PATH" for people (ecsctl_plan_set_source), or NULL */
 	char *digest;      /* sha256 of the rendered desired state */
 	char *fingerprint; /* of the live state read */
 	json_t *scope;     /* ecsctl_reconcile_scope() */
@@ -213,6 +216,12 @@ int ecsctl_reconcile_plan(struct ecsctl_plan *out, struct ecsctl_live *live,
 int ecsctl_plan_unstable_waits(struct ecsctl_plan *out, const struct ecsctl_plan *p,
                                struct ecsctl_error *err);
 
+/* Sets p->source to "REPO:PATH" (just REPO when `path` is NULL or empty),
+ * REPO without the user:password of a URL (a remote given with a token
+ * must not end up in a PR comment). 0, or ECSCTL_ENOMEM. */
+int ecsctl_plan_set_source(struct ecsctl_plan *p, const char *repo, const char *path,
+                           struct ecsctl_error *err);
+
 /* Counts per action (index = enum ecsctl_diff_action). */
 void ecsctl_plan_summary(const struct ecsctl_plan *p, size_t counts[6]);
 
@@ -232,9 +241,28 @@ int ecsctl_plan_save(const struct ecsctl_plan *p, const char *path, struct ecsct
 /* Reads a saved plan back. ECSCTL_EINVAL (with a reason) when it is not one. */
 int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecsctl_error *err);
 
-/* Appends the terraform-style text of the plan (diff's renderer per op,
- * then the summary line, or "No changes. Live ECS matches git."). */
-void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p, bool color);
+struct ecsctl_plan_render_options {
+	bool color;   /* ANSI colours (text only) */
+	bool compact; /* one line per change, as diff's compact renderer */
+	/* markdown: the most bytes written, resources past it summarised in a
+	 * "N more resources" tail; 0 = 65,000 (GitHub comments take 65,536
+	 * characters) */
+	size_t max_bytes;
+};
+#define ECSCTL_PLAN_RENDER_OPTIONS_INIT                                                            \
+	{                                                                                          \
+		false, false, 0                                                                    \
+	}
+
+/*
+ * Appends the terraform-style text of the plan: the first line names what
+ * was planned ("Plan for commit abc1234 (main) of REPO:PATH", "Plan for the
+ * work tree of REPO:PATH"), then diff's renderer per op (nested, or compact),
+ * then the summary line, or "No changes. Live ECS matches git.". `o` may be
+ * NULL. Values masked (built-in rules and the scope's `sensitive` globs).
+ */
+void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p,
+                        const struct ecsctl_plan_render_options *o);
 
 /* sha256 hex of the desired state's render (what a saved plan was made from). */
 char *ecsctl_plan_digest(const struct ecsctl_model *m);

@@ -86,6 +86,57 @@ class PlanOutput(ServerRepoCase):
         self.assertEqual(paths["containerDefinitions[web].command"]["after"],
                          ["--api", "(sensitive)"])
 
+    def test_db_pass_masked_in_a_whole_new_task_definition(self):
+        self.leaky("hunter2-db")
+        out = self.run_ok("plan").stdout
+        self.assertIn('+ name = "DB_PASS"', out)
+        self.assertNotIn("hunter2-db", out)
+        self.assertNotIn(JWT.split(".")[2], out)
+        self.assertIn("+ value = (sensitive)", out)
+
+    def test_first_line_names_the_commit_ref_and_source(self):
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=self.repo.dir, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        out = self.run_ok("plan").stdout
+        self.assertEqual(out.splitlines()[0], "Plan for commit %s (main) of %s:examples"
+                         % (sha[:7], os.path.realpath(self.repo.dir)))
+        self.repo.git("tag", "v1")
+        out = self.run_ok("plan", "--ref", "v1").stdout
+        self.assertTrue(out.startswith("Plan for commit %s (v1) of " % sha[:7]), out[:200])
+        out = self.run_ok("plan", "--ref", sha).stdout
+        self.assertTrue(out.startswith("Plan for commit %s of " % sha[:7]), out[:200])
+        out = self.run_ok("plan", "--worktree").stdout
+        self.assertTrue(out.startswith("Plan for the work tree of "), out[:200])
+        # also when there is nothing to do, and when a saved plan is applied
+        self.run_ok("apply", "--auto-approve", *FAST)
+        out = self.run_ok("plan").stdout
+        self.assertEqual(out.splitlines()[0:3], [
+            "Plan for commit %s (main) of %s:examples" % (sha[:7], os.path.realpath(self.repo.dir)),
+            "", "No changes. Live ECS matches git."])
+        plan = os.path.join(self.repo.dir, "p.json")
+        self.run_ok("plan", "-o", plan, WORKER_TAG="1.5.0")
+        out = self.run_ok("apply", *FAST, plan, path=None).stdout
+        self.assertTrue(out.startswith("Plan for commit %s (main) of " % sha[:7]), out[:200])
+
+    def test_nested_by_default_and_compact_on_request(self):
+        self.run_ok("apply", "--auto-approve", *FAST)
+        long_tag = "1.5.0-" + "x" * 150
+        nested = self.run_ok("plan", WORKER_TAG=long_tag).stdout
+        self.assertIn("      ~ containerDefinitions[worker] {\n"
+                      "          ~ image = \"123456789012.dkr.ecr.us-east-1.amazonaws.com/"
+                      "shop/worker:1.4.2\" -> \"123456789012.dkr.ecr.us-east-1.amazonaws.com/"
+                      "shop/worker:%s\"\n" % long_tag, nested)
+        self.assertIn("unchanged attributes hidden)", nested)
+        self.assertNotIn(" ... ", nested)
+        compact = self.run_ok("plan", "--compact", WORKER_TAG=long_tag).stdout
+        self.assertIn("      ~ containerDefinitions[worker].image: \"123456789012.dkr.ecr."
+                      "us-east-1.amazonaws.com/shop/worker:1.4.2\" -> \"123456789012.dkr.ecr."
+                      "us-east-1.amazonaws.com/shop/worker:%s\"\n" % long_tag, compact)
+        self.assertNotIn("{\n", compact)
+        self.assertNotIn("hidden", compact)
+        r = self.run_ok("apply", "--auto-approve", "--compact", *FAST, WORKER_TAG=long_tag)
+        self.assertIn("containerDefinitions[worker].image: ", r.stdout)
+
     def test_saved_plan_is_0600_even_over_an_existing_file_and_holds_values(self):
         self.leaky("hunter2-db")
         plan = os.path.join(self.repo.dir, "p.json")

@@ -57,7 +57,7 @@ class PlanTruth(unittest.TestCase):
         reg = self.change(self.plan_json(IMAGE_TAG="9.9"), "TaskDefinition", "web")
         self.assertEqual(reg["comparedWith"], {"taskDefinition": good, "runBy": ["shop/web"]})
         self.assertEqual(self.image_change(reg["diff"]), [(IMAGE + "1.25.3", IMAGE + "9.9")])
-        text = self.run_ok("plan", IMAGE_TAG="9.9").stdout
+        text = self.run_ok("plan", "--compact", IMAGE_TAG="9.9").stdout
         self.assertIn('~ containerDefinitions[web].image: "%s1.25.3" -> "%s9.9"'
                       % (IMAGE, IMAGE), text)
         self.assertNotIn("crashloop", text)
@@ -81,7 +81,7 @@ class PlanTruth(unittest.TestCase):
         td = svc["taskDefinitionDiff"]
         self.assertEqual((td["from"], td["to"]), (web2, web1))
         self.assertEqual(self.image_change(td["diff"]), [(IMAGE + "1.27.0", IMAGE + "1.25.3")])
-        text = self.run_ok("plan", "--ref", "HEAD~1").stdout
+        text = self.run_ok("plan", "--compact", "--ref", "HEAD~1").stdout
         self.assertIn("# the task definition, web:2 -> web:1:", text)
         self.assertIn('~ containerDefinitions[web].image: "%s1.27.0" -> "%s1.25.3"'
                       % (IMAGE, IMAGE), text)

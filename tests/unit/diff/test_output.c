@@ -260,6 +260,14 @@ static void test_diff_render__forces_replacement(void **state)
 	                        &o);
 	assert_string_equal(out.buf,
 	                    "-/+ Service \"default/web\" must be replaced\n"
+	                    "      ~ desiredCount = 2 -> 3\n"
+	                    "      ~ launchType = \"FARGATE\" -> \"EC2\" # forces replacement\n");
+	ecsctl_buf_reset(&out);
+	o.compact = true;
+	ecsctl_diff_render_text(&out, ECSCTL_DIFF_REPLACE, "Service", "default/web", &d.changes,
+	                        &o);
+	assert_string_equal(out.buf,
+	                    "-/+ Service \"default/web\" must be replaced\n"
 	                    "      ~ desiredCount: 2 -> 3\n"
 	                    "      ~ launchType: \"FARGATE\" -> \"EC2\" # forces replacement\n");
 	ecsctl_buf_release(&out);
@@ -268,12 +276,13 @@ static void test_diff_render__forces_replacement(void **state)
 	json_decref(have);
 }
 
-static void test_diff_render__text_terraform_style(void **state)
+static void test_diff_render__compact_one_line_per_change(void **state)
 {
 	struct ecsctl_diff_changes c;
 	struct ecsctl_buf out = ECSCTL_BUF_INIT;
 	struct ecsctl_diff_render_options o = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
 
+	o.compact = true;
 	changes(&c);
 	ecsctl_diff_render_text(&out, ECSCTL_DIFF_UPDATE, "TaskDefinition", "web", &c, &o);
 	assert_string_equal(
@@ -438,13 +447,177 @@ static void test_diff_mask__db_pass_and_sensitive_globs(void **state)
 	json_decref(after);
 }
 
+/* `out` = the text block of the diff before -> after (an update of
+ * TaskDefinition "t"). */
+static void render_diff(struct ecsctl_buf *out, const json_t *before, const json_t *after,
+                        const struct ecsctl_diff_render_options *o)
+{
+	struct ecsctl_diff_changes c = ECSCTL_DIFF_CHANGES_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+
+	assert_int_equal(ecsctl_diff_values(&c, before, after, NULL, &err), 0);
+	ecsctl_buf_reset(out);
+	ecsctl_diff_render_text(out, ECSCTL_DIFF_UPDATE, "TaskDefinition", "t", &c, o);
+	ecsctl_diff_changes_release(&c);
+}
+
+/* Changes grouped under what they sit in, only changed leaves, unchanged
+ * siblings counted, added entries whole, secrets masked. */
+static void test_diff_render__nested(void **state)
+{
+	struct ecsctl_diff_changes c;
+	struct ecsctl_buf out = ECSCTL_BUF_INIT;
+	struct ecsctl_diff_render_options o = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_t *before = J("{'family': 'web', 'cpu': '256', 'containerDefinitions': [{'name': "
+	                   "'web', 'image': 'nginx:1.25', 'essential': true, 'environment': "
+	                   "[{'name': 'A', 'value': '1'}, {'name': 'B', 'value': '2'}, {'name': "
+	                   "'DB_PASS', 'value': 'old'}, {'name': 'GONE', 'value': '1'}], "
+	                   "'logConfiguration': {'logDriver': 'awslogs', 'options': "
+	                   "{'awslogs-group': '/ecs/a', 'awslogs-region': 'us-east-1'}}}, "
+	                   "{'name': 'side', 'image': 'envoy'}]}");
+	json_t *after = J("{'family': 'web', 'cpu': '512', 'containerDefinitions': [{'name': "
+	                  "'web', 'image': 'nginx:1.27', 'essential': true, 'environment': "
+	                  "[{'name': 'A', 'value': '1'}, {'name': 'B', 'value': '2'}, {'name': "
+	                  "'DB_PASS', 'value': 'new'}, {'name': 'NEW', 'value': '2'}], "
+	                  "'logConfiguration': {'logDriver': 'awslogs', 'options': "
+	                  "{'awslogs-group': '/ecs/b', 'awslogs-region': 'us-east-1'}}}, "
+	                  "{'name': 'side', 'image': 'envoy'}]}");
+
+	ecsctl_diff_changes_init(&c);
+	assert_int_equal(ecsctl_diff_values(&c, before, after, NULL, &err), 0);
+	ecsctl_diff_render_text(&out, ECSCTL_DIFF_REGISTER, "TaskDefinition", "web", &c, &o);
+	assert_string_equal(out.buf,
+	                    "  + TaskDefinition \"web\" will be registered as a new revision\n"
+	                    "      ~ containerDefinitions[web] {\n"
+	                    "          ~ environment[DB_PASS] {\n"
+	                    "              ~ value = (sensitive)\n"
+	                    "                # (1 unchanged attribute hidden)\n"
+	                    "            }\n"
+	                    "          - environment[GONE] {\n"
+	                    "              - name = \"GONE\"\n"
+	                    "              - value = \"1\"\n"
+	                    "            }\n"
+	                    "          + environment[NEW] {\n"
+	                    "              + name = \"NEW\"\n"
+	                    "              + value = \"2\"\n"
+	                    "            }\n"
+	                    "          ~ image = \"nginx:1.25\" -> \"nginx:1.27\"\n"
+	                    "          ~ logConfiguration {\n"
+	                    "              ~ options {\n"
+	                    "                  ~ awslogs-group = \"/ecs/a\" -> \"/ecs/b\"\n"
+	                    "                    # (1 unchanged attribute hidden)\n"
+	                    "                }\n"
+	                    "                # (1 unchanged attribute hidden)\n"
+	                    "            }\n"
+	                    "            # (2 unchanged environment entries hidden)\n"
+	                    "            # (2 unchanged attributes hidden)\n"
+	                    "        }\n"
+	                    "      ~ cpu = \"256\" -> \"512\"\n"
+	                    "        # (1 unchanged containerDefinitions entry hidden)\n"
+	                    "        # (1 unchanged attribute hidden)\n");
+	assert_null(strstr(out.buf, "old"));
+	assert_null(strstr(out.buf, "\"new\""));
+	/* colours only on the symbols; keys cannot carry terminal escapes */
+	ecsctl_diff_changes_release(&c);
+	json_decref(before);
+	json_decref(after);
+	before = J("{'dockerLabels': {'a\\u001b[2J': 'x'}}");
+	after = J("{'dockerLabels': {'a\\u001b[2J': 'y'}}");
+	o.color = true;
+	render_diff(&out, before, after, &o);
+	assert_non_null(strstr(out.buf, "      \033[33m~\033[0m dockerLabels {\n"
+	                                "          \033[33m~\033[0m a?[2J = \"x\" -> \"y\"\n"));
+	ecsctl_buf_release(&out);
+	json_decref(before);
+	json_decref(after);
+}
+
+static void test_diff_render__nested_lists_and_scripts_line_by_line(void **state)
+{
+	struct ecsctl_buf out = ECSCTL_BUF_INIT;
+	struct ecsctl_diff_render_options o = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
+	json_t *before = J("{'command': ['sh', '-c', 'set -e\\nmigrate\\nserve --port 80'], "
+	                   "'entryPoint': ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], "
+	                   "'subnets': ['s1'], 'note': 'one\\ntwo'}");
+	json_t *after = J("{'command': ['sh', '-c', 'set -e\\nmigrate --check\\nserve --port 80'], "
+	                  "'entryPoint': ['a', 'b', 'c', 'd', 'X', 'f', 'g', 'h'], "
+	                  "'subnets': ['s1', 's2'], 'note': 'one'}");
+
+	render_diff(&out, before, after, &o);
+	assert_string_equal(out.buf, "  ~ TaskDefinition \"t\" will be updated in-place\n"
+	                             "      ~ command = [\n"
+	                             "            \"sh\",\n"
+	                             "            \"-c\",\n"
+	                             "          ~ <<-EOT\n"
+	                             "                set -e\n"
+	                             "              - migrate\n"
+	                             "              + migrate --check\n"
+	                             "                serve --port 80\n"
+	                             "            EOT\n"
+	                             "        ]\n"
+	                             "      ~ entryPoint = [\n"
+	                             "            # (4 unchanged elements hidden)\n"
+	                             "          - \"e\",\n"
+	                             "          + \"X\",\n"
+	                             "            \"f\",\n"
+	                             "            \"g\",\n"
+	                             "            \"h\",\n"
+	                             "        ]\n"
+	                             "      ~ note = <<-EOT\n"
+	                             "            one\n"
+	                             "          - two\n"
+	                             "        EOT\n"
+	                             "      ~ subnets = [\n"
+	                             "            \"s1\",\n"
+	                             "          + \"s2\",\n"
+	                             "        ]\n");
+	ecsctl_buf_release(&out);
+	json_decref(before);
+	json_decref(after);
+}
+
+/* What the one-line form cut ("... ") is shown whole: a reviewer approves
+ * every byte. */
+static void test_diff_render__nested_never_truncates(void **state)
+{
+	struct ecsctl_buf out = ECSCTL_BUF_INIT;
+	struct ecsctl_diff_render_options o = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
+	char big[700];
+	json_t *before, *after;
+	size_t i;
+
+	for (i = 0; i < sizeof(big) - 1; i++)
+		big[i] = (char)('a' + i % 26);
+	big[sizeof(big) - 1] = '\0';
+	before = json_pack("{s:s}", "image", "x");
+	after = json_pack("{s:s,s:{s:[s]}}", "image", big, "added", "list", big);
+	render_diff(&out, before, after, &o);
+	assert_null(strstr(out.buf, " ... "));
+	assert_non_null(strstr(strstr(out.buf, big) + 1, big)); /* twice, whole */
+	/* the compact form shortens only when asked to */
+	o.compact = true;
+	render_diff(&out, before, after, &o);
+	assert_non_null(strstr(out.buf, big));
+	o.max_value = 100;
+	render_diff(&out, before, after, &o);
+	assert_null(strstr(out.buf, big));
+	assert_non_null(strstr(out.buf, " ... "));
+	ecsctl_buf_release(&out);
+	json_decref(before);
+	json_decref(after);
+}
+
 const struct CMUnitTest output_tests[] = {
     cmocka_unit_test(test_diff_mask__credential_values),
     cmocka_unit_test(test_diff_mask__db_pass_and_sensitive_globs),
     cmocka_unit_test(test_diff_mask__secret_names),
     cmocka_unit_test(test_diff_mask__by_path_and_deep),
     cmocka_unit_test(test_diff_render__json_entries),
-    cmocka_unit_test(test_diff_render__text_terraform_style),
+    cmocka_unit_test(test_diff_render__compact_one_line_per_change),
+    cmocka_unit_test(test_diff_render__nested),
+    cmocka_unit_test(test_diff_render__nested_lists_and_scripts_line_by_line),
+    cmocka_unit_test(test_diff_render__nested_never_truncates),
     cmocka_unit_test(test_diff_render__long_values_shortened),
     cmocka_unit_test(test_diff_render__forces_replacement),
 };

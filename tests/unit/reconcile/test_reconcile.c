@@ -165,7 +165,7 @@ static void test_reconcile_plan__converged_is_empty_despite_new_sha(void **state
 	make(f);
 	if (f->plan.count) {
 		struct ecsctl_buf b = ECSCTL_BUF_INIT;
-		ecsctl_plan_render(&b, &f->plan, false);
+		ecsctl_plan_render(&b, &f->plan, NULL);
 		print_error("%s", b.buf);
 		ecsctl_buf_release(&b);
 	}
@@ -278,9 +278,9 @@ static void test_reconcile_plan__register_diff_against_running_not_latest(void *
 	ch = ecsctl_diff_changes_find(&f->plan.ops[0].changes, "containerDefinitions[web].image");
 	assert_non_null(ch);
 	assert_string_equal(json_string_value(ch->before), "nginx:1.2");
-	assert_string_equal(json_string_value(json_object_get(f->plan.ops[0].compared_with,
-	                                                      "taskDefinition")),
-	                    ARN("task-definition/web:3"));
+	assert_string_equal(
+	    json_string_value(json_object_get(f->plan.ops[0].compared_with, "taskDefinition")),
+	    ARN("task-definition/web:3"));
 	assert_string_equal(json_string_value(json_array_get(
 	                        json_object_get(f->plan.ops[0].compared_with, "runBy"), 0)),
 	                    "shop/web");
@@ -311,10 +311,10 @@ static void test_reconcile_plan__switch_to_existing_revision_shows_content(void 
 	assert_non_null(ch);
 	assert_string_equal(json_string_value(ch->before), "nginx:9");
 	assert_string_equal(json_string_value(ch->after), "nginx:1.25");
-	ecsctl_plan_render(&b, &f->plan, false);
+	ecsctl_plan_render(&b, &f->plan, NULL);
 	assert_non_null(strstr(b.buf, "# the task definition, web:4 -> web:3:\n"
-	                              "        ~ containerDefinitions[web].image: \"nginx:9\" -> "
-	                              "\"nginx:1.25\"\n"));
+	                              "        ~ containerDefinitions[web] {\n"
+	                              "            ~ image = \"nginx:9\" -> \"nginx:1.25\"\n"));
 	ecsctl_plan_init(&back);
 	doc = ecsctl_plan_to_json(&f->plan, true);
 	assert_int_equal(ecsctl_plan_from_json(&back, doc, &f->err), 0);
@@ -357,8 +357,9 @@ static void test_reconcile_unstable__failed_in_progress_and_short_services(void 
 	    json_string_value(json_object_get(json_array_get(f->plan.unstable, 0), "reason")),
 	    "deployment failed: ECS deployment circuit breaker: tasks failed to start. "
 	    "(running 1 of 2, 3 tasks failed to start)");
-	ecsctl_plan_render(&b, &f->plan, false);
-	assert_string_equal(b.buf, "No changes to make, but live ECS does not run what git says "
+	ecsctl_plan_render(&b, &f->plan, NULL);
+	assert_string_equal(b.buf, "Plan for commit 0123456\n\n"
+	                           "No changes to make, but live ECS does not run what git says "
 	                           "yet: 1 managed service is not stable:\n"
 	                           "  ! Service \"shop/web\": deployment failed: ECS deployment "
 	                           "circuit breaker: tasks failed to start. (running 1 of 2, 3 "
@@ -499,13 +500,27 @@ static void test_reconcile_plan__summary_and_render(void **state)
 	assert_int_equal(counts[ECSCTL_DIFF_CREATE], 2);
 	assert_int_equal(counts[ECSCTL_DIFF_REGISTER], 1);
 	assert_int_equal(counts[ECSCTL_DIFF_UPDATE], 0);
-	ecsctl_plan_render(&b, &f->plan, false);
+	/* the first line names what was planned, without a URL's credentials */
+	f->plan.ref = strdup("main");
+	assert_int_equal(ecsctl_plan_set_source(&f->plan,
+	                                        "https://x-access-token:ghs_abc@github.com/o/r.git",
+	                                        "deploy", &f->err),
+	                 0);
+	ecsctl_plan_render(&b, &f->plan, NULL);
+	{
+		const char *first = "Plan for commit 0123456 (main) of "
+		                    "https://github.com/o/r.git:deploy\n\n";
+		assert_memory_equal(b.buf, first, strlen(first));
+	}
 	assert_non_null(strstr(b.buf, "Plan: 2 to create, 1 to register.\n"));
+	assert_null(strstr(b.buf, "ghs_abc"));
 	ecsctl_buf_release(&b);
 	ecsctl_plan_release(&f->plan);
 	ecsctl_buf_init(&b, 0);
-	ecsctl_plan_render(&b, &f->plan, false);
-	assert_string_equal(b.buf, "No changes. Live ECS matches git.\n");
+	assert_int_equal(ecsctl_plan_set_source(&f->plan, "/srv/repo", NULL, &f->err), 0);
+	ecsctl_plan_render(&b, &f->plan, NULL);
+	assert_string_equal(b.buf, "Plan for the work tree of /srv/repo\n\n"
+	                           "No changes. Live ECS matches git.\n");
 	ecsctl_buf_release(&b);
 }
 
