@@ -1,8 +1,10 @@
 /* Preflight rules: for each rule, a document ECS accepts (no diagnostics)
  * and one it refuses (exactly the rule's message, at its position). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_int.h"
 #include "model_test.h"
 #include "banned.h"
 
@@ -21,6 +23,34 @@ struct rule_case {
 };
 
 static const struct rule_case cases[] = {
+    {"container-name-unique",
+     EC2_TD "containerDefinitions: [{name: a, image: i, memory: 64}, {name: b, image: i, memory: "
+            "64}]\n",
+     EC2_TD "containerDefinitions: [{name: a, image: i, memory: 64}, {name: a, image: i, memory: "
+            "64}]\n",
+     "error: t.yaml:3:64: container name 'a' in containerDefinitions[1] is already used by "
+     "containerDefinitions[0] (rule: container-name-unique)\n"},
+    {"essential-container",
+     EC2_TD "containerDefinitions: [{name: a, image: i, memory: 64, essential: false}, {name: b, "
+            "image: i, memory: 64}]\n",
+     EC2_TD "containerDefinitions: [{name: a, image: i, memory: 64, essential: false}]\n",
+     "error: t.yaml:3:23: no container is essential; a task needs at least one (rule: "
+     "essential-container)\n"},
+    {"fargate-network-mode",
+     FARGATE_TD "containerDefinitions: [{name: web, image: nginx}]\n",
+     "kind: TaskDefinition\nfamily: web\nrequiresCompatibilities: [FARGATE]\n"
+     "networkMode: bridge\ncpu: 256\nmemory: 512\n"
+     "containerDefinitions: [{name: web, image: nginx}]\n",
+     "error: t.yaml:4:14: a FARGATE task definition needs networkMode 'awsvpc' (rule: "
+     "fargate-network-mode)\n"},
+    {"launch-type-capacity-provider",
+     FARGATE_TD "containerDefinitions: [{name: web, image: nginx}]\n" SVC NET
+                "capacityProviderStrategy: [{capacityProvider: FARGATE_SPOT}]\n",
+     FARGATE_TD "containerDefinitions: [{name: web, image: nginx}]\n" SVC NET
+                "launchType: FARGATE\n"
+                "capacityProviderStrategy: [{capacityProvider: FARGATE_SPOT}]\n",
+     "error: t.yaml:13:13: 'launchType' and 'capacityProviderStrategy' exclude each other "
+     "(rule: launch-type-capacity-provider)\n"},
     {"fargate-execution-role",
      FARGATE_TD "executionRoleArn: arn:aws:iam::1:role/x\n"
                 "containerDefinitions:\n"
@@ -188,6 +218,40 @@ static void test_rules__each_rule_passes_and_fails(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* Every rule has a passing and a failing case above and its row in
+ * docs/preflight.md (tests run in the source tree), so the tables, the tests
+ * and the documentation cannot drift apart. */
+static void test_rules__every_rule_tested_and_documented(void **state)
+{
+	const struct model_rule *tables[] = {model_taskdef_rules, model_service_rules};
+	FILE *f = fopen("docs/preflight.md", "r");
+	static char doc[65536];
+	char row[128];
+	size_t t, i, n, len;
+	const struct model_rule *r;
+
+	(void)state;
+	assert_non_null(f);
+	len = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	assert_true(len > 0 && len < sizeof(doc) - 1);
+	doc[len] = '\0';
+	for (t = 0, n = 0; t < 2; t++) {
+		for (r = tables[t]; r->name; r++, n++) {
+			bool tested = false;
+
+			for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+				tested |= !strcmp(cases[i].rule, r->name);
+			if (!tested)
+				fail_msg("rule %s has no case in test_rules.c", r->name);
+			snprintf(row, sizeof(row), "| `%s` |", r->name);
+			if (!strstr(doc, row))
+				fail_msg("rule %s has no row in docs/preflight.md", r->name);
+		}
+	}
+	assert_int_equal(n, sizeof(cases) / sizeof(cases[0]));
+}
+
 /* The same rules hold for an API request (ecs-local's and a saved plan's
  * check), where there are no positions. */
 static void test_rules__payload_names_the_rule(void **state)
@@ -211,6 +275,7 @@ int run_rules_tests(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rules__each_rule_passes_and_fails),
 	    cmocka_unit_test(test_rules__payload_names_the_rule),
+	    cmocka_unit_test(test_rules__every_rule_tested_and_documented),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
