@@ -149,9 +149,52 @@ static void service_connect_port_name(struct model_rules *x)
 	}
 }
 
+/* Why `td` cannot run on Fargate, or NULL when it can: what ECS checks to
+ * list FARGATE in a task definition's compatibilities. */
+static const char *not_fargate(const struct mnode *td)
+{
+	const struct mnode *defs = model_rule_get(td, "containerDefinitions");
+	long long cpu, mem;
+	size_t i;
+
+	if (strcmp(model_rule_mode(td), "awsvpc"))
+		return "its networkMode is not 'awsvpc'";
+	if (!model_rule_size(model_rule_get(td, "cpu"), "vcpu", &cpu) ||
+	    !model_rule_size(model_rule_get(td, "memory"), "gb", &mem) ||
+	    !ecsctl_model_fargate_size_ok(cpu, mem))
+		return "its task-level cpu and memory are not a size Fargate offers";
+	EACH(i, defs)
+	if (model_rule_is(model_rule_get(defs->items[i], "privileged"), "true"))
+		return "a container is privileged";
+	return NULL;
+}
+
+static void launch_type_compatibility(struct model_rules *x)
+{
+	const struct mnode *lt = model_rule_get(x->svc, "launchType");
+	const struct mnode *cps = model_rule_get(x->svc, "capacityProviderStrategy");
+	const struct mnode *at = model_rule_is(lt, "FARGATE") ? lt : NULL;
+	const char *why;
+	size_t i;
+
+	EACH(i, cps)
+	{
+		const struct mnode *cp = model_rule_get(cps->items[i], "capacityProvider");
+
+		if (!at && (model_rule_is(cp, "FARGATE") || model_rule_is(cp, "FARGATE_SPOT")))
+			at = cp;
+	}
+	if (!x->td || !at || !(why = not_fargate(x->td)))
+		return;
+	model_rule_error(x, at, lt ? "launchType" : "capacityProviderStrategy",
+	                 "'%s' runs tasks on Fargate, but %s cannot run there: %s", at->value,
+	                 where(x), why);
+}
+
 const struct model_rule model_service_rules[] = {
     {"launch-type-capacity-provider", launch_type_capacity_provider},
     {"platform-version", platform_version},
+    {"launch-type-compatibility", launch_type_compatibility},
     {"network-configuration", network_configuration},
     {"load-balancer-container", load_balancer_container},
     {"service-connect-port-name", service_connect_port_name},

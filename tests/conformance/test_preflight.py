@@ -144,6 +144,14 @@ class Preflight(ServerTest):
                          {"targetGroupArn": "arn:tg", "containerName": "app",
                           "containerPort": 80}])
 
+    def test_launch_type_compatibility(self):
+        self.ecs.register_task_definition(family="pf-bridge",
+                                          containerDefinitions=[container()])
+        self.refused("create_service", "InvalidParameterException",
+                     "Task definition does not support launch_type FARGATE.",
+                     cluster="pf", serviceName="fg", taskDefinition="pf-bridge", desiredCount=1,
+                     launchType="FARGATE")
+
     def test_platform_version(self):
         self.ecs.register_task_definition(family="pf-ec2",
                                           containerDefinitions=[container()])

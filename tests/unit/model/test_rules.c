@@ -36,8 +36,7 @@ static const struct rule_case cases[] = {
      EC2_TD "containerDefinitions: [{name: a, image: i, memory: 64, essential: false}]\n",
      "error: t.yaml:3:23: no container is essential; a task needs at least one (rule: "
      "essential-container)\n"},
-    {"fargate-network-mode",
-     FARGATE_TD "containerDefinitions: [{name: web, image: nginx}]\n",
+    {"fargate-network-mode", FARGATE_TD "containerDefinitions: [{name: web, image: nginx}]\n",
      "kind: TaskDefinition\nfamily: web\nrequiresCompatibilities: [FARGATE]\n"
      "networkMode: bridge\ncpu: 256\nmemory: 512\n"
      "containerDefinitions: [{name: web, image: nginx}]\n",
@@ -178,6 +177,18 @@ static const struct rule_case cases[] = {
      "error: t.yaml:13:68: serviceConnectConfiguration.services[0].portName 'web' is not the "
      "'name' of a port mapping in TaskDefinition 'web' (t.yaml:1:1) (rule: "
      "service-connect-port-name)\n"},
+    {"launch-type-compatibility",
+     FARGATE_TD "containerDefinitions: [{name: web, image: nginx}]\n" SVC NET
+                "launchType: FARGATE\n",
+     EC2_TD "containerDefinitions: [{name: web, image: nginx, memory: 64}]\n" SVC
+            "launchType: FARGATE\n"
+            "---\nkind: Service\nserviceName: b\ntaskDefinition: web\n"
+            "capacityProviderStrategy: [{capacityProvider: FARGATE_SPOT}]\n",
+     "error: t.yaml:8:13: 'FARGATE' runs tasks on Fargate, but TaskDefinition 'web' (t.yaml:1:1) "
+     "cannot run there: its networkMode is not 'awsvpc' (rule: launch-type-compatibility)\n"
+     "error: t.yaml:13:47: 'FARGATE_SPOT' runs tasks on Fargate, but TaskDefinition 'web' "
+     "(t.yaml:1:1) cannot run there: its networkMode is not 'awsvpc' (rule: "
+     "launch-type-compatibility)\n"},
     {"platform-version",
      FARGATE_TD "containerDefinitions: [{name: web, image: nginx}]\n" SVC NET
                 "launchType: FARGATE\nplatformVersion: 1.4.0\n"

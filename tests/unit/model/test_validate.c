@@ -195,6 +195,9 @@ static const struct bad_case bad_cases[] = {
      "error: t.yaml:6:5: unknown member 'imgae' in containerDefinitions[0], did you mean "
      "'image'?\n"
      "error: t.yaml:7:13: 'containerDefinitions[0].memory' must be an integer, got 'lots'\n"
+     "error: t.yaml:12:13: 'FARGATE' runs tasks on Fargate, but TaskDefinition 'web' "
+     "(t.yaml:1:1) cannot run there: its networkMode is not 'awsvpc' (rule: "
+     "launch-type-compatibility)\n"
      "error: t.yaml:14:21: invalid value 'REPLICAS' for 'schedulingStrategy', did you mean "
      "'REPLICA'? (one of: REPLICA, DAEMON)\n"},
 };
