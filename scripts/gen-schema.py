@@ -25,6 +25,11 @@ OPERATIONS = [
     "DeregisterTaskDefinition", "CreateService", "UpdateService", "DescribeServices",
     "ListServices", "DeleteService", "ListTasks", "DescribeTasks", "RunTask", "StopTask",
     "TagResource", "UntagResource", "ListTagsForResource",
+    # container instances, attributes and the agent's calls (EC2 clusters)
+    "RegisterContainerInstance", "DeregisterContainerInstance", "DescribeContainerInstances",
+    "ListContainerInstances", "UpdateContainerAgent", "UpdateContainerInstancesState",
+    "SubmitContainerStateChange", "SubmitTaskStateChange", "DiscoverPollEndpoint",
+    "PutAttributes", "DeleteAttributes", "ListAttributes", "StartTask",
 ]
 
 TYPES = ["structure", "list", "map", "string", "integer", "long", "boolean", "double",

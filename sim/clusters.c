@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_int.h"
+#include "sim_ec2.h"
 #include "banned.h"
 
 static int check_settings(const json_t *settings, struct ecsctl_error *err)
@@ -87,6 +87,8 @@ static void counts(json_t *cluster, int stats, json_t *out)
 	json_object_set_new(out, "runningTasksCount", json_integer(running));
 	json_object_set_new(out, "pendingTasksCount", json_integer(pending));
 	json_object_set_new(out, "activeServicesCount", json_integer(active));
+	json_object_set_new(out, "registeredContainerInstancesCount",
+	                    json_integer(sim_cluster_instance_count(cluster)));
 	if (stats) {
 		char v[8][32];
 		long long n[8] = {running - run_f, run_f, pending - pend_f, pend_f,
@@ -103,19 +105,6 @@ static void counts(json_t *cluster, int stats, json_t *out)
 		}
 		json_object_set_new(out, "statistics", list);
 	}
-}
-
-static int has_include(const json_t *req, const char *what)
-{
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(json_object_get(req, "include"), i, v)
-	{
-		if (json_string_value(v) && strcmp(json_string_value(v), what) == 0)
-			return 1;
-	}
-	return 0;
 }
 
 /* What a cluster answer carries; DescribeClusters adds only what `include`
@@ -184,6 +173,7 @@ int sim_op_create_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 		return rc;
 	}
 	json_object_set_new(s->clusters, name, c);
+	sim_instances_seed(s, c);
 	*resp = json_pack("{s:o}", "cluster", render(c, WITH_FULL));
 	return 0;
 }
@@ -193,10 +183,10 @@ int sim_op_describe_clusters(struct sim_store *s, json_t *req, json_t **resp,
 {
 	json_t *names = json_object_get(req, "clusters"), *n, *found = json_array(),
 	       *failures = json_array();
-	int with = (has_include(req, "STATISTICS") ? WITH_STATS : 0) |
-	           (has_include(req, "TAGS") ? WITH_TAGS : 0) |
-	           (has_include(req, "SETTINGS") ? WITH_SETTINGS : 0) |
-	           (has_include(req, "CONFIGURATIONS") ? WITH_CONFIG : 0);
+	int with = (sim_include(req, "STATISTICS") ? WITH_STATS : 0) |
+	           (sim_include(req, "TAGS") ? WITH_TAGS : 0) |
+	           (sim_include(req, "SETTINGS") ? WITH_SETTINGS : 0) |
+	           (sim_include(req, "CONFIGURATIONS") ? WITH_CONFIG : 0);
 	size_t i;
 
 	if (json_array_size(names) > 100) {
@@ -274,6 +264,11 @@ int sim_op_delete_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 			return sim_fail(err, "ClusterContainsTasksException",
 			                "The Cluster cannot be deleted while Tasks are active.");
 	}
+	if (sim_cluster_instance_count(c))
+		return sim_fail(
+		    err, "ClusterContainsContainerInstancesException",
+		    "The Cluster cannot be deleted while Container Instances are active "
+		    "or draining.");
 	json_object_set_new(c, "status", json_string("INACTIVE"));
 	*resp = json_pack("{s:o}", "cluster", render(c, WITH_FULL & ~WITH_TAGS));
 	return 0;

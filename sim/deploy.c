@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "ecsctl/buf.h"
-#include "sim_int.h"
+#include "sim_ec2.h"
 #include "banned.h"
 
 /* Transitions processed in one call: a long gap on the clock (a restart,
@@ -23,9 +23,10 @@
 #define MAX_STEPS 500
 
 struct dep_counts {
-	int alive;   /* desiredStatus RUNNING */
-	int running; /* alive and lastStatus RUNNING */
-	int pending; /* alive and not yet RUNNING */
+	int alive;    /* desiredStatus RUNNING */
+	int running;  /* alive and lastStatus RUNNING */
+	int pending;  /* alive and not yet RUNNING */
+	int draining; /* alive on a DRAINING instance: to be replaced */
 };
 
 void sim_service_event(json_t *svc, uint64_t *rng, double now, const char *fmt, ...)
@@ -57,6 +58,15 @@ static const char *svc_name(const json_t *svc)
 	return sim_str(svc, "serviceName");
 }
 
+void sim_service_tasks_event(json_t *svc, struct sim_deploy_ctx *ctx, int started, int n,
+                             const char *ids)
+{
+	if (n > 0)
+		sim_service_event(svc, ctx->rng, ctx->now, "(service %s) has %s %d %stasks:%s.",
+		                  svc_name(svc), started ? "started" : "stopped", n,
+		                  started ? "" : "running ", ids);
+}
+
 static int is_alive(const json_t *task)
 {
 	const char *d = sim_str(task, "desiredStatus");
@@ -73,7 +83,7 @@ static int is_running(const json_t *task)
 
 static struct dep_counts count_tasks(json_t *tasks, const char *dep_id)
 {
-	struct dep_counts c = {0, 0, 0};
+	struct dep_counts c = {0, 0, 0, 0};
 	const char *k;
 	json_t *t;
 
@@ -86,6 +96,7 @@ static struct dep_counts count_tasks(json_t *tasks, const char *dep_id)
 		if (dep_id && (!by || strcmp(by, dep_id) != 0))
 			continue;
 		c.alive++;
+		c.draining += sim_bool(t, "_drain", 0);
 		if (is_running(t))
 			c.running++;
 		else
@@ -202,10 +213,7 @@ static int stop_tasks(json_t *svc, json_t *tasks, const char *dep_id, int n, int
 			}
 		}
 	}
-	if (stopped_running)
-		sim_service_event(svc, ctx->rng, ctx->now,
-		                  "(service %s) has stopped %d running tasks:%s.", svc_name(svc),
-		                  stopped_running, ids.buf);
+	sim_service_tasks_event(svc, ctx, 0, stopped_running, ids.buf);
 	ecsctl_buf_release(&ids);
 	return stopped;
 }
@@ -226,7 +234,7 @@ static void launch_tasks(json_t *svc, json_t *tasks, json_t *dep, int n, struct 
 		char id[33];
 		const char *arn;
 
-		if (ec2 && ctx->capacity_left == 0) {
+		if (ec2 && ctx->capacity_left == 0 && !sim_cluster_has_instances(ctx->cluster)) {
 			double last = json_number_value(json_object_get(svc, "_noCapacityAt"));
 			if (!json_object_get(svc, "_noCapacityAt") || ctx->now - last >= 300) {
 				sim_service_event(
@@ -242,6 +250,11 @@ static void launch_tasks(json_t *svc, json_t *tasks, json_t *dep, int n, struct 
 		task = sim_task_new(td, sim_str(dep, "id"), group, launch, ctx);
 		if (!task)
 			break;
+		if (ec2 && sim_cluster_has_instances(ctx->cluster) &&
+		    sim_place_service_task(svc, task, td, NULL, ctx)) {
+			json_decref(task);
+			break;
+		}
 		arn = sim_str(task, "taskArn");
 		snprintf(id, sizeof(id), "%s", sim_arn_tail(arn));
 		json_object_set_new(tasks, id, task);
@@ -250,9 +263,7 @@ static void launch_tasks(json_t *svc, json_t *tasks, json_t *dep, int n, struct 
 		if (ec2 && ctx->capacity_left > 0)
 			ctx->capacity_left--;
 	}
-	if (started)
-		sim_service_event(svc, ctx->rng, ctx->now, "(service %s) has started %d tasks:%s.",
-		                  svc_name(svc), started, ids.buf);
+	sim_service_tasks_event(svc, ctx, 1, started, ids.buf);
 	ecsctl_buf_release(&ids);
 }
 
@@ -318,33 +329,55 @@ static void check_breaker(json_t *svc, struct sim_deploy_ctx *ctx)
 	sim_deploy_start(svc, good, reason, ctx);
 }
 
-/* One scheduling pass at ctx->now. */
-static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
+/* Tasks on DRAINING instances: pending ones stop at once, running ones while
+ * `can` (running tasks above minHealthy) allows; returns how many stopped. */
+static int stop_draining(json_t *svc, json_t *tasks, int can, int *running,
+                         struct sim_deploy_ctx *ctx)
 {
-	json_t *deps = json_object_get(svc, "deployments"), *p, *d;
-	const char *status = sim_str(svc, "status");
-	int draining = status && strcmp(status, "DRAINING") == 0;
-	int desired = draining ? 0 : (int)sim_int(svc, "desiredCount", 0);
+	struct ecsctl_buf ids = ECSCTL_BUF_INIT;
+	int stopped = 0, stopped_running = 0;
+	const char *k;
+	json_t *t;
+
+	json_object_foreach(tasks, k, t)
+	{
+		char reason[128];
+		if (!is_alive(t) || !sim_bool(t, "_drain", 0))
+			continue;
+		if (is_running(t) && can <= 0)
+			continue;
+		snprintf(reason, sizeof(reason), "Scaling activity initiated by (deployment %s)",
+		         sim_str(t, "startedBy") ? sim_str(t, "startedBy") : "");
+		if (is_running(t)) {
+			can--;
+			(*running)--;
+			stopped_running++;
+			ecsctl_buf_addf(&ids, " (task %s)", k);
+		}
+		sim_task_stop(t, ctx->now, "ServiceSchedulerInitiated", reason);
+		stopped++;
+	}
+	sim_service_tasks_event(svc, ctx, 0, stopped_running, ids.buf);
+	ecsctl_buf_release(&ids);
+	return stopped;
+}
+
+/* The REPLICA scheduler: rolling replacement within the limits. */
+static void replicas(json_t *svc, json_t *tasks, json_t *p, int desired, struct sim_deploy_ctx *ctx)
+{
+	json_t *deps = json_object_get(svc, "deployments");
 	int max_total = (int)floor(desired * dconf(svc, "maximumPercent", 200) / 100.0);
 	int min_healthy = (int)ceil(desired * dconf(svc, "minimumHealthyPercent", 100) / 100.0);
 	struct dep_counts all, pc;
-	int steady, done, others_busy = 0, running = 0, pending = 0;
 	size_t i;
 
-	if (status && strcmp(status, "INACTIVE") == 0)
-		return;
-	count_failures(deps, tasks);
-	check_breaker(svc, ctx);
-	p = json_array_get(deps, 0);
-	if (!p)
-		return;
 	if (max_total < desired)
 		max_total = desired; /* ECS needs room for at least the desired count */
 
 	/* scale the primary down at once: no health to protect above desired */
 	pc = count_tasks(tasks, sim_str(p, "id"));
-	if (pc.alive > desired)
-		stop_tasks(svc, tasks, sim_str(p, "id"), pc.alive - desired, 1, ctx);
+	if (pc.alive - pc.draining > desired)
+		stop_tasks(svc, tasks, sim_str(p, "id"), pc.alive - pc.draining - desired, 1, ctx);
 
 	/* drain older deployments while min healthy holds */
 	all = count_tasks(tasks, NULL);
@@ -362,14 +395,42 @@ static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 		}
 	}
 
-	/* launch the primary's tasks within maximumPercent */
+	all.alive -= stop_draining(svc, tasks, all.running - min_healthy, &all.running, ctx);
+
+	/* launch the primary's tasks within maximumPercent; tasks on DRAINING
+	 * instances are not counted, they are being replaced */
 	pc = count_tasks(tasks, sim_str(p, "id"));
+	pc.alive -= pc.draining;
 	if (strcmp(sim_str(p, "rolloutState"), "FAILED") != 0 && pc.alive < desired) {
 		int room = max_total - all.alive;
 		int n = desired - pc.alive < room ? desired - pc.alive : room;
 		if (n > 0)
 			launch_tasks(svc, tasks, p, n, ctx);
 	}
+}
+
+/* One scheduling pass at ctx->now. */
+static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
+{
+	json_t *deps = json_object_get(svc, "deployments"), *p, *d;
+	const char *status = sim_str(svc, "status");
+	int draining = status && strcmp(status, "DRAINING") == 0;
+	int desired = draining ? 0 : (int)sim_int(svc, "desiredCount", 0);
+	int steady, done, others_busy = 0, running = 0, pending = 0;
+	size_t i;
+
+	if (status && strcmp(status, "INACTIVE") == 0)
+		return;
+	count_failures(deps, tasks);
+	check_breaker(svc, ctx);
+	p = json_array_get(deps, 0);
+	if (!p)
+		return;
+	if (strcmp(sim_str(svc, "schedulingStrategy") ? sim_str(svc, "schedulingStrategy") : "",
+	           "DAEMON") == 0)
+		desired = sim_daemon_schedule(svc, tasks, ctx);
+	else
+		replicas(svc, tasks, p, desired, ctx);
 
 	/* counts; drop drained deployments, but a FAILED one stays in sight
 	 * until the rollback that replaces it completes */
@@ -391,7 +452,8 @@ static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 	set_count(svc, "runningCount", running);
 	set_count(svc, "pendingCount", pending);
 
-	done = !others_busy && running == desired && pending == 0 && !stopping_left(tasks, NULL);
+	done = !others_busy && running == desired && pending == 0 && !stopping_left(tasks, NULL) &&
+	       count_tasks(tasks, NULL).draining == 0;
 	if (done && strcmp(sim_str(p, "rolloutState"), "IN_PROGRESS") == 0) {
 		char reason[96];
 		snprintf(reason, sizeof(reason), "ECS deployment %s completed.", sim_str(p, "id"));

@@ -1,7 +1,7 @@
 /* The operation table: X-Amz-Target name -> handler. */
 #include <string.h>
 
-#include "sim_int.h"
+#include "sim_ec2.h"
 #include "banned.h"
 
 static const struct sim_op ops[] = {
@@ -28,6 +28,19 @@ static const struct sim_op ops[] = {
     {"TagResource", sim_op_tag_resource, 1},
     {"UntagResource", sim_op_untag_resource, 1},
     {"ListTagsForResource", sim_op_list_tags_for_resource, 0},
+    {"RegisterContainerInstance", sim_op_register_container_instance, 1},
+    {"DeregisterContainerInstance", sim_op_deregister_container_instance, 1},
+    {"DescribeContainerInstances", sim_op_describe_container_instances, 0},
+    {"ListContainerInstances", sim_op_list_container_instances, 0},
+    {"UpdateContainerAgent", sim_op_update_container_agent, 1},
+    {"UpdateContainerInstancesState", sim_op_update_container_instances_state, 1},
+    {"SubmitContainerStateChange", sim_op_submit_container_state_change, 1},
+    {"SubmitTaskStateChange", sim_op_submit_task_state_change, 1},
+    {"DiscoverPollEndpoint", sim_op_discover_poll_endpoint, 0},
+    {"PutAttributes", sim_op_put_attributes, 1},
+    {"DeleteAttributes", sim_op_delete_attributes, 1},
+    {"ListAttributes", sim_op_list_attributes, 0},
+    {"StartTask", sim_op_start_task, 1},
     {NULL, NULL, 0}};
 
 const struct sim_op *sim_op_lookup(const char *name)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "ecsctl/file.h"
-#include "sim_int.h"
+#include "sim_ec2.h"
 #include "banned.h"
 
 #define TICK_MS 100
@@ -152,11 +152,17 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 	                         opts->seed, err)))
 		goto fail;
 	sim->store.ec2_capacity = opts->ec2_capacity;
+	if (opts->instances &&
+	    (rc = sim_instances_parse(&sim->store.instance_specs, opts->instances, err)))
+		goto fail;
 	if ((rc = load_state(sim, err)))
 		goto fail;
+	sim_instances_seed_all(&sim->store);
 	sim->saved_version = sim->store.version;
 	if ((rc = sim_server_start(sim, err)))
 		goto fail;
+	snprintf(sim->store.endpoint, sizeof(sim->store.endpoint), "http://%.*s:%u/",
+	         (int)strcspn(opts->listen, ":"), opts->listen, sim->port);
 	if (pthread_create(&sim->ticker, NULL, ticker, sim) != 0) {
 		rc = ecsctl_error_set(err, ECSCTL_EIO, "cannot start the clock thread");
 		goto fail;

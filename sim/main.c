@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/buf.h"
 #include "ecsctl/sim.h"
 #include "banned.h"
+
+/* Every --instances value, ';'-joined (the options hold one string). */
+static struct ecsctl_buf instances = ECSCTL_BUF_INIT;
 
 static const char usage[] =
     "usage: ecs-local [options]\n"
@@ -24,6 +28,12 @@ static const char usage[] =
     "  --seed N                  seed for ids and fault injection\n"
     "  --threads N               request threads (default 4)\n"
     "  --ec2-capacity N          EC2 tasks that fit per cluster (default unlimited)\n"
+    "  --instances CLUSTER=N[:cpu=C,memory=M,type=T,az=A|B]\n"
+    "                            N simulated container instances (default cpu 2048,\n"
+    "                            memory 4096, type t3.medium, az <region>a; AZs taken\n"
+    "                            in turn) that register when CLUSTER is created; EC2\n"
+    "                            tasks there are placed on them. Repeatable. Without\n"
+    "                            it EC2 capacity is unlimited (or --ec2-capacity).\n"
     "  --version, --help\n";
 
 static void log_stderr(void *arg, const char *line)
@@ -128,6 +138,15 @@ static int parse(int argc, char **argv, struct ecsctl_sim_options *o)
 			if (num(f, arg, 1, 256, &v))
 				return -1;
 			o->threads = (unsigned)v;
+		} else if (strcmp(f, "--instances") == 0) {
+			struct ecsctl_error err = ECSCTL_ERROR_INIT;
+			if (ecsctl_sim_instances_check(arg, &err)) {
+				fprintf(stderr, "error: %s\n", err.message);
+				ecsctl_error_release(&err);
+				return -1;
+			}
+			ecsctl_buf_addf(&instances, "%s%s", instances.len ? ";" : "", arg);
+			o->instances = instances.buf;
 		} else if (strcmp(f, "--ec2-capacity") == 0) {
 			if (num(f, arg, 0, 1e9, &v))
 				return -1;
@@ -173,5 +192,6 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	sigwait(&set, &sig);
 	ecsctl_sim_free(sim);
+	ecsctl_buf_release(&instances);
 	return 0;
 }

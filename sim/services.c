@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ecsctl/buf.h"
-#include "sim_int.h"
+#include "sim_ec2.h"
 #include "banned.h"
 
 json_t *sim_service_render(const json_t *svc, int with_tags)
@@ -119,25 +119,6 @@ static void deploy_conf_merge(json_t *svc, const json_t *given)
 		json_object_set(dc, "alarms", json_object_get(given, "alarms"));
 }
 
-static struct sim_deploy_ctx ctx_for(struct sim_store *s, json_t *cluster);
-static json_t *td_lookup(void *arg, const char *arn)
-{
-	return sim_taskdef_find(arg, arn, 0);
-}
-
-static struct sim_deploy_ctx ctx_for(struct sim_store *s, json_t *cluster)
-{
-	struct sim_deploy_ctx ctx;
-
-	ctx.now = sim_store_now(s);
-	ctx.rng = &s->rng;
-	ctx.cluster_arn = sim_str(cluster, "clusterArn");
-	ctx.capacity_left = sim_cluster_capacity_left(s, cluster);
-	ctx.taskdef = td_lookup;
-	ctx.arg = s;
-	return ctx;
-}
-
 static int create_checks(struct sim_store *s, json_t *req, json_t *cluster, json_t **td_out,
                          struct ecsctl_error *err)
 {
@@ -154,14 +135,20 @@ static int create_checks(struct sim_store *s, json_t *req, json_t *cluster, json
 	if (ctl && strcmp(sim_str(ctl, "type"), "ECS") != 0)
 		return sim_fail(err, "InvalidParameterException",
 		                "ecs-local supports only the ECS deployment controller.");
-	if (sched && strcmp(sched, "REPLICA") != 0)
+	if (sched && strcmp(sched, "DAEMON") == 0 && launch && strcmp(launch, "FARGATE") == 0)
 		return sim_fail(err, "InvalidParameterException",
-		                "ecs-local supports only the REPLICA scheduling strategy.");
+		                "The DAEMON scheduling strategy is not supported with the FARGATE "
+		                "launch type.");
+	if (sched && strcmp(sched, "DAEMON") == 0 &&
+	    json_array_size(json_object_get(req, "placementStrategy")))
+		return sim_fail(err, "InvalidParameterException",
+		                "Placement strategies are not supported with the DAEMON scheduling "
+		                "strategy.");
 	if (launch && json_object_get(req, "capacityProviderStrategy"))
 		return sim_fail(err, "InvalidParameterException",
 		                "Specifying both a launch type and capacity provider strategy is "
 		                "not supported. Remove one and try again.");
-	if (!json_object_get(req, "desiredCount"))
+	if (!json_object_get(req, "desiredCount") && !(sched && strcmp(sched, "DAEMON") == 0))
 		return sim_fail(err, "InvalidParameterException",
 		                "The desired count must be specified for a REPLICA service.");
 	if (sim_int(req, "desiredCount", 0) < 0)
@@ -177,7 +164,8 @@ static int create_checks(struct sim_store *s, json_t *req, json_t *cluster, json
 		                "Task definition does not support launch_type %s.", launch);
 	if ((rc = check_network(td, json_object_get(req, "networkConfiguration"), err)) ||
 	    (rc = check_deploy_conf(json_object_get(req, "deploymentConfiguration"), err)) ||
-	    (rc = sim_preflight_service(req, td, cluster, err)))
+	    (rc = sim_preflight_service(req, td, cluster, err)) ||
+	    (rc = sim_place_check_constraints(json_object_get(req, "placementConstraints"), err)))
 		return rc;
 	if (json_array_size(json_object_get(req, "placementConstraints")) > 10 ||
 	    json_array_size(json_object_get(req, "placementStrategy")) > 5 ||
@@ -251,6 +239,17 @@ static json_t *service_new(struct sim_store *s, json_t *req, json_t *cluster, js
 			         s->account);
 		json_object_set_new(svc, "roleArn", json_string(buf));
 	}
+	if (sim_str(req, "schedulingStrategy") &&
+	    strcmp(sim_str(req, "schedulingStrategy"), "DAEMON") == 0) {
+		/* DAEMON: desiredCount follows the instances; one task per instance */
+		json_object_set(svc, "schedulingStrategy",
+		                json_object_get(req, "schedulingStrategy"));
+		json_object_set_new(svc, "desiredCount", json_integer(0));
+		json_object_set_new(svc, "deploymentConfiguration",
+		                    json_pack("{s:{s:b,s:b},s:i,s:i}", "deploymentCircuitBreaker",
+		                              "enable", 0, "rollback", 0, "maximumPercent", 100,
+		                              "minimumHealthyPercent", 0));
+	}
 	deploy_conf_merge(svc, json_object_get(req, "deploymentConfiguration"));
 	json_object_set(svc, "taskDefinition", json_object_get(td, "taskDefinitionArn"));
 	if (sim_str(req, "clientToken"))
@@ -293,7 +292,7 @@ int sim_op_create_service(struct sim_store *s, json_t *req, json_t **resp, struc
 		json_decref(svc);
 		return rc;
 	}
-	ctx = ctx_for(s, cluster);
+	ctx = sim_store_ctx(s, cluster);
 	sim_deploy_start(svc, sim_str(td, "taskDefinitionArn"), NULL, &ctx);
 	json_object_set_new(json_object_get(cluster, "_services"), sim_str(req, "serviceName"),
 	                    svc);
@@ -369,6 +368,8 @@ int sim_op_update_service(struct sim_store *s, json_t *req, json_t **resp, struc
 	                        err)) ||
 	    (rc = preflight_update(svc, req, td, cluster, err)))
 		return rc;
+	if ((rc = sim_place_check_constraints(json_object_get(req, "placementConstraints"), err)))
+		return rc;
 	if (json_object_get(req, "deploymentConfiguration")) {
 		json_t *merged = json_deep_copy(json_object_get(svc, "deploymentConfiguration"));
 		json_object_update(merged, json_object_get(req, "deploymentConfiguration"));
@@ -399,7 +400,7 @@ int sim_op_update_service(struct sim_store *s, json_t *req, json_t **resp, struc
 		if (json_object_get(req, *k))
 			json_object_set_new(svc, *k, json_deep_copy(json_object_get(req, *k)));
 	}
-	ctx = ctx_for(s, cluster);
+	ctx = sim_store_ctx(s, cluster);
 	if (redeploy)
 		sim_deploy_start(svc, sim_str(td, "taskDefinitionArn"), NULL, &ctx);
 	else if (json_object_get(req, "desiredCount"))

@@ -58,6 +58,8 @@ int sim_max_results(const json_t *req, int dflt, struct ecsctl_error *err);
 int sim_page(json_t *resp, const char *result_key, json_t *obj, const json_t *req, int dflt,
              int (*item)(const char *key, json_t *val, void *arg, json_t **out), void *arg,
              struct ecsctl_error *err);
+/* Whether the request's `include` list names `what` (TAGS, STATISTICS, ...). */
+int sim_include(const json_t *req, const char *what);
 /* ECS resource names: 1..255 of [A-Za-z0-9_-]. */
 int sim_valid_name(const char *name);
 
@@ -81,6 +83,8 @@ struct sim_store {
 	double fixed_now; /* > 0: the clock stands still here (unit tests) */
 	uint64_t rng;
 	int ec2_capacity;
+	json_t *instance_specs;       /* --instances: cluster -> {count, cpu, ...} (sim_ec2.h) */
+	char endpoint[64];            /* "http://127.0.0.1:PORT/", for DiscoverPollEndpoint */
 	unsigned long long version;   /* bumped on every change, for persistence */
 	unsigned long long mutations; /* bumped by every mutating operation */
 	/* service key -> {"t": answer text, "a": the service's `_adv`}, valid while
@@ -109,6 +113,8 @@ void sim_store_advance(struct sim_store *s, json_t *cluster, json_t *svc);
 /* Runs the clock for everything that is busy. */
 void sim_store_tick(struct sim_store *s);
 void sim_store_mark_busy(struct sim_store *s, json_t *cluster, json_t *svc);
+/* The deployment context of a cluster at the current time. */
+struct sim_deploy_ctx sim_store_ctx(struct sim_store *s, json_t *cluster);
 /* Capacity left for EC2 tasks in a cluster, or -1 for unlimited. */
 int sim_cluster_capacity_left(struct sim_store *s, json_t *cluster);
 char *sim_arn(const struct sim_store *s, const char *fmt, ...)
@@ -140,6 +146,7 @@ struct sim_deploy_ctx {
 	uint64_t *rng;
 	const char *cluster_arn;
 	int capacity_left; /* EC2 tasks that still fit; -1 = unlimited */
+	json_t *cluster;   /* borrowed; with container instances, tasks are placed (sim_ec2.h) */
 	/* The task definition for an ARN (borrowed), or NULL. */
 	json_t *(*taskdef)(void *arg, const char *arn);
 	void *arg;
@@ -162,6 +169,10 @@ int sim_task_advance(json_t *task, double now);
 void sim_task_stop(json_t *task, double now, const char *code, const char *reason);
 void sim_service_event(json_t *svc, uint64_t *rng, double now, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* "(service web) has started 2 tasks: (task a) (task b)." or "has stopped N
+ * running tasks: ..."; nothing when n is 0. */
+void sim_service_tasks_event(json_t *svc, struct sim_deploy_ctx *ctx, int started, int n,
+                             const char *ids);
 
 /* ---- operations: with the store locked; `*resp` is a new reference: an
  * object to serialize, or a JSON string holding the serialized answer ---- */

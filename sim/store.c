@@ -59,6 +59,7 @@ void sim_store_release(struct sim_store *s)
 	json_decref(s->families);
 	json_decref(s->busy);
 	json_decref(s->rendered);
+	json_decref(s->instance_specs);
 	pthread_mutex_destroy(&s->mu);
 	s->clusters = s->families = s->busy = s->rendered = NULL;
 }
@@ -216,6 +217,20 @@ static void sync_tasks(struct sim_store *s, json_t *cluster, json_t *svc, double
 	}
 }
 
+struct sim_deploy_ctx sim_store_ctx(struct sim_store *s, json_t *cluster)
+{
+	struct sim_deploy_ctx ctx;
+
+	ctx.now = sim_store_now(s);
+	ctx.rng = &s->rng;
+	ctx.cluster_arn = sim_str(cluster, "clusterArn");
+	ctx.capacity_left = sim_cluster_capacity_left(s, cluster);
+	ctx.cluster = cluster;
+	ctx.taskdef = lookup_td;
+	ctx.arg = s;
+	return ctx;
+}
+
 void sim_store_advance(struct sim_store *s, json_t *cluster, json_t *svc)
 {
 	struct sim_deploy_ctx ctx;
@@ -225,12 +240,7 @@ void sim_store_advance(struct sim_store *s, json_t *cluster, json_t *svc)
 	busy_key(key, sizeof(key), cluster, svc);
 	if (!json_object_get(s->busy, key))
 		return;
-	ctx.now = sim_store_now(s);
-	ctx.rng = &s->rng;
-	ctx.cluster_arn = sim_str(cluster, "clusterArn");
-	ctx.capacity_left = sim_cluster_capacity_left(s, cluster);
-	ctx.taskdef = lookup_td;
-	ctx.arg = s;
+	ctx = sim_store_ctx(s, cluster);
 	rc = sim_deploy_advance(svc, &ctx);
 	sync_tasks(s, cluster, svc, ctx.now);
 	s->version++;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_int.h"
+#include "sim_ec2.h"
 #include "banned.h"
 
 json_t *sim_task_render(const json_t *task, int with_tags)
@@ -99,6 +99,7 @@ static int list_item(const char *id, json_t *v, void *arg, json_t **out)
 	const char *family = sim_str(lc->req, "family");
 	const char *by = sim_str(lc->req, "startedBy");
 	const char *lt = sim_str(lc->req, "launchType");
+	const char *ci = sim_str(lc->req, "containerInstance");
 	json_t *task = v;
 
 	if (!lc->svc) {
@@ -117,6 +118,9 @@ static int list_item(const char *id, json_t *v, void *arg, json_t **out)
 	if (by && (!sim_str(task, "startedBy") || strcmp(by, sim_str(task, "startedBy"))))
 		return 0;
 	if (lt && strcmp(lt, sim_str(task, "launchType")))
+		return 0;
+	if (ci && (!sim_str(task, "containerInstanceArn") ||
+	           strcmp(sim_arn_tail(ci), sim_arn_tail(sim_str(task, "containerInstanceArn")))))
 		return 0;
 	if (family) {
 		const char *arn = sim_str(task, "taskDefinitionArn");
@@ -156,11 +160,6 @@ int sim_op_list_tasks(struct sim_store *s, json_t *req, json_t **resp, struct ec
 	return 0;
 }
 
-static json_t *lookup_td(void *arg, const char *arn)
-{
-	return sim_taskdef_find(arg, arn, 0);
-}
-
 int sim_op_run_task(struct sim_store *s, json_t *req, json_t **resp, struct ecsctl_error *err)
 {
 	json_t *cluster = sim_cluster_get(s, sim_str(req, "cluster"), err), *td, *list;
@@ -195,16 +194,13 @@ int sim_op_run_task(struct sim_store *s, json_t *req, json_t **resp, struct ecsc
 		return sim_fail(err, "InvalidParameterException",
 		                "Network Configuration must be provided when networkMode 'awsvpc' "
 		                "is specified.");
+	if (strcmp(launch, "EC2") == 0 && sim_cluster_has_instances(cluster))
+		return sim_run_task_placed(s, cluster, td, req, resp, err);
 	cap = sim_cluster_capacity_left(s, cluster);
 	if (strcmp(launch, "EC2") == 0 && cap >= 0 && cap < count)
 		return sim_fail(err, "InvalidParameterException",
 		                "No Container Instances were found in your cluster.");
-	ctx.now = sim_store_now(s);
-	ctx.rng = &s->rng;
-	ctx.cluster_arn = sim_str(cluster, "clusterArn");
-	ctx.capacity_left = cap;
-	ctx.taskdef = lookup_td;
-	ctx.arg = s;
+	ctx = sim_store_ctx(s, cluster);
 	if (sim_str(req, "group"))
 		snprintf(group, sizeof(group), "%s", sim_str(req, "group"));
 	else

@@ -200,6 +200,19 @@ int sim_max_results(const json_t *req, int dflt, struct ecsctl_error *err)
 	return (int)n;
 }
 
+int sim_include(const json_t *req, const char *what)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(req, "include"), i, v)
+	{
+		if (json_string_value(v) && strcmp(json_string_value(v), what) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int sim_valid_name(const char *name)
 {
 	size_t n = name ? strlen(name) : 0, i;

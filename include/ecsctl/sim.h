@@ -28,6 +28,9 @@ struct ecsctl_sim_options {
 	uint64_t seed;    /* 0: seeded from the clock */
 	unsigned threads; /* request threads */
 	int ec2_capacity; /* tasks per cluster for EC2 launch type; 0 = unlimited */
+	/* simulated container instances: "CLUSTER=N[:cpu=..,memory=..,type=..,az=a|b]",
+	 * several joined by ';'; NULL = none (EC2 capacity unlimited) */
+	const char *instances;
 	void (*log)(void *arg, const char *line); /* may be NULL */
 	void *log_arg;
 };
@@ -35,7 +38,7 @@ struct ecsctl_sim_options {
 #define ECSCTL_SIM_OPTIONS_INIT                                                                    \
 	{                                                                                          \
 		"127.0.0.1:4566", 0, NULL, 1.0, 0, 0, 0, 0, NULL, NULL, "123456789012",            \
-		    "us-east-1", 0, 4, 0, NULL, NULL                                               \
+		    "us-east-1", 0, 4, 0, NULL, NULL, NULL                                         \
 	}
 
 struct ecsctl_sim;
@@ -45,6 +48,9 @@ struct ecsctl_sim;
  * address, unreadable state), ECSCTL_EIO (bind failed), ECSCTL_ENOMEM. */
 int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opts,
                    struct ecsctl_error *err);
+
+/* 0 when `spec` is a valid --instances value, else ECSCTL_EINVAL and why. */
+int ecsctl_sim_instances_check(const char *spec, struct ecsctl_error *err);
 
 /* The bound port (useful with port 0). */
 unsigned ecsctl_sim_port(const struct ecsctl_sim *sim);

@@ -13,7 +13,7 @@ AWS = "/usr/bin/aws"
 @unittest.skipUnless(os.path.exists(AWS), "Debian's awscli is not installed")
 class AwsCli(ServerTest):
     # the CLI waiter polls every 15 s: be stable by its first look
-    server_args = ("--time-scale", "1000")
+    server_args = ("--time-scale", "1000", "--instances", "cli-ec2=2:type=t3.large")
 
     def aws(self, *args, check=True):
         env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="secret",
@@ -39,6 +39,19 @@ class AwsCli(ServerTest):
         svc = out["services"][0]
         self.assertEqual((svc["runningCount"], svc["desiredCount"]), (2, 2))
         self.assertEqual(svc["deployments"][0]["rolloutState"], "COMPLETED")
+
+    def test_cli_container_instances(self):
+        self.aws("create-cluster", "--cluster-name", "cli-ec2")
+        arns = json.loads(self.aws("list-container-instances", "--cluster", "cli-ec2",
+                                   "--filter", "attribute:ecs.instance-type == t3.large")
+                          .stdout)["containerInstanceArns"]
+        self.assertEqual(len(arns), 2)
+        self.aws("put-attributes", "--cluster", "cli-ec2", "--attributes",
+                 "name=stack,value=blue,targetId=%s" % arns[0])
+        out = json.loads(self.aws("describe-container-instances", "--cluster", "cli-ec2",
+                                  "--container-instances", *arns).stdout)
+        self.assertEqual([c["status"] for c in out["containerInstances"]], ["ACTIVE"] * 2)
+        self.assertIn({"name": "stack", "value": "blue"}, out["containerInstances"][0]["attributes"])
 
     def test_cli_error(self):
         p = self.aws("describe-services", "--cluster", "nope", "--services", "x", check=False)

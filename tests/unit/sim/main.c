@@ -6,5 +6,7 @@ int main(void)
 
 	failed += sim_tests_deploy();
 	failed += sim_tests_parts();
+	failed += sim_tests_query();
+	failed += sim_tests_placement();
 	return failed ? 1 : 0;
 }

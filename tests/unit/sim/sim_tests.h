@@ -4,5 +4,7 @@
 
 int sim_tests_deploy(void);
 int sim_tests_parts(void);
+int sim_tests_query(void);
+int sim_tests_placement(void);
 
 #endif
