@@ -207,6 +207,43 @@ class Sso(CredentialsCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("no SSO token for sso-session 'corp'", r.stderr)
 
+    def botocore_key(self):
+        """The access key botocore (Debian's) gets for profile dev from the same
+        HOME; its sso clients are pointed at the stand-in (this botocore
+        predates AWS_ENDPOINT_URL_SSO)."""
+        code = ("import os, boto3, botocore.session\n"
+                "orig = botocore.session.Session.create_client\n"
+                "def create_client(self, name, *a, **kw):\n"
+                "    if name in ('sso', 'sso-oidc'):\n"
+                "        kw['endpoint_url'] = os.environ['STANDIN']\n"
+                "    return orig(self, name, *a, **kw)\n"
+                "botocore.session.Session.create_client = create_client\n"
+                "s = boto3.Session(profile_name='dev')\n"
+                "print(s.get_credentials().get_frozen_credentials().access_key)\n")
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=60, env=env(HOME=self.home, STANDIN=self.portal.url,
+                                               AWS_ACCESS_KEY_ID=None,
+                                               AWS_SECRET_ACCESS_KEY=None))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.strip()
+
+    def test_botocore_and_ecsctl_share_the_token_cache(self):
+        """The stand-in and the cache file are what botocore speaks and writes:
+        botocore refreshes an expired token through the stand-in, ecsctl uses the
+        token botocore saved; ecsctl refreshes, botocore uses ecsctl's."""
+        self.cache("corp", -300)
+        self.assertEqual(self.botocore_key(), KEY)
+        self.assertEqual(self.portal.ops(), ["CreateToken", "GetRoleCredentials"])
+        self.assert_planned(self.sso_plan("dev"))
+        self.assertEqual(self.portal.ops()[2:], ["GetRoleCredentials"])
+        self.assertEqual(self.portal.seen[2]["token"], "refreshed-access-token")
+        self.cache("corp", -300)
+        self.assert_planned(self.sso_plan("dev"))
+        self.assertEqual(self.portal.ops()[3:], ["CreateToken", "GetRoleCredentials"])
+        self.assertEqual(self.botocore_key(), KEY)
+        self.assertEqual(self.portal.ops()[5:], ["GetRoleCredentials"])
+        self.assertEqual(self.portal.seen[5]["token"], "refreshed-access-token")
+
 
 class NetworkSettings(CredentialsCase):
     """HTTPS_PROXY / HTTP_PROXY / NO_PROXY and AWS_CA_BUNDLE through a loopback
