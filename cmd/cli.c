@@ -21,7 +21,8 @@ static const struct cli_flag *global_flags(struct cli_ctx *ctx)
 		{"region", 0, FLAG_STRING, &ctx->region, "REGION", "AWS region"},
 		{"profile", 0, FLAG_STRING, &ctx->profile, "NAME", "AWS shared-config profile"},
 		{"endpoint-url", 0, FLAG_STRING, &ctx->endpoint_url, "URL", "ECS endpoint"},
-		{"output", 0, FLAG_STRING, &ctx->output, "text|json", "output format"},
+		{"output", 0, FLAG_STRING, &ctx->output, "text|json",
+		 "output format (plan also takes markdown)"},
 		{"no-color", 0, FLAG_BOOL, &ctx->no_color, NULL, "never colour the output"},
 		{"verbose", 'v', FLAG_INT, &ctx->verbose, NULL, "log more (repeatable)"},
 		{"help", 'h', FLAG_BOOL, NULL, NULL, "show this help"},
@@ -263,8 +264,11 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct
 			return EXIT_USAGE;
 	}
 	*out_npos = npos;
-	if (ctx->output && strcmp(ctx->output, "text") && strcmp(ctx->output, "json")) {
-		cli_error("option '--output' takes 'text' or 'json', not '%s'", ctx->output);
+	/* markdown: plan only, for PR comments (apply prints progress, not a review) */
+	if (ctx->output && strcmp(ctx->output, "text") && strcmp(ctx->output, "json") &&
+	    (strcmp(ctx->output, "markdown") || !cmd || strcmp(cmd->name, "plan"))) {
+		cli_error("option '--output' takes 'text' or 'json'%s, not '%s'",
+		          cmd && !strcmp(cmd->name, "plan") ? " or 'markdown'" : "", ctx->output);
 		return EXIT_USAGE;
 	}
 	ctx->color = !ctx->no_color && !getenv("NO_COLOR") && isatty(1);

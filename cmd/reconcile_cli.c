@@ -112,7 +112,10 @@ int cli_print_plan(const struct ecsctl_plan *p, struct cli_ctx *ctx, bool compac
 	} else {
 		ro.color = ctx->color;
 		ro.compact = compact;
-		ecsctl_plan_render(&b, p, &ro);
+		if (ctx->output && !strcmp(ctx->output, "markdown"))
+			ecsctl_plan_render_markdown(&b, p, &ro);
+		else
+			ecsctl_plan_render(&b, p, &ro);
 		if (ecsctl_buf_failed(&b) || fwrite(b.buf, 1, b.len, stdout) != b.len)
 			rc = EXIT_ERROR;
 	}

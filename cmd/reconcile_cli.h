@@ -28,7 +28,7 @@ int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *s
 int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
                   struct cli_ctx *ctx, const char *const *targets, size_t ntargets);
 
-/* Prints the plan (text, --compact text, or --output json) on stdout. */
+/* Prints the plan (text, --compact text, --output json or markdown) on stdout. */
 int cli_print_plan(const struct ecsctl_plan *p, struct cli_ctx *ctx, bool compact);
 
 /* Progress view for apply/wait, on stderr: a live table on a TTY, plain

@@ -146,7 +146,8 @@ void reconcile_compare_release(struct ecsctl_plan_op *op)
 	ecsctl_diff_changes_release(&op->td_changes);
 }
 
-int reconcile_compare_to_json(json_t *ch, const struct ecsctl_plan_op *op)
+int reconcile_compare_to_json(json_t *ch, const struct ecsctl_plan_op *op,
+                              const struct ecsctl_diff_mask *mk)
 {
 	json_t *diff;
 
@@ -156,7 +157,7 @@ int reconcile_compare_to_json(json_t *ch, const struct ecsctl_plan_op *op)
 		return -1;
 	if (!op->td_from)
 		return 0;
-	if (!(diff = ecsctl_diff_changes_to_json(&op->td_changes, 0)))
+	if (!(diff = ecsctl_diff_changes_to_json(&op->td_changes, mk)))
 		return -1;
 	return json_object_set_new(ch, "taskDefinitionDiff",
 	                           json_pack("{s:s,s:s,s:o}", "from", op->td_from, "to",

@@ -33,18 +33,34 @@ int ecsctl_plan_set_source(struct ecsctl_plan *p, const char *repo, const char *
 	return 0;
 }
 
-void reconcile_plan_title(struct ecsctl_buf *out, const struct ecsctl_plan *p, const char *quote)
+void reconcile_plan_title(struct ecsctl_buf *out, const struct ecsctl_plan *p,
+                          reconcile_name_fn name)
 {
 	if (p->commit) {
-		ecsctl_buf_addf(out, "commit %s%.7s%s", quote, p->commit, quote);
+		ecsctl_buf_adds(out, "commit ");
+		name(out, p->commit, strlen(p->commit) < 7 ? strlen(p->commit) : 7);
 		/* a sha given as --ref names itself */
-		if (p->ref && strncmp(p->ref, p->commit, strlen(p->ref)))
-			ecsctl_buf_addf(out, " (%s%s%s)", quote, p->ref, quote);
+		if (p->ref && strncmp(p->ref, p->commit, strlen(p->ref))) {
+			ecsctl_buf_adds(out, " (");
+			name(out, p->ref, strlen(p->ref));
+			ecsctl_buf_adds(out, ")");
+		}
 	} else {
 		ecsctl_buf_adds(out, "the work tree");
 	}
-	if (p->source)
-		ecsctl_buf_addf(out, " of %s%s%s", quote, p->source, quote);
+	if (p->source) {
+		ecsctl_buf_adds(out, " of ");
+		name(out, p->source, strlen(p->source));
+	}
+}
+
+/* A name on a terminal: no escape sequences from a repository path. */
+static void plain(struct ecsctl_buf *out, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ecsctl_buf_addch(out, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i]);
 }
 
 void reconcile_plan_summary_line(struct ecsctl_buf *out, const struct ecsctl_plan *p)
@@ -87,7 +103,7 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p,
 
 	/* which commit: a reviewer approves a plan, not whatever HEAD is later */
 	ecsctl_buf_adds(out, "Plan for ");
-	reconcile_plan_title(out, p, "");
+	reconcile_plan_title(out, p, plain);
 	ecsctl_buf_adds(out, "\n\n");
 	if (!p->count) {
 		if (!json_array_size(p->unstable))

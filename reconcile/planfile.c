@@ -54,7 +54,7 @@ json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 			goto fail;
 		if (op->forces)
 			json_object_set(ch, "forcesReplacement", op->forces);
-		if (reconcile_compare_to_json(ch, op))
+		if (reconcile_compare_to_json(ch, op, &mk))
 			goto fail;
 		if (saved) {
 			json_object_set_new(ch, "phase", json_integer(op->phase));

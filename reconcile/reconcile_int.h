@@ -33,9 +33,12 @@ int reconcile_oom(struct ecsctl_error *err);
 int reconcile_plan_mask(struct ecsctl_diff_mask *mk, const struct ecsctl_plan *p);
 
 /* plan_render.c, shared by the text and Markdown plans: */
+/* How a title writes a name: as is, or as a Markdown code span. */
+typedef void (*reconcile_name_fn)(struct ecsctl_buf *out, const char *s, size_t n);
 /* "commit abc1234 (main) of REPO:PATH" or "the work tree of ...", each
- * name between `quote`s ("" or "`"). */
-void reconcile_plan_title(struct ecsctl_buf *out, const struct ecsctl_plan *p, const char *quote);
+ * name written by `name`. */
+void reconcile_plan_title(struct ecsctl_buf *out, const struct ecsctl_plan *p,
+                          reconcile_name_fn name);
 /* "Plan: 1 to create, 2 to update." (no newline) */
 void reconcile_plan_summary_line(struct ecsctl_buf *out, const struct ecsctl_plan *p);
 /* Op i's block as text: its header, notes and diff. */
@@ -87,8 +90,10 @@ int reconcile_compare_service(struct ecsctl_plan_op *op, const struct ecsctl_pla
                               struct ecsctl_error *err);
 
 void reconcile_compare_release(struct ecsctl_plan_op *op);
-/* Adds comparedWith, runningRevisions, taskDefinitionDiff to a change; 0 or -1. */
-int reconcile_compare_to_json(json_t *ch, const struct ecsctl_plan_op *op);
+/* Adds comparedWith, runningRevisions, taskDefinitionDiff (masked with `mk`)
+ * to a change; 0 or -1. */
+int reconcile_compare_to_json(json_t *ch, const struct ecsctl_plan_op *op,
+                              const struct ecsctl_diff_mask *mk);
 /* Reads them back from a saved plan's change; 0 or -1. */
 int reconcile_compare_from_json(struct ecsctl_plan_op *op, const json_t *ch);
 /* One op of the text plan: diff/'s block for it (`kind` its name), with

@@ -264,6 +264,20 @@ struct ecsctl_plan_render_options {
 void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p,
                         const struct ecsctl_plan_render_options *o);
 
+/*
+ * Appends the plan as GitHub-flavoured Markdown (a PR comment, a CI job
+ * summary): "### ecsctl plan for commit `abc1234` (`main`) of `REPO:PATH`",
+ * the summary line, a table (resource, action, changed members), then per
+ * resource a collapsed <details> section holding its text diff (nested, or
+ * compact) in a ```diff block, the symbol of each changed line repeated in
+ * the first column for GitHub's highlighting. Values masked as in the text.
+ * At most o->max_bytes (default 65,000) bytes: the resources whose section
+ * does not fit are named in a closing "**N more resources not shown in
+ * full**" line. Unstable services follow the table.
+ */
+void ecsctl_plan_render_markdown(struct ecsctl_buf *out, const struct ecsctl_plan *p,
+                                 const struct ecsctl_plan_render_options *o);
+
 /* sha256 hex of the desired state's render (what a saved plan was made from). */
 char *ecsctl_plan_digest(const struct ecsctl_model *m);
 

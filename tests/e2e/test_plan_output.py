@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import unittest
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
 from ecslocal import ECSCTL, WRAPPER, ServerRepoCase, delta, env, writes  # noqa: E402
@@ -36,6 +37,21 @@ containerDefinitions:
 JWT = ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
        "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U")
 OLD_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvbGQifQ.c2lnbmF0dXJlLW9mLXRoZS1vbGQtb25l"
+
+
+CM = "{http://commonmark.org/xml/1.0}"
+
+
+def gfm(md):
+    """Parses Markdown with GitHub's own parser (cmark-gfm, the table
+    extension on) into its XML syntax tree."""
+    r = subprocess.run(["cmark-gfm", "-e", "table", "-e", "autolink", "--validate-utf8",
+                        "--to", "xml"], input=md, capture_output=True, text=True, check=True)
+    return ET.fromstring(r.stdout)
+
+
+def text_of(node):
+    return "".join(n.text or "" for n in node.iter() if n.tag in (CM + "text", CM + "code"))
 
 
 class PlanOutput(ServerRepoCase):
@@ -136,6 +152,87 @@ class PlanOutput(ServerRepoCase):
         self.assertNotIn("hidden", compact)
         r = self.run_ok("apply", "--auto-approve", "--compact", *FAST, WORKER_TAG=long_tag)
         self.assertIn("containerDefinitions[worker].image: ", r.stdout)
+
+    def markdown(self, *args, **kw):
+        md = self.run_ok("plan", "--output", "markdown", *args, **kw).stdout
+        return md, gfm(md)
+
+    def test_markdown_plan_is_valid_gfm_with_table_and_details(self):
+        self.run_ok("apply", "--auto-approve", *FAST)
+        self.leaky("hunter2-db")
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=self.repo.dir, check=True,
+                             capture_output=True, text=True).stdout.strip()
+        d = json.loads(self.run_ok("plan", "--output", "json", WORKER_TAG="1.5.0").stdout)
+        md, doc = self.markdown(WORKER_TAG="1.5.0")
+        self.assertNotIn("hunter2-db", md)
+        # the heading names commit, branch and repo
+        heads = doc.findall(CM + "heading")
+        self.assertEqual(heads[0].get("level"), "3")
+        self.assertEqual(text_of(heads[0]), "ecsctl plan for commit %s (main) of %s:examples"
+                         % (sha[:7], os.path.realpath(self.repo.dir)))
+        # one table: a header row and one row per change, three cells each
+        tables = doc.findall(CM + "table")
+        self.assertEqual(len(tables), 1)
+        rows = tables[0].findall(CM + "table_row") + tables[0].findall(
+            CM + "table_header")
+        self.assertEqual(len(rows), 1 + len(d["changes"]))
+        body = [[text_of(c) for c in r.findall(CM + "table_cell")]
+                for r in tables[0].findall(CM + "table_row")]
+        self.assertEqual([(r[0], r[1]) for r in body],
+                         [("%s %s" % (c["kind"], c["name"]), c["action"]) for c in d["changes"]])
+        self.assertIn("containerDefinitions[web].environment", body[0][2])
+        self.assertTrue(all(len(r) == 3 for r in body))
+        # one collapsed section per change, its diff in a ```diff block
+        html = [h.text for h in doc.iter(CM + "html_block")]
+        self.assertEqual(sum(h.startswith("<details><summary>") for h in html),
+                         len(d["changes"]))
+        self.assertEqual(sum(h.strip() == "</details>" for h in html), len(d["changes"]))
+        blocks = [b for b in doc.iter(CM + "code_block") if b.get("info") == "diff"]
+        self.assertEqual(len(blocks), len(d["changes"]))
+        self.assertIn("(sensitive)", blocks[0].text)
+        self.assertTrue(blocks[0].text.startswith('+ + TaskDefinition "web" will be registered'))
+        self.assertIn('\n+             + value = (sensitive)\n', blocks[0].text)
+        # and GitHub's HTML keeps them (raw HTML allowed, as in comments)
+        html = subprocess.run(["cmark-gfm", "-e", "table", "--unsafe"], input=md,
+                              capture_output=True, text=True, check=True).stdout
+        self.assertEqual(html.count("<details><summary>"), len(d["changes"]))
+        self.assertIn('<pre><code class="language-diff">', html)
+        self.assertIn("<table>", html)
+        # nothing to do
+        self.run_ok("apply", "--auto-approve", *FAST)
+        md, doc = self.markdown()
+        self.assertIn("**No changes.** Live ECS matches git.", md)
+        self.assertEqual(doc.findall(CM + "table"), [])
+
+    def test_markdown_of_a_huge_plan_stays_under_65000_with_a_tail(self):
+        env = "\n".join("      - {name: VAR_%03d, value: \"%s\"}" % (i, "v" * 150)
+                        for i in range(500))
+        big = LEAKY.replace("      - {name: DB_USER, value: shop}", env)
+        self.repo.write("examples/task-definitions/web.yaml",
+                        big % {"pw": "p", "pin": "1", "jwt": JWT})
+        self.repo.commit("huge web")
+        text = self.run_ok("plan").stdout
+        self.assertGreater(len(text), 65000)
+        md, doc = self.markdown()
+        self.assertLess(len(md), 65000)
+        self.assertRegex(md, r"\*\*\d+ more resources not shown in full\*\*: "
+                             r"TaskDefinition `web`, ")
+        # the table still lists every change; the sections that fit are whole
+        d = json.loads(self.run_ok("plan", "--output", "json").stdout)
+        rows = doc.find(CM + "table").findall(CM + "table_row")
+        self.assertEqual(len(rows), len(d["changes"]))
+        html = [h.text for h in doc.iter(CM + "html_block")]
+        opened = sum(h.startswith("<details><summary>") for h in html)
+        self.assertEqual(opened, sum(h.strip() == "</details>" for h in html))
+        self.assertEqual(opened, len([b for b in doc.iter(CM + "code_block")
+                                      if b.get("info") == "diff"]))
+        self.assertGreater(opened, 0)
+
+    def test_markdown_only_for_plan(self):
+        r = self.run_ok("apply", "--output", "markdown", expect=64)
+        self.assertIn("'text' or 'json'", r.stderr)
+        r = self.run_ok("plan", "--output", "html", expect=64)
+        self.assertIn("or 'markdown'", r.stderr)
 
     def test_saved_plan_is_0600_even_over_an_existing_file_and_holds_values(self):
         self.leaky("hunter2-db")

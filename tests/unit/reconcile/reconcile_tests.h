@@ -8,4 +8,7 @@ int reconcile_wait_tests(void);
 /* Why a service is not stable: grouping, events, text (test_wait_why.c). */
 int reconcile_wait_why_tests(void);
 
+/* The Markdown plan: escaping, the size cap (test_plan_markdown.c). */
+int reconcile_plan_markdown_tests(void);
+
 #endif

@@ -639,5 +639,6 @@ int main(void)
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
-	return failed + reconcile_wait_tests() + reconcile_wait_why_tests();
+	return failed + reconcile_wait_tests() + reconcile_wait_why_tests() +
+	       reconcile_plan_markdown_tests();
 }
