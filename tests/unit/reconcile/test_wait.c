@@ -366,7 +366,8 @@ static void test_reconcile_wait__desired_count_change_needs_running_equal_desire
 	    strstr(json_string_value(json_array_get(json_object_get(entry, "events"), 0)),
 	           "was unable to place a task"));
 	ecsctl_wait_report_render(&text, &why);
-	assert_non_null(strstr(text.buf, "c/web: Not stable after 1s: 1 of 3 tasks running"));
+	assert_int_equal(strncmp(text.buf, "c/web: Not stable after ", 24), 0);
+	assert_non_null(strstr(text.buf, "s: 1 of 3 tasks running (rollout COMPLETED).\n"));
 	assert_non_null(strstr(text.buf, "\n  events:\n    (service web) was unable to place"));
 	ecsctl_buf_release(&text);
 	ecsctl_error_release(&err);
