@@ -79,6 +79,11 @@ static json_t *one_service(const char *cluster, const json_t *s, long nevents)
 	if (o) {
 		char *name = NULL;
 		size_t n = strlen(cluster) + strlen(str(s, "serviceName")) + 2;
+		const char *sched = json_string_value(json_object_get(s, "schedulingStrategy"));
+
+		/* DAEMON: desiredCount is the number of instances it should run on */
+		json_object_set_new(o, "schedulingStrategy",
+		                    json_string(sched ? sched : "REPLICA"));
 
 		name = malloc(n);
 		if (name) {
@@ -98,11 +103,13 @@ static void print_text(const json_t *doc)
 	json_array_foreach(json_object_get(doc, "services"), i, s)
 	{
 		const json_t *rs = json_object_get(s, "rolloutState");
+		int daemon = !strcmp(str(s, "schedulingStrategy"), "DAEMON");
 
-		printf("%s%s  %s  running %lld/%lld, pending %lld, rollout %s\n", i ? "\n" : "",
-		       str(s, "name"), str(s, "status"),
+		printf("%s%s  %s  %srunning %lld/%lld%s, pending %lld, rollout %s\n", i ? "\n" : "",
+		       str(s, "name"), str(s, "status"), daemon ? "DAEMON  " : "",
 		       (long long)json_integer_value(json_object_get(s, "runningCount")),
 		       (long long)json_integer_value(json_object_get(s, "desiredCount")),
+		       daemon ? " instances" : "",
 		       (long long)json_integer_value(json_object_get(s, "pendingCount")),
 		       json_is_string(rs) ? json_string_value(rs) : "-");
 		if (!strcmp(str(s, "status"), "MISSING"))

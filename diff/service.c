@@ -65,6 +65,10 @@ static int defaults(json_t *n)
 	size_t i;
 
 	diff_drop_default_str(n, "schedulingStrategy", "REPLICA");
+	/* a DAEMON service runs one task per instance: ECS sets desiredCount to
+	 * the instance count, so neither side's value means anything */
+	if (daemon)
+		json_object_del(n, "desiredCount");
 	diff_drop_default_str(n, "propagateTags", "NONE");
 	diff_drop_default_bool(n, "enableECSManagedTags", 0);
 	diff_drop_default_bool(n, "enableExecuteCommand", 0);

@@ -245,8 +245,8 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		rc = reconcile_oom(err);
 		goto done;
 	}
-	if ((rc = reconcile_compare_register(op, c->m, c->live,
-	                                     json_object_get(c->users, r->name), r->body, err)))
+	if ((rc = reconcile_compare_register(op, c->m, c->live, json_object_get(c->users, r->name),
+	                                     r->body, err)))
 		goto done;
 	if (!(ph = ecsctl_plan_placeholder(r->name)) ||
 	    json_object_set_new(c->resolved, r->name, json_string(ph)) ||
@@ -496,12 +496,16 @@ static int plan_prune(struct ecsctl_plan *p, const struct ecsctl_live *live,
 	{
 		const char *cl = json_string_value(json_object_get(it, "clusterArn"));
 		const char *svc = json_string_value(json_object_get(it, "serviceName"));
+		const char *sched = json_string_value(json_object_get(it, "schedulingStrategy"));
 		struct ecsctl_plan_op *op = add_op(p, ECSCTL_DIFF_DELETE, ECSCTL_KIND_SERVICE, key,
 		                                   ECSCTL_PHASE_SERVICE_DELETES);
+		/* scale to 0 first, so tasks drain; a DAEMON service has no count
+		 * of its own to scale (one task per instance): DeleteService stops them */
 		if (!op || !cl || !svc ||
-		    add_call(op, "UpdateService",
-		             json_pack("{s:s,s:s,s:i}", "cluster", cl, "service", svc,
-		                       "desiredCount", 0)) ||
+		    ((!sched || strcmp(sched, "DAEMON") != 0) &&
+		     add_call(op, "UpdateService",
+		              json_pack("{s:s,s:s,s:i}", "cluster", cl, "service", svc,
+		                        "desiredCount", 0))) ||
 		    add_call(op, "DeleteService",
 		             json_pack("{s:s,s:s,s:b}", "cluster", cl, "service", svc, "force", 1)))
 			return reconcile_oom(err);

@@ -63,13 +63,14 @@ def writes(d):
 
 
 class Repo:
-    """A temporary git repository; starts with a copy of examples/ when asked."""
+    """A temporary git repository; starts with a copy of examples/ (or of
+    another folder of the source tree, `source`) as its examples/ when asked."""
 
-    def __init__(self, examples=True):
+    def __init__(self, examples=True, source="examples"):
         self.dir = tempfile.mkdtemp(prefix="ecsctl-e2e-")
         self.git("init", "-q", "-b", "main")
         if examples:
-            shutil.copytree(os.path.join(SRC, "examples"), os.path.join(self.dir, "examples"))
+            shutil.copytree(os.path.join(SRC, source), os.path.join(self.dir, "examples"))
             self.commit("examples")
 
     def git(self, *args):
@@ -124,13 +125,14 @@ def popen_ecsctl(server, repo, *args, path="examples", **extra):
 
 class ServerRepoCase(unittest.TestCase):
     """A test case with its own ecs-local (started with `server_args`) and its
-    own repo holding a copy of examples/; run_ok() runs ecsctl and checks the
-    exit code."""
+    own repo holding a copy of examples/ (or of `repo_source`); run_ok() runs
+    ecsctl and checks the exit code."""
     server_args = ()
+    repo_source = "examples"
 
     def setUp(self):
         self.server = EcsLocal(*self.server_args).start()
-        self.repo = Repo()
+        self.repo = Repo(source=self.repo_source)
 
     def tearDown(self):
         rc = self.server.stop()

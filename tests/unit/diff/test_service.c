@@ -301,6 +301,17 @@ static void test_diff_service__daemon_defaults(void **state)
 	    NULL);
 	assert_int_equal(d.changes.count, 0);
 	ecsctl_diff_service_release(&d);
+	/* a count written in git means nothing for DAEMON: no change, no update */
+	run(&d,
+	    J("{'serviceName': 'agent', 'cluster': 'prod', 'taskDefinition': 'agent:4', "
+	      "'launchType': 'EC2', 'schedulingStrategy': 'DAEMON', 'desiredCount': 1}"),
+	    J("{'serviceName': 'agent', 'status': 'ACTIVE', 'taskDefinition': "
+	      "'arn:aws:ecs:us-east-1:123456789012:task-definition/agent:4', 'launchType': 'EC2', "
+	      "'schedulingStrategy': 'DAEMON', 'desiredCount': 3}"),
+	    NULL);
+	assert_int_equal(d.changes.count, 0);
+	assert_null(d.update);
+	ecsctl_diff_service_release(&d);
 }
 
 static void test_diff_service__bad_input(void **state)

@@ -406,6 +406,13 @@ static void test_reconcile_plan__prune_deletes_last(void **state)
 	assert_string_equal(f->plan.ops[3].name, "empty");
 	assert_int_equal(f->plan.ops[3].phase, ECSCTL_PHASE_CLUSTER_DELETES);
 	assert_int_equal(json_array_size(f->plan.ops[3].calls), 1);
+	/* a DAEMON service is not scaled: it has no count of its own */
+	json_object_set_new(json_object_get(f->live.orphans, "shop/old"), "schedulingStrategy",
+	                    json_string("DAEMON"));
+	make(f);
+	assert_int_equal(json_array_size(f->plan.ops[2].calls), 1);
+	assert_string_equal(call_op(&f->plan.ops[2], 0), "DeleteService");
+	json_object_del(json_object_get(f->live.orphans, "shop/old"), "schedulingStrategy");
 	/* ... unless every service it has is one this plan deletes: they go first, and
 	 * the cluster delete waits for each to be INACTIVE ("busyx" is another cluster) */
 	json_object_set_new(
