@@ -34,6 +34,7 @@ struct render {
 	struct ecsctl_buf *out;
 	const struct ecsctl_diff_render_options *o;
 	const struct ecsctl_diff_changes *changes;
+	size_t width; /* of the longest label among the siblings being drawn: their `=` align */
 };
 
 static void node_free(struct node *n)
@@ -156,6 +157,18 @@ static void line_start(struct render *r, size_t ind, char sym, const char *label
 		add_safe(r->out, label, strlen(label));
 }
 
+/* " = " after `label`, aligned with its siblings' (nothing without a label). */
+static void equals(struct render *r, const char *label)
+{
+	size_t n = label ? strlen(label) : 0;
+
+	if (!label)
+		return;
+	for (; n < r->width; n++)
+		ecsctl_buf_addch(r->out, ' ');
+	ecsctl_buf_adds(r->out, " = ");
+}
+
 static void line_end(struct render *r, const char *note)
 {
 	if (note)
@@ -206,7 +219,8 @@ static void heredoc(struct render *r, char sym, const char *label, const json_t 
 	const char *s = json_string_value(v), *end = s + json_string_length(v), *nl;
 
 	line_start(r, ind, sym, label);
-	ecsctl_buf_adds(r->out, label ? " = <<-EOT" : "<<-EOT");
+	equals(r, label);
+	ecsctl_buf_adds(r->out, "<<-EOT");
 	line_end(r, note);
 	while (s < end) {
 		nl = memchr(s, '\n', (size_t)(end - s));
@@ -219,33 +233,42 @@ static void heredoc(struct render *r, char sym, const char *label, const json_t 
 	ecsctl_buf_adds(r->out, "EOT\n");
 }
 
+static int block(const json_t *v)
+{
+	return json_is_object(v) && json_object_size(v);
+}
+
 static void value(struct render *r, char sym, const char *label, const json_t *v, size_t ind,
                   const char *note, int comma)
 {
+	size_t i, width = r->width;
 	const char *k;
 	json_t *m;
-	size_t i;
 
 	if (multiline(v)) {
 		heredoc(r, sym, label, v, ind, note);
 		return;
 	}
 	line_start(r, ind, sym, label);
-	if (label)
-		ecsctl_buf_adds(r->out, json_is_object(v) && json_object_size(v) ? " " : " = ");
-	if (json_is_object(v) && json_object_size(v)) {
-		ecsctl_buf_addch(r->out, '{');
+	if (block(v)) {
+		ecsctl_buf_adds(r->out, label ? " {" : "{");
 		line_end(r, note);
+		r->width = 0;
+		json_object_foreach((json_t *)v, k, m) if (!block(m) && strlen(k) > r->width)
+		    r->width = strlen(k);
 		json_object_foreach((json_t *)v, k, m) value(r, sym, k, m, ind + 4, NULL, 0);
+		r->width = width;
 		indent(r, ind + 2);
 		ecsctl_buf_adds(r->out, comma ? "},\n" : "}\n");
 	} else if (json_is_array(v) && json_array_size(v)) {
+		equals(r, label);
 		ecsctl_buf_addch(r->out, '[');
 		line_end(r, note);
 		json_array_foreach(v, i, m) value(r, sym, NULL, m, ind + 4, NULL, 1);
 		indent(r, ind + 2);
 		ecsctl_buf_adds(r->out, comma ? "],\n" : "]\n");
 	} else {
+		equals(r, label);
 		scalar(r, v);
 		if (comma)
 			ecsctl_buf_addch(r->out, ',');
@@ -410,7 +433,8 @@ static void update(struct render *r, const char *label, const json_t *b, const j
 			r->out->failed = 1;
 		} else {
 			line_start(r, ind, '~', label);
-			ecsctl_buf_adds(r->out, label ? " = <<-EOT" : "<<-EOT");
+			equals(r, label);
+			ecsctl_buf_adds(r->out, "<<-EOT");
 			line_end(r, note);
 			sequence(r, lb, la, ind + 4, 1);
 			indent(r, ind + 2);
@@ -420,7 +444,8 @@ static void update(struct render *r, const char *label, const json_t *b, const j
 		json_decref(la);
 	} else if (json_is_array(b) && json_is_array(a)) {
 		line_start(r, ind, '~', label);
-		ecsctl_buf_adds(r->out, " = [");
+		equals(r, label);
+		ecsctl_buf_addch(r->out, '[');
 		line_end(r, note);
 		sequence(r, b, a, ind + 4, 0);
 		indent(r, ind + 2);
@@ -428,7 +453,7 @@ static void update(struct render *r, const char *label, const json_t *b, const j
 	} else if (!json_is_object(b) && !json_is_array(b) && !json_is_object(a) &&
 	           !json_is_array(a) && !multiline(b) && !multiline(a)) {
 		line_start(r, ind, '~', label);
-		ecsctl_buf_adds(r->out, " = ");
+		equals(r, label);
 		scalar(r, b);
 		ecsctl_buf_adds(r->out, " -> ");
 		scalar(r, a);
@@ -512,10 +537,31 @@ static int forces(const json_t *members, const struct node *n)
 	return 0;
 }
 
+/* The `=` column of n's kids: the longest label among those drawn as
+ * "label = value" (a change alone, not an entry added or removed whole). */
+static size_t kids_width(const struct node *n)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < n->nkids; i++) {
+		const struct node *k = n->kids[i];
+		const json_t *v;
+		if (k->nkids || !k->change)
+			continue;
+		v = k->change->after ? k->change->after : k->change->before;
+		if ((!k->change->before || !k->change->after) && block(v))
+			continue;
+		if (strlen(k->label) > w)
+			w = strlen(k->label);
+	}
+	return w;
+}
+
+static void render_kids(struct render *r, const struct node *n, size_t ind, int top);
+
 static void render_node(struct render *r, const struct node *n, size_t ind, int top)
 {
 	const char *note = top && forces(r->o->forces_replacement, n) ? "" : NULL;
-	size_t i;
 
 	if (n->change)
 		change(r, n, ind, note);
@@ -524,17 +570,26 @@ static void render_node(struct render *r, const struct node *n, size_t ind, int 
 	line_start(r, ind, '~', n->label);
 	ecsctl_buf_adds(r->out, " {");
 	line_end(r, n->change ? NULL : note);
-	for (i = 0; i < n->nkids; i++)
-		render_node(r, n->kids[i], ind + 4, 0);
+	render_kids(r, n, ind + 4, 0);
 	hidden(r, n, ind + 6);
 	indent(r, ind + 2);
 	ecsctl_buf_adds(r->out, "}\n");
 }
 
+static void render_kids(struct render *r, const struct node *n, size_t ind, int top)
+{
+	size_t i, width = r->width;
+
+	r->width = kids_width(n);
+	for (i = 0; i < n->nkids; i++)
+		render_node(r, n->kids[i], ind, top);
+	r->width = width;
+}
+
 void diff_render_nested(struct ecsctl_buf *out, const struct ecsctl_diff_changes *changes,
                         const struct ecsctl_diff_render_options *o, size_t ind)
 {
-	struct render r = {out, o, changes};
+	struct render r = {out, o, changes, 0};
 	struct node root = {0};
 	size_t i;
 
@@ -548,8 +603,7 @@ void diff_render_nested(struct ecsctl_buf *out, const struct ecsctl_diff_changes
 	}
 	if (root.change)
 		change(&r, &root, ind, NULL);
-	for (i = 0; i < root.nkids; i++)
-		render_node(&r, root.kids[i], ind, 1);
+	render_kids(&r, &root, ind, 1);
 	if (changes && changes->count)
 		hidden(&r, &root, ind + 2);
 done:

@@ -105,7 +105,7 @@ class PlanOutput(ServerRepoCase):
     def test_db_pass_masked_in_a_whole_new_task_definition(self):
         self.leaky("hunter2-db")
         out = self.run_ok("plan").stdout
-        self.assertIn('+ name = "DB_PASS"', out)
+        self.assertIn('+ name  = "DB_PASS"', out)
         self.assertNotIn("hunter2-db", out)
         self.assertNotIn(JWT.split(".")[2], out)
         self.assertIn("+ value = (sensitive)", out)

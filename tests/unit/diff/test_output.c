@@ -261,7 +261,7 @@ static void test_diff_render__forces_replacement(void **state)
 	assert_string_equal(out.buf,
 	                    "-/+ Service \"default/web\" must be replaced\n"
 	                    "      ~ desiredCount = 2 -> 3\n"
-	                    "      ~ launchType = \"FARGATE\" -> \"EC2\" # forces replacement\n");
+	                    "      ~ launchType   = \"FARGATE\" -> \"EC2\" # forces replacement\n");
 	ecsctl_buf_reset(&out);
 	o.compact = true;
 	ecsctl_diff_render_text(&out, ECSCTL_DIFF_REPLACE, "Service", "default/web", &d.changes,
@@ -495,11 +495,11 @@ static void test_diff_render__nested(void **state)
 	                    "                # (1 unchanged attribute hidden)\n"
 	                    "            }\n"
 	                    "          - environment[GONE] {\n"
-	                    "              - name = \"GONE\"\n"
+	                    "              - name  = \"GONE\"\n"
 	                    "              - value = \"1\"\n"
 	                    "            }\n"
 	                    "          + environment[NEW] {\n"
-	                    "              + name = \"NEW\"\n"
+	                    "              + name  = \"NEW\"\n"
 	                    "              + value = \"2\"\n"
 	                    "            }\n"
 	                    "          ~ image = \"nginx:1.25\" -> \"nginx:1.27\"\n"
@@ -546,7 +546,7 @@ static void test_diff_render__nested_lists_and_scripts_line_by_line(void **state
 
 	render_diff(&out, before, after, &o);
 	assert_string_equal(out.buf, "  ~ TaskDefinition \"t\" will be updated in-place\n"
-	                             "      ~ command = [\n"
+	                             "      ~ command    = [\n"
 	                             "            \"sh\",\n"
 	                             "            \"-c\",\n"
 	                             "          ~ <<-EOT\n"
@@ -564,11 +564,11 @@ static void test_diff_render__nested_lists_and_scripts_line_by_line(void **state
 	                             "            \"g\",\n"
 	                             "            \"h\",\n"
 	                             "        ]\n"
-	                             "      ~ note = <<-EOT\n"
+	                             "      ~ note       = <<-EOT\n"
 	                             "            one\n"
 	                             "          - two\n"
 	                             "        EOT\n"
-	                             "      ~ subnets = [\n"
+	                             "      ~ subnets    = [\n"
 	                             "            \"s1\",\n"
 	                             "          + \"s2\",\n"
 	                             "        ]\n");
