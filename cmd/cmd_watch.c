@@ -2,10 +2,12 @@
  * ecsctl watch: the controller loop (docs/watch.md).
  *
  *   loop { load git (a remote is fetched first); read live; drift report;
- *          plan; apply when git moved since the last sync (or, with
- *          --self-heal, when live drifted), unless ecsctl.yaml says
- *          suspend; record metrics; sleep --interval, or the backoff after
- *          a failure, or until a verified webhook wakes us }
+ *          plan (ecsctl_reconcile_plan, as `ecsctl plan`); decide
+ *          (ecsctl_watch_decide: apply when git moved since the last sync
+ *          or, with --self-heal, when live drifted, unless ecsctl.yaml says
+ *          suspend or this commit's apply already failed); record metrics;
+ *          sleep --interval, or the backoff after a failure, or until a
+ *          verified webhook wakes us }
  *
  * Everything the loop and the listener share lives in `struct watch` and
  * the library's ecsctl_watch_state; the only global is the signal flag.
@@ -47,6 +49,11 @@ struct watch {
 	struct ecsctl_watch_state st;
 	struct ecsctl_ecs *ecs;
 	char *synced_commit; /* last commit live was made equal to */
+	char *attempted;     /* the commit the current reconcile loaded, for its log lines */
+	char *failed_commit; /* see ecsctl_watch_facts.failed */
+	unsigned failed_applies, retry;
+	int64_t retry_at_ms, backoff_cap_ms;
+	bool triggered; /* a verified webhook woke the loop */
 	unsigned failures;
 	uint64_t rng;
 };
@@ -72,7 +79,8 @@ static void wlog(struct watch *w, const char *level, const char *msg, ...)
 
 		while (o && (k = va_arg(ap, const char *))) {
 			v = va_arg(ap, const char *);
-			json_object_set_new(o, k, v ? json_string(v) : json_null());
+			if (v) /* a field is a string or absent, never null */
+				json_object_set_new(o, k, json_string(v));
 		}
 		line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		if (line)
@@ -83,7 +91,8 @@ static void wlog(struct watch *w, const char *level, const char *msg, ...)
 		fprintf(stderr, "%s %-5s %s", when, level, msg);
 		while ((k = va_arg(ap, const char *))) {
 			v = va_arg(ap, const char *);
-			fprintf(stderr, " %s=%s", k, v ? v : "-");
+			if (v)
+				fprintf(stderr, " %s=%s", k, v);
 		}
 		fputc('\n', stderr);
 	}
@@ -201,26 +210,144 @@ static int open_client(struct watch *w, const struct ecsctl_model *m)
 	return rc;
 }
 
+/* "register TaskDefinition/web (containerDefinitions[web].image); update
+ * Service/shop/web (taskDefinition)": what an apply is about to change. */
+static void describe_changes(struct ecsctl_buf *b, const struct ecsctl_plan *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < p->count; i++) {
+		const struct ecsctl_plan_op *op = &p->ops[i];
+		ecsctl_buf_addf(b, "%s%s %s/%s", i ? "; " : "", ecsctl_diff_action_name(op->action),
+		                ecsctl_kind_name(op->kind), op->name);
+		if (op->action != ECSCTL_DIFF_UPDATE && op->action != ECSCTL_DIFF_REGISTER &&
+		    op->action != ECSCTL_DIFF_REPLACE)
+			continue; /* a create or delete is the whole resource */
+		for (j = 0; j < op->changes.count && j < 8; j++)
+			ecsctl_buf_addf(b, "%s%s", j ? ", " : " (", op->changes.items[j].path);
+		if (op->changes.count > 8)
+			ecsctl_buf_addf(b, ", %zu more", op->changes.count - 8);
+		if (op->changes.count)
+			ecsctl_buf_addch(b, ')');
+	}
+}
+
+/* "shop/web: deployment failed: ... (running 0 of 2); ..." */
+static void log_unstable(struct watch *w, const struct ecsctl_plan *p)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	char n[32];
+	size_t i;
+	json_t *it;
+
+	ecsctl_metrics_unstable(w->metrics, json_array_size(p->unstable));
+	if (!json_array_size(p->unstable))
+		return;
+	json_array_foreach(p->unstable, i, it)
+	{
+		ecsctl_buf_addf(&b, "%s%s: %s", i ? "; " : "",
+		                json_string_value(json_object_get(it, "name")),
+		                json_string_value(json_object_get(it, "reason")));
+	}
+	snprintf(n, sizeof(n), "%zu", json_array_size(p->unstable));
+	wlog(w, "warn", "services not stable", "commit", w->attempted, "count", n, "services",
+	     ecsctl_buf_failed(&b) ? NULL : b.buf, NULL);
+	ecsctl_buf_release(&b);
+}
+
+/* An apply of the attempted commit failed: held until git moves, a webhook
+ * or a due --retry (ecsctl_watch_decide). */
+static void record_failed(struct watch *w)
+{
+	if (w->failed_commit && !strcmp(w->failed_commit, w->attempted)) {
+		w->failed_applies++;
+	} else {
+		free(w->failed_commit);
+		w->failed_commit = strdup(w->attempted);
+		w->failed_applies = 1;
+	}
+	w->retry_at_ms = ecsctl_watch_now_ms() + ecsctl_backoff_ms(w->failed_applies,
+	                                                           w->interval_ms,
+	                                                           w->backoff_cap_ms, &w->rng);
+	ecsctl_metrics_apply_failed(w->metrics, w->attempted);
+}
+
+static void clear_failed(struct watch *w)
+{
+	free(w->failed_commit);
+	w->failed_commit = NULL;
+	w->failed_applies = 0;
+	ecsctl_metrics_failed_cleared(w->metrics);
+}
+
+/* Applies the plan and waits; the result word. */
+static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ecsctl_model *m,
+                         const struct ecsctl_watch_decision *d)
+{
+	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_buf what = ECSCTL_BUF_INIT;
+	struct ecsctl_wait_report why = {NULL};
+	struct ecsctl_drift_report drift;
+	char nops[32], tries[16];
+
+	snprintf(nops, sizeof(nops), "%zu", p->count);
+	snprintf(tries, sizeof(tries), "%u", w->failed_applies + 1);
+	describe_changes(&what, p);
+	wlog(w, "info", d->why, "commit", w->attempted, "changes", nops, "resources",
+	     ecsctl_buf_failed(&what) ? NULL : what.buf, "attempt",
+	     w->failed_commit && !strcmp(w->failed_commit, w->attempted) ? tries : NULL, NULL);
+	ecsctl_buf_release(&what);
+	ao.commit = m->commit;
+	ao.cancel = &stop_requested;
+	ao.timeout_ms = m->settings.wait_timeout_ms;
+	ao.rollback_on_failure = m->settings.rollback_on_failure;
+	ao.interval_ms = 500;
+	ao.report = &why;
+	if (ecsctl_plan_apply(p, w->ecs, false, &ao, &err) < 0 ||
+	    ecsctl_plan_wait(p, w->ecs, &ao, &err) < 0) {
+		wlog(w, "error", "apply failed", "commit", w->attempted, "error",
+		     err.message ? err.message : "unknown error", "code", err.aws_code, NULL);
+		log_why(w, &why);
+		ecsctl_wait_report_release(&why);
+		ecsctl_error_release(&err);
+		if (!stop_requested)
+			record_failed(w);
+		return "failed";
+	}
+	ecsctl_wait_report_release(&why);
+	clear_failed(w);
+	synced(w, m->commit);
+	/* the gauges say what live looks like now, not before the apply */
+	ecsctl_drift_report_init(&drift);
+	if (ecsctl_drift_gather(&drift, m, w->ecs, &err) == 0)
+		ecsctl_metrics_drift(w->metrics, &drift);
+	ecsctl_drift_report_release(&drift);
+	ecsctl_error_release(&err);
+	return "applied";
+}
+
 /* One reconcile; returns the result word for the metrics. */
 static const char *reconcile(struct watch *w)
 {
 	struct ecsctl_model m = {0};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_drift_report drift;
+	struct ecsctl_watch_facts f = {0};
+	struct ecsctl_watch_decision d;
 	struct ecsctl_plan p;
-	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
-	struct ecsctl_wait_report why = {NULL};
 	const char *result = "failed";
 	char nops[32];
-	bool moved, apply;
 
 	ecsctl_drift_report_init(&drift);
 	ecsctl_plan_init(&p);
+	free(w->attempted);
+	w->attempted = NULL;
 	if (load(w, &m, &err) < 0) {
 		log_error(w, "could not load the desired state", &err);
 		goto done;
 	}
-	if (open_client(w, &m) < 0)
+	if (!(w->attempted = strdup(m.commit ? m.commit : "worktree")) || open_client(w, &m) < 0)
 		goto done;
 	if (ecsctl_drift_gather(&drift, &m, w->ecs, &err) < 0) {
 		log_error(w, "could not read the live state", &err);
@@ -231,49 +358,41 @@ static const char *reconcile(struct watch *w)
 		log_error(w, "could not plan", &err);
 		goto done;
 	}
-	moved = !w->synced_commit || strcmp(w->synced_commit, m.commit ? m.commit : "worktree");
+	log_unstable(w, &p);
+	f.commit = w->attempted;
+	f.synced = w->synced_commit;
+	f.failed = w->failed_commit;
+	f.failed_applies = w->failed_applies;
+	f.retry = w->retry;
+	f.now_ms = ecsctl_watch_now_ms();
+	f.retry_at_ms = w->retry_at_ms;
+	f.triggered = w->triggered;
+	f.changes = p.count;
+	f.suspend = m.settings.suspend;
+	f.self_heal = w->self_heal;
+	ecsctl_watch_decide(&d, &f);
+	w->triggered = false;
+	result = d.result;
 	snprintf(nops, sizeof(nops), "%zu", p.count);
-	if (!p.count) {
-		if (moved)
+	switch (d.action) {
+	case ECSCTL_WATCH_NOOP:
+		if (w->failed_commit && strcmp(w->failed_commit, w->attempted))
+			clear_failed(w); /* git moved past it to what live already is */
+		/* live equal to git, but not running it yet, is not synced */
+		if (d.moved && !json_array_size(p.unstable))
 			synced(w, m.commit);
-		result = "noop";
-		goto done;
+		break;
+	case ECSCTL_WATCH_SUSPENDED:
+		wlog(w, "info", d.why, "commit", w->attempted, "changes", nops, NULL);
+		break;
+	case ECSCTL_WATCH_HELD:
+	case ECSCTL_WATCH_SKIPPED:
+		wlog(w, "warn", d.why, "commit", w->attempted, "changes", nops, NULL);
+		break;
+	case ECSCTL_WATCH_APPLY:
+		result = apply(w, &p, &m, &d);
+		break;
 	}
-	apply = moved || w->self_heal;
-	if (m.settings.suspend) {
-		wlog(w, "info", "suspended: not applying", "commit", m.commit, "changes", nops,
-		     NULL);
-		result = "suspended";
-		goto done;
-	}
-	if (!apply) {
-		wlog(w, "warn", "live drifted from git; not applying without --self-heal", "commit",
-		     m.commit, "changes", nops, NULL);
-		result = "skipped";
-		goto done;
-	}
-	wlog(w, "info", moved ? "applying new commit" : "self-healing drift", "commit", m.commit,
-	     "changes", nops, NULL);
-	ao.commit = m.commit;
-	ao.cancel = &stop_requested;
-	ao.timeout_ms = m.settings.wait_timeout_ms;
-	ao.rollback_on_failure = m.settings.rollback_on_failure;
-	ao.interval_ms = 500;
-	ao.report = &why;
-	if (ecsctl_plan_apply(&p, w->ecs, false, &ao, &err) < 0 ||
-	    ecsctl_plan_wait(&p, w->ecs, &ao, &err) < 0) {
-		log_error(w, "apply failed", &err);
-		log_why(w, &why);
-		goto done;
-	}
-	synced(w, m.commit);
-	result = "applied";
-	/* the gauges say what live looks like now, not before the apply */
-	ecsctl_drift_report_release(&drift);
-	ecsctl_drift_report_init(&drift);
-	if (ecsctl_drift_gather(&drift, &m, w->ecs, &err) == 0)
-		ecsctl_metrics_drift(w->metrics, &drift);
-	ecsctl_error_release(&err);
 done:
 	if (w->ecs) {
 		json_t *calls = ecsctl_ecs_api_calls(w->ecs), *errs = ecsctl_ecs_api_errors(w->ecs);
@@ -282,7 +401,6 @@ done:
 		json_decref(calls);
 		json_decref(errs);
 	}
-	ecsctl_wait_report_release(&why);
 	ecsctl_plan_release(&p);
 	ecsctl_drift_report_release(&drift);
 	ecsctl_model_release(&m);
@@ -327,6 +445,7 @@ static int read_secret(struct watch *w, const char *file)
 int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 {
 	int64_t interval = 60000, backoff_cap = 300000;
+	long retry = 0;
 	char *listen = NULL, *secret = NULL, *log_format = NULL;
 	bool heal = false, help, state_ok = false;
 	const struct cli_flag flags[] = {
@@ -338,6 +457,8 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	    {"log-format", 0, FLAG_STRING, &log_format, "FMT", "text or json (JSON lines)"},
 	    {"max-backoff", 0, FLAG_DURATION, &backoff_cap, "D",
 	     "longest wait after failures (default 5m)"},
+	    {"retry", 0, FLAG_INT, &retry, "N",
+	     "apply a commit whose apply failed up to N more times, with backoff (default 0)"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	struct watch w;
@@ -365,11 +486,17 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		cli_error("--interval and --max-backoff must be at least 100ms");
 		goto done;
 	}
+	if (retry < 0 || retry > 100) {
+		cli_error("--retry must be between 0 and 100");
+		goto done;
+	}
 	rc = EXIT_ERROR;
 	w.ctx = ctx;
 	w.json_logs = log_format && !strcmp(log_format, "json");
 	w.self_heal = heal;
 	w.interval_ms = interval;
+	w.backoff_cap_ms = backoff_cap;
+	w.retry = (unsigned)retry;
 	w.rng = (uint64_t)ecsctl_watch_now_ms() ^ ((uint64_t)getpid() << 32);
 	if (ecsctl_metrics_new(&w.metrics, ECSCTL_VERSION, &err) < 0 ||
 	    ecsctl_watch_state_init(&w.st, w.metrics, &err) < 0) {
@@ -414,10 +541,11 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		snprintf(fails, sizeof(fails), "%u", w.failures);
 		snprintf(next, sizeof(next), "%lld", (long long)wait_ms);
 		wlog(&w, ok ? "info" : "error", "reconcile done", "result", result, "seconds", dur,
-		     "commit", w.synced_commit, "failures", fails, "next_ms", next, NULL);
+		     "commit", w.attempted, "synced", w.synced_commit, "failures", fails, "next_ms",
+		     next, NULL);
 		if (stop_requested)
 			break;
-		if (ecsctl_watch_state_sleep(&w.st, wait_ms, &stop_requested))
+		if ((w.triggered = ecsctl_watch_state_sleep(&w.st, wait_ms, &stop_requested)))
 			wlog(&w, "info", "woken by webhook", NULL);
 	}
 	sigaction(SIGINT, &old_int, NULL);
@@ -432,6 +560,8 @@ done:
 	ecsctl_ecs_free(w.ecs);
 	ecsctl_error_release(&err);
 	free(w.synced_commit);
+	free(w.attempted);
+	free(w.failed_commit);
 	free(listen);
 	free(secret);
 	free(log_format);

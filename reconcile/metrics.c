@@ -28,6 +28,9 @@ struct ecsctl_metrics {
 	char *applied_commit;
 	double applied_at;
 	unsigned failures;
+	char *failed_commit; /* held: its apply failed, not applied again */
+	unsigned long long failed_applies;
+	size_t unstable;
 };
 
 int ecsctl_metrics_new(struct ecsctl_metrics **out, const char *version, struct ecsctl_error *err)
@@ -57,6 +60,7 @@ void ecsctl_metrics_free(struct ecsctl_metrics *m)
 		free(m->results[i]);
 	free(m->version);
 	free(m->applied_commit);
+	free(m->failed_commit);
 	json_decref(m->api);
 	free(m);
 }
@@ -140,6 +144,32 @@ void ecsctl_metrics_failures(struct ecsctl_metrics *m, unsigned n)
 {
 	pthread_mutex_lock(&m->lock);
 	m->failures = n;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void ecsctl_metrics_apply_failed(struct ecsctl_metrics *m, const char *commit)
+{
+	char *c = strdup(commit ? commit : "worktree");
+
+	pthread_mutex_lock(&m->lock);
+	free(m->failed_commit);
+	m->failed_commit = c;
+	m->failed_applies++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void ecsctl_metrics_failed_cleared(struct ecsctl_metrics *m)
+{
+	pthread_mutex_lock(&m->lock);
+	free(m->failed_commit);
+	m->failed_commit = NULL;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void ecsctl_metrics_unstable(struct ecsctl_metrics *m, size_t n)
+{
+	pthread_mutex_lock(&m->lock);
+	m->unstable = n;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -260,5 +290,19 @@ void ecsctl_metrics_render(struct ecsctl_buf *out, struct ecsctl_metrics *m)
 	family(out, "ecsctl_consecutive_failures", "gauge",
 	       "Reconciles failed in a row (backoff grows with it).");
 	ecsctl_buf_addf(out, "ecsctl_consecutive_failures %u\n", m->failures);
+	family(out, "ecsctl_failed_applies_total", "counter",
+	       "Applies that failed (a deployment failed, or timed out).");
+	ecsctl_buf_addf(out, "ecsctl_failed_applies_total %llu\n", m->failed_applies);
+	family(out, "ecsctl_failed_commit_info", "gauge",
+	       "The commit whose apply failed and that is not applied again until git moves, "
+	       "--retry or a webhook (always 1; absent when none).");
+	if (m->failed_commit) {
+		ecsctl_buf_adds(out, "ecsctl_failed_commit_info{commit=\"");
+		ecsctl_metrics_escape(out, m->failed_commit);
+		ecsctl_buf_adds(out, "\"} 1\n");
+	}
+	family(out, "ecsctl_unstable_services", "gauge",
+	       "Managed services not stable at the last reconcile.");
+	ecsctl_buf_addf(out, "ecsctl_unstable_services %zu\n", m->unstable);
 	pthread_mutex_unlock(&m->lock);
 }

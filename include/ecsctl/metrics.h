@@ -24,7 +24,7 @@ void ecsctl_metrics_free(struct ecsctl_metrics *m);
 
 /* One reconcile finished: counts ecsctl_reconcile_total{result} and observes
  * ecsctl_reconcile_duration_seconds. `result` is a short word ("applied",
- * "noop", "skipped", "suspended", "failed"); at most 16 distinct ones are kept. */
+ * "noop", "skipped", "suspended", "held", "failed"); at most 16 distinct ones are kept. */
 void ecsctl_metrics_reconcile(struct ecsctl_metrics *m, const char *result, double seconds);
 
 /* Replaces ecsctl_drifted_resources{kind,status} with the report's counts
@@ -43,6 +43,16 @@ void ecsctl_metrics_applied(struct ecsctl_metrics *m, const char *commit, double
 
 /* ecsctl_consecutive_failures (gauge). */
 void ecsctl_metrics_failures(struct ecsctl_metrics *m, unsigned n);
+
+/* An apply of `commit` (NULL = the work tree) failed: counts
+ * ecsctl_failed_applies_total and sets ecsctl_failed_commit_info{commit};
+ * ecsctl_metrics_failed_cleared() removes the latter (an apply succeeded,
+ * or git moved on). */
+void ecsctl_metrics_apply_failed(struct ecsctl_metrics *m, const char *commit);
+void ecsctl_metrics_failed_cleared(struct ecsctl_metrics *m);
+
+/* ecsctl_unstable_services (gauge): managed services not stable. */
+void ecsctl_metrics_unstable(struct ecsctl_metrics *m, size_t n);
 
 /* Appends the exposition (HELP and TYPE for every family). Out of memory
  * is left sticky in `out`. */

@@ -42,6 +42,45 @@ int ecsctl_webhook_verify(const void *secret, size_t secret_len, const char *hea
  */
 int64_t ecsctl_backoff_ms(unsigned failures, int64_t base_ms, int64_t cap_ms, uint64_t *rng);
 
+/* What one reconcile does with its plan (ecsctl_watch_decide). */
+enum ecsctl_watch_action {
+	ECSCTL_WATCH_NOOP,      /* nothing to change */
+	ECSCTL_WATCH_SUSPENDED, /* changes, but ecsctl.yaml says suspend: reported */
+	ECSCTL_WATCH_HELD,      /* changes, but this commit's apply failed: not again */
+	ECSCTL_WATCH_SKIPPED,   /* drift on a synced commit, no --self-heal: reported */
+	ECSCTL_WATCH_APPLY      /* apply and wait */
+};
+
+/* What the loop knows when it decides. Strings are borrowed. */
+struct ecsctl_watch_facts {
+	const char *commit;      /* the commit loaded ("worktree" for a work tree) */
+	const char *synced;      /* the last commit live was made equal to; NULL at start */
+	const char *failed;      /* the last commit whose apply failed, until one succeeds
+	                            or git moves past it with nothing to change; or NULL */
+	unsigned failed_applies; /* applies of `failed` that failed in a row (>= 1) */
+	unsigned retry;          /* --retry N: applies of a failed commit allowed after the first */
+	int64_t now_ms;          /* monotonic */
+	int64_t retry_at_ms;     /* the next --retry is not due before this (backoff) */
+	bool triggered;          /* a verified webhook arrived since the last reconcile */
+	size_t changes;          /* operations in the plan */
+	bool suspend, self_heal;
+};
+
+struct ecsctl_watch_decision {
+	enum ecsctl_watch_action action;
+	const char *result; /* the ecsctl_reconcile_total word (static) */
+	const char *why;    /* the log message (static) */
+	bool moved;         /* git moved since the last sync */
+};
+
+/*
+ * The decision table of docs/watch.md: no changes -> noop; suspend ->
+ * suspended; the failed commit again -> apply only when triggered (webhook)
+ * or a --retry is left and due, else held; git moved -> apply; drift with
+ * --self-heal -> apply; else skipped. Pure: no clock, no I/O.
+ */
+void ecsctl_watch_decide(struct ecsctl_watch_decision *out, const struct ecsctl_watch_facts *f);
+
 /* What the loop and the listener share. Initialize with _init, release
  * with _release; the loop updates it through the functions below. */
 struct ecsctl_watch_state {

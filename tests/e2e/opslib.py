@@ -181,6 +181,8 @@ class Watch:
             except queue.Empty:
                 continue
             d = json.loads(line)  # every line must be one JSON object
+            # and every field a string: absent rather than null
+            assert all(isinstance(v, str) for v in d.values()), d
             self.log.append(d)
             if pred(d):
                 return d

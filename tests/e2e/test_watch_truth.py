@@ -1,12 +1,23 @@
 """watch plans like plan and apply do (one orchestration in the library):
 a revert reuses the revision that still exists, keepRevisions deregisters,
-and -v logs the ECS calls in the watch's own log format."""
+and -v logs the ECS calls in the watch's own log format. And it does no
+harm: a commit whose apply failed is applied once, not on every interval;
+it is tried again on a new commit, a webhook, or a bounded --retry."""
+import hashlib
+import hmac
+import json
+import time
 import unittest
+import urllib.request
 
 import opslib
-from opslib import Watch
+from opslib import SECRET, Watch, metrics, sample
 
 KEEP_ONE = "name: shop\nregion: us-east-1\nkeepRevisions: 1\n"
+# a circuit breaker that rolls back: live differs from git again after each failure
+BREAKER = opslib.SERVICE + """deploymentConfiguration:
+  deploymentCircuitBreaker: {enable: true, rollback: true}
+"""
 
 
 def with_image(tag):
@@ -59,6 +70,85 @@ class WatchPlansLikeApply(unittest.TestCase):
         line = w.wait_for(lambda d: d["msg"].startswith("ecs CreateService"))
         self.assertEqual(line["level"], "debug")
         self.assertIn("status=200", line["msg"])
+
+
+
+class WatchDoesNoHarm(unittest.TestCase):
+    def setUp(self):
+        opslib.set_up(self, dict(opslib.FILES, **{"services/web.yaml": BREAKER}))
+
+    def start(self, *args):
+        w = Watch(self.server, self.repo.path, "--interval", "200ms", *args)
+        self.addCleanup(w.stop)
+        w.wait_for(lambda d: d.get("result") == "applied")
+        return w
+
+    def updates(self):
+        with urllib.request.urlopen(self.server.url + "/_stats", timeout=10) as r:
+            return json.load(r)["requests"].get("UpdateService", 0)
+
+    def crashloop(self):
+        return self.repo.commit({"task-definitions/web.yaml": opslib.TASKDEF.replace(
+            "nginx:1.25", "nginx:crashloop")}, "crashloop")
+
+    def attempts(self, w, sha):
+        return [d for d in w.log if d["msg"] in ("applying new commit",
+                                                 "retrying a failed commit (--retry)",
+                                                 "retrying a failed commit: triggered")
+                and d["commit"] == sha]
+
+    def failed_metrics(self, w):
+        fams = metrics(w.get("/metrics")[1])
+        return (sample(fams, "ecsctl_failed_commit_info", "ecsctl_failed_commit_info",
+                       commit=self.repo.sha),
+                sample(fams, "ecsctl_failed_applies", "ecsctl_failed_applies_total"))
+
+    def test_a_failed_commit_is_applied_once_then_on_webhook_or_new_commit(self):
+        w = self.start()
+        bad = self.crashloop()
+        w.wait_for(lambda d: d["msg"] == "apply failed" and d["commit"] == bad, timeout=30)
+        w.wait_for(lambda d: d.get("result") == "held" and d["commit"] == bad)
+        before = self.updates()
+        w.reconciles(1.5)  # several intervals
+        self.assertEqual(self.updates(), before, "the failed commit was applied again")
+        self.assertEqual(len(self.attempts(w, bad)), 1)
+        first = self.attempts(w, bad)[0]
+        self.assertIn("register TaskDefinition/web (containerDefinitions[web].image)",
+                      first["resources"])
+        self.assertIn("update Service/shop/web (taskDefinition)", first["resources"])
+        held = [d for d in w.log if d["msg"].startswith("not applying again")]
+        self.assertTrue(held and all(d["commit"] == bad for d in held), held)
+        self.assertEqual(w.get("/readyz")[0], 200)
+        self.assertEqual(self.failed_metrics(w), (1, 1))
+        fams = metrics(w.get("/metrics")[1])
+        self.assertGreaterEqual(sample(fams, "ecsctl_reconcile", "ecsctl_reconcile_total",
+                                       result="held"), 2)
+
+        # an explicit trigger (a verified webhook) tries once more
+        body = json.dumps({"ref": "refs/heads/main", "after": bad}).encode()
+        sig = "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
+        self.assertEqual(w.post("/webhook", body, sig), 202)
+        w.wait_for(lambda d: d["msg"] == "retrying a failed commit: triggered")
+        w.wait_for(lambda d: d["msg"] == "apply failed" and d["commit"] == bad, timeout=30)
+        w.wait_for(lambda d: d.get("result") == "held")
+        self.assertEqual(self.failed_metrics(w), (1, 2))
+
+        # git moves: the new commit is applied and nothing is held any more
+        good = self.repo.commit({"task-definitions/web.yaml": opslib.TASKDEF.replace(
+            "nginx:1.25", "nginx:1.27")}, "fix")
+        w.wait_for(lambda d: d.get("result") == "applied" and d["commit"] == good,
+                   timeout=30)
+        self.assertEqual(self.failed_metrics(w), (None, 2))
+
+    def test_retry_is_bounded(self):
+        w = self.start("--retry", "1", "--max-backoff", "400ms")
+        bad = self.crashloop()
+        w.wait_for(lambda d: d["msg"] == "retrying a failed commit (--retry)", timeout=30)
+        w.wait_for(lambda d: d.get("result") == "held", timeout=30)
+        w.reconciles(1.5)
+        tries = self.attempts(w, bad)
+        self.assertEqual([d.get("attempt") for d in tries], [None, "2"])
+        self.assertEqual(self.failed_metrics(w)[1], 2)
 
 
 if __name__ == "__main__":

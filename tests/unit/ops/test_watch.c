@@ -136,6 +136,120 @@ static void test_metrics__exposition(void **state)
 	ecsctl_metrics_free(m);
 }
 
+static void test_metrics__failed_commit_and_unstable(void **state)
+{
+	struct ecsctl_metrics *m = NULL;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	char *text;
+
+	(void)state;
+	assert_int_equal(ecsctl_metrics_new(&m, "1", &err), 0);
+	ecsctl_metrics_apply_failed(m, "bad1");
+	ecsctl_metrics_apply_failed(m, "bad1");
+	ecsctl_metrics_unstable(m, 2);
+	text = render(m);
+	assert_non_null(strstr(text, "ecsctl_failed_commit_info{commit=\"bad1\"} 1\n"));
+	assert_non_null(strstr(text, "# TYPE ecsctl_failed_applies_total counter\n"
+	                             "ecsctl_failed_applies_total 2\n"));
+	assert_non_null(strstr(text, "ecsctl_unstable_services 2\n"));
+	free(text);
+	ecsctl_metrics_failed_cleared(m);
+	text = render(m);
+	assert_null(strstr(text, "ecsctl_failed_commit_info{"));
+	assert_non_null(strstr(text, "ecsctl_failed_applies_total 2\n"));
+	free(text);
+	ecsctl_metrics_free(m);
+}
+
+/* Facts of a loop that applied "good" and then failed to apply "bad" once. */
+static struct ecsctl_watch_facts held_facts(void)
+{
+	struct ecsctl_watch_facts f = {0};
+
+	f.commit = "bad";
+	f.synced = "good";
+	f.failed = "bad";
+	f.failed_applies = 1;
+	f.now_ms = 10000;
+	f.changes = 2;
+	return f;
+}
+
+static enum ecsctl_watch_action decide(const struct ecsctl_watch_facts *f)
+{
+	struct ecsctl_watch_decision d;
+
+	ecsctl_watch_decide(&d, f);
+	assert_non_null(d.result);
+	assert_non_null(d.why);
+	return d.action;
+}
+
+static void test_watch_decide__failed_commit_is_held(void **state)
+{
+	struct ecsctl_watch_facts f = held_facts();
+
+	(void)state;
+	/* git moved to it, but its apply failed: not again, with or without self-heal */
+	assert_int_equal(decide(&f), ECSCTL_WATCH_HELD);
+	f.self_heal = true;
+	assert_int_equal(decide(&f), ECSCTL_WATCH_HELD);
+	/* a webhook (explicit trigger) tries once more */
+	f.triggered = true;
+	assert_int_equal(decide(&f), ECSCTL_WATCH_APPLY);
+	/* git moves on: the new commit is applied */
+	f = held_facts();
+	f.commit = "fix";
+	assert_int_equal(decide(&f), ECSCTL_WATCH_APPLY);
+	/* nothing to change is a noop, held or not; suspend wins over a retry */
+	f = held_facts();
+	f.changes = 0;
+	assert_int_equal(decide(&f), ECSCTL_WATCH_NOOP);
+	f = held_facts();
+	f.suspend = true;
+	f.triggered = true;
+	assert_int_equal(decide(&f), ECSCTL_WATCH_SUSPENDED);
+}
+
+static void test_watch_decide__retry_is_bounded_and_waits_its_backoff(void **state)
+{
+	struct ecsctl_watch_facts f = held_facts();
+
+	(void)state;
+	f.retry = 2;
+	f.retry_at_ms = 15000;
+	assert_int_equal(decide(&f), ECSCTL_WATCH_HELD); /* not due yet */
+	f.now_ms = 15000;
+	assert_int_equal(decide(&f), ECSCTL_WATCH_APPLY);
+	f.failed_applies = 2;
+	assert_int_equal(decide(&f), ECSCTL_WATCH_APPLY);
+	f.failed_applies = 3; /* the first apply and two retries failed */
+	assert_int_equal(decide(&f), ECSCTL_WATCH_HELD);
+}
+
+static void test_watch_decide__table_without_failures(void **state)
+{
+	struct ecsctl_watch_facts f = {0};
+	struct ecsctl_watch_decision d;
+
+	(void)state;
+	f.commit = "c1";
+	f.changes = 1;
+	ecsctl_watch_decide(&d, &f); /* at start nothing is synced: apply what git says */
+	assert_int_equal(d.action, ECSCTL_WATCH_APPLY);
+	assert_true(d.moved);
+	f.synced = "c1";
+	ecsctl_watch_decide(&d, &f);
+	assert_int_equal(d.action, ECSCTL_WATCH_SKIPPED);
+	assert_false(d.moved);
+	assert_string_equal(d.result, "skipped");
+	f.self_heal = true;
+	assert_int_equal(decide(&f), ECSCTL_WATCH_APPLY);
+	f.changes = 0;
+	ecsctl_watch_decide(&d, &f);
+	assert_string_equal(d.result, "noop");
+}
+
 static void test_watch_handle__routes_and_webhook(void **state)
 {
 	struct ecsctl_metrics *m = NULL;
@@ -188,6 +302,10 @@ int ops_run_watch_tests(void)
 	    cmocka_unit_test(test_backoff__doubles_with_jitter_and_cap),
 	    cmocka_unit_test(test_backoff__jitter_spreads),
 	    cmocka_unit_test(test_metrics__exposition),
+	    cmocka_unit_test(test_metrics__failed_commit_and_unstable),
+	    cmocka_unit_test(test_watch_decide__failed_commit_is_held),
+	    cmocka_unit_test(test_watch_decide__retry_is_bounded_and_waits_its_backoff),
+	    cmocka_unit_test(test_watch_decide__table_without_failures),
 	    cmocka_unit_test(test_watch_handle__routes_and_webhook),
 	};
 
