@@ -133,10 +133,15 @@ int sim_instances_parse(json_t **out, const char *spec, struct ecsctl_error *err
 		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 	}
 	for (one = copy; one && !rc; one = next) {
+		char *orig;
 		next = strchr(one, ';');
 		if (next)
 			*next++ = '\0';
-		rc = parse_one(*out, one, one, err);
+		/* parse_one cuts `one` up; messages quote it whole */
+		orig = strdup(one);
+		rc = orig ? parse_one(*out, one, orig, err)
+		          : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		free(orig);
 	}
 	free(copy);
 	if (rc) {

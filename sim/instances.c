@@ -59,7 +59,8 @@ static void add_ports(json_t *set, const json_t *ports)
 	}
 }
 
-void sim_instance_usage(json_t *cluster, json_t *inst, double now, struct sim_usage *u)
+void sim_instance_usage(json_t *cluster, json_t *inst, double now, const char *group,
+                        struct sim_usage *u)
 {
 	json_t *tasks = json_object_get(inst, "_tasks"), *owner;
 	const char *id;
@@ -83,6 +84,8 @@ void sim_instance_usage(json_t *cluster, json_t *inst, double now, struct sim_us
 		u->memory += sim_int(res, "memory", 0);
 		add_ports(u->ports, json_object_get(res, "ports"));
 		add_ports(u->udp, json_object_get(res, "udp"));
+		if (group && sim_str(t, "group") && strcmp(sim_str(t, "group"), group) == 0)
+			u->in_group++;
 		st = sim_str(t, "lastStatus");
 		if (strcmp(st, "RUNNING") == 0)
 			u->running++;
@@ -163,7 +166,7 @@ json_t *sim_instance_lookup(void *arg, const char *subject)
 	}
 	if (strcmp(subject, "runningTasksCount") == 0) {
 		struct sim_usage u;
-		sim_instance_usage(is->cluster, inst, is->now, &u);
+		sim_instance_usage(is->cluster, inst, is->now, NULL, &u);
 		snprintf(buf, sizeof(buf), "%d", u.running);
 		sim_usage_release(&u);
 		return strings(buf);
@@ -230,7 +233,7 @@ json_t *sim_instance_render(json_t *cluster, json_t *inst, double now, int with_
 
 	agent_update_due(inst, now);
 	out = sim_public(inst);
-	sim_instance_usage(cluster, inst, now, &u);
+	sim_instance_usage(cluster, inst, now, NULL, &u);
 	json_object_set_new(out, "remainingResources", remaining(inst, &u));
 	json_object_set_new(out, "runningTasksCount", json_integer(u.running));
 	json_object_set_new(out, "pendingTasksCount", json_integer(u.pending));

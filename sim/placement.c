@@ -181,18 +181,23 @@ int sim_place_check_constraints(const json_t *list, struct ecsctl_error *err)
 	return 0;
 }
 
-/* Checks one instance: NULL when the task fits, else the reason; *passed
- * counts the checks it passed (the closest instance is named on a miss). */
-static const char *fits(struct sim_place_req *r, json_t *inst, const struct need *n, int *passed,
-                        struct ecsctl_error *err)
+/* A candidate instance and what it has left. */
+struct slot {
+	json_t *inst;
+	const char *id;
+	long long cpu_left, mem_left;
+};
+
+/* Checks one instance with its usage: NULL when the task fits, else the
+ * reason; *passed counts the checks it passed (the closest instance is named
+ * on a miss). */
+static const char *fits(struct sim_place_req *r, json_t *inst, const struct sim_usage *u,
+                        const struct need *n, int *passed, struct ecsctl_error *err)
 {
-	struct sim_usage u;
 	const char *why;
 	json_t *all = json_array();
 
-	sim_instance_usage(r->cluster, inst, r->now, &u);
-	why = resources_fit(inst, &u, n, passed);
-	sim_usage_release(&u);
+	why = resources_fit(inst, u, n, passed);
 	if (why)
 		goto done;
 	if (!has_required_attrs(inst, r->td)) {
@@ -211,65 +216,49 @@ done:
 	return why;
 }
 
-/* Tasks of the group per instance id, for spread. */
-static json_t *group_counts(json_t *cluster, const char *group, double now)
+/* The group's tasks per value of an attribute ("" when an instance has
+ * none), summed once per placement: spread compares candidates by it. */
+static json_t *per_value(json_t *cluster, const char *attr, json_t *counts)
 {
 	json_t *out = json_object(), *inst;
 	const char *id;
 
 	json_object_foreach(json_object_get(cluster, "_instances"), id, inst)
 	{
-		const char *tid;
-		json_t *owner;
-		int n = 0;
-		json_object_foreach(json_object_get(inst, "_tasks"), tid, owner)
-		{
-			json_t *t = sim_cluster_task(cluster, tid);
-			n += t && sim_task_holds(t, now) && group && sim_str(t, "group") &&
-			     strcmp(sim_str(t, "group"), group) == 0;
-		}
-		json_object_set_new(out, id, json_integer(n));
+		const char *v = sim_instance_attr(inst, attr);
+		json_object_set_new(
+		    out, v ? v : "",
+		    json_integer(sim_int(out, v ? v : "", 0) + sim_int(counts, id, 0)));
 	}
 	return out;
 }
 
-static long long score(struct sim_place_req *r, const json_t *strategy, json_t *inst,
-                       const char *id, json_t *counts, const struct need *n)
+static long long score(const json_t *strategy, const struct slot *c, json_t *counts, json_t *values,
+                       const struct need *n)
 {
 	const char *type = sim_str(strategy, "type"), *field = sim_str(strategy, "field");
 
 	if (strcmp(type, "binpack") == 0) {
-		struct sim_usage u;
-		long long left;
-		int cpu = field && strcasecmp(field, "cpu") == 0;
-		sim_instance_usage(r->cluster, inst, r->now, &u);
-		left = cpu ? sim_instance_registered(inst, "CPU") - u.cpu - n->cpu
-		           : sim_instance_registered(inst, "MEMORY") - u.memory - n->memory;
-		sim_usage_release(&u);
-		return left; /* the least left over wins */
+		/* the least left over wins */
+		if (field && strcasecmp(field, "cpu") == 0)
+			return c->cpu_left - n->cpu;
+		return c->mem_left - n->memory;
 	}
 	/* spread */
-	if (field && strncmp(field, "attribute:", 10) == 0) {
-		const char *mine = sim_instance_attr(inst, field + 10), *k;
-		json_t *other;
-		long long total = 0;
-		json_object_foreach(json_object_get(r->cluster, "_instances"), k, other)
-		{
-			const char *v = sim_instance_attr(other, field + 10);
-			if ((v && mine && strcmp(v, mine) == 0) || (!v && !mine))
-				total += sim_int(counts, k, 0);
-		}
-		return total;
+	if (values) {
+		const char *mine = sim_instance_attr(c->inst, field + 10);
+		return sim_int(values, mine ? mine : "", 0);
 	}
-	return sim_int(counts, id, 0); /* instanceId, host */
+	return sim_int(counts, c->id, 0); /* instanceId, host */
 }
 
-/* Keeps the best-scoring candidates of each strategy in turn. */
-static size_t choose(struct sim_place_req *r, json_t **cand, const char **ids, size_t n,
-                     const struct need *need)
+/* Keeps the best-scoring candidates of each strategy in turn; the first of
+ * the best (registration order) wins. `counts`: the group's tasks per
+ * instance id. */
+static struct slot *choose(struct sim_place_req *r, struct slot *cand, size_t n, json_t *counts,
+                           const struct need *need)
 {
 	json_t *strategies = (json_t *)r->strategy, *deflt = NULL, *st;
-	json_t *counts = group_counts(r->cluster, sim_str(r->task, "group"), r->now);
 	size_t i, k;
 
 	if (json_array_size(strategies) == 0) {
@@ -281,31 +270,34 @@ static size_t choose(struct sim_place_req *r, json_t **cand, const char **ids, s
 	}
 	json_array_foreach(strategies, k, st)
 	{
+		const char *field = sim_str(st, "field");
 		long long best = 0, sc[MAX_CANDIDATES];
 		size_t kept = 0;
+		json_t *values;
+
 		if (strcmp(sim_str(st, "type"), "random") == 0) {
-			size_t at = (size_t)(sim_rand(r->rng) % n);
-			cand[0] = cand[at];
-			ids[0] = ids[at];
+			cand[0] = cand[(size_t)(sim_rand(r->rng) % n)];
 			n = 1;
 			break;
 		}
+		values = field && strncmp(field, "attribute:", 10) == 0 &&
+		                 strcmp(sim_str(st, "type"), "spread") == 0
+		             ? per_value(r->cluster, field + 10, counts)
+		             : NULL;
 		for (i = 0; i < n; i++) {
-			sc[i] = score(r, st, cand[i], ids[i], counts, need);
+			sc[i] = score(st, &cand[i], counts, values, need);
 			if (i == 0 || sc[i] < best)
 				best = sc[i];
 		}
+		json_decref(values);
 		for (i = 0; i < n; i++) {
-			if (sc[i] == best) {
-				cand[kept] = cand[i];
-				ids[kept++] = ids[i];
-			}
+			if (sc[i] == best)
+				cand[kept++] = cand[i];
 		}
 		n = kept;
 	}
 	json_decref(deflt);
-	json_decref(counts);
-	return 0; /* the first of the best, in registration order */
+	return &cand[0];
 }
 
 static void claim(struct sim_place_req *r, json_t *inst, const struct need *n)
@@ -358,8 +350,9 @@ static void claim(struct sim_place_req *r, json_t *inst, const struct need *n)
 
 int sim_place(struct sim_place_req *r, struct sim_place_miss *miss, struct ecsctl_error *err)
 {
-	json_t *cand[MAX_CANDIDATES], *inst;
-	const char *ids[MAX_CANDIDATES], *id;
+	struct slot cand[MAX_CANDIDATES];
+	json_t *inst, *counts = json_object();
+	const char *id, *group = sim_str(r->task, "group");
 	struct need n;
 	size_t nc = 0;
 	int best = -1, active = 0, rc = 1;
@@ -367,25 +360,32 @@ int sim_place(struct sim_place_req *r, struct sim_place_miss *miss, struct ecsct
 	miss->instance[0] = '\0';
 	miss->reason = NULL;
 	task_need(r->td, &n);
+	/* one pass: each instance's usage, and the group's tasks on it (spread
+	 * counts them on every instance, candidate or not) */
 	json_object_foreach(json_object_get(r->cluster, "_instances"), id, inst)
 	{
-		const char *why;
+		struct sim_usage u;
+		const char *why = NULL;
 		int passed = 0;
 		if (r->only && inst != r->only)
 			continue;
-		if (strcmp(sim_str(inst, "status"), "ACTIVE") != 0 ||
-		    !sim_bool(inst, "agentConnected", 1))
-			continue;
-		active++;
-		why = fits(r, inst, &n, &passed, err);
+		sim_instance_usage(r->cluster, inst, r->now, group, &u);
+		json_object_set_new(counts, id, json_integer(u.in_group));
+		if (strcmp(sim_str(inst, "status"), "ACTIVE") == 0 &&
+		    sim_bool(inst, "agentConnected", 1)) {
+			active++;
+			why = fits(r, inst, &u, &n, &passed, err);
+			if (!why && nc < MAX_CANDIDATES)
+				cand[nc++] = (struct slot){
+				    inst, id, sim_instance_registered(inst, "CPU") - u.cpu,
+				    sim_instance_registered(inst, "MEMORY") - u.memory};
+		}
+		sim_usage_release(&u);
 		if (why && !*why) {
 			rc = ECSCTL_EAWS; /* an unparsable constraint */
 			goto done;
 		}
-		if (!why && nc < MAX_CANDIDATES) {
-			cand[nc] = inst;
-			ids[nc++] = id;
-		} else if (why && passed > best) {
+		if (why && passed > best) {
 			best = passed;
 			snprintf(miss->instance, sizeof(miss->instance), "%s", id);
 			miss->reason = why;
@@ -396,9 +396,10 @@ int sim_place(struct sim_place_req *r, struct sim_place_miss *miss, struct ecsct
 			miss->reason = NULL;
 		goto done;
 	}
-	claim(r, cand[choose(r, cand, ids, nc, &n)], &n);
+	claim(r, nc == 1 ? cand[0].inst : choose(r, cand, nc, counts, &n)->inst, &n);
 	rc = 0;
 done:
+	json_decref(counts);
 	json_decref(n.ports);
 	json_decref(n.udp);
 	return rc;

@@ -52,8 +52,10 @@ struct sim_usage {
 	long long cpu, memory;
 	json_t *ports, *udp; /* new references: arrays of port strings */
 	int running, pending;
+	int in_group; /* tasks of `group` there */
 };
-void sim_instance_usage(json_t *cluster, json_t *inst, double now, struct sim_usage *u);
+void sim_instance_usage(json_t *cluster, json_t *inst, double now, const char *group,
+                        struct sim_usage *u);
 void sim_usage_release(struct sim_usage *u);
 /* A registered resource's integer value (CPU, MEMORY), or 0. */
 long long sim_instance_registered(const json_t *inst, const char *name);

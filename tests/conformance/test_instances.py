@@ -6,9 +6,10 @@ UpdateContainerInstancesState, PutAttributes/DeleteAttributes/ListAttributes,
 StartTask, SubmitTaskStateChange, SubmitContainerStateChange,
 DiscoverPollEndpoint; errors as boto3's modeled exceptions."""
 import json
+import subprocess
 import unittest
 
-from ecslocal import ServerTest
+from ecslocal import BIN, ServerTest
 
 
 def resources(ci, key="remainingResources"):
@@ -301,6 +302,20 @@ class Instances(ServerTest):
             self.ecs.register_container_instance(
                 cluster=self.cluster,
                 totalResources=[{"name": "CPU", "type": "INTEGER", "integerValue": 1}])
+
+
+class InstancesFlag(unittest.TestCase):
+    def test_bad_values_exit_64_and_say_why(self):
+        for value, why in [("x", "a cluster name is expected before '='"),
+                           ("c=abc", "the count must be 0..1000"),
+                           ("c=2:cpu=0", "cpu and memory are positive integers"),
+                           ("c=2:disk=1", "unknown option (cpu, memory, type, az)")]:
+            p = subprocess.run([BIN, "--listen", "127.0.0.1:0", "--instances", value],
+                               capture_output=True, text=True, timeout=10)
+            self.assertEqual(p.returncode, 64, value)
+            self.assertEqual(p.stderr.splitlines()[0],
+                             "error: --instances '%s': %s (CLUSTER=N[:cpu=C,memory=M,type=T,"
+                             "az=A|B])" % (value, why))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Pagination through boto3's own paginators (paginators-1.json): ListServices
 over 250 services (default page 10), ListTaskDefinitions over 120 revisions,
-ListTaskDefinitionFamilies, ListClusters; and DescribeServices in tens."""
+ListTaskDefinitionFamilies, ListClusters, ListTasks over 50 tasks (and
+ListContainerInstances in test_instances.py); and DescribeServices in tens."""
 import time
 import unittest
 
@@ -68,6 +69,15 @@ class Pagination(ServerTest):
         arns = [a for p in pages for a in p["clusterArns"]]
         self.assertEqual(len(arns), len(set(arns)))
         self.assertTrue({self.arn("cluster/pc-%d" % i) for i in range(5)} <= set(arns))
+
+    def test_list_tasks_paginator(self):
+        self.ecs.create_cluster(clusterName="tasks")
+        started = [t["taskArn"] for _ in range(5) for t in self.ecs.run_task(
+            cluster="tasks", taskDefinition="pg", count=10)["tasks"]]
+        pages = list(self.ecs.get_paginator("list_tasks").paginate(
+            cluster="tasks", PaginationConfig={"PageSize": 20}))
+        self.assertEqual([len(p["taskArns"]) for p in pages], [20, 20, 10])
+        self.assertEqual([a for p in pages for a in p["taskArns"]], started)
 
     def test_bad_token(self):
         with self.assertRaises(self.ecs.exceptions.InvalidParameterException):

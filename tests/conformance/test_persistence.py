@@ -10,6 +10,44 @@ from ecslocal import BIN, Server, temp_dir
 
 
 class Persistence(unittest.TestCase):
+    def test_instances_and_their_tasks_survive_a_restart(self):
+        """--instances seeds a cluster once: a restart with the same flag keeps the
+        instances (and what their tasks hold) instead of adding more."""
+        flags = ("--instances", "ec2=2:cpu=1024,memory=1024")
+        with temp_dir() as d:
+            state = os.path.join(d, "state.json")
+            srv = Server("--state", state, *flags).start()
+            try:
+                ecs = srv.client()
+                ecs.create_cluster(clusterName="ec2")
+                ecs.register_task_definition(family="p", containerDefinitions=[
+                    {"name": "a", "image": "x", "memory": 300, "cpu": 100,
+                     "portMappings": [{"containerPort": 80, "hostPort": 80}]}])
+                ecs.create_service(cluster="ec2", serviceName="p", taskDefinition="p",
+                                   desiredCount=2)
+                ecs.get_waiter("services_stable").wait(cluster="ec2", services=["p"],
+                                                       WaiterConfig={"Delay": 1})
+                arns = ecs.list_container_instances(cluster="ec2")["containerInstanceArns"]
+                before = ecs.describe_container_instances(
+                    cluster="ec2", containerInstances=arns)["containerInstances"]
+            finally:
+                self.assertEqual(srv.stop(signal.SIGTERM), 0)
+            srv = Server("--state", state, *flags).start()
+            try:
+                ecs = srv.client()
+                self.assertEqual(ecs.list_container_instances(cluster="ec2")
+                                 ["containerInstanceArns"], arns)
+                after = ecs.describe_container_instances(
+                    cluster="ec2", containerInstances=arns)["containerInstances"]
+                self.assertEqual([c["remainingResources"] for c in after],
+                                 [c["remainingResources"] for c in before])
+                self.assertEqual([c["runningTasksCount"] for c in after], [1, 1])
+                # the host port is still taken: a third task does not fit
+                out = ecs.run_task(cluster="ec2", taskDefinition="p")
+                self.assertEqual({f["reason"] for f in out["failures"]}, {"RESOURCE:PORTS"})
+            finally:
+                self.assertEqual(srv.stop(signal.SIGTERM), 0)
+
     def test_survives_sigterm_and_restart(self):
         with temp_dir() as d:
             state = os.path.join(d, "state.json")
