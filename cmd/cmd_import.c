@@ -1,11 +1,7 @@
 /* ecsctl import: live resources as YAML a repository can adopt. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -13,62 +9,6 @@
 #include "ops_client.h"
 #include "reconcile_cli.h"
 #include "banned.h"
-
-static int mkdir_p(const char *dir)
-{
-	char *p = strdup(dir), *s;
-	int rc = 0;
-
-	if (!p)
-		return -1;
-	for (s = p + 1; rc == 0 && *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (rc == 0 && mkdir(p, 0777) && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
-}
-
-static int write_file(const char *dir, const struct ecsctl_import_file *f, bool force)
-{
-	size_t n = strlen(dir) + strlen(f->path) + 2, len = strlen(f->text);
-	char *full = malloc(n), *slash;
-	int fd = -1, rc = -1;
-
-	if (!full)
-		return -1;
-	snprintf(full, n, "%s/%s", dir, f->path);
-	slash = strrchr(full, '/');
-	*slash = '\0';
-	if (mkdir_p(full)) {
-		cli_error("cannot create '%s': %s", full, strerror(errno));
-		goto done;
-	}
-	*slash = '/';
-	fd = open(full, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0666);
-	if (fd < 0) {
-		cli_error("cannot write '%s': %s%s", full, strerror(errno),
-		          errno == EEXIST ? " (pass --force to overwrite)" : "");
-		goto done;
-	}
-	if (write(fd, f->text, len) != (ssize_t)len || fsync(fd)) {
-		cli_error("cannot write '%s': %s", full, strerror(errno));
-		goto done;
-	}
-	printf("%s\n", full);
-	rc = 0;
-done:
-	if (fd >= 0)
-		close(fd);
-	free(full);
-	return rc;
-}
 
 /* Ownership is a tag (docs/plan.md), so adopting is tagging: the owner,
  * and a revision marker, since no commit deployed these resources. */
@@ -107,8 +47,8 @@ int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 	char *cluster = NULL, *out = NULL;
 	struct cli_list services = {0};
 	bool force = false, adopt = false, help;
-	char *name = NULL, *settings = NULL;
-	struct ecsctl_import_file settings_file = {NULL, NULL};
+	char *name = NULL;
+	const char *owner;
 	const struct cli_flag flags[] = {
 	    {"cluster", 0, FLAG_STRING, &cluster, "C", "cluster to import"},
 	    {"service", 0, FLAG_LIST, &services, "S",
@@ -145,28 +85,17 @@ int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_ERROR;
 		goto done;
 	}
-	{
-		const char *owner = name ? name : res.owner ? res.owner : cluster;
-		size_t n = strlen(owner) + strlen(ecsctl_ecs_region(c)) + 128;
-
-		settings = malloc(n);
-		if (!settings) {
-			rc = EXIT_ERROR;
-			goto done;
-		}
-		snprintf(settings, n,
-		         "# ecsctl settings (written by ecsctl import)\nname: \"%s\"\nregion: %s\n",
-		         owner, ecsctl_ecs_region(c));
-		settings_file.path = "ecsctl.yaml";
-		settings_file.text = settings;
-		if (write_file(out, &settings_file, force))
-			rc = EXIT_ERROR;
-		for (i = 0; i < res.count && rc == EXIT_OK; i++)
-			if (write_file(out, &res.files[i], force))
-				rc = EXIT_ERROR;
-		if (rc == EXIT_OK && adopt && adopt_all(c, res.arns, owner))
-			rc = EXIT_ERROR;
+	owner = name ? name : res.owner ? res.owner : cluster;
+	if (ecsctl_import_settings(&res, owner, ecsctl_ecs_region(c), &err) < 0 ||
+	    ecsctl_import_write(&res, out, force, &err) < 0) {
+		ops_print_error("import failed", &err);
+		rc = EXIT_ERROR;
+		goto done;
 	}
+	for (i = 0; i < res.count; i++)
+		printf("%s/%s\n", out, res.files[i].path);
+	if (adopt && adopt_all(c, res.arns, owner))
+		rc = EXIT_ERROR;
 	if (rc == EXIT_OK)
 		fprintf(stderr,
 		        "Imported cluster '%s', %zu service%s, %zu task definition%s into %s.\n",
@@ -179,7 +108,6 @@ done:
 	free(cluster);
 	free(out);
 	free(name);
-	free(settings);
 	cli_list_release(&services);
 	return rc;
 }

@@ -22,15 +22,57 @@ void ecsctl_import_result_release(struct ecsctl_import_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Appends a file made of `docs` at `path` (taken). */
+static int push_file(struct ecsctl_import_result *r, struct ecsctl_buf *path, const char *header,
+                     json_t *const *docs, size_t n, struct ecsctl_error *err)
+{
+	struct ecsctl_buf text = ECSCTL_BUF_INIT;
+	struct ecsctl_import_file *f;
+	int rc;
+
+	ecsctl_buf_adds(&text, header);
+	if ((rc = ecsctl_import_yaml(&text, docs, n, err)) < 0)
+		goto done;
+	f = realloc(r->files, (r->count + 1) * sizeof(*f));
+	if (!f || ecsctl_buf_failed(path)) {
+		if (f)
+			r->files = f;
+		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		goto done;
+	}
+	r->files = f;
+	f[r->count].path = ecsctl_buf_detach(path);
+	f[r->count].text = ecsctl_buf_detach(&text);
+	r->count++;
+done:
+	ecsctl_buf_release(&text);
+	ecsctl_buf_release(path);
+	return rc;
+}
+
+int ecsctl_import_settings(struct ecsctl_import_result *r, const char *owner, const char *region,
+                           struct ecsctl_error *err)
+{
+	struct ecsctl_buf path = ECSCTL_BUF_INIT;
+	json_t *doc = json_pack("{s:s, s:s}", "name", owner, "region", region);
+	int rc;
+
+	if (!doc)
+		return ecsctl_error_set(err, ECSCTL_EINVAL,
+		                        "the owner name and the region must be UTF-8 text");
+	ecsctl_buf_adds(&path, "ecsctl.yaml");
+	rc = push_file(r, &path, "# ecsctl settings (written by ecsctl import)\n", &doc, 1, err);
+	json_decref(doc);
+	return rc;
+}
+
 /* File names come from ECS names (letters, digits, '-', '_'), but a
  * service name is checked again so nothing can climb out of the folder. */
 static int add_file(struct ecsctl_import_result *r, const char *dir, const char *name,
                     json_t *const *docs, size_t n, struct ecsctl_error *err)
 {
-	struct ecsctl_buf text = ECSCTL_BUF_INIT, path = ECSCTL_BUF_INIT;
-	struct ecsctl_import_file *f;
+	struct ecsctl_buf path = ECSCTL_BUF_INIT;
 	size_t i;
-	int rc;
 
 	if (!*name || name[0] == '.')
 		return ecsctl_error_set(err, ECSCTL_EINVAL, "cannot name a file after '%s'", name);
@@ -38,25 +80,8 @@ static int add_file(struct ecsctl_import_result *r, const char *dir, const char 
 		if (name[i] == '/' || name[i] == '\\')
 			return ecsctl_error_set(err, ECSCTL_EINVAL, "cannot name a file after '%s'",
 			                        name);
-	ecsctl_buf_adds(&text, "# imported by ecsctl import\n");
-	if ((rc = ecsctl_import_yaml(&text, docs, n, err)) < 0)
-		goto done;
 	ecsctl_buf_addf(&path, "%s/%s.yaml", dir, name);
-	f = realloc(r->files, (r->count + 1) * sizeof(*f));
-	if (!f || ecsctl_buf_failed(&path)) {
-		if (f)
-			r->files = f;
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
-		goto done;
-	}
-	r->files = f;
-	f[r->count].path = ecsctl_buf_detach(&path);
-	f[r->count].text = ecsctl_buf_detach(&text);
-	r->count++;
-done:
-	ecsctl_buf_release(&text);
-	ecsctl_buf_release(&path);
-	return rc;
+	return push_file(r, &path, "# imported by ecsctl import\n", docs, n, err);
 }
 
 /* "arn:...:task-definition/web:3" -> "web" (in `buf`). */

@@ -11,6 +11,7 @@
 #define ECSCTL_IMPORT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ecsctl/buf.h"
@@ -48,6 +49,31 @@ struct ecsctl_import_result {
 };
 
 void ecsctl_import_result_release(struct ecsctl_import_result *r);
+
+/*
+ * Adds "ecsctl.yaml" (name: `owner`, region: `region`) to `r`. Both values
+ * come from outside (a tag on a live resource, the command line), so they go
+ * through the emitter like every other value: a quote, a newline or `${` in
+ * an owner tag stays inside the value. ECSCTL_EINVAL; ECSCTL_ENOMEM.
+ */
+int ecsctl_import_settings(struct ecsctl_import_result *r, const char *owner, const char *region,
+                           struct ecsctl_error *err);
+
+/*
+ * Writes the files of `r` under `dir` (created when missing), all or none:
+ * each is written and fsynced in a fresh hidden staging folder inside `dir`
+ * first, then every destination is checked (a symbolic link, at the file or
+ * at a folder on its way below `dir`, is refused, never written through; an
+ * existing file is refused unless `force`), and only then are the files moved
+ * into place. On an error before the moves, `dir` is left as it was (folders
+ * this call created are removed again). Without `force` a file that appears
+ * meanwhile is not replaced (a hard link, not a rename, puts it in place).
+ * ECSCTL_EINVAL for a refused destination (a link, an existing file, a
+ * folder in the way), ECSCTL_EIO for a failed call, both naming the path;
+ * ECSCTL_ENOMEM.
+ */
+int ecsctl_import_write(const struct ecsctl_import_result *r, const char *dir, bool force,
+                        struct ecsctl_error *err);
 
 /*
  * Describes `cluster`, its services (all ACTIVE ones, or the `n` named),

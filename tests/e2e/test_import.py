@@ -8,6 +8,8 @@ import subprocess
 import tempfile
 import unittest
 
+import yaml
+
 import opslib
 
 ENV = [{"name": "FLAG", "value": "true"}, {"name": "ZIP", "value": "0123"},
@@ -125,6 +127,100 @@ class ImportTest(unittest.TestCase):
         self.assertEqual(opslib.run(self.server, "import", "--cluster", "legacy", "-o",
                                     self.out, "--force")[0], 0)
 
+    def import_(self, *args):
+        return opslib.run(self.server, "import", "--cluster", "legacy", "-o", self.out, *args)
+
+    def test_owner_and_name_are_values_not_yaml(self):
+        # a tag value ECS accepts (U+2028 is a separator, in \p{Z}), but a line
+        # break to YAML: written raw inside quotes the spaces around it are
+        # folded away, and the owner read back is no longer the tag's
+        owner = "team \u2028 payments"
+        cluster = self.ecs.describe_clusters(clusters=["legacy"])["clusters"][0]["clusterArn"]
+        self.ecs.tag_resource(resourceArn=cluster,
+                              tags=[{"key": "ecsctl:owner", "value": owner}])
+        rc, out, err = self.import_("--adopt")
+        self.assertEqual(rc, 0, err)
+        with open(os.path.join(self.out, "ecsctl.yaml")) as f:
+            self.assertEqual(yaml.safe_load(f), {"name": owner, "region": "us-east-1"})
+        self.commit_import()
+        rc, out, err = opslib.run(self.server, "plan", "--detailed-exitcode", repo=self.out)
+        self.assertEqual(rc, 0, out + err)
+        # --name cannot add settings either (prune, a region) or substitute a variable
+        name = 'x"\nprune: true\nregion: "eu-west-1 ${HOME}'
+        rc, out, err = self.import_("--force", "--name", name)
+        self.assertEqual(rc, 0, err)
+        with open(os.path.join(self.out, "ecsctl.yaml")) as f:
+            text = f.read()
+        self.assertEqual(yaml.safe_load(text)["name"], name.replace("${", "$${"))
+        self.assertEqual(sorted(yaml.safe_load(text)), ["name", "region"])
+        # ecsctl reads it back as one name, which the owner-tag pattern refuses
+        rc, out, err = opslib.run(self.server, "validate", "--worktree", repo=self.out)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("ecsctl.yaml:2:7: 'name' may not contain '\"'", err)
+
+    def test_force_never_writes_through_a_link(self):
+        self.assertEqual(self.import_()[0], 0)
+        victim = os.path.join(self.tmp.name, "victim")
+        with open(victim, "w") as f:
+            f.write("precious\n")
+        web = os.path.join(self.out, "services/web.yaml")
+        os.remove(web)
+        os.symlink(victim, web)
+        with open(os.path.join(self.out, "ecsctl.yaml"), "w") as f:
+            f.write("name: mine\n")
+        rc, out, err = self.import_("--force")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("services/web.yaml' is a symbolic link", err)
+        with open(victim) as f:
+            self.assertEqual(f.read(), "precious\n")
+        self.assertTrue(os.path.islink(web))
+        # all or none: the files checked before the link were not replaced either
+        with open(os.path.join(self.out, "ecsctl.yaml")) as f:
+            self.assertEqual(f.read(), "name: mine\n")
+        self.assertEqual(sorted(n for n in os.listdir(self.out) if n.startswith(".")), [])
+
+        # a planted folder link: nothing lands in the folder it points at
+        os.remove(web)
+        elsewhere = os.path.join(self.tmp.name, "elsewhere")
+        os.mkdir(elsewhere)
+        clusters = os.path.join(self.out, "clusters")
+        os.remove(os.path.join(clusters, "legacy.yaml"))
+        os.rmdir(clusters)
+        os.symlink(elsewhere, clusters)
+        rc, out, err = self.import_("--force")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("clusters' is a symbolic link or not a folder", err)
+        self.assertEqual(os.listdir(elsewhere), [])
+
+    def test_a_refused_file_leaves_nothing_behind(self):
+        # services/web.yaml exists: nothing else may be written (before, the
+        # settings and the cluster files were, then the import stopped)
+        os.makedirs(os.path.join(self.out, "services"))
+        with open(os.path.join(self.out, "services/web.yaml"), "w") as f:
+            f.write("mine\n")
+        rc, out, err = self.import_()
+        self.assertEqual(rc, 1, err)
+        self.assertIn("services/web.yaml' exists (pass --force to overwrite)", err)
+        self.assertEqual(out, "")
+        found = [os.path.relpath(os.path.join(d, n), self.out)
+                 for d, dirs, names in os.walk(self.out) for n in dirs + names]
+        self.assertEqual(sorted(found), ["services", "services/web.yaml"])
+        # folders the import made are removed again: clusters/ is made before
+        # services (a file here) is refused
+        fresh = os.path.join(self.tmp.name, "fresh")
+        os.mkdir(fresh)
+        with open(os.path.join(fresh, "services"), "w") as f:
+            f.write("mine\n")
+        rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "-o", fresh)
+        self.assertEqual(rc, 1, err)
+        self.assertIn("fresh/services' is a symbolic link or not a folder", err)
+        self.assertEqual(os.listdir(fresh), ["services"])
+        # an owner name that is not text is refused before anything is written
+        rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "-o",
+                                  os.path.join(fresh, "new"), "--name", "\udcff")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("must be UTF-8 text", err)
+        self.assertEqual(os.listdir(fresh), ["services"])
 
 if __name__ == "__main__":
     unittest.main()
