@@ -10,12 +10,15 @@
 static const struct cli_command commands[] = {
 	{"validate", cmd_validate, "[options]", "Load and check the desired state offline."},
 	{"render", cmd_render, "[options]", "Print the resolved desired state as API payloads."},
-	{"plan", cmd_plan, "[-o FILE] [--detailed-exitcode] [--target KIND/NAME]...",
+	{"plan", cmd_plan,
+	 "[-o FILE] [--output text|json|markdown] [--compact] [--detailed-exitcode] "
+	 "[--target KIND/NAME]...",
 	 "Compare git with live ECS and print the operations apply would run."},
 	{"apply", cmd_apply,
 	 "[FILE] [--auto-approve] [--no-wait] [--timeout D] [--rollback-on-failure] "
-	 "[--parallelism N]",
-	 "Plan (or load a saved plan) and execute it, waiting for services to be stable."},
+	 "[--parallelism N] [--compact]",
+	 "Plan (or load a saved plan, applied without asking) and execute it, waiting for "
+	 "services to be stable."},
 	{"drift", cmd_drift, "[--format text|json|markdown|junit] [--fail-on-drift]",
 	 "Report where live ECS differs from git."},
 	{"status", cmd_status, "[--cluster C] [--events N]",

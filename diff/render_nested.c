@@ -339,13 +339,42 @@ static char *edit_script(const json_t *a, const json_t *b)
 static void update(struct render *r, const char *label, const json_t *b, const json_t *a,
                    size_t ind, const char *note);
 
-/* Runs of more than this many equal items are counted, not shown. */
-#define CONTEXT 3
+/* Equal items kept on each side of a change, as a unified diff's context;
+ * the rest of a run of equal items is counted, not shown. */
+#define CONTEXT 2
+
+static void context_item(struct render *r, const json_t *e, size_t ind, int lines)
+{
+	if (lines) {
+		indent(r, ind + 2);
+		add_safe(r->out, json_string_value(e), json_string_length(e));
+		ecsctl_buf_addch(r->out, '\n');
+	} else {
+		value(r, ' ', NULL, e, ind, NULL, 1);
+	}
+}
+
+/* b[j..j+run): equal on both sides; `first`/`last`: no change before/after. */
+static void equal_run(struct render *r, const json_t *b, size_t j, size_t run, int first, int last,
+                      size_t ind, int lines)
+{
+	size_t head = first ? 0 : CONTEXT, tail = last ? 0 : CONTEXT, t;
+
+	if (head + tail + 1 >= run) /* a comment would hide one line at most */
+		head = run, tail = 0;
+	for (t = 0; t < head; t++)
+		context_item(r, json_array_get(b, j + t), ind, lines);
+	if (run > head + tail)
+		comment(r, ind + 2, run - head - tail, NULL, lines ? "line" : "element",
+		        lines ? "lines" : "elements");
+	for (t = run - tail; t < run; t++)
+		context_item(r, json_array_get(b, j + t), ind, lines);
+}
 
 static void sequence(struct render *r, const json_t *a, const json_t *b, size_t ind, int lines)
 {
 	char *ops = edit_script(a, b);
-	size_t i = 0, j = 0, k, run, t;
+	size_t i = 0, j = 0, k, run;
 
 	if (!ops) {
 		r->out->failed = 1;
@@ -355,20 +384,7 @@ static void sequence(struct render *r, const json_t *a, const json_t *b, size_t 
 		if (ops[k] == '=') {
 			for (run = 0; ops[k + run] == '='; run++)
 				;
-			if (run > CONTEXT)
-				comment(r, ind + 2, run, NULL, lines ? "line" : "element",
-				        lines ? "lines" : "elements");
-			for (t = 0; t < run && run <= CONTEXT; t++) {
-				const json_t *e = json_array_get(b, j + t);
-				if (lines) {
-					indent(r, ind + 2);
-					add_safe(r->out, json_string_value(e),
-					         json_string_length(e));
-					ecsctl_buf_addch(r->out, '\n');
-				} else {
-					value(r, ' ', NULL, e, ind, NULL, 1);
-				}
-			}
+			equal_run(r, b, j, run, k == 0, !ops[k + run], ind, lines);
 			i += run, j += run, k += run;
 			continue;
 		}
@@ -418,11 +434,46 @@ static json_t *split_lines(const json_t *v)
 
 /* ---- one change -------------------------------------------------------- */
 
+/* Below this, a JSON document in a string reads fine on one line. */
+#define JSON_TEXT_MIN 80
+
+/* A string holding a JSON object or array (a config in an environment
+ * variable, a label), indented one member a line so that its lines can be
+ * compared; NULL when it is not one. New reference. */
+static json_t *json_text(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	json_t *doc, *out = NULL;
+	char *text;
+
+	s += strspn(s, " \t\r\n");
+	if (*s != '{' && *s != '[')
+		return NULL;
+	doc = json_loads(s, JSON_DECODE_ANY, NULL);
+	if ((json_is_object(doc) && json_object_size(doc)) ||
+	    (json_is_array(doc) && json_array_size(doc))) {
+		text = json_dumps(doc, JSON_INDENT(2));
+		out = text ? json_string(text) : NULL;
+		free(text);
+	}
+	json_decref(doc);
+	return out;
+}
+
 static void update(struct render *r, const char *label, const json_t *b, const json_t *a,
                    size_t ind, const char *note)
 {
-	json_t *lb, *la;
+	json_t *lb = NULL, *la = NULL;
 
+	if (json_is_string(b) && json_is_string(a) && !multiline(b) && !multiline(a) &&
+	    (json_string_length(b) > JSON_TEXT_MIN || json_string_length(a) > JSON_TEXT_MIN) &&
+	    (lb = json_text(b)) && (la = json_text(a))) {
+		update(r, label, lb, la, ind, note);
+		json_decref(lb);
+		json_decref(la);
+		return;
+	}
+	json_decref(lb);
 	if (json_equal((json_t *)b, (json_t *)a)) {
 		/* equal once masked: a sensitive part changed */
 		value(r, '~', label, a, ind, note, 0);

@@ -332,8 +332,8 @@ struct ecsctl_diff_render_options {
  * Changes are grouped under the objects and list entries they sit in; only
  * changed leaves are shown, unchanged siblings counted (from
  * changes->unchanged); every value in full; multi-line strings and lists
- * compared line by line (runs of more than 3 equal lines or elements
- * counted). With `compact`, today's one line per change:
+ * compared line by line (2 equal lines or elements of context, the rest
+ * counted; a JSON document in a string over 80 characters indented first). With `compact`, today's one line per change:
  *
  *       ~ containerDefinitions[web].image: "nginx:1.25" -> "nginx:1.27"
  *

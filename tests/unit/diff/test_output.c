@@ -544,8 +544,26 @@ static void test_diff_render__nested_lists_and_scripts_line_by_line(void **state
 	                  "'entryPoint': ['a', 'b', 'c', 'd', 'X', 'f', 'g', 'h'], "
 	                  "'subnets': ['s1', 's2'], 'note': 'one'}");
 
+	/* a JSON document in a string, over 80 characters: compared member by line */
+	json_object_set_new(
+	    before, "cfg",
+	    json_string("{\"feature\": {\"beta\": false, \"limit\": 10}, \"hosts\": "
+	                "[\"a.example.com\", \"b.example.com\", \"c.example.com\"]}"));
+	json_object_set_new(
+	    after, "cfg",
+	    json_string("{\"feature\": {\"beta\": true, \"limit\": 10}, \"hosts\": "
+	                "[\"a.example.com\", \"b.example.com\", \"c.example.com\"]}"));
 	render_diff(&out, before, after, &o);
 	assert_string_equal(out.buf, "  ~ TaskDefinition \"t\" will be updated in-place\n"
+	                             "      ~ cfg        = <<-EOT\n"
+	                             "            {\n"
+	                             "              \"feature\": {\n"
+	                             "          -     \"beta\": false,\n"
+	                             "          +     \"beta\": true,\n"
+	                             "                \"limit\": 10\n"
+	                             "              },\n"
+	                             "            # (6 unchanged lines hidden)\n"
+	                             "        EOT\n"
 	                             "      ~ command    = [\n"
 	                             "            \"sh\",\n"
 	                             "            \"-c\",\n"
@@ -557,7 +575,9 @@ static void test_diff_render__nested_lists_and_scripts_line_by_line(void **state
 	                             "            EOT\n"
 	                             "        ]\n"
 	                             "      ~ entryPoint = [\n"
-	                             "            # (4 unchanged elements hidden)\n"
+	                             "            # (2 unchanged elements hidden)\n"
+	                             "            \"c\",\n"
+	                             "            \"d\",\n"
 	                             "          - \"e\",\n"
 	                             "          + \"X\",\n"
 	                             "            \"f\",\n"
