@@ -148,7 +148,7 @@ int sim_op_create_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 		*resp = json_pack("{s:o}", "cluster", render(c, WITH_FULL));
 		return 0;
 	}
-	if ((rc = check_settings(settings, err)))
+	if ((rc = check_settings(settings, err)) || (rc = sim_quota_new_cluster(s, err)))
 		return rc;
 	arn = sim_arn(s, "cluster/%s", name);
 	c = json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:[],s:[{s:s,s:s}],s:[],s:[],s:{},s:{},s:{}}",

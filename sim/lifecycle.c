@@ -152,6 +152,7 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 	                         opts->seed, err)))
 		goto fail;
 	sim->store.ec2_capacity = opts->ec2_capacity;
+	sim_quota_defaults(&sim->store.quotas, opts);
 	if (opts->instances &&
 	    (rc = sim_instances_parse(&sim->store.instance_specs, opts->instances, err)))
 		goto fail;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,10 @@ static const char usage[] =
     "                            in turn) that register when CLUSTER is created; EC2\n"
     "                            tasks there are placed on them. Repeatable. Without\n"
     "                            it EC2 capacity is unlimited (or --ec2-capacity).\n"
+    "  --quota-tasks-per-service N     ECS service quotas (defaults as in ECS:\n"
+    "  --quota-services-per-cluster N  5000, 5000, 10000 and 1000000); past one,\n"
+    "  --quota-clusters N              the request gets ECS's error\n"
+    "  --quota-revisions N             (revisions per task definition family)\n"
     "  --version, --help\n";
 
 static void log_stderr(void *arg, const char *line)
@@ -67,6 +72,33 @@ static int pair(const char *flag, char *s, char **a, char **b)
 	*a = s;
 	*b = colon + 1;
 	return 0;
+}
+
+/* --quota-NAME N; -1 (said on stderr) for a bad value or an unknown quota. */
+static int quota_flag(const char *f, const char *arg, struct ecsctl_sim_options *o)
+{
+	static const struct {
+		const char *flag;
+		size_t off;
+	} quotas[] = {
+	    {"--quota-tasks-per-service", offsetof(struct ecsctl_sim_options, quota_tasks_per_service)},
+	    {"--quota-services-per-cluster",
+	     offsetof(struct ecsctl_sim_options, quota_services_per_cluster)},
+	    {"--quota-clusters", offsetof(struct ecsctl_sim_options, quota_clusters)},
+	    {"--quota-revisions", offsetof(struct ecsctl_sim_options, quota_revisions)},
+	};
+	double v;
+
+	for (size_t i = 0; i < sizeof(quotas) / sizeof(quotas[0]); i++) {
+		if (strcmp(f, quotas[i].flag) != 0)
+			continue;
+		if (num(f, arg, 1, 1e9, &v))
+			return -1;
+		*(long long *)((char *)o + quotas[i].off) = (long long)v;
+		return 0;
+	}
+	fprintf(stderr, "error: unknown flag '%s'\n%s", f, usage);
+	return -1;
 }
 
 static int parse(int argc, char **argv, struct ecsctl_sim_options *o)
@@ -147,6 +179,9 @@ static int parse(int argc, char **argv, struct ecsctl_sim_options *o)
 			}
 			ecsctl_buf_addf(&instances, "%s%s", instances.len ? ";" : "", arg);
 			o->instances = instances.buf;
+		} else if (strncmp(f, "--quota-", 8) == 0) {
+			if (quota_flag(f, arg, o))
+				return -1;
 		} else if (strcmp(f, "--ec2-capacity") == 0) {
 			if (num(f, arg, 0, 1e9, &v))
 				return -1;

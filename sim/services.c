@@ -154,6 +154,9 @@ static int create_checks(struct sim_store *s, json_t *req, json_t *cluster, json
 	if (sim_int(req, "desiredCount", 0) < 0)
 		return sim_fail(err, "InvalidParameterException",
 		                "The desired count must be zero or greater.");
+	if ((rc = sim_quota_desired_count(s, sim_int(req, "desiredCount", 0), err)) ||
+	    (rc = sim_quota_new_service(s, cluster, err)))
+		return rc;
 	if (!sim_str(req, "taskDefinition"))
 		return sim_fail(err, "InvalidParameterException",
 		                "A task definition must be specified.");
@@ -349,6 +352,8 @@ int sim_op_update_service(struct sim_store *s, json_t *req, json_t **resp, struc
 	if (json_object_get(req, "desiredCount") && sim_int(req, "desiredCount", -1) < 0)
 		return sim_fail(err, "InvalidParameterException",
 		                "The desired count must be zero or greater.");
+	if ((rc = sim_quota_desired_count(s, sim_int(req, "desiredCount", 0), err)))
+		return rc;
 	if (sim_str(req, "taskDefinition")) {
 		if (!(td = td_for_use(s, sim_str(req, "taskDefinition"), err)))
 			return ECSCTL_EAWS;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "ecsctl/error.h"
+#include "ecsctl/sim.h"
 
 /* ---- durations of the simulated life cycle, in simulated seconds ---- */
 #define SIM_PROVISIONING_S 2.0       /* PROVISIONING -> PENDING */
@@ -68,6 +69,17 @@ int sim_valid_name(const char *name);
  * Drops null members (absent, for AWS JSON); nulls elsewhere are errors. */
 int sim_validate(const char *op, json_t *req, struct ecsctl_error *err);
 
+/* ---- service quotas (quota.c): ECS's defaults, lowered by flags ---- */
+#define SIM_QUOTA_TASKS_PER_SERVICE 5000LL
+#define SIM_QUOTA_SERVICES_PER_CLUSTER 5000LL
+#define SIM_QUOTA_CLUSTERS 10000LL
+#define SIM_QUOTA_REVISIONS 1000000LL
+#define SIM_RUN_TASK_MAX 10 /* "Tasks launched (count) per run-task" */
+
+struct sim_quotas {
+	long long tasks_per_service, services_per_cluster, clusters, revisions;
+};
+
 /* ---- the store (store.c) ---- */
 struct sim_store {
 	pthread_mutex_t mu;
@@ -83,6 +95,7 @@ struct sim_store {
 	double fixed_now; /* > 0: the clock stands still here (unit tests) */
 	uint64_t rng;
 	int ec2_capacity;
+	struct sim_quotas quotas;
 	json_t *instance_specs;       /* --instances: cluster -> {count, cpu, ...} (sim_ec2.h) */
 	char endpoint[64];            /* "http://127.0.0.1:PORT/", for DiscoverPollEndpoint */
 	unsigned long long version;   /* bumped on every change, for persistence */
@@ -119,6 +132,16 @@ struct sim_deploy_ctx sim_store_ctx(struct sim_store *s, json_t *cluster);
 int sim_cluster_capacity_left(struct sim_store *s, json_t *cluster);
 char *sim_arn(const struct sim_store *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Quotas (quota.c): 0, or ECS's error for going past one. */
+void sim_quota_defaults(struct sim_quotas *q, const struct ecsctl_sim_options *o);
+int sim_quota_desired_count(const struct sim_store *s, long long desired,
+                            struct ecsctl_error *err);
+/* Before a service is added to `cluster` / a cluster is created / revision
+ * `last` + 1 of a family is registered. */
+int sim_quota_new_service(const struct sim_store *s, json_t *cluster, struct ecsctl_error *err);
+int sim_quota_new_cluster(const struct sim_store *s, struct ecsctl_error *err);
+int sim_quota_new_revision(const struct sim_store *s, long long last, struct ecsctl_error *err);
 
 /* ---- task definitions (taskdef_fill.c) ---- */
 /* Fills the defaults ECS adds on RegisterTaskDefinition and checks what it
@@ -223,7 +246,6 @@ int sim_sigv4_verify(const struct ecsctl_sigv4_request *req, const char *key, co
                      double now, struct ecsctl_error *err);
 
 /* ---- the server (server.c, lifecycle.c) ---- */
-#include "ecsctl/sim.h"
 struct MHD_Daemon;
 
 struct ecsctl_sim {

@@ -34,7 +34,10 @@ static double wall(void)
 int sim_store_init(struct sim_store *s, const char *region, const char *account, double scale,
                    uint64_t seed, struct ecsctl_error *err)
 {
+	struct ecsctl_sim_options dflt = ECSCTL_SIM_OPTIONS_INIT;
+
 	memset(s, 0, sizeof(*s));
+	sim_quota_defaults(&s->quotas, &dflt);
 	pthread_mutex_init(&s->mu, NULL);
 	s->clusters = json_object();
 	s->families = json_object();

@@ -64,6 +64,8 @@ int sim_op_register_task_definition(struct sim_store *s, json_t *req, json_t **r
 	    (rc = sim_tags_apply(td, json_object_get(req, "tags"), err)))
 		goto done;
 	fam = json_object_get(s->families, family);
+	if ((rc = sim_quota_new_revision(s, sim_int(fam, "last", 0), err)))
+		goto done;
 	if (!fam) {
 		fam = json_pack("{s:i,s:{}}", "last", 0, "revs");
 		json_object_set_new(s->families, family, fam);

@@ -171,9 +171,9 @@ int sim_op_run_task(struct sim_store *s, json_t *req, json_t **resp, struct ecsc
 
 	if (!cluster)
 		return ECSCTL_EAWS;
-	if (count < 1 || count > 10)
+	if (count < 1 || count > SIM_RUN_TASK_MAX)
 		return sim_fail(err, "InvalidParameterException",
-		                "count must be between 1 and 10.");
+		                "count must be between 1 and %d.", SIM_RUN_TASK_MAX);
 	td = sim_taskdef_find(s, sim_str(req, "taskDefinition"), 1);
 	if (!td || strcmp(sim_str(td, "status"), "ACTIVE") != 0)
 		return sim_fail(err, "ClientException", "TaskDefinition not found.");

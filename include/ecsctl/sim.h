@@ -33,12 +33,16 @@ struct ecsctl_sim_options {
 	const char *instances;
 	void (*log)(void *arg, const char *line); /* may be NULL */
 	void *log_arg;
+	/* ECS service quotas; 0 = ECS's default (5,000 tasks per service,
+	 * 5,000 services per cluster, 10,000 clusters, 1,000,000 revisions) */
+	long long quota_tasks_per_service, quota_services_per_cluster, quota_clusters,
+	    quota_revisions;
 };
 
 #define ECSCTL_SIM_OPTIONS_INIT                                                                    \
 	{                                                                                          \
 		"127.0.0.1:4566", 0, NULL, 1.0, 0, 0, 0, 0, NULL, NULL, "123456789012",            \
-		    "us-east-1", 0, 4, 0, NULL, NULL, NULL                                         \
+		    "us-east-1", 0, 4, 0, NULL, NULL, NULL, 0, 0, 0, 0                             \
 	}
 
 struct ecsctl_sim;
