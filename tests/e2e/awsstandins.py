@@ -1,7 +1,9 @@
 """Loopback stand-ins for the AWS endpoints behind credentials, speaking their
 wire formats: the IAM Identity Center portal (GetRoleCredentials) and SSO-OIDC
-(CreateToken), optionally over TLS; and a forward proxy (CONNECT tunnels and
-absolute-URI HTTP) that records what went through it. Standard library only."""
+(CreateToken), optionally over TLS; STS (AssumeRole, AssumeRoleWithWebIdentity)
+and the ECS container credentials endpoint; and a forward proxy (CONNECT
+tunnels and absolute-URI HTTP) that records what went through it. Standard
+library only."""
 import http.server
 import json
 import os
@@ -118,6 +120,79 @@ class SsoPortal(_Base):
         self.access_tokens = {"cached-access-token"}
         self.client_id, self.client_secret = "client-id-1", "client-secret-1"
         self.refresh_token = "refresh-token-1"
+
+    def ops(self):
+        return [s["op"] for s in self.seen]
+
+
+class _StsHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def reply(self, status, body, ctype):
+        body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def sts_error(self, code, message):
+        self.reply(403, "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                   "<Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>"
+                   "<RequestId>sts-req-1</RequestId></ErrorResponse>" % (code, message),
+                   "text/xml")
+
+    def do_POST(self):
+        s = self.server_obj
+        raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        form = dict(urllib.parse.parse_qsl(raw))
+        auth = self.headers.get("Authorization", "")
+        action = form.get("Action")
+        s.record(op=action, form=form, authorization=auth)
+        if action == "AssumeRoleWithWebIdentity":
+            if form.get("WebIdentityToken") != s.web_token:
+                return self.sts_error("InvalidIdentityToken", "Couldn't verify the token")
+        elif action == "AssumeRole":
+            if "Credential=%s/" % s.source_key not in auth:
+                return self.sts_error("InvalidClientTokenId", "The security token is invalid")
+        else:
+            return self.sts_error("InvalidAction", "unknown action")
+        exp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        self.reply(200, "<{a}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                   "<{a}Result><Credentials><AccessKeyId>{k}</AccessKeyId>"
+                   "<SecretAccessKey>{s}</SecretAccessKey><SessionToken>{t}</SessionToken>"
+                   "<Expiration>{e}</Expiration></Credentials></{a}Result>"
+                   "<ResponseMetadata><RequestId>sts-req-2</RequestId></ResponseMetadata>"
+                   "</{a}Response>".format(a=action, k=s.key, s=s.secret, t=s.token, e=exp),
+                   "text/xml")
+
+    def do_GET(self):
+        s = self.server_obj
+        auth = self.headers.get("Authorization")
+        s.record(op="container", path=self.path, authorization=auth)
+        if self.path != "/creds" or auth != s.container_auth:
+            return self.reply(401, "{}", "application/json")
+        exp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        self.reply(200, json.dumps({"RoleArn": "arn:aws:iam::111122223333:role/task",
+                                    "AccessKeyId": s.key, "SecretAccessKey": s.secret,
+                                    "Token": s.token, "Expiration": exp}),
+                   "application/json")
+
+
+class Sts(_Base):
+    """STS (AWS_ENDPOINT_URL_STS) and the ECS container credentials endpoint
+    (AWS_CONTAINER_CREDENTIALS_FULL_URI = url + "/creds") on one port. Both
+    hand out (key, secret, token): web identity for `web_token`, AssumeRole
+    for a request signed with `source_key`, the container endpoint for the
+    Authorization header `container_auth`."""
+    handler = _StsHandler
+
+    def __init__(self, key, secret, token, web_token="oidc-jwt", source_key="AKIASOURCE",
+                 container_auth="Bearer container-token"):
+        super().__init__()
+        self.key, self.secret, self.token = key, secret, token
+        self.web_token, self.source_key = web_token, source_key
+        self.container_auth = container_auth
 
     def ops(self):
         return [s["op"] for s in self.seen]

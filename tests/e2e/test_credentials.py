@@ -14,7 +14,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from awsstandins import Proxy, SsoPortal, self_signed_cert  # noqa: E402
+from awsstandins import Proxy, SsoPortal, Sts, self_signed_cert  # noqa: E402
 from ecslocal import ECSCTL, WRAPPER, EcsLocal, Repo, ecsctl, env  # noqa: E402
 
 KEY, SECRET, TOKEN = "ASIAE2EPROCESS", "e2e-secret/value+1", "e2e-session-token"
@@ -51,7 +51,7 @@ class CredentialsCase(unittest.TestCase):
     def plan(self, profile, *args, **env):
         """ecsctl -vvv plan with no keys in the environment, HOME = self.home."""
         extra = dict(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, HOME=self.home,
-                     AWS_PROFILE=profile)
+                     AWS_PROFILE=profile)  # profile None: no AWS_PROFILE
         extra.update(env)
         return ecsctl(self.server, self.repo, "plan", "-vvv", *args, **extra)
 
@@ -117,6 +117,47 @@ class CredentialProcess(CredentialsCase):
                       r.stderr)
         self.assertIn("helper: asking the vault", r.stderr)
         self.assert_no_secret(r)
+
+
+class StsAndContainer(CredentialsCase):
+    """Web identity (CI's OIDC), AssumeRole from a source profile and the ECS
+    container endpoint, against the STS / container stand-in."""
+
+    def setUp(self):
+        super().setUp()
+        self.sts = Sts(KEY, SECRET, TOKEN).start()
+        self.addCleanup(self.sts.stop)
+
+    def test_web_identity_token_file(self):
+        token_file = self.write("oidc-token", "oidc-jwt\n")
+        r = self.plan(None, AWS_ROLE_ARN="arn:aws:iam::111122223333:role/ci",
+                      AWS_WEB_IDENTITY_TOKEN_FILE=token_file, AWS_ROLE_SESSION_NAME="gh-123",
+                      AWS_ENDPOINT_URL_STS=self.sts.url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.sts.ops(), ["AssumeRoleWithWebIdentity"])
+        form = self.sts.seen[0]["form"]
+        self.assertEqual((form["RoleArn"], form["RoleSessionName"]),
+                         ("arn:aws:iam::111122223333:role/ci", "gh-123"))
+        self.assertEqual(self.sts.seen[0]["authorization"], "")  # unsigned
+        self.assert_no_secret(r, "oidc-jwt")
+
+    def test_assume_role_from_a_source_profile(self):
+        self.write(".aws/credentials", "[base]\naws_access_key_id = AKIASOURCE\n"
+                   "aws_secret_access_key = source-secret\n")
+        self.write(".aws/config", "[profile deploy]\nrole_arn = arn:aws:iam::1:role/deploy\n"
+                   "source_profile = base\nexternal_id = ext-1\n")
+        r = self.plan("deploy", AWS_ENDPOINT_URL_STS=self.sts.url)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.sts.ops(), ["AssumeRole"])
+        self.assertEqual(self.sts.seen[0]["form"]["ExternalId"], "ext-1")
+        self.assert_no_secret(r, "source-secret")
+
+    def test_container_credentials(self):
+        r = self.plan(None, AWS_CONTAINER_CREDENTIALS_FULL_URI=self.sts.url + "/creds",
+                      AWS_CONTAINER_AUTHORIZATION_TOKEN="Bearer container-token")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.sts.ops(), ["container"])
+        self.assert_no_secret(r, "container-token")
 
 
 def iso(seconds_from_now):
