@@ -146,6 +146,9 @@ struct model_rule {
 extern const struct model_rule model_taskdef_rules[];
 extern const struct model_rule model_service_rules[];
 
+/* Index `i` over the items of `seq`: none when it is NULL or not a sequence. */
+#define MNODE_EACH(i, seq) for (i = 0; (seq) && (seq)->type == MNODE_SEQ && i < (seq)->count; i++)
+
 /* An error at `at` (NULL: no position) ending in "(rule: NAME)". */
 void model_rule_error(struct model_rules *x, const struct mnode *at, const char *path,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));

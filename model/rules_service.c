@@ -9,8 +9,6 @@
 #include "model_int.h"
 #include "banned.h"
 
-#define EACH(i, seq) for (i = 0; (seq) && (seq)->type == MNODE_SEQ && i < (seq)->count; i++)
-
 static const char *where(const struct model_rules *x)
 {
 	return x->td_where ? x->td_where : "its task definition";
@@ -75,7 +73,7 @@ static bool has_port(const struct mnode *c, long long port, const char *name)
 	long long v;
 	size_t i;
 
-	EACH(i, pms)
+	MNODE_EACH(i, pms)
 	{
 		if (name && model_rule_is(model_rule_get(pms->items[i], "name"), name))
 			return true;
@@ -93,7 +91,7 @@ static void load_balancer_container(struct model_rules *x)
 
 	if (!x->td)
 		return;
-	EACH(i, lbs)
+	MNODE_EACH(i, lbs)
 	{
 		const struct mnode *name = model_rule_get(lbs->items[i], "containerName");
 		const struct mnode *port = model_rule_get(lbs->items[i], "containerPort");
@@ -122,7 +120,7 @@ static bool any_port_named(const struct mnode *td, const char *name)
 	const struct mnode *defs = model_rule_get(td, "containerDefinitions");
 	size_t i;
 
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	if (has_port(defs->items[i], 0, name))
 		return true;
 	return false;
@@ -136,7 +134,7 @@ static void service_connect_port_name(struct model_rules *x)
 
 	if (!x->td)
 		return;
-	EACH(i, svcs)
+	MNODE_EACH(i, svcs)
 	{
 		const struct mnode *pn = model_rule_get(svcs->items[i], "portName");
 
@@ -163,7 +161,7 @@ static const char *not_fargate(const struct mnode *td)
 	    !model_rule_size(model_rule_get(td, "memory"), "gb", &mem) ||
 	    !ecsctl_model_fargate_size_ok(cpu, mem))
 		return "its task-level cpu and memory are not a size Fargate offers";
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	if (model_rule_is(model_rule_get(defs->items[i], "privileged"), "true"))
 		return "a container is privileged";
 	return NULL;
@@ -177,7 +175,7 @@ static void launch_type_compatibility(struct model_rules *x)
 	const char *why;
 	size_t i;
 
-	EACH(i, cps)
+	MNODE_EACH(i, cps)
 	{
 		const struct mnode *cp = model_rule_get(cps->items[i], "capacityProvider");
 

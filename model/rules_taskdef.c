@@ -9,9 +9,6 @@
 #include "model_int.h"
 #include "banned.h"
 
-/* A sequence member's items, or none. */
-#define EACH(i, seq) for (i = 0; (seq) && (seq)->type == MNODE_SEQ && i < (seq)->count; i++)
-
 static const struct mnode *containers(const struct model_rules *x)
 {
 	const struct mnode *defs = model_rule_get(x->td, "containerDefinitions");
@@ -24,7 +21,7 @@ static void container_name_unique(struct model_rules *x)
 	const struct mnode *defs = containers(x);
 	size_t i, j;
 
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	{
 		const struct mnode *name = model_rule_get(defs->items[i], "name");
 
@@ -49,7 +46,7 @@ static void essential_container(struct model_rules *x)
 	if (!defs || !defs->count)
 		return;
 	/* "If this parameter is omitted, a container is assumed to be essential." */
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	{
 		const struct mnode *e = model_rule_get(defs->items[i], "essential");
 
@@ -114,7 +111,7 @@ static void fargate_execution_role(struct model_rules *x)
 
 	if (!model_rule_compat(x->td, "FARGATE") || model_rule_get(x->td, "executionRoleArn"))
 		return;
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	{
 		const struct mnode *c = defs->items[i];
 		const struct mnode *drv =
@@ -140,7 +137,7 @@ static void secrets_execution_role(struct model_rules *x)
 
 	if (model_rule_get(x->td, "executionRoleArn"))
 		return;
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	{
 		const struct mnode *c = defs->items[i];
 		const struct mnode *sec = model_rule_get(c, "secrets");
@@ -168,11 +165,11 @@ static void awsvpc_host_port(struct model_rules *x)
 
 	if (strcmp(mode, "awsvpc") && strcmp(mode, "host"))
 		return;
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	{
 		const struct mnode *pms = model_rule_get(defs->items[i], "portMappings");
 
-		EACH(j, pms)
+		MNODE_EACH(j, pms)
 		{
 			const struct mnode *hp = model_rule_get(pms->items[j], "hostPort");
 			const struct mnode *cp = model_rule_get(pms->items[j], "containerPort");
@@ -189,13 +186,21 @@ static void awsvpc_host_port(struct model_rules *x)
 	}
 }
 
+/* A container's name for messages ("?" when it has none to show). */
+static const char *name_of(const struct mnode *c)
+{
+	const struct mnode *n = model_rule_get(c, "name");
+
+	return n && n->type == MNODE_SCALAR ? n->value : "?";
+}
+
 static void container_memory(struct model_rules *x)
 {
 	const struct mnode *defs = containers(x);
 	bool task_memory = model_rule_get(x->td, "memory") != NULL;
 	size_t i;
 
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	{
 		const struct mnode *c = defs->items[i];
 		const struct mnode *hard = model_rule_get(c, "memory");
@@ -207,10 +212,7 @@ static void container_memory(struct model_rules *x)
 			    x, c, "containerDefinitions",
 			    "container '%s' needs 'memory' or 'memoryReservation' when "
 			    "the task sets no 'memory'",
-			    model_rule_get(c, "name") &&
-			            model_rule_get(c, "name")->type == MNODE_SCALAR
-			        ? model_rule_get(c, "name")->value
-			        : "?");
+			    name_of(c));
 		if (model_rule_int(hard, &h) && model_rule_int(soft, &s) && s > h)
 			model_rule_error(
 			    x, soft, "memoryReservation",
@@ -231,7 +233,7 @@ static void task_size_sum(struct model_rules *x)
 	if ((tcpu && !model_rule_size(tcpu, "vcpu", &task_cpu)) ||
 	    (tmem && !model_rule_size(tmem, "gb", &task_mem)))
 		return;
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	{
 		const struct mnode *c = defs->items[i];
 
@@ -260,7 +262,7 @@ static bool has_volume(const struct model_rules *x, const char *name)
 	const struct mnode *vols = model_rule_get(x->td, "volumes");
 	size_t i;
 
-	EACH(i, vols)
+	MNODE_EACH(i, vols)
 	if (model_rule_is(model_rule_get(vols->items[i], "name"), name))
 		return true;
 	return false;
@@ -271,11 +273,11 @@ static void mount_source_volume(struct model_rules *x)
 	const struct mnode *defs = containers(x);
 	size_t i, j;
 
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	{
 		const struct mnode *mps = model_rule_get(defs->items[i], "mountPoints");
 
-		EACH(j, mps)
+		MNODE_EACH(j, mps)
 		{
 			const struct mnode *src = model_rule_get(mps->items[j], "sourceVolume");
 
@@ -301,26 +303,26 @@ static void container_reference(struct model_rules *x)
 	const struct mnode *defs = containers(x), *l, *n;
 	size_t i, j;
 
-	EACH(i, defs)
+	MNODE_EACH(i, defs)
 	{
 		const struct mnode *c = defs->items[i];
 
 		l = model_rule_get(c, "volumesFrom");
-		EACH(j, l)
+		MNODE_EACH(j, l)
 		{
 			n = model_rule_get(l->items[j], "sourceContainer");
 			if (n && n->type == MNODE_SCALAR && !model_rule_container(x->td, n->value))
 				unknown_container(x, n, "volumesFrom", n->value);
 		}
 		l = model_rule_get(c, "dependsOn");
-		EACH(j, l)
+		MNODE_EACH(j, l)
 		{
 			n = model_rule_get(l->items[j], "containerName");
 			if (n && n->type == MNODE_SCALAR && !model_rule_container(x->td, n->value))
 				unknown_container(x, n, "dependsOn", n->value);
 		}
 		l = model_rule_get(c, "links");
-		EACH(j, l)
+		MNODE_EACH(j, l)
 		{
 			/* "name:alias" */
 			char *name;
