@@ -2,6 +2,7 @@
  * ecsctl_model_load(): source -> files -> documents -> resources, then the
  * checks across resources (duplicates, dangling task definition references).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +22,23 @@ struct pending {
 	struct mnode *root;       /* the document, kept for the rules across documents */
 };
 
+/* A file's content already loaded, and the resources it gave (items[first, end)). */
+struct seen_file {
+	char *file;
+	size_t first, end;
+	bool had_errors;
+};
+
 struct loader {
 	struct ecsctl_diags *diags;
 	struct model_vars vars;
 	struct pending *items;
 	size_t count, alloc;
+	struct seen_file *seen;
+	size_t nseen;
+	json_t *seen_ids; /* content id + parser ("y"/"j") -> index in `seen` */
+	size_t bytes;     /* read so far, each content once */
+	bool stop;        /* past the byte budget */
 	int oom;
 };
 
@@ -191,6 +204,84 @@ static void load_document(struct loader *ld, const char *file, struct mdoc *doc,
 	add_pending(ld, &p);
 }
 
+/* The key of a content read with a parser: the same bytes may be valid JSON
+ * and YAML with another meaning, so the parser is part of it. */
+static void seen_key(char *key, size_t size, const char *id, bool json)
+{
+	snprintf(key, size, "%c%s", json ? 'j' : 'y', id);
+}
+
+static const struct seen_file *find_seen(const struct loader *ld, const char *id, bool json)
+{
+	char key[ECSCTL_SOURCE_ID_MAX + 1];
+	json_t *at;
+
+	seen_key(key, sizeof(key), id, json);
+	at = json_object_get(ld->seen_ids, key);
+	return at ? &ld->seen[json_integer_value(at)] : NULL;
+}
+
+static void add_seen(struct loader *ld, const char *id, bool json, const char *file, size_t first,
+                     bool had_errors)
+{
+	struct seen_file *s = realloc(ld->seen, (ld->nseen + 1) * sizeof(*s));
+	char key[ECSCTL_SOURCE_ID_MAX + 1];
+
+	if (!s) {
+		ld->oom = 1;
+		return;
+	}
+	ld->seen = s;
+	s += ld->nseen;
+	s->file = strdup(file);
+	s->first = first;
+	s->end = ld->count;
+	s->had_errors = had_errors;
+	seen_key(key, sizeof(key), id, json);
+	if (!s->file || (!ld->seen_ids && !(ld->seen_ids = json_object())) ||
+	    json_object_set_new(ld->seen_ids, key, json_integer((json_int_t)ld->nseen))) {
+		free(s->file);
+		ld->oom = 1;
+		return;
+	}
+	ld->nseen++;
+}
+
+/*
+ * `file` holds the same bytes as a file loaded before: what parsing it again
+ * would give, without the parse. Each resource would be defined twice, so
+ * each is added again under this file's name (the duplicate check reports
+ * it, naming both); errors in that content were reported for the first.
+ */
+static void load_again(struct loader *ld, const struct seen_file *seen, const char *file)
+{
+	size_t i, first = seen->first, end = seen->end;
+
+	if (seen->had_errors)
+		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, file, 0, 0, NULL, NULL,
+		                 "same content as '%s', whose errors are reported there",
+		                 seen->file);
+	for (i = first; i < end && !ld->oom; i++) {
+		const struct ecsctl_resource *r = &ld->items[i].r;
+		struct pending p;
+
+		memset(&p, 0, sizeof(p));
+		p.r.kind = r->kind;
+		p.r.name = strdup(r->name);
+		p.r.cluster = r->cluster ? strdup(r->cluster) : NULL;
+		p.r.file = strdup(file);
+		p.r.line = r->line;
+		p.r.column = r->column;
+		p.r.body = json_incref(r->body);
+		if (!p.r.name || !p.r.file || (r->cluster && !p.r.cluster)) {
+			pending_release(&p);
+			ld->oom = 1;
+			return;
+		}
+		add_pending(ld, &p);
+	}
+}
+
 static void load_file(struct loader *ld, struct ecsctl_source *src, const char *rel,
                       struct ecsctl_model *m)
 {
@@ -199,6 +290,10 @@ static void load_file(struct loader *ld, struct ecsctl_source *src, const char *
 	struct mfile f = {0};
 	const char *dot = strrchr(rel, '.');
 	bool json = dot && !strcmp(dot, ".json");
+	bool settings = !strcmp(rel, SETTINGS_FILE);
+	char id[ECSCTL_SOURCE_ID_MAX] = "";
+	const struct seen_file *seen;
+	size_t first = ld->count, errors = ld->diags->errors;
 	char *data = NULL;
 	size_t len = 0, i;
 	bool ok = true;
@@ -207,15 +302,29 @@ static void load_file(struct loader *ld, struct ecsctl_source *src, const char *
 		ecsctl_buf_addf(&name, "%s/%s", src->display_root, rel);
 	else
 		ecsctl_buf_adds(&name, rel);
+	/* the settings file is read as settings, so it is never "the same" as another */
+	if (!settings && src->id && src->id(src, rel, id, sizeof(id)) == 0 &&
+	    (seen = find_seen(ld, id, json)) != NULL) {
+		load_again(ld, seen, name.buf);
+		goto done;
+	}
 	if (src->read(src, rel, MODEL_MAX_FILE_SIZE, &data, &len, &rerr)) {
 		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, name.buf, 0, 0, NULL, NULL, "%s",
 		                 rerr.message ? rerr.message : "cannot read");
 		ok = false;
+	} else if (len > MODEL_MAX_LOAD_BYTES - ld->bytes) {
+		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, name.buf, 0, 0, NULL, NULL,
+		                 "the files of the config root hold more than %u MiB, the limit "
+		                 "of one load (%zu bytes before this file, %zu in it)",
+		                 MODEL_MAX_LOAD_BYTES >> 20, ld->bytes, len);
+		ld->stop = true;
+		goto done;
 	}
+	ld->bytes += len;
 	if (ok && model_parse(&f, name.buf, data, len, json, ld->diags))
 		ok = false;
 	/* settings get their defaults even when the file is broken */
-	if (!strcmp(rel, SETTINGS_FILE)) {
+	if (settings) {
 		model_settings_load(&m->settings, &f, name.buf, src->root_name, &ld->vars,
 		                    ld->diags);
 		goto done;
@@ -224,6 +333,8 @@ static void load_file(struct loader *ld, struct ecsctl_source *src, const char *
 		model_vars_apply(f.docs[i].root, &ld->vars, name.buf, ld->diags);
 		load_document(ld, name.buf, &f.docs[i], json);
 	}
+	if (*id)
+		add_seen(ld, id, json, name.buf, first, ld->diags->errors > errors);
 done:
 	mfile_release(&f);
 	free(data);
@@ -372,7 +483,7 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const 
 	rc = src->list(src, &files, &nfiles, err);
 	if (rc)
 		goto done;
-	for (i = 0; i < nfiles && model_diag_room(diags); i++) {
+	for (i = 0; i < nfiles && model_diag_room(diags) && !ld.stop; i++) {
 		have_settings |= !strcmp(files[i], SETTINGS_FILE);
 		load_file(&ld, src, files[i], out);
 	}
@@ -395,6 +506,10 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const 
 		                      diags->errors - errors_before,
 		                      diags->errors - errors_before == 1 ? "" : "s");
 done:
+	for (i = 0; i < ld.nseen; i++)
+		free(ld.seen[i].file);
+	free(ld.seen);
+	json_decref(ld.seen_ids);
 	free(ld.items);
 	ecsctl_source_list_free(files, nfiles);
 	return rc;

@@ -17,6 +17,9 @@
  * and memory stays near 200 MB at worst (5,000 services fit in one file) */
 #define MODEL_MAX_NODES 1000000u
 #define MODEL_MAX_BYTES (32u << 20) /* scalar bytes, alias copies included */
+/* the bytes of all files of one load, each content counted once: parsing
+ * runs at roughly 15-20 MB/s, so a commit costs seconds at most */
+#define MODEL_MAX_LOAD_BYTES (32u << 20)
 /* errors reported per load, as compilers stop: past it a hostile file would
  * only cost time (and no one reads the 1001st) */
 #define MODEL_MAX_ERRORS 1000u

@@ -115,6 +115,21 @@ char *source_basename(const char *path)
 	return out;
 }
 
+int source_error_v(struct ecsctl_error *err, int code, const char *lead, const char *root,
+                   const char *path, const char *fmt, va_list ap)
+{
+	struct ecsctl_buf msg = ECSCTL_BUF_INIT;
+
+	if (*lead)
+		ecsctl_buf_addf(&msg, "%s: ", lead);
+	if (*root || *path)
+		ecsctl_buf_addf(&msg, "%s%s%s: ", root, *root && *path ? "/" : "", path);
+	ecsctl_buf_vaddf(&msg, fmt, ap);
+	ecsctl_error_set(err, code, "%s", msg.buf);
+	ecsctl_buf_release(&msg);
+	return code;
+}
+
 static bool is_url(const char *repo)
 {
 	return strstr(repo, "://") || (!strchr(repo, '/') && strchr(repo, ':')) ||
@@ -145,6 +160,7 @@ void ecsctl_source_free(struct ecsctl_source *src)
 {
 	if (!src)
 		return;
+	free(src->origin);
 	free(src->commit);
 	free(src->ref);
 	free(src->display_root);

@@ -2,6 +2,8 @@
  * the work tree, so an uncommitted edit is not deployed by accident. */
 #include <git2.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,35 +25,218 @@ static const char *git_msg(void)
 	return e && e->message ? e->message : "unknown error";
 }
 
-static int walk_cb(const char *root, const git_tree_entry *entry, void *payload)
-{
-	const char *name = git_tree_entry_name(entry);
-	git_object_t type = git_tree_entry_type(entry);
+/* A tree still to read, with the path that leads to it ("a/b/"). */
+struct pending_tree {
+	git_tree *tree;
+	char *prefix;
+	unsigned depth;
+};
 
-	if (name[0] == '.')
-		return type == GIT_OBJECT_TREE ? 1 : 0; /* 1 skips the subtree */
-	if (type == GIT_OBJECT_BLOB && git_tree_entry_filemode(entry) != GIT_FILEMODE_LINK &&
-	    source_wanted(name))
-		source_list_add(payload, root, name);
+struct walk {
+	struct git_source *g;
+	struct ecsctl_error *err;
+	struct pending_tree *stack;
+	size_t count, alloc;
+	size_t entries;
+	struct source_list files;
+};
+
+/* "REPO@abc1234: PATH: " before a walk error, so a crash-looping commit is named. */
+static int walk_error(struct walk *w, int code, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int walk_error(struct walk *w, int code, const char *path, const char *fmt, ...)
+{
+	char lead[PATH_MAX + 16];
+	va_list ap;
+
+	snprintf(lead, sizeof(lead), "%s@%.7s", w->g->base.origin, w->g->base.commit);
+	va_start(ap, fmt);
+	source_error_v(w->err, code, lead, w->g->base.display_root, path, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int push_tree(struct walk *w, git_tree *tree, char *prefix, unsigned depth)
+{
+	if (w->count == w->alloc) {
+		size_t n = w->alloc ? w->alloc * 2 : 16;
+		struct pending_tree *p = realloc(w->stack, n * sizeof(*p));
+
+		if (!p)
+			return -1;
+		w->stack = p;
+		w->alloc = n;
+	}
+	w->stack[w->count].tree = tree;
+	w->stack[w->count].prefix = prefix;
+	w->stack[w->count].depth = depth;
+	w->count++;
 	return 0;
 }
 
+/* Entries count when a tree is loaded, so the budget also bounds what waits in the stack. */
+static int count_entries(struct walk *w, const git_tree *tree, const char *path)
+{
+	size_t n = git_tree_entrycount(tree);
+
+	if (n > SOURCE_MAX_ENTRIES - w->entries)
+		return walk_error(w, ECSCTL_EINVAL, path, SOURCE_TOO_MANY, SOURCE_MAX_ENTRIES);
+	w->entries += n;
+	return 0;
+}
+
+/*
+ * Looks up the subtree `e` at `depth`, within the limits. The object's size
+ * is read from its header first: libgit2 inflates and parses a tree whole,
+ * so a huge one is refused before it is loaded.
+ */
+static int open_subtree(struct walk *w, git_tree **out, const git_tree_entry *e, const char *path,
+                        unsigned depth)
+{
+	git_odb *odb = NULL;
+	size_t size = 0;
+	git_object_t type;
+	int rc = 0;
+
+	*out = NULL;
+	if (depth > SOURCE_MAX_DEPTH)
+		return walk_error(w, ECSCTL_EINVAL, path, SOURCE_TOO_DEEP, SOURCE_MAX_DEPTH);
+	if (git_repository_odb(&odb, w->g->repo) < 0 ||
+	    git_odb_read_header(&size, &type, odb, git_tree_entry_id(e)) < 0) {
+		rc = walk_error(w, ECSCTL_EIO, path, "%s", git_msg());
+		goto done;
+	}
+	if (size > SOURCE_MAX_TREE_BYTES) {
+		rc = walk_error(w, ECSCTL_EINVAL, path,
+		                "a folder listing larger than %u MiB (%zu bytes)",
+		                SOURCE_MAX_TREE_BYTES >> 20, size);
+		goto done;
+	}
+	if (git_tree_lookup(out, w->g->repo, git_tree_entry_id(e)) < 0)
+		rc = walk_error(w, ECSCTL_EIO, path, "%s", git_msg());
+	else
+		rc = count_entries(w, *out, path);
+	if (rc) {
+		git_tree_free(*out);
+		*out = NULL;
+	}
+done:
+	git_odb_free(odb);
+	return rc;
+}
+
+/* Lists one tree's files and queues its folders. */
+static int walk_tree(struct walk *w, const struct pending_tree *t)
+{
+	size_t i, n = git_tree_entrycount(t->tree);
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t->tree, i);
+		const char *name = git_tree_entry_name(e);
+		struct ecsctl_buf path = ECSCTL_BUF_INIT;
+		git_tree *sub = NULL;
+
+		if (name[0] == '.')
+			continue;
+		ecsctl_buf_addf(&path, "%s%s", t->prefix, name);
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+			char *prefix = NULL;
+
+			rc = open_subtree(w, &sub, e, path.buf, t->depth + 1);
+			ecsctl_buf_addch(&path, '/');
+			if (rc == 0 && (!(prefix = ecsctl_buf_detach(&path)) ||
+			                push_tree(w, sub, prefix, t->depth + 1))) {
+				git_tree_free(sub);
+				free(prefix);
+				rc = ecsctl_error_set(w->err, ECSCTL_ENOMEM, "out of memory");
+			}
+		} else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB && source_wanted(name)) {
+			if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+				rc = walk_error(w, ECSCTL_EINVAL, path.buf, "%s",
+				                SOURCE_LINK_MESSAGE);
+			else
+				source_list_add(&w->files, t->prefix, name);
+		}
+		ecsctl_buf_release(&path);
+	}
+	return rc;
+}
+
+/*
+ * Walks the config root without recursion (libgit2's git_tree_walk()
+ * recurses once per level, and a commit of 75,000 nested folders overflowed
+ * the stack), in SOURCE_MAX_DEPTH levels and SOURCE_MAX_ENTRIES entries.
+ */
 static int git_list(struct ecsctl_source *src, char ***out, size_t *out_count,
                     struct ecsctl_error *err)
 {
 	struct git_source *g = (struct git_source *)src;
-	struct source_list l = {0};
+	struct walk w = {g, err, NULL, 0, 0, 0, {0}};
+	git_tree *root = NULL;
+	char *prefix = strdup("");
+	int rc = 0;
 
 	*out = NULL;
 	*out_count = 0;
-	if (git_tree_walk(g->root, GIT_TREEWALK_PRE, walk_cb, &l) < 0) {
-		ecsctl_source_list_free(l.items, l.count);
-		return ecsctl_error_set(err, ECSCTL_EIO, "reading the git tree: %s", git_msg());
+	if (!prefix || git_tree_dup(&root, g->root) < 0 || push_tree(&w, root, prefix, 0)) {
+		git_tree_free(root);
+		free(prefix);
+		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		goto done;
 	}
-	if (source_list_finish(&l, err))
-		return ECSCTL_ENOMEM;
-	*out = l.items;
-	*out_count = l.count;
+	rc = count_entries(&w, root, "");
+	while (w.count > 0 && rc == 0) {
+		struct pending_tree t = w.stack[--w.count];
+
+		rc = walk_tree(&w, &t);
+		git_tree_free(t.tree);
+		free(t.prefix);
+	}
+	if (rc == 0)
+		rc = source_list_finish(&w.files, err);
+done:
+	while (w.count > 0) {
+		git_tree_free(w.stack[--w.count].tree);
+		free(w.stack[w.count].prefix);
+	}
+	free(w.stack);
+	if (rc) {
+		ecsctl_source_list_free(w.files.items, w.files.count);
+		return rc;
+	}
+	*out = w.files.items;
+	*out_count = w.files.count;
+	return 0;
+}
+
+/* The blob at `path`: its id, and its size from the object header. */
+static int blob_at(struct git_source *g, const char *path, git_oid *id, size_t *size)
+{
+	git_tree_entry *e = NULL;
+	git_odb *odb = NULL;
+	git_object_t type;
+	int rc = -1;
+
+	if (git_tree_entry_bypath(&e, g->root, path) == 0 &&
+	    git_tree_entry_type(e) == GIT_OBJECT_BLOB && git_repository_odb(&odb, g->repo) == 0 &&
+	    git_odb_read_header(size, &type, odb, git_tree_entry_id(e)) == 0) {
+		git_oid_cpy(id, git_tree_entry_id(e));
+		rc = 0;
+	}
+	git_odb_free(odb);
+	git_tree_entry_free(e);
+	return rc;
+}
+
+static int git_id(struct ecsctl_source *src, const char *path, char *out, size_t size)
+{
+	git_oid id;
+	size_t n;
+
+	if (size < GIT_OID_HEXSZ + 1 || blob_at((struct git_source *)src, path, &id, &n))
+		return -1;
+	git_oid_tostr(out, size, &id);
 	return 0;
 }
 
@@ -59,36 +244,38 @@ static int git_read(struct ecsctl_source *src, const char *path, size_t max, cha
                     size_t *out_len, struct ecsctl_error *err)
 {
 	struct git_source *g = (struct git_source *)src;
-	git_tree_entry *e = NULL;
 	git_blob *blob = NULL;
-	git_object_size_t size;
+	git_oid id;
+	size_t size;
 	int rc = 0;
 
 	*out = NULL;
 	*out_len = 0;
-	if (git_tree_entry_bypath(&e, g->root, path) < 0 ||
-	    git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) < 0) {
+	if (blob_at(g, path, &id, &size) < 0) {
 		rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: %s", path, git_msg());
 		goto done;
 	}
-	size = git_blob_rawsize(blob);
+	/* from the header: a huge blob is refused before it is inflated */
 	if (size > max) {
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
-		                      "file is larger than the limit of %zu bytes (%llu bytes)",
-		                      max, (unsigned long long)size);
+		                      "file is larger than the limit of %zu bytes (%zu bytes)", max,
+		                      size);
 		goto done;
 	}
-	*out = malloc((size_t)size + 1);
+	if (git_blob_lookup(&blob, g->repo, &id) < 0 || git_blob_rawsize(blob) != size) {
+		rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: %s", path, git_msg());
+		goto done;
+	}
+	*out = malloc(size + 1);
 	if (!*out) {
 		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory reading %s", path);
 		goto done;
 	}
-	memcpy(*out, git_blob_rawcontent(blob), (size_t)size);
+	memcpy(*out, git_blob_rawcontent(blob), size);
 	(*out)[size] = '\0';
-	*out_len = (size_t)size;
+	*out_len = size;
 done:
 	git_blob_free(blob);
-	git_tree_entry_free(e);
 	return rc;
 }
 
@@ -163,6 +350,7 @@ int ecsctl_source_open_git(struct ecsctl_source **out, const char *repo, const c
 	}
 	g->base.list = git_list;
 	g->base.read = git_read;
+	g->base.id = git_id;
 	g->base.free = git_free;
 	g->base.from_git = true;
 	if (!clean) {
@@ -213,7 +401,9 @@ int ecsctl_source_open_git(struct ecsctl_source **out, const char *repo, const c
 	g->base.ref = ref_name(gref, ref);
 	g->base.display_root = strdup(clean);
 	g->base.root_name = root_name_of(g->repo, repo, clean);
-	if (!g->base.commit || !g->base.ref || !g->base.display_root || !g->base.root_name) {
+	g->base.origin = strdup(repo);
+	if (!g->base.commit || !g->base.ref || !g->base.display_root || !g->base.root_name ||
+	    !g->base.origin) {
 		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -221,6 +411,7 @@ int ecsctl_source_open_git(struct ecsctl_source **out, const char *repo, const c
 	g = NULL;
 done:
 	if (g) {
+		free(g->base.origin);
 		free(g->base.commit);
 		free(g->base.ref);
 		free(g->base.display_root);

@@ -249,6 +249,13 @@ int ecsctl_source_open_remote(struct ecsctl_source **out, const char *url, const
 		goto done;
 	if ((rc = ecsctl_source_open_git(out, dir, ref, path, err)) < 0)
 		goto done;
+	/* messages name the URL, not the cache folder */
+	name = display_url(url);
+	if (name) {
+		free((*out)->origin);
+		(*out)->origin = name;
+		name = NULL;
+	}
 	/* the settings' default name is the repository's, not the cache hash */
 	if (!path || !*path) {
 		name = source_basename(url);

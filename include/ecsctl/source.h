@@ -12,12 +12,17 @@
 
 #include "ecsctl/error.h"
 
+#define ECSCTL_SOURCE_ID_MAX 72 /* a sha-256 in hex, or "dev:inode" */
+
 struct ecsctl_source {
 	/*
 	 * Lists the *.yaml, *.yml and *.json files under the config root, any
 	 * depth, hidden folders and files skipped, as '/'-separated paths
 	 * relative to the root, sorted bytewise. `*out` is a heap array of heap
-	 * strings (free each, then the array).
+	 * strings (free each, then the array). Links are never followed; a link
+	 * named like such a file is an error. ECSCTL_EINVAL, naming the path,
+	 * past 32 folder levels or 100,000 files and folders (or a git tree
+	 * object over 8 MiB).
 	 */
 	int (*list)(struct ecsctl_source *src, char ***out, size_t *out_count,
 	            struct ecsctl_error *err);
@@ -28,9 +33,19 @@ struct ecsctl_source {
 	 */
 	int (*read)(struct ecsctl_source *src, const char *path, size_t max, char **out,
 	            size_t *out_len, struct ecsctl_error *err);
+	/*
+	 * Optional (NULL: no identity). Writes a NUL-terminated identity of a
+	 * listed file's content into `out` (`size` >= ECSCTL_SOURCE_ID_MAX):
+	 * two paths with one identity hold the same bytes (a git blob id; a
+	 * device and inode on disk), so the loader parses them once. Returns
+	 * 0, or -1 when it cannot tell (the file is read as usual).
+	 */
+	int (*id)(struct ecsctl_source *src, const char *path, char *out, size_t size);
 	void (*free)(struct ecsctl_source *src);
 
 	/* Filled by the open functions; all owned by the source. */
+	char *origin;       /* the repository as messages name it (a path, or a URL
+	                       without credentials) */
 	char *commit;       /* full sha read, or of a --worktree folder's HEAD; NULL if none */
 	char *ref;          /* the ref given, or HEAD's branch name ("main"); NULL if none */
 	char *display_root; /* prefix for file names in messages ("examples"), may be "" */
