@@ -2,7 +2,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops_tests.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include "ecsctl/watch.h"
 #include "banned.h"
 
@@ -294,7 +300,7 @@ static void test_watch_handle__routes_and_webhook(void **state)
 	ecsctl_metrics_free(m);
 }
 
-int ops_run_watch_tests(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_webhook_verify__github_example),
@@ -309,5 +315,5 @@ int ops_run_watch_tests(void)
 	    cmocka_unit_test(test_watch_handle__routes_and_webhook),
 	};
 
-	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("watch", tests, NULL, NULL) ? 1 : 0;
 }

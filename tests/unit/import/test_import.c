@@ -1,7 +1,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops_tests.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include "ecsctl/import.h"
 #include "ecsctl/model.h"
 #include "banned.h"
@@ -136,7 +142,7 @@ static void test_import_taskdef__drops_read_only_and_defaults(void **state)
 	json_decref(want);
 }
 
-int ops_run_import_tests(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_import_yaml__quotes_what_yaml_would_misread),
@@ -145,5 +151,5 @@ int ops_run_import_tests(void)
 	    cmocka_unit_test(test_import_taskdef__drops_read_only_and_defaults),
 	};
 
-	return cmocka_run_group_tests_name("import", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("import", tests, NULL, NULL) ? 1 : 0;
 }
