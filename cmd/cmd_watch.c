@@ -45,7 +45,7 @@ struct watch {
 	struct cli_ctx *ctx;
 	bool json_logs, self_heal;
 	int64_t interval_ms;
-	struct ecsctl_metrics *metrics;
+	struct ecsctl_watch_metrics *metrics;
 	struct ecsctl_watch_state st;
 	struct ecsctl_ecs *ecs;
 	char *synced_commit; /* last commit live was made equal to */
@@ -165,7 +165,7 @@ static void synced(struct watch *w, const char *commit)
 
 	free(w->synced_commit);
 	w->synced_commit = c;
-	ecsctl_metrics_applied(w->metrics, commit, unix_now());
+	ecsctl_watch_metrics_applied(w->metrics, commit, unix_now());
 }
 
 static int load(struct watch *w, struct ecsctl_model *m, struct ecsctl_error *err)
@@ -240,7 +240,7 @@ static void log_unstable(struct watch *w, const struct ecsctl_plan *p)
 	size_t i;
 	json_t *it;
 
-	ecsctl_metrics_unstable(w->metrics, json_array_size(p->unstable));
+	ecsctl_watch_metrics_unstable(w->metrics, json_array_size(p->unstable));
 	if (!json_array_size(p->unstable))
 		return;
 	json_array_foreach(p->unstable, i, it)
@@ -266,10 +266,10 @@ static void record_failed(struct watch *w)
 		w->failed_commit = strdup(w->attempted);
 		w->failed_applies = 1;
 	}
-	w->retry_at_ms = ecsctl_watch_now_ms() + ecsctl_backoff_ms(w->failed_applies,
-	                                                           w->interval_ms,
-	                                                           w->backoff_cap_ms, &w->rng);
-	ecsctl_metrics_apply_failed(w->metrics, w->attempted);
+	w->retry_at_ms =
+	    ecsctl_watch_now_ms() +
+	    ecsctl_watch_backoff_ms(w->failed_applies, w->interval_ms, w->backoff_cap_ms, &w->rng);
+	ecsctl_watch_metrics_apply_failed(w->metrics, w->attempted);
 }
 
 static void clear_failed(struct watch *w)
@@ -277,7 +277,7 @@ static void clear_failed(struct watch *w)
 	free(w->failed_commit);
 	w->failed_commit = NULL;
 	w->failed_applies = 0;
-	ecsctl_metrics_failed_cleared(w->metrics);
+	ecsctl_watch_metrics_failed_cleared(w->metrics);
 }
 
 /* Applies the plan and waits; the result word. */
@@ -321,7 +321,7 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	/* the gauges say what live looks like now, not before the apply */
 	ecsctl_drift_report_init(&drift);
 	if (ecsctl_drift_gather(&drift, m, w->ecs, &err) == 0)
-		ecsctl_metrics_drift(w->metrics, &drift);
+		ecsctl_watch_metrics_drift(w->metrics, &drift);
 	ecsctl_drift_report_release(&drift);
 	ecsctl_error_release(&err);
 	return "applied";
@@ -353,7 +353,7 @@ static const char *reconcile(struct watch *w)
 		log_error(w, "could not read the live state", &err);
 		goto done;
 	}
-	ecsctl_metrics_drift(w->metrics, &drift);
+	ecsctl_watch_metrics_drift(w->metrics, &drift);
 	if (ecsctl_reconcile_plan(&p, NULL, &m, w->ecs, NULL, &err) < 0) {
 		log_error(w, "could not plan", &err);
 		goto done;
@@ -397,7 +397,7 @@ done:
 	if (w->ecs) {
 		json_t *calls = ecsctl_ecs_api_calls(w->ecs), *errs = ecsctl_ecs_api_errors(w->ecs);
 
-		ecsctl_metrics_api(w->metrics, calls, errs);
+		ecsctl_watch_metrics_api(w->metrics, calls, errs);
 		json_decref(calls);
 		json_decref(errs);
 	}
@@ -498,7 +498,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	w.backoff_cap_ms = backoff_cap;
 	w.retry = (unsigned)retry;
 	w.rng = (uint64_t)ecsctl_watch_now_ms() ^ ((uint64_t)getpid() << 32);
-	if (ecsctl_metrics_new(&w.metrics, ECSCTL_VERSION, &err) < 0 ||
+	if (ecsctl_watch_metrics_new(&w.metrics, ECSCTL_VERSION, &err) < 0 ||
 	    ecsctl_watch_state_init(&w.st, w.metrics, &err) < 0) {
 		cli_error("%s", err.message);
 		goto done;
@@ -530,13 +530,13 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		char dur[32], fails[16], next[32];
 
 		w.failures = ok ? 0 : w.failures + 1;
-		ecsctl_metrics_reconcile(w.metrics, result, secs);
-		ecsctl_metrics_failures(w.metrics, w.failures);
+		ecsctl_watch_metrics_reconcile(w.metrics, result, secs);
+		ecsctl_watch_metrics_failures(w.metrics, w.failures);
 		ecsctl_watch_state_done(&w.st, ok, ecsctl_watch_now_ms());
-		wait_ms =
-		    ok ? w.interval_ms
-		       : ecsctl_backoff_ms(w.failures, w.interval_ms < 5000 ? w.interval_ms : 5000,
-		                           backoff_cap, &w.rng);
+		wait_ms = ok ? w.interval_ms
+		             : ecsctl_watch_backoff_ms(w.failures,
+		                                       w.interval_ms < 5000 ? w.interval_ms : 5000,
+		                                       backoff_cap, &w.rng);
 		snprintf(dur, sizeof(dur), "%.3f", secs);
 		snprintf(fails, sizeof(fails), "%u", w.failures);
 		snprintf(next, sizeof(next), "%lld", (long long)wait_ms);
@@ -556,7 +556,7 @@ done:
 	ecsctl_watch_http_stop(http);
 	if (state_ok)
 		ecsctl_watch_state_release(&w.st);
-	ecsctl_metrics_free(w.metrics);
+	ecsctl_watch_metrics_free(w.metrics);
 	ecsctl_ecs_free(w.ecs);
 	ecsctl_error_release(&err);
 	free(w.synced_commit);

@@ -16,7 +16,7 @@ static bool looks_like_taskdef(const struct mnode *n)
 	       mnode_get(n, "containerDefinitions");
 }
 
-int model_import_taskdef(struct mnode **root, const char *file, struct ecsctl_diags *diags)
+int model_describe_taskdef(struct mnode **root, const char *file, struct ecsctl_diags *diags)
 {
 	const struct ecsctl_schema_shape *out = ecsctl_schema_shape("TaskDefinition");
 	const struct ecsctl_schema_shape *in = ecsctl_schema_input("RegisterTaskDefinition");

@@ -143,7 +143,7 @@ static void load_document(struct loader *ld, const char *file, struct mdoc *doc,
 		return;
 	}
 	ke = mnode_get(root, "kind");
-	if (!ke && json && model_import_taskdef(&doc->root, file, ld->diags) == 0) {
+	if (!ke && json && model_describe_taskdef(&doc->root, file, ld->diags) == 0) {
 		root = doc->root;
 		kind = ECSCTL_KIND_TASKDEF;
 	} else if (!ke) {

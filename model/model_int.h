@@ -192,6 +192,6 @@ size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, c
  * `*root` into RegisterTaskDefinition members, read-only ones dropped with a
  * notice each. Returns 0 when it was one, -1 (nothing reported) when not.
  */
-int model_import_taskdef(struct mnode **root, const char *file, struct ecsctl_diags *diags);
+int model_describe_taskdef(struct mnode **root, const char *file, struct ecsctl_diags *diags);
 
 #endif

@@ -14,7 +14,7 @@ static const double buckets[NBUCKETS] = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 
 static const enum ecsctl_kind kinds[] = {ECSCTL_KIND_CLUSTER, ECSCTL_KIND_TASKDEF,
                                          ECSCTL_KIND_SERVICE};
 
-struct ecsctl_metrics {
+struct ecsctl_watch_metrics {
 	pthread_mutex_t lock;
 	char *version;
 	char *results[MAX_RESULTS];
@@ -33,14 +33,15 @@ struct ecsctl_metrics {
 	size_t unstable;
 };
 
-int ecsctl_metrics_new(struct ecsctl_metrics **out, const char *version, struct ecsctl_error *err)
+int ecsctl_watch_metrics_new(struct ecsctl_watch_metrics **out, const char *version,
+                             struct ecsctl_error *err)
 {
-	struct ecsctl_metrics *m = calloc(1, sizeof(*m));
+	struct ecsctl_watch_metrics *m = calloc(1, sizeof(*m));
 
 	*out = NULL;
 	if (!m || !(m->version = strdup(version ? version : "unknown")) ||
 	    !(m->api = json_object())) {
-		ecsctl_metrics_free(m);
+		ecsctl_watch_metrics_free(m);
 		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 	}
 	pthread_mutex_init(&m->lock, NULL);
@@ -48,7 +49,7 @@ int ecsctl_metrics_new(struct ecsctl_metrics **out, const char *version, struct 
 	return 0;
 }
 
-void ecsctl_metrics_free(struct ecsctl_metrics *m)
+void ecsctl_watch_metrics_free(struct ecsctl_watch_metrics *m)
 {
 	size_t i;
 
@@ -65,7 +66,8 @@ void ecsctl_metrics_free(struct ecsctl_metrics *m)
 	free(m);
 }
 
-void ecsctl_metrics_reconcile(struct ecsctl_metrics *m, const char *result, double seconds)
+void ecsctl_watch_metrics_reconcile(struct ecsctl_watch_metrics *m, const char *result,
+                                    double seconds)
 {
 	size_t i;
 
@@ -91,7 +93,7 @@ static int kind_index(enum ecsctl_kind k)
 	return k == ECSCTL_KIND_CLUSTER ? 0 : k == ECSCTL_KIND_TASKDEF ? 1 : 2;
 }
 
-void ecsctl_metrics_drift(struct ecsctl_metrics *m, const struct ecsctl_drift_report *r)
+void ecsctl_watch_metrics_drift(struct ecsctl_watch_metrics *m, const struct ecsctl_drift_report *r)
 {
 	size_t i;
 
@@ -103,7 +105,8 @@ void ecsctl_metrics_drift(struct ecsctl_metrics *m, const struct ecsctl_drift_re
 	pthread_mutex_unlock(&m->lock);
 }
 
-void ecsctl_metrics_api(struct ecsctl_metrics *m, const json_t *calls, const json_t *errors)
+void ecsctl_watch_metrics_api(struct ecsctl_watch_metrics *m, const json_t *calls,
+                              const json_t *errors)
 {
 	json_t *api = json_object(), *v, *codes, *c;
 	const char *op, *code;
@@ -129,7 +132,8 @@ void ecsctl_metrics_api(struct ecsctl_metrics *m, const json_t *calls, const jso
 	pthread_mutex_unlock(&m->lock);
 }
 
-void ecsctl_metrics_applied(struct ecsctl_metrics *m, const char *commit, double unix_seconds)
+void ecsctl_watch_metrics_applied(struct ecsctl_watch_metrics *m, const char *commit,
+                                  double unix_seconds)
 {
 	char *c = commit ? strdup(commit) : NULL;
 
@@ -140,14 +144,14 @@ void ecsctl_metrics_applied(struct ecsctl_metrics *m, const char *commit, double
 	pthread_mutex_unlock(&m->lock);
 }
 
-void ecsctl_metrics_failures(struct ecsctl_metrics *m, unsigned n)
+void ecsctl_watch_metrics_failures(struct ecsctl_watch_metrics *m, unsigned n)
 {
 	pthread_mutex_lock(&m->lock);
 	m->failures = n;
 	pthread_mutex_unlock(&m->lock);
 }
 
-void ecsctl_metrics_apply_failed(struct ecsctl_metrics *m, const char *commit)
+void ecsctl_watch_metrics_apply_failed(struct ecsctl_watch_metrics *m, const char *commit)
 {
 	char *c = strdup(commit ? commit : "worktree");
 
@@ -158,7 +162,7 @@ void ecsctl_metrics_apply_failed(struct ecsctl_metrics *m, const char *commit)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void ecsctl_metrics_failed_cleared(struct ecsctl_metrics *m)
+void ecsctl_watch_metrics_failed_cleared(struct ecsctl_watch_metrics *m)
 {
 	pthread_mutex_lock(&m->lock);
 	free(m->failed_commit);
@@ -166,14 +170,14 @@ void ecsctl_metrics_failed_cleared(struct ecsctl_metrics *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void ecsctl_metrics_unstable(struct ecsctl_metrics *m, size_t n)
+void ecsctl_watch_metrics_unstable(struct ecsctl_watch_metrics *m, size_t n)
 {
 	pthread_mutex_lock(&m->lock);
 	m->unstable = n;
 	pthread_mutex_unlock(&m->lock);
 }
 
-void ecsctl_metrics_escape(struct ecsctl_buf *out, const char *s)
+void ecsctl_watch_metrics_escape(struct ecsctl_buf *out, const char *s)
 {
 	for (; s && *s; s++) {
 		if (*s == '\\')
@@ -226,28 +230,28 @@ static void render_api(struct ecsctl_buf *out, const json_t *api)
 		json_object_foreach(codes, code, n)
 		{
 			ecsctl_buf_adds(out, "ecsctl_api_calls_total{operation=\"");
-			ecsctl_metrics_escape(out, op);
+			ecsctl_watch_metrics_escape(out, op);
 			ecsctl_buf_adds(out, "\",code=\"");
-			ecsctl_metrics_escape(out, code);
+			ecsctl_watch_metrics_escape(out, code);
 			ecsctl_buf_addf(out, "\"} %lld\n", (long long)json_integer_value(n));
 		}
 	}
 }
 
-void ecsctl_metrics_render(struct ecsctl_buf *out, struct ecsctl_metrics *m)
+void ecsctl_watch_metrics_render(struct ecsctl_buf *out, struct ecsctl_watch_metrics *m)
 {
 	size_t i, j;
 
 	pthread_mutex_lock(&m->lock);
 	family(out, "ecsctl_build_info", "gauge", "The running ecsctl version (always 1).");
 	ecsctl_buf_adds(out, "ecsctl_build_info{version=\"");
-	ecsctl_metrics_escape(out, m->version);
+	ecsctl_watch_metrics_escape(out, m->version);
 	ecsctl_buf_adds(out, "\"} 1\n");
 
 	family(out, "ecsctl_reconcile_total", "counter", "Reconciles finished, by result.");
 	for (i = 0; i < m->nresults; i++) {
 		ecsctl_buf_adds(out, "ecsctl_reconcile_total{result=\"");
-		ecsctl_metrics_escape(out, m->results[i]);
+		ecsctl_watch_metrics_escape(out, m->results[i]);
 		ecsctl_buf_addf(out, "\"} %llu\n", m->result_count[i]);
 	}
 
@@ -284,7 +288,7 @@ void ecsctl_metrics_render(struct ecsctl_buf *out, struct ecsctl_metrics *m)
 	       "The git commit live ECS last became equal to (always 1).");
 	if (m->applied_commit) {
 		ecsctl_buf_adds(out, "ecsctl_last_applied_commit_info{commit=\"");
-		ecsctl_metrics_escape(out, m->applied_commit);
+		ecsctl_watch_metrics_escape(out, m->applied_commit);
 		ecsctl_buf_adds(out, "\"} 1\n");
 	}
 	family(out, "ecsctl_consecutive_failures", "gauge",
@@ -298,7 +302,7 @@ void ecsctl_metrics_render(struct ecsctl_buf *out, struct ecsctl_metrics *m)
 	       "--retry or a webhook (always 1; absent when none).");
 	if (m->failed_commit) {
 		ecsctl_buf_adds(out, "ecsctl_failed_commit_info{commit=\"");
-		ecsctl_metrics_escape(out, m->failed_commit);
+		ecsctl_watch_metrics_escape(out, m->failed_commit);
 		ecsctl_buf_adds(out, "\"} 1\n");
 	}
 	family(out, "ecsctl_unstable_services", "gauge",

@@ -17,7 +17,7 @@ int64_t ecsctl_watch_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int ecsctl_watch_state_init(struct ecsctl_watch_state *st, struct ecsctl_metrics *metrics,
+int ecsctl_watch_state_init(struct ecsctl_watch_state *st, struct ecsctl_watch_metrics *metrics,
                             struct ecsctl_error *err)
 {
 	pthread_condattr_t ca;
@@ -142,7 +142,7 @@ int ecsctl_watch_handle(int *status, char **body_out, const char **content_type,
 		if (!get)
 			return answer(status, body_out, 405, "method not allowed\n");
 		*content_type = "text/plain; version=0.0.4; charset=utf-8";
-		ecsctl_metrics_render(&b, st->metrics);
+		ecsctl_watch_metrics_render(&b, st->metrics);
 		if (ecsctl_buf_failed(&b)) {
 			ecsctl_buf_release(&b);
 			return answer(status, body_out, 500, "out of memory\n");
@@ -158,7 +158,8 @@ int ecsctl_watch_handle(int *status, char **body_out, const char **content_type,
 			return answer(status, body_out, 404, "webhook not configured\n");
 		if (body_len > ECSCTL_WEBHOOK_MAX_BODY)
 			return answer(status, body_out, 413, "payload too large\n");
-		if (!ecsctl_webhook_verify(st->secret, st->secret_len, signature, body, body_len)) {
+		if (!ecsctl_watch_webhook_verify(st->secret, st->secret_len, signature, body,
+		                                 body_len)) {
 			pthread_mutex_lock(&st->lock);
 			st->webhooks_rejected++;
 			pthread_mutex_unlock(&st->lock);

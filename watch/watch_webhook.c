@@ -8,7 +8,7 @@
 #include "ecsctl/watch.h"
 #include "banned.h"
 
-int ecsctl_webhook_parse_signature(unsigned char out[32], const char *header)
+int ecsctl_watch_webhook_parse_signature(unsigned char out[32], const char *header)
 {
 	size_t i;
 
@@ -28,14 +28,14 @@ int ecsctl_webhook_parse_signature(unsigned char out[32], const char *header)
 	return header[64] == '\0' ? 0 : -1;
 }
 
-int ecsctl_webhook_verify(const void *secret, size_t secret_len, const char *header,
-                          const void *body, size_t body_len)
+int ecsctl_watch_webhook_verify(const void *secret, size_t secret_len, const char *header,
+                                const void *body, size_t body_len)
 {
 	unsigned char want[32], got[EVP_MAX_MD_SIZE];
 	unsigned int got_len = 0;
 
 	if (!secret || !secret_len || secret_len > 1 << 20 ||
-	    ecsctl_webhook_parse_signature(want, header))
+	    ecsctl_watch_webhook_parse_signature(want, header))
 		return 0;
 	if (!HMAC(EVP_sha256(), secret, (int)secret_len, body_len ? body : (const void *)"",
 	          body_len, got, &got_len) ||
@@ -55,7 +55,7 @@ static uint64_t xorshift(uint64_t *s)
 	return x;
 }
 
-int64_t ecsctl_backoff_ms(unsigned failures, int64_t base_ms, int64_t cap_ms, uint64_t *rng)
+int64_t ecsctl_watch_backoff_ms(unsigned failures, int64_t base_ms, int64_t cap_ms, uint64_t *rng)
 {
 	int64_t d = base_ms > 0 ? base_ms : 1, half;
 	unsigned i;

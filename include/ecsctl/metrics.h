@@ -15,50 +15,55 @@
 #include "ecsctl/drift.h"
 #include "ecsctl/error.h"
 
-struct ecsctl_metrics;
+struct ecsctl_watch_metrics;
 
 /* `version` labels ecsctl_build_info (copied). ECSCTL_ENOMEM. Release with
- * ecsctl_metrics_free (accepts NULL). */
-int ecsctl_metrics_new(struct ecsctl_metrics **out, const char *version, struct ecsctl_error *err);
-void ecsctl_metrics_free(struct ecsctl_metrics *m);
+ * ecsctl_watch_metrics_free (accepts NULL). */
+int ecsctl_watch_metrics_new(struct ecsctl_watch_metrics **out, const char *version,
+                             struct ecsctl_error *err);
+void ecsctl_watch_metrics_free(struct ecsctl_watch_metrics *m);
 
 /* One reconcile finished: counts ecsctl_reconcile_total{result} and observes
  * ecsctl_reconcile_duration_seconds. `result` is a short word ("applied",
  * "noop", "skipped", "suspended", "held", "failed"); at most 16 distinct ones are kept. */
-void ecsctl_metrics_reconcile(struct ecsctl_metrics *m, const char *result, double seconds);
+void ecsctl_watch_metrics_reconcile(struct ecsctl_watch_metrics *m, const char *result,
+                                    double seconds);
 
 /* Replaces ecsctl_drifted_resources{kind,status} with the report's counts
  * (every kind x status pair is present, 0 when none). */
-void ecsctl_metrics_drift(struct ecsctl_metrics *m, const struct ecsctl_drift_report *r);
+void ecsctl_watch_metrics_drift(struct ecsctl_watch_metrics *m,
+                                const struct ecsctl_drift_report *r);
 
 /* Replaces ecsctl_api_calls_total{operation,code} from the ECS client's
  * cumulative counters: `calls` {"Op": N} (requests sent) and `errors`
  * {"Op": {"Code": N}}; code="ok" counts calls minus errors. */
-void ecsctl_metrics_api(struct ecsctl_metrics *m, const json_t *calls, const json_t *errors);
+void ecsctl_watch_metrics_api(struct ecsctl_watch_metrics *m, const json_t *calls,
+                              const json_t *errors);
 
 /* ecsctl_last_applied_commit_timestamp_seconds: when live last became equal
  * to a commit (an apply succeeded or the plan was empty); and which commit
  * (ecsctl_last_applied_commit_info{commit}). */
-void ecsctl_metrics_applied(struct ecsctl_metrics *m, const char *commit, double unix_seconds);
+void ecsctl_watch_metrics_applied(struct ecsctl_watch_metrics *m, const char *commit,
+                                  double unix_seconds);
 
 /* ecsctl_consecutive_failures (gauge). */
-void ecsctl_metrics_failures(struct ecsctl_metrics *m, unsigned n);
+void ecsctl_watch_metrics_failures(struct ecsctl_watch_metrics *m, unsigned n);
 
 /* An apply of `commit` (NULL = the work tree) failed: counts
  * ecsctl_failed_applies_total and sets ecsctl_failed_commit_info{commit};
- * ecsctl_metrics_failed_cleared() removes the latter (an apply succeeded,
+ * ecsctl_watch_metrics_failed_cleared() removes the latter (an apply succeeded,
  * or git moved on). */
-void ecsctl_metrics_apply_failed(struct ecsctl_metrics *m, const char *commit);
-void ecsctl_metrics_failed_cleared(struct ecsctl_metrics *m);
+void ecsctl_watch_metrics_apply_failed(struct ecsctl_watch_metrics *m, const char *commit);
+void ecsctl_watch_metrics_failed_cleared(struct ecsctl_watch_metrics *m);
 
 /* ecsctl_unstable_services (gauge): managed services not stable. */
-void ecsctl_metrics_unstable(struct ecsctl_metrics *m, size_t n);
+void ecsctl_watch_metrics_unstable(struct ecsctl_watch_metrics *m, size_t n);
 
 /* Appends the exposition (HELP and TYPE for every family). Out of memory
  * is left sticky in `out`. */
-void ecsctl_metrics_render(struct ecsctl_buf *out, struct ecsctl_metrics *m);
+void ecsctl_watch_metrics_render(struct ecsctl_buf *out, struct ecsctl_watch_metrics *m);
 
 /* A label value escaped as the format says (\\, \", \n). */
-void ecsctl_metrics_escape(struct ecsctl_buf *out, const char *value);
+void ecsctl_watch_metrics_escape(struct ecsctl_buf *out, const char *value);
 
 #endif

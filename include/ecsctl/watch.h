@@ -24,15 +24,15 @@
  * Parses a GitHub `X-Hub-Signature-256` value, "sha256=" and 64 hex digits
  * (either case), into 32 bytes. 0, or -1 when malformed.
  */
-int ecsctl_webhook_parse_signature(unsigned char out[32], const char *header);
+int ecsctl_watch_webhook_parse_signature(unsigned char out[32], const char *header);
 
 /*
  * 1 when `header` is a valid signature of `body` (HMAC-SHA256 with
  * `secret`), compared in constant time; 0 otherwise (also for a missing or
  * malformed header, or an empty secret, which would let anyone sign).
  */
-int ecsctl_webhook_verify(const void *secret, size_t secret_len, const char *header,
-                          const void *body, size_t body_len);
+int ecsctl_watch_webhook_verify(const void *secret, size_t secret_len, const char *header,
+                                const void *body, size_t body_len);
 
 /*
  * Delay before the next try after `failures` (>= 1) failed reconciles:
@@ -40,7 +40,7 @@ int ecsctl_webhook_verify(const void *secret, size_t secret_len, const char *hea
  * [d/2, d]) so that many controllers do not retry in step, yet the delay
  * never collapses to zero. `rng` is a xorshift state (non-zero), advanced.
  */
-int64_t ecsctl_backoff_ms(unsigned failures, int64_t base_ms, int64_t cap_ms, uint64_t *rng);
+int64_t ecsctl_watch_backoff_ms(unsigned failures, int64_t base_ms, int64_t cap_ms, uint64_t *rng);
 
 /* What one reconcile does with its plan (ecsctl_watch_decide). */
 enum ecsctl_watch_action {
@@ -86,8 +86,8 @@ void ecsctl_watch_decide(struct ecsctl_watch_decision *out, const struct ecsctl_
 struct ecsctl_watch_state {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct ecsctl_metrics *metrics; /* borrowed */
-	char *secret;                   /* webhook secret (owned), or NULL: webhooks refused */
+	struct ecsctl_watch_metrics *metrics; /* borrowed */
+	char *secret; /* webhook secret (owned), or NULL: webhooks refused */
 	size_t secret_len;
 	bool reconciled;          /* a reconcile finished once */
 	int64_t failing_since_ms; /* monotonic ms of the first failure in a row; 0 = ok */
@@ -96,7 +96,7 @@ struct ecsctl_watch_state {
 	unsigned long webhooks_accepted, webhooks_rejected;
 };
 
-int ecsctl_watch_state_init(struct ecsctl_watch_state *st, struct ecsctl_metrics *metrics,
+int ecsctl_watch_state_init(struct ecsctl_watch_state *st, struct ecsctl_watch_metrics *metrics,
                             struct ecsctl_error *err);
 void ecsctl_watch_state_release(struct ecsctl_watch_state *st);
 

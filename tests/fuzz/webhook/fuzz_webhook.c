@@ -16,7 +16,7 @@
 
 #define SECRET "fuzz-secret"
 
-static struct ecsctl_metrics *metrics;
+static struct ecsctl_watch_metrics *metrics;
 static struct ecsctl_watch_state state;
 
 static const char *next(const char **p, const char *end)
@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!metrics) {
 		struct ecsctl_error err = {0};
 
-		if (ecsctl_metrics_new(&metrics, "fuzz", &err) ||
+		if (ecsctl_watch_metrics_new(&metrics, "fuzz", &err) ||
 		    ecsctl_watch_state_init(&state, metrics, &err))
 			abort();
 		state.secret = strdup(SECRET);
@@ -63,14 +63,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		header = sig;
 		method++;
 	}
-	(void)ecsctl_webhook_parse_signature(parsed, header);
+	(void)ecsctl_watch_webhook_parse_signature(parsed, header);
 	if (ecsctl_watch_handle(&status, &body_out, &ct, &state, method, url, header, body,
 	                        (size_t)(end - body)) == 0) {
 		if (status < 200 || status > 599 || !body_out || !ct)
 			abort();
 		/* a webhook is accepted only with the body's own signature */
-		if (status == 202 && !ecsctl_webhook_verify(SECRET, strlen(SECRET), header, body,
-		                                            (size_t)(end - body)))
+		if (status == 202 && !ecsctl_watch_webhook_verify(SECRET, strlen(SECRET), header,
+		                                                  body, (size_t)(end - body)))
 			abort();
 	}
 	free(body_out);

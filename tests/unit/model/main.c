@@ -8,7 +8,7 @@ int main(void)
 	failed += run_yaml_tests();
 	failed += run_vars_tests();
 	failed += run_validate_tests();
-	failed += run_import_tests();
+	failed += run_describe_tests();
 	failed += run_source_tests();
 	failed += run_rules_tests();
 	return failed ? 1 : 0;

@@ -28,7 +28,7 @@ void remove_tree(const char *dir);
 int run_yaml_tests(void);
 int run_vars_tests(void);
 int run_validate_tests(void);
-int run_import_tests(void);
+int run_describe_tests(void);
 int run_source_tests(void);
 int run_rules_tests(void);
 

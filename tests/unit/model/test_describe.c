@@ -24,7 +24,7 @@ static const char describe_output[] =
     "  \"tags\": [{\"key\": \"team\", \"value\": \"payments\"}]\n"
     "}\n";
 
-static void test_import__describe_output_drops_read_only(void **state)
+static void test_describe__describe_output_drops_read_only(void **state)
 {
 	struct ecsctl_model m;
 	const struct ecsctl_resource *r;
@@ -47,7 +47,7 @@ static void test_import__describe_output_drops_read_only(void **state)
 	ecsctl_model_release(&m);
 }
 
-static void test_import__inner_object_and_non_matches(void **state)
+static void test_describe__inner_object_and_non_matches(void **state)
 {
 	char *d;
 
@@ -77,7 +77,7 @@ static void test_import__inner_object_and_non_matches(void **state)
 	free(d);
 }
 
-static void test_import__settings(void **state)
+static void test_describe__settings(void **state)
 {
 	struct ecsctl_model m;
 	char *d;
@@ -144,7 +144,7 @@ static char *render_text(const char *text)
 	return out;
 }
 
-static void test_import__render_is_canonical(void **state)
+static void test_describe__render_is_canonical(void **state)
 {
 	/* the same resources, documents and members in different orders */
 	char *a =
@@ -194,7 +194,7 @@ static char *check(const char *op, const char *body)
 	return ecsctl_buf_detach(&out);
 }
 
-static void test_import__api_payload_check(void **state)
+static void test_describe__api_payload_check(void **state)
 {
 	char *got;
 
@@ -229,15 +229,15 @@ static void test_import__api_payload_check(void **state)
 	free(got);
 }
 
-int run_import_tests(void)
+int run_describe_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_import__describe_output_drops_read_only),
-	    cmocka_unit_test(test_import__inner_object_and_non_matches),
-	    cmocka_unit_test(test_import__settings),
-	    cmocka_unit_test(test_import__api_payload_check),
-	    cmocka_unit_test(test_import__render_is_canonical),
+	    cmocka_unit_test(test_describe__describe_output_drops_read_only),
+	    cmocka_unit_test(test_describe__inner_object_and_non_matches),
+	    cmocka_unit_test(test_describe__settings),
+	    cmocka_unit_test(test_describe__api_payload_check),
+	    cmocka_unit_test(test_describe__render_is_canonical),
 	};
 
-	return cmocka_run_group_tests_name("import", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("describe", tests, NULL, NULL);
 }

@@ -21,9 +21,9 @@
 static void test_webhook_verify__github_example(void **state)
 {
 	(void)state;
-	assert_int_equal(
-	    ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), GH_SIG, GH_BODY, strlen(GH_BODY)),
-	    1);
+	assert_int_equal(ecsctl_watch_webhook_verify(GH_SECRET, strlen(GH_SECRET), GH_SIG, GH_BODY,
+	                                             strlen(GH_BODY)),
+	                 1);
 }
 
 static void test_webhook_verify__rejects_tampering(void **state)
@@ -33,27 +33,31 @@ static void test_webhook_verify__rejects_tampering(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), GH_SIG, "Hello, World?", 13), 0);
-	assert_int_equal(ecsctl_webhook_verify("other", 5, GH_SIG, GH_BODY, strlen(GH_BODY)), 0);
-	assert_int_equal(ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), NULL, GH_BODY, 13), 0);
-	assert_int_equal(ecsctl_webhook_verify("", 0, GH_SIG, GH_BODY, 13), 0);
-	/* sha1 header, truncated, trailing garbage */
-	assert_int_equal(ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET),
-	                                       "sha1=757107ea0eb2509fc211221cce984b8a37570b6d",
-	                                       GH_BODY, 13),
+	    ecsctl_watch_webhook_verify(GH_SECRET, strlen(GH_SECRET), GH_SIG, "Hello, World?", 13),
+	    0);
+	assert_int_equal(ecsctl_watch_webhook_verify("other", 5, GH_SIG, GH_BODY, strlen(GH_BODY)),
 	                 0);
 	assert_int_equal(
-	    ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), "sha256=7571", GH_BODY, 13), 0);
-	snprintf(upper, sizeof(upper), "%s ", GH_SIG);
-	assert_int_equal(ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), upper, GH_BODY, 13),
+	    ecsctl_watch_webhook_verify(GH_SECRET, strlen(GH_SECRET), NULL, GH_BODY, 13), 0);
+	assert_int_equal(ecsctl_watch_webhook_verify("", 0, GH_SIG, GH_BODY, 13), 0);
+	/* sha1 header, truncated, trailing garbage */
+	assert_int_equal(ecsctl_watch_webhook_verify(
+	                     GH_SECRET, strlen(GH_SECRET),
+	                     "sha1=757107ea0eb2509fc211221cce984b8a37570b6d", GH_BODY, 13),
 	                 0);
+	assert_int_equal(
+	    ecsctl_watch_webhook_verify(GH_SECRET, strlen(GH_SECRET), "sha256=7571", GH_BODY, 13),
+	    0);
+	snprintf(upper, sizeof(upper), "%s ", GH_SIG);
+	assert_int_equal(
+	    ecsctl_watch_webhook_verify(GH_SECRET, strlen(GH_SECRET), upper, GH_BODY, 13), 0);
 	/* hex digits in upper case are the same signature */
 	snprintf(upper, sizeof(upper), "%s", GH_SIG);
 	for (i = 7; upper[i]; i++)
 		if (upper[i] >= 'a' && upper[i] <= 'f')
 			upper[i] = (char)(upper[i] - 'a' + 'A');
-	assert_int_equal(ecsctl_webhook_verify(GH_SECRET, strlen(GH_SECRET), upper, GH_BODY, 13),
-	                 1);
+	assert_int_equal(
+	    ecsctl_watch_webhook_verify(GH_SECRET, strlen(GH_SECRET), upper, GH_BODY, 13), 1);
 }
 
 static void test_backoff__doubles_with_jitter_and_cap(void **state)
@@ -68,12 +72,12 @@ static void test_backoff__doubles_with_jitter_and_cap(void **state)
 
 			if (want > 60000)
 				want = 60000;
-			d = ecsctl_backoff_ms((unsigned)n, 1000, 60000, &rng);
+			d = ecsctl_watch_backoff_ms((unsigned)n, 1000, 60000, &rng);
 			assert_true(d >= want / 2 && d <= want);
 		}
 	}
 	/* huge failure counts do not overflow */
-	assert_true(ecsctl_backoff_ms(4000000000u, 1000, 60000, &rng) <= 60000);
+	assert_true(ecsctl_watch_backoff_ms(4000000000u, 1000, 60000, &rng) <= 60000);
 }
 
 static void test_backoff__jitter_spreads(void **state)
@@ -84,7 +88,7 @@ static void test_backoff__jitter_spreads(void **state)
 
 	(void)state;
 	for (i = 0; i < 500; i++) {
-		int64_t d = ecsctl_backoff_ms(5, 100, 100000, &rng);
+		int64_t d = ecsctl_watch_backoff_ms(5, 100, 100000, &rng);
 
 		lo = d < lo ? d : lo;
 		hi = d > hi ? d : hi;
@@ -92,30 +96,30 @@ static void test_backoff__jitter_spreads(void **state)
 	assert_true(lo < 900 && hi > 1500); /* d = 1600: spread over [800, 1600] */
 }
 
-static char *render(struct ecsctl_metrics *m)
+static char *render(struct ecsctl_watch_metrics *m)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 
-	ecsctl_metrics_render(&b, m);
+	ecsctl_watch_metrics_render(&b, m);
 	assert_false(ecsctl_buf_failed(&b));
 	return ecsctl_buf_detach(&b);
 }
 
 static void test_metrics__exposition(void **state)
 {
-	struct ecsctl_metrics *m = NULL;
+	struct ecsctl_watch_metrics *m = NULL;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	json_t *calls = json_pack("{s:i}", "DescribeServices", 5);
 	json_t *errs = json_pack("{s:{s:i}}", "DescribeServices", "ThrottlingException", 2);
 	char *text;
 
 	(void)state;
-	assert_int_equal(ecsctl_metrics_new(&m, "1.2.3", &err), 0);
-	ecsctl_metrics_reconcile(m, "applied", 0.3);
-	ecsctl_metrics_reconcile(m, "applied", 42);
-	ecsctl_metrics_reconcile(m, "fa\"il\\ed\n", 1);
-	ecsctl_metrics_api(m, calls, errs);
-	ecsctl_metrics_applied(m, "abc", 1700000000.5);
+	assert_int_equal(ecsctl_watch_metrics_new(&m, "1.2.3", &err), 0);
+	ecsctl_watch_metrics_reconcile(m, "applied", 0.3);
+	ecsctl_watch_metrics_reconcile(m, "applied", 42);
+	ecsctl_watch_metrics_reconcile(m, "fa\"il\\ed\n", 1);
+	ecsctl_watch_metrics_api(m, calls, errs);
+	ecsctl_watch_metrics_applied(m, "abc", 1700000000.5);
 	text = render(m);
 	assert_non_null(strstr(text, "# TYPE ecsctl_reconcile_total counter\n"));
 	assert_non_null(strstr(text, "ecsctl_reconcile_total{result=\"applied\"} 2\n"));
@@ -139,32 +143,32 @@ static void test_metrics__exposition(void **state)
 	free(text);
 	json_decref(calls);
 	json_decref(errs);
-	ecsctl_metrics_free(m);
+	ecsctl_watch_metrics_free(m);
 }
 
 static void test_metrics__failed_commit_and_unstable(void **state)
 {
-	struct ecsctl_metrics *m = NULL;
+	struct ecsctl_watch_metrics *m = NULL;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	char *text;
 
 	(void)state;
-	assert_int_equal(ecsctl_metrics_new(&m, "1", &err), 0);
-	ecsctl_metrics_apply_failed(m, "bad1");
-	ecsctl_metrics_apply_failed(m, "bad1");
-	ecsctl_metrics_unstable(m, 2);
+	assert_int_equal(ecsctl_watch_metrics_new(&m, "1", &err), 0);
+	ecsctl_watch_metrics_apply_failed(m, "bad1");
+	ecsctl_watch_metrics_apply_failed(m, "bad1");
+	ecsctl_watch_metrics_unstable(m, 2);
 	text = render(m);
 	assert_non_null(strstr(text, "ecsctl_failed_commit_info{commit=\"bad1\"} 1\n"));
 	assert_non_null(strstr(text, "# TYPE ecsctl_failed_applies_total counter\n"
 	                             "ecsctl_failed_applies_total 2\n"));
 	assert_non_null(strstr(text, "ecsctl_unstable_services 2\n"));
 	free(text);
-	ecsctl_metrics_failed_cleared(m);
+	ecsctl_watch_metrics_failed_cleared(m);
 	text = render(m);
 	assert_null(strstr(text, "ecsctl_failed_commit_info{"));
 	assert_non_null(strstr(text, "ecsctl_failed_applies_total 2\n"));
 	free(text);
-	ecsctl_metrics_free(m);
+	ecsctl_watch_metrics_free(m);
 }
 
 /* Facts of a loop that applied "good" and then failed to apply "bad" once. */
@@ -258,7 +262,7 @@ static void test_watch_decide__table_without_failures(void **state)
 
 static void test_watch_handle__routes_and_webhook(void **state)
 {
-	struct ecsctl_metrics *m = NULL;
+	struct ecsctl_watch_metrics *m = NULL;
 	struct ecsctl_watch_state st;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char *ct;
@@ -266,7 +270,7 @@ static void test_watch_handle__routes_and_webhook(void **state)
 	int status;
 
 	(void)state;
-	assert_int_equal(ecsctl_metrics_new(&m, "x", &err), 0);
+	assert_int_equal(ecsctl_watch_metrics_new(&m, "x", &err), 0);
 	assert_int_equal(ecsctl_watch_state_init(&st, m, &err), 0);
 	ecsctl_watch_handle(&status, &body, &ct, &st, "GET", "/readyz", NULL, NULL, 0);
 	assert_int_equal(status, 503); /* no reconcile yet */
@@ -297,7 +301,7 @@ static void test_watch_handle__routes_and_webhook(void **state)
 	assert_string_equal(ct, "text/plain; version=0.0.4; charset=utf-8");
 	free(body);
 	ecsctl_watch_state_release(&st);
-	ecsctl_metrics_free(m);
+	ecsctl_watch_metrics_free(m);
 }
 
 int main(void)
