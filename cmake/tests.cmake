@@ -62,3 +62,13 @@ if(ECSCTL_FUZZ)
     target_link_options(${name} PRIVATE -fsanitize=fuzzer)
   endforeach()
 endif()
+
+# libecsctl serves no HTTP: the watch listener (libmicrohttpd) is its own
+# library, linked by the ecsctl binary only.
+find_program(ECSCTL_NM NAMES nm)
+if(ECSCTL_NM)
+  add_test(NAME layout_lib_without_http_server
+           COMMAND sh -c "! '${ECSCTL_NM}' -u \"$1\" | grep -E '\\bMHD_'" sh
+                   $<TARGET_FILE:ecsctl_lib>)
+  set_tests_properties(layout_lib_without_http_server PROPERTIES LABELS unit)
+endif()
