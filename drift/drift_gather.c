@@ -1,47 +1,33 @@
 /*
- * Drift gathering: reads the live side of every desired resource with the
- * batched ECS helpers and classifies it (docs/drift.md). Reads only.
+ * Drift gathering: reads the live side of every desired resource and
+ * classifies it (docs/drift.md). Reads only.
  *
- * Per cluster of the desired state: one DescribeClusters for all, one
- * ListServices + DescribeServices batches of 10, so unmanaged services come
- * for free; task definitions are described once per revision.
+ * The reads are plan's (ecsctl_reconcile_gather: DescribeClusters,
+ * DescribeServices 10 a call and DescribeTaskDefinition of each family and
+ * of each revision a service runs, all concurrent), so drift and plan see
+ * the same live state; plus, per ACTIVE cluster, ListServices and
+ * DescribeServices of the services git does not name (the unmanaged ones).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ecsctl/diff.h"
 #include "ecsctl/drift.h"
+#include "ecsctl/reconcile.h"
 #include "banned.h"
-
-#define OWN_PREFIX "ecsctl:"
-#define REVISION_TAG "ecsctl:revision"
 
 struct gather {
 	const struct ecsctl_model *m;
-	struct ecsctl_ecs *c;
 	struct ecsctl_drift_report *out;
-	json_t *clusters;   /* name -> live Cluster (ACTIVE only) */
-	json_t *services;   /* "cluster/name" -> live Service */
-	json_t *taskdefs;   /* ARN -> {"td":..., "tags":...} */
+	const struct ecsctl_live *live;
 	json_t *family_run; /* family -> ARN a desired service runs */
 };
-
-static const char *tag_value(const json_t *tags, const char *key)
-{
-	size_t i;
-	json_t *t;
-
-	json_array_foreach(
-	    tags, i, t) if (!strcmp(json_string_value(json_object_get(t, "key")) ?: "",
-	                            key)) return json_string_value(json_object_get(t, "value"));
-	return NULL;
-}
 
 /* The ecsctl:revision tag when it names a commit (adopted resources carry
  * "import" instead: no commit deployed them). */
 static const char *revision(const json_t *tags)
 {
-	const char *v = tag_value(tags, REVISION_TAG);
+	const char *v = ecsctl_reconcile_tag_value(tags, ECSCTL_REVISION_TAG);
 	size_t n = v ? strspn(v, "0123456789abcdef") : 0;
 
 	return v && n >= 7 && n <= 64 && !v[n] ? v : NULL;
@@ -64,7 +50,7 @@ static json_t *without_own_tags(const json_t *live)
 	{
 		const char *k = json_string_value(json_object_get(t, "key"));
 
-		if (!k || strncmp(k, OWN_PREFIX, strlen(OWN_PREFIX)))
+		if (!k || strncmp(k, ECSCTL_TAG_PREFIX, strlen(ECSCTL_TAG_PREFIX)))
 			json_array_append(kept, t);
 	}
 	json_object_set_new(copy, "tags", kept);
@@ -94,137 +80,35 @@ static int add_changes(struct gather *g, enum ecsctl_kind kind, const char *name
 	return ecsctl_drift_report_add(g->out, kind, name, st, diff, commit, updated, msg, err);
 }
 
-static int gather_clusters(struct gather *g, struct ecsctl_error *err)
+/* The live cluster `name` when ACTIVE (drift reads nothing in the others). */
+static const json_t *active_cluster(const struct gather *g, const char *name)
 {
-	const char **names = calloc(g->m->count + 1, sizeof(*names));
-	json_t *seen = json_object(), *live = NULL, *fail = NULL, *cl;
-	size_t i, n = 0;
-	int rc = 0;
+	const json_t *lc = json_object_get(g->live->clusters, name);
+	const char *st = json_string_value(json_object_get(lc, "status"));
 
-	if (!names || !seen) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
-		goto done;
-	}
-	for (i = 0; i < g->m->count; i++) {
-		const struct ecsctl_resource *r = &g->m->resources[i];
-		const char *name = r->kind == ECSCTL_KIND_CLUSTER   ? r->name
-		                   : r->kind == ECSCTL_KIND_SERVICE ? r->cluster
-		                                                    : NULL;
+	return st && !strcmp(st, "ACTIVE") ? lc : NULL;
+}
 
-		if (name && !json_object_get(seen, name)) {
-			json_object_set_new(seen, name, json_true());
-			names[n++] = name;
-		}
-	}
-	if (n && (rc = ecsctl_ecs_describe_clusters(&live, &fail, g->c, names, n, err)) < 0)
-		goto done;
-	json_array_foreach(
-	    live, i,
-	    cl) if (!strcmp(json_string_value(json_object_get(cl, "status")) ?: "", "ACTIVE"))
-	    json_object_set(g->clusters,
-	                    json_string_value(json_object_get(cl, "clusterName")) ?: "", cl);
-	for (i = 0; i < g->m->count; i++) {
-		const struct ecsctl_resource *r = &g->m->resources[i];
-		struct ecsctl_diff_cluster d;
-		json_t *lc, *stripped;
+static int one_cluster(struct gather *g, const struct ecsctl_resource *r, struct ecsctl_error *err)
+{
+	const json_t *lc = active_cluster(g, r->name);
+	struct ecsctl_diff_cluster d;
+	json_t *stripped;
+	int rc;
 
-		if (r->kind != ECSCTL_KIND_CLUSTER)
-			continue;
-		lc = json_object_get(g->clusters, r->name);
-		if (!lc) {
-			rc = ecsctl_drift_report_add(g->out, r->kind, r->name, ECSCTL_DRIFT_MISSING,
-			                             NULL, NULL, NULL, "not found live", err);
-			if (rc < 0)
-				goto done;
-			continue;
-		}
-		ecsctl_diff_cluster_init(&d);
-		stripped = without_own_tags(lc);
-		rc = ecsctl_diff_cluster(&d, r->body, stripped, g->m->settings.ignore,
-		                         g->m->settings.nignore, err);
-		if (rc == 0)
-			rc = add_changes(g, r->kind, r->name, &d.changes, ECSCTL_DRIFT_IN_SYNC,
-			                 revision(json_object_get(lc, "tags")), NULL, NULL, err);
-		json_decref(stripped);
-		ecsctl_diff_cluster_release(&d);
-		if (rc < 0)
-			goto done;
-	}
-done:
-	free(names);
-	json_decref(seen);
-	json_decref(live);
-	json_decref(fail);
+	if (!lc)
+		return ecsctl_drift_report_add(g->out, r->kind, r->name, ECSCTL_DRIFT_MISSING, NULL,
+		                               NULL, NULL, "not found live", err);
+	ecsctl_diff_cluster_init(&d);
+	stripped = without_own_tags(lc);
+	rc = ecsctl_diff_cluster(&d, r->body, stripped, g->m->settings.ignore,
+	                         g->m->settings.nignore, err);
+	if (rc == 0)
+		rc = add_changes(g, r->kind, r->name, &d.changes, ECSCTL_DRIFT_IN_SYNC,
+		                 revision(json_object_get(lc, "tags")), NULL, NULL, err);
+	json_decref(stripped);
+	ecsctl_diff_cluster_release(&d);
 	return rc;
-}
-
-static int gather_services(struct gather *g, struct ecsctl_error *err)
-{
-	const char *cname;
-	json_t *cl;
-	int rc = 0;
-
-	json_object_foreach(g->clusters, cname, cl)
-	{
-		json_t *arns = NULL, *svcs = NULL, *fail = NULL, *s;
-		const char **names = NULL;
-		size_t i, n;
-
-		rc = ecsctl_ecs_list_services(&arns, g->c, cname, err);
-		n = json_array_size(arns);
-		if (rc == 0 && n) {
-			names = calloc(n, sizeof(*names));
-			if (!names)
-				rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
-			for (i = 0; names && i < n; i++)
-				names[i] = json_string_value(json_array_get(arns, i));
-			if (rc == 0)
-				rc = ecsctl_ecs_describe_services(&svcs, &fail, g->c, cname, names,
-				                                  n, err);
-		}
-		json_array_foreach(svcs, i, s)
-		{
-			char key[1024];
-			const char *sn = json_string_value(json_object_get(s, "serviceName")) ?: "";
-
-			if ((size_t)snprintf(key, sizeof(key), "%s/%s", cname, sn) < sizeof(key))
-				json_object_set(g->services, key, s);
-		}
-		free(names);
-		json_decref(arns);
-		json_decref(svcs);
-		json_decref(fail);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* The described revision `arn`, cached; NULL when it cannot be read. */
-static const json_t *taskdef(struct gather *g, const char *arn, const json_t **tags,
-                             struct ecsctl_error *err, int *rc)
-{
-	json_t *e = json_object_get(g->taskdefs, arn), *td = NULL, *tg = NULL;
-
-	if (!e) {
-		struct ecsctl_error e2 = ECSCTL_ERROR_INIT;
-		int r = ecsctl_ecs_describe_task_definition(&td, &tg, g->c, arn, &e2);
-
-		if (r < 0 && r != ECSCTL_EAWS) {
-			*rc = r;
-			ecsctl_error_move(err, &e2);
-			return NULL;
-		}
-		ecsctl_error_release(&e2);
-		e = json_pack("{s:o?, s:o?}", "td", td, "tags", tg);
-		if (!e || json_object_set_new(g->taskdefs, arn, e)) {
-			*rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
-			return NULL;
-		}
-	}
-	if (tags)
-		*tags = json_object_get(e, "tags");
-	return json_object_get(e, "td");
 }
 
 static bool arn_names(const char *arn, const char *td)
@@ -279,7 +163,9 @@ static const char *service_updated(const json_t *s, char buf[32])
 
 static int one_service(struct gather *g, const struct ecsctl_resource *r, struct ecsctl_error *err)
 {
-	json_t *ls = json_object_get(g->services, r->name), *want = NULL, *stripped = NULL;
+	const json_t *ls =
+	    active_cluster(g, r->cluster) ? json_object_get(g->live->services, r->name) : NULL;
+	json_t *want = NULL, *stripped = NULL;
 	const char *st = json_string_value(json_object_get(ls, "status"));
 	const char *tdname = json_string_value(json_object_get(r->body, "taskDefinition"));
 	const char *larn = json_string_value(json_object_get(ls, "taskDefinition"));
@@ -305,11 +191,9 @@ static int one_service(struct gather *g, const struct ecsctl_resource *r, struct
 	if (tdname && larn) {
 		fam = ecsctl_model_find(g->m, ECSCTL_KIND_TASKDEF, tdname);
 		if (fam) {
-			const json_t *live_td = taskdef(g, larn, NULL, err, &rc);
+			const json_t *live_td = json_object_get(g->live->running, larn);
 			bool eq = false;
 
-			if (rc < 0)
-				goto done;
 			if (!json_object_get(g->family_run, tdname))
 				json_object_set_new(g->family_run, tdname, json_string(larn));
 			if (live_td &&
@@ -347,21 +231,14 @@ done:
 static int one_family(struct gather *g, const struct ecsctl_resource *r, struct ecsctl_error *err)
 {
 	const char *arn = json_string_value(json_object_get(g->family_run, r->name));
-	json_t *arns = NULL;
-	const json_t *td = NULL, *tags = NULL;
+	/* the revision a desired service runs, else the latest ACTIVE one */
+	const json_t *td = arn ? json_object_get(g->live->running, arn)
+	                       : json_object_get(g->live->latest, r->name);
 	struct ecsctl_diff_changes ch = ECSCTL_DIFF_CHANGES_INIT;
 	const char *updated = NULL;
 	char when[32];
 	int rc = 0;
 
-	if (!arn) {
-		rc = ecsctl_ecs_list_task_definitions(&arns, g->c, r->name, "ACTIVE", true, err);
-		if (rc < 0)
-			goto done;
-		arn = json_string_value(json_array_get(arns, 0));
-	}
-	if (arn && !(td = taskdef(g, arn, &tags, err, &rc)) && rc < 0)
-		goto done;
 	if (!td) {
 		rc = ecsctl_drift_report_add(g->out, r->kind, r->name, ECSCTL_DRIFT_MISSING, NULL,
 		                             NULL, NULL, "no ACTIVE revision", err);
@@ -372,10 +249,9 @@ static int one_family(struct gather *g, const struct ecsctl_resource *r, struct 
 	ecsctl_diff_apply_ignore(&ch, "TaskDefinition", r->name, g->m->settings.ignore,
 	                         g->m->settings.nignore);
 	stamp(when, json_object_get(td, "registeredAt"), &updated);
-	rc = add_changes(g, r->kind, r->name, &ch, ECSCTL_DRIFT_IN_SYNC, revision(tags), updated,
-	                 NULL, err);
+	rc = add_changes(g, r->kind, r->name, &ch, ECSCTL_DRIFT_IN_SYNC,
+	                 revision(json_object_get(td, "tags")), updated, NULL, err);
 done:
-	json_decref(arns);
 	ecsctl_diff_changes_release(&ch);
 	return rc;
 }
@@ -386,17 +262,12 @@ static int unmanaged(struct gather *g, struct ecsctl_error *err)
 	json_t *s;
 	char when[32];
 
-	json_object_foreach(g->services, key, s)
+	json_object_foreach(g->live->unmanaged, key, s)
 	{
-		const char *st = json_string_value(json_object_get(s, "status")) ?: "";
-		int rc;
-
-		if (strcmp(st, "ACTIVE") || ecsctl_model_find(g->m, ECSCTL_KIND_SERVICE, key))
-			continue;
-		rc = ecsctl_drift_report_add(g->out, ECSCTL_KIND_SERVICE, key,
-		                             ECSCTL_DRIFT_UNMANAGED, NULL,
-		                             revision(json_object_get(s, "tags")),
-		                             service_updated(s, when), "live, not in git", err);
+		int rc = ecsctl_drift_report_add(g->out, ECSCTL_KIND_SERVICE, key,
+		                                 ECSCTL_DRIFT_UNMANAGED, NULL,
+		                                 revision(json_object_get(s, "tags")),
+		                                 service_updated(s, when), "live, not in git", err);
 		if (rc < 0)
 			return rc;
 	}
@@ -406,11 +277,14 @@ static int unmanaged(struct gather *g, struct ecsctl_error *err)
 int ecsctl_drift_gather(struct ecsctl_drift_report *out, const struct ecsctl_model *m,
                         struct ecsctl_ecs *c, struct ecsctl_error *err)
 {
-	struct gather g = {m, c, out, json_object(), json_object(), json_object(), json_object()};
+	struct ecsctl_live live;
+	struct gather g = {m, out, &live, json_object()};
+	json_t *scope = NULL;
 	size_t i;
 	int rc = 0;
 
-	if (!g.clusters || !g.services || !g.taskdefs || !g.family_run) {
+	ecsctl_live_init(&live);
+	if (!g.family_run) {
 		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -418,8 +292,19 @@ int ecsctl_drift_gather(struct ecsctl_drift_report *out, const struct ecsctl_mod
 		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = gather_clusters(&g, err)) < 0 || (rc = gather_services(&g, err)) < 0)
+	if ((rc = ecsctl_reconcile_scope(&scope, m, err)) < 0)
 		goto done;
+	/* what prune would delete is drift's "unmanaged", read below */
+	if (json_object_set_new(scope, "prune", json_false())) {
+		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = ecsctl_reconcile_gather(&live, c, scope, err)) < 0 ||
+	    (rc = ecsctl_reconcile_gather_unmanaged(&live, c, scope, err)) < 0)
+		goto done;
+	for (i = 0; i < m->count && rc == 0; i++)
+		if (m->resources[i].kind == ECSCTL_KIND_CLUSTER)
+			rc = one_cluster(&g, &m->resources[i], err);
 	/* services first: they say which revision each family runs */
 	for (i = 0; i < m->count && rc == 0; i++)
 		if (m->resources[i].kind == ECSCTL_KIND_SERVICE)
@@ -431,9 +316,8 @@ int ecsctl_drift_gather(struct ecsctl_drift_report *out, const struct ecsctl_mod
 		rc = unmanaged(&g, err);
 	ecsctl_drift_report_sort(out);
 done:
-	json_decref(g.clusters);
-	json_decref(g.services);
-	json_decref(g.taskdefs);
+	json_decref(scope);
 	json_decref(g.family_run);
+	ecsctl_live_release(&live);
 	return rc;
 }

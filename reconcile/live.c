@@ -30,6 +30,7 @@ void ecsctl_live_release(struct ecsctl_live *l)
 	json_decref(l->orphan_clusters);
 	json_decref(l->history);
 	json_decref(l->revisions);
+	json_decref(l->unmanaged);
 	free(l->fingerprint);
 	ecsctl_live_init(l);
 }
@@ -322,7 +323,7 @@ static int add_running_reads(struct calls *c, const struct ecsctl_live *l, const
 
 static bool owned(const json_t *tags, const char *owner)
 {
-	const char *v = reconcile_tag_value(tags, ECSCTL_OWNER_TAG);
+	const char *v = ecsctl_reconcile_tag_value(tags, ECSCTL_OWNER_TAG);
 
 	return v && owner && !strcmp(v, owner);
 }
@@ -340,9 +341,10 @@ static bool name_in(const json_t *list, const char *name)
 	return false;
 }
 
-/* The owned ACTIVE services of `cluster` that `want` does not name. */
-static int orphans_in(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const char *cluster,
-                      const json_t *want, const char *owner, struct ecsctl_error *err)
+/* The ACTIVE services of `cluster` that `want` does not name, into `into`
+ * ("cluster/name" -> Service): those owned by `owner`, or all with `any`. */
+static int orphans_in(json_t *into, struct ecsctl_ecs *ecs, const char *cluster, const json_t *want,
+                      const char *owner, bool any, struct ecsctl_error *err)
 {
 	json_t *arns = NULL, *found = NULL, *failures = NULL, *it;
 	const char **pick = NULL;
@@ -367,11 +369,12 @@ static int orphans_in(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const char 
 	{
 		char key[600];
 		const char *st = json_string_value(json_object_get(it, "status"));
-		if (!owned(json_object_get(it, "tags"), owner) || !st || strcmp(st, "ACTIVE"))
+		if ((!any && !owned(json_object_get(it, "tags"), owner)) || !st ||
+		    strcmp(st, "ACTIVE"))
 			continue;
 		snprintf(key, sizeof(key), "%s/%s", cluster,
 		         json_string_value(json_object_get(it, "serviceName")));
-		json_object_set(l->orphans, key, it);
+		json_object_set(into, key, it);
 	}
 done:
 	free(pick);
@@ -397,8 +400,8 @@ static int gather_orphans(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const j
 
 	json_object_foreach(l->clusters, cluster, it)
 	{
-		if ((rc = orphans_in(l, ecs, cluster, json_object_get(services, cluster), owner,
-		                     err)))
+		if ((rc = orphans_in(l->orphans, ecs, cluster, json_object_get(services, cluster),
+		                     owner, false, err)))
 			goto done;
 	}
 	/* owned clusters that left git */
@@ -439,7 +442,7 @@ static int gather_orphans(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const j
 				goto done;
 			}
 			if (json_integer_value(json_object_get(it, "activeServicesCount")) > 0 &&
-			    (rc = orphans_in(l, ecs, nm, NULL, owner, err)))
+			    (rc = orphans_in(l->orphans, ecs, nm, NULL, owner, false, err)))
 				goto done;
 		}
 	}
@@ -449,6 +452,29 @@ done:
 	json_decref(names);
 	json_decref(resp);
 	return rc;
+}
+
+int ecsctl_reconcile_gather_unmanaged(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                      const json_t *scope, struct ecsctl_error *err)
+{
+	const json_t *services = json_object_get(scope, "services");
+	const char *cluster;
+	json_t *it;
+	int rc;
+
+	if (!l->unmanaged && !(l->unmanaged = json_object()))
+		return reconcile_oom(err);
+	json_object_foreach(l->clusters, cluster, it)
+	{
+		const char *st = json_string_value(json_object_get(it, "status"));
+
+		if (!st || strcmp(st, "ACTIVE"))
+			continue;
+		if ((rc = orphans_in(l->unmanaged, ecs, cluster, json_object_get(services, cluster),
+		                     NULL, true, err)))
+			return rc;
+	}
+	return 0;
 }
 
 static const char *const volatile_cluster[] = {

@@ -294,7 +294,7 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	const json_t *live = json_object_get(c->live->services, r->name);
 	const char *fam = service_family(c, r);
 	const char *live_rev =
-	    reconcile_tag_value(json_object_get(live, "tags"), ECSCTL_REVISION_TAG);
+	    ecsctl_reconcile_tag_value(json_object_get(live, "tags"), ECSCTL_REVISION_TAG);
 	const char *live_td = json_string_value(json_object_get(live, "taskDefinition"));
 	struct ecsctl_diff_service_options dopts = ECSCTL_DIFF_SERVICE_OPTIONS_INIT;
 	struct ecsctl_diff_service d;
@@ -422,7 +422,8 @@ static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const cha
 			continue;
 		td = reconcile_known_td(c->live, arn);
 		owner =
-		    td ? reconcile_tag_value(json_object_get(td, "tags"), ECSCTL_OWNER_TAG) : NULL;
+		    td ? ecsctl_reconcile_tag_value(json_object_get(td, "tags"), ECSCTL_OWNER_TAG)
+		       : NULL;
 		/* not described, or not ours: never touched */
 		if (!owner || !c->owner[0] || strcmp(owner, c->owner))
 			continue;

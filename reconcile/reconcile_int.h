@@ -16,9 +16,6 @@ char *reconcile_hash_json(const json_t *v);
 /* Appends string `s` to array `a` unless already there. 0 or -1 (OOM). */
 int reconcile_array_add_unique(json_t *a, const char *s);
 
-/* The value of tag `key` in a [{key, value}] list, or NULL. */
-const char *reconcile_tag_value(const json_t *tags, const char *key);
-
 /* A copy of `tags` (NULL = none) with `key` set to `value`. New reference. */
 json_t *reconcile_tags_with(const json_t *tags, const char *key, const char *value);
 

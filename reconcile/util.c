@@ -49,7 +49,7 @@ int reconcile_array_add_unique(json_t *a, const char *s)
 	return json_array_append_new(a, json_string(s));
 }
 
-const char *reconcile_tag_value(const json_t *tags, const char *key)
+const char *ecsctl_reconcile_tag_value(const json_t *tags, const char *key)
 {
 	size_t i;
 	json_t *it;

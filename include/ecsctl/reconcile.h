@@ -30,6 +30,12 @@
 
 #define ECSCTL_OWNER_TAG "ecsctl:owner"
 #define ECSCTL_REVISION_TAG "ecsctl:revision"
+/* What every tag ecsctl itself writes starts with (drift leaves them out of
+ * member diffs: ownership and the deployed commit are reported apart). */
+#define ECSCTL_TAG_PREFIX "ecsctl:"
+
+/* The value of tag `key` in a [{key, value}] list, or NULL. */
+const char *ecsctl_reconcile_tag_value(const json_t *tags, const char *key);
 
 /* ---- live state ------------------------------------------------------- */
 
@@ -53,6 +59,8 @@ struct ecsctl_live {
 	                            only when a register is planned; NULL until then */
 	json_t *revisions;       /* {"family": [ARN]}: every ACTIVE revision, newest first;
 	                            read with history */
+	json_t *unmanaged;       /* {"cluster/name": Service}: ACTIVE, any owner, not in the
+	                            scope; NULL until ecsctl_reconcile_gather_unmanaged */
 	char *fingerprint;       /* sha256 hex of the non-volatile values above */
 };
 
@@ -69,6 +77,15 @@ void ecsctl_live_release(struct ecsctl_live *l);
  */
 int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, const json_t *scope,
                             struct ecsctl_error *err);
+
+/*
+ * What drift reports as unmanaged: for each ACTIVE cluster of `l->clusters`
+ * (read by ecsctl_reconcile_gather), ListServices and DescribeServices of
+ * the services `scope` does not name, keeping the ACTIVE ones whoever owns
+ * them into `l->unmanaged`. Errors: those of the ECS client.
+ */
+int ecsctl_reconcile_gather_unmanaged(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
+                                      const json_t *scope, struct ecsctl_error *err);
 
 /* (Re)computes `l->fingerprint` from the values in `l`: clusters without
  * task/service counters, services normalized (no counts, deployments or
