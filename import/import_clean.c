@@ -127,6 +127,8 @@ json_t *ecsctl_import_service(const json_t *live, const char *family)
 	json_t *out = pick("Service", "CreateService", live), *dc;
 	const char *cluster = json_string_value(json_object_get(live, "clusterArn"));
 	const char *role = json_string_value(json_object_get(live, "roleArn"));
+	const char *sched = json_string_value(json_object_get(live, "schedulingStrategy"));
+	int daemon = sched && strcmp(sched, "DAEMON") == 0;
 
 	if (!out)
 		return NULL;
@@ -142,6 +144,9 @@ json_t *ecsctl_import_service(const json_t *live, const char *family)
 	json_object_set_new(out, "tags", user_tags(json_object_get(live, "tags")));
 	drop_if(out, "platformVersion", json_string("LATEST"));
 	drop_if(out, "schedulingStrategy", json_string("REPLICA"));
+	/* a DAEMON service's count is ECS's: one task per container instance */
+	if (daemon)
+		json_object_del(out, "desiredCount");
 	drop_if(out, "deploymentController", json_pack("{s:s}", "type", "ECS"));
 	drop_if(out, "propagateTags", json_string("NONE"));
 	drop_if(out, "enableECSManagedTags", json_false());
@@ -151,8 +156,8 @@ json_t *ecsctl_import_service(const json_t *live, const char *family)
 	if (dc) {
 		drop_if(dc, "deploymentCircuitBreaker",
 		        json_pack("{s:b, s:b}", "enable", 0, "rollback", 0));
-		drop_if(dc, "maximumPercent", json_integer(200));
-		drop_if(dc, "minimumHealthyPercent", json_integer(100));
+		drop_if(dc, "maximumPercent", json_integer(daemon ? 100 : 200));
+		drop_if(dc, "minimumHealthyPercent", json_integer(daemon ? 0 : 100));
 	}
 	ecsctl_diff_drop_empty(out);
 	return out;

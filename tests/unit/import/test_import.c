@@ -78,6 +78,35 @@ static void test_import_yaml__round_trips_through_the_loader(void **state)
 	json_decref(doc);
 }
 
+static void test_import_service__daemon_has_no_count(void **state)
+{
+	json_t *live =
+	    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:{s:i, s:i}}", "serviceArn",
+	              "arn:aws:ecs:us-east-1:1:service/yard/agent", "serviceName", "agent",
+	              "clusterArn", "arn:aws:ecs:us-east-1:1:cluster/yard", "taskDefinition",
+	              "arn:aws:ecs:us-east-1:1:task-definition/agent:2", "desiredCount", 3,
+	              "launchType", "EC2", "schedulingStrategy", "DAEMON",
+	              "deploymentConfiguration", "maximumPercent", 100, "minimumHealthyPercent", 0);
+	json_t *out = ecsctl_import_service(live, "agent");
+	json_t *want =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "kind", "Service", "cluster", "yard",
+	              "serviceName", "agent", "taskDefinition", "agent", "launchType", "EC2",
+	              "schedulingStrategy", "DAEMON", "tags");
+
+	(void)state;
+	json_object_del(want, "tags");
+	json_object_del(out, "tags");
+	if (!json_equal(out, want)) {
+		char *s = json_dumps(out, JSON_SORT_KEYS);
+
+		fail_msg("got %s", s);
+		free(s);
+	}
+	json_decref(live);
+	json_decref(out);
+	json_decref(want);
+}
+
 static void test_import_service__drops_defaults_and_own_tags(void **state)
 {
 	json_t *live = json_pack(
@@ -148,6 +177,7 @@ int main(void)
 	    cmocka_unit_test(test_import_yaml__quotes_what_yaml_would_misread),
 	    cmocka_unit_test(test_import_yaml__round_trips_through_the_loader),
 	    cmocka_unit_test(test_import_service__drops_defaults_and_own_tags),
+	    cmocka_unit_test(test_import_service__daemon_has_no_count),
 	    cmocka_unit_test(test_import_taskdef__drops_read_only_and_defaults),
 	};
 
