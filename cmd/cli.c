@@ -11,13 +11,19 @@
 static const struct cli_flag *global_flags(struct cli_ctx *ctx)
 {
 	/* rebuilt per call: the table points into this run's ctx */
-	static struct cli_flag f[12];
+	static struct cli_flag f[15];
 	const struct cli_flag t[] = {
 		{"repo", 0, FLAG_STRING, &ctx->repo, "URL|DIR", "git repository (default: .)"},
 		{"ref", 0, FLAG_STRING, &ctx->ref, "REF", "git ref to read (default: HEAD)"},
 		{"path", 0, FLAG_STRING, &ctx->path, "DIR", "config root inside the repository"},
 		{"worktree", 0, FLAG_BOOL, &ctx->worktree, NULL,
 		 "read files on disk instead of git objects"},
+		{"env", 0, FLAG_STRING, &ctx->env_name, "NAME",
+		 "environment of ecsctl.yaml to use (docs/environments.md)"},
+		{"var", 0, FLAG_LIST, &ctx->vars, "NAME=VALUE",
+		 "set a variable (repeatable; wins over files and environments)"},
+		{"var-file", 0, FLAG_LIST, &ctx->var_files, "FILE",
+		 "variables from a YAML/JSON file on disk (repeatable)"},
 		{"region", 0, FLAG_STRING, &ctx->region, "REGION", "AWS region"},
 		{"profile", 0, FLAG_STRING, &ctx->profile, "NAME", "AWS shared-config profile"},
 		{"endpoint-url", 0, FLAG_STRING, &ctx->endpoint_url, "URL", "ECS endpoint"},

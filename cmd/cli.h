@@ -44,6 +44,10 @@ struct cli_ctx {
 	bool no_color;
 	bool color; /* derived: stdout is a TTY, no --no-color, no NO_COLOR */
 	long verbose;
+	char *env_name;            /* --env */
+	struct cli_list vars;      /* --var NAME=VALUE */
+	struct cli_list var_files; /* --var-file FILE */
+	bool explain;              /* render --explain: keep where each value was written */
 	const char *argv0;
 };
 

@@ -1,14 +1,61 @@
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "load.h"
 #include "banned.h"
 
+/* render --explain: each value of each resource and the file:line:col it was
+ * written at (base, overlay or variable file), so "why is it 4 in prod?"
+ * has an answer without reading every layer. */
+static json_t *explain_doc(const struct ecsctl_model *m)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; list && i < m->count; i++) {
+		const struct ecsctl_resource *r = &m->resources[i];
+
+		json_array_append_new(list, json_pack("{s:s, s:s, s:O}", "kind",
+		                                      ecsctl_kind_name(r->kind), "name", r->name,
+		                                      "values", r->explain ? r->explain
+		                                                           : json_array()));
+	}
+	return json_pack("{s:i, s:o}", "formatVersion", 1, "resources", list);
+}
+
+static int print_explain(const struct ecsctl_model *m)
+{
+	size_t i, j;
+	json_t *v;
+
+	for (i = 0; i < m->count; i++) {
+		const struct ecsctl_resource *r = &m->resources[i];
+
+		printf("%s%s '%s'\n", i ? "\n" : "", ecsctl_kind_name(r->kind), r->name);
+		json_array_foreach(r->explain, j, v)
+		{
+			const char *via = json_string_value(json_object_get(v, "via"));
+
+			printf("  %s = %s  # %s%s%s\n",
+			       json_string_value(json_object_get(v, "path")),
+			       json_string_value(json_object_get(v, "value")),
+			       json_string_value(json_object_get(v, "from")), via ? ", from " : "",
+			       via ? via : "");
+		}
+	}
+	return fflush(stdout) || ferror(stdout) ? -1 : 0;
+}
+
 int cmd_render(int argc, char **argv, struct cli_ctx *ctx)
 {
-	const struct cli_flag flags[] = {{NULL, 0, 0, NULL, NULL, NULL}};
+	bool explain = false;
+	const struct cli_flag flags[] = {
+	    {"explain", 0, FLAG_BOOL, &explain, NULL,
+	     "print each value with the file:line:col it was written at"},
+	    {NULL, 0, 0, NULL, NULL, NULL}};
 	struct ecsctl_model m = {0};
 	json_t *doc = NULL;
 	bool help;
@@ -21,9 +68,15 @@ int cmd_render(int argc, char **argv, struct cli_ctx *ctx)
 		cli_error("'ecsctl render' takes no arguments");
 		return EXIT_USAGE;
 	}
+	ctx->explain = explain;
 	rc = cli_load_model(ctx, &m);
-	if (rc == EXIT_OK) {
-		doc = ecsctl_model_render(&m);
+	if (rc == EXIT_OK && explain && (!ctx->output || strcmp(ctx->output, "json"))) {
+		if (print_explain(&m)) {
+			cli_error("could not write the explanation");
+			rc = EXIT_ERROR;
+		}
+	} else if (rc == EXIT_OK) {
+		doc = explain ? explain_doc(&m) : ecsctl_model_render(&m);
 		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
 		    fputc('\n', stdout) == EOF) {
 			cli_error("could not write the rendered state");

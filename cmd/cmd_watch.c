@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "load.h"
 #include "commands.h"
 #include "ecsctl/drift.h"
 #include "ecsctl/metrics.h"
@@ -174,10 +175,7 @@ static int load(struct watch *w, struct ecsctl_model *m, struct ecsctl_error *er
 	struct ecsctl_diags diags = ECSCTL_DIAGS_INIT;
 	int rc;
 
-	o.repo = w->ctx->repo;
-	o.ref = w->ctx->ref;
-	o.path = w->ctx->path;
-	o.worktree = w->ctx->worktree;
+	cli_model_options(w->ctx, &o);
 	rc = ecsctl_model_load(m, &o, &diags, err);
 	ecsctl_diags_sort(&diags);
 	diag_log(w, &diags);

@@ -26,6 +26,20 @@ static void print_diags(const struct ecsctl_diags *d)
 		cli_error("out of memory: some problems could not be reported");
 }
 
+void cli_model_options(const struct cli_ctx *ctx, struct ecsctl_model_options *o)
+{
+	o->repo = ctx->repo;
+	o->ref = ctx->ref;
+	o->path = ctx->path;
+	o->worktree = ctx->worktree;
+	o->environment = ctx->env_name;
+	o->vars = (const char *const *)ctx->vars.items;
+	o->nvars = ctx->vars.count;
+	o->var_files = (const char *const *)ctx->var_files.items;
+	o->nvar_files = ctx->var_files.count;
+	o->explain = ctx->explain;
+}
+
 int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
 {
 	struct ecsctl_model_options opts = ECSCTL_MODEL_OPTIONS_INIT;
@@ -33,10 +47,7 @@ int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	int rc;
 
-	opts.repo = ctx->repo;
-	opts.ref = ctx->ref;
-	opts.path = ctx->path;
-	opts.worktree = ctx->worktree;
+	cli_model_options(ctx, &opts);
 	rc = ecsctl_model_load(out, &opts, &diags, &err);
 	ecsctl_diags_sort(&diags);
 	print_diags(&diags);

@@ -10,4 +10,7 @@ struct cli_ctx;
  * released either way. */
 int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out);
 
+/* What the global flags say to load (repo, ref, path, --env, --var...). */
+void cli_model_options(const struct cli_ctx *ctx, struct ecsctl_model_options *o);
+
 #endif

@@ -101,6 +101,9 @@ int main(int argc, char **argv)
 		free(ctx.profile);
 		free(ctx.endpoint_url);
 		free(ctx.output);
+		free(ctx.env_name);
+		cli_list_release(&ctx.vars);
+		cli_list_release(&ctx.var_files);
 		return finish_stdout(rc);
 	}
 }

@@ -17,6 +17,24 @@
 #include "model_int.h"
 #include "banned.h"
 
+static void vreport(struct model_conv *c, enum ecsctl_severity sev, const char *file,
+                    unsigned line, unsigned col, const char *path, const char *fmt, va_list ap)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	if (!model_diag_room(c->diags)) {
+		c->errors += sev == ECSCTL_ERROR;
+		return;
+	}
+	ecsctl_buf_vaddf(&b, fmt, ap);
+	/* a node from an overlay or a variable file names that file */
+	ecsctl_diags_add(c->diags, sev, file ? file : c->file, line, col, c->resource,
+	                 path && *path ? path : NULL, "%s", b.buf);
+	if (sev == ECSCTL_ERROR)
+		c->errors++;
+	ecsctl_buf_release(&b);
+}
+
 static void report(struct model_conv *c, enum ecsctl_severity sev, const struct mnode *n,
                    unsigned line, unsigned col, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
@@ -24,25 +42,27 @@ static void report(struct model_conv *c, enum ecsctl_severity sev, const struct 
 static void report(struct model_conv *c, enum ecsctl_severity sev, const struct mnode *n,
                    unsigned line, unsigned col, const char *path, const char *fmt, ...)
 {
-	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 	va_list ap;
 
-	if (!model_diag_room(c->diags)) {
-		c->errors += sev == ECSCTL_ERROR;
-		return;
-	}
 	va_start(ap, fmt);
-	ecsctl_buf_vaddf(&b, fmt, ap);
+	vreport(c, sev, n ? n->file : NULL, n ? n->line : line, n ? n->column : col, path, fmt,
+	        ap);
 	va_end(ap);
-	if (n) {
-		line = n->line;
-		col = n->column;
-	}
-	ecsctl_diags_add(c->diags, sev, c->file, line, col, c->resource,
-	                 path && *path ? path : NULL, "%s", b.buf);
-	if (sev == ECSCTL_ERROR)
-		c->errors++;
-	ecsctl_buf_release(&b);
+}
+
+/* At a mapping key: the file its value came from. */
+static void report_key(struct model_conv *c, enum ecsctl_severity sev,
+                       const struct mnode_entry *e, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void report_key(struct model_conv *c, enum ecsctl_severity sev,
+                       const struct mnode_entry *e, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(c, sev, e->value->file, e->line, e->column, path, fmt, ap);
+	va_end(ap);
 }
 
 /* What a node is, for "got ..." in messages. */
@@ -357,11 +377,11 @@ static json_t *conv_structure(struct model_conv *c, const struct mnode *n,
 			char *kp = child_path(path, e->key);
 
 			if (hint)
-				report(c, ECSCTL_ERROR, NULL, e->line, e->column, kp,
+				report_key(c, ECSCTL_ERROR, e, kp,
 				       "unknown member '%s' in %s, did you mean '%s'?", e->key,
 				       where, hint);
 			else
-				report(c, ECSCTL_ERROR, NULL, e->line, e->column, kp,
+				report_key(c, ECSCTL_ERROR, e, kp,
 				       "unknown member '%s' in %s", e->key, where);
 			free(kp);
 			continue;
@@ -372,7 +392,7 @@ static json_t *conv_structure(struct model_conv *c, const struct mnode *n,
 		present[k] = true;
 		cp = child_path(path, e->key);
 		if (m->flags & ECSCTL_SCHEMA_DEPRECATED)
-			report(c, ECSCTL_WARNING, NULL, e->line, e->column, cp,
+			report_key(c, ECSCTL_WARNING, e, cp,
 			       "member '%s' is deprecated by the ECS API", cp ? cp : e->key);
 		vals[k] = cp ? conv_value(c, e->value, ecsctl_schema_member_shape(m), m, cp) : NULL;
 		free(cp);
@@ -460,7 +480,7 @@ static json_t *conv_map(struct model_conv *c, const struct mnode *n,
 		json_t *v = NULL;
 
 		if (ks && !ecsctl_schema_enum_ok(ks, idx[i]->key))
-			report(c, ECSCTL_ERROR, NULL, idx[i]->line, idx[i]->column, kp,
+			report_key(c, ECSCTL_ERROR, idx[i], kp,
 			       "invalid key '%s' in '%s'", idx[i]->key, path);
 		else if (mnode_is_null(idx[i]->value))
 			report(c, ECSCTL_ERROR, idx[i]->value, 0, 0, kp, "'%s' is null",

@@ -18,27 +18,48 @@
 struct pending {
 	struct ecsctl_resource r;
 	unsigned td_line, td_col; /* Service: position of taskDefinition */
+	const char *td_file;      /* its file when an overlay set it, else NULL */
 	size_t seq;               /* load order, for stable duplicate reports */
 	struct mnode *root;       /* the document, kept for the rules across documents */
 };
 
-/* A file's content already loaded, and the resources it gave (items[first, end)). */
+/* A document read, variables substituted, waiting for the overlays. */
+struct srcdoc {
+	const char *file; /* as messages name it (interned in `env`) */
+	struct mdoc doc;
+	bool json;
+	size_t item; /* the pending resource it made, when `made` */
+	bool made;
+};
+
+/* A file's content already read, and the documents it gave (docs[first, end)). */
 struct seen_file {
-	char *file;
+	const char *file;
 	size_t first, end;
-	bool had_errors;
+};
+
+/* A later file with the same content: its resources are the first's again. */
+struct again {
+	const char *file;
+	size_t seen;
 };
 
 struct loader {
 	struct ecsctl_diags *diags;
 	struct model_vars vars;
+	struct model_env env;
+	struct srcdoc *docs;
+	size_t ndocs;
+	bool explain;
 	struct pending *items;
 	size_t count, alloc;
 	struct seen_file *seen;
 	size_t nseen;
 	json_t *seen_ids; /* content id + parser ("y"/"j") -> index in `seen` */
-	size_t bytes;     /* read so far, each content once */
-	bool stop;        /* past the byte budget */
+	struct again *again;
+	size_t nagain;
+	size_t bytes; /* read so far, each content once */
+	bool stop;    /* past the byte budget */
 	int oom;
 };
 
@@ -96,6 +117,7 @@ static void pending_release(struct pending *p)
 	free(p->r.cluster);
 	free(p->r.file);
 	json_decref(p->r.body);
+	json_decref(p->r.explain);
 	mnode_free(p->root);
 }
 
@@ -124,6 +146,34 @@ static int find_kind(const char *name)
 		if (!strcmp(kind_names[k], name))
 			return k;
 	return -1;
+}
+
+/* Each value of `n` with the file:line:col it was written at (`file` unless
+ * the node came from elsewhere), for `render --explain`. */
+static void explain_walk(json_t *out, const struct mnode *n, const char *path, const char *file)
+{
+	struct ecsctl_buf sub = ECSCTL_BUF_INIT, from = ECSCTL_BUF_INIT;
+	size_t i;
+
+	if (n->type == MNODE_SCALAR) {
+		ecsctl_buf_addf(&from, "%s:%u:%u", n->file ? n->file : file, n->line, n->column);
+		json_array_append_new(out, json_pack("{s:s, s:s, s:s?, s:s?}", "path", path,
+		                                     "value", n->value, "from", from.buf, "via",
+		                                     n->via));
+	}
+	for (i = 0; i < n->count; i++) {
+		sub.len = 0;
+		if (n->type == MNODE_SEQ)
+			ecsctl_buf_addf(&sub, "%s[%zu]", path, i);
+		else
+			ecsctl_buf_addf(&sub, "%s%s%s", path, *path ? "." : "", n->entries[i].key);
+		if (sub.buf)
+			explain_walk(out,
+			             n->type == MNODE_SEQ ? n->items[i] : n->entries[i].value,
+			             sub.buf, file);
+	}
+	ecsctl_buf_release(&sub);
+	ecsctl_buf_release(&from);
 }
 
 static void load_document(struct loader *ld, const char *file, struct mdoc *doc, bool json)
@@ -172,6 +222,8 @@ static void load_document(struct loader *ld, const char *file, struct mdoc *doc,
 	}
 	p.r.kind = (enum ecsctl_kind)kind;
 	p.r.name = resource_name(p.r.kind, root, &p.r.cluster);
+	if (ld->explain && (p.r.explain = json_array()))
+		explain_walk(p.r.explain, root, "", file);
 	if (p.r.name)
 		ecsctl_buf_addf(&label, "%s '%s'", kind_names[kind], p.r.name);
 	else
@@ -186,6 +238,7 @@ static void load_document(struct loader *ld, const char *file, struct mdoc *doc,
 	if (p.r.kind == ECSCTL_KIND_SERVICE) {
 		const struct mnode_entry *td = mnode_get(root, "taskDefinition");
 		if (td) {
+			p.td_file = td->value->file;
 			p.td_line = td->value->line;
 			p.td_col = td->value->column;
 		}
@@ -204,6 +257,56 @@ static void load_document(struct loader *ld, const char *file, struct mdoc *doc,
 	add_pending(ld, &p);
 }
 
+/* A file of the config root as messages name it, interned; NULL when out of memory. */
+static const char *shown_name(struct loader *ld, struct ecsctl_source *src, const char *rel)
+{
+	struct ecsctl_buf name = ECSCTL_BUF_INIT;
+	const char *shown;
+
+	if (*src->display_root)
+		ecsctl_buf_addf(&name, "%s/%s", src->display_root, rel);
+	else
+		ecsctl_buf_adds(&name, rel);
+	shown = name.buf ? model_env_intern(&ld->env, name.buf) : NULL;
+	ecsctl_buf_release(&name);
+	if (!shown)
+		ld->oom = 1;
+	return shown;
+}
+
+/* Reads and parses one file of the config root; its name (interned) in *shown. */
+static int read_file(struct loader *ld, struct ecsctl_source *src, const char *rel,
+                     struct mfile *f, const char **shown)
+{
+	struct ecsctl_error rerr = ECSCTL_ERROR_INIT;
+	const char *dot = strrchr(rel, '.');
+	char *data = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (!(*shown = shown_name(ld, src, rel)))
+		goto done;
+	if (src->read(src, rel, MODEL_MAX_FILE_SIZE, &data, &len, &rerr)) {
+		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, *shown, 0, 0, NULL, NULL, "%s",
+		                 rerr.message ? rerr.message : "cannot read");
+		goto done;
+	}
+	if (len > MODEL_MAX_LOAD_BYTES - ld->bytes) {
+		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, *shown, 0, 0, NULL, NULL,
+		                 "the files of the config root hold more than %u MiB, the limit "
+		                 "of one load (%zu bytes before this file, %zu in it)",
+		                 MODEL_MAX_LOAD_BYTES >> 20, ld->bytes, len);
+		ld->stop = true;
+		goto done;
+	}
+	ld->bytes += len;
+	rc = model_parse(f, *shown, data, len, dot && !strcmp(dot, ".json"), ld->diags);
+done:
+	free(data);
+	ecsctl_error_release(&rerr);
+	return rc;
+}
+
 /* The key of a content read with a parser: the same bytes may be valid JSON
  * and YAML with another meaning, so the parser is part of it. */
 static void seen_key(char *key, size_t size, const char *id, bool json)
@@ -211,18 +314,15 @@ static void seen_key(char *key, size_t size, const char *id, bool json)
 	snprintf(key, size, "%c%s", json ? 'j' : 'y', id);
 }
 
-static const struct seen_file *find_seen(const struct loader *ld, const char *id, bool json)
+static json_t *find_seen(const struct loader *ld, const char *id, bool json)
 {
 	char key[ECSCTL_SOURCE_ID_MAX + 1];
-	json_t *at;
 
 	seen_key(key, sizeof(key), id, json);
-	at = json_object_get(ld->seen_ids, key);
-	return at ? &ld->seen[json_integer_value(at)] : NULL;
+	return json_object_get(ld->seen_ids, key);
 }
 
-static void add_seen(struct loader *ld, const char *id, bool json, const char *file, size_t first,
-                     bool had_errors)
+static void add_seen(struct loader *ld, const char *id, bool json, const char *file, size_t first)
 {
 	struct seen_file *s = realloc(ld->seen, (ld->nseen + 1) * sizeof(*s));
 	char key[ECSCTL_SOURCE_ID_MAX + 1];
@@ -233,18 +333,41 @@ static void add_seen(struct loader *ld, const char *id, bool json, const char *f
 	}
 	ld->seen = s;
 	s += ld->nseen;
-	s->file = strdup(file);
+	s->file = file;
 	s->first = first;
-	s->end = ld->count;
-	s->had_errors = had_errors;
+	s->end = ld->ndocs;
 	seen_key(key, sizeof(key), id, json);
-	if (!s->file || (!ld->seen_ids && !(ld->seen_ids = json_object())) ||
+	if ((!ld->seen_ids && !(ld->seen_ids = json_object())) ||
 	    json_object_set_new(ld->seen_ids, key, json_integer((json_int_t)ld->nseen))) {
-		free(s->file);
 		ld->oom = 1;
 		return;
 	}
 	ld->nseen++;
+}
+
+static void add_again(struct loader *ld, const char *file, size_t seen)
+{
+	struct again *a = realloc(ld->again, (ld->nagain + 1) * sizeof(*a));
+
+	if (!a) {
+		ld->oom = 1;
+		return;
+	}
+	ld->again = a;
+	a[ld->nagain].file = file;
+	a[ld->nagain].seen = seen;
+	ld->nagain++;
+}
+
+static bool errors_in(const struct ecsctl_diags *d, const char *file)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++)
+		if (d->items[i].severity == ECSCTL_ERROR && d->items[i].file &&
+		    !strcmp(d->items[i].file, file))
+			return true;
+	return false;
 }
 
 /*
@@ -253,23 +376,27 @@ static void add_seen(struct loader *ld, const char *id, bool json, const char *f
  * each is added again under this file's name (the duplicate check reports
  * it, naming both); errors in that content were reported for the first.
  */
-static void load_again(struct loader *ld, const struct seen_file *seen, const char *file)
+static void load_again(struct loader *ld, const struct again *a)
 {
-	size_t i, first = seen->first, end = seen->end;
+	const struct seen_file *seen = &ld->seen[a->seen];
+	size_t i;
 
-	if (seen->had_errors)
-		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, file, 0, 0, NULL, NULL,
+	if (errors_in(ld->diags, seen->file))
+		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, a->file, 0, 0, NULL, NULL,
 		                 "same content as '%s', whose errors are reported there",
 		                 seen->file);
-	for (i = first; i < end && !ld->oom; i++) {
-		const struct ecsctl_resource *r = &ld->items[i].r;
+	for (i = seen->first; i < seen->end && !ld->oom; i++) {
+		const struct ecsctl_resource *r;
 		struct pending p;
 
+		if (!ld->docs[i].made)
+			continue;
+		r = &ld->items[ld->docs[i].item].r;
 		memset(&p, 0, sizeof(p));
 		p.r.kind = r->kind;
 		p.r.name = strdup(r->name);
 		p.r.cluster = r->cluster ? strdup(r->cluster) : NULL;
-		p.r.file = strdup(file);
+		p.r.file = strdup(a->file);
 		p.r.line = r->line;
 		p.r.column = r->column;
 		p.r.body = json_incref(r->body);
@@ -282,64 +409,151 @@ static void load_again(struct loader *ld, const struct seen_file *seen, const ch
 	}
 }
 
-static void load_file(struct loader *ld, struct ecsctl_source *src, const char *rel,
-                      struct ecsctl_model *m)
+static void add_doc(struct loader *ld, const char *file, struct mdoc *doc, bool json)
 {
-	struct ecsctl_error rerr = ECSCTL_ERROR_INIT;
-	struct ecsctl_buf name = ECSCTL_BUF_INIT;
-	struct mfile f = {0};
-	const char *dot = strrchr(rel, '.');
-	bool json = dot && !strcmp(dot, ".json");
-	bool settings = !strcmp(rel, SETTINGS_FILE);
-	char id[ECSCTL_SOURCE_ID_MAX] = "";
-	const struct seen_file *seen;
-	size_t first = ld->count, errors = ld->diags->errors;
-	char *data = NULL;
-	size_t len = 0, i;
-	bool ok = true;
+	struct srcdoc *d = realloc(ld->docs, (ld->ndocs + 1) * sizeof(*d));
 
-	if (*src->display_root)
-		ecsctl_buf_addf(&name, "%s/%s", src->display_root, rel);
-	else
-		ecsctl_buf_adds(&name, rel);
-	/* the settings file is read as settings, so it is never "the same" as another */
-	if (!settings && src->id && src->id(src, rel, id, sizeof(id)) == 0 &&
+	if (!d) {
+		ld->oom = 1;
+		return;
+	}
+	ld->docs = d;
+	d[ld->ndocs].file = file;
+	d[ld->ndocs].doc = *doc;
+	d[ld->ndocs].json = json;
+	ld->ndocs++;
+	doc->root = NULL;
+}
+
+/* A base file: its documents, variables substituted, kept for the overlays.
+ * A content read before is not parsed again (see load_again()). */
+static void base_file(struct loader *ld, struct ecsctl_source *src, const char *rel)
+{
+	const char *dot = strrchr(rel, '.'), *file = NULL;
+	bool json = dot && !strcmp(dot, ".json");
+	char id[ECSCTL_SOURCE_ID_MAX] = "";
+	size_t i, first = ld->ndocs;
+	struct mfile f = {0};
+	json_t *seen;
+
+	if (src->id && src->id(src, rel, id, sizeof(id)) == 0 &&
 	    (seen = find_seen(ld, id, json)) != NULL) {
-		load_again(ld, seen, name.buf);
-		goto done;
+		if ((file = shown_name(ld, src, rel)))
+			add_again(ld, file, (size_t)json_integer_value(seen));
+		return;
 	}
-	if (src->read(src, rel, MODEL_MAX_FILE_SIZE, &data, &len, &rerr)) {
-		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, name.buf, 0, 0, NULL, NULL, "%s",
-		                 rerr.message ? rerr.message : "cannot read");
-		ok = false;
-	} else if (len > MODEL_MAX_LOAD_BYTES - ld->bytes) {
-		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, name.buf, 0, 0, NULL, NULL,
-		                 "the files of the config root hold more than %u MiB, the limit "
-		                 "of one load (%zu bytes before this file, %zu in it)",
-		                 MODEL_MAX_LOAD_BYTES >> 20, ld->bytes, len);
-		ld->stop = true;
-		goto done;
-	}
-	ld->bytes += len;
-	if (ok && model_parse(&f, name.buf, data, len, json, ld->diags))
-		ok = false;
-	/* settings get their defaults even when the file is broken */
-	if (settings) {
-		model_settings_load(&m->settings, &f, name.buf, src->root_name, &ld->vars,
-		                    ld->diags);
-		goto done;
-	}
-	for (i = 0; ok && i < f.ndocs && model_diag_room(ld->diags); i++) {
-		model_vars_apply(f.docs[i].root, &ld->vars, name.buf, ld->diags);
-		load_document(ld, name.buf, &f.docs[i], json);
-	}
-	if (*id)
-		add_seen(ld, id, json, name.buf, first, ld->diags->errors > errors);
-done:
+	if (!read_file(ld, src, rel, &f, &file))
+		for (i = 0; i < f.ndocs && model_diag_room(ld->diags); i++) {
+			model_vars_apply(f.docs[i].root, &ld->vars, file, ld->diags);
+			add_doc(ld, file, &f.docs[i], json);
+		}
 	mfile_release(&f);
-	free(data);
-	ecsctl_buf_release(&name);
-	ecsctl_error_release(&rerr);
+	if (*id && file)
+		add_seen(ld, id, json, file, first);
+}
+
+/* "Service/shop/web": what an overlay document and its base share. */
+static char *identity(const struct mnode *root)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	const char *kind = scalar_of(root, "kind");
+	char *name, *cluster;
+	int k = kind ? find_kind(kind) : -1;
+
+	if (k < 0)
+		return NULL;
+	name = resource_name((enum ecsctl_kind)k, root, &cluster);
+	free(cluster);
+	if (!name)
+		return NULL;
+	ecsctl_buf_addf(&b, "%s/%s", kind, name);
+	free(name);
+	return ecsctl_buf_detach(&b);
+}
+
+static void overlay_doc(struct loader *ld, const char *file, struct mdoc *doc)
+{
+	char *id = identity(doc->root), *other;
+	size_t i;
+
+	if (!id) {
+		ecsctl_diags_add(ld->diags, ECSCTL_ERROR, file, doc->line, doc->column, NULL, NULL,
+		                 "an overlay document needs 'kind' and the name of the document "
+		                 "it patches (clusterName, family, or cluster and serviceName)");
+		return;
+	}
+	for (i = 0; i < ld->ndocs; i++) {
+		struct srcdoc *d = &ld->docs[i];
+		bool same;
+
+		if (!d->doc.root)
+			continue;
+		other = identity(d->doc.root);
+		same = other && !strcmp(other, id);
+		free(other);
+		if (!same)
+			continue;
+		if (mnode_get(doc->root, "$patch")) {
+			const struct mnode_entry *pe = mnode_get(doc->root, "$patch");
+
+			if (pe->value->type == MNODE_SCALAR && !strcmp(pe->value->value, "delete")) {
+				mnode_free(d->doc.root);
+				d->doc.root = NULL;
+				free(id);
+				return;
+			}
+		}
+		mnode_del(doc->root, "kind");
+		model_overlay_merge(d->doc.root, doc->root, file, ld->diags);
+		free(id);
+		return;
+	}
+	free(id);
+	/* nothing to patch: a resource of this environment only */
+	mnode_mark_file(doc->root, file);
+	add_doc(ld, file, doc, false);
+}
+
+static void overlay_files(struct loader *ld, struct ecsctl_source *src, char **files,
+                          size_t nfiles)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < ld->env.noverlays; i++) {
+		size_t n = strlen(ld->env.overlays[i]);
+
+		for (j = 0; j < nfiles && model_diag_room(ld->diags) && !ld->stop; j++) {
+			struct mfile f = {0};
+			const char *file;
+
+			if (strncmp(files[j], ld->env.overlays[i], n) ||
+			    read_file(ld, src, files[j], &f, &file))
+				continue;
+			for (k = 0; k < f.ndocs && model_diag_room(ld->diags); k++) {
+				model_vars_apply(f.docs[k].root, &ld->vars, file, ld->diags);
+				overlay_doc(ld, file, &f.docs[k]);
+			}
+			mfile_release(&f);
+		}
+	}
+}
+
+/* ecsctl.yaml first: the environment it declares decides the variables. */
+static void settings_file(struct loader *ld, struct ecsctl_source *src, bool present,
+                          const struct model_env_input *in, struct ecsctl_model *m)
+{
+	struct mfile f = {0};
+	const char *file = SETTINGS_FILE;
+
+	if (present && read_file(ld, src, SETTINGS_FILE, &f, &file))
+		mfile_release(&f); /* settings get their defaults even when the file is broken */
+	model_env_setup(&ld->env, f.ndocs ? f.docs[0].root : NULL, file, src, in, &ld->vars,
+	                ld->diags);
+	model_settings_load(&m->settings, &f, file, src->root_name, &ld->vars, ld->diags);
+	if (ld->env.node)
+		model_settings_environment(&m->settings, ld->env.node, ld->env.name, file,
+		                           &ld->vars, ld->diags);
+	mfile_release(&f);
 }
 
 static int pending_cmp(const void *a, const void *b)
@@ -434,7 +648,8 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 			continue;
 		ecsctl_buf_addf(&label, "Service '%s'", p->r.name);
 		ecsctl_diags_add(
-		    ld->diags, ECSCTL_ERROR, p->r.file, p->td_line, p->td_col, label.buf,
+		    ld->diags, ECSCTL_ERROR, p->td_file ? p->td_file : p->r.file, p->td_line, p->td_col,
+		    label.buf,
 		    "taskDefinition",
 		    "taskDefinition '%s' in Service '%s' is not a family defined in the "
 		    "repository (write 'family:revision' or an ARN for one defined "
@@ -451,9 +666,12 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 	}
 }
 
-static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const char *ref,
-                     const char *const *env, struct ecsctl_diags *diags, struct ecsctl_error *err)
+static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
+                     const struct ecsctl_model_options *opts, struct ecsctl_diags *diags,
+                     struct ecsctl_error *err)
 {
+	struct model_env_input in = {opts->environment, opts->var_files, opts->nvar_files,
+	                             opts->vars, opts->nvars};
 	struct loader ld;
 	char short_sha[8] = "";
 	char **files = NULL;
@@ -464,7 +682,7 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const 
 	memset(&ld, 0, sizeof(ld));
 	if (src->from_git) {
 		out->commit = strdup(src->commit);
-		out->ref = strdup(src->ref ? src->ref : ref && *ref ? ref : "HEAD");
+		out->ref = strdup(src->ref ? src->ref : opts->ref && *opts->ref ? opts->ref : "HEAD");
 		if (!out->commit || !out->ref) {
 			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 			goto done;
@@ -473,7 +691,8 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const 
 	if (src->commit)
 		memcpy(short_sha, src->commit, 7);
 	ld.diags = diags;
-	ld.vars.env = env;
+	ld.explain = opts->explain;
+	ld.vars.env = opts->env;
 	ld.vars.builtin[0][0] = "ECSCTL_GIT_SHA";
 	ld.vars.builtin[0][1] = src->commit;
 	ld.vars.builtin[1][0] = "ECSCTL_GIT_SHORT_SHA";
@@ -483,16 +702,26 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const 
 	rc = src->list(src, &files, &nfiles, err);
 	if (rc)
 		goto done;
-	for (i = 0; i < nfiles && model_diag_room(diags) && !ld.stop; i++) {
+	for (i = 0; i < nfiles; i++)
 		have_settings |= !strcmp(files[i], SETTINGS_FILE);
-		load_file(&ld, src, files[i], out);
+	settings_file(&ld, src, have_settings, &in, out);
+	for (i = 0; i < nfiles && model_diag_room(diags) && !ld.env.unchosen && !ld.stop; i++)
+		if (strcmp(files[i], SETTINGS_FILE) && !model_env_skipped(&ld.env, files[i]))
+			base_file(&ld, src, files[i]);
+	if (!ld.stop)
+		overlay_files(&ld, src, files, nfiles);
+	for (i = 0; i < ld.ndocs && model_diag_room(diags); i++) {
+		struct srcdoc *d = &ld.docs[i];
+
+		d->item = ld.count;
+		if (d->doc.root)
+			load_document(&ld, d->file, &d->doc, d->json);
+		d->made = ld.count > d->item;
 	}
-	if (!have_settings) {
-		struct mfile none = {0};
-		model_settings_load(&out->settings, &none, SETTINGS_FILE, src->root_name, &ld.vars,
-		                    diags);
-	}
+	for (i = 0; i < ld.nagain && !ld.oom; i++)
+		load_again(&ld, &ld.again[i]);
 	cross_checks(&ld, out);
+	model_vars_report(&ld.vars, diags);
 	if (!model_diag_room(diags))
 		ecsctl_diags_add(diags, ECSCTL_ERROR, NULL, 0, 0, NULL, NULL,
 		                 "too many errors: stopped after %u", MODEL_MAX_ERRORS);
@@ -506,11 +735,15 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src, const 
 		                      diags->errors - errors_before,
 		                      diags->errors - errors_before == 1 ? "" : "s");
 done:
-	for (i = 0; i < ld.nseen; i++)
-		free(ld.seen[i].file);
+	for (i = 0; i < ld.ndocs; i++)
+		mnode_free(ld.docs[i].doc.root);
+	free(ld.docs);
 	free(ld.seen);
+	free(ld.again);
 	json_decref(ld.seen_ids);
 	free(ld.items);
+	model_vars_release(&ld.vars);
+	model_env_release(&ld.env);
 	ecsctl_source_list_free(files, nfiles);
 	return rc;
 }
@@ -529,7 +762,7 @@ int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_option
 	so.worktree = opts->worktree;
 	rc = ecsctl_source_open(&src, &so, err);
 	if (!rc)
-		rc = load_from(out, src, opts->ref, opts->env, diags, err);
+		rc = load_from(out, src, opts, diags, err);
 	ecsctl_source_free(src);
 	return rc;
 }
@@ -538,13 +771,15 @@ int ecsctl_model_load_buffer(struct ecsctl_model *out, const char *name, const c
                              size_t len, const char *const *env, struct ecsctl_diags *diags,
                              struct ecsctl_error *err)
 {
+	struct ecsctl_model_options opts = ECSCTL_MODEL_OPTIONS_INIT;
 	struct ecsctl_source *src = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	opts.env = env;
 	rc = model_source_open_buffer(&src, name, data, len, err);
 	if (!rc)
-		rc = load_from(out, src, NULL, env, diags, err);
+		rc = load_from(out, src, &opts, diags, err);
 	ecsctl_source_free(src);
 	return rc;
 }

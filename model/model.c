@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ecsctl/model.h"
+#include "model_int.h"
 #include "banned.h"
 
 const char *ecsctl_kind_name(enum ecsctl_kind kind)
@@ -70,38 +71,19 @@ json_t *ecsctl_model_render(const struct ecsctl_model *m)
 	return doc;
 }
 
-static void settings_release(struct ecsctl_settings *s)
-{
-	size_t i, j;
-
-	free(s->name);
-	free(s->region);
-	for (i = 0; i < s->nignore; i++) {
-		free(s->ignore[i].kind);
-		free(s->ignore[i].name);
-		for (j = 0; j < s->ignore[i].nfields; j++)
-			free(s->ignore[i].fields[j]);
-		free(s->ignore[i].fields);
-	}
-	free(s->ignore);
-	for (i = 0; i < s->nsensitive; i++)
-		free(s->sensitive[i]);
-	free(s->sensitive);
-	memset(s, 0, sizeof(*s));
-}
-
 void ecsctl_model_release(struct ecsctl_model *m)
 {
 	size_t i;
 
 	if (!m)
 		return;
-	settings_release(&m->settings);
+	model_settings_release(&m->settings);
 	for (i = 0; i < m->count; i++) {
 		free(m->resources[i].name);
 		free(m->resources[i].cluster);
 		free(m->resources[i].file);
 		json_decref(m->resources[i].body);
+		json_decref(m->resources[i].explain);
 	}
 	free(m->resources);
 	free(m->commit);

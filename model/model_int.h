@@ -45,6 +45,12 @@ struct mnode {
 	unsigned line, column;
 	bool quoted;      /* quoted, block or !!str scalar: always a string, never null */
 	bool substituted; /* a variable was replaced: "" stays a string, not null */
+	/* the file this node came from when not its document's (a variable file,
+	 * an overlay), for messages; borrowed, lives as long as the load */
+	const char *file;
+	/* "WEB_COUNT (vars/prod.yaml:3:1)": the variable that set the value, for
+	 * render --explain; borrowed like `file` */
+	const char *via;
 	char *value;      /* scalar, NUL-terminated (NUL bytes inside are rejected) */
 	size_t len;
 	struct mnode **items;        /* sequence */
@@ -84,6 +90,8 @@ int mnode_append(struct mnode *seq, struct mnode *item);
 struct mnode *mnode_from_json(const json_t *j, int *why);
 /* A deep copy (for an alias; the caller checks the budget); NULL when out of memory. */
 struct mnode *mnode_copy(const struct mnode *src);
+/* Marks every node of `n` as coming from `file` (borrowed) where not yet marked. */
+void mnode_mark_file(struct mnode *n, const char *file);
 
 /* Strict UTF-8 (no overlongs, surrogates, or past U+10FFFF): the offset of the
  * first bad byte and its line:column, or `len` when all is well. */
@@ -97,15 +105,110 @@ struct mnode_entry *mnode_get(const struct mnode *map, const char *key);
 void mnode_del(struct mnode *map, const char *key);
 
 /* Variables: ${NAME}, ${NAME:-default}, $${ (a literal ${). */
+struct model_var {
+	char *name;
+	struct mnode *value; /* a scalar, list or mapping; owned */
+	char *origin;        /* where it was set ("vars/prod.yaml:3:1", "--var"), for messages */
+	char *label;         /* "NAME (origin)" */
+};
+
+/* Where an unset variable is used, and the nodes left incomplete by one. */
+struct model_pos {
+	char *file;
+	unsigned line, column;
+	size_t after; /* tainted nodes: only diagnostics added after this count follow */
+};
+
+struct model_unset {
+	char *name;
+	bool builtin;
+	struct model_pos *uses;
+	size_t count;
+};
+
+/*
+ * `${scheme:ref}` lookups (ssm:, cfn:, tfstate:) go through here; none is
+ * built in yet. Returns 0 with a new scalar in *out, or -1 with a message in
+ * *why (caller frees).
+ */
+struct model_resolver {
+	int (*resolve)(void *arg, const char *scheme, const char *ref, struct mnode **out,
+	               char **why);
+	void *arg;
+};
+
 struct model_vars {
 	const char *const *env;    /* NULL-terminated NAME=value; NULL = environ */
 	const char *builtin[3][2]; /* ECSCTL_GIT_* name, value (value NULL = unset) */
+	struct model_var *defs;    /* set in git or by flags: above `env` */
+	size_t ndefs;
+	const struct model_resolver *resolver; /* NULL: lookups are refused */
+	/* filled while substituting, reported by model_vars_report() */
+	struct model_unset *unset;
+	size_t nunset;
+	struct model_pos *tainted; /* nodes a missing variable left incomplete */
+	size_t ntainted;
+	size_t spent_nodes, spent_bytes; /* inserted, against the alias budget */
+	int oom;
 };
 
+/* Sets `name` (replacing an earlier value: later layers win); takes `value`.
+ * -1 when out of memory (`value` freed). */
+int model_vars_set(struct model_vars *v, const char *name, struct mnode *value,
+                   const char *origin);
+/* A variable name: letters, digits, '_', not starting with a digit. */
+bool model_vars_name_ok(const char *s, size_t n);
+void model_vars_release(struct model_vars *v);
+
 /* Substitutes variables in every scalar value (never keys) of `n`; each
- * problem goes to `diags`. Returns the number of errors added. */
-size_t model_vars_apply(struct mnode *n, const struct model_vars *vars, const char *file,
+ * problem goes to `diags`, except unset variables, which are collected for
+ * model_vars_report(). A scalar that is exactly ${NAME} takes the variable's
+ * node (a list or mapping too). Returns the number of errors added. */
+size_t model_vars_apply(struct mnode *n, struct model_vars *vars, const char *file,
                         struct ecsctl_diags *diags);
+
+/* One error per unset variable naming every use, after dropping the errors
+ * found at the nodes they left incomplete (those only follow from them).
+ * Returns the errors added. */
+size_t model_vars_report(struct model_vars *v, struct ecsctl_diags *diags);
+
+/* ---- environments (environ.c) ---- */
+struct ecsctl_source;
+struct model_env_input {
+	const char *name; /* --env, or NULL */
+	const char *const *var_files; /* --var-file, on disk */
+	size_t nvar_files;
+	const char *const *vars; /* --var NAME=VALUE */
+	size_t nvars;
+};
+
+struct model_env {
+	const char *name;   /* the chosen environment (borrowed), or NULL */
+	bool unchosen;      /* --env missing or unknown: the documents would only
+	                       add errors that follow from it */
+	struct mnode *node; /* its settings, `variables` taken out; owned */
+	char **skip;        /* not base documents: "vars/prod.yaml", "overlays/prod/" */
+	size_t nskip;
+	char **overlays; /* the chosen environment's folders, in order: "overlays/prod/" */
+	size_t noverlays;
+	char **pool; /* file names that nodes point to (mnode.file) */
+	size_t npool;
+};
+
+/*
+ * Takes `variables` and `environments` out of ecsctl.yaml's `root` (may be
+ * NULL), picks the environment `in->name` and sets `vars` layer by layer
+ * (environ.c says the order), reading variable files through `src`.
+ * Returns the errors added.
+ */
+size_t model_env_setup(struct model_env *e, struct mnode *root, const char *file,
+                       struct ecsctl_source *src, const struct model_env_input *in,
+                       struct model_vars *vars, struct ecsctl_diags *diags);
+/* A file of the config root that is an environment's, not a base document. */
+bool model_env_skipped(const struct model_env *e, const char *rel);
+/* A copy of `s` that lives as long as `e`; NULL when out of memory. */
+const char *model_env_intern(struct model_env *e, const char *s);
+void model_env_release(struct model_env *e);
 
 /* The first character of `value` that the shape's pattern refuses, or NULL
  * (also for patterns of a form it does not understand: see pattern.c). */
@@ -183,7 +286,31 @@ void model_check_service(struct model_conv *c, const struct mnode *svc, const st
  * (name = `root_name`). Problems go to `diags`; returns the errors added.
  */
 size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, const char *file,
-                           const char *root_name, const struct model_vars *vars,
+                           const char *root_name, struct model_vars *vars,
+                           struct ecsctl_diags *diags);
+
+/*
+ * Overrides `out` with what the environment `env` (an entry of
+ * `environments:`, its `variables` already taken out) sets, after
+ * substituting its variables. An environment that names no owner gets
+ * "<name>-<env>", so two environments never prune each other's resources.
+ * Returns the errors added.
+ */
+size_t model_settings_environment(struct ecsctl_settings *out, struct mnode *env,
+                                  const char *env_name, const char *file,
+                                  struct model_vars *vars, struct ecsctl_diags *diags);
+void model_settings_release(struct ecsctl_settings *s);
+
+/*
+ * Merges the overlay document `patch` (kind and identity already matched,
+ * `kind` removed) onto `base`: mappings merge, lists of named items merge by
+ * key (containerDefinitions, environment, secrets, volumes by name;
+ * portMappings by containerPort+protocol; tags by key; loadBalancers by
+ * target group), other lists and scalars replace, `$patch: delete` removes a
+ * member or an item. Moves nodes out of `patch` (marked as from `file`);
+ * problems go to `diags`. Returns the errors added.
+ */
+size_t model_overlay_merge(struct mnode *base, struct mnode *patch, const char *file,
                            struct ecsctl_diags *diags);
 
 /*

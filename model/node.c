@@ -138,6 +138,18 @@ fail:
 	return NULL;
 }
 
+void mnode_mark_file(struct mnode *n, const char *file)
+{
+	size_t i;
+
+	if (!n->file)
+		n->file = file;
+	for (i = 0; n->type == MNODE_SEQ && i < n->count; i++)
+		mnode_mark_file(n->items[i], file);
+	for (i = 0; n->type == MNODE_MAP && i < n->count; i++)
+		mnode_mark_file(n->entries[i].value, file);
+}
+
 /* Strict UTF-8 (no overlongs, surrogates or values past U+10FFFF). Returns the
  * offset of the first bad byte, or `len` when all is well. */
 size_t model_utf8_check(const unsigned char *s, size_t len, unsigned *line, unsigned *col)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/buf.h"
 #include "ecsctl/duration.h"
 #include "model_int.h"
 #include "banned.h"
@@ -66,13 +67,89 @@ static int fill_sensitive(struct ecsctl_settings *out, json_t *list)
 	return 0;
 }
 
+static void ignore_release(struct ecsctl_settings *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nignore; i++) {
+		free(s->ignore[i].kind);
+		free(s->ignore[i].name);
+		for (j = 0; j < s->ignore[i].nfields; j++)
+			free(s->ignore[i].fields[j]);
+		free(s->ignore[i].fields);
+	}
+	free(s->ignore);
+	s->ignore = NULL;
+	s->nignore = 0;
+}
+
+static void sensitive_release(struct ecsctl_settings *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsensitive; i++)
+		free(s->sensitive[i]);
+	free(s->sensitive);
+	s->sensitive = NULL;
+	s->nsensitive = 0;
+}
+
+void model_settings_release(struct ecsctl_settings *s)
+{
+	free(s->name);
+	free(s->region);
+	ignore_release(s);
+	sensitive_release(s);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Sets what `j` (EcsctlSettings or EcsctlEnvironment members) holds; the
+ * rest keeps its value, so an environment overrides only what it names. */
+static int apply(struct ecsctl_settings *out, json_t *j)
+{
+	json_t *wait = json_object_get(j, "wait"), *v;
+	int64_t ms;
+
+	if ((v = json_object_get(j, "name"))) {
+		free(out->name);
+		if (!(out->name = dup_str(v, "")))
+			return -1;
+	}
+	if ((v = json_object_get(j, "region"))) {
+		free(out->region);
+		if (!(out->region = dup_str(v, "")))
+			return -1;
+	}
+	if (json_is_boolean(v = json_object_get(j, "prune")))
+		out->prune = json_is_true(v);
+	if (json_is_boolean(v = json_object_get(j, "suspend")))
+		out->suspend = json_is_true(v);
+	if (json_is_integer(v = json_object_get(j, "keepRevisions")))
+		out->keep_revisions = (long)json_integer_value(v);
+	if (json_is_boolean(v = json_object_get(wait, "rollbackOnFailure")))
+		out->rollback_on_failure = json_is_true(v);
+	if (json_string_value(json_object_get(wait, "timeout")) &&
+	    !ecsctl_duration_parse(&ms, json_string_value(json_object_get(wait, "timeout"))))
+		out->wait_timeout_ms = ms;
+	if (json_object_get(j, "ignoreDifferences")) {
+		ignore_release(out);
+		if (fill_ignore(out, json_object_get(j, "ignoreDifferences")))
+			return -1;
+	}
+	if (json_object_get(j, "sensitive")) {
+		sensitive_release(out);
+		if (fill_sensitive(out, json_object_get(j, "sensitive")))
+			return -1;
+	}
+	return 0;
+}
+
 size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, const char *file,
-                           const char *root_name, const struct model_vars *vars,
+                           const char *root_name, struct model_vars *vars,
                            struct ecsctl_diags *diags)
 {
 	struct model_conv conv = {0};
-	json_t *j = NULL, *wait;
-	int64_t ms;
+	json_t *j = NULL;
 
 	memset(out, 0, sizeof(*out));
 	out->keep_revisions = DEFAULT_KEEP_REVISIONS;
@@ -91,21 +168,45 @@ size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, c
 		                  "");
 	}
 	out->name = dup_str(json_object_get(j, "name"), root_name);
-	out->region = dup_str(json_object_get(j, "region"), NULL);
-	out->prune = json_is_true(json_object_get(j, "prune"));
-	out->suspend = json_is_true(json_object_get(j, "suspend"));
-	if (json_is_integer(json_object_get(j, "keepRevisions")))
-		out->keep_revisions = (long)json_integer_value(json_object_get(j, "keepRevisions"));
-	wait = json_object_get(j, "wait");
-	out->rollback_on_failure = json_is_true(json_object_get(wait, "rollbackOnFailure"));
-	if (json_string_value(json_object_get(wait, "timeout")) &&
-	    !ecsctl_duration_parse(&ms, json_string_value(json_object_get(wait, "timeout"))))
-		out->wait_timeout_ms = ms;
-	if (!out->name || fill_ignore(out, json_object_get(j, "ignoreDifferences")) ||
-	    fill_sensitive(out, json_object_get(j, "sensitive"))) {
+	if (!out->name || apply(out, j)) {
 		ecsctl_diags_add(diags, ECSCTL_ERROR, file, 0, 0, NULL, NULL, "out of memory");
 		conv.errors++;
 	}
 	json_decref(j);
+	return conv.errors;
+}
+
+size_t model_settings_environment(struct ecsctl_settings *out, struct mnode *env,
+                                  const char *env_name, const char *file,
+                                  struct model_vars *vars, struct ecsctl_diags *diags)
+{
+	struct ecsctl_buf label = ECSCTL_BUF_INIT;
+	struct model_conv conv = {0};
+	json_t *j;
+
+	ecsctl_buf_addf(&label, "environment '%s'", env_name);
+	conv.file = file;
+	conv.resource = label.buf;
+	conv.diags = diags;
+	conv.errors += model_vars_apply(env, vars, file, diags);
+	j = model_convert(&conv, env, ecsctl_schema_shape("EcsctlEnvironment"), "");
+	/* environments of one account must not prune each other's resources: each
+	 * owns its own, "shop-staging" unless it names its owner */
+	if (!json_object_get(j, "name") && out->name) {
+		struct ecsctl_buf name = ECSCTL_BUF_INIT;
+
+		ecsctl_buf_addf(&name, "%s-%s", out->name, env_name);
+		if (!ecsctl_buf_failed(&name)) {
+			free(out->name);
+			out->name = ecsctl_buf_detach(&name);
+		}
+		ecsctl_buf_release(&name);
+	}
+	if (!out->name || apply(out, j)) {
+		ecsctl_diags_add(diags, ECSCTL_ERROR, file, 0, 0, NULL, NULL, "out of memory");
+		conv.errors++;
+	}
+	json_decref(j);
+	ecsctl_buf_release(&label);
 	return conv.errors;
 }

@@ -477,6 +477,21 @@ static int doc_end(struct parser *p)
 	return 0;
 }
 
+/* `{name: A, value: ${X}}`: the '{' of an unquoted ${X} opens a flow
+ * mapping, and libyaml's message says nothing of variables. */
+static bool flow_variable(const char *data, size_t len, const yaml_parser_t *yp)
+{
+	size_t from = yp->context ? yp->context_mark.index : yp->problem_mark.index;
+	size_t to = yp->problem_mark.index, i;
+
+	if (!yp->problem || strncmp(yp->problem, "did not find expected ',' or '}'", 32))
+		return false;
+	for (i = from; i + 1 < len && i <= to; i++)
+		if (data[i] == '$' && data[i + 1] == '{')
+			return true;
+	return false;
+}
+
 static int parse_yaml(struct parser *p, const char *data, size_t len, char **problem,
                       unsigned *pline, unsigned *pcol)
 {
@@ -496,6 +511,9 @@ static int parse_yaml(struct parser *p, const char *data, size_t len, char **pro
 			ecsctl_buf_addf(&b, "%s", yp.problem ? yp.problem : "malformed YAML");
 			if (yp.context)
 				ecsctl_buf_addf(&b, " %s", yp.context);
+			if (flow_variable(data, len, &yp))
+				ecsctl_buf_adds(&b, " (quote a value that starts with '${': in a "
+				                    "flow mapping '{' opens another one)");
 			*problem = ecsctl_buf_detach(&b);
 			*pline = (unsigned)yp.problem_mark.line + 1;
 			*pcol = (unsigned)yp.problem_mark.column + 1;

@@ -97,17 +97,24 @@ DOCUMENTED = [
 
 # ecsctl.yaml, validated by the same code as the ECS shapes (docs/desired-state.md).
 # These are ecsctl's own, not AWS's.
+# what ecsctl.yaml and each of its environments may set
+SETTINGS_MEMBERS = {
+    "name": {"shape": "EcsctlName"},
+    "region": {"shape": "EcsctlString"},
+    "prune": {"shape": "EcsctlBoolean"},
+    "keepRevisions": {"shape": "EcsctlKeepRevisions"},
+    "wait": {"shape": "EcsctlWait"},
+    "suspend": {"shape": "EcsctlBoolean"},
+    "ignoreDifferences": {"shape": "EcsctlIgnoreList"},
+    "sensitive": {"shape": "EcsctlStringList"},
+}
 ECSCTL_SHAPES = {
-    "EcsctlSettings": {"type": "structure", "members": {
-        "name": {"shape": "EcsctlName"},
-        "region": {"shape": "EcsctlString"},
-        "prune": {"shape": "EcsctlBoolean"},
-        "keepRevisions": {"shape": "EcsctlKeepRevisions"},
-        "wait": {"shape": "EcsctlWait"},
-        "suspend": {"shape": "EcsctlBoolean"},
-        "ignoreDifferences": {"shape": "EcsctlIgnoreList"},
-        "sensitive": {"shape": "EcsctlStringList"},
-    }},
+    "EcsctlSettings": {"type": "structure", "members": SETTINGS_MEMBERS},
+    # one entry of `environments:` (its `variables:` map is read before, any type)
+    "EcsctlEnvironment": {"type": "structure", "members": dict(
+        SETTINGS_MEMBERS,
+        varFiles={"shape": "EcsctlStringList"},
+        overlays={"shape": "EcsctlStringList"})},
     "EcsctlWait": {"type": "structure", "members": {
         "timeout": {"shape": "EcsctlDuration"},
         "rollbackOnFailure": {"shape": "EcsctlBoolean"},

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The quick start's main job: set up, build, start ecs-local on a free loopback
-# port, apply examples/ (read from git objects) and show that the second plan
-# is empty. Works on a fresh clone: `git clone ... && sh scripts/quickstart.sh`.
+# port, apply the staging environment of examples/ (read from git objects) and
+# show that the second plan is empty. Works on a fresh clone: `git clone ... && sh scripts/quickstart.sh`.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
@@ -39,8 +39,9 @@ echo "== ecs-local listening on $url"
 export AWS_ACCESS_KEY_ID=ecs-local AWS_SECRET_ACCESS_KEY=ecs-local AWS_REGION=us-east-1
 unset AWS_SESSION_TOKEN AWS_PROFILE 2>/dev/null || true
 
-echo "== ecsctl apply --auto-approve --repo . --path examples"
-"$bin/ecsctl" apply --auto-approve --repo . --path examples --endpoint-url "$url" \
-	--poll-interval 250ms
-echo "== ecsctl plan --repo . --path examples   (the second plan: nothing to do)"
-"$bin/ecsctl" plan --detailed-exitcode --repo . --path examples --endpoint-url "$url"
+echo "== ecsctl apply --auto-approve --repo . --path examples --env staging"
+"$bin/ecsctl" apply --auto-approve --repo . --path examples --env staging \
+	--endpoint-url "$url" --poll-interval 250ms
+echo "== ecsctl plan --repo . --path examples --env staging   (the second plan: nothing to do)"
+"$bin/ecsctl" plan --detailed-exitcode --repo . --path examples --env staging \
+	--endpoint-url "$url"

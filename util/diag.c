@@ -96,18 +96,40 @@ char *ecsctl_diag_format(const struct ecsctl_diag *diag)
 	return ecsctl_buf_detach(&b);
 }
 
+static void item_release(struct ecsctl_diag *it)
+{
+	free(it->file);
+	free(it->resource);
+	free(it->path);
+	free(it->message);
+}
+
+void ecsctl_diags_drop(struct ecsctl_diags *d,
+                       bool (*drop)(const struct ecsctl_diag *diag, size_t index, void *arg),
+                       void *arg)
+{
+	size_t i, keep = 0;
+
+	for (i = 0; i < d->count; i++) {
+		if (!drop(&d->items[i], i, arg)) {
+			d->items[keep++] = d->items[i];
+			continue;
+		}
+		if (d->items[i].severity == ECSCTL_ERROR)
+			d->errors--;
+		item_release(&d->items[i]);
+	}
+	d->count = keep;
+}
+
 void ecsctl_diags_release(struct ecsctl_diags *d)
 {
 	size_t i;
 
 	if (!d)
 		return;
-	for (i = 0; i < d->count; i++) {
-		free(d->items[i].file);
-		free(d->items[i].resource);
-		free(d->items[i].path);
-		free(d->items[i].message);
-	}
+	for (i = 0; i < d->count; i++)
+		item_release(&d->items[i]);
 	free(d->items);
 	memset(d, 0, sizeof(*d));
 }

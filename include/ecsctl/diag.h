@@ -5,6 +5,7 @@
 #ifndef ECSCTL_DIAG_H
 #define ECSCTL_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum ecsctl_severity { ECSCTL_NOTICE, ECSCTL_WARNING, ECSCTL_ERROR };
@@ -33,6 +34,12 @@ struct ecsctl_diags {
 void ecsctl_diags_add(struct ecsctl_diags *d, enum ecsctl_severity sev, const char *file,
 		      unsigned line, unsigned column, const char *resource, const char *path,
 		      const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+/* Removes the diagnostics for which `drop` (given each one's index) says true,
+ * keeping the others in order. */
+void ecsctl_diags_drop(struct ecsctl_diags *d,
+		       bool (*drop)(const struct ecsctl_diag *diag, size_t index, void *arg),
+		       void *arg);
 
 /* Sorts by file, line, column, keeping insertion order for ties. */
 void ecsctl_diags_sort(struct ecsctl_diags *d);

@@ -26,6 +26,8 @@ struct ecsctl_resource {
 			  CreateService members, typed as the model says */
 	char *file;    /* where the document starts, as messages name it */
 	unsigned line, column;
+	json_t *explain; /* with `explain`: [{"path", "value", "from": "file:line:col"}]
+	                    for each value, where its final value was written; else NULL */
 };
 
 struct ecsctl_ignore_rule {
@@ -64,8 +66,14 @@ struct ecsctl_model_options {
 	const char *path;     /* config root inside the repo; default the root */
 	bool worktree;        /* read the files on disk, not git objects */
 	const char *const *env; /* NULL-terminated "NAME=value" list; NULL = environ */
+	const char *environment; /* an entry of `environments:` (--env), or NULL */
+	const char *const *var_files; /* --var-file: files on disk, later ones win */
+	size_t nvar_files;
+	const char *const *vars; /* --var: "NAME=VALUE", later ones win, above the files */
+	size_t nvars;
+	bool explain; /* fill each resource's `explain` */
 };
-#define ECSCTL_MODEL_OPTIONS_INIT {NULL, NULL, NULL, false, NULL}
+#define ECSCTL_MODEL_OPTIONS_INIT {NULL, NULL, NULL, false, NULL, NULL, NULL, 0, NULL, 0, false}
 
 /*
  * Loads, substitutes, validates and resolves the desired state into `*out`.

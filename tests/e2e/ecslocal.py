@@ -63,10 +63,11 @@ def writes(d):
 
 
 class Repo:
-    """A temporary git repository; starts with a copy of examples/ (or of
-    another folder of the source tree, `source`) as its examples/ when asked."""
+    """A temporary git repository; starts with a copy of tests/e2e/repos/shop
+    (the single-environment shop the tests edit; or of another folder of the
+    source tree, `source`) as its examples/ when asked."""
 
-    def __init__(self, examples=True, source="examples"):
+    def __init__(self, examples=True, source=os.path.join("tests", "e2e", "repos", "shop")):
         self.dir = tempfile.mkdtemp(prefix="ecsctl-e2e-")
         self.git("init", "-q", "-b", "main")
         if examples:
@@ -125,10 +126,10 @@ def popen_ecsctl(server, repo, *args, path="examples", **extra):
 
 class ServerRepoCase(unittest.TestCase):
     """A test case with its own ecs-local (started with `server_args`) and its
-    own repo holding a copy of examples/ (or of `repo_source`); run_ok() runs
+    own repo holding a copy of tests/e2e/repos/shop (or of `repo_source`); run_ok() runs
     ecsctl and checks the exit code."""
     server_args = ()
-    repo_source = "examples"
+    repo_source = os.path.join("tests", "e2e", "repos", "shop")
 
     def setUp(self):
         self.server = EcsLocal(*self.server_args).start()

@@ -180,13 +180,23 @@ class ValidateTest(unittest.TestCase):
 class ExamplesTest(unittest.TestCase):
     def test_examples_validate(self):
         expected = "ok: 1 cluster, 4 task definitions, 4 services\n"
-        rc, out, err = run("validate", "--worktree", "--repo", SOURCE, "--path", "examples")
-        self.assertEqual((rc, out), (0, expected), err)
-        # from git objects too, when the source tree is a git checkout
-        if subprocess.run(["git", "-C", SOURCE, "rev-parse", "--git-dir"],
-                          capture_output=True).returncode == 0:
-            rc, out, err = run("validate", "--repo", SOURCE, "--path", "examples")
+        git = subprocess.run(["git", "-C", SOURCE, "rev-parse", "--git-dir"],
+                             capture_output=True).returncode == 0
+        for env in ("staging", "prod"):
+            rc, out, err = run("validate", "--worktree", "--repo", SOURCE, "--path", "examples",
+                               "--env", env)
             self.assertEqual((rc, out), (0, expected), err)
+            # from git objects too, when the source tree is a git checkout
+            if git:
+                rc, out, err = run("validate", "--repo", SOURCE, "--path", "examples",
+                                   "--env", env)
+                self.assertEqual((rc, out), (0, expected), err)
+        # environments declared: the base alone is not a deployable state
+        rc, out, err = run("validate", "--worktree", "--repo", SOURCE, "--path", "examples")
+        self.assertEqual(rc, 1)
+        self.assertEqual(err, "error: %s/examples/ecsctl.yaml:19:3: ecsctl.yaml declares "
+                              "environments (staging, prod): choose one with --env NAME\n"
+                              "error: 1 error in the desired state\n" % SOURCE)
 
 
 if __name__ == "__main__":

@@ -11,5 +11,7 @@ int main(void)
 	failed += run_describe_tests();
 	failed += run_source_tests();
 	failed += run_rules_tests();
+	failed += run_envs_tests();
+	failed += run_overlay_tests();
 	return failed ? 1 : 0;
 }

@@ -31,5 +31,7 @@ int run_validate_tests(void);
 int run_describe_tests(void);
 int run_source_tests(void);
 int run_rules_tests(void);
+int run_envs_tests(void);
+int run_overlay_tests(void);
 
 #endif

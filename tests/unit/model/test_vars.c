@@ -28,6 +28,9 @@ static char *subst(const char *value, char **diags_out)
 	n = (size_t)snprintf(text, sizeof(text), "v: %s\n", value);
 	assert_int_equal(model_parse(&f, "f.yaml", text, n, false, &d), 0);
 	model_vars_apply(f.docs[0].root, &v, "f.yaml", &d);
+	model_vars_report(&v, &d);
+	ecsctl_diags_sort(&d);
+	model_vars_release(&v);
 	out = strdup(mnode_get(f.docs[0].root, "v")->value->value);
 	*diags_out = calloc(1, 512);
 	for (i = 0; i < d.count; i++) {
@@ -131,12 +134,32 @@ static void test_vars__values_only_and_typed_after(void **state)
 	free(d);
 }
 
+/* libyaml's message for an unquoted ${ in a flow mapping says nothing of
+ * variables: the hint does. */
+static void test_vars__flow_mapping_hint(void **state)
+{
+	char *d;
+
+	(void)state;
+	d = load_text(NULL, "c.yaml",
+	              "kind: Cluster\nclusterName: c\ntags: [{key: env, value: ${ENV}}]\n", NULL);
+	assert_string_equal(d, "error: c.yaml:3:27: invalid YAML: did not find expected ',' or '}' "
+	                       "while parsing a flow mapping (quote a value that starts with '${': "
+	                       "in a flow mapping '{' opens another one)\n");
+	free(d);
+	/* other flow mapping mistakes keep libyaml's message alone */
+	d = load_text(NULL, "c.yaml", "kind: Cluster\ntags: [{key: env value: x]\n", NULL);
+	assert_null(strstr(d, "quote a value"));
+	free(d);
+}
+
 int run_vars_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_vars__substitution),
 	    cmocka_unit_test(test_vars__errors_name_every_unset_variable),
 	    cmocka_unit_test(test_vars__values_only_and_typed_after),
+	    cmocka_unit_test(test_vars__flow_mapping_hint),
 	};
 
 	return cmocka_run_group_tests_name("vars", tests, NULL, NULL);
