@@ -84,9 +84,6 @@ static int walk_entry(struct dir_walk *w, struct open_dir *top, const char *name
 	struct stat st;
 	int rc = 0;
 
-	if (++w->entries > SOURCE_MAX_ENTRIES)
-		return dir_error(w, ECSCTL_EINVAL, top->prefix, SOURCE_TOO_MANY,
-		                 SOURCE_MAX_ENTRIES);
 	ecsctl_buf_addf(&path, "%s%s", top->prefix, name);
 	if (fstatat(dirfd(top->d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		rc = dir_error(w, ECSCTL_EIO, path.buf, "%s", strerror(errno));
@@ -134,14 +131,20 @@ static int dir_list(struct ecsctl_source *src, char ***out, size_t *out_count,
 
 		errno = 0;
 		de = readdir(top->d);
-		if (de && de->d_name[0] != '.') {
-			rc = walk_entry(&w, top, de->d_name);
-		} else if (!de) {
+		if (!de) {
 			if (errno)
 				rc = dir_error(&w, ECSCTL_EIO, top->prefix, "%s", strerror(errno));
 			closedir(top->d);
 			free(top->prefix);
 			w.count--;
+		} else if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) {
+			continue;
+		} else if (++w.entries > SOURCE_MAX_ENTRIES) {
+			/* hidden entries count too, as in a git tree: each costs a readdir */
+			rc = dir_error(&w, ECSCTL_EINVAL, top->prefix, SOURCE_TOO_MANY,
+			               SOURCE_MAX_ENTRIES);
+		} else if (de->d_name[0] != '.') {
+			rc = walk_entry(&w, top, de->d_name);
 		}
 	}
 	if (rc == 0)
