@@ -326,7 +326,11 @@ static void pick(struct setup *s, struct ecsctl_source *src, struct mnode *envs,
 	size_t i;
 
 	env_names(&names, envs);
-	if (!in->name && names.len) {
+	if (in->settings_broken) {
+		/* which environments exist is unknown: documents would only
+		 * add errors about their variables */
+		s->e->unchosen = in->name != NULL;
+	} else if (!in->name && names.len) {
 		error_at(s, s->file, envs,
 		         "ecsctl.yaml declares environments (%s): choose one with --env NAME",
 		         names.buf);

@@ -540,13 +540,15 @@ static void overlay_files(struct loader *ld, struct ecsctl_source *src, char **f
 
 /* ecsctl.yaml first: the environment it declares decides the variables. */
 static void settings_file(struct loader *ld, struct ecsctl_source *src, bool present,
-                          const struct model_env_input *in, struct ecsctl_model *m)
+                          struct model_env_input *in, struct ecsctl_model *m)
 {
 	struct mfile f = {0};
 	const char *file = SETTINGS_FILE;
 
-	if (present && read_file(ld, src, SETTINGS_FILE, &f, &file))
+	if (present && read_file(ld, src, SETTINGS_FILE, &f, &file)) {
 		mfile_release(&f); /* settings get their defaults even when the file is broken */
+		in->settings_broken = true;
+	}
 	model_env_setup(&ld->env, f.ndocs ? f.docs[0].root : NULL, file, src, in, &ld->vars,
 	                ld->diags);
 	model_settings_load(&m->settings, &f, file, src->root_name, &ld->vars, ld->diags);
@@ -671,7 +673,7 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
                      struct ecsctl_error *err)
 {
 	struct model_env_input in = {opts->environment, opts->var_files, opts->nvar_files,
-	                             opts->vars, opts->nvars};
+	                             opts->vars, opts->nvars, false};
 	struct loader ld;
 	char short_sha[8] = "";
 	char **files = NULL;

@@ -180,6 +180,7 @@ struct model_env_input {
 	size_t nvar_files;
 	const char *const *vars; /* --var NAME=VALUE */
 	size_t nvars;
+	bool settings_broken; /* ecsctl.yaml did not parse (its error is reported) */
 };
 
 struct model_env {

@@ -3,10 +3,10 @@ applied to one ecs-local as two clusters, each environment's second plan
 empty; --var over the variable files; render --explain naming where a value
 was written; an unset variable reported once with every use."""
 import json
-import os
+import signal
 import unittest
 
-from ecslocal import ServerRepoCase, ecsctl
+from ecslocal import ServerRepoCase, ecsctl, popen_ecsctl
 
 
 class EnvironmentsTest(ServerRepoCase):
@@ -47,6 +47,28 @@ class EnvironmentsTest(ServerRepoCase):
                         "--detailed-exitcode", expect=2)
         self.assertIn("desiredCount = 2 -> 3", r.stdout)
         self.run_ok("plan", "--env", "staging", "--var", "WORKER_COUNT=1", "--detailed-exitcode")
+
+    def test_watch_and_drift_take_env(self):
+        w = popen_ecsctl(self.server, self.repo, "watch", "--env", "prod", "--interval", "1h",
+                         "--listen", "127.0.0.1:0", "--log-format", "json")
+        try:
+            done = None
+            for line in w.stderr:
+                d = json.loads(line)
+                if d["msg"] == "reconcile done":
+                    done = d
+                    break
+            self.assertEqual(done["result"], "applied", done)
+        finally:
+            w.send_signal(signal.SIGTERM)
+            w.communicate(timeout=30)
+        self.assertEqual(w.returncode, 0)
+        self.run_ok("plan", "--env", "prod", "--detailed-exitcode")
+        r = self.run_ok("drift", "--env", "prod", "--fail-on-drift", "--output", "json")
+        names = {d["name"] for d in json.loads(r.stdout)["resources"]}
+        self.assertIn("shop-prod/web", names)
+        # staging was never applied: its drift is everything missing
+        self.run_ok("drift", "--env", "staging", "--fail-on-drift", expect=2)
 
     def test_render_explain_names_the_layer(self):
         r = self.run_ok("render", "--env", "prod", "--explain", "--output", "json")

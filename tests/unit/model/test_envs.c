@@ -333,6 +333,10 @@ static void test_envs__errors(void **state)
 	             "error: cfg/ecsctl.yaml:1:15: no environment 'c' in ecsctl.yaml (a)\n");
 	expect_error("name: x\n", "c", NULL, NULL,
 	             "error: cfg/ecsctl.yaml: --env c: ecsctl.yaml declares no environments\n");
+	/* a broken ecsctl.yaml: its own error, none about environments */
+	expect_error("name: [x\n", "c", NULL, NULL,
+	             "error: cfg/ecsctl.yaml:2:1: invalid YAML: did not find expected ',' or ']' "
+	             "while parsing a flow sequence\n");
 	expect_error("environments: [a]\n", NULL, NULL, NULL,
 	             "error: cfg/ecsctl.yaml:1:15: environments must be a mapping of NAME: {...}\n");
 	expect_error("environments: {a: 1}\n", "a", NULL, NULL,
