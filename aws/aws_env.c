@@ -153,7 +153,7 @@ int ecsctl_aws_resolve_endpoint(char **out, const char *service, const char *fla
 			                        "endpoint URL '%.200s' is not http(s)", url);
 		ecsctl_buf_adds(&b, url);
 		while (b.len > 8 && b.buf[b.len - 1] == '/')
-			b.buf[--b.len] = '\0';
+			ecsctl_buf_setlen(&b, b.len - 1);
 	} else {
 		if (!region || !valid_region(region))
 			return ecsctl_error_set(err, ECSCTL_EINVAL,

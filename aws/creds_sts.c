@@ -201,8 +201,7 @@ int creds_sts_web_identity(struct ecsctl_creds *out, struct ecsctl_creds_provide
 	}
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
 		ecsctl_buf_add(&token, buf, n);
-	while (token.len && isspace((unsigned char)token.buf[token.len - 1]))
-		token.buf[--token.len] = '\0';
+	ecsctl_buf_rtrim(&token);
 	if (ecsctl_buf_failed(&token) || !token.len) {
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
 		                      "web identity token file '%s' is empty or too big",

@@ -252,8 +252,8 @@ static int tr_wait(void *ud, int64_t timeout_ms)
 
 			x->net = classify(msg->data.result);
 			if (msg->data.result == CURLE_WRITE_ERROR &&
-			    (ecsctl_buf_failed(&x->resp_body) ||
-			     ecsctl_buf_failed(&x->resp_headers)))
+			    (ecsctl_buf_too_large(&x->resp_body) ||
+			     ecsctl_buf_too_large(&x->resp_headers)))
 				x->net = ECSCTL_HTTP_TOO_BIG;
 			snprintf(x->net_message, sizeof(x->net_message), "%s", text);
 		}

@@ -54,7 +54,7 @@ static void add_requery(struct ecsctl_buf *out, const char *s, size_t len)
 		}
 	}
 	if (ecsctl_buf_failed(&raw))
-		out->failed = 1;
+		ecsctl_buf_fail_from(out, &raw);
 	else
 		ecsctl_sigv4_uri_encode(out, raw.buf, raw.len, 0);
 	ecsctl_buf_release(&raw);
@@ -73,7 +73,7 @@ static void add_path(struct ecsctl_buf *out, const char *path)
 	len = strlen(path);
 	starts = malloc(sizeof(*starts) * (len / 2 + 2));
 	if (!starts) {
-		out->failed = 1;
+		ecsctl_buf_fail(out);
 		return;
 	}
 	while (i <= len) {
@@ -84,9 +84,7 @@ static void add_path(struct ecsctl_buf *out, const char *path)
 		if (j - i == 2 && path[i] == '.' && path[i + 1] == '.') {
 			if (nseg) {
 				nseg--;
-				norm.len = starts[nseg];
-				if (norm.alloc)
-					norm.buf[norm.len] = '\0';
+				ecsctl_buf_setlen(&norm, starts[nseg]);
 			}
 		} else if (j > i && !(j - i == 1 && path[i] == '.')) {
 			starts[nseg++] = norm.len;
@@ -101,7 +99,7 @@ static void add_path(struct ecsctl_buf *out, const char *path)
 	else if (path[len - 1] == '/' && nseg)
 		ecsctl_buf_addch(&norm, '/');
 	if (ecsctl_buf_failed(&norm))
-		out->failed = 1;
+		ecsctl_buf_fail_from(out, &norm);
 	else
 		ecsctl_sigv4_uri_encode(out, norm.buf, norm.len, 1);
 	ecsctl_buf_release(&norm);

@@ -25,7 +25,7 @@ static int write_report(const struct ecsctl_drift_report *r, const char *format,
 		if (s)
 			ecsctl_buf_addf(&b, "%s\n", s);
 		else
-			b.failed = 1;
+			ecsctl_buf_fail(&b);
 		free(s);
 		json_decref(doc);
 	} else if (!strcmp(format, "markdown")) {

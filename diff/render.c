@@ -60,7 +60,7 @@ void ecsctl_diff_render_value(struct ecsctl_buf *out, const json_t *value, size_
 		max = 16;
 	s = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!s) {
-		out->failed = 1;
+		ecsctl_buf_fail(out);
 		return;
 	}
 	len = strlen(s);
@@ -151,7 +151,7 @@ void ecsctl_diff_render_text(struct ecsctl_buf *out, enum ecsctl_diff_action act
 		const char *col = !c->before ? GREEN : !c->after ? RED : YELLOW;
 
 		if ((c->before && !b) || (c->after && !a)) {
-			out->failed = 1;
+			ecsctl_buf_fail(out);
 		} else {
 			ecsctl_buf_adds(out, "      ");
 			if (o->color)

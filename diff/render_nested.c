@@ -201,7 +201,7 @@ static void scalar(struct render *r, const json_t *v)
 	}
 	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!s) {
-		r->out->failed = 1;
+		ecsctl_buf_fail(r->out);
 		return;
 	}
 	ecsctl_buf_adds(r->out, s);
@@ -377,7 +377,7 @@ static void sequence(struct render *r, const json_t *a, const json_t *b, size_t 
 	size_t i = 0, j = 0, k, run;
 
 	if (!ops) {
-		r->out->failed = 1;
+		ecsctl_buf_fail(r->out);
 		return;
 	}
 	for (k = 0; ops[k];) {
@@ -481,7 +481,7 @@ static void update(struct render *r, const char *label, const json_t *b, const j
 		lb = split_lines(b);
 		la = split_lines(a);
 		if (!lb || !la) {
-			r->out->failed = 1;
+			ecsctl_buf_fail(r->out);
 		} else {
 			line_start(r, ind, '~', label);
 			equals(r, label);
@@ -523,7 +523,7 @@ static void change(struct render *r, const struct node *n, size_t ind, const cha
 	json_t *a = ecsctl_diff_mask_value(c->path, c->after, r->o->mask);
 
 	if ((c->before && !b) || (c->after && !a))
-		r->out->failed = 1;
+		ecsctl_buf_fail(r->out);
 	else if (b && a)
 		update(r, label, b, a, ind, note);
 	else if (a)
@@ -571,8 +571,8 @@ static void hidden(struct render *r, const struct node *n, size_t ind)
 	}
 	if ((count = unchanged_at(r, n->path)))
 		comment(r, ind, count, NULL, "attribute", "attributes");
-	if (ecsctl_buf_failed(&list) || ecsctl_buf_failed(&member))
-		r->out->failed = 1;
+	ecsctl_buf_fail_from(r->out, &list);
+	ecsctl_buf_fail_from(r->out, &member);
 	ecsctl_buf_release(&list);
 	ecsctl_buf_release(&member);
 }
@@ -648,7 +648,7 @@ void diff_render_nested(struct ecsctl_buf *out, const struct ecsctl_diff_changes
 	root.path = "";
 	for (i = 0; changes && i < changes->count; i++) {
 		if (insert(&root, &changes->items[i])) {
-			out->failed = 1;
+			ecsctl_buf_fail(out);
 			goto done;
 		}
 	}

@@ -171,8 +171,7 @@ static int walk_object(struct walk *w, const json_t *a, const json_t *b, const c
 		else
 			ecsctl_buf_addf(&w->path, "%s%s", len ? "." : "", keys[i]);
 		rc = walk(w, keys[i], json_object_get(a, keys[i]), json_object_get(b, keys[i]));
-		w->path.len = len;
-		w->path.buf[len] = '\0';
+		ecsctl_buf_setlen(&w->path, len);
 	}
 	free(keys);
 	return rc;
@@ -221,8 +220,7 @@ static int walk_array(struct walk *w, const char *member, const json_t *a, const
 		for (i = 0; i < json_array_size(a) && !rc; i++) {
 			ecsctl_buf_addf(&w->path, "[%zu]", i);
 			rc = walk(w, NULL, json_array_get(a, i), json_array_get(b, i));
-			w->path.len = len;
-			w->path.buf[len] = '\0';
+			ecsctl_buf_setlen(&w->path, len);
 		}
 	} else {
 		rc = emit(w, a, b);

@@ -144,8 +144,7 @@ static void md_value(struct ecsctl_buf *out, const json_t *v)
 
 	add_value(&tmp, v);
 	ecsctl_drift_md_escape(out, tmp.buf);
-	if (ecsctl_buf_failed(&tmp))
-		out->failed = 1;
+	ecsctl_buf_fail_from(out, &tmp);
 	ecsctl_buf_release(&tmp);
 }
 
@@ -289,8 +288,7 @@ static void junit_details(struct ecsctl_buf *out, const struct ecsctl_drift_item
 		ecsctl_buf_adds(&tmp, "\n");
 	}
 	ecsctl_drift_xml_escape(out, tmp.buf);
-	if (ecsctl_buf_failed(&tmp))
-		out->failed = 1;
+	ecsctl_buf_fail_from(out, &tmp);
 	ecsctl_buf_release(&tmp);
 }
 

@@ -252,8 +252,9 @@ void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op
 		else
 			add_body_indented(out, &td);
 	}
-	if (ecsctl_buf_failed(&block) || ecsctl_buf_failed(&notes) || ecsctl_buf_failed(&td))
-		out->failed = 1;
+	ecsctl_buf_fail_from(out, &block);
+	ecsctl_buf_fail_from(out, &notes);
+	ecsctl_buf_fail_from(out, &td);
 	ecsctl_buf_release(&block);
 	ecsctl_buf_release(&notes);
 	ecsctl_buf_release(&td);

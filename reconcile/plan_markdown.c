@@ -168,8 +168,7 @@ static void section(struct ecsctl_buf *out, const struct ecsctl_plan *p, size_t 
 	ecsctl_buf_addf(out, "</code>: %s</summary>\n\n", ecsctl_diff_action_name(op->action));
 	diff_block(out, &text);
 	ecsctl_buf_adds(out, "\n</details>\n\n");
-	if (ecsctl_buf_failed(&text))
-		out->failed = 1;
+	ecsctl_buf_fail_from(out, &text);
 	ecsctl_buf_release(&text);
 }
 
@@ -210,7 +209,7 @@ void ecsctl_plan_render_markdown(struct ecsctl_buf *out, const struct ecsctl_pla
 		return;
 	}
 	if (reconcile_plan_mask(&mk, p)) {
-		out->failed = 1;
+		ecsctl_buf_fail(out);
 		return;
 	}
 	if (p->count) {
@@ -243,8 +242,7 @@ void ecsctl_plan_render_markdown(struct ecsctl_buf *out, const struct ecsctl_pla
 	}
 	if (i < p->count)
 		tail(out, p, i, max);
-	if (ecsctl_buf_failed(&part))
-		out->failed = 1;
+	ecsctl_buf_fail_from(out, &part);
 	ecsctl_buf_release(&part);
 	free((void *)mk.names);
 }

@@ -112,7 +112,7 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p,
 		return;
 	}
 	if (reconcile_plan_mask(&mk, p)) {
-		out->failed = 1;
+		ecsctl_buf_fail(out);
 		return;
 	}
 	for (i = 0; i < p->count; i++) {

@@ -21,12 +21,6 @@ static int serialization(struct ecsctl_error *err, const char *path, const char 
 	                *path ? path : "request", want);
 }
 
-static void truncate_to(struct ecsctl_buf *path, size_t mark)
-{
-	path->len = mark;
-	path->buf[mark] = '\0';
-}
-
 static int check(const struct ecsctl_schema_shape *shape, json_t *v, struct ecsctl_buf *path,
                  int depth, struct ecsctl_error *err);
 
@@ -63,7 +57,7 @@ static int check_structure(const struct ecsctl_schema_shape *shape, json_t *v,
 			continue;
 		ecsctl_buf_addf(path, "%s%s", mark ? "." : "", k);
 		rc = check(ecsctl_schema_member_shape(m), mv, path, depth + 1, err);
-		truncate_to(path, mark);
+		ecsctl_buf_setlen(path, mark);
 		if (rc)
 			return rc;
 	}
@@ -94,7 +88,7 @@ static int check(const struct ecsctl_schema_shape *shape, json_t *v, struct ecsc
 		{
 			ecsctl_buf_addf(path, "[%zu]", i);
 			rc = check(ecsctl_schema_at(shape->member), item, path, depth + 1, err);
-			truncate_to(path, mark);
+			ecsctl_buf_setlen(path, mark);
 			if (rc)
 				return rc;
 		}
@@ -106,7 +100,7 @@ static int check(const struct ecsctl_schema_shape *shape, json_t *v, struct ecsc
 		{
 			ecsctl_buf_addf(path, ".%s", k);
 			rc = check(ecsctl_schema_at(shape->value), item, path, depth + 1, err);
-			truncate_to(path, mark);
+			ecsctl_buf_setlen(path, mark);
 			if (rc)
 				return rc;
 		}
@@ -155,7 +149,7 @@ int sim_validate(const char *op, json_t *req, struct ecsctl_error *err)
 	ecsctl_buf_init(&path, 4096);
 	/* own memory from the start so the path can be truncated in place */
 	ecsctl_buf_addch(&path, 'x');
-	truncate_to(&path, 0);
+	ecsctl_buf_reset(&path);
 	rc = check(input, req, &path, 0, err);
 	ecsctl_buf_release(&path);
 	return rc;

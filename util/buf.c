@@ -1,3 +1,5 @@
+#include <assert.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,15 +8,15 @@
 #include "ecsctl/buf.h"
 #include "banned.h"
 
-char ecsctl_buf_empty[1];
+const char ecsctl_buf_empty[1];
 
 void ecsctl_buf_init(struct ecsctl_buf *b, size_t max)
 {
-	b->buf = ecsctl_buf_empty;
+	b->buf = (char *)ecsctl_buf_empty;
 	b->len = 0;
 	b->alloc = 0;
 	b->max = max;
-	b->failed = 0;
+	b->failed = ECSCTL_BUF_OK;
 }
 
 void ecsctl_buf_release(struct ecsctl_buf *b)
@@ -28,13 +30,54 @@ void ecsctl_buf_release(struct ecsctl_buf *b)
 
 void ecsctl_buf_reset(struct ecsctl_buf *b)
 {
-	b->len = 0;
-	b->buf[0] = '\0';
+	ecsctl_buf_setlen(b, 0);
+}
+
+void ecsctl_buf_setlen(struct ecsctl_buf *b, size_t len)
+{
+	assert(len <= b->len);
+	if (!b->alloc) {
+		/* the shared empty string: nothing to shorten, never written */
+		assert(b->len == 0 && b->buf == ecsctl_buf_empty);
+		return;
+	}
+	b->len = len;
+	b->buf[len] = '\0';
+}
+
+void ecsctl_buf_rtrim(struct ecsctl_buf *b)
+{
+	size_t len = b->len;
+
+	while (len && isspace((unsigned char)b->buf[len - 1]))
+		len--;
+	ecsctl_buf_setlen(b, len);
 }
 
 int ecsctl_buf_failed(const struct ecsctl_buf *b)
 {
 	return b->failed;
+}
+
+int ecsctl_buf_too_large(const struct ecsctl_buf *b)
+{
+	return b->failed == ECSCTL_BUF_TOO_LARGE;
+}
+
+static void set_failed(struct ecsctl_buf *b, int state)
+{
+	if (!b->failed)
+		b->failed = state;
+}
+
+void ecsctl_buf_fail(struct ecsctl_buf *b)
+{
+	set_failed(b, ECSCTL_BUF_NOMEM);
+}
+
+void ecsctl_buf_fail_from(struct ecsctl_buf *b, const struct ecsctl_buf *from)
+{
+	set_failed(b, from->failed);
 }
 
 /* Makes room for `extra` more bytes plus the NUL; 0 on success. */
@@ -45,8 +88,12 @@ static int grow(struct ecsctl_buf *b, size_t extra)
 
 	if (b->failed)
 		return -1;
-	if (extra > SIZE_MAX - b->len - 1 || (b->max && b->len + extra > b->max)) {
-		b->failed = 1;
+	if (b->max && (extra > b->max || b->len + extra > b->max)) {
+		b->failed = ECSCTL_BUF_TOO_LARGE;
+		return -1;
+	}
+	if (extra > SIZE_MAX - b->len - 1) {
+		b->failed = ECSCTL_BUF_NOMEM;
 		return -1;
 	}
 	need = b->len + extra + 1;
@@ -57,7 +104,7 @@ static int grow(struct ecsctl_buf *b, size_t extra)
 		alloc = alloc < SIZE_MAX / 2 ? alloc * 2 : need;
 	p = realloc(b->alloc ? b->buf : NULL, alloc);
 	if (!p) {
-		b->failed = 1;
+		b->failed = ECSCTL_BUF_NOMEM;
 		return -1;
 	}
 	if (!b->alloc)
@@ -99,13 +146,13 @@ void ecsctl_buf_vaddf(struct ecsctl_buf *b, const char *fmt, va_list ap)
 	n = vsnprintf(b->buf + b->len, b->alloc ? b->alloc - b->len : 0, fmt, cp);
 	va_end(cp);
 	if (n < 0) {
-		b->failed = 1;
+		b->failed = ECSCTL_BUF_NOMEM;
 		return;
 	}
 	if (b->alloc && (size_t)n < b->alloc - b->len) {
 		if (b->max && b->len + (size_t)n > b->max) {
 			b->buf[b->len] = '\0';
-			b->failed = 1;
+			b->failed = ECSCTL_BUF_TOO_LARGE;
 			return;
 		}
 		b->len += (size_t)n;

@@ -46,9 +46,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (ecsctl_buf_failed(&r->body)) {
+	if (ecsctl_buf_too_large(&r->body)) {
 		status = 413;
 		text = strdup("payload too large\n");
+		ctype = "text/plain; charset=utf-8";
+	} else if (ecsctl_buf_failed(&r->body)) {
+		text = strdup("out of memory\n"); /* status stays 500 */
 		ctype = "text/plain; charset=utf-8";
 	} else if (ecsctl_watch_handle(
 	               &status, &text, &ctype, h->st, method, url,

@@ -47,6 +47,113 @@ static void test_util_buf__cap_is_sticky(void **state)
 	assert_null(s);
 }
 
+static void test_util_buf__setlen_and_rtrim_shorten(void **state)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	size_t mark;
+
+	ecsctl_buf_adds(&b, "services");
+	mark = b.len;
+	ecsctl_buf_adds(&b, ".web");
+	ecsctl_buf_setlen(&b, mark);
+	assert_int_equal(b.len, 8);
+	assert_string_equal(b.buf, "services");
+	ecsctl_buf_adds(&b, " \t\n\r ");
+	ecsctl_buf_rtrim(&b);
+	assert_string_equal(b.buf, "services");
+	assert_int_equal(b.len, 8);
+	ecsctl_buf_adds(&b, "\n");
+	ecsctl_buf_setlen(&b, 0);
+	assert_string_equal(b.buf, "");
+	ecsctl_buf_adds(&b, "   ");
+	ecsctl_buf_rtrim(&b);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(b.buf, "");
+	assert_false(ecsctl_buf_failed(&b));
+	ecsctl_buf_release(&b);
+}
+
+/* An unallocated buffer points at the one shared empty string; shortening,
+ * resetting and detaching it must leave that string alone (it is read-only,
+ * so a write would fault), and every buffer still reads "". */
+static void test_util_buf__shared_empty_string_is_only_read(void **state)
+{
+	struct ecsctl_buf a = ECSCTL_BUF_INIT, b;
+	char *s;
+
+	ecsctl_buf_init(&b, 4);
+	assert_ptr_equal(a.buf, ecsctl_buf_empty);
+	assert_ptr_equal(b.buf, ecsctl_buf_empty);
+	ecsctl_buf_reset(&a);
+	ecsctl_buf_setlen(&a, 0);
+	ecsctl_buf_rtrim(&a);
+	ecsctl_buf_adds(&b, "12345"); /* over the cap before any allocation */
+	assert_true(ecsctl_buf_too_large(&b));
+	ecsctl_buf_reset(&b);
+	assert_ptr_equal(a.buf, ecsctl_buf_empty);
+	assert_ptr_equal(b.buf, ecsctl_buf_empty);
+	assert_string_equal(a.buf, "");
+	assert_string_equal(b.buf, "");
+	s = ecsctl_buf_detach(&a);
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	assert_ptr_not_equal(s, ecsctl_buf_empty);
+	free(s);
+	ecsctl_buf_release(&b);
+	assert_int_equal(ecsctl_buf_empty[0], '\0');
+}
+
+static void test_util_buf__over_cap_is_not_out_of_memory(void **state)
+{
+	struct ecsctl_buf capped, big = ECSCTL_BUF_INIT;
+
+	ecsctl_buf_init(&capped, 8);
+	ecsctl_buf_adds(&capped, "12345678");
+	assert_int_equal(ecsctl_buf_failed(&capped), ECSCTL_BUF_OK);
+	ecsctl_buf_addch(&capped, '9');
+	assert_int_equal(ecsctl_buf_failed(&capped), ECSCTL_BUF_TOO_LARGE);
+	assert_true(ecsctl_buf_too_large(&capped));
+	ecsctl_buf_fail(&capped); /* the first failure's state stays */
+	assert_true(ecsctl_buf_too_large(&capped));
+	ecsctl_buf_release(&capped);
+
+	ecsctl_buf_init(&capped, 8);
+	ecsctl_buf_addf(&capped, "%s", "123456789");
+	assert_true(ecsctl_buf_too_large(&capped));
+	ecsctl_buf_release(&capped);
+
+	/* a length no allocation can hold, with no cap: out of memory */
+	ecsctl_buf_adds(&big, "x");
+	ecsctl_buf_add(&big, "y", SIZE_MAX);
+	assert_int_equal(ecsctl_buf_failed(&big), ECSCTL_BUF_NOMEM);
+	assert_false(ecsctl_buf_too_large(&big));
+	assert_string_equal(big.buf, "x");
+	ecsctl_buf_release(&big);
+}
+
+static void test_util_buf__fail_and_fail_from(void **state)
+{
+	struct ecsctl_buf out = ECSCTL_BUF_INIT, ok = ECSCTL_BUF_INIT, tmp;
+
+	ecsctl_buf_init(&tmp, 2);
+	ecsctl_buf_adds(&ok, "fine");
+	ecsctl_buf_fail_from(&out, &ok);
+	assert_false(ecsctl_buf_failed(&out));
+	ecsctl_buf_adds(&tmp, "too long");
+	ecsctl_buf_fail_from(&out, &tmp);
+	assert_true(ecsctl_buf_too_large(&out));
+	ecsctl_buf_adds(&out, "ignored");
+	assert_string_equal(out.buf, "");
+	assert_null(ecsctl_buf_detach(&out));
+
+	ecsctl_buf_fail(&ok);
+	assert_int_equal(ecsctl_buf_failed(&ok), ECSCTL_BUF_NOMEM);
+	ecsctl_buf_adds(&ok, "more");
+	assert_string_equal(ok.buf, "fine");
+	ecsctl_buf_release(&ok);
+	ecsctl_buf_release(&tmp);
+}
+
 static void test_util_error__first_cause_wins(void **state)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -124,6 +231,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_util_buf__grows_and_formats),
 		cmocka_unit_test(test_util_buf__cap_is_sticky),
+		cmocka_unit_test(test_util_buf__setlen_and_rtrim_shorten),
+		cmocka_unit_test(test_util_buf__shared_empty_string_is_only_read),
+		cmocka_unit_test(test_util_buf__over_cap_is_not_out_of_memory),
+		cmocka_unit_test(test_util_buf__fail_and_fail_from),
 		cmocka_unit_test(test_util_error__first_cause_wins),
 		cmocka_unit_test(test_util_diag__sorted_by_position_stable),
 		cmocka_unit_test(test_util_duration__units),
