@@ -77,6 +77,13 @@ int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
+	if (ctx->env_name || ctx->vars.count || ctx->var_files.count) {
+		/* global flags; silently ignoring them would suggest they chose something */
+		cli_error("'ecsctl import' reads live ECS, not the repository: --env, --var and "
+		          "--var-file do not apply");
+		rc = EXIT_USAGE;
+		goto done;
+	}
 	if ((rc = cli_ecs_open(&c, ctx, NULL)) != EXIT_OK)
 		goto done;
 	if (ecsctl_import_run(&res, c, cluster, (const char *const *)services.items, services.count,

@@ -119,6 +119,10 @@ class ImportTest(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("not found", err)
         self.assertEqual(opslib.run(self.server, "import", "-o", self.out)[0], 64)
+        rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "-o", self.out,
+                                  "--env", "prod")
+        self.assertEqual(rc, 64)
+        self.assertIn("--env, --var and --var-file do not apply", err)
         self.assertEqual(opslib.run(self.server, "import", "--cluster", "legacy", "-o",
                                     self.out)[0], 0)
         rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "-o", self.out)

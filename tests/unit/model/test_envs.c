@@ -368,6 +368,50 @@ static void test_envs__errors(void **state)
 	             "the config root\n");
 }
 
+/* Lookups have a seam but no resolver yet: refused, naming the scheme. */
+static void test_envs__lookups_refused(void **state)
+{
+	char *d;
+
+	(void)state;
+	d = load_text(NULL, "c.yaml", "kind: Cluster\nclusterName: c\n"
+	                              "tags: [{key: a, value: '${ssm:/shop/x}'}]\n", NULL);
+	assert_string_equal(d, "error: c.yaml:3:24: lookups such as '${ssm:...}' are not "
+	                       "supported\n");
+	free(d);
+}
+
+/* A big list inserted many times is an alias bomb by other means: bounded. */
+static void test_envs__insertion_budget(void **state)
+{
+	char *dir = make_temp_dir(), *d;
+	struct run r = {"e", NULL, 0, NULL, 0, NULL, false};
+	struct ecsctl_buf vars = ECSCTL_BUF_INIT, docs = ECSCTL_BUF_INIT;
+	struct ecsctl_model m;
+	size_t i;
+
+	(void)state;
+	ecsctl_buf_adds(&vars, "BIG:\n");
+	for (i = 0; i < 20000; i++)
+		ecsctl_buf_adds(&vars, "  - x\n");
+	for (i = 0; i < 60; i++)
+		ecsctl_buf_addf(&docs, "---\nkind: Cluster\nclusterName: c%zu\ncapacityProviders: ${BIG}\n", i);
+	write_file(dir, "cfg/ecsctl.yaml", "environments: {e: {varFiles: [v.yaml]}}\n");
+	write_file(dir, "cfg/v.yaml", vars.buf);
+	write_file(dir, "cfg/c.yaml", docs.buf);
+	d = load_dir(&m, dir, &r);
+	/* 49 insertions of 20,001 nodes fit in 1,000,000; the 50th is refused */
+	assert_null(strstr(d, "c.yaml:196:20"));
+	assert_non_null(strstr(d, "error: cfg/c.yaml:200:20: variables expand beyond the limit of "
+	                          "1000000 nodes or 32 MiB in one load\n"));
+	ecsctl_model_release(&m);
+	free(d);
+	ecsctl_buf_release(&vars);
+	ecsctl_buf_release(&docs);
+	remove_tree(dir);
+	free(dir);
+}
+
 int run_envs_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +421,8 @@ int run_envs_tests(void)
 	    cmocka_unit_test(test_envs__settings_override),
 	    cmocka_unit_test(test_envs__overlays),
 	    cmocka_unit_test(test_envs__errors),
+	    cmocka_unit_test(test_envs__lookups_refused),
+	    cmocka_unit_test(test_envs__insertion_budget),
 	};
 
 	return cmocka_run_group_tests_name("envs", tests, NULL, NULL);
