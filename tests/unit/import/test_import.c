@@ -78,6 +78,17 @@ static void test_import_yaml__round_trips_through_the_loader(void **state)
 	json_decref(doc);
 }
 
+/* Fails with the whole answer when it is not `want`. */
+static void expect_json(const json_t *out, const json_t *want)
+{
+	if (!json_equal(out, want)) {
+		char *s = json_dumps(out, JSON_SORT_KEYS);
+
+		fail_msg("got %s", s);
+		free(s);
+	}
+}
+
 static void test_import_service__daemon_has_no_count(void **state)
 {
 	json_t *live =
@@ -96,12 +107,7 @@ static void test_import_service__daemon_has_no_count(void **state)
 	(void)state;
 	json_object_del(want, "tags");
 	json_object_del(out, "tags");
-	if (!json_equal(out, want)) {
-		char *s = json_dumps(out, JSON_SORT_KEYS);
-
-		fail_msg("got %s", s);
-		free(s);
-	}
+	expect_json(out, want);
 	json_decref(live);
 	json_decref(out);
 	json_decref(want);
@@ -131,12 +137,7 @@ static void test_import_service__drops_defaults_and_own_tags(void **state)
 
 	(void)state;
 	assert_non_null(out);
-	if (!json_equal(out, want)) {
-		char *s = json_dumps(out, JSON_SORT_KEYS);
-
-		fail_msg("got %s", s);
-		free(s);
-	}
+	expect_json(out, want);
 	assert_string_equal(json_string_value(json_object_get(out, "kind")), "Service");
 	json_decref(live);
 	json_decref(out);
@@ -160,12 +161,7 @@ static void test_import_taskdef__drops_read_only_and_defaults(void **state)
 	              "web", "image", "nginx", "portMappings", "containerPort", 80);
 
 	(void)state;
-	if (!json_equal(out, want)) {
-		char *s = json_dumps(out, JSON_SORT_KEYS);
-
-		fail_msg("got %s", s);
-		free(s);
-	}
+	expect_json(out, want);
 	json_decref(live);
 	json_decref(out);
 	json_decref(want);
