@@ -1,7 +1,7 @@
 /*
- * ecs-local's life: options, the state file (loaded at start, written
- * atomically after changes and at the end), the clock thread that moves
- * deployments along without anyone polling, and shutdown.
+ * ecs-local's life: options, the state (durable.c: loaded and replayed at
+ * start, compacted when its journal grows and at the end), the clock thread
+ * that moves deployments along without anyone polling, and shutdown.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ecsctl/file.h"
 #include "sim_ec2.h"
 #include "banned.h"
 
 #define TICK_MS 100
-#define SAVE_EVERY_S 0.5 /* debounce of state writes, wall seconds */
 
 static double mono_now(void)
 {
@@ -24,35 +22,11 @@ static double mono_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int save_locked_copy(struct ecsctl_sim *sim, struct ecsctl_error *err)
-{
-	char *text = NULL;
-	unsigned long long version;
-	json_t *doc;
-	int rc;
-
-	pthread_mutex_lock(&sim->store.mu);
-	version = sim->store.version;
-	doc = sim_store_dump(&sim->store);
-	text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(13)) : NULL;
-	json_decref(doc);
-	pthread_mutex_unlock(&sim->store.mu);
-	if (!text)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
-	rc = ecsctl_file_write_atomic(sim->state_file, text, strlen(text), 0644, err);
-	free(text);
-	if (rc == 0) {
-		sim->saved_version = version;
-		sim->saved_at = mono_now();
-	}
-	return rc;
-}
-
 int ecsctl_sim_save(struct ecsctl_sim *sim, struct ecsctl_error *err)
 {
 	if (!sim->state_file)
 		return 0;
-	return save_locked_copy(sim, err);
+	return sim_durable_compact(sim, err);
 }
 
 static void log_line(struct ecsctl_sim *sim, const struct ecsctl_error *err)
@@ -68,7 +42,7 @@ static void *ticker(void *arg)
 	pthread_mutex_lock(&sim->aux);
 	while (!sim->stopping) {
 		struct timespec until;
-		int dirty;
+		int compact;
 
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += TICK_MS * 1000000L;
@@ -82,12 +56,12 @@ static void *ticker(void *arg)
 		pthread_mutex_unlock(&sim->aux);
 
 		pthread_mutex_lock(&sim->store.mu);
-		sim_store_tick(&sim->store);
-		dirty = sim->store.version != sim->saved_version;
+		sim_durable_tick(sim);
+		compact = sim_durable_due(sim);
 		pthread_mutex_unlock(&sim->store.mu);
-		if (sim->state_file && dirty && mono_now() - sim->saved_at >= SAVE_EVERY_S) {
+		if (compact) {
 			struct ecsctl_error err = ECSCTL_ERROR_INIT;
-			if (save_locked_copy(sim, &err))
+			if (sim_durable_compact(sim, &err))
 				log_line(sim, &err);
 			ecsctl_error_release(&err);
 		}
@@ -100,25 +74,6 @@ static void *ticker(void *arg)
 static char *dup_opt(const char *s)
 {
 	return s ? strdup(s) : NULL;
-}
-
-static int load_state(struct ecsctl_sim *sim, struct ecsctl_error *err)
-{
-	json_error_t jerr;
-	json_t *doc;
-	int rc;
-
-	if (!sim->state_file || access(sim->state_file, F_OK) != 0)
-		return 0;
-	doc = json_load_file(sim->state_file, 0, &jerr);
-	if (!doc)
-		return ecsctl_error_set(err, ECSCTL_EINVAL, "%s:%d: %s", sim->state_file, jerr.line,
-		                        jerr.text);
-	rc = sim_store_load(&sim->store, doc, err);
-	json_decref(doc);
-	if (rc)
-		ecsctl_error_wrap(err, "%s", sim->state_file);
-	return rc;
 }
 
 int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opts,
@@ -156,10 +111,10 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 	if (opts->instances &&
 	    (rc = sim_instances_parse(&sim->store.instance_specs, opts->instances, err)))
 		goto fail;
-	if ((rc = load_state(sim, err)))
+	if (sim->state_file && (rc = sim_durable_open(sim, err)))
 		goto fail;
-	sim_instances_seed_all(&sim->store);
-	sim->saved_version = sim->store.version;
+	if (!sim->state_file)
+		sim_instances_seed_all(&sim->store);
 	if ((rc = sim_server_start(sim, err)))
 		goto fail;
 	snprintf(sim->store.endpoint, sizeof(sim->store.endpoint), "http://%.*s:%u/",
@@ -181,10 +136,14 @@ unsigned ecsctl_sim_port(const struct ecsctl_sim *sim)
 	return sim->port;
 }
 
-void ecsctl_sim_free(struct ecsctl_sim *sim)
+int ecsctl_sim_stop(struct ecsctl_sim *sim, struct ecsctl_error *err)
 {
-	if (!sim)
-		return;
+	int rc = 0;
+
+	if (sim->stopped)
+		return 0;
+	sim->stopped = 1;
+	/* in-flight requests finish (and are journaled) before this returns */
 	sim_server_stop(sim);
 	if (sim->ticker_started) {
 		pthread_mutex_lock(&sim->aux);
@@ -192,12 +151,25 @@ void ecsctl_sim_free(struct ecsctl_sim *sim)
 		pthread_cond_signal(&sim->wake);
 		pthread_mutex_unlock(&sim->aux);
 		pthread_join(sim->ticker, NULL);
-		if (sim->state_file) {
-			struct ecsctl_error err = ECSCTL_ERROR_INIT;
-			if (save_locked_copy(sim, &err))
-				log_line(sim, &err);
-			ecsctl_error_release(&err);
-		}
+		sim->ticker_started = 0;
+		if (sim->state_file)
+			rc = sim_durable_compact(sim, err);
+	}
+	return rc;
+}
+
+void ecsctl_sim_free(struct ecsctl_sim *sim)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+
+	if (!sim)
+		return;
+	if (ecsctl_sim_stop(sim, &err))
+		log_line(sim, &err);
+	ecsctl_error_release(&err);
+	if (sim->journal) {
+		sim_journal_close(sim->journal);
+		free(sim->journal);
 	}
 	if (sim->store.clusters)
 		sim_store_release(&sim->store);

@@ -81,7 +81,8 @@ static int quota_flag(const char *f, const char *arg, struct ecsctl_sim_options 
 		const char *flag;
 		size_t off;
 	} quotas[] = {
-	    {"--quota-tasks-per-service", offsetof(struct ecsctl_sim_options, quota_tasks_per_service)},
+	    {"--quota-tasks-per-service",
+	     offsetof(struct ecsctl_sim_options, quota_tasks_per_service)},
 	    {"--quota-services-per-cluster",
 	     offsetof(struct ecsctl_sim_options, quota_services_per_cluster)},
 	    {"--quota-clusters", offsetof(struct ecsctl_sim_options, quota_clusters)},
@@ -201,7 +202,7 @@ int main(int argc, char **argv)
 	struct ecsctl_sim *sim = NULL;
 	sigset_t set;
 	const char *colon;
-	int sig = 0;
+	int sig = 0, rc = 0;
 
 	opts.log = log_stderr;
 	if (parse(argc, argv, &opts))
@@ -226,7 +227,13 @@ int main(int argc, char **argv)
 		       ecsctl_sim_port(sim));
 	fflush(stdout);
 	sigwait(&set, &sig);
+	/* a state that could not be saved is not a clean exit */
+	if (ecsctl_sim_stop(sim, &err)) {
+		fprintf(stderr, "error: state not saved: %s\n", err.message);
+		ecsctl_error_release(&err);
+		rc = 1;
+	}
 	ecsctl_sim_free(sim);
 	ecsctl_buf_release(&instances);
-	return 0;
+	return rc;
 }

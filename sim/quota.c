@@ -20,8 +20,7 @@ void sim_quota_defaults(struct sim_quotas *q, const struct ecsctl_sim_options *o
 	q->revisions = o->quota_revisions > 0 ? o->quota_revisions : SIM_QUOTA_REVISIONS;
 }
 
-int sim_quota_desired_count(const struct sim_store *s, long long desired,
-                            struct ecsctl_error *err)
+int sim_quota_desired_count(const struct sim_store *s, long long desired, struct ecsctl_error *err)
 {
 	/* ECS's own answer to a desiredCount above "Tasks per service" */
 	if (desired > s->quotas.tasks_per_service)

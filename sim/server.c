@@ -100,8 +100,16 @@ static enum MHD_Result send_stats(struct MHD_Connection *conn, struct ecsctl_sim
 	pthread_mutex_lock(&sim->aux);
 	doc = json_pack("{s:O,s:O,s:I}", "requests", sim->stats_ops, "errors", sim->stats_errors,
 	                "total", (json_int_t)sim->total);
-	text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	pthread_mutex_unlock(&sim->aux);
+	/* records and syncs: how well group commit batches (bench/durability.py) */
+	if (doc && sim->journal) {
+		pthread_mutex_lock(&sim->journal->mu);
+		json_object_set_new(doc, "journal",
+		                    json_pack("{s:I,s:I}", "records", (json_int_t)sim->journal->seq,
+		                              "syncs", (json_int_t)sim->journal->syncs));
+		pthread_mutex_unlock(&sim->journal->mu);
+	}
+	text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(doc);
 	return text ? send_text(conn, sim, 200, text) : MHD_NO;
 }
@@ -188,11 +196,14 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	const char *target = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Target");
 	const char *name = NULL;
+	struct ecsctl_error jerr = ECSCTL_ERROR_INIT;
 	const struct sim_op *op = NULL;
-	json_t *req = NULL, *resp = NULL;
-	json_error_t jerr;
+	unsigned long long version, seq = 0;
+	json_t *req = NULL;
 	char *text = NULL;
 	enum MHD_Result ret;
+	uint64_t rng;
+	double now;
 	int fault;
 
 	if (strcmp(method, "GET") == 0 && strcmp(url, "/_stats") == 0)
@@ -225,40 +236,33 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 		sim_fail(&err, "SerializationException", "Request body is too large.");
 		goto fail;
 	}
-	req = rq->body.len ? json_loadb(rq->body.buf, rq->body.len, JSON_REJECT_DUPLICATES, &jerr)
-	                   : json_object();
-	if (!json_is_object(req)) {
-		sim_fail(&err, "SerializationException", "Request body is not a JSON object.");
-		goto fail;
-	}
-	if (sim_validate(op->name, req, &err))
+	if (sim_request_parse(op, rq->body.buf, rq->body.len, &req, &err))
 		goto fail;
 	pthread_mutex_lock(&sim->store.mu);
-	if (op->fn(&sim->store, req, &resp, &err) == 0 && resp)
-		text = json_is_string(resp)
-		           ? strdup(json_string_value(resp))
-		           : json_dumps(resp, JSON_COMPACT | JSON_REAL_PRECISION(13));
-	/* even a failed mutation may have touched something: caches go */
-	if (op->mutates) {
-		sim->store.version++;
-		sim->store.mutations++;
-	}
-	/* both may share members with the store: let go of them under its lock */
-	json_decref(req);
-	json_decref(resp);
-	req = resp = NULL;
+	now = sim_store_now(&sim->store);
+	rng = sim->store.rng;
+	version = sim->store.version;
+	sim_request_run(&sim->store, op, req, now, &text, &err);
+	req = NULL;
+	if (sim->journal)
+		seq = sim_durable_request(sim, op, rq->body.buf, rq->body.len, now, rng, version,
+		                          text, &err);
 	pthread_mutex_unlock(&sim->store.mu);
-	if (!text) {
-		if (!err.code)
-			sim_fail(&err, "ServerException", "out of memory");
+	/* answered only once what it changed, or saw, is on disk */
+	if (sim->journal && sim_journal_wait(sim->journal, seq, &jerr)) {
+		free(text);
+		text = NULL;
+		ecsctl_error_release(&err);
+		err = jerr;
 		goto fail;
 	}
+	if (!text)
+		goto fail;
 	count(sim, op->name, NULL);
 	return send_text(conn, sim, 200, text);
 fail:
 	ret = send_error(conn, sim, op ? op->name : NULL, &err);
 	json_decref(req);
-	json_decref(resp);
 	ecsctl_error_release(&err);
 	return ret;
 }

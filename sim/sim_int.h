@@ -111,8 +111,14 @@ int sim_store_init(struct sim_store *s, const char *region, const char *account,
 void sim_store_release(struct sim_store *s);
 double sim_store_now(const struct sim_store *s);
 /* Persistence: the whole store as one JSON document, and back. */
-json_t *sim_store_dump(struct sim_store *s);
-int sim_store_load(struct sim_store *s, json_t *doc, struct ecsctl_error *err);
+/* `journal_seq`: the last journal record the dump holds (durable.c). */
+json_t *sim_store_dump(struct sim_store *s, unsigned long long journal_seq);
+/* Checks `doc` (state_check.c) and takes it; *journal_seq as dumped. */
+int sim_store_load(struct sim_store *s, json_t *doc, unsigned long long *journal_seq,
+                   struct ecsctl_error *err);
+/* 0 when `doc` is a state file whose every resource has the members ecs-local
+ * relies on; otherwise ECSCTL_EINVAL naming the first one that is wrong. */
+int sim_state_check(const json_t *doc, struct ecsctl_error *err);
 
 /* Resolves a cluster reference (NULL = "default", name or ARN) to an ACTIVE
  * cluster, else ClusterNotFoundException. */
@@ -245,7 +251,58 @@ const struct sim_op *sim_op_lookup(const char *name);
 int sim_sigv4_verify(const struct ecsctl_sigv4_request *req, const char *key, const char *secret,
                      double now, struct ecsctl_error *err);
 
-/* ---- the server (server.c, lifecycle.c) ---- */
+/* ---- requests (request.c): shared by the server and journal replay ---- */
+/* Parses and checks a request body for `op`; *req is a new reference. */
+int sim_request_parse(const struct sim_op *op, const char *body, size_t len, json_t **req,
+                      struct ecsctl_error *err);
+/* Runs `op` with the store locked, the clock standing at `now`; takes `req`.
+ * *text: the answer (malloc'ed) on success. */
+int sim_request_run(struct sim_store *s, const struct sim_op *op, json_t *req, double now,
+                    char **text, struct ecsctl_error *err);
+/* Hash of what a request answered: its text, or its error. */
+uint64_t sim_request_outcome(const char *text, const struct ecsctl_error *err);
+
+/* ---- the journal (journal.c) ---- */
+#define SIM_HASH_SEED 0xcbf29ce484222325ULL /* FNV-1a 64 offset basis */
+uint64_t sim_hash(const void *data, size_t len, uint64_t h);
+
+struct sim_journal {
+	int fd, lock_fd;
+	char *path;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned long long seq;        /* last record appended */
+	unsigned long long last_write; /* last record of a mutating request */
+	unsigned long long synced;     /* last record known to be on disk */
+	unsigned long long syncs;      /* fdatasync calls, for /_stats */
+	int syncing;                   /* a thread is in fdatasync */
+	int failed;                    /* errno of a failed append or sync; until a reset */
+	long long bytes;               /* size of the journal file */
+};
+
+/* Locks STATE.lock (a second server is refused, naming the holder) and opens
+ * STATE.journal, both 0600. */
+int sim_journal_open(struct sim_journal *j, const char *state_file, struct ecsctl_error *err);
+void sim_journal_close(struct sim_journal *j);
+/* Calls `apply` for every record after `after` (the state file's last); a
+ * torn last record is cut off (*torn_at: its offset, else -1). */
+int sim_journal_replay(struct sim_journal *j, unsigned long long after,
+                       int (*apply)(void *arg, unsigned long long seq, json_t *rec,
+                                    struct ecsctl_error *err),
+                       void *arg, long long *torn_at, struct ecsctl_error *err);
+/* Appends one record (store lock held, so records follow the changes'
+ * order); its number, or 0 once the journal failed. */
+unsigned long long sim_journal_append(struct sim_journal *j, const char *json, size_t len,
+                                      int is_write);
+/* Marks the journal failed (errno `e`) until the next reset. */
+void sim_journal_fail(struct sim_journal *j, int e);
+/* Returns once record `seq` is on disk (group commit); ServerException if
+ * the journal cannot be written. */
+int sim_journal_wait(struct sim_journal *j, unsigned long long seq, struct ecsctl_error *err);
+/* Empties the journal once the state file holds everything (store lock). */
+int sim_journal_reset(struct sim_journal *j, struct ecsctl_error *err);
+
+/* ---- the server (server.c, lifecycle.c, durable.c) ---- */
 struct MHD_Daemon;
 
 struct ecsctl_sim {
@@ -263,9 +320,25 @@ struct ecsctl_sim {
 	unsigned long long total;
 	uint64_t fault_rng;
 	double tokens, refilled_at;
-	unsigned long long saved_version;
-	double saved_at;
+	struct sim_journal *journal; /* with --state */
+	int stopped;
 };
+
+/* durable.c: --state. Takes the lock, loads the state file, replays the
+ * journal and compacts. */
+int sim_durable_open(struct ecsctl_sim *sim, struct ecsctl_error *err);
+/* Journals a request that ran at `now` with random state `rng` (store lock
+ * held; `version` as it was before); the record to wait for before answering. */
+unsigned long long sim_durable_request(struct ecsctl_sim *sim, const struct sim_op *op,
+                                       const char *body, size_t len, double now, uint64_t rng,
+                                       unsigned long long version, const char *text,
+                                       const struct ecsctl_error *err);
+/* One clock tick, journaled if it changed something (store lock held). */
+void sim_durable_tick(struct ecsctl_sim *sim);
+/* Writes the state file (0600) and empties the journal. */
+int sim_durable_compact(struct ecsctl_sim *sim, struct ecsctl_error *err);
+/* Whether the journal has grown enough to compact (store lock held). */
+int sim_durable_due(const struct ecsctl_sim *sim);
 
 int sim_server_start(struct ecsctl_sim *sim, struct ecsctl_error *err);
 void sim_server_stop(struct ecsctl_sim *sim);

@@ -290,40 +290,61 @@ void sim_store_tick(struct sim_store *s)
 	}
 }
 
-json_t *sim_store_dump(struct sim_store *s)
+json_t *sim_store_dump(struct sim_store *s, unsigned long long journal_seq)
 {
-	return json_pack("{s:i,s:O,s:O,s:f,s:I}", "formatVersion", 1, "clusters", s->clusters,
-	                 "families", s->families, "now", sim_store_now(s), "rng",
-	                 (json_int_t)(s->rng & 0x7fffffffffffffffULL));
+	json_t *busy = json_array();
+	const char *k;
+	json_t *v;
+
+	/* which services have work on the clock: replay must tick the same ones */
+	json_object_foreach(s->busy, k, v)
+	{
+		json_array_append_new(busy, json_string(k));
+	}
+	return json_pack("{s:i,s:O,s:O,s:f,s:I,s:I,s:o}", "formatVersion", 1, "clusters",
+	                 s->clusters, "families", s->families, "now", sim_store_now(s), "rng",
+	                 (json_int_t)(s->rng & 0x7fffffffffffffffULL), "journal",
+	                 (json_int_t)journal_seq, "busy", busy);
 }
 
-int sim_store_load(struct sim_store *s, json_t *doc, struct ecsctl_error *err)
+int sim_store_load(struct sim_store *s, json_t *doc, unsigned long long *journal_seq,
+                   struct ecsctl_error *err)
 {
-	json_t *clusters = json_object_get(doc, "clusters");
-	json_t *families = json_object_get(doc, "families");
-	json_t *c, *svc;
+	json_t *busy = json_object_get(doc, "busy"), *c, *svc, *key;
 	const char *k, *n;
 	double saved_now = json_number_value(json_object_get(doc, "now"));
+	size_t i;
+	int rc;
 
-	if (sim_int(doc, "formatVersion", 0) != 1 || !json_is_object(clusters) ||
-	    !json_is_object(families))
-		return ecsctl_error_set(err, ECSCTL_EINVAL, "not an ecs-local state file");
+	if ((rc = sim_state_check(doc, err)))
+		return rc;
 	json_decref(s->clusters);
 	json_decref(s->families);
-	s->clusters = json_incref(clusters);
-	s->families = json_incref(families);
+	s->clusters = json_incref(json_object_get(doc, "clusters"));
+	s->families = json_incref(json_object_get(doc, "families"));
+	*journal_seq = (unsigned long long)sim_int(doc, "journal", 0);
 	if (json_is_integer(json_object_get(doc, "rng")))
 		s->rng ^= (uint64_t)json_integer_value(json_object_get(doc, "rng"));
 	/* time never runs backwards across a restart */
 	if (saved_now > s->sim_start)
 		s->sim_start = saved_now;
+	if (json_is_array(busy)) {
+		json_array_foreach(busy, i, key)
+		{
+			const char *slash = strchr(json_string_value(key), '/');
+			char cname[300];
+			snprintf(cname, sizeof(cname), "%.*s",
+			         (int)(slash - json_string_value(key)), json_string_value(key));
+			c = json_object_get(s->clusters, cname);
+			svc = sim_service_find(c, slash + 1);
+			if (svc)
+				sim_store_mark_busy(s, c, svc);
+		}
+		return 0;
+	}
+	/* older state files: everything may have work left */
 	json_object_foreach(s->clusters, k, c)
 	{
-		if (!json_is_object(json_object_get(c, "_services")) ||
-		    !json_is_object(json_object_get(c, "_index")) ||
-		    !json_is_object(json_object_get(c, "_standalone")))
-			return ecsctl_error_set(err, ECSCTL_EINVAL, "state file: bad cluster '%s'",
-			                        k);
 		json_object_foreach(json_object_get(c, "_services"), n, svc)
 		{
 			sim_store_mark_busy(s, c, svc);

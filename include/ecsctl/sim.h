@@ -62,7 +62,12 @@ unsigned ecsctl_sim_port(const struct ecsctl_sim *sim);
 /* Writes the state file now if one is configured. */
 int ecsctl_sim_save(struct ecsctl_sim *sim, struct ecsctl_error *err);
 
-/* Stops serving, saves state, frees everything. Accepts NULL. */
+/* Stops serving (requests under way are finished) and the clock, then
+ * writes the state file: its error if that fails. Once; later calls do
+ * nothing. */
+int ecsctl_sim_stop(struct ecsctl_sim *sim, struct ecsctl_error *err);
+
+/* Stops (if not yet, logging a failed save), frees everything. Accepts NULL. */
 void ecsctl_sim_free(struct ecsctl_sim *sim);
 
 #endif

@@ -62,7 +62,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc:
+        if self.proc and not self.proc.stderr.closed:
             self.stderr = self.proc.stderr.read()
             self.proc.stdout.close()
             self.proc.stderr.close()

@@ -146,6 +146,7 @@ static void test_parts__store_ops_and_persistence(void **state)
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct sim_store s, back;
 	json_t *resp = NULL, *doc;
+	unsigned long long seq = 1;
 
 	assert_int_equal(sim_store_init(&s, "eu-west-1", "111122223333", 1, 9, &err), 0);
 	s.fixed_now = 1700000000;
@@ -181,9 +182,10 @@ static void test_parts__store_ops_and_persistence(void **state)
 	ecsctl_error_release(&err);
 
 	/* dump and load give the same answers */
-	doc = sim_store_dump(&s);
+	doc = sim_store_dump(&s, 0);
 	assert_int_equal(sim_store_init(&back, "eu-west-1", "111122223333", 1, 9, &err), 0);
-	assert_int_equal(sim_store_load(&back, doc, &err), 0);
+	assert_int_equal(sim_store_load(&back, doc, &seq, &err), 0);
+	assert_int_equal(seq, 0);
 	back.fixed_now = s.fixed_now;
 	assert_int_equal(call(&back, sim_op_list_tasks, "{\"cluster\":\"c\",\"serviceName\":\"s\"}",
 	                      &resp, &err),
