@@ -13,6 +13,7 @@
 #include "banned.h"
 
 #define TICK_MS 100
+#define COMPACT_RETRY_S 5.0
 
 static double mono_now(void)
 {
@@ -59,10 +60,13 @@ static void *ticker(void *arg)
 		sim_durable_tick(sim);
 		compact = sim_durable_due(sim);
 		pthread_mutex_unlock(&sim->store.mu);
-		if (compact) {
+		/* after a failure (disk full, say), retried every few seconds, not each tick */
+		if (compact && mono_now() >= sim->compact_after) {
 			struct ecsctl_error err = ECSCTL_ERROR_INIT;
-			if (sim_durable_compact(sim, &err))
+			if (sim_durable_compact(sim, &err)) {
 				log_line(sim, &err);
+				sim->compact_after = mono_now() + COMPACT_RETRY_S;
+			}
 			ecsctl_error_release(&err);
 		}
 		pthread_mutex_lock(&sim->aux);

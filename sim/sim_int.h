@@ -321,6 +321,7 @@ struct ecsctl_sim {
 	uint64_t fault_rng;
 	double tokens, refilled_at;
 	struct sim_journal *journal; /* with --state */
+	double compact_after;        /* CLOCK_MONOTONIC; the ticker compacts no sooner */
 	int stopped;
 };
 

@@ -29,16 +29,18 @@ class Server:
     """ecs-local on 127.0.0.1:0; the URL comes from its "listening on" line.
     Also the launcher of the e2e tests (tests/e2e/ecslocal.py)."""
 
-    def __init__(self, *args, time_scale=50):
+    def __init__(self, *args, time_scale=50, preexec_fn=None):
         self.args = [*WRAPPER, BIN, "--listen", "127.0.0.1:0", "--time-scale", str(time_scale),
                      *args]
+        self.preexec_fn = preexec_fn  # e.g. resource limits for the server alone
         self.proc = None
         self.url = None
         self.stderr = ""
 
     def start(self):
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=self.preexec_fn)
         line = self.proc.stdout.readline().strip()
         if not line.startswith("listening on http://127.0.0.1:"):
             self.proc.kill()

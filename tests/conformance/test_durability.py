@@ -5,6 +5,7 @@ is refused naming what is wrong, the files are private (0600), and SIGTERM
 exits 1 when the final save fails."""
 import json
 import os
+import resource
 import shutil
 import signal
 import stat
@@ -171,6 +172,43 @@ class Durability(unittest.TestCase):
                 self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600, path)
             self.assertEqual(srv.stop(), 0)
             self.assertEqual(stat.S_IMODE(os.stat(state).st_mode), 0o600)
+
+    def test_a_journal_that_cannot_grow_refuses_writes(self):
+        def small_files():  # in the server only: writes past 32 KiB fail with EFBIG
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (32768, 32768))
+
+        with temp_dir() as d:
+            state = os.path.join(d, "state.json")
+            srv = Server("--state", state, preexec_fn=small_files).start()
+            self.addCleanup(srv.stop, signal.SIGKILL)
+            ecs = srv.client()
+            acked = {}
+            for n in range(400):
+                try:
+                    td = register(ecs, "full", "img:%d" % n)
+                except ecs.exceptions.ServerException as e:
+                    self.assertIn("cannot write its journal", str(e))
+                    break
+                acked[td["revision"]] = "img:%d" % n
+            else:
+                self.fail("400 registrations fitted in 32 KiB")
+            # once failed, no write is acknowledged (a later record would follow a torn one)
+            with self.assertRaises(ecs.exceptions.ServerException):
+                register(ecs, "full", "img:again")
+            self.assertEqual(ecs.describe_task_definition(
+                taskDefinition="full:1")["taskDefinition"]["revision"], 1)
+            # the final save does not fit either: not a clean exit
+            self.assertEqual(srv.stop(signal.SIGTERM), 1)
+            self.assertIn("error: state not saved", srv.stderr)
+
+            srv = self.start(state)
+            ecs = srv.client()
+            for rev, image in acked.items():
+                got = ecs.describe_task_definition(taskDefinition="full:%d" % rev)
+                self.assertEqual(got["taskDefinition"]["containerDefinitions"][0]["image"],
+                                 image)
+            self.assertEqual(srv.stop(), 0)
 
     def test_sigterm_exits_1_when_the_final_save_fails(self):
         with temp_dir() as d:
