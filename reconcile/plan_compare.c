@@ -50,6 +50,24 @@ static const char *short_td(const char *arn)
 	return tail ? tail + strlen("task-definition/") : arn ? arn : "?";
 }
 
+/* Compared with the latest: `run_by` keeps only the services running it. */
+static int run_by_latest(json_t *run_by, const json_t *running, const json_t *latest,
+                         struct ecsctl_error *err)
+{
+	const char *arn = json_string_value(json_object_get(latest, "taskDefinitionArn"));
+	const char *name;
+	json_t *it;
+
+	json_array_clear(run_by);
+	json_object_foreach((json_t *)running, name, it)
+	{
+		if (arn && !strcmp(arn, json_string_value(it)) &&
+		    json_array_append_new(run_by, json_string(name)))
+			return reconcile_oom(err);
+	}
+	return 0;
+}
+
 int reconcile_compare_register(struct ecsctl_plan_op *op, const struct ecsctl_model *m,
                                const struct ecsctl_live *live, const json_t *users,
                                const json_t *body, struct ecsctl_error *err)
@@ -82,8 +100,8 @@ int reconcile_compare_register(struct ecsctl_plan_op *op, const struct ecsctl_mo
 	}
 	if (first && !differ && json_object_get(live->running, first))
 		base = json_object_get(live->running, first);
-	else
-		json_array_clear(run_by); /* compared with the latest */
+	else if ((rc = run_by_latest(run_by, running, base, err)))
+		goto done;
 	if (differ)
 		op->running_revisions = json_incref(running);
 	if (base) {
@@ -223,8 +241,11 @@ void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op
 		ecsctl_buf_addf(&notes, "      # compared with %s, ",
 		                short_td(json_string_value(
 		                    json_object_get(op->compared_with, "taskDefinition"))));
-		ecsctl_buf_adds(&notes, json_array_size(by) ? "the revision running in "
-		                                            : "the latest ACTIVE revision");
+		if (op->running_revisions || !json_array_size(by))
+			ecsctl_buf_adds(&notes, "the latest ACTIVE revision");
+		if (json_array_size(by))
+			ecsctl_buf_adds(&notes, op->running_revisions ? ", running in "
+			                                              : "the revision running in ");
 		json_array_foreach(by, i, it)
 		{
 			ecsctl_buf_addf(&notes, "%s%s", i ? ", " : "", json_string_value(it));

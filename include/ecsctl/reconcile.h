@@ -145,8 +145,9 @@ struct ecsctl_plan_op {
 	json_t *wait;
 	/* What the diff is against (docs/plan.md, "What a diff compares").
 	 * register: {"taskDefinition": ARN, "runBy": ["cluster/service"]}, the
-	 * revision `changes` compares with: the one the family's services run
-	 * (runBy), else the latest ACTIVE (runBy empty); NULL for a new family. */
+	 * revision `changes` compares with: the one the family's services all
+	 * run, else the latest ACTIVE; runBy = the services running it; NULL
+	 * for a new family. */
 	json_t *compared_with;
 	/* register: {"cluster/service": ARN} when the family's services run
 	 * different revisions; else NULL */

@@ -98,7 +98,7 @@ class PlanTruth(unittest.TestCase):
         self.ecs.update_service(cluster="shop", service="web2", taskDefinition=web1)
         doc = self.plan_json(IMAGE_TAG="1.29.0")
         reg = self.change(doc, "TaskDefinition", "web")
-        self.assertEqual(reg["comparedWith"], {"taskDefinition": web2, "runBy": []})
+        self.assertEqual(reg["comparedWith"], {"taskDefinition": web2, "runBy": ["shop/web"]})
         self.assertEqual(reg["runningRevisions"], {"shop/web": web2, "shop/web2": web1})
         self.assertEqual(self.image_change(reg["diff"]), [(IMAGE + "1.27.0", IMAGE + "1.29.0")])
         # shop/web runs what the register compares with; shop/web2 gets its own diff
@@ -107,6 +107,8 @@ class PlanTruth(unittest.TestCase):
         self.assertEqual((td["from"], td["to"]), (web1, "(new revision of web)"))
         self.assertEqual(self.image_change(td["diff"]), [(IMAGE + "1.25.3", IMAGE + "1.29.0")])
         text = self.run_ok("plan", IMAGE_TAG="1.29.0").stdout
+        self.assertIn("# compared with web:2, the latest ACTIVE revision, running in shop/web\n",
+                      text)
         self.assertIn("# the services of web run different revisions (shop/web web:2, "
                       "shop/web2 web:1)", text)
 

@@ -65,6 +65,24 @@ class WatchPlansLikeApply(unittest.TestCase):
         self.assertEqual(self.revisions("INACTIVE"), ["web:1"])
         self.assertEqual(self.revisions(), ["web:2", "web:3"])
 
+    def test_services_not_stable_are_reported_and_not_synced(self):
+        first = self.repo.commit({"ecsctl.yaml": "name: shop\nregion: us-east-1\n"
+                                                 "wait: {timeout: 1s}\n"})
+        w = self.start()
+        self.applied(w, first)
+        bad = self.repo.commit({"task-definitions/web.yaml": with_image("crashloop")})
+        w.wait_for(lambda d: d["msg"] == "apply failed" and d["commit"] == bad, timeout=30)
+        # no rollback: live equals git member by member, but web crash-loops
+        line = w.wait_for(lambda d: d["msg"] == "services not stable")
+        self.assertEqual((line["commit"], line["count"]), (bad, "1"))
+        self.assertRegex(line["services"], r"^shop/web: deployment in progress: .*failed to start")
+        done = w.wait_for(lambda d: d["msg"] == "reconcile done" and d["result"] == "noop")
+        self.assertEqual((done["commit"], done["synced"]), (bad, first))
+        fams = metrics(w.get("/metrics")[1])
+        self.assertEqual(sample(fams, "ecsctl_unstable_services", "ecsctl_unstable_services"), 1)
+        self.assertEqual(sample(fams, "ecsctl_last_applied_commit_info",
+                                "ecsctl_last_applied_commit_info", commit=first), 1)
+
     def test_verbose_logs_ecs_calls(self):
         w = self.start("-v")
         line = w.wait_for(lambda d: d["msg"].startswith("ecs CreateService"))
