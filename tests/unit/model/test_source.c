@@ -2,6 +2,7 @@
 #include <git2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ecsctl/buf.h"
 #include "ecsctl/source.h"
@@ -15,8 +16,9 @@ static const char td_v1[] = "kind: TaskDefinition\nfamily: web\n"
                             "    environment: [{name: SHA, value: \"${ECSCTL_GIT_SHORT_SHA}\"},\n"
                             "                  {name: REF, value: \"${ECSCTL_GIT_REF}\"}]\n"
                             "memory: 512\n";
-static const char td_v2[] = "kind: TaskDefinition\nfamily: web\n"
-                            "containerDefinitions: [{name: web, image: \"nginx:2\"}]\nmemory: 512\n";
+static const char td_v2[] =
+    "kind: TaskDefinition\nfamily: web\n"
+    "containerDefinitions: [{name: web, image: \"nginx:2\"}]\nmemory: 512\n";
 
 /* Commits everything in the work tree of `repo` on HEAD; returns the sha. */
 static void commit_all(git_repository *repo, const char *msg, char sha[GIT_OID_HEXSZ + 1])
@@ -271,12 +273,132 @@ static void test_source__listing(void **state)
 	free(dir);
 }
 
+/* A commit on HEAD of `repo` whose tree is d/d/.../d/c.yaml, `depth` folders deep,
+ * built with libgit2's treebuilder (no folders on disk). */
+static void commit_nested(git_repository *repo, unsigned depth, char sha[GIT_OID_HEXSZ + 1])
+{
+	static const char leaf[] = "kind: Cluster\nclusterName: deep\n";
+	git_treebuilder *tb = NULL;
+	git_oid id, blob, commit_id;
+	git_signature *sig = NULL;
+	git_tree *tree = NULL;
+	unsigned i;
+
+	assert_int_equal(git_blob_create_from_buffer(&blob, repo, leaf, sizeof(leaf) - 1), 0);
+	assert_int_equal(git_treebuilder_new(&tb, repo, NULL), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "c.yaml", &blob, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_write(&id, tb), 0);
+	for (i = 0; i < depth; i++) {
+		git_treebuilder_clear(tb);
+		assert_int_equal(git_treebuilder_insert(NULL, tb, "d", &id, GIT_FILEMODE_TREE), 0);
+		assert_int_equal(git_treebuilder_write(&id, tb), 0);
+	}
+	assert_int_equal(git_tree_lookup(&tree, repo, &id), 0);
+	assert_int_equal(git_signature_new(&sig, "Test", "test@example.com", 1700000000, 0), 0);
+	assert_int_equal(
+	    git_commit_create_v(&commit_id, repo, NULL, sig, sig, NULL, "deep", tree, 0), 0);
+	git_oid_tostr(sha, GIT_OID_HEXSZ + 1, &commit_id);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_treebuilder_free(tb);
+}
+
+static void test_source__git_tree_depth_is_bounded(void **state)
+{
+	char *dir = make_temp_dir();
+	char sha[GIT_OID_HEXSZ + 1];
+	git_repository *repo = NULL;
+	struct ecsctl_buf want = ECSCTL_BUF_INIT;
+	struct ecsctl_model m;
+	unsigned i;
+	char *d;
+	int rc;
+
+	(void)state;
+	git_libgit2_init();
+	assert_int_equal(git_repository_init(&repo, dir, 0), 0);
+	/* 32 levels are read */
+	commit_nested(repo, 32, sha);
+	d = load_repo(&m, dir, sha, NULL, false, &rc);
+	assert_string_equal(d, "");
+	assert_int_equal(m.count, 1);
+	ecsctl_model_release(&m);
+	free(d);
+	/* 33 are refused, naming the repository, the commit and the folder */
+	commit_nested(repo, 2000, sha);
+	d = load_repo(&m, dir, sha, NULL, false, &rc);
+	assert_int_equal(rc, ECSCTL_EINVAL);
+	ecsctl_buf_addf(&want, "fatal: %s@%.7s: ", dir, sha);
+	for (i = 0; i < 32; i++)
+		ecsctl_buf_adds(&want, "d/");
+	ecsctl_buf_adds(&want, "d: folders nested deeper than 32 levels (a config root is not "
+	                       "that deep; is this the right --path?)\n");
+	assert_string_equal(d, want.buf);
+	ecsctl_model_release(&m);
+	free(d);
+	/* below --path, the levels count from the config root */
+	d = load_repo(&m, dir, sha, "d/d/d/d/d/d/d/d/d/d", false, &rc);
+	assert_int_equal(rc, ECSCTL_EINVAL);
+	assert_non_null(strstr(d, ": d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/"
+	                          "d/d/d/d/d/d/d/d/d/d/d/d: folders nested deeper than 32"));
+	ecsctl_model_release(&m);
+	free(d);
+	ecsctl_buf_release(&want);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	remove_tree(dir);
+	free(dir);
+}
+
+static void test_source__worktree_links(void **state)
+{
+	char *dir = make_temp_dir(), *out = make_temp_dir();
+	struct ecsctl_buf a = ECSCTL_BUF_INIT, b = ECSCTL_BUF_INIT, want = ECSCTL_BUF_INIT;
+	struct ecsctl_model m;
+	char *d;
+	int rc;
+
+	(void)state;
+	write_file(dir, "deploy/shop.yaml", "kind: Cluster\nclusterName: shop\n");
+	write_file(out, "x.yaml", "kind: Cluster\nclusterName: x\n");
+	/* a folder link is skipped: its files are not read */
+	ecsctl_buf_addf(&a, "%s/deploy/more", dir);
+	assert_int_equal(symlink(out, a.buf), 0);
+	d = load_repo(&m, dir, NULL, "deploy", true, &rc);
+	assert_string_equal(d, "");
+	assert_int_equal(m.count, 1);
+	ecsctl_model_release(&m);
+	free(d);
+	/* a file link is an error naming it, wherever it points */
+	ecsctl_buf_addf(&b, "%s/deploy/other.yaml", dir);
+	ecsctl_buf_addf(&a, "/x.yaml"); /* a.buf: the link's target, through the folder link */
+	assert_int_equal(symlink(a.buf, b.buf), 0);
+	d = load_repo(&m, dir, NULL, "deploy", true, &rc);
+	assert_int_equal(rc, ECSCTL_EINVAL);
+	ecsctl_buf_addf(&want,
+	                "fatal: %s/deploy/other.yaml: a symbolic link; ecsctl reads only regular "
+	                "files and does not follow links\n",
+	                dir);
+	assert_string_equal(d, want.buf);
+	ecsctl_model_release(&m);
+	free(d);
+	ecsctl_buf_release(&a);
+	ecsctl_buf_release(&b);
+	ecsctl_buf_release(&want);
+	remove_tree(dir);
+	remove_tree(out);
+	free(dir);
+	free(out);
+}
+
 int run_source_tests(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_source__git_reads_committed_state_only),
 	    cmocka_unit_test(test_source__plain_folder),
 	    cmocka_unit_test(test_source__listing),
+	    cmocka_unit_test(test_source__git_tree_depth_is_bounded),
+	    cmocka_unit_test(test_source__worktree_links),
 	};
 
 	return cmocka_run_group_tests_name("source", tests, NULL, NULL);
