@@ -65,7 +65,7 @@ int ecsctl_aws_resolve_region(char **out, const char *flag, const char *profile,
 	} else if (!valid_region(r)) {
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL, "invalid region '%.64s'", r);
 	} else if (!(*out = strdup(r))) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 	}
 	free(from_file);
 	return rc;
@@ -168,7 +168,7 @@ int ecsctl_aws_resolve_endpoint(char **out, const char *service, const char *fla
 		                region, dual ? p->dual_stack_dns_suffix : p->dns_suffix);
 	}
 	*out = ecsctl_buf_detach(&b);
-	return *out ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	return *out ? 0 : ecsctl_error_nomem(err);
 }
 
 char *ecsctl_aws_url_host(const char *url)
@@ -236,7 +236,7 @@ static int slurp(char **out, const char *path, struct ecsctl_error *err)
 	}
 	fclose(f);
 	*out = ecsctl_buf_detach(&b);
-	return *out ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	return *out ? 0 : ecsctl_error_nomem(err);
 }
 
 /* Does the "[...]" header text name the section? In config files a profile
@@ -321,7 +321,7 @@ static int section_value(char **out, int *section_found, const char *kind, const
 				free(*out);
 				*out = trimmed(eq + 1, strlen(eq + 1));
 				if (!*out) {
-					rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+					rc = ecsctl_error_nomem(err);
 					goto done;
 				}
 			}

@@ -40,7 +40,7 @@ static int setting(char **out, const char **where, const char *var, const char *
 	*where = var;
 	if (v) {
 		*out = strdup(v);
-		return *out ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return *out ? 0 : ecsctl_error_nomem(err);
 	}
 	*where = key;
 	return ecsctl_aws_profile_value(out, NULL, profile, key, 1, env, err);
@@ -137,7 +137,7 @@ int ecsctl_aws_settings_load(struct ecsctl_aws_settings *s, const char *profile,
 	if (!rc && (proxy_var(&s->http_proxy, "http_proxy", "HTTP_PROXY", env) ||
 	            proxy_var(&s->https_proxy, "https_proxy", "HTTPS_PROXY", env) ||
 	            proxy_var(&s->no_proxy, "no_proxy", "NO_PROXY", env)))
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 	if (rc)
 		ecsctl_aws_settings_release(s);
 	return rc;
@@ -182,7 +182,7 @@ int ecsctl_aws_sts_endpoint(char **url, const char **signing_region, const char 
 		/* the global endpoint, signed for us-east-1 */
 		*signing_region = "us-east-1";
 		*url = strdup("https://sts.amazonaws.com");
-		return *url ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return *url ? 0 : ecsctl_error_nomem(err);
 	}
 	return ecsctl_aws_resolve_endpoint(url, "sts", NULL, region, env, err);
 }

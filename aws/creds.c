@@ -37,7 +37,7 @@ static int set_keys(struct ecsctl_creds *c, const char *ak, const char *sk, cons
 	c->source = source;
 	if (!c->access_key_id || !c->secret_access_key || (tok && *tok && !c->session_token)) {
 		ecsctl_creds_release(c);
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	}
 	return 0;
 }
@@ -45,7 +45,7 @@ static int set_keys(struct ecsctl_creds *c, const char *ak, const char *sk, cons
 static int new_provider(struct ecsctl_creds_provider **out, struct ecsctl_error *err)
 {
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	return *out ? 0 : ecsctl_error_nomem(err);
 }
 
 int ecsctl_creds_provider_static(struct ecsctl_creds_provider **out, const char *access_key_id,
@@ -88,7 +88,7 @@ int ecsctl_creds_provider_new(struct ecsctl_creds_provider **out,
 	p->imds_timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 1000;
 	p->no_imds = opts->no_imds;
 	if (!p->profile || (opts->region && !p->region)) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto fail;
 	}
 	rc = ecsctl_aws_settings_load(&set, p->profile, opts->env, err);
@@ -245,7 +245,7 @@ static int profile_creds(struct ecsctl_creds *out, struct ecsctl_creds_provider 
 		rc = creds_sts_web_identity(out, p, v.role_arn, v.web_token_file, v.session, err);
 		if (!rc)
 			out->source = "web-identity";
-		ecsctl_error_wrap(err, "profile '%s': ", profile);
+		ecsctl_error_wrap(err, "profile '%s'", profile);
 	} else if (v.role_arn && *v.role_arn) {
 		if (depth >= MAX_ROLE_DEPTH) {
 			rc = ecsctl_error_set(err, ECSCTL_EINVAL,
@@ -276,17 +276,17 @@ static int profile_creds(struct ecsctl_creds *out, struct ecsctl_creds_provider 
 			                           v.external_id, v.duration, err);
 		if (!rc)
 			out->source = "assume-role";
-		ecsctl_error_wrap(err, "profile '%s': ", profile);
+		ecsctl_error_wrap(err, "profile '%s'", profile);
 	} else if (v.sso.account_id || v.sso.role_name) {
 		/* botocore: SSO when the profile names an account or a role */
 		rc = creds_sso(out, p, profile, &v.sso, err);
-		ecsctl_error_wrap(err, "profile '%s': ", profile);
+		ecsctl_error_wrap(err, "profile '%s'", profile);
 	} else if (v.keys_in_creds || (v.ak && v.sk && *v.ak && *v.sk && !v.process)) {
 		/* botocore's order: credentials-file keys, credential_process, config-file keys */
 		rc = set_keys(out, v.ak, v.sk, v.tok, "profile", err);
 	} else if (v.process && *v.process) {
 		rc = creds_process(out, p, v.process, err);
-		ecsctl_error_wrap(err, "profile '%s': ", profile);
+		ecsctl_error_wrap(err, "profile '%s'", profile);
 	} else if (v.sso.session || v.sso.start_url) {
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
 		                      "profile '%s' names an SSO session but no sso_account_id and "
@@ -378,7 +378,7 @@ static int fetch(struct ecsctl_creds *out, struct ecsctl_creds_provider *p,
 		else
 			ecsctl_error_wrap(err,
 			                  "no AWS credentials found (tried env, web identity, "
-			                  "profile '%s', container, then instance metadata): ",
+			                  "profile '%s', container, then instance metadata)",
 			                  p->profile);
 		return rc;
 	default:

@@ -76,7 +76,7 @@ int creds_process_parse(struct ecsctl_creds *out, const char *text, size_t len, 
 			out->session_token = strdup(json_string_value(tok));
 		if (!out->access_key_id || !out->secret_access_key ||
 		    (json_string_length(tok) && !out->session_token))
-			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+			rc = ecsctl_error_nomem(err);
 		else if (json_is_string(exp) &&
 		         (out->expires_ms = ecsctl_creds_parse_time(json_string_value(exp))) < 0)
 			rc = ecsctl_error_set(err, ECSCTL_EINVAL,
@@ -266,7 +266,7 @@ int creds_process(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, con
 		rc = creds_process_parse(out, text.buf ? text.buf : "", text.len,
 		                         p->transport->wall_ms(p->transport->ud), err);
 		if (rc)
-			ecsctl_error_wrap(err, "credential_process: ");
+			ecsctl_error_wrap(err, "credential_process");
 	}
 	if (text.alloc)
 		memset(text.buf, 0, text.alloc);

@@ -50,7 +50,7 @@ int creds_sso_cache_path(char **out, const char *home, const char *key, struct e
 	ecsctl_buf_addhex(&b, md, mdlen);
 	ecsctl_buf_adds(&b, ".json");
 	*out = ecsctl_buf_detach(&b);
-	return *out ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	return *out ? 0 : ecsctl_error_nomem(err);
 }
 
 /* The value of `key` in the sso-session section, which must exist. */
@@ -197,7 +197,7 @@ static int refresh_token(json_t *tok, struct ecsctl_creds_provider *p,
 	                "refresh_token", "refreshToken", json_object_get(tok, "refreshToken"));
 	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	if (!body || ecsctl_buf_failed(&u)) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	rc = creds_http(&x, p, "POST", u.buf, hdrs, 1, body, p->timeout_ms, err);
@@ -207,7 +207,7 @@ static int refresh_token(json_t *tok, struct ecsctl_creds_provider *p,
 		                                  x.resp_body.len, err);
 	}
 	if (rc) {
-		ecsctl_error_wrap(err, "sso-oidc CreateToken: ");
+		ecsctl_error_wrap(err, "sso-oidc CreateToken");
 		goto done;
 	}
 	access = json_string_value(json_object_get(ans, "accessToken"));
@@ -316,7 +316,7 @@ static int sso_token(char **out, struct ecsctl_creds_provider *p, const char *pr
 		goto done;
 	}
 	if (!(*out = strdup(json_string_value(json_object_get(tok, "accessToken")))))
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 done:
 	ecsctl_error_release(&rerr);
 	json_decref(tok);
@@ -347,7 +347,7 @@ int creds_sso_parse_role_credentials(struct ecsctl_creds *out, const char *body,
 		out->source = "sso";
 		if (!out->access_key_id || !out->secret_access_key || !out->session_token) {
 			ecsctl_creds_release(out);
-			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+			rc = ecsctl_error_nomem(err);
 		}
 	}
 	json_decref(doc);
@@ -379,7 +379,7 @@ int creds_sso(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, const c
 	ecsctl_sigv4_uri_encode(&url, s->role_name, strlen(s->role_name), 0);
 	ecsctl_buf_addf(&hdr, "x-amz-sso_bearer_token: %s", token);
 	if (ecsctl_buf_failed(&url) || ecsctl_buf_failed(&hdr)) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	hdrs[0] = hdr.buf;
@@ -399,9 +399,9 @@ int creds_sso(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, const c
 	if (x.status == 401)
 		ecsctl_error_wrap(err,
 		                  "the SSO portal refused the cached token (run `aws sso login "
-		                  "--profile %s`): ",
+		                  "--profile %s`)",
 		                  profile);
-	ecsctl_error_wrap(err, "sso GetRoleCredentials for account %s role %s: ", s->account_id,
+	ecsctl_error_wrap(err, "sso GetRoleCredentials for account %s role %s", s->account_id,
 	                  s->role_name);
 done:
 	json_decref(ignored);

@@ -301,7 +301,7 @@ int creds_sts_assume_role(struct ecsctl_creds *out, struct ecsctl_creds_provider
 		rc = sts_answer(out, &x, "AssumeRole", err);
 	goto done;
 oom:
-	rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	rc = ecsctl_error_nomem(err);
 done:
 	if (h_tok.alloc)
 		memset(h_tok.buf, 0, h_tok.len);

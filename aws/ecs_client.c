@@ -83,7 +83,7 @@ int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opt
 	*out = NULL;
 	memset(&set, 0, sizeof(set));
 	if (!c)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	rc = ecsctl_aws_settings_load(&set, opts->profile, opts->env, err);
 	if (rc)
 		goto fail;
@@ -102,7 +102,7 @@ int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opt
 	c->calls = json_object();
 	c->errors = json_object();
 	if (!c->calls || !c->errors) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto fail;
 	}
 	rc = ecsctl_aws_resolve_region(&c->region, opts->region, opts->profile, opts->config_region,
@@ -113,7 +113,7 @@ int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opt
 	if (rc)
 		goto fail;
 	if (!(c->path = url_path(c->endpoint))) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto fail;
 	}
 	if (!(c->host = ecsctl_aws_url_host(c->endpoint)) || !*c->host) {
@@ -293,7 +293,7 @@ static int start_attempt(struct ecsctl_ecs *c, struct slot *s, const struct ecsc
 	    add_hdr(s, "User-Agent: ecsctl/%s%s", ECSCTL_VERSION, "") ||
 	    (cr->session_token &&
 	     add_hdr(s, "X-Amz-Security-Token: %s%s", cr->session_token, ""))) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	memset(&s->x, 0, sizeof(s->x));
@@ -408,7 +408,7 @@ static void finish_attempt(struct ecsctl_ecs *c, struct slot *s)
 			if (c->adaptive)
 				rate_limiter_update(&c->limiter, now, throttle, s->attempt_started);
 			count_error(c, call->operation, e.aws_code);
-			ecsctl_error_wrap(&e, "%s: ", call->operation);
+			ecsctl_error_wrap(&e, "%s", call->operation);
 		}
 	}
 	if (ambiguous &&
@@ -460,16 +460,6 @@ done:
 	free(etype);
 }
 
-static void copy_error(struct ecsctl_error *dst, const struct ecsctl_error *src)
-{
-	if (dst->code)
-		return;
-	ecsctl_error_set(dst, src->code, "%s", src->message ? src->message : "failed");
-	dst->aws_code = src->aws_code ? strdup(src->aws_code) : NULL;
-	dst->http_status = src->http_status;
-	dst->request_id = src->request_id ? strdup(src->request_id) : NULL;
-}
-
 /* Ends every waiting call with `err`; returns how many. */
 static size_t fail_waiting(struct ecsctl_ecs *c, struct slot *slots, size_t n,
                            const struct ecsctl_error *err)
@@ -479,7 +469,7 @@ static size_t fail_waiting(struct ecsctl_ecs *c, struct slot *slots, size_t n,
 	for (i = 0; i < n; i++) {
 		if (slots[i].st != SLOT_WAITING)
 			continue;
-		copy_error(&slots[i].call->error, err);
+		ecsctl_error_copy(&slots[i].call->error, err);
 		slots[i].st = SLOT_DONE;
 		log_done(c, &slots[i], 0, NULL);
 		count++;
@@ -506,7 +496,7 @@ static int prepare(struct ecsctl_ecs *c, struct slot *s, struct ecsctl_ecs_call 
 		                        call->operation);
 	s->body = call->request ? json_dumps(call->request, JSON_COMPACT) : strdup("{}");
 	if (!s->body)
-		return ecsctl_error_set(&call->error, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(&call->error);
 	if (c->verbosity >= 3 && c->log) {
 		struct ecsctl_buf b = ECSCTL_BUF_INIT;
 
@@ -530,7 +520,7 @@ int ecsctl_ecs_run(struct ecsctl_ecs *c, struct ecsctl_ecs_call *calls, size_t n
 	int64_t now;
 
 	if (!slots)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	now = c->tr->now_ms(c->tr->ud);
 	for (i = 0; i < n; i++) {
 		if (prepare(c, &slots[i], &calls[i], now)) {
@@ -619,15 +609,7 @@ int ecsctl_ecs_run(struct ecsctl_ecs *c, struct ecsctl_ecs_call *calls, size_t n
 	for (i = 0; i < n; i++) {
 		if (!calls[i].error.code)
 			continue;
-		rc = ecsctl_error_set(err, calls[i].error.code, "%s",
-		                      calls[i].error.message ? calls[i].error.message : "failed");
-		if (err && err->code == rc && !err->aws_code && calls[i].error.aws_code) {
-			err->aws_code = strdup(calls[i].error.aws_code);
-			err->http_status = calls[i].error.http_status;
-			err->request_id =
-			    calls[i].error.request_id ? strdup(calls[i].error.request_id) : NULL;
-		}
-		return rc;
+		return ecsctl_error_copy(err, &calls[i].error);
 	}
 	return 0;
 }

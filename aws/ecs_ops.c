@@ -10,7 +10,7 @@
 
 static int oom(struct ecsctl_error *err)
 {
-	return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	return ecsctl_error_nomem(err);
 }
 
 /* Runs one Describe* per batch of `per` names, all at once, and concatenates

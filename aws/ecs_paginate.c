@@ -41,7 +41,7 @@ int ecsctl_ecs_paginate(json_t **results, struct ecsctl_ecs *c, const char *oper
 	for (i = 0; i < n; i++)
 		results[i] = NULL;
 	if (!pg || !calls || !idx) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
@@ -49,7 +49,7 @@ int ecsctl_ecs_paginate(json_t **results, struct ecsctl_ecs *c, const char *oper
 		results[i] = json_array();
 		pg[i].active = 1;
 		if (!pg[i].req || !results[i]) {
-			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+			rc = ecsctl_error_nomem(err);
 			goto done;
 		}
 		if (!json_object_get(pg[i].req, "maxResults"))
@@ -90,7 +90,7 @@ int ecsctl_ecs_paginate(json_t **results, struct ecsctl_ecs *c, const char *oper
 				p->last = strdup(tok);
 				if (!p->last ||
 				    json_object_set_new(p->req, "nextToken", json_string(tok)))
-					rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+					rc = ecsctl_error_nomem(err);
 			}
 		}
 		for (j = 0; j < m; j++)

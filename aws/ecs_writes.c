@@ -37,7 +37,7 @@ int ecsctl_ecs_deregister_task_definition(json_t **td, struct ecsctl_ecs *c,
 {
 	json_t *req = json_pack("{s:s}", "taskDefinition", task_definition);
 	int rc = req ? call_member(td, c, "DeregisterTaskDefinition", req, "taskDefinition", err)
-	             : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	             : ecsctl_error_nomem(err);
 
 	json_decref(req);
 	return rc;
@@ -60,7 +60,7 @@ int ecsctl_ecs_delete_cluster(json_t **cluster, struct ecsctl_ecs *c, const char
 {
 	json_t *req = json_pack("{s:s}", "cluster", cluster_name);
 	int rc = req ? call_member(cluster, c, "DeleteCluster", req, "cluster", err)
-	             : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	             : ecsctl_error_nomem(err);
 
 	json_decref(req);
 	return rc;
@@ -80,7 +80,7 @@ int ecsctl_ecs_tag_resource(struct ecsctl_ecs *c, const char *arn, json_t *tags,
 			json_array_append(chunk, json_array_get(tags, j));
 		req = json_pack("{s:s,s:o}", "resourceArn", arn, "tags", chunk);
 		rc = req ? call_member(NULL, c, "TagResource", req, NULL, err)
-		         : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		         : ecsctl_error_nomem(err);
 		json_decref(req);
 	}
 	return rc;
@@ -91,7 +91,7 @@ int ecsctl_ecs_untag_resource(struct ecsctl_ecs *c, const char *arn, json_t *key
 {
 	json_t *req = json_pack("{s:s,s:O}", "resourceArn", arn, "tagKeys", keys);
 	int rc = req ? call_member(NULL, c, "UntagResource", req, NULL, err)
-	             : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	             : ecsctl_error_nomem(err);
 
 	json_decref(req);
 	return rc;
@@ -102,7 +102,7 @@ int ecsctl_ecs_list_tags(json_t **tags, struct ecsctl_ecs *c, const char *arn,
 {
 	json_t *req = json_pack("{s:s}", "resourceArn", arn);
 	int rc = req ? call_member(tags, c, "ListTagsForResource", req, "tags", err)
-	             : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	             : ecsctl_error_nomem(err);
 
 	json_decref(req);
 	return rc;

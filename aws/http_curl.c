@@ -330,7 +330,7 @@ int ecsctl_http_curl_new_config(struct ecsctl_http_transport *out,
 	    !(tr->multi = curl_multi_init())) {
 		tr_free(tr);
 		curl_global_cleanup();
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	}
 	curl_multi_setopt(tr->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	                  (long)(max_host_connections > 0 ? max_host_connections : 16));

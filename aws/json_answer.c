@@ -87,7 +87,7 @@ int ecsctl_aws_parse_json_answer(json_t **out, long status, const char *error_ty
 	if (status >= 200 && status < 300) {
 		if (!len) {
 			*out = json_object();
-			return *out ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+			return *out ? 0 : ecsctl_error_nomem(err);
 		}
 		if (!json_is_object(doc)) {
 			json_decref(doc);

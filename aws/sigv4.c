@@ -310,14 +310,14 @@ int ecsctl_sigv4_canonical_request(struct ecsctl_buf *out, const struct ecsctl_s
 	if (req->payload_hash && !is_hex64(req->payload_hash))
 		return ecsctl_error_set(err, ECSCTL_EINVAL, "sigv4: payload hash is not 64 hex");
 	if (signed_names(&names, &nnames, req))
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	for (m = req->method; *m; m++)
 		ecsctl_buf_addch(out, (*m >= 'a' && *m <= 'z') ? *m - 32 : *m);
 	ecsctl_buf_addch(out, '\n');
 	add_path(out, req->path);
 	ecsctl_buf_addch(out, '\n');
 	if (add_query(out, req->query)) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	ecsctl_buf_addch(out, '\n');
@@ -352,7 +352,7 @@ int ecsctl_sigv4_canonical_request(struct ecsctl_buf *out, const struct ecsctl_s
 		goto done;
 	}
 	if (ecsctl_buf_failed(out))
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 done:
 	for (i = 0; i < nnames; i++)
 		free(names[i]);
@@ -369,7 +369,7 @@ int ecsctl_sigv4_string_to_sign(struct ecsctl_buf *out, const char *canonical_re
 	ecsctl_buf_addf(out, ALGORITHM "\n%s\n%.8s/%s/%s/aws4_request\n", amz_date, amz_date,
 	                region, service);
 	if (sha256_hex(out, canonical_request, canonical_len) || ecsctl_buf_failed(out))
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	return 0;
 }
 
@@ -407,7 +407,7 @@ int ecsctl_sigv4_signature(char out[65], const struct ecsctl_sigv4_request *req,
 	}
 	ecsctl_buf_addhex(&hex, sig, 32);
 	if (ecsctl_buf_failed(&hex)) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	memcpy(out, hex.buf, 65);
@@ -436,7 +436,7 @@ int ecsctl_sigv4_authorization(struct ecsctl_buf *out, const struct ecsctl_sigv4
 	if (rc)
 		return rc;
 	if (signed_names(&names, &n, req))
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	ecsctl_buf_addf(out, ALGORITHM " Credential=%s/%.8s/%s/%s/aws4_request, SignedHeaders=",
 	                access_key, amz_date, region, service);
 	for (i = 0; i < n; i++) {
@@ -447,7 +447,7 @@ int ecsctl_sigv4_authorization(struct ecsctl_buf *out, const struct ecsctl_sigv4
 	ecsctl_buf_addf(out, ", Signature=%s", sig);
 	OPENSSL_cleanse(sig, sizeof(sig));
 	if (ecsctl_buf_failed(out))
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	return 0;
 }
 

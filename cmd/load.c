@@ -55,8 +55,6 @@ int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
 		if (diags.errors)
 			cli_error("%zu error%s in the desired state", diags.errors,
 				  diags.errors == 1 ? "" : "s");
-		else if (err.file)
-			cli_error("%s:%u:%u: %s", err.file, err.line, err.column, err.message);
 		else
 			cli_error("%s", err.message ? err.message : "could not load the desired state");
 	}

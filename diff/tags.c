@@ -21,7 +21,7 @@ static int tag_map(json_t **out, const json_t *tags, const char *side, struct ec
 
 	*out = NULL;
 	if (!map)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	if (tags && !json_is_array(tags)) {
 		json_decref(map);
 		return ecsctl_error_set(err, ECSCTL_EINVAL, "%s tags must be a list", side);
@@ -41,7 +41,7 @@ static int tag_map(json_t **out, const json_t *tags, const char *side, struct ec
 		if (json_object_set_new(map, json_string_value(k),
 		                        json_string(v ? json_string_value(v) : ""))) {
 			json_decref(map);
-			return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+			return ecsctl_error_nomem(err);
 		}
 	}
 	*out = map;
@@ -87,14 +87,14 @@ int ecsctl_diff_tags(json_t **add, json_t **remove, struct ecsctl_diff_changes *
 			json_t *path = json_sprintf("tags[%s]", tmp.items[i].path);
 			if (!path || diff_changes_add(changes, json_string_value(path),
 			                              tmp.items[i].before, tmp.items[i].after))
-				rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+				rc = ecsctl_error_nomem(err);
 			json_decref(path);
 		}
 		/* the tags equal on both sides, for "N unchanged hidden" */
 		if (!rc && diff_changes_count_unchanged(
 		               changes, "tags",
 		               (size_t)json_integer_value(json_object_get(tmp.unchanged, ""))))
-			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+			rc = ecsctl_error_nomem(err);
 		if (rc)
 			goto done;
 	}
@@ -103,7 +103,7 @@ int ecsctl_diff_tags(json_t **add, json_t **remove, struct ecsctl_diff_changes *
 	a = r = NULL;
 	goto done;
 nomem:
-	rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	rc = ecsctl_error_nomem(err);
 done:
 	ecsctl_diff_changes_release(&tmp);
 	json_decref(want);

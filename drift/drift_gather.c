@@ -73,7 +73,7 @@ static int add_changes(struct gather *g, enum ecsctl_kind kind, const char *name
 	json_t *diff = ecsctl_diff_changes_to_json_as(ch, &mk, "live", "git");
 
 	if (!diff)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	/* a member diff is what to act on; a rollout it causes is its echo */
 	if (json_array_size(diff))
 		st = ECSCTL_DRIFT_DRIFTED;
@@ -185,7 +185,7 @@ static int one_service(struct gather *g, const struct ecsctl_resource *r, struct
 	}
 	want = json_deep_copy(r->body);
 	if (!want) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	if (tdname && larn) {
@@ -210,7 +210,7 @@ static int one_service(struct gather *g, const struct ecsctl_resource *r, struct
 	o.nignore = g->m->settings.nignore;
 	stripped = without_own_tags(ls);
 	if (!stripped) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	if ((rc = ecsctl_diff_service(&d, want, stripped, &o, err)) < 0)
@@ -285,18 +285,18 @@ int ecsctl_drift_gather(struct ecsctl_drift_report *out, const struct ecsctl_mod
 
 	ecsctl_live_init(&live);
 	if (!g.family_run) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	if (m->commit && !out->commit && !(out->commit = strdup(m->commit))) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	if ((rc = ecsctl_reconcile_scope(&scope, m, err)) < 0)
 		goto done;
 	/* what prune would delete is drift's "unmanaged", read below */
 	if (json_object_set_new(scope, "prune", json_false())) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	if ((rc = ecsctl_reconcile_gather(&live, c, scope, err)) < 0 ||

@@ -69,14 +69,14 @@ int ecsctl_drift_report_add(struct ecsctl_drift_report *r, enum ecsctl_kind kind
 	if (!diff)
 		diff = json_array();
 	if (!diff)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	if (r->count == r->alloc) {
 		size_t n = r->alloc ? r->alloc * 2 : 16;
 		struct ecsctl_drift_item *p = realloc(r->items, n * sizeof(*p));
 
 		if (!p) {
 			json_decref(diff);
-			return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+			return ecsctl_error_nomem(err);
 		}
 		r->items = p;
 		r->alloc = n;
@@ -90,7 +90,7 @@ int ecsctl_drift_report_add(struct ecsctl_drift_report *r, enum ecsctl_kind kind
 	it->deployed_commit = dup_or_null(deployed_commit, &oom);
 	it->updated_at = dup_or_null(updated_at, &oom);
 	it->message = dup_or_null(message, &oom);
-	return oom ? ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory") : 0;
+	return oom ? ecsctl_error_nomem(err) : 0;
 }
 
 static int kind_rank(enum ecsctl_kind k)

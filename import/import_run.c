@@ -37,7 +37,7 @@ static int push_file(struct ecsctl_import_result *r, struct ecsctl_buf *path, co
 	if (!f || ecsctl_buf_failed(path)) {
 		if (f)
 			r->files = f;
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	r->files = f;
@@ -140,7 +140,7 @@ static int describe(json_t **svcs, struct ecsctl_ecs *c, const char *cluster,
 		n = json_array_size(arns);
 		v = calloc(n + 1, sizeof(*v));
 		if (!v) {
-			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+			rc = ecsctl_error_nomem(err);
 			goto done;
 		}
 		for (i = 0; i < n; i++)
@@ -150,7 +150,7 @@ static int describe(json_t **svcs, struct ecsctl_ecs *c, const char *cluster,
 	if (n && (rc = ecsctl_ecs_describe_services(svcs, &fail, c, cluster, names, n, err)) < 0)
 		goto done;
 	if (!*svcs && !(*svcs = json_array()))
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 	if (rc == 0 && json_array_size(fail))
 		rc = ecsctl_error_set(
 		    err, ECSCTL_ENOTFOUND, "service '%s' not found in cluster '%s'",
@@ -174,7 +174,7 @@ int ecsctl_import_run(struct ecsctl_import_result *out, struct ecsctl_ecs *c, co
 	memset(out, 0, sizeof(*out));
 	out->arns = json_array();
 	if (!done_families || !out->arns) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	if ((rc = ecsctl_ecs_describe_clusters(&clusters, &fail, c, names, 1, err)) < 0)
@@ -186,7 +186,7 @@ int ecsctl_import_run(struct ecsctl_import_result *out, struct ecsctl_ecs *c, co
 	}
 	note(out, s, "clusterArn");
 	if (!(docs[0] = ecsctl_import_cluster(s))) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	if ((rc = add_file(out, "clusters", cluster, docs, 1, err)) < 0)
@@ -201,7 +201,7 @@ int ecsctl_import_run(struct ecsctl_import_result *out, struct ecsctl_ecs *c, co
 		json_t **v = calloc(k + 1, sizeof(*v));
 
 		if (!v) {
-			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+			rc = ecsctl_error_nomem(err);
 			goto done;
 		}
 		for (i = 0; i < k; i++)
@@ -235,7 +235,7 @@ int ecsctl_import_run(struct ecsctl_import_result *out, struct ecsctl_ecs *c, co
 			/* a second revision of a family already imported is pinned as is */
 			docs[nd++] = ecsctl_import_service(v[i], strcmp(fam_arn, arn) ? NULL : fam);
 			if (!docs[0] || !docs[nd - 1])
-				rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+				rc = ecsctl_error_nomem(err);
 			else
 				rc = add_file(
 				    out, "services",

@@ -72,7 +72,7 @@ static int make_dir(struct created *made, const char *dir, struct ecsctl_error *
 	int rc = 0;
 
 	if (!p)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	for (s = p + 1;; s++) {
 		if (*s && *s != '/')
 			continue;
@@ -298,7 +298,7 @@ int ecsctl_import_write(const struct ecsctl_import_result *r, const char *dir, b
 		if ((rc = place(&w, i, &r->files[i], err)) == 0)
 			placed++;
 	if (rc && placed)
-		ecsctl_error_wrap(err, "after writing %zu of %zu files: ", placed, r->count);
+		ecsctl_error_wrap(err, "after writing %zu of %zu files", placed, r->count);
 	fsync(w.dfd);
 done:
 	unstage(&w, r->count);

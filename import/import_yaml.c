@@ -122,7 +122,7 @@ int ecsctl_import_yaml(struct ecsctl_buf *out, json_t *const *docs, size_t n,
 	int ok;
 
 	if (!yaml_emitter_initialize(&e))
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	yaml_emitter_set_output(&e, write_cb, out);
 	yaml_emitter_set_unicode(&e, 1);
 	yaml_emitter_set_width(&e, 100);

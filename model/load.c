@@ -686,7 +686,7 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
 		out->commit = strdup(src->commit);
 		out->ref = strdup(src->ref ? src->ref : opts->ref && *opts->ref ? opts->ref : "HEAD");
 		if (!out->commit || !out->ref) {
-			rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+			rc = ecsctl_error_nomem(err);
 			goto done;
 		}
 	}

@@ -57,7 +57,7 @@ static int push_dir(struct dir_walk *w, int dfd, const char *name, char *prefix)
 	DIR *d;
 
 	if (!prefix)
-		return ecsctl_error_set(w->err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(w->err);
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
@@ -94,7 +94,7 @@ static int walk_entry(struct dir_walk *w, struct open_dir *top, const char *name
 		} else {
 			ecsctl_buf_addch(&path, '/');
 			if (ecsctl_buf_failed(&path))
-				rc = ecsctl_error_set(w->err, ECSCTL_ENOMEM, "out of memory");
+				rc = ecsctl_error_nomem(w->err);
 			else
 				rc = push_dir(w, dirfd(top->d), name, ecsctl_buf_detach(&path));
 		}
@@ -378,7 +378,7 @@ int ecsctl_source_open_dir(struct ecsctl_source **out, const char *repo, const c
 	if (s)
 		s->root_fd = -1;
 	if (!s || ecsctl_buf_failed(&root) || ecsctl_buf_failed(&disp)) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	s->base.list = dir_list;
@@ -392,7 +392,7 @@ int ecsctl_source_open_dir(struct ecsctl_source **out, const char *repo, const c
 	s->base.display_root = disp.alloc ? ecsctl_buf_detach(&disp) : strdup("");
 	s->base.root_name = source_basename(realpath(s->root, real) ? real : s->root);
 	if (!s->root || !s->base.display_root || !s->base.root_name || !s->base.origin) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	head_info(s);

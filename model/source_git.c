@@ -149,7 +149,7 @@ static int walk_tree(struct walk *w, const struct pending_tree *t)
 			                push_tree(w, sub, prefix, t->depth + 1))) {
 				git_tree_free(sub);
 				free(prefix);
-				rc = ecsctl_error_set(w->err, ECSCTL_ENOMEM, "out of memory");
+				rc = ecsctl_error_nomem(w->err);
 			}
 		} else if (git_tree_entry_type(e) == GIT_OBJECT_BLOB && source_wanted(name)) {
 			if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
@@ -182,7 +182,7 @@ static int git_list(struct ecsctl_source *src, char ***out, size_t *out_count,
 	if (!prefix || git_tree_dup(&root, g->root) < 0 || push_tree(&w, root, prefix, 0)) {
 		git_tree_free(root);
 		free(prefix);
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	rc = count_entries(&w, root, "");
@@ -345,7 +345,7 @@ int ecsctl_source_open_git(struct ecsctl_source **out, const char *repo, const c
 	g = calloc(1, sizeof(*g));
 	clean = source_clean_path(path);
 	if (!g) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	g->base.list = git_list;
@@ -404,7 +404,7 @@ int ecsctl_source_open_git(struct ecsctl_source **out, const char *repo, const c
 	g->base.origin = strdup(repo);
 	if (!g->base.commit || !g->base.ref || !g->base.display_root || !g->base.root_name ||
 	    !g->base.origin) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	*out = &g->base;

@@ -42,7 +42,7 @@ static int mem_read(struct ecsctl_source *src, const char *path, size_t max, cha
 		                        max, m->len);
 	*out = malloc(m->len + 1);
 	if (!*out)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	memcpy(*out, m->data, m->len);
 	(*out)[m->len] = '\0';
 	*out_len = m->len;
@@ -65,7 +65,7 @@ int model_source_open_buffer(struct ecsctl_source **out, const char *name, const
 
 	*out = NULL;
 	if (!m)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	m->base.list = mem_list;
 	m->base.read = mem_read;
 	m->base.free = mem_free;
@@ -75,7 +75,7 @@ int model_source_open_buffer(struct ecsctl_source **out, const char *name, const
 	m->base.root_name = strdup("ecsctl");
 	if (!m->name || !m->data || !m->base.display_root || !m->base.root_name) {
 		ecsctl_source_free(&m->base);
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	}
 	if (len)
 		memcpy(m->data, data, len);

@@ -113,13 +113,12 @@ static int finish_call(struct slot *s, struct ecsctl_ecs *ecs, json_t *registere
 		return 0;
 	if (err->code) /* the first cause stays */
 		return err->code;
+	if (!c->error.code)
+		ecsctl_error_set(err, ECSCTL_EAWS, "failed");
+	ecsctl_error_copy(err, &c->error);
 	/* the client's message already names the operation */
-	ecsctl_error_set(err, c->error.code ? c->error.code : ECSCTL_EAWS, "%s '%s': %s",
-	                 ecsctl_diff_action_name(s->op->action), s->op->name,
-	                 c->error.message ? c->error.message : "failed");
-	if (c->error.aws_code)
-		err->aws_code = strdup(c->error.aws_code);
-	return err->code;
+	return ecsctl_error_wrap(err, "%s '%s'", ecsctl_diff_action_name(s->op->action),
+	                         s->op->name);
 }
 
 static int prepare(struct slot *s, struct ecsctl_ecs *ecs, const json_t *call,

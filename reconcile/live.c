@@ -163,13 +163,10 @@ static int run_calls(struct ecsctl_ecs *ecs, struct calls *c, struct ecsctl_erro
 			continue;
 		if (err->code) /* the first cause stays */
 			return err->code;
+		if (!call->error.code)
+			return ecsctl_error_set(err, ECSCTL_EAWS, "failed");
 		/* the client's message already names the operation */
-		ecsctl_error_set(err, call->error.code ? call->error.code : ECSCTL_EAWS, "%s",
-		                 call->error.message ? call->error.message : "failed");
-		if (call->error.aws_code)
-			err->aws_code = strdup(call->error.aws_code);
-		err->http_status = call->error.http_status;
-		return err->code;
+		return ecsctl_error_copy(err, &call->error);
 	}
 	return 0;
 }

@@ -97,5 +97,5 @@ char *reconcile_td_family(const char *td)
 
 int reconcile_oom(struct ecsctl_error *err)
 {
-	return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	return ecsctl_error_nomem(err);
 }

@@ -159,7 +159,7 @@ int sim_op_create_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 	              "defaultCapacityProviderStrategy", "_services", "_index", "_standalone");
 	free(arn);
 	if (!c)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	merge_settings(c, settings);
 	for (const char *const *k = (const char *const[]){"configuration", "capacityProviders",
 	                                                  "defaultCapacityProviderStrategy",

@@ -201,7 +201,7 @@ json_t *sim_instance_register(struct sim_store *s, json_t *cluster, const json_t
 	                 "_tasks", "_tags");
 	free(arn);
 	if (!inst) {
-		ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		ecsctl_error_nomem(err);
 		return NULL;
 	}
 	merge_attrs(json_object_get(inst, "attributes"), json_object_get(req, "attributes"));

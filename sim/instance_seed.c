@@ -130,7 +130,7 @@ int sim_instances_parse(json_t **out, const char *spec, struct ecsctl_error *err
 	*out = json_object();
 	if (!copy || !*out) {
 		free(copy);
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	}
 	for (one = copy; one && !rc; one = next) {
 		char *orig;
@@ -140,7 +140,7 @@ int sim_instances_parse(json_t **out, const char *spec, struct ecsctl_error *err
 		/* parse_one cuts `one` up; messages quote it whole */
 		orig = strdup(one);
 		rc = orig ? parse_one(*out, one, orig, err)
-		          : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		          : ecsctl_error_nomem(err);
 		free(orig);
 	}
 	free(copy);

@@ -88,7 +88,7 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 
 	*out = NULL;
 	if (!sim)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	sim->opts = *opts;
 	pthread_mutex_init(&sim->aux, NULL);
 	pthread_cond_init(&sim->wake, NULL);
@@ -104,7 +104,7 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 	sim->refilled_at = mono_now();
 	if (!sim->account || !sim->region || !sim->stats_ops || !sim->stats_errors ||
 	    (opts->sigv4_key && (!sim->sigv4_key || !sim->sigv4_secret))) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto fail;
 	}
 	if ((rc = sim_store_init(&sim->store, sim->region, sim->account, opts->time_scale,

@@ -248,7 +248,7 @@ static struct sim_query *parse_cond(struct lexer *lx)
 	int rc = 0;
 
 	if (!q || !(q->args = calloc(MAX_ARGS, sizeof(char *)))) {
-		ecsctl_error_set(lx->err, ECSCTL_ENOMEM, "out of memory");
+		ecsctl_error_nomem(lx->err);
 		goto fail;
 	}
 	skip_space(lx);

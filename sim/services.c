@@ -290,7 +290,7 @@ int sim_op_create_service(struct sim_store *s, json_t *req, json_t **resp, struc
 		return rc;
 	svc = service_new(s, req, cluster, td);
 	if (!svc)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	if ((rc = sim_tags_apply(svc, json_object_get(req, "tags"), err))) {
 		json_decref(svc);
 		return rc;
@@ -333,7 +333,7 @@ static int preflight_update(const json_t *svc, const json_t *req, const json_t *
 	int rc;
 
 	if (!view)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	json_object_update(view, (json_t *)req);
 	rc = sim_preflight_service(view, td, cluster, err);
 	json_decref(view);
@@ -518,11 +518,11 @@ int sim_op_describe_services(struct sim_store *s, json_t *req, json_t **resp,
 	free(text);
 	if (ecsctl_buf_failed(&out)) {
 		ecsctl_buf_release(&out);
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	}
 	*resp = json_string_nocheck(out.buf);
 	ecsctl_buf_release(&out);
-	return *resp ? 0 : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+	return *resp ? 0 : ecsctl_error_nomem(err);
 }
 
 static int list_item(const char *key, json_t *svc, void *arg, json_t **out)

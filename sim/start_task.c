@@ -52,7 +52,7 @@ static int start_one(struct sim_store *s, json_t *cluster, json_t *td, json_t *r
 		snprintf(group, sizeof(group), "family:%s", sim_str(td, "family"));
 	r.task = sim_task_new(td, sim_str(req, "startedBy"), group, "EC2", &ctx);
 	if (!r.task)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	if ((rc = sim_tags_apply(r.task, json_object_get(req, "tags"), err)) ||
 	    (rc = sim_place(&r, &miss, err)) < 0) {
 		json_decref(r.task);

@@ -50,7 +50,7 @@ int sim_store_init(struct sim_store *s, const char *region, const char *account,
 	s->sim_start = wall();
 	s->rng = seed ? seed : (uint64_t)(wall() * 1e6);
 	if (!s->clusters || !s->families || !s->busy || !s->rendered)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	return 0;
 }
 

@@ -167,7 +167,7 @@ int sim_taskdef_fill(json_t *td, struct ecsctl_error *err)
 	size_t i;
 
 	if (!attrs || !names || !compat) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	if (!mode) {

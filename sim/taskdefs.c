@@ -49,7 +49,7 @@ int sim_op_register_task_definition(struct sim_store *s, json_t *req, json_t **r
 	int rc = 0;
 
 	if (!td)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	if (!family || !sim_valid_name(family)) {
 		rc = sim_fail(err, "ClientException",
 		              "Family contains invalid characters or is longer than 255.");
@@ -209,7 +209,7 @@ int sim_op_list_task_definitions(struct sim_store *s, json_t *req, json_t **resp
 		free(names);
 		json_decref(all);
 		json_decref(out);
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	}
 	if (prefix && json_object_get(s->families, prefix)) {
 		names[0] = prefix;
@@ -252,7 +252,7 @@ int sim_op_list_task_definition_families(struct sim_store *s, json_t *req, json_
 		free(names);
 		json_decref(all);
 		json_decref(out);
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	}
 	for (i = 0; i < n; i++) {
 		json_t *fam = json_object_get(s->families, names[i]), *td;

@@ -51,7 +51,7 @@ int ecsctl_file_write_atomic(const char *path, const void *data, size_t len, mod
 
 	ecsctl_buf_addf(&tmp, "%s.tmp", path);
 	if (ecsctl_buf_failed(&tmp)) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	/* O_NOFOLLOW: a symlink planted at PATH.tmp must not redirect the write.

@@ -42,7 +42,7 @@ int ecsctl_watch_metrics_new(struct ecsctl_watch_metrics **out, const char *vers
 	if (!m || !(m->version = strdup(version ? version : "unknown")) ||
 	    !(m->api = json_object())) {
 		ecsctl_watch_metrics_free(m);
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	}
 	pthread_mutex_init(&m->lock, NULL);
 	*out = m;

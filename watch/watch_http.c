@@ -157,7 +157,7 @@ int ecsctl_watch_http_start(struct ecsctl_watch_http **out, unsigned *port, cons
 		flags |= MHD_USE_IPv6;
 	h = calloc(1, sizeof(*h));
 	if (!h)
-		return ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		return ecsctl_error_nomem(err);
 	h->st = st;
 	h->d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

@@ -158,17 +158,73 @@ static void test_util_error__first_cause_wins(void **state)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 
-	assert_int_equal(ecsctl_error_set_at(&err, ECSCTL_EINVAL, "a.yaml", 3, 7, "bad %s", "x"),
-			 ECSCTL_EINVAL);
+	assert_int_equal(ecsctl_error_set(&err, ECSCTL_EINVAL, "bad %s", "x"), ECSCTL_EINVAL);
 	assert_int_equal(ecsctl_error_set(&err, ECSCTL_EIO, "vaguer"), ECSCTL_EINVAL);
-	ecsctl_error_wrap(&err, "loading %s: ", "repo");
-	assert_string_equal(err.message, "loading repo: bad x");
-	assert_string_equal(err.file, "a.yaml");
-	assert_int_equal(err.line, 3);
-	assert_int_equal(err.column, 7);
+	assert_string_equal(err.message, "bad x");
 	ecsctl_error_release(&err);
 	assert_int_equal(err.code, 0);
 	ecsctl_error_release(NULL);
+}
+
+/* Every wrap adds its own ": ", so nested contexts never run together. */
+static void test_util_error__wrap_separates_contexts(void **state)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+
+	assert_int_equal(ecsctl_error_wrap(&err, "ignored"), 0);
+	assert_null(err.message);
+	ecsctl_error_set(&err, ECSCTL_EAWS, "Service not found.");
+	ecsctl_error_wrap(&err, "DescribeServices");
+	assert_int_equal(ecsctl_error_wrap(&err, "Service '%s'", "shop/web"), ECSCTL_EAWS);
+	assert_string_equal(err.message, "Service 'shop/web': DescribeServices: Service not found.");
+	ecsctl_error_release(&err);
+}
+
+static void test_util_error__copy_keeps_every_field(void **state)
+{
+	struct ecsctl_error src = ECSCTL_ERROR_INIT, dst = ECSCTL_ERROR_INIT;
+	struct ecsctl_error first = ECSCTL_ERROR_INIT;
+
+	assert_int_equal(ecsctl_error_copy(&dst, &src), 0);
+	assert_int_equal(dst.code, 0);
+	ecsctl_error_set(&src, ECSCTL_EAWS, "CreateService: bad value");
+	src.aws_code = strdup("InvalidParameterException");
+	src.http_status = 400;
+	src.request_id = strdup("8f2c-req");
+	assert_int_equal(ecsctl_error_copy(&dst, &src), ECSCTL_EAWS);
+	assert_string_equal(dst.message, "CreateService: bad value");
+	assert_string_equal(dst.aws_code, "InvalidParameterException");
+	assert_int_equal(dst.http_status, 400);
+	assert_string_equal(dst.request_id, "8f2c-req");
+	assert_ptr_not_equal(dst.request_id, src.request_id);
+	assert_int_equal(ecsctl_error_copy(NULL, &src), ECSCTL_EAWS);
+
+	/* the first cause wins */
+	ecsctl_error_set(&first, ECSCTL_ENET, "timed out");
+	assert_int_equal(ecsctl_error_copy(&first, &src), ECSCTL_ENET);
+	assert_string_equal(first.message, "timed out");
+	assert_null(first.request_id);
+	ecsctl_error_release(&first);
+	ecsctl_error_release(&dst);
+	ecsctl_error_release(&src);
+}
+
+/* Out of memory has a message that is never allocated nor freed. */
+static void test_util_error__nomem_has_a_message(void **state)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+
+	assert_int_equal(ecsctl_error_nomem(&err), ECSCTL_ENOMEM);
+	assert_non_null(err.message);
+	assert_string_equal(err.message, "out of memory");
+	assert_int_equal(ecsctl_error_nomem(&err), ECSCTL_ENOMEM);
+	ecsctl_error_wrap(&err, "reading live ECS state");
+	assert_string_equal(err.message, "reading live ECS state: out of memory");
+	ecsctl_error_release(&err);
+	assert_null(err.message);
+	ecsctl_error_nomem(&err);
+	ecsctl_error_release(&err); /* must not free the static text */
+	assert_int_equal(ecsctl_error_nomem(NULL), ECSCTL_ENOMEM);
 }
 
 static void test_util_diag__sorted_by_position_stable(void **state)
@@ -236,6 +292,9 @@ int main(void)
 		cmocka_unit_test(test_util_buf__over_cap_is_not_out_of_memory),
 		cmocka_unit_test(test_util_buf__fail_and_fail_from),
 		cmocka_unit_test(test_util_error__first_cause_wins),
+		cmocka_unit_test(test_util_error__wrap_separates_contexts),
+		cmocka_unit_test(test_util_error__copy_keeps_every_field),
+		cmocka_unit_test(test_util_error__nomem_has_a_message),
 		cmocka_unit_test(test_util_diag__sorted_by_position_stable),
 		cmocka_unit_test(test_util_duration__units),
 		cmocka_unit_test(test_util_duration__format_reads_back),
