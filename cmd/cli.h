@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ecsctl/error.h"
+
 enum cli_exit {
 	EXIT_OK = 0,
 	EXIT_ERROR = 1,
@@ -74,6 +76,10 @@ void cli_list_release(struct cli_list *l);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A library error as "error: WHAT: MESSAGE (AWS code, HTTP status, request
+ * id)", the parenthesis only for an AWS answer; `what` may be NULL when the
+ * message already says which stage failed. Every command prints this way. */
+void cli_print_error(const char *what, const struct ecsctl_error *err);
 
 const struct cli_command *cli_find_command(const char *name);
 

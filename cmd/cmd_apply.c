@@ -36,7 +36,7 @@ static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct cli
 		goto done;
 	}
 	if (ecsctl_plan_from_json(p, doc, &err)) {
-		cli_error("%s: %s", file, err.message);
+		cli_print_error(file, &err);
 		rc = EXIT_ERROR;
 		goto done;
 	}
@@ -51,7 +51,7 @@ static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct cli
 	}
 	/* the stored requests, before any write: the file may have been edited */
 	if (rc == EXIT_OK && ecsctl_plan_preflight(p, &live, &err)) {
-		cli_error("%s: %s", file, err.message);
+		cli_print_error(file, &err);
 		rc = EXIT_ERROR;
 	}
 done:
@@ -104,13 +104,13 @@ static int wait_unstable(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 
 	ecsctl_plan_init(&w);
 	if (ecsctl_plan_unstable_waits(&w, p, &err)) {
-		cli_error("%s", err.message);
+		cli_print_error(NULL, &err);
 		rc = EXIT_ERROR;
 	} else if (w.count) {
 		fprintf(stderr, "Waiting for %zu service%s that %s not stable.\n", w.count,
 		        w.count == 1 ? "" : "s", w.count == 1 ? "was" : "were");
 		if (ecsctl_plan_wait(&w, ecs, ao, &err)) {
-			cli_error("%s", err.message ? err.message : "waiting failed");
+			cli_print_error(NULL, &err);
 			print_why(ao->report);
 			rc = err.code == ECSCTL_ECANCELED ? EXIT_ERROR : exit_for(err.code);
 		}
@@ -192,7 +192,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	fflush(stdout); /* the plan before the prompt and the progress on stderr */
 	if (ecsctl_plan_check_replace(&p, allow_replace, &err)) {
-		cli_error("%s", err.message);
+		cli_print_error(NULL, &err);
 		rc = EXIT_ERROR;
 		goto done;
 	}
@@ -240,7 +240,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	ao.rollback_on_failure =
 	    rollback || json_is_true(json_object_get(p.scope, "rollbackOnFailure"));
 	if (p.count && ecsctl_plan_apply(&p, ecs, allow_replace, &ao, &err)) {
-		cli_error("%s", err.message ? err.message : "apply failed");
+		cli_print_error(NULL, &err);
 		if (err.code == ECSCTL_ECANCELED)
 			cli_error("apply was interrupted; run 'ecsctl apply' again to converge");
 		rc = EXIT_ERROR;
@@ -249,7 +249,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	waited = !no_wait;
 	ao.report = &why;
 	if (!no_wait && p.count && ecsctl_plan_wait(&p, ecs, &ao, &err)) {
-		cli_error("%s", err.message ? err.message : "waiting failed");
+		cli_print_error(NULL, &err);
 		print_why(&why);
 		rc = err.code == ECSCTL_ECANCELED ? EXIT_ERROR : exit_for(err.code);
 		goto done;

@@ -7,7 +7,6 @@
 #include "commands.h"
 #include "ecsctl/drift.h"
 #include "load.h"
-#include "ops_client.h"
 #include "reconcile_cli.h"
 #include "banned.h"
 
@@ -79,7 +78,7 @@ int cmd_drift(int argc, char **argv, struct cli_ctx *ctx)
 	if ((rc = cli_ecs_open(&c, ctx, m.settings.region)) != EXIT_OK)
 		goto done;
 	if (ecsctl_drift_gather(&r, &m, c, &err) < 0) {
-		ops_print_error("could not read the live state", &err);
+		cli_print_error("could not read the live state", &err);
 		rc = EXIT_ERROR;
 		goto done;
 	}

@@ -6,7 +6,6 @@
 #include "cli.h"
 #include "commands.h"
 #include "ecsctl/import.h"
-#include "ops_client.h"
 #include "reconcile_cli.h"
 #include "banned.h"
 
@@ -31,7 +30,7 @@ static int adopt_all(struct ecsctl_ecs *c, const json_t *arns, const char *owner
 		rc = ecsctl_ecs_tag_resource(c, arn, strstr(arn, ":service/") ? svc_tags : tags,
 		                             &err);
 		if (rc < 0) {
-			ops_print_error("could not tag the imported resources", &err);
+			cli_print_error("could not tag the imported resources", &err);
 			break;
 		}
 		fprintf(stderr, "adopted %s\n", arn);
@@ -88,14 +87,14 @@ int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 		goto done;
 	if (ecsctl_import_run(&res, c, cluster, (const char *const *)services.items, services.count,
 	                      &err) < 0) {
-		ops_print_error("import failed", &err);
+		cli_print_error("import failed", &err);
 		rc = EXIT_ERROR;
 		goto done;
 	}
 	owner = name ? name : res.owner ? res.owner : cluster;
 	if (ecsctl_import_settings(&res, owner, ecsctl_ecs_region(c), &err) < 0 ||
 	    ecsctl_import_write(&res, out, force, &err) < 0) {
-		ops_print_error("import failed", &err);
+		cli_print_error("import failed", &err);
 		rc = EXIT_ERROR;
 		goto done;
 	}

@@ -14,8 +14,8 @@ static int save_plan(const struct ecsctl_plan *p, const char *path)
 	int rc = EXIT_OK;
 
 	if (ecsctl_plan_save(p, path, &err)) {
-		cli_error("could not write the plan to '%s': %s", path,
-		          err.message ? err.message : "failed");
+		ecsctl_error_wrap(&err, "could not write the plan to '%s'", path);
+		cli_print_error(NULL, &err);
 		rc = EXIT_ERROR;
 	}
 	ecsctl_error_release(&err);

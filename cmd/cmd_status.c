@@ -10,7 +10,6 @@
 #include "commands.h"
 #include "ecsctl/drift.h"
 #include "load.h"
-#include "ops_client.h"
 #include "reconcile_cli.h"
 #include "banned.h"
 
@@ -164,7 +163,7 @@ static int gather(json_t *out, struct ecsctl_ecs *c, const char *cluster, json_t
 	int rc = 0;
 
 	if (!v || !found) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
+		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	for (i = 0; i < json_array_size(names); i++)
@@ -233,7 +232,7 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 			goto done;
 		names = NULL;
 		if (ecsctl_ecs_list_services(&names, c, cluster, &err) < 0) {
-			ops_print_error("could not list services", &err);
+			cli_print_error("could not list services", &err);
 			rc = EXIT_ERROR;
 			goto done;
 		}
@@ -249,7 +248,7 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 	json_object_foreach(by, cname, names)
 	{
 		if (gather(list, c, cname, names, nevents, &err) < 0) {
-			ops_print_error("could not describe services", &err);
+			cli_print_error("could not describe services", &err);
 			rc = EXIT_ERROR;
 			goto done;
 		}

@@ -104,7 +104,7 @@ static void wlog(struct watch *w, const char *level, const char *msg, ...)
 static void log_error(struct watch *w, const char *msg, const struct ecsctl_error *err)
 {
 	wlog(w, "error", msg, "error", err->message ? err->message : "unknown error", "code",
-	     err->aws_code, NULL);
+	     err->aws_code, "request_id", err->request_id, NULL);
 }
 
 /* One line per service that did not become stable: why, the stopped tasks'
@@ -305,7 +305,8 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	if (ecsctl_plan_apply(p, w->ecs, false, &ao, &err) < 0 ||
 	    ecsctl_plan_wait(p, w->ecs, &ao, &err) < 0) {
 		wlog(w, "error", "apply failed", "commit", w->attempted, "error",
-		     err.message ? err.message : "unknown error", "code", err.aws_code, NULL);
+		     err.message ? err.message : "unknown error", "code", err.aws_code, "request_id",
+		     err.request_id, NULL);
 		log_why(w, &why);
 		ecsctl_wait_report_release(&why);
 		ecsctl_error_release(&err);
@@ -498,7 +499,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	w.rng = (uint64_t)ecsctl_watch_now_ms() ^ ((uint64_t)getpid() << 32);
 	if (ecsctl_watch_metrics_new(&w.metrics, ECSCTL_VERSION, &err) < 0 ||
 	    ecsctl_watch_state_init(&w.st, w.metrics, &err) < 0) {
-		cli_error("%s", err.message);
+		cli_print_error(NULL, &err);
 		goto done;
 	}
 	state_ok = true;
@@ -507,7 +508,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		goto done;
 	if (ecsctl_watch_http_start(&http, &port, listen ? listen : "127.0.0.1:9464", &w.st, &err) <
 	    0) {
-		cli_error("%s", err.message);
+		cli_print_error(NULL, &err);
 		goto done;
 	}
 	snprintf(portbuf, sizeof(portbuf), "%u", port);

@@ -55,8 +55,10 @@ int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
 		if (diags.errors)
 			cli_error("%zu error%s in the desired state", diags.errors,
 				  diags.errors == 1 ? "" : "s");
+		else if (err.code)
+			cli_print_error(NULL, &err);
 		else
-			cli_error("%s", err.message ? err.message : "could not load the desired state");
+			cli_error("could not load the desired state");
 	}
 	ecsctl_diags_release(&diags);
 	ecsctl_error_release(&err);

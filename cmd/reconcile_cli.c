@@ -34,22 +34,11 @@ int cli_ecs_open(struct ecsctl_ecs **out, struct cli_ctx *ctx, const char *confi
 
 	cli_ecs_options(&o, ctx, config_region);
 	if (ecsctl_ecs_new(out, &o, &err)) {
-		cli_error("%s", err.message ? err.message : "could not set up the ECS client");
+		cli_print_error("could not set up the ECS client", &err);
 		ecsctl_error_release(&err);
 		return EXIT_ERROR;
 	}
 	return EXIT_OK;
-}
-
-/* `what` (may be NULL when the library already says which stage failed) */
-static void print_aws_error(const char *what, const struct ecsctl_error *err)
-{
-	const char *msg = err->message ? err->message : "failed";
-
-	if (err->aws_code)
-		cli_error("%s%s%s (%s)", what ? what : "", what ? ": " : "", msg, err->aws_code);
-	else
-		cli_error("%s%s%s", what ? what : "", what ? ": " : "", msg);
 }
 
 int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *scope)
@@ -58,7 +47,7 @@ int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *s
 	int rc = EXIT_OK;
 
 	if (ecsctl_reconcile_gather(live, ecs, scope, &err)) {
-		print_aws_error("reading live ECS state", &err);
+		cli_print_error("reading live ECS state", &err);
 		rc = EXIT_ERROR;
 	}
 	ecsctl_error_release(&err);
@@ -91,7 +80,7 @@ int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_e
 	po.targets = targets;
 	po.ntargets = ntargets;
 	if (ecsctl_reconcile_plan(p, NULL, m, *ecs, &po, &err) || set_source(p, ctx, &err)) {
-		print_aws_error(NULL, &err);
+		cli_print_error(NULL, &err);
 		rc = EXIT_ERROR;
 	}
 	ecsctl_error_release(&err);
