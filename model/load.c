@@ -162,7 +162,7 @@ static void explain_walk(json_t *out, const struct mnode *n, const char *path, c
 		                                     n->via));
 	}
 	for (i = 0; i < n->count; i++) {
-		sub.len = 0;
+		ecsctl_buf_reset(&sub);
 		if (n->type == MNODE_SEQ)
 			ecsctl_buf_addf(&sub, "%s[%zu]", path, i);
 		else
