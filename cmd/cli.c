@@ -38,6 +38,28 @@ static const struct cli_flag *global_flags(struct cli_ctx *ctx)
 	return f;
 }
 
+/* The global flags each CLI_READS_* bit stands for; any other global flag
+ * (--no-color, -v, --help) is listed for every command. */
+static const struct {
+	unsigned group;
+	const char *names[8];
+} flag_groups[] = {
+	{CLI_READS_MODEL, {"repo", "ref", "path", "worktree", "env", "var", "var-file", NULL}},
+	{CLI_READS_AWS, {"region", "profile", "endpoint-url", NULL}},
+	{CLI_READS_OUTPUT, {"output", NULL}},
+};
+
+bool cli_flag_listed(const struct cli_command *cmd, const struct cli_flag *global)
+{
+	size_t i, j;
+
+	for (i = 0; i < sizeof(flag_groups) / sizeof(flag_groups[0]); i++)
+		for (j = 0; flag_groups[i].names[j]; j++)
+			if (!strcmp(flag_groups[i].names[j], global->name))
+				return (cmd->reads & flag_groups[i].group) != 0;
+	return true;
+}
+
 void cli_list_release(struct cli_list *l)
 {
 	size_t i;
@@ -88,32 +110,6 @@ void cli_notice(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage("notice", "1;36", fmt, ap);
 	va_end(ap);
-}
-
-static void print_flags(const struct cli_flag *flags)
-{
-	for (; flags && flags->name; flags++) {
-		char left[64];
-		if (flags->short_name)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", flags->short_name,
-				 flags->name, flags->arg ? " " : "", flags->arg ? flags->arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", flags->name,
-				 flags->arg ? " " : "", flags->arg ? flags->arg : "");
-		printf("  %-30s %s\n", left, flags->help);
-	}
-}
-
-static void print_help(const struct cli_command *cmd, const struct cli_flag *flags,
-		       const struct cli_flag *globals)
-{
-	printf("usage: ecsctl %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->summary);
-	if (flags && flags->name) {
-		printf("\noptions:\n");
-		print_flags(flags);
-	}
-	printf("\nglobal options:\n");
-	print_flags(globals);
 }
 
 static const struct cli_flag *find_flag(const struct cli_flag *flags, const char *name,
@@ -179,7 +175,7 @@ static int set_flag(const struct cli_flag *f, const char *value, const char *sho
 	return -1;
 }
 
-static int takes_value(const struct cli_flag *f)
+bool cli_flag_takes_value(const struct cli_flag *f)
 {
 	return f->type != FLAG_BOOL && !(f->type == FLAG_INT && f->short_name == 'v');
 }
@@ -191,6 +187,11 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct
 	int i, npos = 0, only_pos = 0;
 
 	*out_help = false;
+	if (ctx->describe) {
+		*out_help = true;
+		ctx->describe(ctx->describe_ud, cmd, flags, globals);
+		return EXIT_OK;
+	}
 	for (i = 1; i < argc; i++) {
 		char *a = argv[i];
 		const struct cli_flag *f = NULL;
@@ -217,7 +218,7 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct
 				return EXIT_USAGE;
 			}
 			if (eq) {
-				if (!takes_value(f)) {
+				if (!cli_flag_takes_value(f)) {
 					cli_error("option '--%s' takes no value", f->name);
 					return EXIT_USAGE;
 				}
@@ -236,15 +237,15 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct
 						  *s, cmd->name, cmd->name);
 					return EXIT_USAGE;
 				}
-				if (takes_value(f) && s[1]) {
+				if (cli_flag_takes_value(f) && s[1]) {
 					value = s + 1;
 					break;
 				}
-				if (takes_value(f))
+				if (cli_flag_takes_value(f))
 					break;
 				if (!strcmp(f->name, "help")) {
 					*out_help = true;
-					print_help(cmd, flags, globals);
+					cli_print_help(cmd, flags, globals);
 					return EXIT_OK;
 				}
 				if (set_flag(f, NULL, shown))
@@ -256,10 +257,10 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct
 		}
 		if (!strcmp(f->name, "help")) {
 			*out_help = true;
-			print_help(cmd, flags, globals);
+			cli_print_help(cmd, flags, globals);
 			return EXIT_OK;
 		}
-		if (takes_value(f) && !value) {
+		if (cli_flag_takes_value(f) && !value) {
 			if (i + 1 >= argc) {
 				cli_error("option '--%s' needs a value", f->name);
 				return EXIT_USAGE;

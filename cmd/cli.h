@@ -19,6 +19,12 @@ enum cli_exit {
 
 enum cli_flag_type { FLAG_BOOL, FLAG_STRING, FLAG_LIST, FLAG_INT, FLAG_DURATION };
 
+struct cli_command;
+struct cli_flag;
+
+typedef void (*cli_describe_fn)(void *ud, const struct cli_command *cmd,
+				const struct cli_flag *flags, const struct cli_flag *globals);
+
 struct cli_list {
 	char **items;
 	size_t count;
@@ -31,6 +37,14 @@ struct cli_flag {
 	void *dest; /* bool*, char**, struct cli_list*, long*, int64_t* (ms) */
 	const char *arg; /* placeholder in help, e.g. "FILE" */
 	const char *help;
+};
+
+/* Which groups of global flags a command reads; --help, completion and man
+ * pages list only those (the others are still accepted, and ignored). */
+enum cli_reads {
+	CLI_READS_MODEL = 1 << 0,  /* --repo, --ref, --path, --worktree, --env, --var... */
+	CLI_READS_AWS = 1 << 1,    /* --region, --profile, --endpoint-url */
+	CLI_READS_OUTPUT = 1 << 2, /* --output */
 };
 
 /* Global flags, shared by every command (README.md, "Commands"). */
@@ -51,13 +65,20 @@ struct cli_ctx {
 	struct cli_list var_files; /* --var-file FILE */
 	bool explain;              /* render --explain: keep where each value was written */
 	const char *argv0;
+	/* Set by cli_describe(): cli_parse() hands the command's flag table here
+	 * and stops, as for --help, so help, completion and man pages are
+	 * written from the very table the command parses. */
+	cli_describe_fn describe;
+	void *describe_ud;
 };
 
 struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv, struct cli_ctx *ctx);
-	const char *usage; /* after "ecsctl NAME " */
+	const char *usage; /* arguments and required flags, after "ecsctl NAME " */
 	const char *summary;
+	unsigned reads;       /* CLI_READS_* */
+	const char *examples; /* lines of "COMMAND LINE\tWHAT IT DOES" */
 };
 
 /*
@@ -82,5 +103,18 @@ void cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_error(const char *what, const struct ecsctl_error *err);
 
 const struct cli_command *cli_find_command(const char *name);
+/* The command table (cmd/main.c); *n is set to its length. */
+const struct cli_command *cli_commands(size_t *n);
+
+/* Runs `cmd` in describe mode: `fn` gets its flag table and the global flags,
+ * before the command does anything else. */
+void cli_describe(const struct cli_command *cmd, cli_describe_fn fn, void *ud);
+/* Whether the flag is followed by a value (-v counts instead). */
+bool cli_flag_takes_value(const struct cli_flag *f);
+/* Whether a global flag is one `cmd` reads (and so is listed). */
+bool cli_flag_listed(const struct cli_command *cmd, const struct cli_flag *global);
+/* Prints `ecsctl NAME --help` on stdout: usage, options, examples, exit codes. */
+void cli_print_help(const struct cli_command *cmd, const struct cli_flag *flags,
+		    const struct cli_flag *globals);
 
 #endif
