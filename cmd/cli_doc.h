@@ -19,6 +19,14 @@ extern const struct cli_exit_code cli_exit_codes[];
 
 bool cli_exit_code_applies(const struct cli_exit_code *e, const char *command);
 
+/* Longest example line (or what it does) we print. */
+#define CLI_EXAMPLE_MAX 256
+
+/* The next of cmd->examples ("COMMAND LINE\tWHAT IT DOES\n..."): fills
+ * `line` and `what` ("" if not said) and returns where the one after starts,
+ * or NULL at the end. */
+const char *cli_next_example(const char *ex, char *line, size_t lsize, char *what, size_t wsize);
+
 /* Longest "-o, --name ARG" we print. */
 #define CLI_FLAG_SYNOPSIS_MAX 64
 

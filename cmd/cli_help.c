@@ -76,6 +76,24 @@ void cli_print_choices(const char *p, const char *sep)
 	}
 }
 
+const char *cli_next_example(const char *ex, char *line, size_t lsize, char *what, size_t wsize)
+{
+	size_t len;
+
+	if (!ex || !*ex)
+		return NULL;
+	len = strcspn(ex, "\t\n");
+	snprintf(line, lsize, "%.*s", (int)len, ex);
+	ex += len;
+	*what = '\0';
+	if (*ex == '\t') {
+		len = strcspn(++ex, "\n");
+		snprintf(what, wsize, "%.*s", (int)len, ex);
+		ex += len;
+	}
+	return *ex == '\n' ? ex + 1 : ex;
+}
+
 void cli_flag_synopsis(char *out, size_t size, const struct cli_flag *f)
 {
 	const char *arg = f->arg ? f->arg : "";
@@ -105,6 +123,7 @@ void cli_print_help(const struct cli_command *cmd, const struct cli_flag *flags,
 {
 	const struct cli_exit_code *e;
 	const char *ex = cmd->examples;
+	char line[CLI_EXAMPLE_MAX], what[CLI_EXAMPLE_MAX];
 
 	printf("usage: ecsctl %s%s%s [options]\n\n%s\n", cmd->name, *cmd->usage ? " " : "",
 	       cmd->usage, cmd->summary);
@@ -114,22 +133,10 @@ void cli_print_help(const struct cli_command *cmd, const struct cli_flag *flags,
 	}
 	printf("\nglobal options:\n");
 	print_flags(cmd, globals, true);
-	if (ex && *ex) {
+	if (ex && *ex)
 		printf("\nexamples:\n");
-		while (*ex) {
-			size_t line = strcspn(ex, "\t\n");
-			printf("  %.*s\n", (int)line, ex);
-			ex += line;
-			if (*ex == '\t') {
-				ex++;
-				line = strcspn(ex, "\n");
-				printf("      %.*s\n", (int)line, ex);
-				ex += line;
-			}
-			if (*ex == '\n')
-				ex++;
-		}
-	}
+	while ((ex = cli_next_example(ex, line, sizeof(line), what, sizeof(what))))
+		printf("  %s\n%s%s%s", line, *what ? "      " : "", what, *what ? "\n" : "");
 	printf("\nexit codes:\n");
 	for (e = cli_exit_codes; e->meaning; e++)
 		if (cli_exit_code_applies(e, cmd->name))

@@ -49,6 +49,14 @@ static const struct cli_command commands[] = {
 	 CLI_READS_AWS,
 	 "ecsctl import --cluster shop -o ecs/\twrite YAML for every service of cluster shop\n"
 	 "ecsctl import --cluster shop --service web --adopt -o ecs/\tand tag it as managed\n"},
+	{"completion", cmd_completion, "bash|zsh|fish",
+	 "Print a shell completion script for ecsctl's commands and flags.", 0,
+	 "source <(ecsctl completion bash)\tcomplete in this bash (add it to ~/.bashrc)\n"
+	 "ecsctl completion fish > ~/.config/fish/completions/ecsctl.fish\tinstall for fish\n"},
+	{"man", cmd_man, "[COMMAND]", "Print the manual page of ecsctl or of a command, in roff.",
+	 0,
+	 "ecsctl man apply | man -l -\tread ecsctl-apply(1)\n"
+	 "ecsctl man > ecsctl.1\twrite ecsctl(1)\n"},
 };
 
 const struct cli_command *cli_commands(size_t *n)

@@ -3,6 +3,7 @@ command parses is listed, every listed flag is parsed, examples use only listed
 flags, and only the global flags the command reads are shown."""
 import os
 import re
+import shutil
 import subprocess
 import unittest
 
@@ -52,7 +53,7 @@ class HelpTest(unittest.TestCase):
     def test_every_command_is_listed(self):
         self.assertEqual(set(commands()),
                          {"validate", "render", "plan", "apply", "drift", "status", "watch",
-                          "import"})
+                          "import", "completion", "man"})
 
     def test_help_lists_exactly_the_flags_the_command_parses(self):
         for name in commands():
@@ -107,6 +108,7 @@ class HelpTest(unittest.TestCase):
                 self.assertGreaterEqual(len(lines), 1)
                 for line in lines:
                     self.assertTrue(line.startswith("ecsctl %s" % name), line)
+                    line = re.split(r" [|>] ", line)[0]  # what ecsctl itself reads
                     used = set(re.findall(r"(?:^| )--([a-z0-9-]+)", line))
                     self.assertLessEqual(used, listed, line)
                     for short in re.findall(r" -([a-z])\b", line):
@@ -127,6 +129,102 @@ class HelpTest(unittest.TestCase):
     def test_help_command_and_flag_agree(self):
         self.assertEqual(run("help", "apply").stdout, run("apply", "--help").stdout)
         self.assertEqual(run("apply", "-h").stdout, run("apply", "--help").stdout)
+
+
+def bash_complete(*words):
+    """COMPREPLY of the generated bash completion for the command line `words`
+    (the last one being completed)."""
+    script = ('source <("$ECSCTL_RUN" completion bash) || exit 9\n'
+              'COMP_WORDS=(ecsctl "$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n'
+              '_ecsctl; printf "%s\\n" "${COMPREPLY[@]}"\n')
+    r = subprocess.run(["bash", "-c", script, "bash", *words], capture_output=True,
+                       text=True, timeout=60, env=env(ECSCTL_RUN=ECSCTL))
+    assert r.returncode == 0, r.stderr
+    return {w for w in r.stdout.split("\n") if w}
+
+
+def listed_flags(name):
+    s = sections(run(name, "--help").stdout)
+    return {f for f, _ in s.get("options", []) + s["global options"]}
+
+
+class CompletionTest(unittest.TestCase):
+    def test_bash_completes_the_flags_of_apply(self):
+        got = bash_complete("apply", "--")
+        self.assertEqual({w[2:] for w in got}, listed_flags("apply"))
+        self.assertIn("--allow-replace", got)
+        self.assertNotIn("--log-format", got)  # watch's, not apply's
+        self.assertEqual(bash_complete("apply", "--po"), {"--poll-interval"})
+
+    def test_bash_completes_every_command_from_its_table(self):
+        for name in commands():
+            with self.subTest(command=name):
+                got = {w for w in bash_complete(name, "--") if w.startswith("--")}
+                self.assertEqual({w[2:] for w in got}, listed_flags(name))
+
+    def test_bash_commands_values_and_arguments(self):
+        self.assertLessEqual({"apply", "plan", "watch", "completion", "man"},
+                             bash_complete(""))
+        self.assertEqual(bash_complete("plan", "--output", ""), {"text", "json"})
+        self.assertEqual(bash_complete("apply", "--timeout", ""), set())
+        self.assertEqual(bash_complete("completion", ""), {"bash", "zsh", "fish"})
+        self.assertIn("import", bash_complete("man", ""))
+
+    def test_zsh_and_fish_name_every_flag(self):
+        zsh = run("completion", "zsh")
+        fish = run("completion", "fish")
+        self.assertEqual((zsh.returncode, fish.returncode), (0, 0))
+        for name in commands():
+            for flag in listed_flags(name):
+                self.assertRegex(zsh.stdout, r"'\*?--%s=?'" % re.escape(flag))
+                self.assertIn("__fish_seen_subcommand_from %s'" % name, fish.stdout)
+            arm = zsh.stdout.split("\t%s)\n" % name)[1].split(";;")[0]
+            self.assertEqual(set(re.findall(r"'\*?--([a-z0-9-]+)", arm)), listed_flags(name))
+            lines = [l for l in fish.stdout.splitlines()
+                     if "__fish_seen_subcommand_from %s'" % name in l]
+            self.assertEqual({m for l in lines for m in re.findall(r" -l ([a-z0-9-]+)", l)},
+                             listed_flags(name))
+        for shell in ("zsh", "fish"):
+            if shutil.which(shell):
+                r = subprocess.run([shell, "-n"], input=run("completion", shell).stdout,
+                                   capture_output=True, text=True, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_unknown_shell(self):
+        r = run("completion", "tcsh")
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("unknown shell 'tcsh'", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+
+class ManTest(unittest.TestCase):
+    def render(self, *args):
+        page = run("man", *args)
+        self.assertEqual(page.returncode, 0, page.stderr)
+        self.assertTrue(page.stdout.startswith(".TH "), page.stdout[:80])
+        if not shutil.which("groff"):
+            return page.stdout
+        r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-P-cbou"], input=page.stdout,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        return r.stdout
+
+    def test_command_pages_list_their_flags_examples_and_exit_codes(self):
+        for name in commands():
+            with self.subTest(command=name):
+                text = self.render(name)
+                for section in ("NAME", "SYNOPSIS", "GLOBAL OPTIONS", "EXIT STATUS"):
+                    self.assertIn(section, text)
+                for flag in listed_flags(name):
+                    self.assertIn("--" + flag, text.replace("\\-", "-"))
+        self.assertIn("--allow-replace", self.render("apply"))
+        self.assertNotIn("--region", self.render("validate"))
+
+    def test_ecsctl_page_names_every_command(self):
+        text = self.render()
+        for name in commands():
+            self.assertIn("ecsctl-%s(1)" % name, text.replace("\\-", "-"))
+        self.assertEqual(run("man", "nope").returncode, 64)
 
 
 if __name__ == "__main__":
