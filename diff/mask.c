@@ -22,6 +22,84 @@ static int looks_secret(const json_t *v)
 	return json_is_string(v) && ecsctl_diff_value_looks_secret(json_string_value(v));
 }
 
+/* Inside a JSON document: members named like secrets, credential-like strings. */
+static int mask_doc(json_t *v, const struct ecsctl_diff_mask *mk, int *hit)
+{
+	const char *k;
+	json_t *m;
+	size_t i;
+
+	json_object_foreach(v, k, m)
+	{
+		if (diff_name_secret(k, mk) || looks_secret(m)) {
+			*hit = 1;
+			if (json_object_set_new(v, k, masked()))
+				return -1;
+		} else if (mask_doc(m, mk, hit)) {
+			return -1;
+		}
+	}
+	json_array_foreach(v, i, m)
+	{
+		if (looks_secret(m)) {
+			*hit = 1;
+			if (json_array_set_new(v, i, masked()))
+				return -1;
+		} else if (mask_doc(m, mk, hit)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * `*out` = what string `v` shows instead of itself: "(sensitive)" when it
+ * looks like a credential; when it holds a JSON document (an app config in
+ * an environment variable) with secret members, the document with those
+ * masked (compact); else NULL (show it as is). 0, or -1 when out of memory.
+ */
+static int masked_string(json_t **out, const json_t *v, const struct ecsctl_diff_mask *mk)
+{
+	const char *s = json_string_value(v);
+	json_t *doc;
+	char *text;
+	int hit = 0, rc = 0;
+
+	*out = NULL;
+	if (!s)
+		return 0;
+	s += strspn(s, " \t\r\n");
+	/* a document: only its secret members go, the reviewer sees the rest */
+	doc = *s == '{' || *s == '[' ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+	if (!doc) {
+		if (ecsctl_diff_value_looks_secret(json_string_value(v)))
+			return (*out = masked()) ? 0 : -1;
+		return 0;
+	}
+	if (mask_doc(doc, mk, &hit)) {
+		rc = -1;
+	} else if (hit) {
+		text = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+		*out = text ? json_string(text) : NULL;
+		rc = *out ? 0 : -1;
+		free(text);
+	}
+	json_decref(doc);
+	return rc;
+}
+
+/* Replaces member `k` of `obj` (or entry `i` of an array) by its masked form. */
+static int mask_member(json_t *obj, const char *k, size_t i, const struct ecsctl_diff_mask *mk)
+{
+	json_t *v = k ? json_object_get(obj, k) : json_array_get(obj, i), *m;
+
+	if (masked_string(&m, v, mk))
+		return -1;
+	if (!m)
+		return 0;
+	return k ? json_object_set_new(obj, k, m) : json_array_set_new(obj, i, m);
+}
+
 static int mask_env_entry(json_t *e, const struct ecsctl_diff_mask *mk)
 {
 	const char *name = json_string_value(json_object_get(e, "name"));
@@ -29,10 +107,9 @@ static int mask_env_entry(json_t *e, const struct ecsctl_diff_mask *mk)
 
 	if (!json_is_object(e) || !v)
 		return 0;
-	if ((mk->flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) || !name || diff_name_secret(name, mk) ||
-	    looks_secret(v))
+	if ((mk->flags & ECSCTL_DIFF_MASK_ALL_ENVIRONMENT) || !name || diff_name_secret(name, mk))
 		return json_object_set_new(e, "value", masked());
-	return 0;
+	return mask_member(e, "value", 0, mk);
 }
 
 static int mask_env_list(json_t *list, const struct ecsctl_diff_mask *mk)
@@ -59,8 +136,8 @@ static int mask_options(json_t *map, const struct ecsctl_diff_mask *mk)
 
 	json_object_foreach(map, k, m)
 	{
-		if ((diff_name_secret(k, mk) || looks_secret(m)) &&
-		    json_object_set_new(map, k, masked()))
+		if (diff_name_secret(k, mk) ? json_object_set_new(map, k, masked())
+		                            : mask_member(map, k, 0, mk))
 			return -1;
 	}
 	return 0;
@@ -80,8 +157,11 @@ static int mask_walk(json_t *v, const struct ecsctl_diff_mask *mk)
 			if (option_map(k) && json_is_object(m)) {
 				if (mask_options(m, mk))
 					return -1;
-			} else if (strong_sensitive(k) || looks_secret(m)) {
+			} else if (strong_sensitive(k)) {
 				if (json_object_set_new(v, k, masked()))
+					return -1;
+			} else if (json_is_string(m)) {
+				if (mask_member(v, k, 0, mk))
 					return -1;
 			} else if (strcmp(k, "environment") == 0 && json_is_array(m)) {
 				if (mask_env_list(m, mk))
@@ -93,7 +173,7 @@ static int mask_walk(json_t *v, const struct ecsctl_diff_mask *mk)
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, m)
 		{
-			if (looks_secret(m) ? json_array_set_new(v, i, masked()) : mask_walk(m, mk))
+			if (json_is_string(m) ? mask_member(v, NULL, i, mk) : mask_walk(m, mk))
 				return -1;
 		}
 	}
@@ -200,8 +280,14 @@ json_t *ecsctl_diff_mask_value(const char *path, const json_t *value,
 	if (!value)
 		return NULL;
 	ctx = path_context(path ? path : "", mk);
-	if (ctx == CTX_ALL || looks_secret(value))
+	if (ctx == CTX_ALL)
 		return masked();
+	if (ctx != CTX_NONE && json_is_string(value)) {
+		if (masked_string(&copy, value, mk))
+			return NULL;
+		if (copy)
+			return copy;
+	}
 	copy = json_deep_copy(value);
 	if (!copy || ctx == CTX_NONE || ctx == CTX_VALUE)
 		return copy;

@@ -265,7 +265,9 @@ int ecsctl_diff_value_looks_secret(const char *value);
  * ECSCTL_DIFF_MASK_ALL_ENVIRONMENT), environment entries whose name looks
  * secret or matches `mask->names`, values of string maps (log `options`,
  * `dockerLabels`, `driverOpts`) whose key does, and any string that
- * ecsctl_diff_value_looks_secret(), however deep they sit in `value`.
+ * ecsctl_diff_value_looks_secret(), however deep they sit in `value`. A
+ * string holding a JSON object or array is masked inside (its members named
+ * like secrets, its credential-like strings) and shown re-encoded compact.
  * `mask` may be NULL (built-in rules only). New reference; NULL when `value`
  * is NULL or out of memory.
  */

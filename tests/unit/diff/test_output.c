@@ -404,6 +404,46 @@ static void test_diff_mask__credential_values(void **state)
 	json_decref(v);
 }
 
+/* An app config in a variable (SPRING_APPLICATION_JSON and the like) keeps
+ * its shape with its secret members masked; without any it is left as is. */
+static void test_diff_mask__json_documents_in_strings(void **state)
+{
+	json_t *v = json_string("{\"db\": {\"host\": \"db.internal\", \"password\": \"p4ss\"}, "
+	                        "\"ids\": [\"AKIAIOSFODNN7EXAMPLE\", 2]}");
+	json_t *plain = json_string("{\"db\": {\"host\": \"db.internal\"}}");
+	json_t *m;
+
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[APP_CONFIG].value", v,
+	                           NULL);
+	assert_string_equal(json_string_value(m), "{\"db\":{\"host\":\"db.internal\",\"password\":"
+	                                          "\"(sensitive)\"},\"ids\":[\"(sensitive)\",2]}");
+	json_decref(m);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].dockerLabels.config", v, NULL);
+	assert_null(strstr(json_string_value(m), "p4ss"));
+	json_decref(m);
+	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[APP_CONFIG].value", plain,
+	                           NULL);
+	assert_string_equal(json_string_value(m), json_string_value(plain));
+	json_decref(m);
+	/* inside a whole container, and as a command argument */
+	m = J("{'name': 'web', 'command': ['--config', 'x'], 'environment': [{'name': 'C', "
+	      "'value': 'x'}]}");
+	json_array_set(json_object_get(m, "command"), 1, v);
+	json_object_set(json_array_get(json_object_get(m, "environment"), 0), "value", v);
+	{
+		json_t *out = ecsctl_diff_mask_value("containerDefinitions[web]", m, NULL);
+		char *dump = json_dumps(out, JSON_COMPACT);
+		assert_null(strstr(dump, "p4ss"));
+		assert_null(strstr(dump, "AKIA"));
+		assert_non_null(strstr(dump, "db.internal"));
+		free(dump);
+		json_decref(out);
+	}
+	json_decref(m);
+	json_decref(v);
+	json_decref(plain);
+}
+
 /* A real task definition leaked DB_PASS: masked by name, in every shape a plan
  * shows it, and `sensitive:` globs from ecsctl.yaml add names. */
 static void test_diff_mask__db_pass_and_sensitive_globs(void **state)
@@ -631,6 +671,7 @@ static void test_diff_render__nested_never_truncates(void **state)
 const struct CMUnitTest output_tests[] = {
     cmocka_unit_test(test_diff_mask__credential_values),
     cmocka_unit_test(test_diff_mask__db_pass_and_sensitive_globs),
+    cmocka_unit_test(test_diff_mask__json_documents_in_strings),
     cmocka_unit_test(test_diff_mask__secret_names),
     cmocka_unit_test(test_diff_mask__by_path_and_deep),
     cmocka_unit_test(test_diff_render__json_entries),
