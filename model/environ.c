@@ -86,13 +86,13 @@ struct setup {
 	const char *file; /* ecsctl.yaml as messages name it */
 	size_t errors;
 	int oom;
+	size_t bytes; /* of the variable files read from the source */
 };
 
-static void error_at(struct setup *s, const char *file, const struct mnode *n, const char *fmt,
-                     ...) __attribute__((format(printf, 4, 5)));
+static void error_at(struct setup *s, const char *file, const struct mnode *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void error_at(struct setup *s, const char *file, const struct mnode *n, const char *fmt,
-                     ...)
+static void error_at(struct setup *s, const char *file, const struct mnode *n, const char *fmt, ...)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 	va_list ap;
@@ -127,8 +127,7 @@ static char *root_path(struct setup *s, const struct mnode *n, const char *what,
 }
 
 /* The folders of an `overlays` list, as "dir/" prefixes, into `v`. */
-static void add_folders(struct setup *s, const struct mnode *list, bool quiet, char ***v,
-                        size_t *n)
+static void add_folders(struct setup *s, const struct mnode *list, bool quiet, char ***v, size_t *n)
 {
 	size_t i;
 
@@ -193,9 +192,9 @@ static void add_map(struct setup *s, struct mnode *map, const char *file)
 			continue;
 		}
 		if (mnode_is_null(en->value)) {
-			ecsctl_diags_add(s->diags, ECSCTL_ERROR, file, en->line, en->column, NULL,
-			                 NULL, "variable '%s' has no value (write \"\" for an empty one)",
-			                 en->key);
+			ecsctl_diags_add(
+			    s->diags, ECSCTL_ERROR, file, en->line, en->column, NULL, NULL,
+			    "variable '%s' has no value (write \"\" for an empty one)", en->key);
 			s->errors++;
 			continue;
 		}
@@ -243,11 +242,19 @@ static void add_source_file(struct setup *s, struct ecsctl_source *src, const ch
 		ecsctl_buf_addf(&name, "%s/%s", src->display_root, rel);
 	else
 		ecsctl_buf_adds(&name, rel);
-	if (src->read(src, rel, MODEL_MAX_FILE_SIZE, &data, &len, &err))
+	if (src->read(src, rel, MODEL_MAX_FILE_SIZE, &data, &len, &err)) {
 		error_at(s, s->file, at, "variable file '%s': %s", rel,
 		         err.message ? err.message : "cannot read");
-	else
+	} else if (len > MODEL_MAX_LOAD_BYTES - s->bytes) {
+		/* one file listed many times must not cost many parses of 4 MiB */
+		error_at(s, s->file, at,
+		         "variable file '%s': the variable files hold more than %u MiB together, "
+		         "the limit of one load",
+		         rel, MODEL_MAX_LOAD_BYTES >> 20);
+	} else {
+		s->bytes += len;
 		add_file_text(s, name.buf ? name.buf : rel, data, len);
+	}
 	free(data);
 	ecsctl_buf_release(&name);
 	ecsctl_error_release(&err);
@@ -339,8 +346,8 @@ static void pick(struct setup *s, struct ecsctl_source *src, struct mnode *envs,
 			error_at(s, s->file, envs, "no environment '%s' in ecsctl.yaml (%s)",
 			         in->name, names.buf);
 		else
-			error_at(s, s->file, NULL,
-			         "--env %s: ecsctl.yaml declares no environments", in->name);
+			error_at(s, s->file, NULL, "--env %s: ecsctl.yaml declares no environments",
+			         in->name);
 	}
 	s->e->unchosen |= (in->name || names.len) && !chosen;
 	ecsctl_buf_release(&names);
@@ -381,7 +388,7 @@ size_t model_env_setup(struct model_env *e, struct mnode *root, const char *file
                        struct ecsctl_source *src, const struct model_env_input *in,
                        struct model_vars *vars, struct ecsctl_diags *diags)
 {
-	struct setup s = {e, vars, diags, file, 0, 0};
+	struct setup s = {e, vars, diags, file, 0, 0, 0};
 	struct mnode *top = NULL, *envs = NULL;
 	size_t i;
 

@@ -115,6 +115,17 @@ class HostileRepo(unittest.TestCase):
         self.assertEqual(rc, 1, err)
         self.assertIn("error: f8.yaml: the files of the config root hold more than 32 MiB, "
                       "the limit of one load", err)
+        # variable files too: one 4 MiB file listed nine times
+        def var_files(p):
+            settings = b"name: shop\nenvironments:\n  prod:\n    varFiles: [%s]\n" % (
+                b", ".join([b"vars/big.yaml"] * 9))
+            big = p.add(b"blob", padded(b"X: 1\n"))
+            return p.tree([(b"100644", b"ecsctl.yaml", p.add(b"blob", settings)),
+                           (b"40000", b"vars", p.tree([(b"100644", b"big.yaml", big)]))])
+        rc, out, err = validate(self.repo(var_files, "vars"), "--env", "prod")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("variable file 'vars/big.yaml': the variable files hold more than 32 MiB "
+                      "together, the limit of one load", err)
         # a blob over the file limit is refused from its header, not inflated first
         rc, out, err = validate(self.repo(lambda p: p.tree(
             [(b"100644", b"huge.yaml", p.add(b"blob", b"#" * (5 << 20)))]), "huge"))
