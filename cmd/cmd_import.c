@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "cli.h"
 #include "commands.h"
 #include "ecsctl/import.h"
+#include "ecsctl/tags.h"
 #include "reconcile_cli.h"
 #include "banned.h"
 
@@ -14,9 +16,10 @@
 static int adopt_all(struct ecsctl_ecs *c, const json_t *arns, const char *owner)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	json_t *tags = json_pack("[{s:s, s:s}]", "key", "ecsctl:owner", "value", owner);
-	json_t *svc_tags = json_pack("[{s:s, s:s}, {s:s, s:s}]", "key", "ecsctl:owner", "value",
-	                             owner, "key", "ecsctl:revision", "value", "import");
+	json_t *tags = json_pack("[{s:s, s:s}]", "key", ECSCTL_OWNER_TAG, "value", owner);
+	json_t *svc_tags = json_pack("[{s:s, s:s}, {s:s, s:s}]", "key", ECSCTL_OWNER_TAG, "value",
+	                             owner, "key", ECSCTL_REVISION_TAG, "value",
+	                             ECSCTL_REVISION_IMPORTED);
 	const json_t *a;
 	size_t i;
 	int rc = 0;
@@ -27,7 +30,7 @@ static int adopt_all(struct ecsctl_ecs *c, const json_t *arns, const char *owner
 
 		if (!arn || !*arn)
 			continue;
-		rc = ecsctl_ecs_tag_resource(c, arn, strstr(arn, ":service/") ? svc_tags : tags,
+		rc = ecsctl_ecs_tag_resource(c, arn, ecsctl_arn_resource(arn, "service") ? svc_tags : tags,
 		                             &err);
 		if (rc < 0) {
 			cli_print_error("could not tag the imported resources", &err);

@@ -64,8 +64,6 @@ void diff_render_nested(struct ecsctl_buf *out, const struct ecsctl_diff_changes
 /* Removes the change at index i. */
 void diff_changes_remove(struct ecsctl_diff_changes *c, size_t i);
 
-/* The part of an ARN after `marker` ("task-definition/", "role/"), or `s`. */
-const char *diff_arn_tail(const char *s, const char *marker);
 
 /* Releases a tag list left empty and sets it to NULL: "no request". */
 void diff_drop_empty_tag_list(json_t **list);

@@ -343,12 +343,3 @@ const struct ecsctl_diff_change *ecsctl_diff_changes_find(const struct ecsctl_di
 	return NULL;
 }
 
-const char *diff_arn_tail(const char *s, const char *marker)
-{
-	const char *p;
-
-	if (!s || strncmp(s, "arn:", 4) != 0)
-		return s;
-	p = strstr(s, marker);
-	return p ? p + strlen(marker) : s;
-}

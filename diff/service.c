@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "diff_int.h"
 #include "ecsctl/schema.h"
 #include "banned.h"
@@ -134,7 +135,7 @@ int ecsctl_diff_service_normalize(json_t **out, const json_t *svc, bool live,
 			goto nomem;
 	}
 	td = json_string_value(json_object_get(n, "taskDefinition"));
-	if (td && set_str(n, "taskDefinition", diff_arn_tail(td, "task-definition/")))
+	if (td && set_str(n, "taskDefinition", ecsctl_arn_taskdef(td)))
 		goto nomem;
 	role = json_string_value(json_object_get(n, "role"));
 	if (role && set_str(n, "role", last_part(role)))

@@ -5,11 +5,13 @@
 #include "ecsctl/diff.h"
 #include "ecsctl/import.h"
 #include "ecsctl/schema.h"
+#include "ecsctl/tags.h"
 #include "banned.h"
 
 static bool own_tag(const char *key)
 {
-	return !key || !strncmp(key, "ecsctl:", 7) || !strncasecmp(key, "aws:", 4);
+	return !key || !strncmp(key, ECSCTL_TAG_PREFIX, strlen(ECSCTL_TAG_PREFIX)) ||
+	       !strncasecmp(key, "aws:", 4);
 }
 
 static json_t *user_tags(const json_t *tags)

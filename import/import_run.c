@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "ecsctl/import.h"
+#include "ecsctl/tags.h"
 #include "banned.h"
 
 void ecsctl_import_result_release(struct ecsctl_import_result *r)
@@ -84,22 +86,6 @@ static int add_file(struct ecsctl_import_result *r, const char *dir, const char 
 	return push_file(r, &path, "# imported by ecsctl import\n", docs, n, err);
 }
 
-/* "arn:...:task-definition/web:3" -> "web" (in `buf`). */
-static const char *family_of(const char *arn, char *buf, size_t size)
-{
-	const char *s = strrchr(arn, '/'), *colon;
-	size_t n;
-
-	s = s ? s + 1 : arn;
-	colon = strrchr(s, ':');
-	n = colon ? (size_t)(colon - s) : strlen(s);
-	if (n >= size)
-		n = size - 1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return buf;
-}
-
 /* Records an ARN for adoption and the first owner tag seen. */
 static void note(struct ecsctl_import_result *r, const json_t *live, const char *arn_member)
 {
@@ -113,7 +99,7 @@ static void note(struct ecsctl_import_result *r, const json_t *live, const char 
 		const char *k = json_string_value(json_object_get(t, "key"));
 		const char *v = json_string_value(json_object_get(t, "value"));
 
-		if (!r->owner && k && v && !strcmp(k, "ecsctl:owner"))
+		if (!r->owner && k && v && !strcmp(k, ECSCTL_OWNER_TAG))
 			r->owner = strdup(v);
 	}
 }
@@ -219,7 +205,8 @@ int ecsctl_import_run(struct ecsctl_import_result *out, struct ecsctl_ecs *c, co
 			if (strcmp(st, "ACTIVE"))
 				continue;
 			note(out, v[i], "serviceArn");
-			family_of(arn, fam, sizeof(fam));
+			snprintf(fam, sizeof(fam), "%.*s", (int)ecsctl_arn_family_len(arn),
+			         ecsctl_arn_taskdef(arn));
 			fam_arn = json_string_value(json_object_get(done_families, fam));
 			if (!fam_arn) {
 				if ((rc = ecsctl_ecs_describe_task_definition(&td, &tags, c, arn,

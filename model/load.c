@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "ecsctl/buf.h"
 #include "ecsctl/source.h"
 #include "model_int.h"
@@ -75,17 +76,6 @@ static const char *scalar_of(const struct mnode *map, const char *key)
 	return e->value->value;
 }
 
-/* "arn:aws:ecs:region:acct:cluster/prod" -> "prod" */
-static const char *cluster_short(const char *c)
-{
-	const char *p;
-
-	if (strncmp(c, "arn:", 4))
-		return c;
-	p = strstr(c, ":cluster/");
-	return p ? p + strlen(":cluster/") : c;
-}
-
 static char *resource_name(enum ecsctl_kind kind, const struct mnode *root, char **cluster)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
@@ -103,7 +93,7 @@ static char *resource_name(enum ecsctl_kind kind, const struct mnode *root, char
 		v = scalar_of(root, "serviceName");
 		if (!v)
 			return NULL;
-		*cluster = strdup(cluster_short(
+		*cluster = strdup(ecsctl_arn_cluster(
 		    scalar_of(root, "cluster") ? scalar_of(root, "cluster") : "default"));
 		ecsctl_buf_addf(&b, "%s/%s", *cluster ? *cluster : "default", v);
 		return ecsctl_buf_detach(&b);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "reconcile_int.h"
 #include "banned.h"
 
@@ -411,7 +412,7 @@ static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const cha
 		return 0;
 	json_array_foreach(arns, i, it)
 	{
-		const char *arn = json_string_value(it), *owner, *tail;
+		const char *arn = json_string_value(it), *owner;
 		const json_t *td;
 		struct ecsctl_plan_op *op;
 		if (kept < (size_t)keep) {
@@ -427,9 +428,8 @@ static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const cha
 		/* not described, or not ours: never touched */
 		if (!owner || !c->owner[0] || strcmp(owner, c->owner))
 			continue;
-		tail = strstr(arn, "task-definition/");
 		if (!(op = add_op(p, ECSCTL_DIFF_DEREGISTER, ECSCTL_KIND_TASKDEF,
-		                  tail ? tail + strlen("task-definition/") : arn,
+		                  ecsctl_arn_taskdef(arn),
 		                  ECSCTL_PHASE_DEREGISTER)) ||
 		    add_call(op, "DeregisterTaskDefinition",
 		             json_pack("{s:s}", "taskDefinition", arn)))

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "reconcile_int.h"
 #include "banned.h"
 
@@ -23,7 +24,7 @@ const json_t *reconcile_known_td(const struct ecsctl_live *live, const char *arn
 
 	if (td || !arn)
 		return td;
-	if (!(fam = reconcile_td_family(arn)))
+	if (!(fam = ecsctl_arn_family(arn)))
 		return NULL;
 	td = json_object_get(live->latest, fam);
 	latest = json_string_value(json_object_get(td, "taskDefinitionArn"));
@@ -45,9 +46,7 @@ const json_t *reconcile_known_td(const struct ecsctl_live *live, const char *arn
 /* "web:5" out of an ARN (the text plan's short form); `arn` itself otherwise. */
 static const char *short_td(const char *arn)
 {
-	const char *tail = arn ? strstr(arn, "task-definition/") : NULL;
-
-	return tail ? tail + strlen("task-definition/") : arn ? arn : "?";
+	return arn ? ecsctl_arn_taskdef(arn) : "?";
 }
 
 /* Compared with the latest: `run_by` keeps only the services running it. */

@@ -8,17 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "ecsctl/buf.h"
 #include "reconcile_int.h"
 #include "banned.h"
 
-/* "arn:...:task-definition/web:3" ends in "/web:3". */
+/* "arn:...:task-definition/web:3" is "web:3". */
 static bool arn_is(const json_t *td, const char *ref)
 {
 	const char *arn = json_string_value(json_object_get(td, "taskDefinitionArn"));
-	size_t la = arn ? strlen(arn) : 0, lr = strlen(ref);
+	const char *rest = ecsctl_arn_resource(arn, "task-definition");
 
-	return la > lr && !strcmp(arn + la - lr, ref) && arn[la - lr - 1] == '/';
+	return rest && !strcmp(rest, ref);
 }
 
 /* The task definition a service request names: a register of this plan, or
@@ -50,7 +51,7 @@ static const json_t *td_for(const struct ecsctl_plan *p, const struct ecsctl_liv
 		return td;
 	if ((td = json_object_get(live->latest, ref)))
 		return td;
-	if (!(fam = reconcile_td_family(ref)))
+	if (!(fam = ecsctl_arn_family(ref)))
 		return NULL;
 	td = json_object_get(live->latest, fam);
 	if (td && !arn_is(td, ref))

@@ -20,7 +20,6 @@ int reconcile_array_add_unique(json_t *a, const char *s);
 json_t *reconcile_tags_with(const json_t *tags, const char *key, const char *value);
 
 /* Parses "family" out of "family", "family:rev" or a task definition ARN. */
-char *reconcile_td_family(const char *td);
 
 int reconcile_oom(struct ecsctl_error *err);
 

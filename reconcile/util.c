@@ -86,15 +86,6 @@ fail:
 	return NULL;
 }
 
-char *reconcile_td_family(const char *td)
-{
-	const char *s = strstr(td, "task-definition/"), *colon;
-
-	s = s ? s + strlen("task-definition/") : td;
-	colon = strchr(s, ':');
-	return colon ? strndup(s, (size_t)(colon - s)) : strdup(s);
-}
-
 int reconcile_oom(struct ecsctl_error *err)
 {
 	return ecsctl_error_nomem(err);

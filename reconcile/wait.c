@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "ecsctl/http.h"
 #include "wait_int.h"
 #include "banned.h"
@@ -44,18 +45,11 @@ static void sleep_ms(int64_t ms, const struct ecsctl_apply_options *o)
 	}
 }
 
-const char *wait_td_tail(const char *td)
-{
-	const char *s = td ? strstr(td, "task-definition/") : NULL;
-
-	return s ? s + strlen("task-definition/") : td ? td : "";
-}
-
 static void describe_deployment(struct ecsctl_progress_deployment *pd, const json_t *d)
 {
 	pd->id = wait_str(d, "id");
 	pd->status = wait_str(d, "status");
-	pd->task_definition = wait_td_tail(wait_str(d, "taskDefinition"));
+	pd->task_definition = ecsctl_arn_taskdef(wait_str(d, "taskDefinition"));
 	pd->rollout = wait_str(d, "rolloutState") ? wait_str(d, "rolloutState") : "";
 	pd->running = wait_count(d, "runningCount");
 	pd->desired = wait_count(d, "desiredCount");
@@ -114,7 +108,7 @@ static void track_mine(struct wait_service *w, const json_t *svc)
 		if (id) {
 			if (did && !strcmp(did, id))
 				found = d;
-		} else if (!strcmp(wait_td_tail(wait_str(d, "taskDefinition")), w->target) &&
+		} else if (!strcmp(ecsctl_arn_taskdef(wait_str(d, "taskDefinition")), w->target) &&
 		           (!found ||
 		            !strcmp(wait_str(d, "status") ? wait_str(d, "status") : "",
 		                    "PRIMARY") ||
@@ -232,7 +226,7 @@ static void observe(const struct wait_ctx *c, struct wait_service *w, json_t *sv
 	const json_t *dep = wait_primary(svc);
 	const char *td = wait_str(dep, "taskDefinition");
 	const char *rollout = wait_str(dep, "rolloutState");
-	bool ours = td && !strcmp(wait_td_tail(td), w->expect);
+	bool ours = td && !strcmp(ecsctl_arn_taskdef(td), w->expect);
 	bool failed = rollout && !strcmp(rollout, "FAILED");
 	enum wait_state before = w->state;
 	char *sig = signature(svc);
@@ -264,14 +258,14 @@ static void observe(const struct wait_ctx *c, struct wait_service *w, json_t *sv
 static int start_rollback(const struct wait_ctx *c, struct wait_service *w, struct ecsctl_ecs *ecs,
                           struct ecsctl_error *err)
 {
-	const char *back = wait_td_tail(w->previous);
+	const char *back = ecsctl_arn_taskdef(w->previous);
 	const json_t *p = wait_primary(w->last);
 	json_t *req;
 	int rc;
 
 	if (!w->cause)
 		w->cause = wait_reason_now(w, elapsed(c));
-	if (!p || strcmp(wait_td_tail(wait_str(p, "taskDefinition")), back)) {
+	if (!p || strcmp(ecsctl_arn_taskdef(wait_str(p, "taskDefinition")), back)) {
 		if (!(req = json_pack("{s:s,s:s,s:s}", "cluster", w->cluster, "service", w->service,
 		                      "taskDefinition", w->previous)))
 			return reconcile_oom(err);
@@ -418,7 +412,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 			continue;
 		x->cluster = wait_str(w, "cluster");
 		x->service = wait_str(w, "service");
-		x->target = strdup(wait_td_tail(wait_str(w, "taskDefinition")));
+		x->target = strdup(ecsctl_arn_taskdef(wait_str(w, "taskDefinition")));
 		x->expect = x->target ? strdup(x->target) : NULL;
 		x->previous = prev ? strdup(prev) : NULL;
 		x->seen = json_object();
@@ -438,7 +432,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 			goto done;
 		for (i = 0, left = 0; i < n; i++) {
 			if (ws[i].state == W_FAILED && opts->rollback_on_failure &&
-			    ws[i].previous && strcmp(wait_td_tail(ws[i].previous), ws[i].expect)) {
+			    ws[i].previous && strcmp(ecsctl_arn_taskdef(ws[i].previous), ws[i].expect)) {
 				if ((rc = start_rollback(&c, &ws[i], ecs, err)))
 					goto done;
 			}
@@ -462,7 +456,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 			size_t rolled = 0;
 			for (i = 0; i < n && !timed_out && opts->rollback_on_failure; i++) {
 				if (ws[i].state != W_WAITING || !ws[i].previous ||
-				    !strcmp(wait_td_tail(ws[i].previous), ws[i].expect))
+				    !strcmp(ecsctl_arn_taskdef(ws[i].previous), ws[i].expect))
 					continue;
 				if ((rc = start_rollback(&c, &ws[i], ecs, err)))
 					goto done;

@@ -58,7 +58,6 @@ static inline const json_t *wait_primary(const json_t *svc)
 }
 
 /* "family:rev" of a task definition ARN (or the text itself). */
-const char *wait_td_tail(const char *td);
 
 /* The one-line reason the service is not stable right now; `elapsed_ms` is
  * the time waited. Heap string, NULL only without memory. */

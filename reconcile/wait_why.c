@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "ecsctl/duration.h"
 #include "wait_int.h"
 #include "banned.h"
@@ -28,7 +29,7 @@ char *wait_reason_now(const struct wait_service *w, int64_t elapsed_ms)
 	struct ecsctl_buf b = ECSCTL_BUF_INIT, t = ECSCTL_BUF_INIT;
 	const json_t *p = wait_primary(w->last);
 	const char *rollout = wait_str(w->mine, "rolloutState");
-	const char *ptd = wait_td_tail(wait_str(p, "taskDefinition"));
+	const char *ptd = ecsctl_arn_taskdef(wait_str(p, "taskDefinition"));
 	bool mine_failed = rollout && !strcmp(rollout, "FAILED");
 	char took[ECSCTL_DURATION_FORMAT_SIZE];
 
@@ -308,7 +309,7 @@ int wait_why_add(json_t *services, const struct wait_service *w, const char *out
 		json_object_set_new(
 		    entry, "deployment",
 		    json_pack("{s:s?,s:s,s:s?,s:s?,s:O?}", "id", wait_str(w->mine, "id"),
-		              "taskDefinition", wait_td_tail(wait_str(w->mine, "taskDefinition")),
+		              "taskDefinition", ecsctl_arn_taskdef(wait_str(w->mine, "taskDefinition")),
 		              "rolloutState", wait_str(w->mine, "rolloutState"),
 		              "rolloutStateReason", wait_str(w->mine, "rolloutStateReason"),
 		              "failedTasks", json_object_get(w->mine, "failedTasks")));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ecsctl/arn.h"
 #include "ecsctl/buf.h"
 #include "sim_int.h"
 #include "banned.h"
@@ -104,11 +105,11 @@ json_t *sim_cluster_get(struct sim_store *s, const char *ref, struct ecsctl_erro
 
 json_t *sim_service_find(json_t *cluster, const char *ref)
 {
-	const char *at = ref && strncmp(ref, "arn:", 4) == 0 ? strstr(ref, ":service/") : NULL;
+	const char *cname = ecsctl_arn_resource(ref, "service");
 
 	/* "service/<cluster>/<name>" names its cluster: another one has no such service */
-	if (at) {
-		const char *cname = at + strlen(":service/"), *slash = strchr(cname, '/');
+	if (cname) {
+		const char *slash = strchr(cname, '/');
 		const char *want = sim_str(cluster, "clusterName");
 		if (slash && (strlen(want) != (size_t)(slash - cname) ||
 		              strncmp(cname, want, (size_t)(slash - cname)) != 0))
@@ -127,12 +128,8 @@ json_t *sim_taskdef_find(struct sim_store *s, const char *ref, int latest_active
 	if (!ref)
 		return NULL;
 	tail = ref;
-	if (strncmp(ref, "arn:", 4) == 0) {
-		tail = strstr(ref, ":task-definition/");
-		if (!tail)
-			return NULL;
-		tail += strlen(":task-definition/");
-	}
+	if (strncmp(ref, "arn:", 4) == 0 && !(tail = ecsctl_arn_resource(ref, "task-definition")))
+		return NULL;
 	colon = strchr(tail, ':');
 	snprintf(family, sizeof(family), "%.*s", (int)(colon ? colon - tail : (long)strlen(tail)),
 	         tail);

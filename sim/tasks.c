@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "sim_ec2.h"
 #include "banned.h"
 
@@ -124,9 +125,9 @@ static int list_item(const char *id, json_t *v, void *arg, json_t **out)
 		return 0;
 	if (family) {
 		const char *arn = sim_str(task, "taskDefinitionArn");
-		const char *f = arn ? strstr(arn, ":task-definition/") : NULL;
+		const char *f = ecsctl_arn_resource(arn, "task-definition");
 		size_t n = strlen(family);
-		if (!f || strncmp(f + 17, family, n) != 0 || f[17 + n] != ':')
+		if (!f || strncmp(f, family, n) != 0 || f[n] != ':')
 			return 0;
 	}
 	*out = json_incref(json_object_get(task, "taskArn"));

@@ -27,12 +27,8 @@
 #include "ecsctl/ecs.h"
 #include "ecsctl/error.h"
 #include "ecsctl/model.h"
+#include "ecsctl/tags.h"
 
-#define ECSCTL_OWNER_TAG "ecsctl:owner"
-#define ECSCTL_REVISION_TAG "ecsctl:revision"
-/* What every tag ecsctl itself writes starts with (drift leaves them out of
- * member diffs: ownership and the deployed commit are reported apart). */
-#define ECSCTL_TAG_PREFIX "ecsctl:"
 
 /* The value of tag `key` in a [{key, value}] list, or NULL. */
 const char *ecsctl_reconcile_tag_value(const json_t *tags, const char *key);

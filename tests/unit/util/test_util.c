@@ -10,6 +10,7 @@
 #include "ecsctl/diag.h"
 #include "ecsctl/duration.h"
 #include "ecsctl/error.h"
+#include "util_tests.h"
 
 static void test_util_buf__grows_and_formats(void **state)
 {
@@ -299,5 +300,8 @@ int main(void)
 		cmocka_unit_test(test_util_duration__units),
 		cmocka_unit_test(test_util_duration__format_reads_back),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	failed += util_arn_tests();
+	return failed;
 }
