@@ -184,11 +184,6 @@ const char *ecsctl_ecs_region(const struct ecsctl_ecs *c)
 	return c->region;
 }
 
-const char *ecsctl_ecs_endpoint(const struct ecsctl_ecs *c)
-{
-	return c->endpoint;
-}
-
 void ecsctl_ecs_call_release(struct ecsctl_ecs_call *call)
 {
 	if (!call)

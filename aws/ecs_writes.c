@@ -1,4 +1,4 @@
-/* Single-call typed helpers for the writes the reconciler makes. */
+/* Single-call typed writes: the rollback's UpdateService and import's tagging. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,46 +26,6 @@ int ecsctl_ecs_update_service(json_t **service, struct ecsctl_ecs *c, json_t *re
 	return call_member(service, c, "UpdateService", request, "service", err);
 }
 
-int ecsctl_ecs_delete_service(json_t **service, struct ecsctl_ecs *c, json_t *request,
-                              struct ecsctl_error *err)
-{
-	return call_member(service, c, "DeleteService", request, "service", err);
-}
-
-int ecsctl_ecs_deregister_task_definition(json_t **td, struct ecsctl_ecs *c,
-                                          const char *task_definition, struct ecsctl_error *err)
-{
-	json_t *req = json_pack("{s:s}", "taskDefinition", task_definition);
-	int rc = req ? call_member(td, c, "DeregisterTaskDefinition", req, "taskDefinition", err)
-	             : ecsctl_error_nomem(err);
-
-	json_decref(req);
-	return rc;
-}
-
-int ecsctl_ecs_create_cluster(json_t **cluster, struct ecsctl_ecs *c, json_t *request,
-                              struct ecsctl_error *err)
-{
-	return call_member(cluster, c, "CreateCluster", request, "cluster", err);
-}
-
-int ecsctl_ecs_update_cluster(json_t **cluster, struct ecsctl_ecs *c, json_t *request,
-                              struct ecsctl_error *err)
-{
-	return call_member(cluster, c, "UpdateCluster", request, "cluster", err);
-}
-
-int ecsctl_ecs_delete_cluster(json_t **cluster, struct ecsctl_ecs *c, const char *cluster_name,
-                              struct ecsctl_error *err)
-{
-	json_t *req = json_pack("{s:s}", "cluster", cluster_name);
-	int rc = req ? call_member(cluster, c, "DeleteCluster", req, "cluster", err)
-	             : ecsctl_error_nomem(err);
-
-	json_decref(req);
-	return rc;
-}
-
 int ecsctl_ecs_tag_resource(struct ecsctl_ecs *c, const char *arn, json_t *tags,
                             struct ecsctl_error *err)
 {
@@ -80,30 +40,8 @@ int ecsctl_ecs_tag_resource(struct ecsctl_ecs *c, const char *arn, json_t *tags,
 			json_array_append(chunk, json_array_get(tags, j));
 		req = json_pack("{s:s,s:o}", "resourceArn", arn, "tags", chunk);
 		rc = req ? call_member(NULL, c, "TagResource", req, NULL, err)
-		         : ecsctl_error_nomem(err);
+		         : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 		json_decref(req);
 	}
-	return rc;
-}
-
-int ecsctl_ecs_untag_resource(struct ecsctl_ecs *c, const char *arn, json_t *keys,
-                              struct ecsctl_error *err)
-{
-	json_t *req = json_pack("{s:s,s:O}", "resourceArn", arn, "tagKeys", keys);
-	int rc = req ? call_member(NULL, c, "UntagResource", req, NULL, err)
-	             : ecsctl_error_nomem(err);
-
-	json_decref(req);
-	return rc;
-}
-
-int ecsctl_ecs_list_tags(json_t **tags, struct ecsctl_ecs *c, const char *arn,
-                         struct ecsctl_error *err)
-{
-	json_t *req = json_pack("{s:s}", "resourceArn", arn);
-	int rc = req ? call_member(tags, c, "ListTagsForResource", req, "tags", err)
-	             : ecsctl_error_nomem(err);
-
-	json_decref(req);
 	return rc;
 }

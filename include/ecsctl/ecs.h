@@ -112,7 +112,6 @@ int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opt
 void ecsctl_ecs_free(struct ecsctl_ecs *c);
 
 const char *ecsctl_ecs_region(const struct ecsctl_ecs *c);
-const char *ecsctl_ecs_endpoint(const struct ecsctl_ecs *c);
 
 struct ecsctl_ecs_call {
 	const char *operation; /* "DescribeServices" */
@@ -210,32 +209,12 @@ int ecsctl_ecs_register_task_definition(json_t **td, bool *reused, struct ecsctl
 int ecsctl_ecs_create_service(json_t **service, struct ecsctl_ecs *c, json_t *request,
                               struct ecsctl_error *err);
 
-/*
- * Single writes. Each sends `request` (borrowed) as the operation's input and
- * puts a new reference to the named member of the answer into `*out` (may be
- * NULL when the caller does not need it): "service" for Update/DeleteService,
- * "taskDefinition" for DeregisterTaskDefinition, "cluster" for Create/Update/
- * DeleteCluster and UpdateClusterSettings, "tags" for ListTagsForResource;
- * TagResource and UntagResource have none (`*out` = NULL).
- */
+/* UpdateService: `*service` (may be NULL) gets a new reference to the answer's
+ * service. */
 int ecsctl_ecs_update_service(json_t **service, struct ecsctl_ecs *c, json_t *request,
-                              struct ecsctl_error *err);
-int ecsctl_ecs_delete_service(json_t **service, struct ecsctl_ecs *c, json_t *request,
-                              struct ecsctl_error *err);
-int ecsctl_ecs_deregister_task_definition(json_t **td, struct ecsctl_ecs *c,
-                                          const char *task_definition, struct ecsctl_error *err);
-int ecsctl_ecs_create_cluster(json_t **cluster, struct ecsctl_ecs *c, json_t *request,
-                              struct ecsctl_error *err);
-int ecsctl_ecs_update_cluster(json_t **cluster, struct ecsctl_ecs *c, json_t *request,
-                              struct ecsctl_error *err);
-int ecsctl_ecs_delete_cluster(json_t **cluster, struct ecsctl_ecs *c, const char *cluster_name,
                               struct ecsctl_error *err);
 /* TagResource in chunks of 50 (the API's limit per call). */
 int ecsctl_ecs_tag_resource(struct ecsctl_ecs *c, const char *arn, json_t *tags,
                             struct ecsctl_error *err);
-int ecsctl_ecs_untag_resource(struct ecsctl_ecs *c, const char *arn, json_t *keys,
-                              struct ecsctl_error *err);
-int ecsctl_ecs_list_tags(json_t **tags, struct ecsctl_ecs *c, const char *arn,
-                         struct ecsctl_error *err);
 
 #endif
