@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "ecsctl/clock.h"
 #include "ecsctl/aws.h"
 #include "creds_int.h"
 #include "banned.h"
@@ -28,14 +29,6 @@ extern char **environ;
 #define MAX_OUTPUT (1u << 20)
 #define DEFAULT_TIMEOUT_S 60
 #define TERM_GRACE_MS 2000
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int creds_process_parse(struct ecsctl_creds *out, const char *text, size_t len, int64_t now_ms,
                         struct ecsctl_error *err)
@@ -157,10 +150,10 @@ static int spawn(pid_t *pid, int *outfd, const char *command, const char *const 
 /* SIGTERM to the group, a grace period, then SIGKILL; reaps the leader. */
 static void kill_group(pid_t pid, int *status)
 {
-	int64_t until = mono_ms() + TERM_GRACE_MS;
+	int64_t until = ecsctl_clock_now_ms(NULL) + TERM_GRACE_MS;
 
 	kill(-pid, SIGTERM);
-	while (mono_ms() < until) {
+	while (ecsctl_clock_now_ms(NULL) < until) {
 		if (waitpid(pid, status, WNOHANG) == pid) {
 			kill(-pid, SIGKILL); /* what the leader left behind */
 			return;
@@ -180,7 +173,7 @@ static int read_output(struct ecsctl_buf *out, int fd, int64_t deadline)
 
 	for (;;) {
 		struct pollfd pfd = {fd, POLLIN, 0};
-		int64_t left = deadline - mono_ms();
+		int64_t left = deadline - ecsctl_clock_now_ms(NULL);
 		ssize_t n;
 		int r;
 
@@ -230,7 +223,7 @@ int creds_process(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, con
 			sigaction(SIGTTOU, &old_ttou, NULL);
 	}
 	ecsctl_buf_init(&text, MAX_OUTPUT);
-	rd = read_output(&text, fd, mono_ms() + timeout_s * 1000);
+	rd = read_output(&text, fd, ecsctl_clock_now_ms(NULL) + timeout_s * 1000);
 	close(fd);
 	if (rd) {
 		kill_group(pid, &status);

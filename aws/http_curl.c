@@ -22,34 +22,6 @@ struct easy_data {
 	struct curl_slist *hdrs;
 };
 
-int64_t ecsctl_clock_now_ms(void *ud)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t ecsctl_clock_wall_ms(void *ud)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void ecsctl_clock_sleep_ms(void *ud, int64_t ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 void ecsctl_http_exchange_release(struct ecsctl_http_exchange *x)
 {
 	if (!x)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ecsctl/clock.h"
 #include "cli.h"
 #include "load.h"
 #include "commands.h"
@@ -265,7 +266,7 @@ static void record_failed(struct watch *w)
 		w->failed_applies = 1;
 	}
 	w->retry_at_ms =
-	    ecsctl_watch_now_ms() +
+	    ecsctl_clock_now_ms(NULL) +
 	    ecsctl_watch_backoff_ms(w->failed_applies, w->interval_ms, w->backoff_cap_ms, &w->rng);
 	ecsctl_watch_metrics_apply_failed(w->metrics, w->attempted);
 }
@@ -363,7 +364,7 @@ static const char *reconcile(struct watch *w)
 	f.failed = w->failed_commit;
 	f.failed_applies = w->failed_applies;
 	f.retry = w->retry;
-	f.now_ms = ecsctl_watch_now_ms();
+	f.now_ms = ecsctl_clock_now_ms(NULL);
 	f.retry_at_ms = w->retry_at_ms;
 	f.triggered = w->triggered;
 	f.changes = p.count;
@@ -496,7 +497,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	w.interval_ms = interval;
 	w.backoff_cap_ms = backoff_cap;
 	w.retry = (unsigned)retry;
-	w.rng = (uint64_t)ecsctl_watch_now_ms() ^ ((uint64_t)getpid() << 32);
+	w.rng = (uint64_t)ecsctl_clock_now_ms(NULL) ^ ((uint64_t)getpid() << 32);
 	if (ecsctl_watch_metrics_new(&w.metrics, ECSCTL_VERSION, &err) < 0 ||
 	    ecsctl_watch_state_init(&w.st, w.metrics, &err) < 0) {
 		cli_print_error(NULL, &err);
@@ -522,16 +523,16 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	while (!stop_requested) {
-		int64_t t0 = ecsctl_watch_now_ms(), wait_ms;
+		int64_t t0 = ecsctl_clock_now_ms(NULL), wait_ms;
 		const char *result = reconcile(&w);
-		double secs = (double)(ecsctl_watch_now_ms() - t0) / 1000.0;
+		double secs = (double)(ecsctl_clock_now_ms(NULL) - t0) / 1000.0;
 		bool ok = strcmp(result, "failed") != 0;
 		char dur[32], fails[16], next[32];
 
 		w.failures = ok ? 0 : w.failures + 1;
 		ecsctl_watch_metrics_reconcile(w.metrics, result, secs);
 		ecsctl_watch_metrics_failures(w.metrics, w.failures);
-		ecsctl_watch_state_done(&w.st, ok, ecsctl_watch_now_ms());
+		ecsctl_watch_state_done(&w.st, ok, ecsctl_clock_now_ms(NULL));
 		wait_ms = ok ? w.interval_ms
 		             : ecsctl_watch_backoff_ms(w.failures,
 		                                       w.interval_ms < 5000 ? w.interval_ms : 5000,

@@ -9,19 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ecsctl/clock.h"
 #include "sim_ec2.h"
 #include "banned.h"
 
 #define TICK_MS 100
 #define COMPACT_RETRY_S 5.0
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int ecsctl_sim_save(struct ecsctl_sim *sim, struct ecsctl_error *err)
 {
@@ -61,11 +54,11 @@ static void *ticker(void *arg)
 		compact = sim_durable_due(sim);
 		pthread_mutex_unlock(&sim->store.mu);
 		/* after a failure (disk full, say), retried every few seconds, not each tick */
-		if (compact && mono_now() >= sim->compact_after) {
+		if (compact && ecsctl_clock_mono_s() >= sim->compact_after) {
 			struct ecsctl_error err = ECSCTL_ERROR_INIT;
 			if (sim_durable_compact(sim, &err)) {
 				log_line(sim, &err);
-				sim->compact_after = mono_now() + COMPACT_RETRY_S;
+				sim->compact_after = ecsctl_clock_mono_s() + COMPACT_RETRY_S;
 			}
 			ecsctl_error_release(&err);
 		}
@@ -101,7 +94,7 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 	sim->stats_errors = json_object();
 	sim->fault_rng = opts->seed ? opts->seed * 31 + 7 : (uint64_t)time(NULL) * 2654435761u;
 	sim->tokens = opts->throttle_burst;
-	sim->refilled_at = mono_now();
+	sim->refilled_at = ecsctl_clock_mono_s();
 	if (!sim->account || !sim->region || !sim->stats_ops || !sim->stats_errors ||
 	    (opts->sigv4_key && (!sim->sigv4_key || !sim->sigv4_secret))) {
 		rc = ecsctl_error_nomem(err);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ecsctl/clock.h"
 #include "ecsctl/buf.h"
 #include "sim_int.h"
 #include "banned.h"
@@ -24,22 +25,6 @@ struct request {
 	struct ecsctl_buf body;
 	int too_big;
 };
-
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void count(struct ecsctl_sim *sim, const char *op, const char *error)
 {
@@ -117,7 +102,7 @@ static enum MHD_Result send_stats(struct MHD_Connection *conn, struct ecsctl_sim
 /* Token bucket for --throttle; 1 when the request may pass. */
 static int take_token(struct ecsctl_sim *sim)
 {
-	double now = mono_now();
+	double now = ecsctl_clock_mono_s();
 	int ok;
 
 	if (sim->opts.throttle_rate <= 0)
@@ -187,7 +172,7 @@ static int check_signature(struct ecsctl_sim *sim, struct MHD_Connection *conn, 
 	sr.nheaders = hl.n;
 	sr.payload = rq->body.buf;
 	sr.payload_len = rq->body.len;
-	return sim_sigv4_verify(&sr, sim->sigv4_key, sim->sigv4_secret, wall_now(), err);
+	return sim_sigv4_verify(&sr, sim->sigv4_key, sim->sigv4_secret, ecsctl_clock_wall_s(), err);
 }
 
 static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *conn, const char *url,

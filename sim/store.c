@@ -11,26 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "ecsctl/clock.h"
 #include "ecsctl/arn.h"
 #include "ecsctl/buf.h"
 #include "sim_int.h"
 #include "banned.h"
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int sim_store_init(struct sim_store *s, const char *region, const char *account, double scale,
                    uint64_t seed, struct ecsctl_error *err)
@@ -47,9 +32,9 @@ int sim_store_init(struct sim_store *s, const char *region, const char *account,
 	snprintf(s->region, sizeof(s->region), "%s", region);
 	snprintf(s->account, sizeof(s->account), "%s", account);
 	s->scale = scale > 0 ? scale : 1.0;
-	s->wall_start = mono();
-	s->sim_start = wall();
-	s->rng = seed ? seed : (uint64_t)(wall() * 1e6);
+	s->wall_start = ecsctl_clock_mono_s();
+	s->sim_start = ecsctl_clock_wall_s();
+	s->rng = seed ? seed : (uint64_t)(ecsctl_clock_wall_s() * 1e6);
 	if (!s->clusters || !s->families || !s->busy || !s->rendered)
 		return ecsctl_error_nomem(err);
 	return 0;
@@ -72,7 +57,7 @@ double sim_store_now(const struct sim_store *s)
 {
 	if (s->fixed_now > 0)
 		return s->fixed_now;
-	return s->sim_start + (mono() - s->wall_start) * s->scale;
+	return s->sim_start + (ecsctl_clock_mono_s() - s->wall_start) * s->scale;
 }
 
 char *sim_arn(const struct sim_store *s, const char *fmt, ...)

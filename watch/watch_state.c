@@ -6,16 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "ecsctl/clock.h"
 #include "ecsctl/watch.h"
 #include "banned.h"
-
-int64_t ecsctl_watch_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int ecsctl_watch_state_init(struct ecsctl_watch_state *st, struct ecsctl_watch_metrics *metrics,
                             struct ecsctl_error *err)
@@ -82,12 +75,12 @@ void ecsctl_watch_state_wake(struct ecsctl_watch_state *st)
 
 int ecsctl_watch_state_sleep(struct ecsctl_watch_state *st, int64_t ms, volatile sig_atomic_t *stop)
 {
-	int64_t end = ecsctl_watch_now_ms() + (ms > 0 ? ms : 0);
+	int64_t end = ecsctl_clock_now_ms(NULL) + (ms > 0 ? ms : 0);
 	int woken = 0;
 
 	pthread_mutex_lock(&st->lock);
 	while (!st->wake && !(stop && *stop)) {
-		int64_t now = ecsctl_watch_now_ms(), slice = end - now;
+		int64_t now = ecsctl_clock_now_ms(NULL), slice = end - now;
 		struct timespec ts;
 
 		if (slice <= 0)
@@ -132,7 +125,7 @@ int ecsctl_watch_handle(int *status, char **body_out, const char **content_type,
 	if (!strcmp(url, "/readyz")) {
 		if (!get)
 			return answer(status, body_out, 405, "method not allowed\n");
-		return ecsctl_watch_state_ready(st, ecsctl_watch_now_ms())
+		return ecsctl_watch_state_ready(st, ecsctl_clock_now_ms(NULL))
 		           ? answer(status, body_out, 200, "ready\n")
 		           : answer(status, body_out, 503, "not ready\n");
 	}

@@ -110,9 +110,7 @@ void ecsctl_http_transport_release(struct ecsctl_http_transport *t);
 int ecsctl_http_run(struct ecsctl_http_transport *t, struct ecsctl_http_exchange *x,
                     struct ecsctl_error *err);
 
-/* The default clock functions (CLOCK_MONOTONIC, CLOCK_REALTIME, nanosleep). */
-int64_t ecsctl_clock_now_ms(void *ud);
-int64_t ecsctl_clock_wall_ms(void *ud);
-void ecsctl_clock_sleep_ms(void *ud, int64_t ms);
+/* The default clock functions are ecsctl/clock.h's. */
+#include "ecsctl/clock.h"
 
 #endif

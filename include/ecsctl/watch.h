@@ -117,9 +117,6 @@ void ecsctl_watch_state_wake(struct ecsctl_watch_state *st);
 int ecsctl_watch_state_sleep(struct ecsctl_watch_state *st, int64_t ms,
                              volatile sig_atomic_t *stop);
 
-/* Monotonic milliseconds. */
-int64_t ecsctl_watch_now_ms(void);
-
 /*
  * The HTTP answer for one request, without the network: what the listener
  * sends for `method` `url` with the given signature header (may be NULL)

@@ -303,5 +303,6 @@ int main(void)
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
 	failed += util_arn_tests();
+	failed += util_clock_tests();
 	return failed;
 }

@@ -4,5 +4,6 @@
 #define UTIL_TESTS_H
 
 int util_arn_tests(void);
+int util_clock_tests(void);
 
 #endif
