@@ -269,8 +269,8 @@ static int section_value(char **out, int *section_found, const char *kind, const
                          const char *key, int config, const char *const *env,
                          struct ecsctl_error *err)
 {
-	const char *path =
-	    ecsctl_aws_getenv(env, config ? "AWS_CONFIG_FILE" : "AWS_SHARED_CREDENTIALS_FILE");
+	const char *path = ecsctl_aws_getenv(env, config ? "AWS_CONFIG_FILE"
+	                                                 : "AWS_SHARED_CREDENTIALS_FILE");
 	const char *home = ecsctl_aws_getenv(env, "HOME");
 	struct ecsctl_buf pathb = ECSCTL_BUF_INIT;
 	char *text = NULL, *line, *next;
@@ -340,8 +340,7 @@ int ecsctl_aws_profile_value(char **out, int *section_found, const char *profile
 }
 
 int ecsctl_aws_sso_session_value(char **out, int *section_found, const char *session,
-                                 const char *key, const char *const *env,
-                                 struct ecsctl_error *err)
+                                 const char *key, const char *const *env, struct ecsctl_error *err)
 {
 	return section_value(out, section_found, "sso-session", session, key, 1, env, err);
 }

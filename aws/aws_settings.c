@@ -17,10 +17,10 @@
 /* Regions whose STS calls went to sts.amazonaws.com before regional
  * endpoints (botocore's sts endpoint-rule-set-1.json, UseGlobalEndpoint). */
 static const char *const sts_legacy_global[] = {
-    "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2",
-    "aws-global",     "ca-central-1", "eu-central-1", "eu-north-1",
-    "eu-west-1",      "eu-west-2",  "eu-west-3",    "sa-east-1",
-    "us-east-1",      "us-east-2",  "us-west-1",    "us-west-2"};
+    "ap-northeast-1", "ap-south-1",   "ap-southeast-1", "ap-southeast-2",
+    "aws-global",     "ca-central-1", "eu-central-1",   "eu-north-1",
+    "eu-west-1",      "eu-west-2",    "eu-west-3",      "sa-east-1",
+    "us-east-1",      "us-east-2",    "us-west-1",      "us-west-2"};
 
 const char *aws_profile_name(const char *profile, const char *const *env)
 {
@@ -59,13 +59,12 @@ static int parse_retry_mode(enum ecsctl_aws_retry_mode *out, const char *v, cons
 		*out = ECSCTL_AWS_RETRY_LEGACY;
 	else
 		return ecsctl_error_set(err, ECSCTL_EINVAL,
-		                        "%s must be standard, adaptive or legacy, not '%.40s'", where,
-		                        v);
+		                        "%s must be standard, adaptive or legacy, not '%.40s'",
+		                        where, v);
 	return 0;
 }
 
-static int parse_max_attempts(int *out, const char *v, const char *where,
-                              struct ecsctl_error *err)
+static int parse_max_attempts(int *out, const char *v, const char *where, struct ecsctl_error *err)
 {
 	char *end;
 	long n;
@@ -77,8 +76,8 @@ static int parse_max_attempts(int *out, const char *v, const char *where,
 	n = strtol(v, &end, 10);
 	if (errno || end == v || *end || n < 1 || n > 100)
 		return ecsctl_error_set(err, ECSCTL_EINVAL,
-		                        "%s must be a whole number from 1 to 100, not '%.40s'", where,
-		                        v);
+		                        "%s must be a whole number from 1 to 100, not '%.40s'",
+		                        where, v);
 	*out = (int)n;
 	return 0;
 }

@@ -221,8 +221,8 @@ static int read_profile(struct profile_vals *v, const char *profile, const char 
 		rc = ecsctl_aws_profile_value(&v->sso.region, NULL, profile, "sso_region", 1, env,
 		                              err);
 	if (!rc)
-		rc = ecsctl_aws_profile_value(&v->sso.account_id, NULL, profile, "sso_account_id", 1,
-		                              env, err);
+		rc = ecsctl_aws_profile_value(&v->sso.account_id, NULL, profile, "sso_account_id",
+		                              1, env, err);
 	if (!rc)
 		rc = ecsctl_aws_profile_value(&v->sso.role_name, NULL, profile, "sso_role_name", 1,
 		                              env, err);
@@ -357,10 +357,10 @@ static int fetch(struct ecsctl_creds *out, struct ecsctl_creds_provider *p,
 	case CREDS_ENV:
 		return env_keys(out, p->env, err);
 	case CREDS_WEB_IDENTITY:
-		rc =
-		    creds_sts_web_identity(out, p, ecsctl_aws_getenv(p->env, "AWS_ROLE_ARN"),
-		                           ecsctl_aws_getenv(p->env, "AWS_WEB_IDENTITY_TOKEN_FILE"),
-		                           ecsctl_aws_getenv(p->env, "AWS_ROLE_SESSION_NAME"), err);
+		rc = creds_sts_web_identity(
+		    out, p, ecsctl_aws_getenv(p->env, "AWS_ROLE_ARN"),
+		    ecsctl_aws_getenv(p->env, "AWS_WEB_IDENTITY_TOKEN_FILE"),
+		    ecsctl_aws_getenv(p->env, "AWS_ROLE_SESSION_NAME"), err);
 		if (!rc)
 			out->source = "web-identity";
 		return rc;

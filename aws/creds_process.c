@@ -99,11 +99,12 @@ static int timeout_seconds(long *out, const char *const *env, struct ecsctl_erro
 	errno = 0;
 	*out = strtol(v, &end, 10);
 	if (errno || *end || end == v || *out < 1 || *out > 86400)
-		return ecsctl_error_set(err, ECSCTL_EINVAL,
-		                        "credential_process: ECSCTL_CREDENTIAL_PROCESS_TIMEOUT must be "
-		                        "whole seconds "
-		                        "from 1 to 86400, not '%.40s'",
-		                        v);
+		return ecsctl_error_set(
+		    err, ECSCTL_EINVAL,
+		    "credential_process: ECSCTL_CREDENTIAL_PROCESS_TIMEOUT must be "
+		    "whole seconds "
+		    "from 1 to 86400, not '%.40s'",
+		    v);
 	return 0;
 }
 
@@ -245,9 +246,11 @@ int creds_process(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, con
 		                      "credential_process printed more than %u bytes (killed)",
 		                      MAX_OUTPUT);
 	else if (rd < 0)
-		rc = ecsctl_error_set(err, ECSCTL_EIO, "credential_process: cannot read its output");
+		rc = ecsctl_error_set(err, ECSCTL_EIO,
+		                      "credential_process: cannot read its output");
 	else if (WIFSIGNALED(status))
-		rc = ecsctl_error_set(err, ECSCTL_EINVAL, "credential_process was killed by signal %d",
+		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
+		                      "credential_process was killed by signal %d",
 		                      WTERMSIG(status));
 	else if (WEXITSTATUS(status))
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL,

@@ -103,8 +103,7 @@ int creds_sso_resolve(struct creds_sso_settings *s, const char *const *env,
 	if (rc)
 		return rc;
 	if (!s->start_url || !s->region || !s->account_id || !s->role_name)
-		return ecsctl_error_set(err, ECSCTL_EINVAL,
-		                        "an SSO profile needs %s%s%s%s",
+		return ecsctl_error_set(err, ECSCTL_EINVAL, "an SSO profile needs %s%s%s%s",
 		                        !s->start_url ? "sso_start_url (or sso_session) " : "",
 		                        !s->region ? "sso_region " : "",
 		                        !s->account_id ? "sso_account_id " : "",
@@ -175,8 +174,7 @@ static void format_time(char out[32], int64_t ms)
 
 /* SSO-OIDC CreateToken with the refresh token; updates `tok` in place. */
 static int refresh_token(json_t *tok, struct ecsctl_creds_provider *p,
-                         const struct creds_sso_settings *s, int64_t now,
-                         struct ecsctl_error *err)
+                         const struct creds_sso_settings *s, int64_t now, struct ecsctl_error *err)
 {
 	const char *hdrs[] = {"Content-Type: application/json"};
 	struct ecsctl_http_exchange x;
@@ -280,10 +278,11 @@ static int sso_token(char **out, struct ecsctl_creds_provider *p, const char *pr
 	access = json_string_value(json_object_get(tok, "accessToken"));
 	expires = ecsctl_creds_parse_time(json_string_value(json_object_get(tok, "expiresAt")));
 	if (!access || !*access || expires < 0) {
-		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
-		                      "the SSO token in %s lacks accessToken or expiresAt: run `aws "
-		                      "sso login --profile %s`",
-		                      path, profile);
+		rc = ecsctl_error_set(
+		    err, ECSCTL_EINVAL,
+		    "the SSO token in %s lacks accessToken or expiresAt: run `aws "
+		    "sso login --profile %s`",
+		    path, profile);
 		goto done;
 	}
 	if (s->session && expires - now < REFRESH_WINDOW_MS && refreshable(tok, now)) {
@@ -306,7 +305,8 @@ static int sso_token(char **out, struct ecsctl_creds_provider *p, const char *pr
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
 		                      "the SSO token for %s '%s' expired at %s%s%s: run `aws sso "
 		                      "login --profile %s`",
-		                      what, name, when, rerr.message ? "; refreshing it failed: " : "",
+		                      what, name, when,
+		                      rerr.message ? "; refreshing it failed: " : "",
 		                      rerr.message ? rerr.message : "", profile);
 		goto done;
 	}

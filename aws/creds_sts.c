@@ -271,8 +271,8 @@ int creds_sts_assume_role(struct ecsctl_creds *out, struct ecsctl_creds_provider
 	sh[nsh++] = (struct ecsctl_sigv4_header){"host", host};
 	sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-date", date};
 	if (source->session_token)
-		sh[nsh++] =
-		    (struct ecsctl_sigv4_header){"x-amz-security-token", source->session_token};
+		sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-security-token",
+		                                         source->session_token};
 	req.method = "POST";
 	req.path = "/";
 	req.headers = sh;

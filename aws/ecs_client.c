@@ -55,12 +55,12 @@ static void retry_settings(struct ecsctl_ecs *c, const struct ecsctl_ecs_options
 	int legacy = mode == ECSCTL_AWS_RETRY_LEGACY;
 
 	c->retry_mode = mode;
-	c->max_attempts = opts->max_attempts > 0   ? opts->max_attempts
+	c->max_attempts = opts->max_attempts > 0  ? opts->max_attempts
 	                  : set->max_attempts > 0 ? set->max_attempts
 	                  : legacy                ? 5 /* botocore's _retry.json */
 	                                          : 3;
-	c->max_throttle_attempts =
-	    opts->max_throttle_attempts > 0 ? opts->max_throttle_attempts : 10;
+	c->max_throttle_attempts = opts->max_throttle_attempts > 0 ? opts->max_throttle_attempts
+	                                                           : 10;
 	if (mode == ECSCTL_AWS_RETRY_STANDARD || legacy)
 		c->max_throttle_attempts = c->max_attempts; /* a throttle is one more error */
 	else if (c->max_throttle_attempts < c->max_attempts)

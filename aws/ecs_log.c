@@ -74,8 +74,7 @@ static void add_object(struct ecsctl_buf *out, const json_t *obj)
 	int first = 1;
 
 	ecsctl_buf_addch(out, '{');
-	json_object_foreach((json_t *)obj, k, v)
-	{
+	json_object_foreach((json_t *)obj, k, v) {
 		if (!first)
 			ecsctl_buf_addch(out, ',');
 		first = 0;

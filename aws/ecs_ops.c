@@ -151,8 +151,7 @@ static int contains(const json_t *have, const json_t *want)
 	if (json_is_object(want)) {
 		if (!json_is_object(have))
 			return 0;
-		json_object_foreach((json_t *)want, k, v)
-		{
+		json_object_foreach((json_t *)want, k, v) {
 			if (!contains(json_object_get(have, k), v))
 				return 0;
 		}

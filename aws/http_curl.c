@@ -127,8 +127,9 @@ static int tr_start(void *ud, struct ecsctl_http_exchange *x, struct ecsctl_erro
 	/* "" stops libcurl from reading proxies from the process environment:
 	 * the caller's settings are the whole truth */
 	curl_easy_setopt(e, CURLOPT_PROXY,
-	                 !strncasecmp(x->url, "https:", 6) ? (tr->https_proxy ? tr->https_proxy : "")
-	                                                   : (tr->http_proxy ? tr->http_proxy : ""));
+	                 !strncasecmp(x->url, "https:", 6)
+	                     ? (tr->https_proxy ? tr->https_proxy : "")
+	                     : (tr->http_proxy ? tr->http_proxy : ""));
 	if (tr->no_proxy)
 		curl_easy_setopt(e, CURLOPT_NOPROXY, tr->no_proxy);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

@@ -42,8 +42,8 @@ static int64_t parse_amz_date(const char *d)
 		if (i != 8 && (d[i] < '0' || d[i] > '9'))
 			return -1;
 	memset(&tm, 0, sizeof(tm));
-	tm.tm_year =
-	    (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + d[3] - '0' - 1900;
+	tm.tm_year = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + d[3] - '0' -
+	             1900;
 	tm.tm_mon = (d[4] - '0') * 10 + d[5] - '0' - 1;
 	tm.tm_mday = (d[6] - '0') * 10 + d[7] - '0';
 	tm.tm_hour = (d[9] - '0') * 10 + d[10] - '0';

@@ -72,3 +72,10 @@ if(ECSCTL_NM)
                    $<TARGET_FILE:ecsctl_lib>)
   set_tests_properties(layout_lib_without_http_server PROPERTIES LABELS unit)
 endif()
+
+# Every C file is as clang-format leaves it (scripts/format.sh fixes them).
+find_program(ECSCTL_CLANG_FORMAT NAMES clang-format)
+if(ECSCTL_CLANG_FORMAT)
+  add_test(NAME style_clang_format COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/format.sh --check)
+  set_tests_properties(style_clang_format PROPERTIES LABELS unit)
+endif()

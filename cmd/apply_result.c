@@ -104,8 +104,7 @@ static const json_t *why_for(const struct ecsctl_wait_report *why, const char *n
 	const json_t *s;
 	size_t i;
 
-	json_array_foreach(why ? why->services : NULL, i, s)
-	{
+	json_array_foreach(why ? why->services : NULL, i, s) {
 		if (!strcmp(json_string_value(json_object_get(s, "name")), name))
 			return s;
 	}
@@ -164,8 +163,7 @@ int apply_result_print(const struct apply_result *r, const struct ecsctl_plan *p
 	}
 	/* services apply waited on although it changed nothing there (docs/plan.md,
 	 * "Unstable services") that did not become stable */
-	json_array_foreach(why ? why->services : NULL, i, w)
-	{
+	json_array_foreach(why ? why->services : NULL, i, w) {
 		const char *name = json_string_value(json_object_get(w, "name"));
 		if (svcs && listed && name && !json_object_get(listed, name))
 			json_array_append_new(svcs, service_entry(r, name, NULL, waited, why));

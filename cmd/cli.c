@@ -13,26 +13,26 @@ static const struct cli_flag *global_flags(struct cli_ctx *ctx)
 	/* rebuilt per call: the table points into this run's ctx */
 	static struct cli_flag f[15];
 	const struct cli_flag t[] = {
-		{"repo", 0, FLAG_STRING, &ctx->repo, "URL|DIR", "git repository (default: .)"},
-		{"ref", 0, FLAG_STRING, &ctx->ref, "REF", "git ref to read (default: HEAD)"},
-		{"path", 0, FLAG_STRING, &ctx->path, "DIR", "config root inside the repository"},
-		{"worktree", 0, FLAG_BOOL, &ctx->worktree, NULL,
-		 "read files on disk instead of git objects"},
-		{"env", 0, FLAG_STRING, &ctx->env_name, "NAME",
-		 "environment of ecsctl.yaml to use (docs/environments.md)"},
-		{"var", 0, FLAG_LIST, &ctx->vars, "NAME=VALUE",
-		 "set a variable (repeatable; wins over files and environments)"},
-		{"var-file", 0, FLAG_LIST, &ctx->var_files, "FILE",
-		 "variables from a YAML/JSON file on disk (repeatable)"},
-		{"region", 0, FLAG_STRING, &ctx->region, "REGION", "AWS region"},
-		{"profile", 0, FLAG_STRING, &ctx->profile, "NAME", "AWS shared-config profile"},
-		{"endpoint-url", 0, FLAG_STRING, &ctx->endpoint_url, "URL", "ECS endpoint"},
-		{"output", 0, FLAG_STRING, &ctx->output, "text|json",
-		 "output format (plan also takes markdown)"},
-		{"no-color", 0, FLAG_BOOL, &ctx->no_color, NULL, "never colour the output"},
-		{"verbose", 'v', FLAG_INT, &ctx->verbose, NULL, "log more (repeatable)"},
-		{"help", 'h', FLAG_BOOL, NULL, NULL, "show this help"},
-		{NULL, 0, 0, NULL, NULL, NULL},
+	    {"repo", 0, FLAG_STRING, &ctx->repo, "URL|DIR", "git repository (default: .)"},
+	    {"ref", 0, FLAG_STRING, &ctx->ref, "REF", "git ref to read (default: HEAD)"},
+	    {"path", 0, FLAG_STRING, &ctx->path, "DIR", "config root inside the repository"},
+	    {"worktree", 0, FLAG_BOOL, &ctx->worktree, NULL,
+	     "read files on disk instead of git objects"},
+	    {"env", 0, FLAG_STRING, &ctx->env_name, "NAME",
+	     "environment of ecsctl.yaml to use (docs/environments.md)"},
+	    {"var", 0, FLAG_LIST, &ctx->vars, "NAME=VALUE",
+	     "set a variable (repeatable; wins over files and environments)"},
+	    {"var-file", 0, FLAG_LIST, &ctx->var_files, "FILE",
+	     "variables from a YAML/JSON file on disk (repeatable)"},
+	    {"region", 0, FLAG_STRING, &ctx->region, "REGION", "AWS region"},
+	    {"profile", 0, FLAG_STRING, &ctx->profile, "NAME", "AWS shared-config profile"},
+	    {"endpoint-url", 0, FLAG_STRING, &ctx->endpoint_url, "URL", "ECS endpoint"},
+	    {"output", 0, FLAG_STRING, &ctx->output, "text|json",
+	     "output format (plan also takes markdown)"},
+	    {"no-color", 0, FLAG_BOOL, &ctx->no_color, NULL, "never colour the output"},
+	    {"verbose", 'v', FLAG_INT, &ctx->verbose, NULL, "log more (repeatable)"},
+	    {"help", 'h', FLAG_BOOL, NULL, NULL, "show this help"},
+	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	memcpy(f, t, sizeof(t));
 	return f;
@@ -44,9 +44,9 @@ static const struct {
 	unsigned group;
 	const char *names[8];
 } flag_groups[] = {
-	{CLI_READS_MODEL, {"repo", "ref", "path", "worktree", "env", "var", "var-file", NULL}},
-	{CLI_READS_AWS, {"region", "profile", "endpoint-url", NULL}},
-	{CLI_READS_OUTPUT, {"output", NULL}},
+    {CLI_READS_MODEL, {"repo", "ref", "path", "worktree", "env", "var", "var-file", NULL}},
+    {CLI_READS_AWS, {"region", "profile", "endpoint-url", NULL}},
+    {CLI_READS_OUTPUT, {"output", NULL}},
 };
 
 bool cli_flag_listed(const struct cli_command *cmd, const struct cli_flag *global)
@@ -112,12 +112,12 @@ void cli_notice(const char *fmt, ...)
 	va_end(ap);
 }
 
-static const struct cli_flag *find_flag(const struct cli_flag *flags, const char *name,
-					size_t len, char short_name)
+static const struct cli_flag *find_flag(const struct cli_flag *flags, const char *name, size_t len,
+                                        char short_name)
 {
 	for (; flags && flags->name; flags++) {
 		if (short_name ? flags->short_name == short_name
-			       : strlen(flags->name) == len && !strncmp(flags->name, name, len))
+		               : strlen(flags->name) == len && !strncmp(flags->name, name, len))
 			return flags;
 	}
 	return NULL;
@@ -138,8 +138,8 @@ static int set_flag(const struct cli_flag *f, const char *value, const char *sho
 			errno = 0;
 			long v = strtol(value, &end, 10);
 			if (errno || end == value || *end || v < 0) {
-				cli_error("option '%s' takes a non-negative number, not '%s'", shown,
-					  value);
+				cli_error("option '%s' takes a non-negative number, not '%s'",
+				          shown, value);
 				return -1;
 			}
 			*(long *)f->dest = v;
@@ -148,7 +148,7 @@ static int set_flag(const struct cli_flag *f, const char *value, const char *sho
 	case FLAG_DURATION:
 		if (ecsctl_duration_parse(f->dest, value)) {
 			cli_error("option '%s' takes a duration such as 90s, 5m or 1h, not '%s'",
-				  shown, value);
+			          shown, value);
 			return -1;
 		}
 		return 0;
@@ -181,7 +181,7 @@ bool cli_flag_takes_value(const struct cli_flag *f)
 }
 
 int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct cli_flag *flags,
-	      struct cli_ctx *ctx, int *out_npos, bool *out_help)
+              struct cli_ctx *ctx, int *out_npos, bool *out_help)
 {
 	const struct cli_flag *globals = global_flags(ctx);
 	int i, npos = 0, only_pos = 0;
@@ -213,8 +213,9 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct
 			if (!f)
 				f = find_flag(globals, name, len, 0);
 			if (!f) {
-				cli_error("unknown option '--%.*s' for 'ecsctl %s' (see 'ecsctl %s --help')",
-					  (int)len, name, cmd->name, cmd->name);
+				cli_error("unknown option '--%.*s' for 'ecsctl %s' (see 'ecsctl %s "
+				          "--help')",
+				          (int)len, name, cmd->name, cmd->name);
 				return EXIT_USAGE;
 			}
 			if (eq) {
@@ -233,8 +234,9 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct
 				if (!f)
 					f = find_flag(globals, NULL, 0, *s);
 				if (!f) {
-					cli_error("unknown option '-%c' for 'ecsctl %s' (see 'ecsctl %s --help')",
-						  *s, cmd->name, cmd->name);
+					cli_error("unknown option '-%c' for 'ecsctl %s' (see "
+					          "'ecsctl %s --help')",
+					          *s, cmd->name, cmd->name);
 					return EXIT_USAGE;
 				}
 				if (cli_flag_takes_value(f) && s[1]) {

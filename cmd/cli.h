@@ -23,7 +23,7 @@ struct cli_command;
 struct cli_flag;
 
 typedef void (*cli_describe_fn)(void *ud, const struct cli_command *cmd,
-				const struct cli_flag *flags, const struct cli_flag *globals);
+                                const struct cli_flag *flags, const struct cli_flag *globals);
 
 struct cli_list {
 	char **items;
@@ -34,7 +34,7 @@ struct cli_flag {
 	const char *name; /* long name without "--" */
 	char short_name;  /* 0 if none */
 	enum cli_flag_type type;
-	void *dest; /* bool*, char**, struct cli_list*, long*, int64_t* (ms) */
+	void *dest;      /* bool*, char**, struct cli_list*, long*, int64_t* (ms) */
 	const char *arg; /* placeholder in help, e.g. "FILE" */
 	const char *help;
 };
@@ -89,7 +89,7 @@ struct cli_command {
  * EXIT_USAGE after printing what was wrong with a flag.
  */
 int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct cli_flag *flags,
-	      struct cli_ctx *ctx, int *out_npos, bool *out_help);
+              struct cli_ctx *ctx, int *out_npos, bool *out_help);
 
 void cli_list_release(struct cli_list *l);
 
@@ -115,6 +115,6 @@ bool cli_flag_takes_value(const struct cli_flag *f);
 bool cli_flag_listed(const struct cli_command *cmd, const struct cli_flag *global);
 /* Prints `ecsctl NAME --help` on stdout: usage, options, examples, exit codes. */
 void cli_print_help(const struct cli_command *cmd, const struct cli_flag *flags,
-		    const struct cli_flag *globals);
+                    const struct cli_flag *globals);
 
 #endif

@@ -22,6 +22,6 @@ void cli_print_error(const char *what, const struct ecsctl_error *err)
 		cli_error("%s%s%s (%s%sHTTP %d, request id %s)", what, sep, msg, code ? code : "",
 		          code ? ", " : "", err->http_status, err->request_id);
 	else
-		cli_error("%s%s%s (%s%sHTTP %d)", what, sep, msg, code ? code : "", code ? ", " : "",
-		          err->http_status);
+		cli_error("%s%s%s (%s%sHTTP %d)", what, sep, msg, code ? code : "",
+		          code ? ", " : "", err->http_status);
 }

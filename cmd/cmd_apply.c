@@ -234,11 +234,11 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		ao.progress = apply_result_cb;
 		ao.progress_ud = res;
 	}
-	ao.timeout_ms =
-	    timeout ? timeout : json_integer_value(json_object_get(p.scope, "waitTimeoutMs"));
+	ao.timeout_ms = timeout ? timeout
+	                        : json_integer_value(json_object_get(p.scope, "waitTimeoutMs"));
 	ao.interval_ms = interval;
-	ao.rollback_on_failure =
-	    rollback || json_is_true(json_object_get(p.scope, "rollbackOnFailure"));
+	ao.rollback_on_failure = rollback ||
+	                         json_is_true(json_object_get(p.scope, "rollbackOnFailure"));
 	if (p.count && ecsctl_plan_apply(&p, ecs, allow_replace, &ao, &err)) {
 		cli_print_error(NULL, &err);
 		if (err.code == ECSCTL_ECANCELED)

@@ -24,14 +24,13 @@ static int adopt_all(struct ecsctl_ecs *c, const json_t *arns, const char *owner
 	size_t i;
 	int rc = 0;
 
-	json_array_foreach(arns, i, a)
-	{
+	json_array_foreach(arns, i, a) {
 		const char *arn = json_string_value(a);
 
 		if (!arn || !*arn)
 			continue;
-		rc = ecsctl_ecs_tag_resource(c, arn, ecsctl_arn_resource(arn, "service") ? svc_tags : tags,
-		                             &err);
+		rc = ecsctl_ecs_tag_resource(
+		    c, arn, ecsctl_arn_resource(arn, "service") ? svc_tags : tags, &err);
 		if (rc < 0) {
 			cli_print_error("could not tag the imported resources", &err);
 			break;

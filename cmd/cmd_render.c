@@ -18,10 +18,9 @@ static json_t *explain_doc(const struct ecsctl_model *m)
 	for (i = 0; list && i < m->count; i++) {
 		const struct ecsctl_resource *r = &m->resources[i];
 
-		json_array_append_new(list, json_pack("{s:s, s:s, s:O}", "kind",
-		                                      ecsctl_kind_name(r->kind), "name", r->name,
-		                                      "values", r->explain ? r->explain
-		                                                           : json_array()));
+		json_array_append_new(
+		    list, json_pack("{s:s, s:s, s:O}", "kind", ecsctl_kind_name(r->kind), "name",
+		                    r->name, "values", r->explain ? r->explain : json_array()));
 	}
 	return json_pack("{s:i, s:o}", "formatVersion", 1, "resources", list);
 }
@@ -35,8 +34,7 @@ static int print_explain(const struct ecsctl_model *m)
 		const struct ecsctl_resource *r = &m->resources[i];
 
 		printf("%s%s '%s'\n", i ? "\n" : "", ecsctl_kind_name(r->kind), r->name);
-		json_array_foreach(r->explain, j, v)
-		{
+		json_array_foreach(r->explain, j, v) {
 			const char *via = json_string_value(json_object_get(v, "via"));
 
 			printf("  %s = %s  # %s%s%s\n",

@@ -43,8 +43,7 @@ static json_t *one_service(const char *cluster, const json_t *s, long nevents)
 	const char *rollout = NULL;
 	size_t i;
 
-	json_array_foreach(json_object_get(s, "deployments"), i, d)
-	{
+	json_array_foreach(json_object_get(s, "deployments"), i, d) {
 		if (!strcmp(str(d, "status"), "PRIMARY"))
 			rollout = json_string_value(json_object_get(d, "rolloutState"));
 		json_array_append_new(
@@ -60,8 +59,7 @@ static json_t *one_service(const char *cluster, const json_t *s, long nevents)
 		                                           : json_null(),
 		        "updatedAt", when(json_object_get(d, "updatedAt"))));
 	}
-	json_array_foreach(json_object_get(s, "events"), i, d)
-	{
+	json_array_foreach(json_object_get(s, "events"), i, d) {
 		if ((long)i >= nevents)
 			break;
 		json_array_append_new(events, json_pack("{s:o, s:s}", "createdAt",
@@ -99,8 +97,7 @@ static void print_text(const json_t *doc)
 	const json_t *s, *d;
 	size_t i, j;
 
-	json_array_foreach(json_object_get(doc, "services"), i, s)
-	{
+	json_array_foreach(json_object_get(doc, "services"), i, s) {
 		const json_t *rs = json_object_get(s, "rolloutState");
 		int daemon = !strcmp(str(s, "schedulingStrategy"), "DAEMON");
 
@@ -114,21 +111,24 @@ static void print_text(const json_t *doc)
 		if (!strcmp(str(s, "status"), "MISSING"))
 			continue;
 		printf("  deployments:\n");
-		json_array_foreach(json_object_get(s, "deployments"), j, d) printf(
-		    "    %-8s %-24s %lld/%lld running, %lld pending  %-11s %s\n", str(d, "status"),
-		    str(d, "taskDefinition"),
-		    (long long)json_integer_value(json_object_get(d, "runningCount")),
-		    (long long)json_integer_value(json_object_get(d, "desiredCount")),
-		    (long long)json_integer_value(json_object_get(d, "pendingCount")),
-		    json_is_string(json_object_get(d, "rolloutState")) ? str(d, "rolloutState")
-		                                                       : "-",
-		    json_is_string(json_object_get(d, "updatedAt")) ? str(d, "updatedAt") : "");
+		json_array_foreach(json_object_get(s, "deployments"), j, d)
+			printf("    %-8s %-24s %lld/%lld running, %lld pending  %-11s %s\n",
+			       str(d, "status"), str(d, "taskDefinition"),
+			       (long long)json_integer_value(json_object_get(d, "runningCount")),
+			       (long long)json_integer_value(json_object_get(d, "desiredCount")),
+			       (long long)json_integer_value(json_object_get(d, "pendingCount")),
+			       json_is_string(json_object_get(d, "rolloutState"))
+			           ? str(d, "rolloutState")
+			           : "-",
+			       json_is_string(json_object_get(d, "updatedAt")) ? str(d, "updatedAt")
+			                                                       : "");
 		if (json_array_size(json_object_get(s, "events")))
 			printf("  events:\n");
-		json_array_foreach(json_object_get(s, "events"), j, d) printf(
-		    "    %s  %s\n",
-		    json_is_string(json_object_get(d, "createdAt")) ? str(d, "createdAt") : "-",
-		    str(d, "message"));
+		json_array_foreach(json_object_get(s, "events"), j, d)
+			printf("    %s  %s\n",
+			       json_is_string(json_object_get(d, "createdAt")) ? str(d, "createdAt")
+			                                                       : "-",
+			       str(d, "message"));
 	}
 }
 
@@ -177,8 +177,7 @@ static int gather(json_t *out, struct ecsctl_ecs *c, const char *cluster, json_t
 		ecsctl_error_release(err);
 		rc = 0;
 	}
-	json_array_foreach(svcs, i, s)
-	{
+	json_array_foreach(svcs, i, s) {
 		json_object_set_new(found, str(s, "serviceName"), json_true());
 		json_array_append_new(out, one_service(cluster, s, nevents));
 	}
@@ -245,8 +244,7 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 		by = wanted(&m);
 	}
 	rc = EXIT_OK;
-	json_object_foreach(by, cname, names)
-	{
+	json_object_foreach(by, cname, names) {
 		if (gather(list, c, cname, names, nevents, &err) < 0) {
 			cli_print_error("could not describe services", &err);
 			rc = EXIT_ERROR;

@@ -115,19 +115,16 @@ static void log_why(struct watch *w, const struct ecsctl_wait_report *why)
 	const json_t *s, *v;
 	size_t i, j;
 
-	json_array_foreach(why->services, i, s)
-	{
+	json_array_foreach(why->services, i, s) {
 		struct ecsctl_buf tasks = ECSCTL_BUF_INIT, events = ECSCTL_BUF_INIT;
 
 		ecsctl_buf_adds(&tasks, "");
 		ecsctl_buf_adds(&events, "");
-		json_array_foreach(json_object_get(s, "stoppedTasks"), j, v)
-		{
+		json_array_foreach(json_object_get(s, "stoppedTasks"), j, v) {
 			ecsctl_buf_addf(&tasks, "%s%s", j ? "; " : "",
 			                json_string_value(json_object_get(v, "summary")));
 		}
-		json_array_foreach(json_object_get(s, "events"), j, v)
-		{
+		json_array_foreach(json_object_get(s, "events"), j, v) {
 			ecsctl_buf_addf(&events, "%s%s", j ? " | " : "", json_string_value(v));
 		}
 		wlog(w, "error", "service not stable", "service",
@@ -242,8 +239,7 @@ static void log_unstable(struct watch *w, const struct ecsctl_plan *p)
 	ecsctl_watch_metrics_unstable(w->metrics, json_array_size(p->unstable));
 	if (!json_array_size(p->unstable))
 		return;
-	json_array_foreach(p->unstable, i, it)
-	{
+	json_array_foreach(p->unstable, i, it) {
 		ecsctl_buf_addf(&b, "%s%s: %s", i ? "; " : "",
 		                json_string_value(json_object_get(it, "name")),
 		                json_string_value(json_object_get(it, "reason")));
@@ -265,9 +261,9 @@ static void record_failed(struct watch *w)
 		w->failed_commit = strdup(w->attempted);
 		w->failed_applies = 1;
 	}
-	w->retry_at_ms =
-	    ecsctl_clock_now_ms(NULL) +
-	    ecsctl_watch_backoff_ms(w->failed_applies, w->interval_ms, w->backoff_cap_ms, &w->rng);
+	w->retry_at_ms = ecsctl_clock_now_ms(NULL) +
+	                 ecsctl_watch_backoff_ms(w->failed_applies, w->interval_ms,
+	                                         w->backoff_cap_ms, &w->rng);
 	ecsctl_watch_metrics_apply_failed(w->metrics, w->attempted);
 }
 
@@ -306,8 +302,8 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	if (ecsctl_plan_apply(p, w->ecs, false, &ao, &err) < 0 ||
 	    ecsctl_plan_wait(p, w->ecs, &ao, &err) < 0) {
 		wlog(w, "error", "apply failed", "commit", w->attempted, "error",
-		     err.message ? err.message : "unknown error", "code", err.aws_code, "request_id",
-		     err.request_id, NULL);
+		     err.message ? err.message : "unknown error", "code", err.aws_code,
+		     "request_id", err.request_id, NULL);
 		log_why(w, &why);
 		ecsctl_wait_report_release(&why);
 		ecsctl_error_release(&err);

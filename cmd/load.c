@@ -54,7 +54,7 @@ int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
 	if (rc < 0) {
 		if (diags.errors)
 			cli_error("%zu error%s in the desired state", diags.errors,
-				  diags.errors == 1 ? "" : "s");
+			          diags.errors == 1 ? "" : "s");
 		else if (err.code)
 			cli_print_error(NULL, &err);
 		else

@@ -12,51 +12,46 @@
 /* usage: only arguments and required flags; the options are listed from the
  * flag table each command parses (cli_describe). */
 static const struct cli_command commands[] = {
-	{"validate", cmd_validate, "", "Load and check the desired state offline.",
-	 CLI_READS_MODEL,
-	 "ecsctl validate\tcheck the repository in the current directory\n"
-	 "ecsctl validate --worktree --env prod\tcheck uncommitted files for environment prod\n"},
-	{"render", cmd_render, "", "Print the resolved desired state as API payloads.",
-	 CLI_READS_MODEL | CLI_READS_OUTPUT,
-	 "ecsctl render --env staging\tshow what would be sent for environment staging\n"
-	 "ecsctl render --explain --output json\tsay which file set each value\n"},
-	{"plan", cmd_plan, "", "Compare git with live ECS and print the operations apply would run.",
-	 READS_ALL,
-	 "ecsctl plan -o plan.json\tsave the plan for a later 'ecsctl apply plan.json'\n"
-	 "ecsctl plan --detailed-exitcode\texit 2 when there is something to apply\n"
-	 "ecsctl plan --output markdown\ta plan for a pull-request comment\n"},
-	{"apply", cmd_apply, "[FILE]",
-	 "Plan (or load a saved plan, applied without asking) and execute it, waiting for "
-	 "services to be stable.",
-	 READS_ALL,
-	 "ecsctl apply\tplan, ask, apply and wait\n"
-	 "ecsctl apply plan.json\tapply a saved plan if live ECS has not changed since\n"
-	 "ecsctl apply --auto-approve --target Service/shop/web\tapply one service without asking\n"},
-	{"drift", cmd_drift, "", "Report where live ECS differs from git.", READS_ALL,
-	 "ecsctl drift --fail-on-drift\texit 2 when live ECS differs from git\n"
-	 "ecsctl drift --format junit > drift.xml\ta report for CI\n"},
-	{"status", cmd_status, "",
-	 "Show deployments, task counts, rollout state and recent events per service.",
-	 READS_ALL,
-	 "ecsctl status\tthe services git manages\n"
-	 "ecsctl status --cluster shop --events 10\tevery service of cluster shop\n"},
-	{"watch", cmd_watch, "", "Keep ECS equal to a git branch.",
-	 CLI_READS_MODEL | CLI_READS_AWS,
-	 "ecsctl watch --repo https://git.example.com/deploy.git --interval 1m\tpoll and apply\n"
-	 "ecsctl watch --self-heal\talso undo changes made to ECS outside git\n"},
-	{"import", cmd_import, "--cluster C -o DIR",
-	 "Write YAML for live resources so a team can adopt ecsctl.",
-	 CLI_READS_AWS,
-	 "ecsctl import --cluster shop -o ecs/\twrite YAML for every service of cluster shop\n"
-	 "ecsctl import --cluster shop --service web --adopt -o ecs/\tand tag it as managed\n"},
-	{"completion", cmd_completion, "bash|zsh|fish",
-	 "Print a shell completion script for ecsctl's commands and flags.", 0,
-	 "source <(ecsctl completion bash)\tcomplete in this bash (add it to ~/.bashrc)\n"
-	 "ecsctl completion fish > ~/.config/fish/completions/ecsctl.fish\tinstall for fish\n"},
-	{"man", cmd_man, "[COMMAND]", "Print the manual page of ecsctl or of a command, in roff.",
-	 0,
-	 "ecsctl man apply | man -l -\tread ecsctl-apply(1)\n"
-	 "ecsctl man > ecsctl.1\twrite ecsctl(1)\n"},
+    {"validate", cmd_validate, "", "Load and check the desired state offline.", CLI_READS_MODEL,
+     "ecsctl validate\tcheck the repository in the current directory\n"
+     "ecsctl validate --worktree --env prod\tcheck uncommitted files for environment prod\n"},
+    {"render", cmd_render, "", "Print the resolved desired state as API payloads.",
+     CLI_READS_MODEL | CLI_READS_OUTPUT,
+     "ecsctl render --env staging\tshow what would be sent for environment staging\n"
+     "ecsctl render --explain --output json\tsay which file set each value\n"},
+    {"plan", cmd_plan, "", "Compare git with live ECS and print the operations apply would run.",
+     READS_ALL,
+     "ecsctl plan -o plan.json\tsave the plan for a later 'ecsctl apply plan.json'\n"
+     "ecsctl plan --detailed-exitcode\texit 2 when there is something to apply\n"
+     "ecsctl plan --output markdown\ta plan for a pull-request comment\n"},
+    {"apply", cmd_apply, "[FILE]",
+     "Plan (or load a saved plan, applied without asking) and execute it, waiting for "
+     "services to be stable.",
+     READS_ALL,
+     "ecsctl apply\tplan, ask, apply and wait\n"
+     "ecsctl apply plan.json\tapply a saved plan if live ECS has not changed since\n"
+     "ecsctl apply --auto-approve --target Service/shop/web\tapply one service without asking\n"},
+    {"drift", cmd_drift, "", "Report where live ECS differs from git.", READS_ALL,
+     "ecsctl drift --fail-on-drift\texit 2 when live ECS differs from git\n"
+     "ecsctl drift --format junit > drift.xml\ta report for CI\n"},
+    {"status", cmd_status, "",
+     "Show deployments, task counts, rollout state and recent events per service.", READS_ALL,
+     "ecsctl status\tthe services git manages\n"
+     "ecsctl status --cluster shop --events 10\tevery service of cluster shop\n"},
+    {"watch", cmd_watch, "", "Keep ECS equal to a git branch.", CLI_READS_MODEL | CLI_READS_AWS,
+     "ecsctl watch --repo https://git.example.com/deploy.git --interval 1m\tpoll and apply\n"
+     "ecsctl watch --self-heal\talso undo changes made to ECS outside git\n"},
+    {"import", cmd_import, "--cluster C -o DIR",
+     "Write YAML for live resources so a team can adopt ecsctl.", CLI_READS_AWS,
+     "ecsctl import --cluster shop -o ecs/\twrite YAML for every service of cluster shop\n"
+     "ecsctl import --cluster shop --service web --adopt -o ecs/\tand tag it as managed\n"},
+    {"completion", cmd_completion, "bash|zsh|fish",
+     "Print a shell completion script for ecsctl's commands and flags.", 0,
+     "source <(ecsctl completion bash)\tcomplete in this bash (add it to ~/.bashrc)\n"
+     "ecsctl completion fish > ~/.config/fish/completions/ecsctl.fish\tinstall for fish\n"},
+    {"man", cmd_man, "[COMMAND]", "Print the manual page of ecsctl or of a command, in roff.", 0,
+     "ecsctl man apply | man -l -\tread ecsctl-apply(1)\n"
+     "ecsctl man > ecsctl.1\twrite ecsctl(1)\n"},
 };
 
 const struct cli_command *cli_commands(size_t *n)

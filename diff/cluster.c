@@ -40,8 +40,7 @@ static int normalize(json_t **out, const json_t *c)
 		else
 			i++;
 	}
-	json_array_foreach(json_object_get(n, "defaultCapacityProviderStrategy"), i, e)
-	{
+	json_array_foreach(json_object_get(n, "defaultCapacityProviderStrategy"), i, e) {
 		diff_drop_default_int(e, "base", 0);
 		diff_drop_default_int(e, "weight", 0);
 	}

@@ -64,7 +64,6 @@ void diff_render_nested(struct ecsctl_buf *out, const struct ecsctl_diff_changes
 /* Removes the change at index i. */
 void diff_changes_remove(struct ecsctl_diff_changes *c, size_t i);
 
-
 /* Releases a tag list left empty and sets it to NULL: "no request". */
 void diff_drop_empty_tag_list(json_t **list);
 

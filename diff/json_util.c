@@ -136,14 +136,14 @@ void ecsctl_diff_drop_empty(json_t *v)
 	size_t i;
 
 	if (json_is_object(v)) {
-		json_object_foreach_safe(v, tmp, k, m)
-		{
+		json_object_foreach_safe(v, tmp, k, m) {
 			ecsctl_diff_drop_empty(m);
 			if (is_empty(m))
 				json_object_del(v, k);
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, m) ecsctl_diff_drop_empty(m);
+		json_array_foreach(v, i, m)
+			ecsctl_diff_drop_empty(m);
 	}
 }
 
@@ -209,8 +209,7 @@ int diff_canon_numbers(json_t **v)
 			*v = r;
 		}
 	} else if (json_is_object(*v)) {
-		json_object_foreach(*v, k, m)
-		{
+		json_object_foreach(*v, k, m) {
 			r = json_incref(m);
 			if (diff_canon_numbers(&r)) {
 				json_decref(r);
@@ -223,8 +222,7 @@ int diff_canon_numbers(json_t **v)
 			json_decref(r);
 		}
 	} else if (json_is_array(*v)) {
-		json_array_foreach(*v, i, m)
-		{
+		json_array_foreach(*v, i, m) {
 			r = json_incref(m);
 			if (diff_canon_numbers(&r)) {
 				json_decref(r);
@@ -248,8 +246,7 @@ int diff_stringify_map_values(json_t *map)
 
 	if (!json_is_object(map))
 		return 0;
-	json_object_foreach(map, k, m)
-	{
+	json_object_foreach(map, k, m) {
 		if (!json_is_number(m) && !json_is_boolean(m))
 			continue;
 		txt = json_dumps(m, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
@@ -342,4 +339,3 @@ const struct ecsctl_diff_change *ecsctl_diff_changes_find(const struct ecsctl_di
 			return &c->items[i];
 	return NULL;
 }
-

@@ -29,8 +29,7 @@ static int mask_doc(json_t *v, const struct ecsctl_diff_mask *mk, int *hit)
 	json_t *m;
 	size_t i;
 
-	json_object_foreach(v, k, m)
-	{
+	json_object_foreach(v, k, m) {
 		if (diff_name_secret(k, mk) || looks_secret(m)) {
 			*hit = 1;
 			if (json_object_set_new(v, k, masked()))
@@ -39,8 +38,7 @@ static int mask_doc(json_t *v, const struct ecsctl_diff_mask *mk, int *hit)
 			return -1;
 		}
 	}
-	json_array_foreach(v, i, m)
-	{
+	json_array_foreach(v, i, m) {
 		if (looks_secret(m)) {
 			*hit = 1;
 			if (json_array_set_new(v, i, masked()))
@@ -117,7 +115,9 @@ static int mask_env_list(json_t *list, const struct ecsctl_diff_mask *mk)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(list, i, e) if (mask_env_entry(e, mk)) return -1;
+	json_array_foreach(list, i, e)
+		if (mask_env_entry(e, mk))
+			return -1;
 	return 0;
 }
 
@@ -134,8 +134,7 @@ static int mask_options(json_t *map, const struct ecsctl_diff_mask *mk)
 	const char *k;
 	json_t *m;
 
-	json_object_foreach(map, k, m)
-	{
+	json_object_foreach(map, k, m) {
 		if (diff_name_secret(k, mk) ? json_object_set_new(map, k, masked())
 		                            : mask_member(map, k, 0, mk))
 			return -1;
@@ -152,8 +151,7 @@ static int mask_walk(json_t *v, const struct ecsctl_diff_mask *mk)
 	size_t i;
 
 	if (json_is_object(v)) {
-		json_object_foreach(v, k, m)
-		{
+		json_object_foreach(v, k, m) {
 			if (option_map(k) && json_is_object(m)) {
 				if (mask_options(m, mk))
 					return -1;
@@ -171,8 +169,7 @@ static int mask_walk(json_t *v, const struct ecsctl_diff_mask *mk)
 			}
 		}
 	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, m)
-		{
+		json_array_foreach(v, i, m) {
 			if (json_is_string(m) ? mask_member(v, NULL, i, mk) : mask_walk(m, mk))
 				return -1;
 		}
@@ -333,10 +330,10 @@ json_t *ecsctl_diff_changes_to_json_as(const struct ecsctl_diff_changes *c,
 		return NULL;
 	for (i = 0; c && i < c->count; i++) {
 		const struct ecsctl_diff_change *ch = &c->items[i];
-		json_t *b =
-		    ch->before ? ecsctl_diff_mask_value(ch->path, ch->before, mask) : json_null();
-		json_t *a =
-		    ch->after ? ecsctl_diff_mask_value(ch->path, ch->after, mask) : json_null();
+		json_t *b = ch->before ? ecsctl_diff_mask_value(ch->path, ch->before, mask)
+		                       : json_null();
+		json_t *a = ch->after ? ecsctl_diff_mask_value(ch->path, ch->after, mask)
+		                      : json_null();
 		e = (a && b) ? json_pack("{s:s,s:o,s:o}", "path", ch->path, before_name, b,
 		                         after_name, a)
 		             : NULL;

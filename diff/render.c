@@ -82,9 +82,10 @@ static int forces(const json_t *members, const char *path)
 	size_t i, n = strcspn(path, ".[");
 	json_t *m;
 
-	json_array_foreach(members, i, m) if (json_is_string(m) &&
-	                                      strlen(json_string_value(m)) == n &&
-	                                      strncmp(json_string_value(m), path, n) == 0) return 1;
+	json_array_foreach(members, i, m)
+		if (json_is_string(m) && strlen(json_string_value(m)) == n &&
+		    strncmp(json_string_value(m), path, n) == 0)
+			return 1;
 	return 0;
 }
 

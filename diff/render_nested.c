@@ -254,9 +254,11 @@ static void value(struct render *r, char sym, const char *label, const json_t *v
 		ecsctl_buf_adds(r->out, label ? " {" : "{");
 		line_end(r, note);
 		r->width = 0;
-		json_object_foreach((json_t *)v, k, m) if (!block(m) && strlen(k) > r->width)
-		    r->width = strlen(k);
-		json_object_foreach((json_t *)v, k, m) value(r, sym, k, m, ind + 4, NULL, 0);
+		json_object_foreach((json_t *)v, k, m)
+			if (!block(m) && strlen(k) > r->width)
+				r->width = strlen(k);
+		json_object_foreach((json_t *)v, k, m)
+			value(r, sym, k, m, ind + 4, NULL, 0);
 		r->width = width;
 		indent(r, ind + 2);
 		ecsctl_buf_adds(r->out, comma ? "},\n" : "}\n");
@@ -264,7 +266,8 @@ static void value(struct render *r, char sym, const char *label, const json_t *v
 		equals(r, label);
 		ecsctl_buf_addch(r->out, '[');
 		line_end(r, note);
-		json_array_foreach(v, i, m) value(r, sym, NULL, m, ind + 4, NULL, 1);
+		json_array_foreach(v, i, m)
+			value(r, sym, NULL, m, ind + 4, NULL, 1);
 		indent(r, ind + 2);
 		ecsctl_buf_adds(r->out, comma ? "],\n" : "]\n");
 	} else {
@@ -397,8 +400,8 @@ static void sequence(struct render *r, const json_t *a, const json_t *b, size_t 
 			continue;
 		}
 		{
-			const json_t *e =
-			    ops[k] == '-' ? json_array_get(a, i++) : json_array_get(b, j++);
+			const json_t *e = ops[k] == '-' ? json_array_get(a, i++)
+			                                : json_array_get(b, j++);
 			if (lines) {
 				line_start(r, ind, ops[k], NULL);
 				add_safe(r->out, json_string_value(e), json_string_length(e));
@@ -582,9 +585,10 @@ static int forces(const json_t *members, const struct node *n)
 	size_t i;
 	json_t *m;
 
-	json_array_foreach(
-	    members, i, m) if (json_is_string(m) && strlen(json_string_value(m)) == n->member_len &&
-	                       !strncmp(json_string_value(m), n->label, n->member_len)) return 1;
+	json_array_foreach(members, i, m)
+		if (json_is_string(m) && strlen(json_string_value(m)) == n->member_len &&
+		    !strncmp(json_string_value(m), n->label, n->member_len))
+			return 1;
 	return 0;
 }
 

@@ -34,8 +34,7 @@ static const json_t *primary_deployment(const json_t *svc)
 	json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(svc, "deployments"), i, d)
-	{
+	json_array_foreach(json_object_get(svc, "deployments"), i, d) {
 		const char *st = json_string_value(json_object_get(d, "status"));
 		if (st && strcmp(st, "PRIMARY") == 0)
 			return d;
@@ -90,8 +89,7 @@ static int defaults(json_t *n)
 	diff_drop_default_bool(sc, "enabled", 0);
 	nc = json_object_get(json_object_get(n, "networkConfiguration"), "awsvpcConfiguration");
 	diff_drop_default_str(nc, "assignPublicIp", "DISABLED");
-	json_array_foreach(cps, i, e)
-	{
+	json_array_foreach(cps, i, e) {
 		diff_drop_default_int(e, "base", 0);
 		diff_drop_default_int(e, "weight", 0);
 	}
@@ -260,8 +258,8 @@ static int build_requests(struct ecsctl_diff_service *out, const json_t *desired
 			continue;
 		}
 		if (!out->update) {
-			out->update =
-			    json_pack("{s:O}", "service", json_object_get(desired, "serviceName"));
+			out->update = json_pack("{s:O}", "service",
+			                        json_object_get(desired, "serviceName"));
 			if (!out->update || (cluster && set_str(out->update, "cluster", cluster)))
 				return -1;
 		}

@@ -26,8 +26,7 @@ static int tag_map(json_t **out, const json_t *tags, const char *side, struct ec
 		json_decref(map);
 		return ecsctl_error_set(err, ECSCTL_EINVAL, "%s tags must be a list", side);
 	}
-	json_array_foreach(tags, i, t)
-	{
+	json_array_foreach(tags, i, t) {
 		k = json_object_get(t, "key");
 		v = json_object_get(t, "value");
 		if (!json_is_string(k) || (v && !json_is_string(v))) {
@@ -68,16 +67,16 @@ int ecsctl_diff_tags(json_t **add, json_t **remove, struct ecsctl_diff_changes *
 	r = json_array();
 	if (!a || !r)
 		goto nomem;
-	json_object_foreach(want, k, v)
-	{
+	json_object_foreach(want, k, v) {
 		cur = json_object_get(have, k);
 		if (cur && json_equal(cur, v))
 			continue;
 		if (json_array_append_new(a, json_pack("{s:s,s:O}", "key", k, "value", v)))
 			goto nomem;
 	}
-	json_object_foreach(have, k, v) if (!json_object_get(want, k) &&
-	                                    json_array_append_new(r, json_string(k))) goto nomem;
+	json_object_foreach(have, k, v)
+		if (!json_object_get(want, k) && json_array_append_new(r, json_string(k)))
+			goto nomem;
 	if (diff_sort_array(a, "key") || diff_sort_array(r, NULL))
 		goto nomem;
 	if (changes) {
@@ -117,8 +116,8 @@ static int tag_ignored(const char *key, const char *kind, const char *name,
                        const struct ecsctl_ignore_rule *rules, size_t nrules)
 {
 	json_t *path = json_sprintf("tags[%s]", key);
-	int r =
-	    path && ecsctl_diff_path_ignored(json_string_value(path), kind, name, rules, nrules);
+	int r = path &&
+	        ecsctl_diff_path_ignored(json_string_value(path), kind, name, rules, nrules);
 
 	json_decref(path);
 	return r;

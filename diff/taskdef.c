@@ -33,8 +33,9 @@ static int each_container_list(json_t *td, const char *list, const char *key)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(containers(td), i,
-	                   c) if (diff_sort_array(json_object_get(c, list), key)) return -1;
+	json_array_foreach(containers(td), i, c)
+		if (diff_sort_array(json_object_get(c, list), key))
+			return -1;
 	return 0;
 }
 
@@ -71,8 +72,9 @@ static void drop_empty_strings(json_t *obj)
 	json_t *m;
 	void *tmp;
 
-	json_object_foreach_safe(obj, tmp, k, m) if (json_is_string(m) && !*json_string_value(m))
-	    json_object_del(obj, k);
+	json_object_foreach_safe(obj, tmp, k, m)
+		if (json_is_string(m) && !*json_string_value(m))
+			json_object_del(obj, k);
 }
 
 /* ECS drops empty strings it is given (taskRoleArn: "" in the model's own
@@ -83,13 +85,13 @@ static int rule_empty_strings_absent(json_t *td, struct ecsctl_error *err)
 	size_t i, j;
 
 	drop_empty_strings(td);
-	json_array_foreach(containers(td), i, c)
-	{
+	json_array_foreach(containers(td), i, c) {
 		if (!json_is_object(c))
 			continue;
 		drop_empty_strings(c);
-		json_array_foreach(json_object_get(c, "portMappings"), j,
-		                   pm) if (json_is_object(pm)) drop_empty_strings(pm);
+		json_array_foreach(json_object_get(c, "portMappings"), j, pm)
+			if (json_is_object(pm))
+				drop_empty_strings(pm);
 	}
 	return 0;
 }
@@ -174,9 +176,9 @@ static int rule_essential_default_true(json_t *td, struct ecsctl_error *err)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(containers(td), i,
-	                   c) if (json_is_object(c) &&
-	                          diff_set_default(c, "essential", json_true())) return oom(err);
+	json_array_foreach(containers(td), i, c)
+		if (json_is_object(c) && diff_set_default(c, "essential", json_true()))
+			return oom(err);
 	return 0;
 }
 
@@ -185,7 +187,8 @@ static int rule_container_cpu_zero_absent(json_t *td, struct ecsctl_error *err)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(containers(td), i, c) diff_drop_default_int(c, "cpu", 0);
+	json_array_foreach(containers(td), i, c)
+		diff_drop_default_int(c, "cpu", 0);
 	return 0;
 }
 
@@ -195,11 +198,11 @@ static int rule_port_protocol_tcp(json_t *td, struct ecsctl_error *err)
 	size_t i, j;
 
 	json_array_foreach(containers(td), i, c)
-	    json_array_foreach(json_object_get(c, "portMappings"), j, pm)
-	{
-		if (json_is_object(pm) && diff_set_default(pm, "protocol", json_string("tcp")))
-			return oom(err);
-	}
+		json_array_foreach(json_object_get(c, "portMappings"), j, pm) {
+			if (json_is_object(pm) &&
+			    diff_set_default(pm, "protocol", json_string("tcp")))
+				return oom(err);
+		}
 	return 0;
 }
 
@@ -213,15 +216,15 @@ static int rule_port_host_port(json_t *td, struct ecsctl_error *err)
 	size_t i, j;
 
 	json_array_foreach(containers(td), i, c)
-	    json_array_foreach(json_object_get(c, "portMappings"), j, pm)
-	{
-		if (!json_is_object(pm))
-			continue;
-		diff_drop_default_int(pm, "hostPort", 0);
-		cp = json_object_get(pm, "containerPort");
-		if (same && json_is_integer(cp) && diff_set_default(pm, "hostPort", json_copy(cp)))
-			return oom(err);
-	}
+		json_array_foreach(json_object_get(c, "portMappings"), j, pm) {
+			if (!json_is_object(pm))
+				continue;
+			diff_drop_default_int(pm, "hostPort", 0);
+			cp = json_object_get(pm, "containerPort");
+			if (same && json_is_integer(cp) &&
+			    diff_set_default(pm, "hostPort", json_copy(cp)))
+				return oom(err);
+		}
 	return 0;
 }
 
@@ -252,22 +255,19 @@ static int rule_string_values(json_t *td, struct ecsctl_error *err)
 	size_t i, j;
 	int rc = 0;
 
-	json_array_foreach(containers(td), i, c)
-	{
+	json_array_foreach(containers(td), i, c) {
 		lc = json_object_get(c, "logConfiguration");
 		rc |= diff_stringify_map_values(json_object_get(c, "dockerLabels"));
 		rc |= diff_stringify_map_values(json_object_get(lc, "options"));
 		rc |= diff_stringify_map_values(
 		    json_object_get(json_object_get(c, "firelensConfiguration"), "options"));
-		json_array_foreach(json_object_get(c, "environment"), j, e)
-		{
+		json_array_foreach(json_object_get(c, "environment"), j, e) {
 			v = json_object_get(e, "value");
 			if (json_is_number(v) || json_is_boolean(v))
 				rc |= diff_stringify_map_values(e);
 		}
 	}
-	json_array_foreach(json_object_get(td, "volumes"), i, v)
-	{
+	json_array_foreach(json_object_get(td, "volumes"), i, v) {
 		e = json_object_get(v, "dockerVolumeConfiguration");
 		rc |= diff_stringify_map_values(json_object_get(e, "driverOpts"));
 		rc |= diff_stringify_map_values(json_object_get(e, "labels"));
@@ -280,8 +280,7 @@ static int rule_health_check_defaults(json_t *td, struct ecsctl_error *err)
 	json_t *c, *hc;
 	size_t i;
 
-	json_array_foreach(containers(td), i, c)
-	{
+	json_array_foreach(containers(td), i, c) {
 		hc = json_object_get(c, "healthCheck");
 		diff_drop_default_int(hc, "interval", 30);
 		diff_drop_default_int(hc, "timeout", 5);
@@ -299,16 +298,15 @@ static int rule_false_booleans_absent(json_t *td, struct ecsctl_error *err)
 	size_t i, j;
 
 	diff_drop_default_bool(td, "enableFaultInjection", 0);
-	json_array_foreach(containers(td), i, c)
-	{
+	json_array_foreach(containers(td), i, c) {
 		diff_drop_default_bool(json_object_get(c, "linuxParameters"), "initProcessEnabled",
 		                       0);
 		for (j = 0; j < sizeof(flags) / sizeof(flags[0]); j++)
 			diff_drop_default_bool(c, flags[j], 0);
 		json_array_foreach(json_object_get(c, "mountPoints"), j, m)
-		    diff_drop_default_bool(m, "readOnly", 0);
+			diff_drop_default_bool(m, "readOnly", 0);
 		json_array_foreach(json_object_get(c, "volumesFrom"), j, m)
-		    diff_drop_default_bool(m, "readOnly", 0);
+			diff_drop_default_bool(m, "readOnly", 0);
 	}
 	return 0;
 }
@@ -319,7 +317,7 @@ static int rule_version_consistency_default(json_t *td, struct ecsctl_error *err
 	size_t i;
 
 	json_array_foreach(containers(td), i, c)
-	    diff_drop_default_str(c, "versionConsistency", "enabled");
+		diff_drop_default_str(c, "versionConsistency", "enabled");
 	return 0;
 }
 
@@ -328,8 +326,7 @@ static int rule_volumes(json_t *td, struct ecsctl_error *err)
 	json_t *vols = json_object_get(td, "volumes"), *v;
 	size_t i;
 
-	json_array_foreach(vols, i, v)
-	{
+	json_array_foreach(vols, i, v) {
 		diff_drop_default_str(json_object_get(v, "efsVolumeConfiguration"), "rootDirectory",
 		                      "/");
 		diff_drop_default_str(json_object_get(v, "efsVolumeConfiguration"),
@@ -408,11 +405,12 @@ int ecsctl_diff_taskdef_normalize(json_t **out, const json_t *td, struct ecsctl_
 	if (json_object_get(td, "containerDefinitions") && !containers((json_t *)td))
 		return ecsctl_error_set(err, ECSCTL_EINVAL,
 		                        "task definition 'containerDefinitions' must be a list");
-	json_array_foreach(json_object_get(td, "containerDefinitions"), i, c) if (
-	    !json_is_object(c)) return ecsctl_error_set(err, ECSCTL_EINVAL,
-	                                                "task definition containerDefinitions[%zu] "
-	                                                "must be an object",
-	                                                i);
+	json_array_foreach(json_object_get(td, "containerDefinitions"), i, c)
+		if (!json_is_object(c))
+			return ecsctl_error_set(err, ECSCTL_EINVAL,
+			                        "task definition containerDefinitions[%zu] "
+			                        "must be an object",
+			                        i);
 	copy = json_deep_copy(td);
 	if (!copy)
 		return oom(err);

@@ -86,8 +86,7 @@ static json_t *keyed(const char *list, const json_t *arr)
 
 	if (!map)
 		return NULL;
-	json_array_foreach(arr, i, e)
-	{
+	json_array_foreach(arr, i, e) {
 		if (entry_key(&kb, list, e) || json_object_get(map, kb.buf) ||
 		    json_object_set(map, kb.buf, e)) {
 			json_decref(map);
@@ -104,7 +103,9 @@ static int all_scalars(const json_t *arr)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(arr, i, e) if (json_is_object(e) || json_is_array(e)) return 0;
+	json_array_foreach(arr, i, e)
+		if (json_is_object(e) || json_is_array(e))
+			return 0;
 	return 1;
 }
 
@@ -129,8 +130,11 @@ static const char **union_keys(const json_t *a, const json_t *b, size_t *n)
 
 	if (!keys)
 		return NULL;
-	json_object_foreach((json_t *)a, k, m) keys[i++] = k;
-	json_object_foreach((json_t *)b, k, m) if (!json_object_get(a, k)) keys[i++] = k;
+	json_object_foreach((json_t *)a, k, m)
+		keys[i++] = k;
+	json_object_foreach((json_t *)b, k, m)
+		if (!json_object_get(a, k))
+			keys[i++] = k;
 	qsort(keys, i, sizeof(*keys), cmp_keys);
 	*n = i;
 	return keys;
@@ -143,8 +147,7 @@ static size_t count_equal(const json_t *a, const json_t *b)
 	json_t *m, *o;
 	size_t n = 0;
 
-	json_object_foreach((json_t *)a, k, m)
-	{
+	json_object_foreach((json_t *)a, k, m) {
 		o = json_object_get(b, k);
 		n += o && json_equal(m, o);
 	}
@@ -185,8 +188,7 @@ static json_t *tag_map(const json_t *arr)
 
 	if (!map)
 		return NULL;
-	json_array_foreach(arr, i, e)
-	{
+	json_array_foreach(arr, i, e) {
 		k = json_object_get(e, "key");
 		v = json_object_get(e, "value");
 		if (!json_is_string(k) || json_object_get(map, json_string_value(k)) ||

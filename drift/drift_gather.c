@@ -46,8 +46,7 @@ static json_t *without_own_tags(const json_t *live)
 	if (!json_is_array(tags))
 		return copy;
 	kept = json_array();
-	json_array_foreach(tags, i, t)
-	{
+	json_array_foreach(tags, i, t) {
 		const char *k = json_string_value(json_object_get(t, "key"));
 
 		if (!k || strncmp(k, ECSCTL_TAG_PREFIX, strlen(ECSCTL_TAG_PREFIX)))
@@ -127,10 +126,9 @@ static char *unhealthy_reason(const json_t *s)
 	size_t i;
 	char buf[256];
 
-	json_array_foreach(
-	    deps, i,
-	    d) if (!strcmp(json_string_value(json_object_get(d, "status")) ?: "", "PRIMARY"))
-	    rollout = json_string_value(json_object_get(d, "rolloutState"));
+	json_array_foreach(deps, i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "status")) ?: "", "PRIMARY"))
+			rollout = json_string_value(json_object_get(d, "rolloutState"));
 	if (json_array_size(deps) <= 1 && run == want &&
 	    (!rollout || !strcmp(rollout, "COMPLETED")))
 		return NULL;
@@ -147,8 +145,7 @@ static const char *service_updated(const json_t *s, char buf[32])
 	double best = -1;
 	size_t i;
 
-	json_array_foreach(deps, i, d)
-	{
+	json_array_foreach(deps, i, d) {
 		const json_t *u = json_object_get(d, "updatedAt");
 
 		if (json_is_number(u) && json_number_value(u) > best)
@@ -163,8 +160,9 @@ static const char *service_updated(const json_t *s, char buf[32])
 
 static int one_service(struct gather *g, const struct ecsctl_resource *r, struct ecsctl_error *err)
 {
-	const json_t *ls =
-	    active_cluster(g, r->cluster) ? json_object_get(g->live->services, r->name) : NULL;
+	const json_t *ls = active_cluster(g, r->cluster)
+	                       ? json_object_get(g->live->services, r->name)
+	                       : NULL;
 	json_t *want = NULL, *stripped = NULL;
 	const char *st = json_string_value(json_object_get(ls, "status"));
 	const char *tdname = json_string_value(json_object_get(r->body, "taskDefinition"));
@@ -262,8 +260,7 @@ static int unmanaged(struct gather *g, struct ecsctl_error *err)
 	json_t *s;
 	char when[32];
 
-	json_object_foreach(g->live->unmanaged, key, s)
-	{
+	json_object_foreach(g->live->unmanaged, key, s) {
 		int rc = ecsctl_drift_report_add(g->out, ECSCTL_KIND_SERVICE, key,
 		                                 ECSCTL_DRIFT_UNMANAGED, NULL,
 		                                 revision(json_object_get(s, "tags")),

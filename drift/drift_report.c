@@ -160,11 +160,11 @@ json_t *ecsctl_drift_to_json(const struct ecsctl_drift_report *r)
 	ecsctl_drift_report_counts(r, counts);
 	for (i = 0; !bad && i < r->count; i++) {
 		const struct ecsctl_drift_item *it = &r->items[i];
-		json_t *o =
-		    json_pack("{s:s, s:s, s:s, s:O, s:o, s:o}", "kind", ecsctl_kind_name(it->kind),
-		              "name", it->name, "status", ecsctl_drift_status_name(it->status),
-		              "diff", it->diff, "deployedCommit", str_or_null(it->deployed_commit),
-		              "updatedAt", str_or_null(it->updated_at));
+		json_t *o = json_pack("{s:s, s:s, s:s, s:O, s:o, s:o}", "kind",
+		                      ecsctl_kind_name(it->kind), "name", it->name, "status",
+		                      ecsctl_drift_status_name(it->status), "diff", it->diff,
+		                      "deployedCommit", str_or_null(it->deployed_commit),
+		                      "updatedAt", str_or_null(it->updated_at));
 
 		if (o && it->message)
 			bad |= json_object_set_new(o, "message", json_string(it->message));
@@ -174,13 +174,13 @@ json_t *ecsctl_drift_to_json(const struct ecsctl_drift_report *r)
 		bad |= json_object_set_new(summary, status_names[i],
 		                           json_integer((json_int_t)counts[i]));
 	if (!bad)
-		bad =
-		    json_object_set_new(doc, "formatVersion",
-		                        json_integer(ECSCTL_DRIFT_FORMAT_VERSION)) ||
-		    json_object_set_new(doc, "commit", str_or_null(r->commit)) ||
-		    json_object_set(doc, "resources", list) ||
-		    json_object_set(doc, "summary", summary) ||
-		    json_object_set_new(doc, "inSync", json_boolean(!ecsctl_drift_report_fails(r)));
+		bad = json_object_set_new(doc, "formatVersion",
+		                          json_integer(ECSCTL_DRIFT_FORMAT_VERSION)) ||
+		      json_object_set_new(doc, "commit", str_or_null(r->commit)) ||
+		      json_object_set(doc, "resources", list) ||
+		      json_object_set(doc, "summary", summary) ||
+		      json_object_set_new(doc, "inSync",
+		                          json_boolean(!ecsctl_drift_report_fails(r)));
 	json_decref(list);
 	json_decref(summary);
 	if (bad) {

@@ -19,8 +19,9 @@ static json_t *user_tags(const json_t *tags)
 	json_t *out = json_array(), *t;
 	size_t i;
 
-	json_array_foreach(tags, i, t) if (!own_tag(json_string_value(json_object_get(t, "key"))))
-	    json_array_append(out, t);
+	json_array_foreach(tags, i, t)
+		if (!own_tag(json_string_value(json_object_get(t, "key"))))
+			json_array_append(out, t);
 	return out;
 }
 
@@ -83,8 +84,7 @@ static void clean_container(json_t *c, const char *network_mode)
 		json_object_del(c, "essential");
 	if (is_int(c, "cpu", 0))
 		json_object_del(c, "cpu");
-	json_array_foreach(json_object_get(c, "portMappings"), i, pm)
-	{
+	json_array_foreach(json_object_get(c, "portMappings"), i, pm) {
 		if (is_str(pm, "protocol", "tcp"))
 			json_object_del(pm, "protocol");
 		/* bridge mode: 0 is "a dynamic port", what ECS reads back when none is set */
@@ -108,7 +108,7 @@ json_t *ecsctl_import_taskdef(const json_t *live, const json_t *tags)
 	if (!out)
 		return NULL;
 	json_array_foreach(json_object_get(out, "containerDefinitions"), i, c)
-	    clean_container(c, mode);
+		clean_container(c, mode);
 	ut = user_tags(tags);
 	if (ut)
 		json_object_set_new(out, "tags", ut);

@@ -94,8 +94,7 @@ static void note(struct ecsctl_import_result *r, const json_t *live, const char 
 
 	json_array_append_new(
 	    r->arns, json_string(json_string_value(json_object_get(live, arn_member)) ?: ""));
-	json_array_foreach(json_object_get(live, "tags"), i, t)
-	{
+	json_array_foreach(json_object_get(live, "tags"), i, t) {
 		const char *k = json_string_value(json_object_get(t, "key"));
 		const char *v = json_string_value(json_object_get(t, "value"));
 
@@ -195,8 +194,8 @@ int ecsctl_import_run(struct ecsctl_import_result *out, struct ecsctl_ecs *c, co
 		qsort(v, k, sizeof(*v), svc_cmp);
 		for (i = 0; i < k && rc == 0; i++) {
 			const char *st = json_string_value(json_object_get(v[i], "status")) ?: "";
-			const char *arn =
-			    json_string_value(json_object_get(v[i], "taskDefinition")) ?: "";
+			const char *arn = json_string_value(json_object_get(v[i], "taskDefinition"))
+			                      ?: "";
 			const char *fam_arn;
 			char fam[256];
 			json_t *td = NULL, *tags = NULL;

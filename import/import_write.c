@@ -238,10 +238,10 @@ static int place(struct writer *w, size_t i, const struct ecsctl_import_file *f,
 		return err->code;
 	snprintf(name, sizeof(name), "%zu", i);
 	if (w->force ? renameat(w->sfd, name, pfd, base) : linkat(w->sfd, name, pfd, base, 0))
-		rc =
-		    ecsctl_error_set(err, errno == EEXIST ? ECSCTL_EINVAL : ECSCTL_EIO,
-		                     "cannot write '%s/%s': %s%s", w->dir, f->path, strerror(errno),
-		                     errno == EEXIST ? " (pass --force to overwrite)" : "");
+		rc = ecsctl_error_set(err, errno == EEXIST ? ECSCTL_EINVAL : ECSCTL_EIO,
+		                      "cannot write '%s/%s': %s%s", w->dir, f->path,
+		                      strerror(errno),
+		                      errno == EEXIST ? " (pass --force to overwrite)" : "");
 	else
 		fsync(pfd);
 	close(pfd);

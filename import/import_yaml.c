@@ -83,15 +83,18 @@ static int node(yaml_emitter_t *e, const json_t *v, int depth)
 		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
 		if (!yaml_emitter_emit(e, &ev))
 			return 0;
-		json_object_foreach((json_t *)v, k, m) if (!string(e, k, strlen(k)) ||
-		                                           !node(e, m, depth + 1)) return 0;
+		json_object_foreach((json_t *)v, k, m)
+			if (!string(e, k, strlen(k)) || !node(e, m, depth + 1))
+				return 0;
 		yaml_mapping_end_event_initialize(&ev);
 		return yaml_emitter_emit(e, &ev);
 	case JSON_ARRAY:
 		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
 		if (!yaml_emitter_emit(e, &ev))
 			return 0;
-		json_array_foreach(v, i, m) if (!node(e, m, depth + 1)) return 0;
+		json_array_foreach(v, i, m)
+			if (!node(e, m, depth + 1))
+				return 0;
 		yaml_sequence_end_event_initialize(&ev);
 		return yaml_emitter_emit(e, &ev);
 	case JSON_STRING:

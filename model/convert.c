@@ -17,8 +17,8 @@
 #include "model_int.h"
 #include "banned.h"
 
-static void vreport(struct model_conv *c, enum ecsctl_severity sev, const char *file,
-                    unsigned line, unsigned col, const char *path, const char *fmt, va_list ap)
+static void vreport(struct model_conv *c, enum ecsctl_severity sev, const char *file, unsigned line,
+                    unsigned col, const char *path, const char *fmt, va_list ap)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 
@@ -45,18 +45,17 @@ static void report(struct model_conv *c, enum ecsctl_severity sev, const struct 
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport(c, sev, n ? n->file : NULL, n ? n->line : line, n ? n->column : col, path, fmt,
-	        ap);
+	vreport(c, sev, n ? n->file : NULL, n ? n->line : line, n ? n->column : col, path, fmt, ap);
 	va_end(ap);
 }
 
 /* At a mapping key: the file its value came from. */
-static void report_key(struct model_conv *c, enum ecsctl_severity sev,
-                       const struct mnode_entry *e, const char *path, const char *fmt, ...)
+static void report_key(struct model_conv *c, enum ecsctl_severity sev, const struct mnode_entry *e,
+                       const char *path, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-static void report_key(struct model_conv *c, enum ecsctl_severity sev,
-                       const struct mnode_entry *e, const char *path, const char *fmt, ...)
+static void report_key(struct model_conv *c, enum ecsctl_severity sev, const struct mnode_entry *e,
+                       const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -378,11 +377,11 @@ static json_t *conv_structure(struct model_conv *c, const struct mnode *n,
 
 			if (hint)
 				report_key(c, ECSCTL_ERROR, e, kp,
-				       "unknown member '%s' in %s, did you mean '%s'?", e->key,
-				       where, hint);
+				           "unknown member '%s' in %s, did you mean '%s'?", e->key,
+				           where, hint);
 			else
-				report_key(c, ECSCTL_ERROR, e, kp,
-				       "unknown member '%s' in %s", e->key, where);
+				report_key(c, ECSCTL_ERROR, e, kp, "unknown member '%s' in %s",
+				           e->key, where);
 			free(kp);
 			continue;
 		}
@@ -393,7 +392,7 @@ static json_t *conv_structure(struct model_conv *c, const struct mnode *n,
 		cp = child_path(path, e->key);
 		if (m->flags & ECSCTL_SCHEMA_DEPRECATED)
 			report_key(c, ECSCTL_WARNING, e, cp,
-			       "member '%s' is deprecated by the ECS API", cp ? cp : e->key);
+			           "member '%s' is deprecated by the ECS API", cp ? cp : e->key);
 		vals[k] = cp ? conv_value(c, e->value, ecsctl_schema_member_shape(m), m, cp) : NULL;
 		free(cp);
 	}
@@ -480,8 +479,8 @@ static json_t *conv_map(struct model_conv *c, const struct mnode *n,
 		json_t *v = NULL;
 
 		if (ks && !ecsctl_schema_enum_ok(ks, idx[i]->key))
-			report_key(c, ECSCTL_ERROR, idx[i], kp,
-			       "invalid key '%s' in '%s'", idx[i]->key, path);
+			report_key(c, ECSCTL_ERROR, idx[i], kp, "invalid key '%s' in '%s'",
+			           idx[i]->key, path);
 		else if (mnode_is_null(idx[i]->value))
 			report(c, ECSCTL_ERROR, idx[i]->value, 0, 0, kp, "'%s' is null",
 			       kp ? kp : path);

@@ -147,9 +147,9 @@ static void explain_walk(json_t *out, const struct mnode *n, const char *path, c
 
 	if (n->type == MNODE_SCALAR) {
 		ecsctl_buf_addf(&from, "%s:%u:%u", n->file ? n->file : file, n->line, n->column);
-		json_array_append_new(out, json_pack("{s:s, s:s, s:s?, s:s?}", "path", path,
-		                                     "value", n->value, "from", from.buf, "via",
-		                                     n->via));
+		json_array_append_new(out,
+		                      json_pack("{s:s, s:s, s:s?, s:s?}", "path", path, "value",
+		                                n->value, "from", from.buf, "via", n->via));
 	}
 	for (i = 0; i < n->count; i++) {
 		ecsctl_buf_reset(&sub);
@@ -158,8 +158,7 @@ static void explain_walk(json_t *out, const struct mnode *n, const char *path, c
 		else
 			ecsctl_buf_addf(&sub, "%s%s%s", path, *path ? "." : "", n->entries[i].key);
 		if (sub.buf)
-			explain_walk(out,
-			             n->type == MNODE_SEQ ? n->items[i] : n->entries[i].value,
+			explain_walk(out, n->type == MNODE_SEQ ? n->items[i] : n->entries[i].value,
 			             sub.buf, file);
 	}
 	ecsctl_buf_release(&sub);
@@ -265,8 +264,8 @@ static const char *shown_name(struct loader *ld, struct ecsctl_source *src, cons
 }
 
 /* Reads and parses one file of the config root; its name (interned) in *shown. */
-static int read_file(struct loader *ld, struct ecsctl_source *src, const char *rel,
-                     struct mfile *f, const char **shown)
+static int read_file(struct loader *ld, struct ecsctl_source *src, const char *rel, struct mfile *f,
+                     const char **shown)
 {
 	struct ecsctl_error rerr = ECSCTL_ERROR_INIT;
 	const char *dot = strrchr(rel, '.');
@@ -486,7 +485,8 @@ static void overlay_doc(struct loader *ld, const char *file, struct mdoc *doc)
 		if (mnode_get(doc->root, "$patch")) {
 			const struct mnode_entry *pe = mnode_get(doc->root, "$patch");
 
-			if (pe->value->type == MNODE_SCALAR && !strcmp(pe->value->value, "delete")) {
+			if (pe->value->type == MNODE_SCALAR &&
+			    !strcmp(pe->value->value, "delete")) {
 				mnode_free(d->doc.root);
 				d->doc.root = NULL;
 				free(id);
@@ -504,8 +504,7 @@ static void overlay_doc(struct loader *ld, const char *file, struct mdoc *doc)
 	add_doc(ld, file, doc, false);
 }
 
-static void overlay_files(struct loader *ld, struct ecsctl_source *src, char **files,
-                          size_t nfiles)
+static void overlay_files(struct loader *ld, struct ecsctl_source *src, char **files, size_t nfiles)
 {
 	size_t i, j, k;
 
@@ -576,8 +575,9 @@ static const struct pending *pending_of(const struct loader *ld, const struct ec
 static void service_rules(struct loader *ld, const struct ecsctl_model *m, const struct pending *p)
 {
 	const char *td = json_string_value(json_object_get(p->r.body, "taskDefinition"));
-	const struct pending *t =
-	    td && !strchr(td, ':') ? pending_of(ld, m, ECSCTL_KIND_TASKDEF, td) : NULL;
+	const struct pending *t = td && !strchr(td, ':')
+	                              ? pending_of(ld, m, ECSCTL_KIND_TASKDEF, td)
+	                              : NULL;
 	const struct pending *c = pending_of(ld, m, ECSCTL_KIND_CLUSTER, p->r.cluster);
 	struct ecsctl_buf label = ECSCTL_BUF_INIT, where = ECSCTL_BUF_INIT;
 	struct model_conv conv = {0};
@@ -640,9 +640,8 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 			continue;
 		ecsctl_buf_addf(&label, "Service '%s'", p->r.name);
 		ecsctl_diags_add(
-		    ld->diags, ECSCTL_ERROR, p->td_file ? p->td_file : p->r.file, p->td_line, p->td_col,
-		    label.buf,
-		    "taskDefinition",
+		    ld->diags, ECSCTL_ERROR, p->td_file ? p->td_file : p->r.file, p->td_line,
+		    p->td_col, label.buf, "taskDefinition",
 		    "taskDefinition '%s' in Service '%s' is not a family defined in the "
 		    "repository (write 'family:revision' or an ARN for one defined "
 		    "elsewhere)",
@@ -663,7 +662,7 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
                      struct ecsctl_error *err)
 {
 	struct model_env_input in = {opts->environment, opts->var_files, opts->nvar_files,
-	                             opts->vars, opts->nvars, false};
+	                             opts->vars,        opts->nvars,     false};
 	struct loader ld;
 	char short_sha[8] = "";
 	char **files = NULL;
@@ -674,7 +673,9 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
 	memset(&ld, 0, sizeof(ld));
 	if (src->from_git) {
 		out->commit = strdup(src->commit);
-		out->ref = strdup(src->ref ? src->ref : opts->ref && *opts->ref ? opts->ref : "HEAD");
+		out->ref = strdup(src->ref                  ? src->ref
+		                  : opts->ref && *opts->ref ? opts->ref
+		                                            : "HEAD");
 		if (!out->commit || !out->ref) {
 			rc = ecsctl_error_nomem(err);
 			goto done;
@@ -718,8 +719,8 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
 		ecsctl_diags_add(diags, ECSCTL_ERROR, NULL, 0, 0, NULL, NULL,
 		                 "too many errors: stopped after %u", MODEL_MAX_ERRORS);
 	if (ld.oom || diags->oom) {
-		rc =
-		    ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory loading the desired state");
+		rc = ecsctl_error_set(err, ECSCTL_ENOMEM,
+		                      "out of memory loading the desired state");
 		goto done;
 	}
 	if (diags->errors > errors_before)

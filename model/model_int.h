@@ -51,7 +51,7 @@ struct mnode {
 	/* "WEB_COUNT (vars/prod.yaml:3:1)": the variable that set the value, for
 	 * render --explain; borrowed like `file` */
 	const char *via;
-	char *value;      /* scalar, NUL-terminated (NUL bytes inside are rejected) */
+	char *value; /* scalar, NUL-terminated (NUL bytes inside are rejected) */
 	size_t len;
 	struct mnode **items;        /* sequence */
 	struct mnode_entry *entries; /* mapping, in document order */
@@ -154,8 +154,7 @@ struct model_vars {
 
 /* Sets `name` (replacing an earlier value: later layers win); takes `value`.
  * -1 when out of memory (`value` freed). */
-int model_vars_set(struct model_vars *v, const char *name, struct mnode *value,
-                   const char *origin);
+int model_vars_set(struct model_vars *v, const char *name, struct mnode *value, const char *origin);
 /* A variable name: letters, digits, '_', not starting with a digit. */
 bool model_vars_name_ok(const char *s, size_t n);
 void model_vars_release(struct model_vars *v);
@@ -175,7 +174,7 @@ size_t model_vars_report(struct model_vars *v, struct ecsctl_diags *diags);
 /* ---- environments (environ.c) ---- */
 struct ecsctl_source;
 struct model_env_input {
-	const char *name; /* --env, or NULL */
+	const char *name;             /* --env, or NULL */
 	const char *const *var_files; /* --var-file, on disk */
 	size_t nvar_files;
 	const char *const *vars; /* --var NAME=VALUE */
@@ -298,8 +297,8 @@ size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, c
  * Returns the errors added.
  */
 size_t model_settings_environment(struct ecsctl_settings *out, struct mnode *env,
-                                  const char *env_name, const char *file,
-                                  struct model_vars *vars, struct ecsctl_diags *diags);
+                                  const char *env_name, const char *file, struct model_vars *vars,
+                                  struct ecsctl_diags *diags);
 void model_settings_release(struct ecsctl_settings *s);
 
 /*

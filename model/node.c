@@ -282,8 +282,7 @@ static struct mnode *from_json(const json_t *j, size_t depth, int *why)
 		return n;
 	}
 	if (t == MNODE_SEQ) {
-		json_array_foreach(j, i, v)
-		{
+		json_array_foreach(j, i, v) {
 			struct mnode *c = from_json(v, depth + 1, why);
 			if (!c || mnode_append(n, c)) {
 				mnode_free(c);
@@ -293,8 +292,7 @@ static struct mnode *from_json(const json_t *j, size_t depth, int *why)
 		}
 		return n;
 	}
-	json_object_foreach((json_t *)j, k, v)
-	{
+	json_object_foreach((json_t *)j, k, v) {
 		struct mnode *c = from_json(v, depth + 1, why);
 		char *key = c ? strdup(k) : NULL;
 

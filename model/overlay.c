@@ -35,11 +35,10 @@ struct merge {
 	size_t errors;
 };
 
-static void error_at(struct merge *m, const struct mnode *n, const char *path, const char *fmt,
-                     ...) __attribute__((format(printf, 4, 5)));
+static void error_at(struct merge *m, const struct mnode *n, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void error_at(struct merge *m, const struct mnode *n, const char *path, const char *fmt,
-                     ...)
+static void error_at(struct merge *m, const struct mnode *n, const char *path, const char *fmt, ...)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 	va_list ap;
@@ -104,8 +103,8 @@ static void merge_list(struct merge *m, const struct keyed *k, struct mnode *bas
 
 		if (item->type != MNODE_MAP || !name) {
 			error_at(m, item, path,
-			         "an item of '%s' in an overlay needs '%s': items merge by it", k->list,
-			         k->key);
+			         "an item of '%s' in an overlay needs '%s': items merge by it",
+			         k->list, k->key);
 			continue;
 		}
 		ecsctl_buf_addf(&ipath, "%s[%s]", path, name);

@@ -137,8 +137,7 @@ void model_rule_error(struct model_rules *x, const struct mnode *at, const char 
 	va_end(ap);
 	ecsctl_buf_addf(&b, " (rule: %s)", x->rule);
 	ecsctl_diags_add(x->c->diags, ECSCTL_ERROR, at && at->file ? at->file : x->c->file,
-	                 at ? at->line : 0,
-	                 at ? at->column : 0, x->c->resource, path, "%s", b.buf);
+	                 at ? at->line : 0, at ? at->column : 0, x->c->resource, path, "%s", b.buf);
 	x->c->errors++;
 	ecsctl_buf_release(&b);
 }

@@ -114,8 +114,8 @@ static void fargate_execution_role(struct model_rules *x)
 	MNODE_EACH(i, defs)
 	{
 		const struct mnode *c = defs->items[i];
-		const struct mnode *drv =
-		    model_rule_get(model_rule_get(c, "logConfiguration"), "logDriver");
+		const struct mnode *drv = model_rule_get(model_rule_get(c, "logConfiguration"),
+		                                         "logDriver");
 		const struct mnode *image = model_rule_get(c, "image");
 
 		if (model_rule_is(drv, "awslogs"))
@@ -141,8 +141,8 @@ static void secrets_execution_role(struct model_rules *x)
 	{
 		const struct mnode *c = defs->items[i];
 		const struct mnode *sec = model_rule_get(c, "secrets");
-		const struct mnode *opt =
-		    model_rule_get(model_rule_get(c, "logConfiguration"), "secretOptions");
+		const struct mnode *opt = model_rule_get(model_rule_get(c, "logConfiguration"),
+		                                         "secretOptions");
 		const struct mnode *auth = model_rule_get(c, "repositoryCredentials");
 
 		/* ECS refuses even an empty list (aws/aws-sdk-go#2370) */

@@ -28,8 +28,7 @@ static int fill_ignore(struct ecsctl_settings *out, json_t *list)
 	out->ignore = calloc(json_array_size(list), sizeof(*out->ignore));
 	if (!out->ignore)
 		return -1;
-	json_array_foreach(list, i, rule)
-	{
+	json_array_foreach(list, i, rule) {
 		struct ecsctl_ignore_rule *r = &out->ignore[out->nignore++];
 		json_t *fields = json_object_get(rule, "fields");
 
@@ -38,8 +37,7 @@ static int fill_ignore(struct ecsctl_settings *out, json_t *list)
 		r->fields = calloc(json_array_size(fields) + 1, sizeof(*r->fields));
 		if (!r->kind || !r->name || !r->fields)
 			return -1;
-		json_array_foreach(fields, j, f)
-		{
+		json_array_foreach(fields, j, f) {
 			r->fields[r->nfields] = dup_str(f, "");
 			if (!r->fields[r->nfields++])
 				return -1;
@@ -58,8 +56,7 @@ static int fill_sensitive(struct ecsctl_settings *out, json_t *list)
 	out->sensitive = calloc(json_array_size(list), sizeof(*out->sensitive));
 	if (!out->sensitive)
 		return -1;
-	json_array_foreach(list, i, g)
-	{
+	json_array_foreach(list, i, g) {
 		if (!(out->sensitive[out->nsensitive] = dup_str(g, "")))
 			return -1;
 		out->nsensitive++;
@@ -177,8 +174,8 @@ size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, c
 }
 
 size_t model_settings_environment(struct ecsctl_settings *out, struct mnode *env,
-                                  const char *env_name, const char *file,
-                                  struct model_vars *vars, struct ecsctl_diags *diags)
+                                  const char *env_name, const char *file, struct model_vars *vars,
+                                  struct ecsctl_diags *diags)
 {
 	struct ecsctl_buf label = ECSCTL_BUF_INIT;
 	struct model_conv conv = {0};

@@ -360,11 +360,11 @@ int ecsctl_source_open_git(struct ecsctl_source **out, const char *repo, const c
 		goto done;
 	}
 	if (git_repository_open_ext(&g->repo, repo, 0, NULL) < 0) {
-		rc =
-		    ecsctl_error_set(err, ECSCTL_ENOTFOUND,
-		                     "'%s' is not a git repository (use --worktree to read a plain "
-		                     "folder): %s",
-		                     repo, git_msg());
+		rc = ecsctl_error_set(
+		    err, ECSCTL_ENOTFOUND,
+		    "'%s' is not a git repository (use --worktree to read a plain "
+		    "folder): %s",
+		    repo, git_msg());
 		goto done;
 	}
 	if (git_revparse_ext(&obj, &gref, g->repo, ref) < 0 ||
@@ -381,16 +381,16 @@ int ecsctl_source_open_git(struct ecsctl_source **out, const char *repo, const c
 	if (*clean) {
 		if (git_tree_entry_bypath(&entry, tree, clean) < 0 ||
 		    git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
-			rc =
-			    ecsctl_error_set(err, ECSCTL_ENOTFOUND,
-			                     "no folder '%s' in '%s' at '%s' (only committed files "
-			                     "are read; --worktree reads the folder on disk)",
-			                     clean, repo, ref);
+			rc = ecsctl_error_set(
+			    err, ECSCTL_ENOTFOUND,
+			    "no folder '%s' in '%s' at '%s' (only committed files "
+			    "are read; --worktree reads the folder on disk)",
+			    clean, repo, ref);
 			goto done;
 		}
 		if (git_tree_lookup(&g->root, g->repo, git_tree_entry_id(entry)) < 0) {
-			rc =
-			    ecsctl_error_set(err, ECSCTL_EIO, "reading '%s': %s", clean, git_msg());
+			rc = ecsctl_error_set(err, ECSCTL_EIO, "reading '%s': %s", clean,
+			                      git_msg());
 			goto done;
 		}
 	} else {

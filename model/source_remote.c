@@ -215,9 +215,9 @@ static int source_remote_sync(const char *url, const char *dir, const char *toke
 		goto done;
 	if (rename(tmp.buf, dir)) {
 		if (errno != ENOTEMPTY && errno != EEXIST)
-			rc =
-			    ecsctl_error_set(err, ECSCTL_EIO, "cannot move the clone into '%s': %s",
-			                     dir, strerror(errno));
+			rc = ecsctl_error_set(err, ECSCTL_EIO,
+			                      "cannot move the clone into '%s': %s", dir,
+			                      strerror(errno));
 		/* else a concurrent run won the race: its clone serves as well */
 		remove_tree(tmp.buf);
 	}

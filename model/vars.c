@@ -19,9 +19,9 @@
 #define MAX_USES_SHOWN 20
 
 struct found {
-	const char *text;          /* a process or built-in value, or */
+	const char *text;            /* a process or built-in value, or */
 	const struct model_var *def; /* a value set in git or by a flag */
-	bool builtin;              /* a built-in name, set or not */
+	bool builtin;                /* a built-in name, set or not */
 };
 
 static void lookup(const struct model_vars *v, const char *name, size_t n, struct found *out)
@@ -75,8 +75,7 @@ static size_t scheme_len(const char *s, size_t n)
 	return i && i < n && s[i] == ':' && (i + 1 >= n || s[i + 1] != '-') ? i : 0;
 }
 
-int model_vars_set(struct model_vars *v, const char *name, struct mnode *value,
-                   const char *origin)
+int model_vars_set(struct model_vars *v, const char *name, struct mnode *value, const char *origin)
 {
 	struct ecsctl_buf label = ECSCTL_BUF_INIT;
 	struct model_var *d;
@@ -271,8 +270,8 @@ static void lookup_ref(struct subst *s, const struct mnode *n, size_t off, const
                        size_t nlen, size_t slen, struct ecsctl_buf *out)
 {
 	struct mnode *got = NULL;
-	char *why = NULL, *scheme = strndup(name, slen), *ref = strndup(name + slen + 1,
-	                                                                nlen - slen - 1);
+	char *why = NULL, *scheme = strndup(name, slen),
+	     *ref = strndup(name + slen + 1, nlen - slen - 1);
 
 	if (!scheme || !ref)
 		s->v->oom = 1;
@@ -332,9 +331,10 @@ static void substitute(struct subst *s, struct mnode *n)
 			continue;
 		}
 		if (!model_vars_name_ok(name, nlen)) {
-			error_at(s, n, i,
-			         "invalid variable reference '%.*s' (use ${NAME} or ${NAME:-default})",
-			         (int)(close - v - i + 1), v + i);
+			error_at(
+			    s, n, i,
+			    "invalid variable reference '%.*s' (use ${NAME} or ${NAME:-default})",
+			    (int)(close - v - i + 1), v + i);
 			i = (size_t)(close - v) + 1;
 			continue;
 		}
@@ -367,8 +367,8 @@ static void substitute(struct subst *s, struct mnode *n)
 			if (within_budget(s, n, i, 0, strlen(f.text)))
 				ecsctl_buf_adds(&out, f.text);
 		} else {
-			note_unset(s->v, name, nlen, f.builtin, n->file ? n->file : s->file, n->line,
-			           column_at(n, i));
+			note_unset(s->v, name, nlen, f.builtin, n->file ? n->file : s->file,
+			           n->line, column_at(n, i));
 			s->tainted = true;
 		}
 		i = (size_t)(close - v) + 1;

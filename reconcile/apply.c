@@ -35,8 +35,7 @@ static json_t *substitute(const json_t *v, const json_t *registered)
 	if (json_is_object(v)) {
 		if (!(out = json_object()))
 			return NULL;
-		json_object_foreach((json_t *)v, key, it)
-		{
+		json_object_foreach((json_t *)v, key, it) {
 			if (json_object_set_new(out, key, substitute(it, registered))) {
 				json_decref(out);
 				return NULL;
@@ -47,8 +46,7 @@ static json_t *substitute(const json_t *v, const json_t *registered)
 	if (json_is_array(v)) {
 		if (!(out = json_array()))
 			return NULL;
-		json_array_foreach(v, i, it)
-		{
+		json_array_foreach(v, i, it) {
 			if (json_array_append_new(out, substitute(it, registered))) {
 				json_decref(out);
 				return NULL;
@@ -193,9 +191,9 @@ static int run_phase(struct ecsctl_plan *p, enum ecsctl_phase phase, struct ecsc
 			struct ecsctl_ecs_call *calls = calloc(m, sizeof(*calls));
 			if (canceled(o)) {
 				free(calls);
-				rc =
-				    ecsctl_error_set(err, ECSCTL_ECANCELED,
-				                     "interrupted: no new operations were started");
+				rc = ecsctl_error_set(
+				    err, ECSCTL_ECANCELED,
+				    "interrupted: no new operations were started");
 				break;
 			}
 			if (!calls) {

@@ -187,8 +187,7 @@ static int add_reads(struct calls *c, const json_t *scope)
 		                        "CONFIGURATIONS", "TAGS")))
 			return -1;
 	}
-	json_object_foreach((json_t *)json_object_get(scope, "services"), cluster, list)
-	{
+	json_object_foreach((json_t *)json_object_get(scope, "services"), cluster, list) {
 		size_t k, m = json_array_size(list);
 		for (i = 0; i < m; i += 10) {
 			batch = json_array();
@@ -200,8 +199,7 @@ static int add_reads(struct calls *c, const json_t *scope)
 				return -1;
 		}
 	}
-	json_array_foreach(json_object_get(scope, "families"), i, list)
-	{
+	json_array_foreach(json_object_get(scope, "families"), i, list) {
 		if (calls_add(c, "DescribeTaskDefinition",
 		              json_pack("{s:O,s:[s]}", "taskDefinition", list, "include", "TAGS")))
 			return -1;
@@ -231,8 +229,7 @@ static int collect(struct ecsctl_live *l, struct calls *c)
 		if (!r)
 			continue;
 		if (!strcmp(op, "DescribeClusters")) {
-			json_array_foreach(json_object_get(r, "clusters"), j, it)
-			{
+			json_array_foreach(json_object_get(r, "clusters"), j, it) {
 				const char *st = json_string_value(json_object_get(it, "status"));
 				if (st && !strcmp(st, "INACTIVE"))
 					continue;
@@ -242,13 +239,12 @@ static int collect(struct ecsctl_live *l, struct calls *c)
 					return -1;
 			}
 		} else if (!strcmp(op, "DescribeServices")) {
-			const char *cl =
-			    json_string_value(json_object_get(c->v[i].request, "cluster"));
-			json_array_foreach(json_object_get(r, "services"), j, it)
-			{
+			const char *cl = json_string_value(
+			    json_object_get(c->v[i].request, "cluster"));
+			json_array_foreach(json_object_get(r, "services"), j, it) {
 				const char *st = json_string_value(json_object_get(it, "status"));
-				const char *nm =
-				    json_string_value(json_object_get(it, "serviceName"));
+				const char *nm = json_string_value(
+				    json_object_get(it, "serviceName"));
 				char key[600];
 				if (!nm || (st && !strcmp(st, "INACTIVE")))
 					continue;
@@ -259,8 +255,8 @@ static int collect(struct ecsctl_live *l, struct calls *c)
 		} else if (!strcmp(op, "DescribeTaskDefinition")) {
 			json_t *td = td_with_tags(r);
 			const char *fam = json_string_value(json_object_get(td, "family"));
-			const char *arn =
-			    json_string_value(json_object_get(td, "taskDefinitionArn"));
+			const char *arn = json_string_value(
+			    json_object_get(td, "taskDefinitionArn"));
 			if (!td || !fam || !arn) {
 				json_decref(td);
 				continue;
@@ -297,8 +293,7 @@ static int add_running_reads(struct calls *c, const struct ecsctl_live *l, const
 
 	if (!seen)
 		return -1;
-	json_object_foreach((json_t *)services, key, svc)
-	{
+	json_object_foreach((json_t *)services, key, svc) {
 		const char *arn = json_string_value(json_object_get(svc, "taskDefinition"));
 		if (!arn || json_object_get(l->running, arn))
 			continue;
@@ -307,8 +302,7 @@ static int add_running_reads(struct calls *c, const struct ecsctl_live *l, const
 			break;
 		}
 	}
-	json_array_foreach(seen, i, svc)
-	{
+	json_array_foreach(seen, i, svc) {
 		if (!rc &&
 		    calls_add(c, "DescribeTaskDefinition",
 		              json_pack("{s:O,s:[s]}", "taskDefinition", svc, "include", "TAGS")))
@@ -330,8 +324,7 @@ static bool name_in(const json_t *list, const char *name)
 	size_t i;
 	json_t *it;
 
-	json_array_foreach(list, i, it)
-	{
+	json_array_foreach(list, i, it) {
 		if (!strcmp(json_string_value(it), name))
 			return true;
 	}
@@ -354,16 +347,14 @@ static int orphans_in(json_t *into, struct ecsctl_ecs *ecs, const char *cluster,
 		rc = reconcile_oom(err);
 		goto done;
 	}
-	json_array_foreach(arns, i, it)
-	{
+	json_array_foreach(arns, i, it) {
 		const char *arn = json_string_value(it), *slash = strrchr(arn, '/');
 		if (!name_in(want, slash ? slash + 1 : arn))
 			pick[n++] = arn;
 	}
 	if (n && (rc = ecsctl_ecs_describe_services(&found, &failures, ecs, cluster, pick, n, err)))
 		goto done;
-	json_array_foreach(found, i, it)
-	{
+	json_array_foreach(found, i, it) {
 		char key[600];
 		const char *st = json_string_value(json_object_get(it, "status"));
 		if ((!any && !owned(json_object_get(it, "tags"), owner)) || !st ||
@@ -395,8 +386,7 @@ static int gather_orphans(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const j
 	size_t i;
 	int rc = 0;
 
-	json_object_foreach(l->clusters, cluster, it)
-	{
+	json_object_foreach(l->clusters, cluster, it) {
 		if ((rc = orphans_in(l->orphans, ecs, cluster, json_object_get(services, cluster),
 		                     owner, false, err)))
 			goto done;
@@ -408,8 +398,7 @@ static int gather_orphans(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const j
 		rc = reconcile_oom(err);
 		goto done;
 	}
-	json_array_foreach(json_object_get(resp, "clusterArns"), i, it)
-	{
+	json_array_foreach(json_object_get(resp, "clusterArns"), i, it) {
 		const char *arn = json_string_value(it), *slash = strrchr(arn, '/');
 		const char *nm = slash ? slash + 1 : arn;
 		if (!name_in(clusters, nm))
@@ -421,14 +410,14 @@ static int gather_orphans(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const j
 			rc = reconcile_oom(err);
 			goto done;
 		}
-		json_array_foreach(names, i, it) pick[i] = json_string_value(it);
+		json_array_foreach(names, i, it)
+			pick[i] = json_string_value(it);
 		rc = ecsctl_ecs_describe_clusters(&found, &failures, ecs, pick,
 		                                  json_array_size(names), err);
 		free(pick);
 		if (rc)
 			goto done;
-		json_array_foreach(found, i, it)
-		{
+		json_array_foreach(found, i, it) {
 			const char *st = json_string_value(json_object_get(it, "status"));
 			const char *nm = json_string_value(json_object_get(it, "clusterName"));
 			if (!owned(json_object_get(it, "tags"), owner) || !st ||
@@ -461,8 +450,7 @@ int ecsctl_reconcile_gather_unmanaged(struct ecsctl_live *l, struct ecsctl_ecs *
 
 	if (!l->unmanaged && !(l->unmanaged = json_object()))
 		return reconcile_oom(err);
-	json_object_foreach(l->clusters, cluster, it)
-	{
+	json_object_foreach(l->clusters, cluster, it) {
 		const char *st = json_string_value(json_object_get(it, "status"));
 
 		if (!st || strcmp(st, "ACTIVE"))
@@ -492,8 +480,7 @@ int ecsctl_live_fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
 		return reconcile_oom(err);
 	part = json_object();
 	json_object_set_new(doc, "clusters", part);
-	json_object_foreach(l->clusters, key, it)
-	{
+	json_object_foreach(l->clusters, key, it) {
 		json_t *c = json_deep_copy(it);
 		for (i = 0; c && i < sizeof(volatile_cluster) / sizeof(*volatile_cluster); i++)
 			json_object_del(c, volatile_cluster[i]);
@@ -501,8 +488,7 @@ int ecsctl_live_fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
 	}
 	part = json_object();
 	json_object_set_new(doc, "services", part);
-	json_object_foreach(l->services, key, it)
-	{
+	json_object_foreach(l->services, key, it) {
 		json_t *n = NULL;
 		if ((rc = ecsctl_diff_service_normalize(&n, it, true, err)))
 			goto done;
@@ -513,20 +499,17 @@ int ecsctl_live_fingerprint(struct ecsctl_live *l, struct ecsctl_error *err)
 	}
 	part = json_object();
 	json_object_set_new(doc, "latest", part);
-	json_object_foreach(l->latest, key, it)
-	{
+	json_object_foreach(l->latest, key, it) {
 		json_object_set(part, key, json_object_get(it, "taskDefinitionArn"));
 	}
 	part = json_object();
 	json_object_set_new(doc, "orphans", part);
-	json_object_foreach(l->orphans, key, it)
-	{
+	json_object_foreach(l->orphans, key, it) {
 		json_object_set(part, key, json_object_get(it, "serviceArn"));
 	}
 	part = json_object();
 	json_object_set_new(doc, "orphanClusters", part);
-	json_object_foreach(l->orphan_clusters, key, it)
-	{
+	json_object_foreach(l->orphan_clusters, key, it) {
 		json_object_set(part, key, json_object_get(it, "activeServicesCount"));
 	}
 	free(l->fingerprint);
@@ -607,8 +590,7 @@ static int gather_revisions(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
 			goto done;
 		}
 		taken = 0;
-		json_array_foreach(lists[i], j, it)
-		{
+		json_array_foreach(lists[i], j, it) {
 			if (j < from)
 				continue;
 			if (taken++ >= depth)

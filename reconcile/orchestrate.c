@@ -83,10 +83,9 @@ static json_t *calls_since(const json_t *before, const json_t *after)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach((json_t *)after, k, v)
-	{
-		json_int_t d =
-		    json_integer_value(v) - json_integer_value(json_object_get(before, k));
+	json_object_foreach((json_t *)after, k, v) {
+		json_int_t d = json_integer_value(v) -
+		               json_integer_value(json_object_get(before, k));
 		if (out && d > 0 && json_object_set_new(out, k, json_integer(d))) {
 			json_decref(out);
 			return NULL;

@@ -129,8 +129,8 @@ static int plan_cluster(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		goto done;
 	}
 	if (!live) {
-		if (!(op =
-		          add_op(p, ECSCTL_DIFF_CREATE, r->kind, r->name, ECSCTL_PHASE_CLUSTERS)) ||
+		if (!(op = add_op(p, ECSCTL_DIFF_CREATE, r->kind, r->name,
+		                  ECSCTL_PHASE_CLUSTERS)) ||
 		    ecsctl_diff_values(&op->changes, NULL, desired, NULL, err) ||
 		    add_call(op, "CreateCluster", json_incref(desired)))
 			rc = err->code ? err->code : reconcile_oom(err);
@@ -211,8 +211,7 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	int rc = 0;
 
 	/* the revisions services run first: switching a service costs a deployment */
-	json_array_foreach(json_object_get(c->users, r->name), i, hist)
-	{
+	json_array_foreach(json_object_get(c->users, r->name), i, hist) {
 		const struct ecsctl_resource *s = &c->m->resources[json_integer_value(hist)];
 		const char *arn;
 		if (n >= 63)
@@ -224,8 +223,7 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	}
 	if (latest)
 		cand[n++] = latest;
-	json_array_foreach(json_object_get(c->live->history, r->name), i, hist)
-	{
+	json_array_foreach(json_object_get(c->live->history, r->name), i, hist) {
 		if (n < 64)
 			cand[n++] = hist;
 	}
@@ -294,8 +292,8 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 {
 	const json_t *live = json_object_get(c->live->services, r->name);
 	const char *fam = service_family(c, r);
-	const char *live_rev =
-	    ecsctl_reconcile_tag_value(json_object_get(live, "tags"), ECSCTL_REVISION_TAG);
+	const char *live_rev = ecsctl_reconcile_tag_value(json_object_get(live, "tags"),
+	                                                  ECSCTL_REVISION_TAG);
 	const char *live_td = json_string_value(json_object_get(live, "taskDefinition"));
 	struct ecsctl_diff_service_options dopts = ECSCTL_DIFF_SERVICE_OPTIONS_INIT;
 	struct ecsctl_diff_service d;
@@ -317,8 +315,8 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		json_object_set(desired, "taskDefinition", json_object_get(c->resolved, fam));
 	td = json_string_value(json_object_get(desired, "taskDefinition"));
 	if (!live) {
-		if (!(op =
-		          add_op(p, ECSCTL_DIFF_CREATE, r->kind, r->name, ECSCTL_PHASE_SERVICES)) ||
+		if (!(op = add_op(p, ECSCTL_DIFF_CREATE, r->kind, r->name,
+		                  ECSCTL_PHASE_SERVICES)) ||
 		    ecsctl_diff_values(&op->changes, NULL, desired, NULL, err) ||
 		    add_call(op, "CreateService", json_incref(desired)))
 			rc = err->code ? err->code : reconcile_oom(err);
@@ -347,8 +345,8 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		}
 		op->forces = json_incref(d.replace);
 	} else {
-		if (!(op =
-		          add_op(p, ECSCTL_DIFF_UPDATE, r->kind, r->name, ECSCTL_PHASE_SERVICES)) ||
+		if (!(op = add_op(p, ECSCTL_DIFF_UPDATE, r->kind, r->name,
+		                  ECSCTL_PHASE_SERVICES)) ||
 		    service_calls_update(
 		        op, &d, json_string_value(json_object_get(live, "serviceArn")), c)) {
 			rc = reconcile_oom(err);
@@ -387,8 +385,7 @@ static bool in_use(const struct ecsctl_live *live, const char *arn)
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
-		json_object_foreach((json_t *)sets[i], key, svc)
-		{
+		json_object_foreach((json_t *)sets[i], key, svc) {
 			const char *td = json_string_value(json_object_get(svc, "taskDefinition"));
 			if (td && !strcmp(td, arn))
 				return true;
@@ -410,8 +407,7 @@ static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const cha
 
 	if (keep <= 0 || !arns)
 		return 0;
-	json_array_foreach(arns, i, it)
-	{
+	json_array_foreach(arns, i, it) {
 		const char *arn = json_string_value(it), *owner;
 		const json_t *td;
 		struct ecsctl_plan_op *op;
@@ -422,15 +418,14 @@ static int plan_deregister(struct ecsctl_plan *p, const struct ctx *c, const cha
 		if (!arn || in_use(c->live, arn) || (used && !strcmp(used, arn)))
 			continue;
 		td = reconcile_known_td(c->live, arn);
-		owner =
-		    td ? ecsctl_reconcile_tag_value(json_object_get(td, "tags"), ECSCTL_OWNER_TAG)
-		       : NULL;
+		owner = td ? ecsctl_reconcile_tag_value(json_object_get(td, "tags"),
+		                                        ECSCTL_OWNER_TAG)
+		           : NULL;
 		/* not described, or not ours: never touched */
 		if (!owner || !c->owner[0] || strcmp(owner, c->owner))
 			continue;
 		if (!(op = add_op(p, ECSCTL_DIFF_DEREGISTER, ECSCTL_KIND_TASKDEF,
-		                  ecsctl_arn_taskdef(arn),
-		                  ECSCTL_PHASE_DEREGISTER)) ||
+		                  ecsctl_arn_taskdef(arn), ECSCTL_PHASE_DEREGISTER)) ||
 		    add_call(op, "DeregisterTaskDefinition",
 		             json_pack("{s:s}", "taskDefinition", arn)))
 			return reconcile_oom(err);
@@ -455,8 +450,7 @@ static int plan_cluster_delete(struct ecsctl_plan *p, const struct ecsctl_live *
 
 	if (!waits)
 		return -1;
-	json_object_foreach(live->orphans, key, it)
-	{
+	json_object_foreach(live->orphans, key, it) {
 		if (strncmp(key, name, len) || key[len] != '/')
 			continue;
 		ours++;
@@ -476,8 +470,7 @@ static int plan_cluster_delete(struct ecsctl_plan *p, const struct ecsctl_live *
 		json_decref(waits);
 		return -1;
 	}
-	json_array_foreach(waits, i, it)
-	{
+	json_array_foreach(waits, i, it) {
 		if (add_call(op, RECONCILE_WAIT_INACTIVE, json_incref(it))) {
 			json_decref(waits);
 			return -1;
@@ -493,8 +486,7 @@ static int plan_prune(struct ecsctl_plan *p, const struct ecsctl_live *live,
 	const char *key;
 	json_t *it;
 
-	json_object_foreach(live->orphans, key, it)
-	{
+	json_object_foreach(live->orphans, key, it) {
 		const char *cl = json_string_value(json_object_get(it, "clusterArn"));
 		const char *svc = json_string_value(json_object_get(it, "serviceName"));
 		const char *sched = json_string_value(json_object_get(it, "schedulingStrategy"));
@@ -511,8 +503,7 @@ static int plan_prune(struct ecsctl_plan *p, const struct ecsctl_live *live,
 		             json_pack("{s:s,s:s,s:b}", "cluster", cl, "service", svc, "force", 1)))
 			return reconcile_oom(err);
 	}
-	json_object_foreach(live->orphan_clusters, key, it)
-	{
+	json_object_foreach(live->orphan_clusters, key, it) {
 		if (plan_cluster_delete(p, live, key, it))
 			return reconcile_oom(err);
 	}
@@ -552,8 +543,8 @@ static int filter_targets(struct ecsctl_plan *p, const struct ctx *c,
 				found = true;
 		}
 		for (j = 0; j < p->count && !found; j++)
-			found =
-			    targeted(&p->ops[j], &(struct ecsctl_plan_options){&o->targets[i], 1});
+			found = targeted(&p->ops[j],
+			                 &(struct ecsctl_plan_options){&o->targets[i], 1});
 		if (!found) {
 			free(keep);
 			return ecsctl_error_set(

@@ -30,8 +30,7 @@ const json_t *reconcile_known_td(const struct ecsctl_live *live, const char *arn
 	latest = json_string_value(json_object_get(td, "taskDefinitionArn"));
 	if (!latest || strcmp(latest, arn)) {
 		td = NULL;
-		json_array_foreach(json_object_get(live->history, fam), i, it)
-		{
+		json_array_foreach(json_object_get(live->history, fam), i, it) {
 			const char *a = json_string_value(json_object_get(it, "taskDefinitionArn"));
 			if (a && !strcmp(a, arn)) {
 				td = it;
@@ -58,8 +57,7 @@ static int run_by_latest(json_t *run_by, const json_t *running, const json_t *la
 	json_t *it;
 
 	json_array_clear(run_by);
-	json_object_foreach((json_t *)running, name, it)
-	{
+	json_object_foreach((json_t *)running, name, it) {
 		if (arn && !strcmp(arn, json_string_value(it)) &&
 		    json_array_append_new(run_by, json_string(name)))
 			return reconcile_oom(err);
@@ -82,8 +80,7 @@ int reconcile_compare_register(struct ecsctl_plan_op *op, const struct ecsctl_mo
 		rc = reconcile_oom(err);
 		goto done;
 	}
-	json_array_foreach(users, i, it)
-	{
+	json_array_foreach(users, i, it) {
 		const struct ecsctl_resource *s = &m->resources[json_integer_value(it)];
 		const char *arn = json_string_value(
 		    json_object_get(json_object_get(live->services, s->name), "taskDefinition"));
@@ -139,8 +136,9 @@ int reconcile_compare_service(struct ecsctl_plan_op *op, const struct ecsctl_pla
 	const json_t *before = from ? json_object_get(live->running, from) : NULL;
 	const json_t *after = body;
 	const struct ecsctl_plan_op *reg = find_register(p, family);
-	const char *reg_base =
-	    reg ? json_string_value(json_object_get(reg->compared_with, "taskDefinition")) : NULL;
+	const char *reg_base = reg ? json_string_value(
+	                                 json_object_get(reg->compared_with, "taskDefinition"))
+	                           : NULL;
 
 	if (!before || !to || !strcmp(from, to))
 		return 0;
@@ -176,9 +174,9 @@ int reconcile_compare_to_json(json_t *ch, const struct ecsctl_plan_op *op,
 		return 0;
 	if (!(diff = ecsctl_diff_changes_to_json(&op->td_changes, mk)))
 		return -1;
-	return json_object_set_new(ch, "taskDefinitionDiff",
-	                           json_pack("{s:s,s:s,s:o}", "from", op->td_from, "to",
-	                                     op->td_to, "diff", diff));
+	return json_object_set_new(
+	    ch, "taskDefinitionDiff",
+	    json_pack("{s:s,s:s,s:o}", "from", op->td_from, "to", op->td_to, "diff", diff));
 }
 
 int reconcile_compare_from_json(struct ecsctl_plan_op *op, const json_t *ch)
@@ -225,8 +223,8 @@ static void add_with_notes(struct ecsctl_buf *out, const struct ecsctl_buf *bloc
 	ecsctl_buf_add(out, block->buf + head, block->len - head);
 }
 
-void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op,
-                         const char *kind, const struct ecsctl_diff_render_options *ro)
+void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op, const char *kind,
+                         const struct ecsctl_diff_render_options *ro)
 {
 	struct ecsctl_diff_render_options o = *ro;
 	struct ecsctl_buf block = ECSCTL_BUF_INIT, notes = ECSCTL_BUF_INIT, td = ECSCTL_BUF_INIT;
@@ -245,25 +243,25 @@ void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op
 		if (json_array_size(by))
 			ecsctl_buf_adds(&notes, op->running_revisions ? ", running in "
 			                                              : "the revision running in ");
-		json_array_foreach(by, i, it)
-		{
+		json_array_foreach(by, i, it) {
 			ecsctl_buf_addf(&notes, "%s%s", i ? ", " : "", json_string_value(it));
 		}
 		ecsctl_buf_addch(&notes, '\n');
 	}
 	if (op->running_revisions) {
-		ecsctl_buf_addf(&notes, "      # the services of %s run different revisions (", op->name);
-		json_object_foreach(op->running_revisions, key, it)
-		{
-			ecsctl_buf_addf(&notes, "%s%s %s", sep, key, short_td(json_string_value(it)));
+		ecsctl_buf_addf(&notes, "      # the services of %s run different revisions (",
+		                op->name);
+		json_object_foreach(op->running_revisions, key, it) {
+			ecsctl_buf_addf(&notes, "%s%s %s", sep, key,
+			                short_td(json_string_value(it)));
 			sep = ", ";
 		}
 		ecsctl_buf_adds(&notes, "): each on another one shows its own diff\n");
 	}
 	add_with_notes(out, &block, &notes);
 	if (op->td_from) {
-		ecsctl_buf_addf(out, "      # the task definition, %s -> %s:\n", short_td(op->td_from),
-		                short_td(op->td_to));
+		ecsctl_buf_addf(out, "      # the task definition, %s -> %s:\n",
+		                short_td(op->td_from), short_td(op->td_to));
 		o.forces_replacement = NULL;
 		ecsctl_diff_render_text(&td, ECSCTL_DIFF_UPDATE, "TaskDefinition", op->td_to,
 		                        &op->td_changes, &o);

@@ -27,8 +27,7 @@ int reconcile_plan_mask(struct ecsctl_diff_mask *mk, const struct ecsctl_plan *p
 	memset(mk, 0, sizeof(*mk));
 	if (!names)
 		return -1;
-	json_array_foreach(globs, i, g)
-	{
+	json_array_foreach(globs, i, g) {
 		if (json_is_string(g))
 			names[mk->nnames++] = json_string_value(g);
 	}
@@ -47,9 +46,9 @@ json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 	for (i = 0; i < p->count; i++) {
 		const struct ecsctl_plan_op *op = &p->ops[i];
 		json_t *diff = ecsctl_diff_changes_to_json(&op->changes, &mk);
-		json_t *ch =
-		    json_pack("{s:s,s:s,s:s,s:o*}", "action", ecsctl_diff_action_name(op->action),
-		              "kind", kinds[op->kind], "name", op->name, "diff", diff);
+		json_t *ch = json_pack("{s:s,s:s,s:s,s:o*}", "action",
+		                       ecsctl_diff_action_name(op->action), "kind", kinds[op->kind],
+		                       "name", op->name, "diff", diff);
 		if (!ch || json_array_append_new(changes, ch))
 			goto fail;
 		if (op->forces)
@@ -125,8 +124,7 @@ int reconcile_read_diff(struct ecsctl_diff_changes *c, const json_t *diff)
 	size_t i;
 	json_t *it;
 
-	json_array_foreach(diff, i, it)
-	{
+	json_array_foreach(diff, i, it) {
 		const char *path = json_string_value(json_object_get(it, "path"));
 		json_t *b = json_object_get(it, "before"), *a = json_object_get(it, "after");
 		struct ecsctl_diff_change *ch;

@@ -38,8 +38,7 @@ static const json_t *td_for(const struct ecsctl_plan *p, const struct ecsctl_liv
 		bool hit = ph && !strcmp(ph, ref);
 
 		free(ph);
-		json_array_foreach(hit ? p->ops[i].calls : NULL, j, it)
-		{
+		json_array_foreach(hit ? p->ops[i].calls : NULL, j, it) {
 			if (!strcmp(json_string_value(json_object_get(it, "operation")),
 			            "RegisterTaskDefinition"))
 				return json_object_get(it, "request");
@@ -56,8 +55,7 @@ static const json_t *td_for(const struct ecsctl_plan *p, const struct ecsctl_liv
 	td = json_object_get(live->latest, fam);
 	if (td && !arn_is(td, ref))
 		td = NULL;
-	json_array_foreach(td ? NULL : json_object_get(live->history, fam), i, it)
-	{
+	json_array_foreach(td ? NULL : json_object_get(live->history, fam), i, it) {
 		if (arn_is(it, ref))
 			td = it;
 	}
@@ -104,8 +102,7 @@ size_t ecsctl_plan_check(const struct ecsctl_plan *p, const struct ecsctl_live *
 	for (i = 0; i < p->count; i++) {
 		const struct ecsctl_plan_op *op = &p->ops[i];
 
-		json_array_foreach(op->calls, j, call)
-		{
+		json_array_foreach(op->calls, j, call) {
 			const char *name = json_string_value(json_object_get(call, "operation"));
 			const json_t *req = json_object_get(call, "request");
 			struct ecsctl_buf label = ECSCTL_BUF_INIT;

@@ -95,8 +95,8 @@ int reconcile_compare_from_json(struct ecsctl_plan_op *op, const json_t *ch);
 /* One op of the text plan: diff/'s block for it (`kind` its name), with
  * what its diff compares with under the header and, for a service that
  * switches revision, the content that changes. */
-void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op,
-                         const char *kind, const struct ecsctl_diff_render_options *ro);
+void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op, const char *kind,
+                         const struct ecsctl_diff_render_options *ro);
 
 /* ---- unstable.c ------------------------------------------------------ */
 

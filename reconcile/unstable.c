@@ -19,8 +19,7 @@ static const json_t *primary_of(const json_t *svc, size_t *ndeps)
 	size_t i;
 
 	*ndeps = json_array_size(deps);
-	json_array_foreach(deps, i, d)
-	{
+	json_array_foreach(deps, i, d) {
 		const char *st = json_string_value(json_object_get(d, "status"));
 		if (st && !strcmp(st, "PRIMARY"))
 			return d;
@@ -42,7 +41,8 @@ static json_t *unstable_entry(const char *name, const json_t *svc)
 	json_t *out;
 
 	if (!p)
-		return NULL; /* nothing deployed to judge (a DAEMON without tasks, a describe gap) */
+		return NULL; /* nothing deployed to judge (a DAEMON without tasks, a describe gap)
+		              */
 	if (rs && !strcmp(rs, "FAILED"))
 		ecsctl_buf_adds(&b, "deployment failed");
 	else if ((rs && strcmp(rs, "COMPLETED")) || ndeps > 1)
@@ -107,16 +107,16 @@ void reconcile_render_unstable(struct ecsctl_buf *out, const struct ecsctl_plan 
 	if (!n)
 		return;
 	if (p->count)
-		ecsctl_buf_addf(out, "\n%zu managed service%s not stable now (apply waits for %s "
-		                       "too):\n",
+		ecsctl_buf_addf(out,
+		                "\n%zu managed service%s not stable now (apply waits for %s "
+		                "too):\n",
 		                n, n == 1 ? " is" : "s are", n == 1 ? "it" : "them");
 	else
 		ecsctl_buf_addf(out,
 		                "No changes to make, but live ECS does not run what git says yet: "
 		                "%zu managed service%s not stable:\n",
 		                n, n == 1 ? " is" : "s are");
-	json_array_foreach(p->unstable, i, it)
-	{
+	json_array_foreach(p->unstable, i, it) {
 		ecsctl_buf_addf(out, "  ! Service \"%s\": %s\n",
 		                json_string_value(json_object_get(it, "name")),
 		                json_string_value(json_object_get(it, "reason")));
@@ -129,8 +129,7 @@ int ecsctl_plan_unstable_waits(struct ecsctl_plan *out, const struct ecsctl_plan
 	size_t i, j;
 	json_t *it;
 
-	json_array_foreach(p->unstable, i, it)
-	{
+	json_array_foreach(p->unstable, i, it) {
 		const char *name = json_string_value(json_object_get(it, "name"));
 		const char *slash = name ? strchr(name, '/') : NULL;
 		const char *td = json_string_value(json_object_get(it, "taskDefinition"));

@@ -41,8 +41,7 @@ int reconcile_array_add_unique(json_t *a, const char *s)
 	size_t i;
 	json_t *it;
 
-	json_array_foreach(a, i, it)
-	{
+	json_array_foreach(a, i, it) {
 		if (!strcmp(json_string_value(it), s))
 			return 0;
 	}
@@ -54,8 +53,7 @@ const char *ecsctl_reconcile_tag_value(const json_t *tags, const char *key)
 	size_t i;
 	json_t *it;
 
-	json_array_foreach(tags, i, it)
-	{
+	json_array_foreach(tags, i, it) {
 		const char *k = json_string_value(json_object_get(it, "key"));
 		if (k && !strcmp(k, key))
 			return json_string_value(json_object_get(it, "value"));
@@ -70,8 +68,7 @@ json_t *reconcile_tags_with(const json_t *tags, const char *key, const char *val
 
 	if (!out)
 		return NULL;
-	json_array_foreach(tags, i, it)
-	{
+	json_array_foreach(tags, i, it) {
 		const char *k = json_string_value(json_object_get(it, "key"));
 		if (k && !strcmp(k, key))
 			continue;

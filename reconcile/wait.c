@@ -72,8 +72,7 @@ static void emit(const struct wait_ctx *c, struct wait_service *w, enum ecsctl_p
 	pd = calloc(json_array_size(deps) + 1, sizeof(*pd));
 	if (pd && p)
 		describe_deployment(&pd[n++], p);
-	json_array_foreach(deps, i, d)
-	{
+	json_array_foreach(deps, i, d) {
 		if (pd && d != p)
 			describe_deployment(&pd[n++], d);
 	}
@@ -102,8 +101,7 @@ static void track_mine(struct wait_service *w, const json_t *svc)
 	const json_t *found = NULL, *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(svc, "deployments"), i, d)
-	{
+	json_array_foreach(json_object_get(svc, "deployments"), i, d) {
 		const char *did = wait_str(d, "id");
 		if (id) {
 			if (did && !strcmp(did, id))
@@ -137,8 +135,7 @@ static void find_since(struct wait_service *w, const json_t *svc)
 	if (w->since || !w->mine)
 		return;
 	w->since = json_number_value(json_object_get(w->mine, "createdAt"));
-	json_array_foreach(json_object_get(svc, "events"), i, e)
-	{
+	json_array_foreach(json_object_get(svc, "events"), i, e) {
 		double at = json_number_value(json_object_get(e, "createdAt"));
 		const char *m = wait_str(e, "message");
 		if (m && strstr(m, "has reached a steady state") && at > w->since)
@@ -189,8 +186,7 @@ static char *signature(const json_t *svc)
 	size_t i;
 
 	ecsctl_buf_addf(&b, "%ld", wait_count(svc, "desiredCount"));
-	json_array_foreach(json_object_get(svc, "deployments"), i, d)
-	{
+	json_array_foreach(json_object_get(svc, "deployments"), i, d) {
 		ecsctl_buf_addf(&b, ";%s %s %ld %ld %ld %s",
 		                wait_str(d, "id") ? wait_str(d, "id") : "",
 		                wait_str(d, "status") ? wait_str(d, "status") : "",
@@ -314,8 +310,7 @@ static int poll_once(const struct wait_ctx *c, struct wait_service *ws, size_t n
 			bool seen = false;
 			if (!active(&ws[j]) || strcmp(ws[j].cluster, ws[i].cluster))
 				continue;
-			json_array_foreach(svcs, k, it)
-			{
+			json_array_foreach(svcs, k, it) {
 				const char *nm = wait_str(it, "serviceName");
 				if (nm && !strcmp(nm, ws[j].service)) {
 					observe(c, &ws[j], it);
@@ -432,7 +427,8 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 			goto done;
 		for (i = 0, left = 0; i < n; i++) {
 			if (ws[i].state == W_FAILED && opts->rollback_on_failure &&
-			    ws[i].previous && strcmp(ecsctl_arn_taskdef(ws[i].previous), ws[i].expect)) {
+			    ws[i].previous &&
+			    strcmp(ecsctl_arn_taskdef(ws[i].previous), ws[i].expect)) {
 				if ((rc = start_rollback(&c, &ws[i], ecs, err)))
 					goto done;
 			}
@@ -470,8 +466,8 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 				goto done;
 			}
 			timed_out = true;
-			deadline =
-			    now_ms(opts) + (opts->timeout_ms > 0 ? opts->timeout_ms : 600000);
+			deadline = now_ms(opts) +
+			           (opts->timeout_ms > 0 ? opts->timeout_ms : 600000);
 		}
 		sleep_ms(interval, opts);
 	}
@@ -481,9 +477,9 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 	if (timed_out || failed)
 		report(&c, ws, n, ecs);
 	if (timed_out)
-		rc =
-		    ecsctl_error_set(err, ECSCTL_ETIMEOUT,
-		                     "services did not become stable in time and were rolled back");
+		rc = ecsctl_error_set(
+		    err, ECSCTL_ETIMEOUT,
+		    "services did not become stable in time and were rolled back");
 	else if (failed)
 		rc = ecsctl_error_set(err, ECSCTL_EUNSTABLE, "%zu service%s failed to deploy%s",
 		                      failed, failed == 1 ? "" : "s",
@@ -508,8 +504,7 @@ static int still_there(bool *out, struct ecsctl_ecs *ecs, const char *cluster, c
 	*out = false;
 	if ((rc = ecsctl_ecs_describe_services(&svcs, &fails, ecs, cluster, names, 1, err)))
 		return rc;
-	json_array_foreach(svcs, i, it)
-	{
+	json_array_foreach(svcs, i, it) {
 		const char *st = json_string_value(json_object_get(it, "status"));
 		if (!st || strcmp(st, "INACTIVE"))
 			*out = true;

@@ -48,8 +48,7 @@ static inline const json_t *wait_primary(const json_t *svc)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(svc, "deployments"), i, d)
-	{
+	json_array_foreach(json_object_get(svc, "deployments"), i, d) {
 		const char *st = wait_str(d, "status");
 		if (st && !strcmp(st, "PRIMARY"))
 			return d;

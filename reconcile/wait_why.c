@@ -74,8 +74,7 @@ static json_t *task_cause(const json_t *t)
 	const json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(t, "containers"), i, c)
-	{
+	json_array_foreach(json_object_get(t, "containers"), i, c) {
 		const json_t *code = json_object_get(c, "exitCode");
 		const char *reason = wait_str(c, "reason");
 		json_t *one;
@@ -110,8 +109,7 @@ static char *summary(const json_t *group)
 	                why && *why ? why : "stopped, no reason given");
 	if (code && *code)
 		ecsctl_buf_addf(&b, " (%s)", code);
-	json_array_foreach(json_object_get(group, "containers"), i, c)
-	{
+	json_array_foreach(json_object_get(group, "containers"), i, c) {
 		const json_t *exit = json_object_get(c, "exitCode");
 		const char *reason = wait_str(c, "reason");
 		const char *name = wait_str(c, "name") ? wait_str(c, "name") : "?";
@@ -147,16 +145,14 @@ json_t *wait_why_group_tasks(const json_t *tasks, const char *deployment, double
 
 	if (!groups || !sorted)
 		goto fail;
-	json_array_foreach(tasks, i, t)
-	{
+	json_array_foreach(tasks, i, t) {
 		json_t *cause, *g;
 		bool merged = false;
 		if (!counts(t, deployment, since))
 			continue;
 		if (!(cause = task_cause(t)))
 			goto fail;
-		json_array_foreach(groups, j, g)
-		{
+		json_array_foreach(groups, j, g) {
 			if (!merged && json_equal(json_object_get(g, "cause"), cause)) {
 				json_object_set_new(
 				    g, "count",
@@ -176,8 +172,7 @@ json_t *wait_why_group_tasks(const json_t *tasks, const char *deployment, double
 		size_t best = 0;
 		json_t *g, *out;
 		char *line;
-		json_array_foreach(groups, j, g)
-		{
+		json_array_foreach(groups, j, g) {
 			if (wait_count(g, "count") >
 			    wait_count(json_array_get(groups, best), "count"))
 				best = j;
@@ -221,8 +216,7 @@ json_t *wait_why_events(const json_t *messages)
 	json_t *out = json_array(), *m;
 	size_t i;
 
-	json_array_foreach(messages, i, m)
-	{
+	json_array_foreach(messages, i, m) {
 		if (!out)
 			break;
 		if (json_string_value(m) && !routine(json_string_value(m)))
@@ -309,7 +303,8 @@ int wait_why_add(json_t *services, const struct wait_service *w, const char *out
 		json_object_set_new(
 		    entry, "deployment",
 		    json_pack("{s:s?,s:s,s:s?,s:s?,s:O?}", "id", wait_str(w->mine, "id"),
-		              "taskDefinition", ecsctl_arn_taskdef(wait_str(w->mine, "taskDefinition")),
+		              "taskDefinition",
+		              ecsctl_arn_taskdef(wait_str(w->mine, "taskDefinition")),
 		              "rolloutState", wait_str(w->mine, "rolloutState"),
 		              "rolloutStateReason", wait_str(w->mine, "rolloutStateReason"),
 		              "failedTasks", json_object_get(w->mine, "failedTasks")));
@@ -343,8 +338,7 @@ void ecsctl_wait_report_render(struct ecsctl_buf *out, const struct ecsctl_wait_
 	const json_t *s, *v;
 	size_t i, j;
 
-	json_array_foreach(r ? r->services : NULL, i, s)
-	{
+	json_array_foreach(r ? r->services : NULL, i, s) {
 		const json_t *stopped = json_object_get(s, "stoppedTasks");
 		const json_t *events = json_object_get(s, "events");
 		ecsctl_buf_addf(out, "%s: %s\n", wait_str(s, "name"), wait_str(s, "reason"));
@@ -353,8 +347,7 @@ void ecsctl_wait_report_render(struct ecsctl_buf *out, const struct ecsctl_wait_
 			                wait_str(json_object_get(s, "deployment"), "id")
 			                    ? wait_str(json_object_get(s, "deployment"), "id")
 			                    : "?");
-			json_array_foreach(stopped, j, v)
-			{
+			json_array_foreach(stopped, j, v) {
 				ecsctl_buf_addf(out, "    %s\n", wait_str(v, "summary"));
 			}
 		}
@@ -363,8 +356,7 @@ void ecsctl_wait_report_render(struct ecsctl_buf *out, const struct ecsctl_wait_
 			                wait_str(s, "stoppedTasksError"));
 		if (json_array_size(events)) {
 			ecsctl_buf_adds(out, "  events:\n");
-			json_array_foreach(events, j, v)
-			{
+			json_array_foreach(events, j, v) {
 				ecsctl_buf_addf(out, "    %s\n", json_string_value(v));
 			}
 		}

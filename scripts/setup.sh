@@ -6,7 +6,7 @@ PKGS="build-essential cmake pkg-config git clang libclang-rt-14-dev
 libcurl4-openssl-dev libyaml-dev libjansson-dev libgit2-dev libssl-dev
 libcmocka-dev libmicrohttpd-dev
 python3 python3-boto3 python3-botocore awscli python3-prometheus-client valgrind time
-openssl cmark-gfm"
+openssl cmark-gfm clang-format"
 if [ "${1:-}" = "--list" ]; then
 	echo $PKGS
 	exit 0

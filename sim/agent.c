@@ -34,8 +34,7 @@ static json_t *container(json_t *task, const char *name)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(task, "containers"), i, c)
-	{
+	json_array_foreach(json_object_get(task, "containers"), i, c) {
 		if (name && strcmp(sim_str(c, "name"), name) == 0)
 			return c;
 	}
@@ -62,8 +61,7 @@ static void task_status(json_t *task, const char *status)
 	size_t i;
 
 	json_object_set_new(task, "lastStatus", json_string(status));
-	json_array_foreach(json_object_get(task, "containers"), i, c)
-	{
+	json_array_foreach(json_object_get(task, "containers"), i, c) {
 		if (!sim_str(c, "lastStatus") || strcmp(sim_str(c, "lastStatus"), "STOPPED") != 0)
 			json_object_set_new(c, "lastStatus", json_string(status));
 	}
@@ -111,8 +109,7 @@ static int essential(struct sim_store *s, const json_t *task, const char *name)
 	json_t *td = sim_taskdef_find(s, sim_str(task, "taskDefinitionArn"), 0), *d;
 	size_t i;
 
-	json_array_foreach(json_object_get(td, "containerDefinitions"), i, d)
-	{
+	json_array_foreach(json_object_get(td, "containerDefinitions"), i, d) {
 		if (strcmp(sim_str(d, "name"), name) == 0)
 			return sim_bool(d, "essential", 1);
 	}
@@ -145,16 +142,14 @@ int sim_op_submit_task_state_change(struct sim_store *s, json_t *req, json_t **r
 	if (status && strcmp(status, "RUNNING") && strcmp(status, "STOPPED"))
 		return sim_fail(err, "InvalidParameterException",
 		                "The task status can be reported as RUNNING or STOPPED.");
-	json_array_foreach(json_object_get(req, "containers"), i, r)
-	{
+	json_array_foreach(json_object_get(req, "containers"), i, r) {
 		json_t *c = container(task, sim_str(r, "containerName"));
 		if (!c)
 			return sim_fail(
 			    err, "InvalidParameterException", "The task has no container '%s'.",
 			    sim_str(r, "containerName") ? sim_str(r, "containerName") : "");
 	}
-	json_array_foreach(json_object_get(req, "containers"), i, r)
-	{
+	json_array_foreach(json_object_get(req, "containers"), i, r) {
 		json_t *c = container(task, sim_str(r, "containerName"));
 		container_report(c, r);
 		essential_exit |= sim_str(r, "status") &&

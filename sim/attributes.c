@@ -88,8 +88,7 @@ static int checks(json_t *cluster, json_t *attrs, int put, struct ecsctl_error *
 	if (json_array_size(attrs) == 0 || json_array_size(attrs) > 10)
 		return sim_fail(err, "InvalidParameterException",
 		                "attributes must have 1 to 10 items.");
-	json_array_foreach(attrs, i, a)
-	{
+	json_array_foreach(attrs, i, a) {
 		if (!valid_name(sim_str(a, "name")))
 			return sim_fail(
 			    err, "InvalidParameterException",
@@ -114,8 +113,7 @@ static int find_attr(json_t *list, const char *name)
 	json_t *a;
 	size_t i;
 
-	json_array_foreach(list, i, a)
-	{
+	json_array_foreach(list, i, a) {
 		if (strcmp(sim_str(a, "name"), name) == 0)
 			return (int)i;
 	}
@@ -141,14 +139,12 @@ int sim_op_put_attributes(struct sim_store *s, json_t *req, json_t **resp, struc
 	if (!cluster)
 		return ECSCTL_EAWS;
 	/* the limit is checked for the whole request before anything changes */
-	json_array_foreach(attrs, i, a)
-	{
+	json_array_foreach(attrs, i, a) {
 		json_t *inst = target(cluster, a, err), *have = json_object_get(inst, "attributes"),
 		       *h;
 		size_t j;
 		int n = 0;
-		json_array_foreach(have, j, h)
-		{
+		json_array_foreach(have, j, h) {
 			n += custom(sim_str(h, "name"));
 		}
 		if (custom(sim_str(a, "name")) && find_attr(have, sim_str(a, "name")) < 0 &&
@@ -158,8 +154,7 @@ int sim_op_put_attributes(struct sim_store *s, json_t *req, json_t **resp, struc
 			                CUSTOM_MAX);
 	}
 	out = json_array();
-	json_array_foreach(attrs, i, a)
-	{
+	json_array_foreach(attrs, i, a) {
 		json_t *inst = target(cluster, a, err), *have = json_object_get(inst, "attributes");
 		int at = find_attr(have, sim_str(a, "name"));
 		json_t *v = json_pack("{s:s}", "name", sim_str(a, "name"));
@@ -187,8 +182,7 @@ int sim_op_delete_attributes(struct sim_store *s, json_t *req, json_t **resp,
 	if (!cluster)
 		return ECSCTL_EAWS;
 	out = json_array();
-	json_array_foreach(attrs, i, a)
-	{
+	json_array_foreach(attrs, i, a) {
 		json_t *inst = target(cluster, a, err), *have = json_object_get(inst, "attributes");
 		int at = find_attr(have, sim_str(a, "name"));
 		if (at >= 0) {
@@ -231,12 +225,10 @@ int sim_op_list_attributes(struct sim_store *s, json_t *req, json_t **resp,
 		                "attributeValue can only be given with attributeName.");
 	/* every (instance, attribute) pair in a stable order, keyed for tokens */
 	all = json_object();
-	json_object_foreach(json_object_get(cluster, "_instances"), id, inst)
-	{
+	json_object_foreach(json_object_get(cluster, "_instances"), id, inst) {
 		if (strcmp(sim_str(inst, "status"), "INACTIVE") == 0)
 			continue;
-		json_array_foreach(json_object_get(inst, "attributes"), i, a)
-		{
+		json_array_foreach(json_object_get(inst, "attributes"), i, a) {
 			char key[400];
 			const char *v = sim_str(a, "value");
 			if (name && strcmp(name, sim_str(a, "name")) != 0)

@@ -12,8 +12,7 @@ static int check_settings(const json_t *settings, struct ecsctl_error *err)
 	json_t *st;
 	size_t i;
 
-	json_array_foreach((json_t *)settings, i, st)
-	{
+	json_array_foreach((json_t *)settings, i, st) {
 		const char *n = sim_str(st, "name"), *v = sim_str(st, "value");
 		if (!n || strcmp(n, "containerInsights") != 0)
 			return sim_fail(err, "InvalidParameterException",
@@ -32,11 +31,9 @@ static void merge_settings(json_t *cluster, const json_t *settings)
 	json_t *have = json_object_get(cluster, "settings"), *st, *h;
 	size_t i, j;
 
-	json_array_foreach((json_t *)settings, i, st)
-	{
+	json_array_foreach((json_t *)settings, i, st) {
 		int found = 0;
-		json_array_foreach(have, j, h)
-		{
+		json_array_foreach(have, j, h) {
 			if (strcmp(sim_str(h, "name"), sim_str(st, "name")) == 0) {
 				json_object_set(h, "value", json_object_get(st, "value"));
 				found = 1;
@@ -54,8 +51,7 @@ static void counts(json_t *cluster, int stats, json_t *out)
 	long long running = 0, pending = 0, active = 0, draining = 0;
 	long long run_f = 0, pend_f = 0, act_f = 0;
 
-	json_object_foreach(json_object_get(cluster, "_services"), k, svc)
-	{
+	json_object_foreach(json_object_get(cluster, "_services"), k, svc) {
 		const char *st = sim_str(svc, "status");
 		int fargate = sim_str(svc, "launchType") &&
 		              strcmp(sim_str(svc, "launchType"), "FARGATE") == 0;
@@ -74,8 +70,7 @@ static void counts(json_t *cluster, int stats, json_t *out)
 			draining++;
 		}
 	}
-	json_object_foreach(json_object_get(cluster, "_standalone"), k, t)
-	{
+	json_object_foreach(json_object_get(cluster, "_standalone"), k, t) {
 		const char *l = sim_str(t, "lastStatus");
 		if (strcmp(sim_str(t, "desiredStatus"), "RUNNING") != 0)
 			continue;
@@ -206,8 +201,7 @@ int sim_op_describe_clusters(struct sim_store *s, json_t *req, json_t **resp,
 			free(arn);
 		}
 	}
-	json_array_foreach(names, i, n)
-	{
+	json_array_foreach(names, i, n) {
 		const char *ref = json_string_value(n);
 		json_t *c = json_object_get(s->clusters, sim_arn_tail(ref));
 		if (c) {
@@ -252,14 +246,12 @@ int sim_op_delete_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 
 	if (!c)
 		return ECSCTL_EAWS;
-	json_object_foreach(json_object_get(c, "_services"), k, svc)
-	{
+	json_object_foreach(json_object_get(c, "_services"), k, svc) {
 		if (strcmp(sim_str(svc, "status"), "INACTIVE") != 0)
 			return sim_fail(err, "ClusterContainsServicesException",
 			                "The Cluster cannot be deleted while Services are active.");
 	}
-	json_object_foreach(json_object_get(c, "_standalone"), k, t)
-	{
+	json_object_foreach(json_object_get(c, "_standalone"), k, t) {
 		if (strcmp(sim_str(t, "lastStatus"), "STOPPED") != 0)
 			return sim_fail(err, "ClusterContainsTasksException",
 			                "The Cluster cannot be deleted while Tasks are active.");

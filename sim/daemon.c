@@ -92,8 +92,7 @@ static void survey(struct pass *ps, json_t *targets)
 	const char *pid = sim_str(ps->primary, "id"), *id;
 	json_t *t;
 
-	json_object_foreach(ps->tasks, id, t)
-	{
+	json_object_foreach(ps->tasks, id, t) {
 		const char *ci = sim_arn_tail(sim_str(t, "containerInstanceArn"));
 		struct on_instance *on = slot(ps, ci);
 		int alive = status_is(t, "desiredStatus", "RUNNING");
@@ -127,8 +126,7 @@ static void retire(struct pass *ps, const char *inst_id, int *can)
 	const char *pid = sim_str(ps->primary, "id"), *id;
 	json_t *t;
 
-	json_object_foreach(ps->tasks, id, t)
-	{
+	json_object_foreach(ps->tasks, id, t) {
 		const char *ci = sim_arn_tail(sim_str(t, "containerInstanceArn"));
 		int running = status_is(t, "lastStatus", "RUNNING");
 		if (!ci || strcmp(ci, inst_id) != 0 || !status_is(t, "desiredStatus", "RUNNING") ||
@@ -169,8 +167,7 @@ int sim_daemon_schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 	ps.on = calloc(json_object_size(instances) + 1, sizeof(*ps.on));
 	if (!ps.on || !ps.index || !targets)
 		goto done;
-	json_object_foreach(instances, id, inst)
-	{
+	json_object_foreach(instances, id, inst) {
 		json_object_set_new(ps.index, id, json_integer(n++));
 		if (!draining && ps.td &&
 		    sim_place_eligible(ctx->cluster, inst, ps.td, svc, ctx->now)) {
@@ -182,8 +179,7 @@ int sim_daemon_schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 		json_object_set_new(svc, "desiredCount", json_integer(desired));
 	survey(&ps, targets);
 	can = ps.running - (int)ceil(desired * min_pct / 100.0);
-	json_object_foreach(targets, id, inst)
-	{
+	json_object_foreach(targets, id, inst) {
 		struct on_instance *on = slot(&ps, id);
 		json_t *where = json_object_get(instances, id);
 		if (on->primary) {

@@ -87,8 +87,7 @@ static struct dep_counts count_tasks(json_t *tasks, const char *dep_id)
 	const char *k;
 	json_t *t;
 
-	json_object_foreach(tasks, k, t)
-	{
+	json_object_foreach(tasks, k, t) {
 		const char *by;
 		if (!is_alive(t))
 			continue;
@@ -111,8 +110,7 @@ static int stopping_left(json_t *tasks, const char *dep_id)
 	const char *k;
 	json_t *t;
 
-	json_object_foreach(tasks, k, t)
-	{
+	json_object_foreach(tasks, k, t) {
 		const char *l = sim_str(t, "lastStatus");
 		const char *by = sim_str(t, "startedBy");
 		if (dep_id && (!by || strcmp(by, dep_id) != 0))
@@ -147,8 +145,7 @@ int sim_deploy_start(json_t *svc, const char *td_arn, const char *reason,
 		if (!deps || json_object_set_new(svc, "deployments", deps))
 			return -1;
 	}
-	json_array_foreach(deps, i, old)
-	{
+	json_array_foreach(deps, i, old) {
 		json_object_set_new(old, "status", json_string("ACTIVE"));
 		json_object_set_new(old, "updatedAt", sim_time(ctx->now));
 	}
@@ -194,8 +191,7 @@ static int stop_tasks(json_t *svc, json_t *tasks, const char *dep_id, int n, int
 
 	snprintf(reason, sizeof(reason), "Scaling activity initiated by (deployment %s)", dep_id);
 	for (pass = 0; pass < 2 && stopped < n; pass++) {
-		json_object_foreach(tasks, k, t)
-		{
+		json_object_foreach(tasks, k, t) {
 			const char *by = sim_str(t, "startedBy");
 			if (stopped >= n)
 				break;
@@ -280,13 +276,11 @@ static void count_failures(json_t *deps, json_t *tasks)
 	json_t *t, *d;
 	size_t i;
 
-	json_object_foreach(tasks, k, t)
-	{
+	json_object_foreach(tasks, k, t) {
 		if (!sim_bool(t, "_failed", 0) || sim_bool(t, "_counted", 0))
 			continue;
 		json_object_set_new(t, "_counted", json_true());
-		json_array_foreach(deps, i, d)
-		{
+		json_array_foreach(deps, i, d) {
 			if (strcmp(sim_str(d, "id"),
 			           sim_str(t, "startedBy") ? sim_str(t, "startedBy") : "") == 0)
 				set_count(d, "failedTasks", (int)sim_int(d, "failedTasks", 0) + 1);
@@ -339,8 +333,7 @@ static int stop_draining(json_t *svc, json_t *tasks, int can, int *running,
 	const char *k;
 	json_t *t;
 
-	json_object_foreach(tasks, k, t)
-	{
+	json_object_foreach(tasks, k, t) {
 		char reason[128];
 		if (!is_alive(t) || !sim_bool(t, "_drain", 0))
 			continue;
@@ -388,8 +381,8 @@ static void replicas(json_t *svc, json_t *tasks, json_t *p, int desired, struct 
 
 		all.alive -= stop_tasks(svc, tasks, id, dc.pending, 0, ctx);
 		if (can > 0 && dc.running > 0) {
-			int n =
-			    stop_tasks(svc, tasks, id, can < dc.running ? can : dc.running, 1, ctx);
+			int n = stop_tasks(svc, tasks, id, can < dc.running ? can : dc.running, 1,
+			                   ctx);
 			all.alive -= n;
 			all.running -= n;
 		}
@@ -491,8 +484,7 @@ static int has_work(json_t *svc, json_t *tasks)
 		return 0;
 	if (status && strcmp(status, "DRAINING") == 0)
 		return 1;
-	json_object_foreach(tasks, k, t)
-	{
+	json_object_foreach(tasks, k, t) {
 		if (isfinite(sim_task_next_change(t)))
 			return 1;
 	}
@@ -518,8 +510,7 @@ int sim_deploy_advance(json_t *svc, struct sim_deploy_ctx *ctx)
 		const char *k;
 		json_t *task;
 
-		json_object_foreach(tasks, k, task)
-		{
+		json_object_foreach(tasks, k, task) {
 			double n = sim_task_next_change(task);
 			if (n < t)
 				t = n;
@@ -530,8 +521,7 @@ int sim_deploy_advance(json_t *svc, struct sim_deploy_ctx *ctx)
 			/* stay where we got to; the rest comes on the next call */
 			return 1;
 		}
-		json_object_foreach(tasks, k, task)
-		{
+		json_object_foreach(tasks, k, task) {
 			if (sim_task_next_change(task) <= t)
 				sim_task_advance(task, t);
 		}

@@ -18,8 +18,7 @@ static void set_status(json_t *task, const char *status)
 	json_t *c;
 
 	json_object_set_new(task, "lastStatus", json_string(status));
-	json_array_foreach(containers, i, c)
-	{
+	json_array_foreach(containers, i, c) {
 		json_object_set_new(c, "lastStatus", json_string(status));
 	}
 	json_object_set_new(task, "version", json_integer(sim_int(task, "version", 1) + 1));
@@ -94,15 +93,14 @@ json_t *sim_task_new(const json_t *td, const char *started_by, const char *group
 	json_object_set_new(task, "group", json_string(group));
 	if (started_by)
 		json_object_set_new(task, "startedBy", json_string(started_by));
-	json_array_foreach(defs, i, def)
-	{
+	json_array_foreach(defs, i, def) {
 		json_t *o = json_object(), *c = container_new(def, arn, cluster, id, ctx);
 		const char *image = sim_str(def, "image");
-		const char *mine =
-		    sim_image_tag_is(image, "cannotpull") ? "cannotpull"
-		    : sim_bool(def, "essential", 1) && sim_image_tag_is(image, "crashloop")
-		        ? "crashloop"
-		        : NULL;
+		const char *mine = sim_image_tag_is(image, "cannotpull") ? "cannotpull"
+		                   : sim_bool(def, "essential", 1) &&
+		                           sim_image_tag_is(image, "crashloop")
+		                       ? "crashloop"
+		                       : NULL;
 		/* a failed pull stops the task before any container runs */
 		if (c && mine) {
 			json_object_set_new(c, "_fault", json_string(mine));
@@ -179,8 +177,7 @@ static void finish_stop(json_t *task, double at)
 	set_status(task, "STOPPED");
 	json_object_set_new(task, "stoppedAt", sim_time(at));
 	json_object_set_new(task, "executionStoppedAt", sim_time(at));
-	json_array_foreach(containers, i, c)
-	{
+	json_array_foreach(containers, i, c) {
 		/* a container that never started (failed pull) has no exit code */
 		if (!json_object_get(c, "exitCode") && json_object_get(task, "startedAt"))
 			json_object_set_new(c, "exitCode", json_integer(0));
@@ -221,8 +218,7 @@ static void fail_task(json_t *task, const char *fault, double at)
 		json_object_set_new(task, "stoppedReason",
 		                    json_string("Essential container in task exited"));
 	}
-	json_array_foreach(containers, i, c)
-	{
+	json_array_foreach(containers, i, c) {
 		const char *mine = sim_str(c, "_fault");
 		if (!mine || strcmp(mine, fault))
 			continue;
@@ -263,8 +259,7 @@ int sim_task_advance(json_t *task, double now)
 
 		/* containers with a health check pass it once running; the task is
 		 * HEALTHY when any container reports health */
-		json_array_foreach(containers, i, c)
-		{
+		json_array_foreach(containers, i, c) {
 			if (sim_bool(c, "_healthCheck", 0)) {
 				json_object_set_new(c, "healthStatus", json_string("HEALTHY"));
 				json_object_set_new(task, "healthStatus", json_string("HEALTHY"));

@@ -34,8 +34,7 @@ static json_t *registered(const json_t *total, struct ecsctl_error *err)
 	json_t *out = json_array(), *r, *cpu = NULL, *mem = NULL, *ports = NULL, *udp = NULL;
 	size_t i;
 
-	json_array_foreach(total, i, r)
-	{
+	json_array_foreach(total, i, r) {
 		const char *n = sim_str(r, "name");
 		if (!n)
 			continue;
@@ -71,8 +70,7 @@ static json_t *registered(const json_t *total, struct ecsctl_error *err)
 	    set_resource("PORTS_UDP", udp ? json_deep_copy(json_object_get(udp, "stringSetValue"))
 	                                  : json_array()));
 	/* anything else the agent reports (GPU, ...) is kept as given */
-	json_array_foreach(total, i, r)
-	{
+	json_array_foreach(total, i, r) {
 		if (r != cpu && r != mem && r != ports && r != udp)
 			json_array_append_new(out, json_deep_copy(r));
 	}
@@ -84,8 +82,7 @@ static void set_attr(json_t *attrs, const char *name, const char *value)
 	json_t *a;
 	size_t i;
 
-	json_array_foreach(attrs, i, a)
-	{
+	json_array_foreach(attrs, i, a) {
 		if (strcmp(sim_str(a, "name"), name) == 0) {
 			if (value)
 				json_object_set_new(a, "value", json_string(value));
@@ -105,8 +102,7 @@ static void merge_attrs(json_t *attrs, const json_t *given)
 	json_t *a;
 	size_t i;
 
-	json_array_foreach(given, i, a)
-	{
+	json_array_foreach(given, i, a) {
 		if (sim_str(a, "name"))
 			set_attr(attrs, sim_str(a, "name"), sim_str(a, "value"));
 	}
@@ -152,8 +148,7 @@ void sim_instances_changed(struct sim_store *s, json_t *cluster)
 	const char *k;
 	json_t *svc;
 
-	json_object_foreach(json_object_get(cluster, "_services"), k, svc)
-	{
+	json_object_foreach(json_object_get(cluster, "_services"), k, svc) {
 		if (strcmp(sim_str(svc, "status"), "INACTIVE") != 0)
 			sim_store_mark_busy(s, cluster, svc);
 	}
@@ -254,8 +249,7 @@ int sim_op_deregister_container_instance(struct sim_store *s, json_t *req, json_
 
 	if (!inst)
 		return ECSCTL_EAWS;
-	json_object_foreach(json_object_get(inst, "_tasks"), id, owner)
-	{
+	json_object_foreach(json_object_get(inst, "_tasks"), id, owner) {
 		json_t *t = sim_cluster_task(cluster, id);
 		if (t && sim_task_holds(t, now) && !sim_bool(req, "force", 0))
 			return sim_fail(err, "InvalidParameterException",
@@ -263,8 +257,7 @@ int sim_op_deregister_container_instance(struct sim_store *s, json_t *req, json_
 			                "deregister it anyway.");
 	}
 	/* with force the tasks are stopped; services start them elsewhere */
-	json_object_foreach_safe(json_object_get(inst, "_tasks"), tmp, id, owner)
-	{
+	json_object_foreach_safe(json_object_get(inst, "_tasks"), tmp, id, owner) {
 		json_t *t = sim_cluster_task(cluster, id);
 		if (t)
 			sim_task_stop(t, now, "UserInitiated", "Container instance deregistered");
@@ -312,8 +305,7 @@ static int set_status(struct sim_store *s, json_t *cluster, json_t *inst, const 
 	bump(inst);
 	/* service tasks there are replaced within their deployment limits
 	 * (deploy.c); standalone tasks are left alone, as ECS does */
-	json_object_foreach(json_object_get(inst, "_tasks"), id, owner)
-	{
+	json_object_foreach(json_object_get(inst, "_tasks"), id, owner) {
 		json_t *t = sim_cluster_task(cluster, id);
 		if (!t || !json_string_length(owner) || !sim_task_holds(t, now))
 			continue;
@@ -333,8 +325,7 @@ static int each_instance(struct sim_store *s, json_t *cluster, json_t *refs, con
 	double now = sim_store_now(s);
 	size_t i;
 
-	json_array_foreach(refs, i, r)
-	{
+	json_array_foreach(refs, i, r) {
 		const char *ref = json_string_value(r);
 		json_t *inst = sim_instance_find(cluster, ref);
 		if (inst && status && strcmp(sim_str(inst, "status"), "INACTIVE") == 0)

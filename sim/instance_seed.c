@@ -139,8 +139,7 @@ int sim_instances_parse(json_t **out, const char *spec, struct ecsctl_error *err
 			*next++ = '\0';
 		/* parse_one cuts `one` up; messages quote it whole */
 		orig = strdup(one);
-		rc = orig ? parse_one(*out, one, orig, err)
-		          : ecsctl_error_nomem(err);
+		rc = orig ? parse_one(*out, one, orig, err) : ecsctl_error_nomem(err);
 		free(orig);
 	}
 	free(copy);
@@ -177,23 +176,23 @@ int sim_instances_seed(struct sim_store *s, json_t *cluster)
 		json_array_append_new(attrs, json_pack("{s:s}", "name", *c));
 	json_object_set_new(cluster, "_instances", json_object());
 	for (i = 0; i < sim_int(spec, "count", 0) && rc == 0; i++) {
-		const char *zone =
-		    json_array_size(azs)
-		        ? json_string_value(json_array_get(azs, (size_t)i % json_array_size(azs)))
-		        : az;
+		const char *zone = json_array_size(azs)
+		                       ? json_string_value(
+		                             json_array_get(azs, (size_t)i % json_array_size(azs)))
+		                       : az;
 		json_t *doc = json_pack("{s:s,s:s,s:s,s:s}", "availabilityZone", zone,
 		                        "instanceType", sim_str(spec, "type"), "imageId",
 		                        "ami-0ec5l0ca10000000", "region", s->region);
 		char *text = json_dumps(doc, JSON_COMPACT);
 		json_decref(doc);
-		req =
-		    json_pack("{s:[{s:s,s:s,s:I},{s:s,s:s,s:I}],s:{s:s,s:s,s:s},s:s,s:O}",
-		              "totalResources", "name", "CPU", "type", "INTEGER", "integerValue",
-		              (json_int_t)sim_int(spec, "cpu", 2048), "name", "MEMORY", "type",
-		              "INTEGER", "integerValue", (json_int_t)sim_int(spec, "memory", 4096),
-		              "versionInfo", "agentVersion", "1.88.0", "agentHash", "ecslocal",
-		              "dockerVersion", "DockerVersion: 25.0.8", "instanceIdentityDocument",
-		              text ? text : "{}", "attributes", attrs);
+		req = json_pack("{s:[{s:s,s:s,s:I},{s:s,s:s,s:I}],s:{s:s,s:s,s:s},s:s,s:O}",
+		                "totalResources", "name", "CPU", "type", "INTEGER", "integerValue",
+		                (json_int_t)sim_int(spec, "cpu", 2048), "name", "MEMORY", "type",
+		                "INTEGER", "integerValue",
+		                (json_int_t)sim_int(spec, "memory", 4096), "versionInfo",
+		                "agentVersion", "1.88.0", "agentHash", "ecslocal", "dockerVersion",
+		                "DockerVersion: 25.0.8", "instanceIdentityDocument",
+		                text ? text : "{}", "attributes", attrs);
 		free(text);
 		if (!sim_instance_register(s, cluster, req, &err))
 			rc = -1;
@@ -209,8 +208,7 @@ void sim_instances_seed_all(struct sim_store *s)
 	const char *name;
 	json_t *spec;
 
-	json_object_foreach(s->instance_specs, name, spec)
-	{
+	json_object_foreach(s->instance_specs, name, spec) {
 		json_t *c = json_object_get(s->clusters, name);
 		if (c && strcmp(sim_str(c, "status"), "ACTIVE") == 0)
 			sim_instances_seed(s, c);

@@ -53,8 +53,7 @@ static void add_ports(json_t *set, const json_t *ports)
 	json_t *p;
 	size_t i;
 
-	json_array_foreach(ports, i, p)
-	{
+	json_array_foreach(ports, i, p) {
 		json_array_append(set, p);
 	}
 }
@@ -69,8 +68,7 @@ void sim_instance_usage(json_t *cluster, json_t *inst, double now, const char *g
 	memset(u, 0, sizeof(*u));
 	u->ports = json_array();
 	u->udp = json_array();
-	json_object_foreach_safe(tasks, tmp, id, owner)
-	{
+	json_object_foreach_safe(tasks, tmp, id, owner) {
 		json_t *t = sim_cluster_task(cluster, id), *res;
 		const char *st;
 		if (!t || !sim_task_holds(t, now)) {
@@ -107,8 +105,7 @@ static json_t *resource(const json_t *inst, const char *key, const char *name)
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(json_object_get(inst, key), i, r)
-	{
+	json_array_foreach(json_object_get(inst, key), i, r) {
 		if (sim_str(r, "name") && strcmp(sim_str(r, "name"), name) == 0)
 			return r;
 	}
@@ -125,8 +122,7 @@ const char *sim_instance_attr(const json_t *inst, const char *name)
 	json_t *a;
 	size_t i;
 
-	json_array_foreach(json_object_get(inst, "attributes"), i, a)
-	{
+	json_array_foreach(json_object_get(inst, "attributes"), i, a) {
 		if (strcmp(sim_str(a, "name"), name) == 0)
 			return sim_str(a, "value") ? sim_str(a, "value") : "";
 	}
@@ -175,8 +171,7 @@ json_t *sim_instance_lookup(void *arg, const char *subject)
 	if (strcmp(subject, "task:group") == 0) {
 		const char *id;
 		json_t *owner;
-		json_object_foreach(json_object_get(inst, "_tasks"), id, owner)
-		{
+		json_object_foreach(json_object_get(inst, "_tasks"), id, owner) {
 			json_t *t = sim_cluster_task(is->cluster, id);
 			if (t && sim_task_holds(t, is->now))
 				json_array_append(out, json_object_get(t, "group"));
@@ -204,8 +199,7 @@ static json_t *remaining(const json_t *inst, const struct sim_usage *u)
 	json_t *out = json_array(), *r;
 	size_t i;
 
-	json_array_foreach(json_object_get(inst, "registeredResources"), i, r)
-	{
+	json_array_foreach(json_object_get(inst, "registeredResources"), i, r) {
 		const char *name = sim_str(r, "name");
 		json_t *c = json_deep_copy(r);
 		if (strcmp(name, "CPU") == 0 || strcmp(name, "MEMORY") == 0) {
@@ -248,8 +242,7 @@ int sim_cluster_instance_count(const json_t *cluster)
 	json_t *inst;
 	int n = 0;
 
-	json_object_foreach(json_object_get(cluster, "_instances"), k, inst)
-	{
+	json_object_foreach(json_object_get(cluster, "_instances"), k, inst) {
 		n += strcmp(sim_str(inst, "status"), "INACTIVE") != 0;
 	}
 	return n;

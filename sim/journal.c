@@ -229,12 +229,12 @@ int sim_journal_replay(struct sim_journal *j, unsigned long long after,
 		}
 		if (seq != j->seq + 1) {
 			json_decref(rec);
-			rc =
-			    ecsctl_error_set(err, ECSCTL_EINVAL,
-			                     "%s: record %llu where %llu was due: the journal does "
-			                     "not belong to this state file (move it away to start "
-			                     "from the state file alone)",
-			                     j->path, seq, j->seq + 1);
+			rc = ecsctl_error_set(
+			    err, ECSCTL_EINVAL,
+			    "%s: record %llu where %llu was due: the journal does "
+			    "not belong to this state file (move it away to start "
+			    "from the state file alone)",
+			    j->path, seq, j->seq + 1);
 			goto done;
 		}
 		rc = apply(arg, seq, rec, err);

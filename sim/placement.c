@@ -34,12 +34,10 @@ static void task_need(const json_t *td, struct need *n)
 	n->cpu = n->memory = 0;
 	n->ports = json_array();
 	n->udp = json_array();
-	json_array_foreach(json_object_get(td, "containerDefinitions"), i, c)
-	{
+	json_array_foreach(json_object_get(td, "containerDefinitions"), i, c) {
 		n->cpu += sim_int(c, "cpu", 0);
 		n->memory += sim_int(c, "memory", sim_int(c, "memoryReservation", 0));
-		json_array_foreach(json_object_get(c, "portMappings"), j, pm)
-		{
+		json_array_foreach(json_object_get(c, "portMappings"), j, pm) {
 			long long hp = sim_int(pm, "hostPort", 0);
 			const char *proto = sim_str(pm, "protocol");
 			char buf[24];
@@ -62,10 +60,8 @@ static int overlaps(const json_t *want, const json_t *taken)
 	json_t *a, *b;
 	size_t i, j;
 
-	json_array_foreach(want, i, a)
-	{
-		json_array_foreach(taken, j, b)
-		{
+	json_array_foreach(want, i, a) {
+		json_array_foreach(taken, j, b) {
 			if (json_equal(a, b))
 				return 1;
 		}
@@ -86,8 +82,7 @@ static const char *resources_fit(const json_t *inst, const struct sim_usage *u,
 	if (sim_instance_registered(inst, "MEMORY") - u->memory < n->memory)
 		return "RESOURCE:MEMORY";
 	(*passed)++;
-	json_array_foreach(json_object_get(inst, "registeredResources"), i, r)
-	{
+	json_array_foreach(json_object_get(inst, "registeredResources"), i, r) {
 		if (strcmp(sim_str(r, "name"), "PORTS") == 0)
 			reg = json_object_get(r, "stringSetValue");
 	}
@@ -104,8 +99,7 @@ static int has_required_attrs(const json_t *inst, const json_t *td)
 	json_t *a;
 	size_t i;
 
-	json_array_foreach(json_object_get(td, "requiresAttributes"), i, a)
-	{
+	json_array_foreach(json_object_get(td, "requiresAttributes"), i, a) {
 		const char *have = sim_instance_attr(inst, sim_str(a, "name"));
 		if (!have || (sim_str(a, "value") && strcmp(have, sim_str(a, "value")) != 0))
 			return 0;
@@ -119,8 +113,7 @@ static int runs_group(json_t *cluster, json_t *inst, const char *group, double n
 	const char *id;
 	json_t *owner;
 
-	json_object_foreach(json_object_get(inst, "_tasks"), id, owner)
-	{
+	json_object_foreach(json_object_get(inst, "_tasks"), id, owner) {
 		json_t *t = sim_cluster_task(cluster, id);
 		if (t && sim_task_holds(t, now) && sim_str(t, "group") &&
 		    strcmp(sim_str(t, "group"), group) == 0)
@@ -138,8 +131,7 @@ static const char *constraints_hold(json_t *cluster, json_t *inst, const json_t 
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(list, i, c)
-	{
+	json_array_foreach(list, i, c) {
 		const char *type = sim_str(c, "type");
 		if (type && strcmp(type, "distinctInstance") == 0) {
 			if (group && runs_group(cluster, inst, group, now))
@@ -163,8 +155,7 @@ int sim_place_check_constraints(const json_t *list, struct ecsctl_error *err)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(list, i, c)
-	{
+	json_array_foreach(list, i, c) {
 		const char *type = sim_str(c, "type"), *expr = sim_str(c, "expression");
 		struct sim_query *q = NULL;
 		if (type && strcmp(type, "distinctInstance") == 0 && expr)
@@ -223,8 +214,7 @@ static json_t *per_value(json_t *cluster, const char *attr, json_t *counts)
 	json_t *out = json_object(), *inst;
 	const char *id;
 
-	json_object_foreach(json_object_get(cluster, "_instances"), id, inst)
-	{
+	json_object_foreach(json_object_get(cluster, "_instances"), id, inst) {
 		const char *v = sim_instance_attr(inst, attr);
 		json_object_set_new(
 		    out, v ? v : "",
@@ -268,8 +258,7 @@ static struct slot *choose(struct sim_place_req *r, struct slot *cand, size_t n,
 		                          : json_pack("[{s:s}]", "type", "random");
 		strategies = deflt;
 	}
-	json_array_foreach(strategies, k, st)
-	{
+	json_array_foreach(strategies, k, st) {
 		const char *field = sim_str(st, "field");
 		long long best = 0, sc[MAX_CANDIDATES];
 		size_t kept = 0;
@@ -321,17 +310,14 @@ static void claim(struct sim_place_req *r, json_t *inst, const struct need *n)
 	                    sim_arn_tail(sim_str(r->task, "taskArn")),
 	                    json_string(r->owner ? r->owner : ""));
 	/* static host ports show as network bindings of the containers */
-	json_array_foreach(json_object_get(r->td, "containerDefinitions"), i, c)
-	{
+	json_array_foreach(json_object_get(r->td, "containerDefinitions"), i, c) {
 		json_t *bindings = json_array(), *tc = NULL, *x;
 		size_t m;
-		json_array_foreach(json_object_get(r->task, "containers"), m, x)
-		{
+		json_array_foreach(json_object_get(r->task, "containers"), m, x) {
 			if (strcmp(sim_str(x, "name"), sim_str(c, "name")) == 0)
 				tc = x;
 		}
-		json_array_foreach(json_object_get(c, "portMappings"), j, pm)
-		{
+		json_array_foreach(json_object_get(c, "portMappings"), j, pm) {
 			if (sim_int(pm, "hostPort", 0) <= 0 ||
 			    json_array_size(n->ports) + json_array_size(n->udp) == 0)
 				continue;
@@ -362,8 +348,7 @@ int sim_place(struct sim_place_req *r, struct sim_place_miss *miss, struct ecsct
 	task_need(r->td, &n);
 	/* one pass: each instance's usage, and the group's tasks on it (spread
 	 * counts them on every instance, candidate or not) */
-	json_object_foreach(json_object_get(r->cluster, "_instances"), id, inst)
-	{
+	json_object_foreach(json_object_get(r->cluster, "_instances"), id, inst) {
 		struct sim_usage u;
 		const char *why = NULL;
 		int passed = 0;
@@ -408,15 +393,16 @@ done:
 void sim_place_miss_text(const struct sim_place_miss *miss, const char *svc, char *buf, size_t n)
 {
 	const char *why = miss->reason;
-	const char *text =
-	    !why                                  ? NULL
-	    : strcmp(why, "RESOURCE:CPU") == 0    ? "has insufficient CPU units available."
-	    : strcmp(why, "RESOURCE:MEMORY") == 0 ? "has insufficient memory available."
-	    : strncmp(why, "RESOURCE:PORTS", 14) == 0
-	        ? "is already using a port required by your task."
-	    : strcmp(why, "ATTRIBUTE") == 0
-	        ? "is missing an attribute required by your task."
-	        : "does not satisfy the placement constraints of your task.";
+	const char *text = !why ? NULL
+	                   : strcmp(why, "RESOURCE:CPU") == 0
+	                       ? "has insufficient CPU units available."
+	                   : strcmp(why, "RESOURCE:MEMORY") == 0
+	                       ? "has insufficient memory available."
+	                   : strncmp(why, "RESOURCE:PORTS", 14) == 0
+	                       ? "is already using a port required by your task."
+	                   : strcmp(why, "ATTRIBUTE") == 0
+	                       ? "is missing an attribute required by your task."
+	                       : "does not satisfy the placement constraints of your task.";
 
 	if (!text)
 		snprintf(

@@ -18,8 +18,7 @@ static int has_named(const json_t *td, const char *key, const char *name)
 	json_t *it;
 	size_t i;
 
-	json_array_foreach(json_object_get(td, key), i, it)
-	{
+	json_array_foreach(json_object_get(td, key), i, it) {
 		if (name && sim_str(it, "name") && !strcmp(sim_str(it, "name"), name))
 			return 1;
 	}
@@ -47,14 +46,12 @@ static int container_refs(const json_t *td, const json_t *c, struct ecsctl_error
 	size_t i;
 	int rc;
 
-	json_array_foreach(json_object_get(c, "mountPoints"), i, v)
-	{
+	json_array_foreach(json_object_get(c, "mountPoints"), i, v) {
 		const char *src = sim_str(v, "sourceVolume");
 		if (src && !has_named(td, "volumes", src))
 			return sim_fail(err, "ClientException", "Unknown volume '%s'.", src);
 	}
-	json_array_foreach(json_object_get(c, "dependsOn"), i, v)
-	{
+	json_array_foreach(json_object_get(c, "dependsOn"), i, v) {
 		const char *name = sim_str(v, "containerName");
 		/* sic: ECS's text has the '+' */
 		if (name && !has_container(td, name))
@@ -62,13 +59,11 @@ static int container_refs(const json_t *td, const json_t *c, struct ecsctl_error
 			    err, "ClientException",
 			    "Cannot depend on container + '%s' because it does not exist", name);
 	}
-	json_array_foreach(json_object_get(c, "volumesFrom"), i, v)
-	{
+	json_array_foreach(json_object_get(c, "volumesFrom"), i, v) {
 		if ((rc = reference(td, sim_str(v, "sourceContainer"), err)))
 			return rc;
 	}
-	json_array_foreach(json_object_get(c, "links"), i, v)
-	{
+	json_array_foreach(json_object_get(c, "links"), i, v) {
 		const char *link = json_string_value(v);
 		char name[256];
 
@@ -113,8 +108,7 @@ int sim_preflight_taskdef(const json_t *td, int fargate, struct ecsctl_error *er
 	size_t i;
 	int rc;
 
-	json_array_foreach(json_object_get(td, "containerDefinitions"), i, c)
-	{
+	json_array_foreach(json_object_get(td, "containerDefinitions"), i, c) {
 		long long hard = sim_int(c, "memory", 0), soft = sim_int(c, "memoryReservation", 0);
 
 		if ((rc = execution_role(td, c, fargate, err)) || (rc = container_refs(td, c, err)))
@@ -146,8 +140,7 @@ static const json_t *port_of(const json_t *c, long long port, const char *name)
 	json_t *pm;
 	size_t i;
 
-	json_array_foreach(json_object_get(c, "portMappings"), i, pm)
-	{
+	json_array_foreach(json_object_get(c, "portMappings"), i, pm) {
 		if (name ? sim_str(pm, "name") && !strcmp(sim_str(pm, "name"), name)
 		         : sim_int(pm, "containerPort", -1) == port)
 			return pm;
@@ -160,15 +153,13 @@ static int load_balancers(const json_t *svc, const json_t *td, struct ecsctl_err
 	json_t *lb, *c;
 	size_t i, j;
 
-	json_array_foreach(json_object_get(svc, "loadBalancers"), i, lb)
-	{
+	json_array_foreach(json_object_get(svc, "loadBalancers"), i, lb) {
 		const char *name = sim_str(lb, "containerName");
 		const json_t *found = NULL;
 
 		if (!name)
 			continue;
-		json_array_foreach(json_object_get(td, "containerDefinitions"), j, c)
-		{
+		json_array_foreach(json_object_get(td, "containerDefinitions"), j, c) {
 			if (sim_str(c, "name") && !strcmp(sim_str(c, "name"), name))
 				found = c;
 		}
@@ -192,13 +183,12 @@ static int service_connect(const json_t *svc, const json_t *td, struct ecsctl_er
 	size_t i, j;
 
 	json_array_foreach(
-	    json_object_get(json_object_get(svc, "serviceConnectConfiguration"), "services"), i, s)
-	{
+	    json_object_get(json_object_get(svc, "serviceConnectConfiguration"), "services"), i,
+	    s) {
 		const char *name = sim_str(s, "portName");
 		int found = 0;
 
-		json_array_foreach(json_object_get(td, "containerDefinitions"), j, c)
-		{
+		json_array_foreach(json_object_get(td, "containerDefinitions"), j, c) {
 			found |= name && port_of(c, 0, name) != NULL;
 		}
 		if (name && !found)

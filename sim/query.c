@@ -453,8 +453,7 @@ int sim_query_eval(const struct sim_query *q, sim_query_lookup_fn lookup, void *
 		json_decref(vals);
 		return q->op == OP_EXISTS ? any : !any;
 	}
-	json_array_foreach(vals, i, v)
-	{
+	json_array_foreach(vals, i, v) {
 		if (json_is_string(v) && holds(q, json_string_value(v)))
 			any = 1;
 	}

@@ -35,8 +35,7 @@ int sim_quota_new_service(const struct sim_store *s, json_t *cluster, struct ecs
 	long long n = 0;
 
 	/* DRAINING services still hold their place; INACTIVE ones do not */
-	json_object_foreach(json_object_get(cluster, "_services"), k, svc)
-	{
+	json_object_foreach(json_object_get(cluster, "_services"), k, svc) {
 		n += strcmp(sim_str(svc, "status"), "INACTIVE") != 0;
 	}
 	if (n >= s->quotas.services_per_cluster)
@@ -52,8 +51,7 @@ int sim_quota_new_cluster(const struct sim_store *s, struct ecsctl_error *err)
 	const char *k;
 	long long n = 0;
 
-	json_object_foreach(s->clusters, k, c)
-	{
+	json_object_foreach(s->clusters, k, c) {
 		n += strcmp(sim_str(c, "status"), "ACTIVE") == 0;
 	}
 	if (n >= s->quotas.clusters)

@@ -65,8 +65,8 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, struct ecsctl_sim
                                   const char *op, const struct ecsctl_error *err)
 {
 	const char *type = err->aws_code ? err->aws_code : "ServerException";
-	json_t *body =
-	    json_pack("{s:s,s:s}", "__type", type, "message", err->message ? err->message : "");
+	json_t *body = json_pack("{s:s,s:s}", "__type", type, "message",
+	                         err->message ? err->message : "");
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	unsigned status = err->http_status ? (unsigned)err->http_status : 500;
 
@@ -333,10 +333,10 @@ int sim_server_start(struct ecsctl_sim *sim, struct ecsctl_error *err)
 	 * keeps concurrent clients from queueing behind each other */
 	if (sim->opts.latency_ms) {
 		flags |= MHD_USE_THREAD_PER_CONNECTION;
-		sim->mhd =
-		    MHD_start_daemon(flags, 0, NULL, NULL, on_request, sim, MHD_OPTION_SOCK_ADDR,
-		                     &addr, MHD_OPTION_NOTIFY_COMPLETED, on_done, sim,
-		                     MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_END);
+		sim->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, sim,
+		                            MHD_OPTION_SOCK_ADDR, &addr,
+		                            MHD_OPTION_NOTIFY_COMPLETED, on_done, sim,
+		                            MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_END);
 	} else {
 		sim->mhd = MHD_start_daemon(
 		    flags, 0, NULL, NULL, on_request, sim, MHD_OPTION_SOCK_ADDR, &addr,

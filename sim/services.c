@@ -37,8 +37,7 @@ static int td_supports(const json_t *td, const char *launch)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(json_object_get(td, "compatibilities"), i, v)
-	{
+	json_array_foreach(json_object_get(td, "compatibilities"), i, v) {
 		if (strcmp(json_string_value(v), launch) == 0)
 			return 1;
 	}
@@ -77,8 +76,8 @@ static int check_network(const json_t *td, const json_t *net, struct ecsctl_erro
  * repeated update with the same intent compares equal. */
 static void network_defaults(json_t *req)
 {
-	json_t *aws =
-	    json_object_get(json_object_get(req, "networkConfiguration"), "awsvpcConfiguration");
+	json_t *aws = json_object_get(json_object_get(req, "networkConfiguration"),
+	                              "awsvpcConfiguration");
 
 	if (aws && !json_object_get(aws, "assignPublicIp"))
 		json_object_set_new(aws, "assignPublicIp", json_string("DISABLED"));
@@ -362,8 +361,8 @@ int sim_op_update_service(struct sim_store *s, json_t *req, json_t **resp, struc
 			return sim_fail(err, "InvalidParameterException",
 			                "Task definition does not support launch_type %s.",
 			                sim_str(svc, "launchType"));
-		redeploy |=
-		    strcmp(sim_str(td, "taskDefinitionArn"), sim_str(svc, "taskDefinition"));
+		redeploy |= strcmp(sim_str(td, "taskDefinitionArn"),
+		                   sim_str(svc, "taskDefinition"));
 	} else {
 		td = sim_taskdef_find(s, sim_str(svc, "taskDefinition"), 0);
 	}
@@ -481,21 +480,18 @@ int sim_op_describe_services(struct sim_store *s, json_t *req, json_t **resp,
 	if (json_array_size(names) > 10)
 		return sim_fail(err, "InvalidParameterException",
 		                "service names can have at most 10 items.");
-	json_array_foreach(json_object_get(req, "include"), i, n)
-	{
+	json_array_foreach(json_object_get(req, "include"), i, n) {
 		tags |= strcmp(json_string_value(n), "TAGS") == 0;
 	}
 	/* advance first: that may change the store version */
-	json_array_foreach(names, i, n)
-	{
+	json_array_foreach(names, i, n) {
 		json_t *svc = visible_service(s, cluster, json_string_value(n));
 		if (svc)
 			sim_store_advance(s, cluster, svc);
 	}
 	failures = json_array();
 	ecsctl_buf_adds(&out, "{\"services\":[");
-	json_array_foreach(names, i, n)
-	{
+	json_array_foreach(names, i, n) {
 		const char *ref = json_string_value(n);
 		json_t *svc = visible_service(s, cluster, ref);
 		if (svc) {
@@ -503,10 +499,10 @@ int sim_op_describe_services(struct sim_store *s, json_t *req, json_t **resp,
 				ecsctl_buf_addch(&out, ',');
 			append_rendered(s, cluster, svc, tags, &out);
 		} else {
-			char *arn =
-			    strncmp(ref, "arn:", 4) == 0
-			        ? strdup(ref)
-			        : sim_arn(s, "service/%s/%s", sim_str(cluster, "clusterName"), ref);
+			char *arn = strncmp(ref, "arn:", 4) == 0
+			                ? strdup(ref)
+			                : sim_arn(s, "service/%s/%s",
+			                          sim_str(cluster, "clusterName"), ref);
 			json_array_append_new(
 			    failures, json_pack("{s:s,s:s}", "arn", arn, "reason", "MISSING"));
 			free(arn);

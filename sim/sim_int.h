@@ -141,8 +141,7 @@ char *sim_arn(const struct sim_store *s, const char *fmt, ...)
 
 /* Quotas (quota.c): 0, or ECS's error for going past one. */
 void sim_quota_defaults(struct sim_quotas *q, const struct ecsctl_sim_options *o);
-int sim_quota_desired_count(const struct sim_store *s, long long desired,
-                            struct ecsctl_error *err);
+int sim_quota_desired_count(const struct sim_store *s, long long desired, struct ecsctl_error *err);
 /* Before a service is added to `cluster` / a cluster is created / revision
  * `last` + 1 of a family is registered. */
 int sim_quota_new_service(const struct sim_store *s, json_t *cluster, struct ecsctl_error *err);

@@ -17,8 +17,7 @@ static void failure(json_t *failures, const char *arn, const char *reason)
 	json_t *f;
 	size_t i;
 
-	json_array_foreach(failures, i, f)
-	{
+	json_array_foreach(failures, i, f) {
 		if (strcmp(sim_str(f, "arn"), arn) == 0 &&
 		    strcmp(sim_str(f, "reason"), reason) == 0)
 			return;
@@ -78,8 +77,7 @@ static int any_active(json_t *cluster)
 	const char *k;
 	json_t *inst;
 
-	json_object_foreach(json_object_get(cluster, "_instances"), k, inst)
-	{
+	json_object_foreach(json_object_get(cluster, "_instances"), k, inst) {
 		if (strcmp(sim_str(inst, "status"), "ACTIVE") == 0)
 			return 1;
 	}
@@ -134,8 +132,7 @@ int sim_op_start_task(struct sim_store *s, json_t *req, json_t **resp, struct ec
 		                "is specified.");
 	list = json_array();
 	failures = json_array();
-	json_array_foreach(refs, i, r)
-	{
+	json_array_foreach(refs, i, r) {
 		const char *ref = json_string_value(r);
 		json_t *inst = sim_instance_find(cluster, ref);
 		if (!inst || strcmp(sim_str(inst, "status"), "ACTIVE") != 0) {

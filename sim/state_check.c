@@ -135,8 +135,7 @@ static int check_each(const json_t *obj, const struct member *m, const char *whe
 	json_t *v;
 	int rc = 0;
 
-	json_object_foreach((json_t *)obj, k, v)
-	{
+	json_object_foreach((json_t *)obj, k, v) {
 		ecsctl_buf_reset(&at);
 		ecsctl_buf_addf(&at, "%s[\"%s\"]", where, k);
 		if (ecsctl_buf_failed(&at)) {
@@ -176,8 +175,7 @@ static int check_service(const json_t *svc, const char *where, struct ecsctl_err
 	size_t i;
 	int rc = 0;
 
-	json_array_foreach(json_object_get(svc, "deployments"), i, d)
-	{
+	json_array_foreach(json_object_get(svc, "deployments"), i, d) {
 		ecsctl_buf_reset(&at);
 		ecsctl_buf_addf(&at, "%s.deployments[%zu]", where, i);
 		if ((rc = check(d, deployment_members, at.buf, err)))
@@ -217,8 +215,7 @@ int sim_state_check(const json_t *doc, struct ecsctl_error *err)
 	    (busy && !json_is_array(busy)))
 		return ecsctl_error_set(err, ECSCTL_EINVAL,
 		                        "\"journal\", \"now\" or \"busy\" has the wrong type");
-	json_array_foreach(busy, i, key)
-	{
+	json_array_foreach(busy, i, key) {
 		if (!json_is_string(key) || !strchr(json_string_value(key), '/'))
 			return ecsctl_error_set(err, ECSCTL_EINVAL,
 			                        "busy[%zu]: not a \"cluster/service\" string", i);

@@ -156,10 +156,8 @@ int sim_cluster_capacity_left(struct sim_store *s, json_t *cluster)
 
 	if (s->ec2_capacity <= 0)
 		return -1;
-	json_object_foreach(services, k, svc)
-	{
-		json_object_foreach(json_object_get(svc, "_tasks"), id, t)
-		{
+	json_object_foreach(services, k, svc) {
+		json_object_foreach(json_object_get(svc, "_tasks"), id, t) {
 			const char *lt = sim_str(t, "launchType");
 			if (strcmp(sim_str(t, "desiredStatus"), "RUNNING") == 0 && lt &&
 			    strcmp(lt, "EC2") == 0)
@@ -190,8 +188,7 @@ static void sync_tasks(struct sim_store *s, json_t *cluster, json_t *svc, double
 	const char *id;
 	void *tmp;
 
-	json_object_foreach_safe(tasks, tmp, id, t)
-	{
+	json_object_foreach_safe(tasks, tmp, id, t) {
 		json_t *stopped = json_object_get(t, "stoppedAt");
 		if (stopped && now - json_number_value(stopped) > SIM_TASK_RETAIN_S) {
 			json_object_del(index, id);
@@ -241,8 +238,7 @@ void sim_store_tick(struct sim_store *s)
 	void *tmp;
 	double now = sim_store_now(s);
 
-	json_object_foreach_safe(s->busy, tmp, k, svc)
-	{
+	json_object_foreach_safe(s->busy, tmp, k, svc) {
 		const char *slash = strchr(k, '/');
 		char cname[300];
 
@@ -255,12 +251,10 @@ void sim_store_tick(struct sim_store *s)
 		sim_store_advance(s, c, svc);
 	}
 	/* standalone tasks (RunTask) move on the clock too */
-	json_object_foreach(s->clusters, k, c)
-	{
+	json_object_foreach(s->clusters, k, c) {
 		json_t *t, *standalone = json_object_get(c, "_standalone");
 		const char *id;
-		json_object_foreach_safe(standalone, tmp, id, t)
-		{
+		json_object_foreach_safe(standalone, tmp, id, t) {
 			json_t *stopped = json_object_get(t, "stoppedAt");
 			while (sim_task_advance(t, now))
 				s->version++;
@@ -279,8 +273,7 @@ json_t *sim_store_dump(struct sim_store *s, unsigned long long journal_seq)
 	json_t *v;
 
 	/* which services have work on the clock: replay must tick the same ones */
-	json_object_foreach(s->busy, k, v)
-	{
+	json_object_foreach(s->busy, k, v) {
 		json_array_append_new(busy, json_string(k));
 	}
 	return json_pack("{s:i,s:O,s:O,s:f,s:I,s:I,s:o}", "formatVersion", 1, "clusters",
@@ -311,8 +304,7 @@ int sim_store_load(struct sim_store *s, json_t *doc, unsigned long long *journal
 	if (saved_now > s->sim_start)
 		s->sim_start = saved_now;
 	if (json_is_array(busy)) {
-		json_array_foreach(busy, i, key)
-		{
+		json_array_foreach(busy, i, key) {
 			const char *slash = strchr(json_string_value(key), '/');
 			char cname[300];
 			snprintf(cname, sizeof(cname), "%.*s",
@@ -325,10 +317,8 @@ int sim_store_load(struct sim_store *s, json_t *doc, unsigned long long *journal
 		return 0;
 	}
 	/* older state files: everything may have work left */
-	json_object_foreach(s->clusters, k, c)
-	{
-		json_object_foreach(json_object_get(c, "_services"), n, svc)
-		{
+	json_object_foreach(s->clusters, k, c) {
+		json_object_foreach(json_object_get(c, "_services"), n, svc) {
 			sim_store_mark_busy(s, c, svc);
 		}
 	}

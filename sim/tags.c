@@ -33,8 +33,7 @@ int sim_tags_apply(json_t *resource, const json_t *tags, struct ecsctl_error *er
 	merged = have ? json_copy(have) : json_object();
 	if (!merged)
 		return ECSCTL_ENOMEM;
-	json_array_foreach((json_t *)tags, i, t)
-	{
+	json_array_foreach((json_t *)tags, i, t) {
 		const char *key = sim_str(t, "key");
 		const char *value = sim_str(t, "value");
 		if (!key || !valid_tag_text(key, 1, 128) ||
@@ -66,8 +65,7 @@ json_t *sim_tags_list(const json_t *resource)
 	json_t *out = json_array(), *v;
 	const char *k;
 
-	json_object_foreach(json_object_get(resource, "_tags"), k, v)
-	{
+	json_object_foreach(json_object_get(resource, "_tags"), k, v) {
 		json_array_append_new(out, json_pack("{s:s,s:O}", "key", k, "value", v));
 	}
 	return out;
@@ -154,8 +152,7 @@ int sim_op_untag_resource(struct sim_store *s, json_t *req, json_t **resp, struc
 
 	if (!r)
 		return ECSCTL_EAWS;
-	json_array_foreach(keys, i, k)
-	{
+	json_array_foreach(keys, i, k) {
 		json_object_del(json_object_get(r, "_tags"), json_string_value(k));
 	}
 	*resp = json_object();

@@ -55,8 +55,7 @@ static void add_attr(json_t *attrs, const char *name)
 	json_t *a;
 	size_t i;
 
-	json_array_foreach(attrs, i, a)
-	{
+	json_array_foreach(attrs, i, a) {
 		if (strcmp(sim_str(a, "name"), name) == 0)
 			return;
 	}
@@ -103,8 +102,7 @@ static int fill_container(json_t *c, const char *mode, int task_memory, json_t *
 	default_list(c, "mountPoints");
 	default_list(c, "volumesFrom");
 	default_list(c, "systemControls");
-	json_array_foreach(json_object_get(c, "portMappings"), i, pm)
-	{
+	json_array_foreach(json_object_get(c, "portMappings"), i, pm) {
 		json_t *cp = json_object_get(pm, "containerPort"),
 		       *hp = json_object_get(pm, "hostPort");
 		if (!json_object_get(pm, "protocol"))
@@ -147,8 +145,7 @@ static int fill_container(json_t *c, const char *mode, int task_memory, json_t *
 				add_attr(attrs, "ecs.capability.execution-role-awslogs");
 		}
 	}
-	json_array_foreach(json_object_get(c, "secrets"), i, sec)
-	{
+	json_array_foreach(json_object_get(c, "secrets"), i, sec) {
 		const char *from = sim_str(sec, "valueFrom");
 		add_attr(attrs, from && strstr(from, ":secretsmanager:")
 		                    ? "ecs.capability.secrets.asm.environment-variables"
@@ -186,8 +183,7 @@ int sim_taskdef_fill(json_t *td, struct ecsctl_error *err)
 	if (sim_str(td, "memory"))
 		mem = strtoll(sim_str(td, "memory"), NULL, 10);
 	req = json_object_get(td, "requiresCompatibilities");
-	json_array_foreach(req, i, v)
-	{
+	json_array_foreach(req, i, v) {
 		want_fargate |= strcmp(json_string_value(v), "FARGATE") == 0;
 		want_external |= strcmp(json_string_value(v), "EXTERNAL") == 0;
 	}
@@ -212,8 +208,7 @@ int sim_taskdef_fill(json_t *td, struct ecsctl_error *err)
 			goto done;
 		}
 	}
-	json_array_foreach(defs, i, c)
-	{
+	json_array_foreach(defs, i, c) {
 		if ((rc = fill_container(c, mode, mem > 0, names, attrs,
 		                         json_object_get(td, "executionRoleArn") != NULL, err)))
 			goto done;

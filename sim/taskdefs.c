@@ -31,8 +31,7 @@ static int has_tags_include(const json_t *req)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(json_object_get(req, "include"), i, v)
-	{
+	json_array_foreach(json_object_get(req, "include"), i, v) {
 		if (strcmp(json_string_value(v), "TAGS") == 0)
 			return 1;
 	}
@@ -141,8 +140,7 @@ static const char **sorted_families(struct sim_store *s, size_t *n)
 	*n = 0;
 	if (!names)
 		return NULL;
-	json_object_foreach(s->families, k, v)
-	{
+	json_object_foreach(s->families, k, v) {
 		names[(*n)++] = k;
 	}
 	qsort(names, *n, sizeof(*names), cmp_str);
@@ -260,8 +258,7 @@ int sim_op_list_task_definition_families(struct sim_store *s, json_t *req, json_
 		int active = 0;
 		if (prefix && strncmp(prefix, names[i], strlen(prefix)) != 0)
 			continue;
-		json_object_foreach(json_object_get(fam, "revs"), k, td)
-		{
+		json_object_foreach(json_object_get(fam, "revs"), k, td) {
 			active |= strcmp(sim_str(td, "status"), "ACTIVE") == 0;
 		}
 		if (strcmp(status, "ALL") == 0 || (strcmp(status, "ACTIVE") == 0) == active)

@@ -12,8 +12,7 @@ json_t *sim_task_render(const json_t *task, int with_tags)
 	json_t *out = sim_public(task), *containers = json_array(), *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(task, "containers"), i, c)
-	{
+	json_array_foreach(json_object_get(task, "containers"), i, c) {
 		json_array_append_new(containers, sim_public(c));
 	}
 	json_object_set_new(out, "containers", containers);
@@ -60,23 +59,21 @@ int sim_op_describe_tasks(struct sim_store *s, json_t *req, json_t **resp, struc
 	if (json_array_size(refs) > 100)
 		return sim_fail(err, "InvalidParameterException",
 		                "tasks can have at most 100 items.");
-	json_array_foreach(json_object_get(req, "include"), i, inc)
-	{
+	json_array_foreach(json_object_get(req, "include"), i, inc) {
 		tags |= strcmp(json_string_value(inc), "TAGS") == 0;
 	}
 	found = json_array();
 	failures = json_array();
-	json_array_foreach(refs, i, r)
-	{
+	json_array_foreach(refs, i, r) {
 		json_t *svc, *task = find_task(s, cluster, json_string_value(r), &svc);
 		if (task) {
 			json_array_append_new(found, sim_task_render(task, tags));
 		} else {
 			const char *ref = json_string_value(r);
-			char *arn =
-			    strncmp(ref, "arn:", 4) == 0
-			        ? strdup(ref)
-			        : sim_arn(s, "task/%s/%s", sim_str(cluster, "clusterName"), ref);
+			char *arn = strncmp(ref, "arn:", 4) == 0
+			                ? strdup(ref)
+			                : sim_arn(s, "task/%s/%s", sim_str(cluster, "clusterName"),
+			                          ref);
 			json_array_append_new(
 			    failures, json_pack("{s:s,s:s}", "arn", arn, "reason", "MISSING"));
 			free(arn);
@@ -107,10 +104,10 @@ static int list_item(const char *id, json_t *v, void *arg, json_t **out)
 		/* v is the owner's name from the index */
 		const char *owner = json_string_value(v);
 		json_t *svc = owner && *owner ? sim_service_find(lc->cluster, owner) : NULL;
-		task =
-		    json_object_get(owner && *owner ? json_object_get(svc, "_tasks")
-		                                    : json_object_get(lc->cluster, "_standalone"),
-		                    id);
+		task = json_object_get(owner && *owner
+		                           ? json_object_get(svc, "_tasks")
+		                           : json_object_get(lc->cluster, "_standalone"),
+		                       id);
 	}
 	if (!task)
 		return 0;
@@ -173,8 +170,8 @@ int sim_op_run_task(struct sim_store *s, json_t *req, json_t **resp, struct ecsc
 	if (!cluster)
 		return ECSCTL_EAWS;
 	if (count < 1 || count > SIM_RUN_TASK_MAX)
-		return sim_fail(err, "InvalidParameterException",
-		                "count must be between 1 and %d.", SIM_RUN_TASK_MAX);
+		return sim_fail(err, "InvalidParameterException", "count must be between 1 and %d.",
+		                SIM_RUN_TASK_MAX);
 	td = sim_taskdef_find(s, sim_str(req, "taskDefinition"), 1);
 	if (!td || strcmp(sim_str(td, "status"), "ACTIVE") != 0)
 		return sim_fail(err, "ClientException", "TaskDefinition not found.");
@@ -182,8 +179,7 @@ int sim_op_run_task(struct sim_store *s, json_t *req, json_t **resp, struct ecsc
 		json_t *v;
 		size_t k;
 		int ok = 0;
-		json_array_foreach(json_object_get(td, "compatibilities"), k, v)
-		{
+		json_array_foreach(json_object_get(td, "compatibilities"), k, v) {
 			ok |= strcmp(json_string_value(v), "FARGATE") == 0;
 		}
 		if (!ok)

@@ -84,8 +84,7 @@ json_t *sim_public(const json_t *obj)
 
 	if (!out)
 		return NULL;
-	json_object_foreach((json_t *)obj, k, v)
-	{
+	json_object_foreach((json_t *)obj, k, v) {
 		if (k[0] != '_')
 			json_object_set(out, k, v);
 	}
@@ -205,8 +204,7 @@ int sim_include(const json_t *req, const char *what)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(json_object_get(req, "include"), i, v)
-	{
+	json_array_foreach(json_object_get(req, "include"), i, v) {
 		if (json_string_value(v) && strcmp(json_string_value(v), what) == 0)
 			return 1;
 	}

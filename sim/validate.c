@@ -37,8 +37,7 @@ static int check_structure(const struct ecsctl_schema_shape *shape, json_t *v,
 	if (!json_is_object(v))
 		return serialization(err, path->buf, "an object");
 	/* a null member is an absent member, as for AWS JSON services */
-	json_object_foreach_safe(v, tmp, k, mv)
-	{
+	json_object_foreach_safe(v, tmp, k, mv) {
 		if (json_is_null(mv))
 			json_object_del(v, k);
 	}
@@ -50,8 +49,7 @@ static int check_structure(const struct ecsctl_schema_shape *shape, json_t *v,
 			                "failed to satisfy constraint: Member must not be null",
 			                path->buf, path->len ? "." : "", m->name);
 	}
-	json_object_foreach(v, k, mv)
-	{
+	json_object_foreach(v, k, mv) {
 		const struct ecsctl_schema_member *m = ecsctl_schema_member(shape, k);
 		if (!m)
 			continue;
@@ -84,8 +82,7 @@ static int check(const struct ecsctl_schema_shape *shape, json_t *v, struct ecsc
 	case ECSCTL_SCHEMA_LIST:
 		if (!json_is_array(v))
 			return serialization(err, path->buf, "a list");
-		json_array_foreach(v, i, item)
-		{
+		json_array_foreach(v, i, item) {
 			ecsctl_buf_addf(path, "[%zu]", i);
 			rc = check(ecsctl_schema_at(shape->member), item, path, depth + 1, err);
 			ecsctl_buf_setlen(path, mark);
@@ -96,8 +93,7 @@ static int check(const struct ecsctl_schema_shape *shape, json_t *v, struct ecsc
 	case ECSCTL_SCHEMA_MAP:
 		if (!json_is_object(v))
 			return serialization(err, path->buf, "a map");
-		json_object_foreach(v, k, item)
-		{
+		json_object_foreach(v, k, item) {
 			ecsctl_buf_addf(path, ".%s", k);
 			rc = check(ecsctl_schema_at(shape->value), item, path, depth + 1, err);
 			ecsctl_buf_setlen(path, mark);

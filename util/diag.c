@@ -12,8 +12,8 @@ static char *dup_or_null(const char *s)
 }
 
 void ecsctl_diags_add(struct ecsctl_diags *d, enum ecsctl_severity sev, const char *file,
-		      unsigned line, unsigned column, const char *resource, const char *path,
-		      const char *fmt, ...)
+                      unsigned line, unsigned column, const char *resource, const char *path,
+                      const char *fmt, ...)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 	struct ecsctl_diag *it;

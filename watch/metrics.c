@@ -113,13 +113,11 @@ void ecsctl_watch_metrics_api(struct ecsctl_watch_metrics *m, const json_t *call
 
 	if (!api)
 		return;
-	json_object_foreach((json_t *)calls, op, v)
-	{
+	json_object_foreach((json_t *)calls, op, v) {
 		json_int_t ok = json_integer_value(v);
 
 		codes = json_object();
-		json_object_foreach(json_object_get(errors, op), code, c)
-		{
+		json_object_foreach(json_object_get(errors, op), code, c) {
 			json_object_set_new(codes, code, json_integer(json_integer_value(c)));
 			ok -= json_integer_value(c);
 		}
@@ -225,10 +223,8 @@ static void render_api(struct ecsctl_buf *out, const json_t *api)
 
 	family(out, "ecsctl_api_calls_total", "counter",
 	       "ECS API requests sent, retries included, by operation and answer code.");
-	json_object_foreach((json_t *)api, op, codes)
-	{
-		json_object_foreach(codes, code, n)
-		{
+	json_object_foreach((json_t *)api, op, codes) {
+		json_object_foreach(codes, code, n) {
 			ecsctl_buf_adds(out, "ecsctl_api_calls_total{operation=\"");
 			ecsctl_watch_metrics_escape(out, op);
 			ecsctl_buf_adds(out, "\",code=\"");

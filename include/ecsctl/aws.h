@@ -38,8 +38,8 @@ const char *ecsctl_aws_dns_suffix(const char *region, const char **partition);
 /*
  * Endpoint for `service` ("ecs", "sts", "sso", "sso-oidc"), first found: `flag`
  * (--endpoint-url), AWS_ENDPOINT_URL_<SERVICE> ('-' becomes '_'), AWS_ENDPOINT_URL, else
- * https://<service>.<region>.<dnsSuffix> (portal.sso. for sso, oidc. for sso-oidc), or as endpoint-rule-set-1.json says
- * with AWS_USE_FIPS_ENDPOINT=true (<service>-fips.) and/or
+ * https://<service>.<region>.<dnsSuffix> (portal.sso. for sso, oidc. for sso-oidc), or as
+ * endpoint-rule-set-1.json says with AWS_USE_FIPS_ENDPOINT=true (<service>-fips.) and/or
  * AWS_USE_DUALSTACK_ENDPOINT=true (the partition's dualStackDnsSuffix). A
  * trailing '/' is dropped. `*out` is a new string; ECSCTL_EINVAL for a URL that
  * is not http(s), or FIPS/dual-stack with a custom URL or a partition without them.
@@ -83,8 +83,7 @@ int ecsctl_aws_profile_value(char **out, int *section_found, const char *profile
 
 /* The same for a "[sso-session NAME]" section of the config file. */
 int ecsctl_aws_sso_session_value(char **out, int *section_found, const char *session,
-                                 const char *key, const char *const *env,
-                                 struct ecsctl_error *err);
+                                 const char *key, const char *const *env, struct ecsctl_error *err);
 
 enum ecsctl_aws_retry_mode {
 	ECSCTL_AWS_RETRY_DEFAULT = 0, /* unset: adaptive with ecsctl's throttle budget (ecs.h) */

@@ -34,7 +34,10 @@ enum ecsctl_buf_state {
 
 /* Read-only: a write through it faults instead of racing between threads. */
 extern const char ecsctl_buf_empty[1];
-#define ECSCTL_BUF_INIT {(char *)ecsctl_buf_empty, 0, 0, 0, ECSCTL_BUF_OK}
+#define ECSCTL_BUF_INIT                                                                            \
+	{                                                                                          \
+		(char *)ecsctl_buf_empty, 0, 0, 0, ECSCTL_BUF_OK                                   \
+	}
 
 void ecsctl_buf_init(struct ecsctl_buf *b, size_t max);
 void ecsctl_buf_release(struct ecsctl_buf *b);
@@ -49,7 +52,7 @@ void ecsctl_buf_add(struct ecsctl_buf *b, const void *data, size_t len);
 void ecsctl_buf_adds(struct ecsctl_buf *b, const char *s);
 void ecsctl_buf_addch(struct ecsctl_buf *b, int c);
 void ecsctl_buf_addf(struct ecsctl_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void ecsctl_buf_vaddf(struct ecsctl_buf *b, const char *fmt, va_list ap);
 /* Appends `len` bytes as lowercase hex. */
 void ecsctl_buf_addhex(struct ecsctl_buf *b, const unsigned char *data, size_t len);

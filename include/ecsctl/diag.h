@@ -12,8 +12,8 @@ enum ecsctl_severity { ECSCTL_NOTICE, ECSCTL_WARNING, ECSCTL_ERROR };
 
 struct ecsctl_diag {
 	enum ecsctl_severity severity;
-	char *file;     /* owned; may be NULL */
-	unsigned line;  /* 1-based; 0 when unknown */
+	char *file;    /* owned; may be NULL */
+	unsigned line; /* 1-based; 0 when unknown */
 	unsigned column;
 	char *resource; /* owned; "Service 'prod/web'", or NULL */
 	char *path;     /* owned; member path "containerDefinitions[0].image", or NULL */
@@ -28,18 +28,21 @@ struct ecsctl_diags {
 	int oom;       /* a diagnostic was lost to out of memory */
 };
 
-#define ECSCTL_DIAGS_INIT {0}
+#define ECSCTL_DIAGS_INIT                                                                          \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /* Records one diagnostic; strings are copied. Out of memory sets `oom`. */
 void ecsctl_diags_add(struct ecsctl_diags *d, enum ecsctl_severity sev, const char *file,
-		      unsigned line, unsigned column, const char *resource, const char *path,
-		      const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+                      unsigned line, unsigned column, const char *resource, const char *path,
+                      const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 
 /* Removes the diagnostics for which `drop` (given each one's index) says true,
  * keeping the others in order. */
 void ecsctl_diags_drop(struct ecsctl_diags *d,
-		       bool (*drop)(const struct ecsctl_diag *diag, size_t index, void *arg),
-		       void *arg);
+                       bool (*drop)(const struct ecsctl_diag *diag, size_t index, void *arg),
+                       void *arg);
 
 /* Sorts by file, line, column, keeping insertion order for ties. */
 void ecsctl_diags_sort(struct ecsctl_diags *d);

@@ -283,8 +283,8 @@ json_t *ecsctl_diff_changes_to_json(const struct ecsctl_diff_changes *c,
  * {"path", "git", "live"} is (c, mask, "live", "git") for changes made
  * with before = live and after = git. */
 json_t *ecsctl_diff_changes_to_json_as(const struct ecsctl_diff_changes *c,
-                                       const struct ecsctl_diff_mask *mask,
-                                       const char *before_name, const char *after_name);
+                                       const struct ecsctl_diff_mask *mask, const char *before_name,
+                                       const char *after_name);
 
 enum ecsctl_diff_action {
 	ECSCTL_DIFF_CREATE,
@@ -299,7 +299,7 @@ enum ecsctl_diff_action {
 const char *ecsctl_diff_action_name(enum ecsctl_diff_action a);
 
 struct ecsctl_diff_render_options {
-	bool color;                         /* ANSI colours on the symbols */
+	bool color;                          /* ANSI colours on the symbols */
 	const struct ecsctl_diff_mask *mask; /* NULL: built-in rules only */
 	bool compact;     /* one line per change (path: before -> after) instead of nested */
 	size_t max_value; /* compact: longest value shown before shortening; 0 = never */
@@ -335,7 +335,8 @@ struct ecsctl_diff_render_options {
  * changed leaves are shown, unchanged siblings counted (from
  * changes->unchanged); every value in full; multi-line strings and lists
  * compared line by line (2 equal lines or elements of context, the rest
- * counted; a JSON document in a string over 80 characters indented first). With `compact`, today's one line per change:
+ * counted; a JSON document in a string over 80 characters indented first). With `compact`, today's
+ * one line per change:
  *
  *       ~ containerDefinitions[web].image: "nginx:1.25" -> "nginx:1.27"
  *

@@ -39,12 +39,15 @@ struct ecsctl_error {
 	char *request_id; /* owned; x-amzn-RequestId, or NULL */
 };
 
-#define ECSCTL_ERROR_INIT {0}
+#define ECSCTL_ERROR_INIT                                                                          \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 /* Sets code and a printf-style message unless `err` is already set; returns
  * the code `err` holds afterwards, for `return` chaining. `err` may be NULL. */
 int ecsctl_error_set(struct ecsctl_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int ecsctl_error_vset(struct ecsctl_error *err, int code, const char *fmt, va_list ap);
 
 /* Sets ECSCTL_ENOMEM with the static message, allocating nothing. */
@@ -55,7 +58,7 @@ int ecsctl_error_nomem(struct ecsctl_error *err);
  * the context alone, no trailing separator. Returns err->code (0 and no
  * change when nothing is set). */
 int ecsctl_error_wrap(struct ecsctl_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Copies `src` into `dst` with every field (code, message, AWS code, HTTP
  * status, request id) unless `dst` is already set (the first cause wins).

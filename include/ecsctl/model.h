@@ -23,7 +23,7 @@ struct ecsctl_resource {
 	char *name;    /* clusterName | family | "cluster/serviceName" */
 	char *cluster; /* services only: the cluster name ("default" when omitted) */
 	json_t *body;  /* the API request payload: CreateCluster / RegisterTaskDefinition /
-			  CreateService members, typed as the model says */
+	                  CreateService members, typed as the model says */
 	char *file;    /* where the document starts, as messages name it */
 	unsigned line, column;
 	json_t *explain; /* with `explain`: [{"path", "value", "from": "file:line:col"}]
@@ -31,17 +31,17 @@ struct ecsctl_resource {
 };
 
 struct ecsctl_ignore_rule {
-	char *kind; /* "Service", "TaskDefinition", "Cluster" or "*" */
-	char *name; /* glob, "*" matches all */
+	char *kind;    /* "Service", "TaskDefinition", "Cluster" or "*" */
+	char *name;    /* glob, "*" matches all */
 	char **fields; /* member paths */
 	size_t nfields;
 };
 
 struct ecsctl_settings {
-	char *name;          /* owner id; default: the config root's folder name */
-	char *region;        /* NULL when not set */
+	char *name;   /* owner id; default: the config root's folder name */
+	char *region; /* NULL when not set */
 	bool prune;
-	long keep_revisions; /* default 5 */
+	long keep_revisions;     /* default 5 */
 	int64_t wait_timeout_ms; /* default 10 minutes */
 	bool rollback_on_failure;
 	bool suspend;
@@ -61,19 +61,22 @@ struct ecsctl_model {
 };
 
 struct ecsctl_model_options {
-	const char *repo;     /* local path (remote URLs: see source.h); default "." */
-	const char *ref;      /* default "HEAD" */
-	const char *path;     /* config root inside the repo; default the root */
-	bool worktree;        /* read the files on disk, not git objects */
-	const char *const *env; /* NULL-terminated "NAME=value" list; NULL = environ */
-	const char *environment; /* an entry of `environments:` (--env), or NULL */
+	const char *repo;             /* local path (remote URLs: see source.h); default "." */
+	const char *ref;              /* default "HEAD" */
+	const char *path;             /* config root inside the repo; default the root */
+	bool worktree;                /* read the files on disk, not git objects */
+	const char *const *env;       /* NULL-terminated "NAME=value" list; NULL = environ */
+	const char *environment;      /* an entry of `environments:` (--env), or NULL */
 	const char *const *var_files; /* --var-file: files on disk, later ones win */
 	size_t nvar_files;
 	const char *const *vars; /* --var: "NAME=VALUE", later ones win, above the files */
 	size_t nvars;
 	bool explain; /* fill each resource's `explain` */
 };
-#define ECSCTL_MODEL_OPTIONS_INIT {NULL, NULL, NULL, false, NULL, NULL, NULL, 0, NULL, 0, false}
+#define ECSCTL_MODEL_OPTIONS_INIT                                                                  \
+	{                                                                                          \
+		NULL, NULL, NULL, false, NULL, NULL, NULL, 0, NULL, 0, false                       \
+	}
 
 /*
  * Loads, substitutes, validates and resolves the desired state into `*out`.
@@ -85,7 +88,7 @@ struct ecsctl_model_options {
  * `*out` is valid (possibly partial) either way and must be released.
  */
 int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_options *opts,
-		      struct ecsctl_diags *diags, struct ecsctl_error *err);
+                      struct ecsctl_diags *diags, struct ecsctl_error *err);
 
 /*
  * Loads one file's contents as if it were a whole config root: `name` (a
@@ -94,8 +97,8 @@ int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_option
  * `env` as in the options (NULL = environ).
  */
 int ecsctl_model_load_buffer(struct ecsctl_model *out, const char *name, const char *data,
-			     size_t len, const char *const *env, struct ecsctl_diags *diags,
-			     struct ecsctl_error *err);
+                             size_t len, const char *const *env, struct ecsctl_diags *diags,
+                             struct ecsctl_error *err);
 
 /*
  * Checks an API request body (as a client sent it) against `operation`'s
@@ -107,7 +110,7 @@ int ecsctl_model_load_buffer(struct ecsctl_model *out, const char *name, const c
  * request"); returns how many errors were added. For ecs-local.
  */
 size_t ecsctl_model_check_payload(const char *operation, const json_t *payload,
-				  struct ecsctl_diags *diags);
+                                  struct ecsctl_diags *diags);
 
 /* A task size Fargate offers: `cpu` units with `memory` MiB (the table in
  * docs/preflight.md, rule fargate-cpu-memory). */
@@ -124,11 +127,11 @@ bool ecsctl_model_fargate_size_ok(long long cpu, long long memory);
  * added. For plans, whose requests were made or edited outside the model.
  */
 size_t ecsctl_model_check_rules(enum ecsctl_kind kind, const json_t *body, const json_t *taskdef,
-				const char *label, struct ecsctl_diags *diags);
+                                const char *label, struct ecsctl_diags *diags);
 
 /* Looks a resource up by kind and name; NULL if absent. */
-const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m,
-						enum ecsctl_kind kind, const char *name);
+const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m, enum ecsctl_kind kind,
+                                                const char *name);
 
 /*
  * The `render` document: {"formatVersion": 1, "commit": sha|null,

@@ -29,7 +29,6 @@
 #include "ecsctl/model.h"
 #include "ecsctl/tags.h"
 
-
 /* The value of tag `key` in a [{key, value}] list, or NULL. */
 const char *ecsctl_reconcile_tag_value(const json_t *tags, const char *key);
 

@@ -17,8 +17,9 @@
 #include "ecsctl/error.h"
 #include "ecsctl/metrics.h"
 
-#define ECSCTL_WEBHOOK_MAX_BODY (1024 * 1024) /* GitHub caps payloads at 25 MB; pushes are small   \
-	                                       */
+#define ECSCTL_WEBHOOK_MAX_BODY                                                                    \
+	(1024 * 1024) /* GitHub caps payloads at 25 MB; pushes are small                           \
+	               */
 
 /*
  * Parses a GitHub `X-Hub-Signature-256` value, "sha256=" and 64 hex digits

@@ -51,12 +51,12 @@ static int dial(void)
 static int call(int fd, const char *op, const char *body, char *buf, size_t cap)
 {
 	char req[4096];
-	int n =
-	    snprintf(req, sizeof(req),
-	             "POST / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-	             "X-Amz-Target: AmazonEC2ContainerServiceV20141113.%s\r\n"
-	             "Content-Type: application/x-amz-json-1.1\r\nContent-Length: %zu\r\n\r\n%s",
-	             port, op, strlen(body), body);
+	int n = snprintf(
+	    req, sizeof(req),
+	    "POST / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+	    "X-Amz-Target: AmazonEC2ContainerServiceV20141113.%s\r\n"
+	    "Content-Type: application/x-amz-json-1.1\r\nContent-Length: %zu\r\n\r\n%s",
+	    port, op, strlen(body), body);
 	size_t got = 0;
 	long want = -1;
 	char *hdr_end = NULL;

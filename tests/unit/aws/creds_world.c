@@ -43,7 +43,8 @@ void world_file(struct world *w, const char *name, const char *text)
 	FILE *f;
 
 	/* make the parent folders */
-	for (slash = strchr(path + strlen(w->dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+	for (slash = strchr(path + strlen(w->dir) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		mkdir(path, 0700);
 		*slash = '/';

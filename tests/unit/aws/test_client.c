@@ -416,8 +416,8 @@ static void test_aws_client__create_service_token_stable_across_retries(void **s
 	struct ecsctl_creds_provider *cp = NULL;
 	struct ecsctl_ecs *c = client(srv, &cp, 0, NULL, NULL);
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	json_t *req =
-	    json_pack("{s:s,s:s,s:i}", "serviceName", "web", "cluster", "prod", "desiredCount", 2);
+	json_t *req = json_pack("{s:s,s:s,s:i}", "serviceName", "web", "cluster", "prod",
+	                        "desiredCount", 2);
 	json_t *svc = NULL, *a, *b;
 
 	ecsctl_ecs_create_service(&svc, c, req, &err);
@@ -658,10 +658,10 @@ static void test_aws_client__no_secret_in_logs_at_highest_verbosity(void **state
 	struct ecsctl_buf log = ECSCTL_BUF_INIT;
 	struct ecsctl_ecs *c = client(srv, &cp, 3, collect, &log);
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	json_t *req =
-	    json_pack("{s:s,s:[{s:s,s:[{s:s,s:s},{s:s,s:s}]}]}", "family", "web",
-	              "containerDefinitions", "name", "app", "environment", "name", "DB_PASSWORD",
-	              "value", "hunter2-db-secret", "name", "LOG_LEVEL", "value", "debug");
+	json_t *req = json_pack("{s:s,s:[{s:s,s:[{s:s,s:s},{s:s,s:s}]}]}", "family", "web",
+	                        "containerDefinitions", "name", "app", "environment", "name",
+	                        "DB_PASSWORD", "value", "hunter2-db-secret", "name", "LOG_LEVEL",
+	                        "value", "debug");
 	json_t *resp = NULL;
 	int i;
 

@@ -32,8 +32,8 @@ static void fake_handler(void *ud, const struct lb_request *req, struct lb_respo
 		h = lb_header(req, "Authorization");
 		if (req->body_len && strstr(req->body, "Action=AssumeRoleWithWebIdentity")) {
 			f->signed_web += h != NULL;
-			f->web_token_ok =
-			    strstr(req->body, "WebIdentityToken=oidc-jwt-token") != NULL;
+			f->web_token_ok = strstr(req->body, "WebIdentityToken=oidc-jwt-token") !=
+			                  NULL;
 		} else if (!lb_sigv4_valid(req, "base-secret")) {
 			f->bad_sig++;
 		}

@@ -69,7 +69,8 @@ static void test_aws_creds_process__parse_errors_never_quote_the_output(void **s
 	             "only \"Version\": 1");
 	expect_error("{\"Version\":\"1\",\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"TOPSECRET\"}",
 	             "another Version");
-	expect_error("{\"Version\":1,\"AccessKeyId\":\"A\"}", "lacks AccessKeyId or SecretAccessKey");
+	expect_error("{\"Version\":1,\"AccessKeyId\":\"A\"}",
+	             "lacks AccessKeyId or SecretAccessKey");
 	expect_error("{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"TOPSECRET\","
 	             "\"SessionToken\":5}",
 	             "must be strings");
@@ -89,12 +90,11 @@ static void write_helper(struct world *w, int expires_in)
 	char exp[32];
 
 	world_iso_in(exp, expires_in);
-	ecsctl_buf_addf(&s,
-	                "n=$(cat \"$HOME/runs\" 2>/dev/null || echo 0); n=$((n+1)); "
-	                "echo $n > \"$HOME/runs\"\n"
-	                "echo \"helper run $n\" >&2\n"
-	                "printf '{\"Version\": 1, \"AccessKeyId\": \"ASIAPROC%%s\", "
-	                "\"SecretAccessKey\": \"process-secret\", \"SessionToken\": \"tok\"");
+	ecsctl_buf_addf(&s, "n=$(cat \"$HOME/runs\" 2>/dev/null || echo 0); n=$((n+1)); "
+	                    "echo $n > \"$HOME/runs\"\n"
+	                    "echo \"helper run $n\" >&2\n"
+	                    "printf '{\"Version\": 1, \"AccessKeyId\": \"ASIAPROC%%s\", "
+	                    "\"SecretAccessKey\": \"process-secret\", \"SessionToken\": \"tok\"");
 	if (expires_in)
 		ecsctl_buf_addf(&s, ", \"Expiration\": \"%s\"", exp);
 	ecsctl_buf_adds(&s, "}' $n\n");
@@ -248,8 +248,9 @@ static void test_aws_creds_process__failures(void **state)
 	expect_failure(&w, "no-such-helper-xyz", ECSCTL_EINVAL, "status 127 (command not found?)");
 	expect_failure(&w, "kill -9 $$", ECSCTL_EINVAL, "killed by signal 9");
 	expect_failure(&w, "echo 'Secret: TOPSECRET'", ECSCTL_EINVAL, "its output is not JSON");
-	expect_failure(&w, "echo '{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"TOPSECRET\"}'",
-	               ECSCTL_EINVAL, "only \"Version\": 1");
+	expect_failure(
+	    &w, "echo '{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"TOPSECRET\"}'",
+	    ECSCTL_EINVAL, "only \"Version\": 1");
 	expect_failure(&w, "true", ECSCTL_EINVAL, "not JSON");
 	expect_failure(&w, "head -c 2000000 /dev/zero", ECSCTL_EINVAL, "more than 1048576 bytes");
 	world_stop(&w);

@@ -39,11 +39,12 @@ static void portal_handler(void *ud, const struct lb_request *req, struct lb_res
 			resp->headers[0][1] = "UnauthorizedException:http://internal.amazon.com/";
 			resp->body = "{\"message\":\"Session token not found or invalid\"}";
 		} else {
-			snprintf(f->body, sizeof(f->body),
-			         "{\"roleCredentials\":{\"accessKeyId\":\"ASIASSO\","
-			         "\"secretAccessKey\":\"sso-secret\",\"sessionToken\":\"sso-token\","
-			         "\"expiration\":%lld}}",
-			         (long long)(time(NULL) + 3600) * 1000);
+			snprintf(
+			    f->body, sizeof(f->body),
+			    "{\"roleCredentials\":{\"accessKeyId\":\"ASIASSO\","
+			    "\"secretAccessKey\":\"sso-secret\",\"sessionToken\":\"sso-token\","
+			    "\"expiration\":%lld}}",
+			    (long long)(time(NULL) + 3600) * 1000);
 			resp->body = f->body;
 		}
 		free(tok);
@@ -109,10 +110,11 @@ static void cache_token(struct world *w, const char *key, int expires_in, int wi
 	                "\"accessToken\": \"cached-access\", \"expiresAt\": \"%s\"",
 	                exp);
 	if (with_refresh)
-		ecsctl_buf_addf(&text,
-		                ", \"clientId\": \"client-1\", \"clientSecret\": \"client-secret-1\","
-		                " \"registrationExpiresAt\": \"%s\", \"refreshToken\": \"refresh-1\"",
-		                reg);
+		ecsctl_buf_addf(
+		    &text,
+		    ", \"clientId\": \"client-1\", \"clientSecret\": \"client-secret-1\","
+		    " \"registrationExpiresAt\": \"%s\", \"refreshToken\": \"refresh-1\"",
+		    reg);
 	ecsctl_buf_adds(&text, "}");
 	world_file(w, name.buf, text.buf);
 	ecsctl_buf_release(&name);
@@ -259,21 +261,22 @@ static void test_aws_creds_sso__errors_say_what_to_do(void **state)
 	struct portal f;
 
 	sso_world(&w, &f);
-	expect_error(&w, "dev",
-	             "no SSO token for sso-session 'my-sso' in ");
+	expect_error(&w, "dev", "no SSO token for sso-session 'my-sso' in ");
 	expect_error(&w, "dev", SESSION_KEY ".json: run `aws sso login --profile dev`");
 	cache_token(&w, SESSION_KEY, -60, 0);
 	expect_error(&w, "dev", "run `aws sso login --profile dev`");
 	assert_int_equal(f.token_calls + f.role_calls, 0);
 	cache_token(&w, SESSION_KEY, 3600, 0);
 	snprintf(f.valid_token, sizeof(f.valid_token), "revoked");
-	expect_error(&w, "dev", "the SSO portal refused the cached token (run `aws sso login "
-	                        "--profile dev`): UnauthorizedException: Session token not found "
-	                        "or invalid");
+	expect_error(&w, "dev",
+	             "the SSO portal refused the cached token (run `aws sso login "
+	             "--profile dev`): UnauthorizedException: Session token not found "
+	             "or invalid");
 	expect_error(&w, "nosession", "names no [sso-session missing] section");
 	expect_error(&w, "mismatch", "sso_start_url differs between the profile");
 	expect_error(&w, "norole", "no sso_account_id and sso_role_name");
-	world_file(&w, ".aws/sso/cache/" SESSION_KEY ".json", "{\"accessToken\": \"cached-access\"");
+	world_file(&w, ".aws/sso/cache/" SESSION_KEY ".json",
+	           "{\"accessToken\": \"cached-access\"");
 	expect_error(&w, "dev", "is not a JSON object (line 1");
 	world_stop(&w);
 }

@@ -91,18 +91,18 @@ static void expect_json(const json_t *out, const json_t *want)
 
 static void test_import_service__daemon_has_no_count(void **state)
 {
-	json_t *live =
-	    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:{s:i, s:i}}", "serviceArn",
-	              "arn:aws:ecs:us-east-1:1:service/yard/agent", "serviceName", "agent",
-	              "clusterArn", "arn:aws:ecs:us-east-1:1:cluster/yard", "taskDefinition",
-	              "arn:aws:ecs:us-east-1:1:task-definition/agent:2", "desiredCount", 3,
-	              "launchType", "EC2", "schedulingStrategy", "DAEMON",
-	              "deploymentConfiguration", "maximumPercent", 100, "minimumHealthyPercent", 0);
+	json_t *live = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:{s:i, s:i}}", "serviceArn",
+	    "arn:aws:ecs:us-east-1:1:service/yard/agent", "serviceName", "agent", "clusterArn",
+	    "arn:aws:ecs:us-east-1:1:cluster/yard", "taskDefinition",
+	    "arn:aws:ecs:us-east-1:1:task-definition/agent:2", "desiredCount", 3, "launchType",
+	    "EC2", "schedulingStrategy", "DAEMON", "deploymentConfiguration", "maximumPercent", 100,
+	    "minimumHealthyPercent", 0);
 	json_t *out = ecsctl_import_service(live, "agent");
-	json_t *want =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "kind", "Service", "cluster", "yard",
-	              "serviceName", "agent", "taskDefinition", "agent", "launchType", "EC2",
-	              "schedulingStrategy", "DAEMON", "tags");
+	json_t *want = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[]}", "kind", "Service",
+	                         "cluster", "yard", "serviceName", "agent", "taskDefinition",
+	                         "agent", "launchType", "EC2", "schedulingStrategy", "DAEMON",
+	                         "tags");
 
 	(void)state;
 	json_object_del(want, "tags");
@@ -129,11 +129,11 @@ static void test_import_service__drops_defaults_and_own_tags(void **state)
 	    "value", "x", "key", "aws:cloudformation:stack-name", "value", "s", "roleArn",
 	    "arn:aws:iam::1:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS");
 	json_t *out = ecsctl_import_service(live, "web");
-	json_t *want =
-	    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:{s:i}, s:[{s:s, s:s}]}", "kind", "Service",
-	              "cluster", "shop", "serviceName", "web", "taskDefinition", "web",
-	              "desiredCount", 2, "launchType", "FARGATE", "deploymentConfiguration",
-	              "minimumHealthyPercent", 50, "tags", "key", "team", "value", "a");
+	json_t *want = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:{s:i}, s:[{s:s, s:s}]}", "kind",
+	                         "Service", "cluster", "shop", "serviceName", "web",
+	                         "taskDefinition", "web", "desiredCount", 2, "launchType",
+	                         "FARGATE", "deploymentConfiguration", "minimumHealthyPercent", 50,
+	                         "tags", "key", "team", "value", "a");
 
 	(void)state;
 	assert_non_null(out);
@@ -155,10 +155,10 @@ static void test_import_taskdef__drops_read_only_and_defaults(void **state)
 	    "hostPort", 80, "protocol", "tcp", "mountPoints", "volumes", "compatibilities", "EC2",
 	    "registeredAt", 1.7e9);
 	json_t *out = ecsctl_import_taskdef(live, NULL);
-	json_t *want =
-	    json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:[{s:i}]}]}", "kind", "TaskDefinition",
-	              "family", "web", "networkMode", "awsvpc", "containerDefinitions", "name",
-	              "web", "image", "nginx", "portMappings", "containerPort", 80);
+	json_t *want = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:[{s:i}]}]}", "kind",
+	                         "TaskDefinition", "family", "web", "networkMode", "awsvpc",
+	                         "containerDefinitions", "name", "web", "image", "nginx",
+	                         "portMappings", "containerPort", 80);
 
 	(void)state;
 	expect_json(out, want);

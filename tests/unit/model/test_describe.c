@@ -53,10 +53,11 @@ static void test_describe__inner_object_and_non_matches(void **state)
 
 	(void)state;
 	/* the taskDefinition object alone */
-	d = load_text(NULL, "api.json",
-	              "{\"family\": \"api\", \"revision\": 2,\n"
-	              " \"containerDefinitions\": [{\"name\": \"a\", \"image\": \"b\", \"memory\": 64}]}",
-	              NULL);
+	d = load_text(
+	    NULL, "api.json",
+	    "{\"family\": \"api\", \"revision\": 2,\n"
+	    " \"containerDefinitions\": [{\"name\": \"a\", \"image\": \"b\", \"memory\": 64}]}",
+	    NULL);
 	assert_string_equal(d, "notice: api.json:1:19: dropped read-only members of "
 	                       "describe-task-definition output: 'revision'\n");
 	free(d);
@@ -147,13 +148,13 @@ static char *render_text(const char *text)
 static void test_describe__render_is_canonical(void **state)
 {
 	/* the same resources, documents and members in different orders */
-	char *a =
-	    render_text("kind: Service\nserviceName: web\ntaskDefinition: web\n"
-	                "desiredCount: 2\n---\n"
-	                "kind: TaskDefinition\nfamily: web\n"
-	                "containerDefinitions: [{name: web, image: nginx, memory: 64,\n"
-	                "  dockerLabels: {b: '2', a: '1'}}]\n---\n"
-	                "kind: Cluster\nclusterName: b\n---\nkind: Cluster\nclusterName: a\n");
+	char *a = render_text(
+	    "kind: Service\nserviceName: web\ntaskDefinition: web\n"
+	    "desiredCount: 2\n---\n"
+	    "kind: TaskDefinition\nfamily: web\n"
+	    "containerDefinitions: [{name: web, image: nginx, memory: 64,\n"
+	    "  dockerLabels: {b: '2', a: '1'}}]\n---\n"
+	    "kind: Cluster\nclusterName: b\n---\nkind: Cluster\nclusterName: a\n");
 	char *b = render_text("kind: Cluster\nclusterName: a\n---\nkind: Cluster\nclusterName: b\n"
 	                      "---\nkind: TaskDefinition\n"
 	                      "containerDefinitions: [{dockerLabels: {a: '1', b: '2'},\n"
@@ -167,7 +168,8 @@ static void test_describe__render_is_canonical(void **state)
 	    a, "{\"formatVersion\":1,\"commit\":null,"
 	       "\"clusters\":[{\"clusterName\":\"a\"},{\"clusterName\":\"b\"}],"
 	       "\"taskDefinitions\":[{\"family\":\"web\",\"containerDefinitions\":[{\"name\":"
-	       "\"web\",\"image\":\"nginx\",\"memory\":64,\"dockerLabels\":{\"a\":\"1\",\"b\":\"2\"}}]}],"
+	       "\"web\",\"image\":\"nginx\",\"memory\":64,\"dockerLabels\":{\"a\":\"1\",\"b\":"
+	       "\"2\"}}]}],"
 	       "\"services\":[{\"serviceName\":\"web\",\"taskDefinition\":\"web\","
 	       "\"desiredCount\":2}]}");
 	free(a);

@@ -63,8 +63,7 @@ static const char *tag(const struct ecsctl_model *m, const char *key)
 	json_t *tags = json_object_get(m->resources[0].body, "tags"), *t;
 	size_t i;
 
-	json_array_foreach(tags, i, t)
-	{
+	json_array_foreach(tags, i, t) {
 		if (!strcmp(json_string_value(json_object_get(t, "key")), key))
 			return json_string_value(json_object_get(t, "value"));
 	}
@@ -268,8 +267,7 @@ static void test_envs__overlays(void **state)
 	svc = ecsctl_model_find(&m, ECSCTL_KIND_SERVICE, "default/web");
 	assert_int_equal(json_integer_value(json_object_get(svc->body, "desiredCount")), 4);
 	/* render --explain: where the final value was written */
-	json_array_foreach(svc->explain, i, e)
-	{
+	json_array_foreach(svc->explain, i, e) {
 		if (strcmp(json_string_value(json_object_get(e, "path")), "desiredCount"))
 			continue;
 		found = true;
@@ -282,8 +280,9 @@ static void test_envs__overlays(void **state)
 	free(d);
 
 	/* an error in a merged value names the overlay's file and line */
-	write_file(dir, "cfg/over/prod/web.yaml", "kind: Service\nserviceName: web\n"
-	                                          "desiredCount: many\n");
+	write_file(dir, "cfg/over/prod/web.yaml",
+	           "kind: Service\nserviceName: web\n"
+	           "desiredCount: many\n");
 	d = load_dir(&m, dir, &r);
 	assert_string_equal(d, "error: cfg/over/prod/web.yaml:3:15: 'desiredCount' must be an "
 	                       "integer, got 'many'\n");
@@ -326,9 +325,10 @@ static void expect_error(const char *settings, const char *env, const char *var,
 static void test_envs__errors(void **state)
 {
 	(void)state;
-	expect_error("environments: {a: {}, b: {}}\n", NULL, NULL, NULL,
-	             "error: cfg/ecsctl.yaml:1:15: ecsctl.yaml declares environments (a, b): choose "
-	             "one with --env NAME\n");
+	expect_error(
+	    "environments: {a: {}, b: {}}\n", NULL, NULL, NULL,
+	    "error: cfg/ecsctl.yaml:1:15: ecsctl.yaml declares environments (a, b): choose "
+	    "one with --env NAME\n");
 	expect_error("environments: {a: {}}\n", "c", NULL, NULL,
 	             "error: cfg/ecsctl.yaml:1:15: no environment 'c' in ecsctl.yaml (a)\n");
 	expect_error("name: x\n", "c", NULL, NULL,
@@ -337,8 +337,9 @@ static void test_envs__errors(void **state)
 	expect_error("name: [x\n", "c", NULL, NULL,
 	             "error: cfg/ecsctl.yaml:2:1: invalid YAML: did not find expected ',' or ']' "
 	             "while parsing a flow sequence\n");
-	expect_error("environments: [a]\n", NULL, NULL, NULL,
-	             "error: cfg/ecsctl.yaml:1:15: environments must be a mapping of NAME: {...}\n");
+	expect_error(
+	    "environments: [a]\n", NULL, NULL, NULL,
+	    "error: cfg/ecsctl.yaml:1:15: environments must be a mapping of NAME: {...}\n");
 	expect_error("environments: {a: 1}\n", "a", NULL, NULL,
 	             "error: cfg/ecsctl.yaml:1:19: environment 'a' must be a mapping (variables, "
 	             "varFiles, overlays, settings)\n");
@@ -347,7 +348,8 @@ static void test_envs__errors(void **state)
 	             "you mean 'region'?\n");
 	expect_error("name: x\n", NULL, "oops", NULL,
 	             "error: --var takes NAME=VALUE, not 'oops'\n");
-	expect_error("name: x\n", NULL, "1X=3", NULL, "error: --var takes NAME=VALUE, not '1X=3'\n");
+	expect_error("name: x\n", NULL, "1X=3", NULL,
+	             "error: --var takes NAME=VALUE, not '1X=3'\n");
 	expect_error("name: x\n", NULL, NULL, "/nonexistent/v.yaml",
 	             "error: /nonexistent/v.yaml: cannot read the variable file: No such file or "
 	             "directory\n");
@@ -355,11 +357,12 @@ static void test_envs__errors(void **state)
 	             "error: cfg/ecsctl.yaml:1:12: variables must be a mapping of NAME: value\n");
 	expect_error("environments: {a: {varFiles: [vars/list.yaml]}}\n", "a", NULL, NULL,
 	             "error: cfg/vars/list.yaml:1:1: variables must be a mapping of NAME: value\n");
-	expect_error("environments: {a: {varFiles: [vars/bad.yaml]}}\n", "a", NULL, NULL,
-	             "error: cfg/vars/bad.yaml:1:1: invalid variable name '1X' (letters, digits "
-	             "and '_', not starting with a digit)\n"
-	             "error: cfg/vars/bad.yaml:2:1: variable 'EMPTY' has no value (write \"\" for an "
-	             "empty one)\n");
+	expect_error(
+	    "environments: {a: {varFiles: [vars/bad.yaml]}}\n", "a", NULL, NULL,
+	    "error: cfg/vars/bad.yaml:1:1: invalid variable name '1X' (letters, digits "
+	    "and '_', not starting with a digit)\n"
+	    "error: cfg/vars/bad.yaml:2:1: variable 'EMPTY' has no value (write \"\" for an "
+	    "empty one)\n");
 	expect_error("environments: {a: {varFiles: [vars/none.yaml]}}\n", "a", NULL, NULL,
 	             "error: cfg/ecsctl.yaml:1:31: variable file 'vars/none.yaml': cannot read "
 	             "'cfg/vars/none.yaml': No such file or directory\n");
@@ -374,8 +377,10 @@ static void test_envs__lookups_refused(void **state)
 	char *d;
 
 	(void)state;
-	d = load_text(NULL, "c.yaml", "kind: Cluster\nclusterName: c\n"
-	                              "tags: [{key: a, value: '${ssm:/shop/x}'}]\n", NULL);
+	d = load_text(NULL, "c.yaml",
+	              "kind: Cluster\nclusterName: c\n"
+	              "tags: [{key: a, value: '${ssm:/shop/x}'}]\n",
+	              NULL);
 	assert_string_equal(d, "error: c.yaml:3:24: lookups such as '${ssm:...}' are not "
 	                       "supported\n");
 	free(d);
@@ -395,7 +400,8 @@ static void test_envs__insertion_budget(void **state)
 	for (i = 0; i < 20000; i++)
 		ecsctl_buf_adds(&vars, "  - x\n");
 	for (i = 0; i < 60; i++)
-		ecsctl_buf_addf(&docs, "---\nkind: Cluster\nclusterName: c%zu\ncapacityProviders: ${BIG}\n", i);
+		ecsctl_buf_addf(
+		    &docs, "---\nkind: Cluster\nclusterName: c%zu\ncapacityProviders: ${BIG}\n", i);
 	write_file(dir, "cfg/ecsctl.yaml", "environments: {e: {varFiles: [v.yaml]}}\n");
 	write_file(dir, "cfg/v.yaml", vars.buf);
 	write_file(dir, "cfg/c.yaml", docs.buf);

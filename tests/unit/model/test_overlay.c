@@ -31,8 +31,7 @@ static void dump(struct ecsctl_buf *b, const struct mnode *n)
 
 /* Merges `patch` (as o.yaml) onto `base` (b.yaml); checks the result, in flow
  * style, and the diagnostics. */
-static void expect_merge(const char *base, const char *patch, const char *result,
-                         const char *diags)
+static void expect_merge(const char *base, const char *patch, const char *result, const char *diags)
 {
 	struct ecsctl_diags d = ECSCTL_DIAGS_INIT;
 	struct ecsctl_buf got = ECSCTL_BUF_INIT, msgs = ECSCTL_BUF_INIT;
@@ -74,23 +73,25 @@ static void test_overlay__named_lists_merge_by_key(void **state)
 {
 	(void)state;
 	/* containerDefinitions by name: merged, and a new one appended */
-	expect_merge("containerDefinitions:\n"
-	             "  - {name: web, image: a, cpu: 1}\n"
-	             "  - {name: side, image: s}\n",
-	             "containerDefinitions:\n"
-	             "  - {name: web, image: b}\n"
-	             "  - {name: new, image: n}\n",
-	             "{containerDefinitions: [{name: web, image: b, cpu: 1}, {name: side, image: s}, "
-	             "{name: new, image: n}]}",
-	             "");
+	expect_merge(
+	    "containerDefinitions:\n"
+	    "  - {name: web, image: a, cpu: 1}\n"
+	    "  - {name: side, image: s}\n",
+	    "containerDefinitions:\n"
+	    "  - {name: web, image: b}\n"
+	    "  - {name: new, image: n}\n",
+	    "{containerDefinitions: [{name: web, image: b, cpu: 1}, {name: side, image: s}, "
+	    "{name: new, image: n}]}",
+	    "");
 	/* environment and secrets by name */
-	expect_merge("environment: [{name: A, value: '1'}, {name: B, value: '2'}]\n"
-	             "secrets: [{name: S, valueFrom: x}]\n",
-	             "environment: [{name: B, value: '3'}, {name: C, value: '4'}]\n"
-	             "secrets: [{name: S, valueFrom: y}]\n",
-	             "{environment: [{name: A, value: 1}, {name: B, value: 3}, {name: C, value: 4}], "
-	             "secrets: [{name: S, valueFrom: y}]}",
-	             "");
+	expect_merge(
+	    "environment: [{name: A, value: '1'}, {name: B, value: '2'}]\n"
+	    "secrets: [{name: S, valueFrom: x}]\n",
+	    "environment: [{name: B, value: '3'}, {name: C, value: '4'}]\n"
+	    "secrets: [{name: S, valueFrom: y}]\n",
+	    "{environment: [{name: A, value: 1}, {name: B, value: 3}, {name: C, value: 4}], "
+	    "secrets: [{name: S, valueFrom: y}]}",
+	    "");
 	/* portMappings by containerPort + protocol, protocol tcp when absent */
 	expect_merge("portMappings: [{containerPort: 80, protocol: tcp}, {containerPort: 53}]\n",
 	             "portMappings:\n"
@@ -100,19 +101,20 @@ static void test_overlay__named_lists_merge_by_key(void **state)
 	             "{containerPort: 53}, {containerPort: 53, protocol: udp}]}",
 	             "");
 	/* volumes by name, tags by key, loadBalancers by target group */
-	expect_merge("volumes: [{name: data, host: {sourcePath: /a}}]\n"
-	             "tags: [{key: team, value: a}, {key: env, value: x}]\n"
-	             "loadBalancers: [{targetGroupArn: tg1, containerName: web, containerPort: 80}]\n",
-	             "volumes: [{name: data, host: {sourcePath: /b}}, {name: tmp}]\n"
-	             "tags: [{key: env, value: prod}]\n"
-	             "loadBalancers:\n"
-	             "  - {targetGroupArn: tg1, containerPort: 8080}\n"
-	             "  - {targetGroupArn: tg2, containerName: web, containerPort: 80}\n",
-	             "{volumes: [{name: data, host: {sourcePath: /b}}, {name: tmp}], "
-	             "tags: [{key: team, value: a}, {key: env, value: prod}], "
-	             "loadBalancers: [{targetGroupArn: tg1, containerName: web, containerPort: 8080}, "
-	             "{targetGroupArn: tg2, containerName: web, containerPort: 80}]}",
-	             "");
+	expect_merge(
+	    "volumes: [{name: data, host: {sourcePath: /a}}]\n"
+	    "tags: [{key: team, value: a}, {key: env, value: x}]\n"
+	    "loadBalancers: [{targetGroupArn: tg1, containerName: web, containerPort: 80}]\n",
+	    "volumes: [{name: data, host: {sourcePath: /b}}, {name: tmp}]\n"
+	    "tags: [{key: env, value: prod}]\n"
+	    "loadBalancers:\n"
+	    "  - {targetGroupArn: tg1, containerPort: 8080}\n"
+	    "  - {targetGroupArn: tg2, containerName: web, containerPort: 80}\n",
+	    "{volumes: [{name: data, host: {sourcePath: /b}}, {name: tmp}], "
+	    "tags: [{key: team, value: a}, {key: env, value: prod}], "
+	    "loadBalancers: [{targetGroupArn: tg1, containerName: web, containerPort: 8080}, "
+	    "{targetGroupArn: tg2, containerName: web, containerPort: 80}]}",
+	    "");
 	/* nested: a container's environment inside containerDefinitions */
 	expect_merge("containerDefinitions:\n"
 	             "  - name: web\n"
@@ -146,7 +148,8 @@ static void test_overlay__errors(void **state)
 	             "{tags: [{key: a, value: x}]}",
 	             "o.yaml:1:8: nothing to delete: no item 'tags[b]' in the base\n");
 	expect_merge("containerDefinitions: [{name: web}]\n",
-	             "containerDefinitions: [{image: x}]\n", "{containerDefinitions: [{name: web}]}",
+	             "containerDefinitions: [{image: x}]\n",
+	             "{containerDefinitions: [{name: web}]}",
 	             "o.yaml:1:24: an item of 'containerDefinitions' in an "
 	             "overlay needs 'name': items merge by it\n");
 	expect_merge("a: {b: 1}\n", "a: {$patch: replace}\n", "{a: {b: 1}}",

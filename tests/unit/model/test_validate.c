@@ -21,9 +21,9 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
     {"typo in a nested member, with a suggestion", "t.yaml",
      TD_HEAD_MEM "containerDefinitions:\n"
-             "  - name: web\n"
-             "    image: nginx\n"
-             "    memoryReservaton: 128\n",
+                 "  - name: web\n"
+                 "    image: nginx\n"
+                 "    memoryReservaton: 128\n",
      "error: t.yaml:7:5: unknown member 'memoryReservaton' in containerDefinitions[0], did you "
      "mean 'memoryReservation'?\n"},
     {"unknown top-level member, nothing close", "t.yaml", SVC_HEAD "zzzzzz: 1\n",
@@ -32,7 +32,7 @@ static const struct bad_case bad_cases[] = {
      "error: t.yaml:3:15: 'desiredCount' must be an integer, got 'two'\n"},
     {"integer member given a quoted number", "t.yaml",
      TD_HEAD_MEM "containerDefinitions:\n"
-             "  - {name: web, image: nginx, portMappings: [{containerPort: \"80\"}]}\n",
+                 "  - {name: web, image: nginx, portMappings: [{containerPort: \"80\"}]}\n",
      "error: t.yaml:5:62: 'containerDefinitions[0].portMappings[0].containerPort' must be an "
      "integer, got the string '80'\n"},
     {"integer out of 32-bit range", "t.yaml", SVC_HEAD "desiredCount: 99999999999\n",
@@ -47,7 +47,7 @@ static const struct bad_case bad_cases[] = {
      "error: t.yaml:5:44: 'containerDefinitions[0].healthCheck' must be a mapping, got 'CMD'\n"},
     {"list given a string", "t.yaml",
      TD_HEAD_MEM "requiresCompatibilities: FARGATE\n"
-             "containerDefinitions: [{name: web, image: nginx}]\n",
+                 "containerDefinitions: [{name: web, image: nginx}]\n",
      "error: t.yaml:4:26: 'requiresCompatibilities' must be a list, got 'FARGATE'\n"},
     {"string given a mapping", "t.yaml", SVC_HEAD "launchType: {a: b}\n",
      "error: t.yaml:3:13: 'launchType' must be a string, got a mapping\n"},
@@ -68,9 +68,9 @@ static const struct bad_case bad_cases[] = {
      "error: t.yaml:1:1: missing required member 'family' in TaskDefinition\n"},
     {"documented range (healthCheck)", "t.yaml",
      TD_HEAD_MEM "containerDefinitions:\n"
-             "  - name: web\n"
-             "    image: nginx\n"
-             "    healthCheck: {command: [CMD, 'true'], interval: 3, retries: 11}\n",
+                 "  - name: web\n"
+                 "    image: nginx\n"
+                 "    healthCheck: {command: [CMD, 'true'], interval: 3, retries: 11}\n",
      "error: t.yaml:7:53: 'containerDefinitions[0].healthCheck.interval' must be between 5 and "
      "300, got 3\n"
      "error: t.yaml:7:65: 'containerDefinitions[0].healthCheck.retries' must be between 1 and "
@@ -110,7 +110,7 @@ static const struct bad_case bad_cases[] = {
      "error: t.yaml:5:49: 'containerDefinitions[0].dockerLabels.a' is null\n"},
     {"deprecated member: a warning only", "t.yaml",
      TD_HEAD_MEM "containerDefinitions: [{name: web, image: nginx}]\n"
-             "inferenceAccelerators: [{deviceName: a, deviceType: eia2.medium}]\n",
+                 "inferenceAccelerators: [{deviceName: a, deviceType: eia2.medium}]\n",
      "warning: t.yaml:5:1: member 'inferenceAccelerators' is deprecated by the ECS API\n"},
     {"tag characters outside the model's pattern", "t.yaml",
      "kind: Cluster\ntags:\n  - {key: \"team#1\", value: caf\xc3\xa9 ok}\n  - {key: a, value: "
@@ -121,9 +121,9 @@ static const struct bad_case bad_cases[] = {
      "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))\n"},
     {"rules across members: task definition", "t.yaml",
      TD_HEAD_MEM "requiresCompatibilities: [FARGATE]\n"
-             "containerDefinitions:\n"
-             "  - {name: app, image: a, essential: false}\n"
-             "  - {name: app, image: b, essential: false}\n",
+                 "containerDefinitions:\n"
+                 "  - {name: app, image: a, essential: false}\n"
+                 "  - {name: app, image: b, essential: false}\n",
      "error: t.yaml:4:26: a FARGATE task definition needs networkMode 'awsvpc' "
      "(rule: fargate-network-mode)\n"
      "error: t.yaml:4:26: a FARGATE task definition needs task-level 'cpu' and 'memory' "

@@ -455,9 +455,9 @@ static void test_reconcile_plan__keep_revisions_deregisters_owned_unused(void **
 	f->live.revisions = json_pack("{s:[ssss]}", "web", ARN("task-definition/web:4"),
 	                              ARN("task-definition/web:3"), ARN("task-definition/web:2"),
 	                              ARN("task-definition/web:1"));
-	f->live.history =
-	    json_pack("{s:[ooo]}", "web", tagged(live_td("a", 3), "ecsctl"),
-	              tagged(live_td("b", 2), "ecsctl"), tagged(live_td("c", 1), "other"));
+	f->live.history = json_pack("{s:[ooo]}", "web", tagged(live_td("a", 3), "ecsctl"),
+	                            tagged(live_td("b", 2), "ecsctl"),
+	                            tagged(live_td("c", 1), "other"));
 	/* no register: still more owned revisions than keepRevisions; web:4 and
 	 * web:3 are the newest two, web:1 is not ours */
 	make(f);

@@ -177,8 +177,8 @@ static void create_op(struct ecsctl_plan *p, struct wfx *f)
 	ecsctl_plan_init(p);
 	op = one_op(p);
 	op->action = ECSCTL_DIFF_CREATE;
-	op->wait =
-	    json_pack("{s:s,s:s,s:s}", "cluster", "c", "service", "web", "taskDefinition", f->td);
+	op->wait = json_pack("{s:s,s:s,s:s}", "cluster", "c", "service", "web", "taskDefinition",
+	                     f->td);
 }
 
 static void on_vclock(struct ecsctl_apply_options *ao, struct vclock *vc)
@@ -419,8 +419,8 @@ static void test_reconcile_wait__first_look_prints_few_old_events(void **state)
 			real_sleep_ms(20);
 	}
 	ecsctl_plan_init(&p);
-	one_op(&p)->wait =
-	    json_pack("{s:s,s:s,s:s}", "cluster", "c", "service", "crash", "taskDefinition", td);
+	one_op(&p)->wait = json_pack("{s:s,s:s,s:s}", "cluster", "c", "service", "crash",
+	                             "taskDefinition", td);
 	ao.timeout_ms = 1;
 	ao.interval_ms = 1;
 	on_vclock(&ao, &vc);

@@ -98,8 +98,7 @@ static int count_status(struct world *w, const char *desired, const char *last)
 	json_t *t;
 	int n = 0;
 
-	json_object_foreach(json_object_get(w->svc, "_tasks"), k, t)
-	{
+	json_object_foreach(json_object_get(w->svc, "_tasks"), k, t) {
 		if ((!desired || strcmp(sim_str(t, "desiredStatus"), desired) == 0) &&
 		    (!last || strcmp(sim_str(t, "lastStatus"), last) == 0))
 			n++;
@@ -112,8 +111,7 @@ static int has_event(struct world *w, const char *needle)
 	json_t *e;
 	size_t i;
 
-	json_array_foreach(json_object_get(w->svc, "events"), i, e)
-	{
+	json_array_foreach(json_object_get(w->svc, "events"), i, e) {
 		if (strstr(sim_str(e, "message"), needle))
 			return 1;
 	}
@@ -172,8 +170,7 @@ static void roll(int desired, int min_pct, int max_pct)
 	{
 		const char *k;
 		json_t *task;
-		json_object_foreach(json_object_get(w.svc, "_tasks"), k, task)
-		{
+		json_object_foreach(json_object_get(w.svc, "_tasks"), k, task) {
 			if (strcmp(sim_str(task, "desiredStatus"), "RUNNING") == 0)
 				assert_string_equal(sim_str(task, "taskDefinitionArn"), NEWER);
 		}
@@ -209,8 +206,7 @@ static void test_deploy__crashloop_breaker_rolls_back(void **state)
 		advance(&w, t);
 		/* the old tasks keep serving: min healthy 100% holds */
 		assert_true(count_status(&w, "RUNNING", "RUNNING") >= 2);
-		json_array_foreach(deps(&w), i, d)
-		{
+		json_array_foreach(deps(&w), i, d) {
 			if (strcmp(sim_str(d, "rolloutState"), "FAILED") == 0) {
 				saw_failed = 1;
 				assert_string_equal(sim_str(d, "taskDefinition"), BAD);
@@ -346,8 +342,7 @@ static void test_deploy__lazy_equals_stepwise(void **state)
 	advance(&b, t - 0.1);
 	assert_int_equal(json_object_size(json_object_get(a.svc, "_tasks")),
 	                 json_object_size(json_object_get(b.svc, "_tasks")));
-	json_object_foreach(json_object_get(a.svc, "_tasks"), k, task)
-	{
+	json_object_foreach(json_object_get(a.svc, "_tasks"), k, task) {
 		json_t *other = json_object_get(json_object_get(b.svc, "_tasks"), k);
 		assert_non_null(other);
 		assert_string_equal(sim_str(task, "lastStatus"), sim_str(other, "lastStatus"));

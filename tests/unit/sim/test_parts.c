@@ -69,8 +69,7 @@ static void test_parts__taskdef_rejects(void **state)
 	}
 }
 
-static void expect_invalid(const char *op, const char *body,
-                           const char *type)
+static void expect_invalid(const char *op, const char *body, const char *type)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	json_t *req = parse(body);

@@ -68,13 +68,11 @@ static void placed(struct world *w, json_t *resp, char *out, size_t n)
 	size_t i, len = 0;
 
 	out[0] = '\0';
-	json_array_foreach(json_object_get(resp, "tasks"), i, t)
-	{
+	json_array_foreach(json_object_get(resp, "tasks"), i, t) {
 		const char *id = sim_arn_tail(sim_str(t, "containerInstanceArn")), *k;
 		json_t *inst;
 		int at = 0;
-		json_object_foreach(json_object_get(cluster, "_instances"), k, inst)
-		{
+		json_object_foreach(json_object_get(cluster, "_instances"), k, inst) {
 			if (strcmp(k, id) == 0)
 				break;
 			at++;
@@ -90,14 +88,12 @@ static long long remaining(struct world *w, int index, const char *name)
 	long long v = -1;
 	size_t i;
 
-	json_object_foreach(json_object_get(cluster, "_instances"), k, inst)
-	{
+	json_object_foreach(json_object_get(cluster, "_instances"), k, inst) {
 		if (index-- == 0)
 			break;
 	}
 	out = sim_instance_render(cluster, inst, sim_store_now(&w->s), 0);
-	json_array_foreach(json_object_get(out, "remainingResources"), i, r)
-	{
+	json_array_foreach(json_object_get(out, "remainingResources"), i, r) {
 		if (strcmp(sim_str(r, "name"), name) == 0)
 			v = sim_int(r, "integerValue", -1);
 	}

@@ -177,7 +177,8 @@ static void test_util_error__wrap_separates_contexts(void **state)
 	ecsctl_error_set(&err, ECSCTL_EAWS, "Service not found.");
 	ecsctl_error_wrap(&err, "DescribeServices");
 	assert_int_equal(ecsctl_error_wrap(&err, "Service '%s'", "shop/web"), ECSCTL_EAWS);
-	assert_string_equal(err.message, "Service 'shop/web': DescribeServices: Service not found.");
+	assert_string_equal(err.message,
+	                    "Service 'shop/web': DescribeServices: Service not found.");
 	ecsctl_error_release(&err);
 }
 
@@ -286,19 +287,19 @@ static void test_util_duration__units(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_util_buf__grows_and_formats),
-		cmocka_unit_test(test_util_buf__cap_is_sticky),
-		cmocka_unit_test(test_util_buf__setlen_and_rtrim_shorten),
-		cmocka_unit_test(test_util_buf__shared_empty_string_is_only_read),
-		cmocka_unit_test(test_util_buf__over_cap_is_not_out_of_memory),
-		cmocka_unit_test(test_util_buf__fail_and_fail_from),
-		cmocka_unit_test(test_util_error__first_cause_wins),
-		cmocka_unit_test(test_util_error__wrap_separates_contexts),
-		cmocka_unit_test(test_util_error__copy_keeps_every_field),
-		cmocka_unit_test(test_util_error__nomem_has_a_message),
-		cmocka_unit_test(test_util_diag__sorted_by_position_stable),
-		cmocka_unit_test(test_util_duration__units),
-		cmocka_unit_test(test_util_duration__format_reads_back),
+	    cmocka_unit_test(test_util_buf__grows_and_formats),
+	    cmocka_unit_test(test_util_buf__cap_is_sticky),
+	    cmocka_unit_test(test_util_buf__setlen_and_rtrim_shorten),
+	    cmocka_unit_test(test_util_buf__shared_empty_string_is_only_read),
+	    cmocka_unit_test(test_util_buf__over_cap_is_not_out_of_memory),
+	    cmocka_unit_test(test_util_buf__fail_and_fail_from),
+	    cmocka_unit_test(test_util_error__first_cause_wins),
+	    cmocka_unit_test(test_util_error__wrap_separates_contexts),
+	    cmocka_unit_test(test_util_error__copy_keeps_every_field),
+	    cmocka_unit_test(test_util_error__nomem_has_a_message),
+	    cmocka_unit_test(test_util_diag__sorted_by_position_stable),
+	    cmocka_unit_test(test_util_duration__units),
+	    cmocka_unit_test(test_util_duration__format_reads_back),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
