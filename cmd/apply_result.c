@@ -52,6 +52,8 @@ static char *op_key(const struct ecsctl_plan_op *op)
 
 static const char *service_outcome(const struct ecsctl_progress *ev)
 {
+	if (ev->superseded)
+		return "superseded";
 	if (ev->done)
 		return ev->failed ? "rolledBack" : "stable";
 	return ev->failed ? "failed" : "waiting";

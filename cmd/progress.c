@@ -102,6 +102,8 @@ static void draw_table(struct cli_progress *pv)
 
 static const char *state_name(const struct ecsctl_progress *ev)
 {
+	if (ev->superseded)
+		return "superseded";
 	if (ev->done && ev->failed)
 		return "rolled back";
 	if (ev->failed)
@@ -161,7 +163,11 @@ static void service_line(const struct ecsctl_progress *ev)
 		ecsctl_buf_adds(&b, "still waiting, no news: ");
 	add_deployments(&b, ev, 0);
 	if (ev->kind == ECSCTL_PROGRESS_SERVICE)
-		ecsctl_buf_addf(&b, ": %s%s%s", state_name(ev), ev->message ? ", " : "",
+		/* "superseded by deployment ecs-svc/1 (web:6)", "FAILED, service not found" */
+		ecsctl_buf_addf(&b, ": %s%s%s", state_name(ev),
+		                !ev->message     ? ""
+		                : ev->superseded ? " by deployment "
+		                                 : ", ",
 		                ev->message ? ev->message : "");
 	if (!ecsctl_buf_failed(&b))
 		fprintf(stderr, "%s\n", b.buf);

@@ -83,6 +83,25 @@ struct slot {
 	struct ecsctl_ecs_call call;
 };
 
+/* The wait judges a service by the deployment our own call started (its
+ * PRIMARY in the answer), never by "some deployment on another task
+ * definition": a second writer's deployment is not a rollback of ours. */
+static void note_deployment(struct ecsctl_plan_op *op, const json_t *response)
+{
+	const json_t *d;
+	size_t i;
+
+	if (!op->wait)
+		return;
+	json_array_foreach(json_object_get(json_object_get(response, "service"), "deployments"), i,
+	                   d) {
+		const char *st = json_string_value(json_object_get(d, "status"));
+		const json_t *id = json_object_get(d, "id");
+		if (st && !strcmp(st, "PRIMARY") && json_is_string(id))
+			json_object_set(op->wait, "deploymentId", (json_t *)id);
+	}
+}
+
 /* After a call: register answers feed later placeholders; a register whose
  * answer was lost is recovered by the client's safe path. */
 static int finish_call(struct slot *s, struct ecsctl_ecs *ecs, json_t *registered,
@@ -107,8 +126,12 @@ static int finish_call(struct slot *s, struct ecsctl_ecs *ecs, json_t *registere
 			return 0;
 		}
 	}
-	if (c->response)
+	if (c->response) {
+		if (!strcmp(c->operation, "UpdateService") ||
+		    !strcmp(c->operation, "CreateService"))
+			note_deployment(s->op, c->response);
 		return 0;
+	}
 	if (err->code) /* the first cause stays */
 		return err->code;
 	if (!c->error.code)

@@ -2,10 +2,12 @@
  * Wait: watch every service apply touched, all in one DescribeServices round
  * per interval. The services_stable rule alone is not success (it passes
  * after a circuit breaker rolled back too): success is the PRIMARY
- * deployment running the task definition apply set, completed, and running
- * as many tasks as the service wants (a desiredCount change leaves the
- * rollout COMPLETED while tasks cannot be placed). Why a service did not
- * get there is wait_why.c's.
+ * deployment being the one our own UpdateService/CreateService started (by
+ * id), completed, and running as many tasks as the service wants (a
+ * desiredCount change leaves the rollout COMPLETED while tasks cannot be
+ * placed). Another PRIMARY is ECS's rollback only when our deployment FAILED;
+ * otherwise another writer superseded us, and that is said, never rolled
+ * back. Why a service did not get there is wait_why.c's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,16 +90,19 @@ static void emit(const struct wait_ctx *c, struct wait_service *w, enum ecsctl_p
 	ev.message = message;
 	ev.done = w->state == W_DONE || w->state == W_ROLLED_BACK;
 	ev.failed = w->state == W_FAILED || w->state == W_ROLLED_BACK;
+	ev.superseded = w->state == W_SUPERSEDED;
 	ev.elapsed_ms = elapsed(c);
 	c->o->progress(c->o->progress_ud, &ev);
 	free(pd);
 }
 
-/* Our deployment: the one seen before (by id), else the one running the
- * target, the PRIMARY or else the newest. It stays known after ECS drops it. */
+/* Our deployment: the one seen before, else the one our call started (by
+ * id), else the one running the target, the PRIMARY or else the newest. It
+ * stays known after ECS drops it, and after a rollback (the report is about
+ * the deployment that failed). */
 static void track_mine(struct wait_service *w, const json_t *svc)
 {
-	const char *id = wait_str(w->mine, "id");
+	const char *id = wait_str(w->mine, "id") ? wait_str(w->mine, "id") : w->deployment;
 	const json_t *found = NULL, *d;
 	size_t i;
 
@@ -197,6 +202,11 @@ static char *signature(const json_t *svc)
 	return ecsctl_buf_detach(&b);
 }
 
+static bool active(const struct wait_service *w)
+{
+	return w->state == W_WAITING || w->state == W_ROLLING_BACK;
+}
+
 /* Done: completed (or, without rolloutState, alone) and at full count. */
 static bool complete(const json_t *svc, const json_t *dep)
 {
@@ -216,13 +226,38 @@ static void fail(const struct wait_ctx *c, struct wait_service *w)
 		w->cause = wait_reason_now(w, elapsed(c));
 }
 
+/* The PRIMARY is not the deployment we wait on. Ours FAILED: ECS's circuit
+ * breaker rolled it back, a failure of ours, and its rollback is what we
+ * watch from now on. Ours did not: another writer's UpdateService replaced
+ * it, which is not ours to judge or to roll back. */
+static void not_ours(const struct wait_ctx *c, struct wait_service *w, const json_t *dep)
+{
+	const char *rollout = wait_str(w->mine, "rolloutState");
+	const char *id = wait_str(dep, "id");
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	if (rollout && !strcmp(rollout, "FAILED") && w->state == W_WAITING) {
+		fail(c, w);
+		free(w->deployment);
+		w->deployment = id ? strdup(id) : NULL;
+		return;
+	}
+	w->state = W_SUPERSEDED;
+	ecsctl_buf_addf(&b, "%s (%s)", id ? id : "?",
+	                ecsctl_arn_taskdef(wait_str(dep, "taskDefinition")));
+	free(w->other);
+	w->other = ecsctl_buf_detach(&b);
+}
+
 /* Moves one service's state on after a DescribeServices answer. */
 static void observe(const struct wait_ctx *c, struct wait_service *w, json_t *svc)
 {
 	const json_t *dep = wait_primary(svc);
 	const char *td = wait_str(dep, "taskDefinition");
 	const char *rollout = wait_str(dep, "rolloutState");
-	bool ours = td && !strcmp(ecsctl_arn_taskdef(td), w->expect);
+	const char *id = wait_str(dep, "id");
+	bool ours = w->deployment ? id && !strcmp(id, w->deployment)
+	                          : td && !strcmp(ecsctl_arn_taskdef(td), w->expect);
 	bool failed = rollout && !strcmp(rollout, "FAILED");
 	enum wait_state before = w->state;
 	char *sig = signature(svc);
@@ -237,6 +272,8 @@ static void observe(const struct wait_ctx *c, struct wait_service *w, json_t *sv
 	w->sig = sig;
 	if (!dep) {
 		fail(c, w);
+	} else if (!ours && w->deployment && active(w)) {
+		not_ours(c, w, dep);
 	} else if (!ours || failed) {
 		if (w->state == W_WAITING || (w->state == W_ROLLING_BACK && failed))
 			fail(c, w);
@@ -245,7 +282,8 @@ static void observe(const struct wait_ctx *c, struct wait_service *w, json_t *sv
 	}
 	if (changed || before != w->state) {
 		w->news_ms = now_ms(c->o);
-		emit(c, w, ECSCTL_PROGRESS_SERVICE, NULL);
+		emit(c, w, ECSCTL_PROGRESS_SERVICE,
+		     before != w->state && w->state == W_SUPERSEDED ? w->other : NULL);
 	}
 }
 
@@ -256,7 +294,7 @@ static int start_rollback(const struct wait_ctx *c, struct wait_service *w, stru
 {
 	const char *back = ecsctl_arn_taskdef(w->previous);
 	const json_t *p = wait_primary(w->last);
-	json_t *req;
+	json_t *req, *svc = NULL;
 	int rc;
 
 	if (!w->cause)
@@ -266,22 +304,22 @@ static int start_rollback(const struct wait_ctx *c, struct wait_service *w, stru
 		                      "taskDefinition", w->previous)))
 			return reconcile_oom(err);
 		emit(c, w, ECSCTL_PROGRESS_ROLLBACK, w->previous);
-		rc = ecsctl_ecs_update_service(NULL, ecs, req, err);
+		rc = ecsctl_ecs_update_service(&svc, ecs, req, err);
 		json_decref(req);
 		if (rc)
 			return rc;
 		w->rolled_back = true;
+		/* from now on the rollback's deployment is the one we wait on */
+		free(w->deployment);
+		p = wait_primary(svc);
+		w->deployment = wait_str(p, "id") ? strdup(wait_str(p, "id")) : NULL;
+		json_decref(svc);
 	}
 	free(w->expect);
 	w->expect = strdup(back);
 	w->state = W_ROLLING_BACK;
 	w->news_ms = now_ms(c->o);
 	return w->expect ? 0 : reconcile_oom(err);
-}
-
-static bool active(const struct wait_service *w)
-{
-	return w->state == W_WAITING || w->state == W_ROLLING_BACK;
 }
 
 static int poll_once(const struct wait_ctx *c, struct wait_service *ws, size_t n,
@@ -338,6 +376,8 @@ static const char *outcome(const struct wait_service *w)
 		return "failed";
 	case W_ROLLED_BACK:
 		return "rolledBack";
+	case W_SUPERSEDED:
+		return "superseded";
 	case W_DONE:
 		return NULL;
 	default:
@@ -370,6 +410,8 @@ static void wait_service_release(struct wait_service *w)
 	free(w->target);
 	free(w->expect);
 	free(w->previous);
+	free(w->deployment);
+	free(w->other);
 	free(w->sig);
 	free(w->cause);
 	json_decref(w->last);
@@ -385,7 +427,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 	struct wait_service *ws = calloc(p->count + 1, sizeof(*ws));
 	struct wait_ctx c;
 	int64_t deadline, interval, quiet;
-	size_t i, n = 0, failed = 0, left;
+	size_t i, n = 0, failed = 0, superseded = 0, left;
 	bool timed_out = false;
 	int rc = 0;
 
@@ -403,6 +445,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 		const json_t *w = p->ops[i].wait;
 		struct wait_service *x = &ws[n];
 		const char *prev = wait_str(w, "previousTaskDefinition");
+		const char *dep = wait_str(w, "deploymentId");
 		if (!w)
 			continue;
 		x->cluster = wait_str(w, "cluster");
@@ -410,6 +453,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 		x->target = strdup(ecsctl_arn_taskdef(wait_str(w, "taskDefinition")));
 		x->expect = x->target ? strdup(x->target) : NULL;
 		x->previous = prev ? strdup(prev) : NULL;
+		x->deployment = dep ? strdup(dep) : NULL;
 		x->seen = json_object();
 		x->shown = json_array();
 		x->news_ms = c.start;
@@ -417,7 +461,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 		         x->service ? x->service : "");
 		n++;
 		if (!x->cluster || !x->service || !x->expect || !x->seen || !x->shown ||
-		    (prev && !x->previous)) {
+		    (prev && !x->previous) || (dep && !x->deployment)) {
 			rc = reconcile_oom(err);
 			goto done;
 		}
@@ -474,7 +518,9 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 	for (i = 0; i < n; i++)
 		if (ws[i].state == W_FAILED || ws[i].state == W_ROLLED_BACK)
 			failed++;
-	if (timed_out || failed)
+		else if (ws[i].state == W_SUPERSEDED)
+			superseded++;
+	if (timed_out || failed || superseded)
 		report(&c, ws, n, ecs);
 	if (timed_out)
 		rc = ecsctl_error_set(
@@ -485,6 +531,11 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 		                      failed, failed == 1 ? "" : "s",
 		                      opts->rollback_on_failure ? " (rolled back where possible)"
 		                                                : "");
+	else if (superseded)
+		rc = ecsctl_error_set(err, ECSCTL_EUNSTABLE,
+		                      "%zu service%s superseded by another writer's deployment "
+		                      "(not rolled back)",
+		                      superseded, superseded == 1 ? " was" : "s were");
 done:
 	for (i = 0; i < n; i++)
 		wait_service_release(&ws[i]);

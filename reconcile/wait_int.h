@@ -8,7 +8,9 @@
 
 #include "reconcile_int.h"
 
-enum wait_state { W_WAITING, W_DONE, W_FAILED, W_ROLLING_BACK, W_ROLLED_BACK };
+/* W_SUPERSEDED: another writer's deployment replaced ours (not a failure of
+ * ours, and never rolled back by ecsctl). */
+enum wait_state { W_WAITING, W_DONE, W_FAILED, W_ROLLING_BACK, W_ROLLED_BACK, W_SUPERSEDED };
 
 struct wait_service {
 	const char *cluster, *service;
@@ -16,6 +18,11 @@ struct wait_service {
 	char *target;   /* the task definition apply set ("family:rev") */
 	char *expect;   /* what the PRIMARY must run: target, or previous once rolling back */
 	char *previous; /* what ran before, from the plan; may be NULL */
+	/* the deployment we wait on, by id: the one our own UpdateService /
+	 * CreateService (or rollback) returned, or the circuit breaker's rollback
+	 * of it. NULL when no call of ours started one (judged by task definition) */
+	char *deployment;
+	char *other; /* W_SUPERSEDED: "id (family:rev)" of the deployment that replaced ours */
 	enum wait_state state;
 	json_t *last;     /* the last DescribeServices answer for it */
 	json_t *mine;     /* our deployment (runs target) as last seen; NULL until seen */

@@ -268,6 +268,14 @@ static char *final_reason(const struct wait_service *w, int64_t elapsed_ms)
 	struct ecsctl_buf b = ECSCTL_BUF_INIT, t = ECSCTL_BUF_INIT;
 	char *now = wait_reason_now(w, elapsed_ms);
 
+	if (w->state == W_SUPERSEDED) {
+		ecsctl_buf_addf(&b,
+		                "Superseded by deployment %s, which another writer started: "
+		                "ecsctl neither waited for it nor rolled it back.",
+		                w->other);
+		free(now);
+		return ecsctl_buf_detach(&b);
+	}
 	ecsctl_buf_adds(&b, w->cause ? w->cause : now ? now : "");
 	if (w->state == W_ROLLED_BACK && w->rolled_back)
 		ecsctl_buf_addf(&t, "Rolled back to %s", w->expect);

@@ -344,7 +344,9 @@ struct ecsctl_progress {
 	const struct ecsctl_progress_deployment *deployments; /* PRIMARY first */
 	size_t ndeployments;
 	const char *message;
-	bool done, failed;  /* service finished / failed */
+	bool done, failed; /* service finished / failed */
+	/* another writer's deployment replaced ours; `message` names it */
+	bool superseded;
 	int64_t elapsed_ms; /* wait events: since the wait started */
 };
 
@@ -352,7 +354,7 @@ struct ecsctl_progress {
  * Why services did not become stable, collected by ecsctl_plan_wait when
  * asked (ecsctl_apply_options.report). `services` is an array, one object
  * per service that failed, rolled back or ran out of time:
- *   {"name": "cluster/service", "outcome": "failed|rolledBack|timedOut",
+ *   {"name": "cluster/service", "outcome": "failed|rolledBack|timedOut|superseded",
  *    "reason": "one line",
  *    "deployment": {"id", "taskDefinition", "rolloutState", "rolloutStateReason",
  *                   "failedTasks"} (absent when never seen),
