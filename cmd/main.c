@@ -52,6 +52,12 @@ static const struct cli_command commands[] = {
     {"man", cmd_man, "[COMMAND]", "Print the manual page of ecsctl or of a command, in roff.", 0,
      "ecsctl man apply | man -l -\tread ecsctl-apply(1)\n"
      "ecsctl man > ecsctl.1\twrite ecsctl(1)\n"},
+    {"version", cmd_version, "",
+     "Print ecsctl's version, the commit and date it was built from, and its libraries' "
+     "versions.",
+     CLI_READS_OUTPUT,
+     "ecsctl version\tfor a bug report\n"
+     "ecsctl version --output json\tthe same, for a script\n"},
 };
 
 const struct cli_command *cli_commands(size_t *n)

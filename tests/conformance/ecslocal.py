@@ -29,8 +29,9 @@ class Server:
     """ecs-local on 127.0.0.1:0; the URL comes from its "listening on" line.
     Also the launcher of the e2e tests (tests/e2e/ecslocal.py)."""
 
-    def __init__(self, *args, time_scale=50, preexec_fn=None):
-        self.args = [*WRAPPER, BIN, "--listen", "127.0.0.1:0", "--time-scale", str(time_scale),
+    def __init__(self, *args, time_scale=50, preexec_fn=None, binary=None):
+        # `binary`: another ecs-local than the build's (an installed one)
+        self.args = [*WRAPPER, binary or BIN, "--listen", "127.0.0.1:0", "--time-scale", str(time_scale),
                      *args]
         self.preexec_fn = preexec_fn  # e.g. resource limits for the server alone
         self.proc = None

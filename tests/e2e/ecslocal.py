@@ -108,9 +108,11 @@ def env(**extra):
     return {k: v for k, v in e.items() if v is not None}
 
 
-def ecsctl(server, repo, *args, path="examples", timeout=60, stdin=subprocess.DEVNULL, **extra):
-    """Runs ecsctl against `server` reading `repo`; returns CompletedProcess (text)."""
-    cmd = [*WRAPPER, ECSCTL, args[0], "--repo", repo.dir, "--endpoint-url", server.url, *args[1:]]
+def ecsctl(server, repo, *args, path="examples", timeout=60, stdin=subprocess.DEVNULL,
+           binary=None, **extra):
+    """Runs ecsctl (the build's, or `binary`) against `server` reading `repo`;
+    returns CompletedProcess (text)."""
+    cmd = [*WRAPPER, binary or ECSCTL, args[0], "--repo", repo.dir, "--endpoint-url", server.url, *args[1:]]
     if path:
         cmd += ["--path", path]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=stdin,

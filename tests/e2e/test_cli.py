@@ -1,6 +1,7 @@
 """ecsctl --help, written from the flag table each command parses: every flag a
 command parses is listed, every listed flag is parsed, examples use only listed
 flags, and only the global flags the command reads are shown."""
+import json
 import os
 import re
 import shutil
@@ -53,7 +54,7 @@ class HelpTest(unittest.TestCase):
     def test_every_command_is_listed(self):
         self.assertEqual(set(commands()),
                          {"validate", "render", "plan", "apply", "drift", "status", "watch",
-                          "import", "completion", "man"})
+                          "import", "completion", "man", "version"})
 
     def test_help_lists_exactly_the_flags_the_command_parses(self):
         for name in commands():
@@ -225,6 +226,34 @@ class ManTest(unittest.TestCase):
         for name in commands():
             self.assertIn("ecsctl-%s(1)" % name, text.replace("\\-", "-"))
         self.assertEqual(run("man", "nope").returncode, 64)
+
+
+class VersionTest(unittest.TestCase):
+    def test_text_and_json_say_the_same(self):
+        r = run("version", "--output", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual(run("--version").stdout, "ecsctl %s\n" % doc["version"])
+        self.assertRegex(doc["commit"], r"^([0-9a-f]{12}(-dirty)?|unknown)$")
+        self.assertRegex(doc.get("buildDate", ""), r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)?$")
+        self.assertEqual(list(doc["libraries"]), ["libcurl", "libyaml", "jansson", "libgit2",
+                                                  "openssl", "libmicrohttpd"])
+        text = run("version").stdout.splitlines()
+        self.assertEqual(text[:2], ["ecsctl " + doc["version"], "commit " + doc["commit"]])
+        for name, version in doc["libraries"].items():
+            self.assertRegex(version, r"^\d+\.\d+")
+            self.assertIn("%s %s" % (name, version), text)
+
+    def test_the_running_libraries(self):
+        """The versions are the loaded libraries', not the headers' of the build."""
+        doc = json.loads(run("version", "--output", "json").stdout)
+        curl = subprocess.run(["curl-config", "--version"], capture_output=True, text=True)
+        if curl.returncode == 0:
+            self.assertEqual("libcurl " + doc["libraries"]["libcurl"], curl.stdout.strip())
+        self.assertTrue(doc["libraries"]["openssl"].startswith("3."))
+
+    def test_takes_no_arguments(self):
+        self.assertEqual(run("version", "extra").returncode, 64)
 
 
 if __name__ == "__main__":
