@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ecsctl/buf.h"
 #include "ecsctl/error.h"
 
 enum cli_exit {
@@ -101,6 +102,17 @@ void cli_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * id)", the parenthesis only for an AWS answer; `what` may be NULL when the
  * message already says which stage failed. Every command prints this way. */
 void cli_print_error(const char *what, const struct ecsctl_error *err);
+
+/* Appends a secret read from `file` (at most 4096 bytes, trailing newlines
+ * dropped, not empty) to `out`. 0, or -1 after printing an error naming
+ * `what` and the file, never the contents. */
+int cli_secret_file(struct ecsctl_buf *out, const char *what, const char *file);
+/* The saved-plan key (docs/plan.md, "Sealed plans"): ECSCTL_PLAN_KEY, or
+ * the contents of ECSCTL_PLAN_KEY_FILE; `out` stays empty when neither is
+ * set. 0, or -1 (printed) when both are, or the key is empty. */
+int cli_plan_key(struct ecsctl_buf *out);
+/* Wipes and releases a buffer that held a secret. */
+void cli_secret_release(struct ecsctl_buf *b);
 
 const struct cli_command *cli_find_command(const char *name);
 /* The command table (cmd/main.c); *n is set to its length. */

@@ -20,43 +20,69 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
+/* Checks the seal when a key is set: before anything else is read from the
+ * file. Without a key a seal cannot be checked: say so. */
+static int check_seal(const json_t *doc, const char *file)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_buf key = ECSCTL_BUF_INIT;
+	int rc = EXIT_OK;
+
+	if (cli_plan_key(&key))
+		rc = EXIT_ERROR;
+	else if (key.len && ecsctl_plan_check_seal(doc, key.buf, key.len, &err))
+		rc = EXIT_ERROR;
+	else if (!key.len && json_object_get(doc, "seal"))
+		cli_warning("'%s' is sealed, but ECSCTL_PLAN_KEY is not set: the seal was not "
+		            "checked",
+		            file);
+	if (err.code)
+		cli_print_error(file, &err);
+	cli_secret_release(&key);
+	ecsctl_error_release(&err);
+	return rc;
+}
+
+/* A saved plan is executed as the plan of the desired state it carries,
+ * made again now and refused when it differs from the file in anything
+ * (ecsctl_plan_rederive): the file's calls are never what runs. */
 static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct cli_ctx *ctx,
                       const char *file)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	json_error_t jerr;
-	struct ecsctl_live live;
+	struct ecsctl_plan saved;
 	json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 	int rc = EXIT_OK;
 
-	ecsctl_live_init(&live);
+	ecsctl_plan_init(&saved);
 	if (!doc) {
 		cli_error("%s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
 		rc = EXIT_ERROR;
 		goto done;
 	}
-	if (ecsctl_plan_from_json(p, doc, &err)) {
+	if ((rc = check_seal(doc, file)) != EXIT_OK)
+		goto done;
+	if (ecsctl_plan_from_json(&saved, doc, &err)) {
 		cli_print_error(file, &err);
 		rc = EXIT_ERROR;
 		goto done;
 	}
-	rc = cli_ecs_open(ecs, ctx, json_string_value(json_object_get(p->scope, "region")));
-	if (rc == EXIT_OK)
-		rc = cli_gather(&live, *ecs, p->scope);
-	if (rc == EXIT_OK && strcmp(live.fingerprint, p->fingerprint)) {
+	rc = cli_ecs_open(ecs, ctx, json_string_value(json_object_get(saved.scope, "region")));
+	if (rc != EXIT_OK)
+		goto done;
+	if (ecsctl_plan_rederive(p, &saved, doc, *ecs, &err) == ECSCTL_ESTALE) {
 		cli_error("the saved plan '%s' is stale: live ECS changed since it was made; run "
 		          "'ecsctl plan' again",
 		          file);
 		rc = EXIT_STALE;
-	}
-	/* the stored requests, before any write: the file may have been edited */
-	if (rc == EXIT_OK && ecsctl_plan_preflight(p, &live, &err)) {
+	} else if (err.code) {
 		cli_print_error(file, &err);
 		rc = EXIT_ERROR;
 	}
 done:
 	json_decref(doc);
-	ecsctl_live_release(&live);
+	ecsctl_plan_release(&saved);
 	ecsctl_error_release(&err);
 	return rc;
 }

@@ -8,12 +8,12 @@
 #include "reconcile_cli.h"
 #include "banned.h"
 
-static int save_plan(const struct ecsctl_plan *p, const char *path)
+static int save_plan(const struct ecsctl_plan *p, const char *path, const struct ecsctl_buf *key)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	int rc = EXIT_OK;
 
-	if (ecsctl_plan_save(p, path, &err)) {
+	if (ecsctl_plan_save(p, path, key->len ? key->buf : NULL, key->len, &err)) {
 		ecsctl_error_wrap(&err, "could not write the plan to '%s'", path);
 		cli_print_error(NULL, &err);
 		rc = EXIT_ERROR;
@@ -41,6 +41,7 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 	struct ecsctl_model m = {0};
 	struct ecsctl_plan p;
 	struct ecsctl_ecs *ecs = NULL;
+	struct ecsctl_buf key = ECSCTL_BUF_INIT;
 	int npos, rc;
 
 	ecsctl_plan_init(&p);
@@ -52,16 +53,22 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
+	/* a bad key fails before any ECS call */
+	if (out && cli_plan_key(&key)) {
+		rc = EXIT_ERROR;
+		goto done;
+	}
 	rc = cli_make_plan(&p, &m, &ecs, ctx, (const char *const *)targets.items, targets.count);
 	if (rc == EXIT_OK)
 		rc = cli_print_plan(&p, ctx, compact);
 	if (rc == EXIT_OK && out)
-		rc = save_plan(&p, out);
+		rc = save_plan(&p, out, &key);
 	if (rc == EXIT_OK && detailed && p.count)
 		rc = EXIT_CHANGES;
 	else if (rc == EXIT_OK && detailed && json_array_size(p.unstable))
 		rc = EXIT_UNSTABLE; /* nothing to send, yet live does not run what git says */
 done:
+	cli_secret_release(&key);
 	ecsctl_plan_release(&p);
 	ecsctl_model_release(&m);
 	ecsctl_ecs_free(ecs);

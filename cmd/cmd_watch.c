@@ -406,35 +406,14 @@ done:
 
 static int read_secret(struct watch *w, const char *file)
 {
-	char buf[4097];
-	ssize_t n;
-	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 
-	if (fd < 0) {
-		cli_error("cannot read webhook secret file '%s': %s", file, strerror(errno));
+	if (cli_secret_file(&b, "webhook secret", file)) {
+		cli_secret_release(&b);
 		return -1;
 	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0 || n == (ssize_t)sizeof(buf) - 1) {
-		cli_error("cannot read webhook secret file '%s': %s", file,
-		          n < 0 ? strerror(errno) : "longer than 4096 bytes");
-		return -1;
-	}
-	/* a trailing newline is an editor's, not part of the secret */
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	if (!n) {
-		cli_error("webhook secret file '%s' is empty", file);
-		return -1;
-	}
-	w->st.secret = malloc((size_t)n + 1);
-	if (!w->st.secret)
-		return -1;
-	memcpy(w->st.secret, buf, (size_t)n);
-	w->st.secret[n] = '\0';
-	w->st.secret_len = (size_t)n;
-	memset(buf, 0, sizeof(buf));
+	w->st.secret_len = b.len;
+	w->st.secret = ecsctl_buf_detach(&b);
 	return 0;
 }
 

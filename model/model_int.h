@@ -301,6 +301,13 @@ size_t model_settings_environment(struct ecsctl_settings *out, struct mnode *env
                                   struct ecsctl_diags *diags);
 void model_settings_release(struct ecsctl_settings *s);
 
+/* The settings as ecsctl.yaml's members (wait.timeout as "waitTimeoutMs"),
+ * every member present; NULL when out of memory. */
+json_t *model_settings_to_json(const struct ecsctl_settings *s);
+/* Reads model_settings_to_json()'s document into `out` (released by the
+ * caller either way). 0, or -1 when out of memory. */
+int model_settings_from_json(struct ecsctl_settings *out, const json_t *j);
+
 /*
  * Merges the overlay document `patch` (kind and identity already matched,
  * `kind` removed) onto `base`: mappings merge, lists of named items merge by

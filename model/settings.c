@@ -207,3 +207,46 @@ size_t model_settings_environment(struct ecsctl_settings *out, struct mnode *env
 	ecsctl_buf_release(&label);
 	return conv.errors;
 }
+
+json_t *model_settings_to_json(const struct ecsctl_settings *s)
+{
+	json_t *j = json_pack(
+	    "{s:s,s:s*,s:b,s:b,s:I,s:I,s:{s:b},s:[],s:[]}", "name", s->name ? s->name : "",
+	    "region", s->region, "prune", s->prune, "suspend", s->suspend, "keepRevisions",
+	    (json_int_t)s->keep_revisions, "waitTimeoutMs", (json_int_t)s->wait_timeout_ms, "wait",
+	    "rollbackOnFailure", s->rollback_on_failure, "ignoreDifferences", "sensitive");
+	json_t *ign = json_object_get(j, "ignoreDifferences"),
+	       *sens = json_object_get(j, "sensitive");
+	size_t i, k;
+	int bad = !j;
+
+	for (i = 0; i < s->nignore && !bad; i++) {
+		json_t *fields = json_array(), *rule;
+		for (k = 0; fields && k < s->ignore[i].nfields; k++)
+			json_array_append_new(fields, json_string(s->ignore[i].fields[k]));
+		rule = json_pack("{s:s,s:s,s:o*}", "kind", s->ignore[i].kind, "name",
+		                 s->ignore[i].name, "fields", fields);
+		bad = !fields || json_array_size(fields) != s->ignore[i].nfields ||
+		      json_array_append_new(ign, rule);
+	}
+	for (i = 0; i < s->nsensitive && !bad; i++)
+		bad = json_array_append_new(sens, json_string(s->sensitive[i]));
+	if (bad) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+int model_settings_from_json(struct ecsctl_settings *out, const json_t *j)
+{
+	json_t *v = json_object_get(j, "waitTimeoutMs");
+
+	memset(out, 0, sizeof(*out));
+	out->keep_revisions = DEFAULT_KEEP_REVISIONS;
+	out->wait_timeout_ms = json_is_integer(v) ? json_integer_value(v) : DEFAULT_WAIT_TIMEOUT_MS;
+	/* `apply` reads ecsctl.yaml's members and changes nothing else */
+	if (!(out->name = dup_str(json_object_get(j, "name"), "")) || apply(out, (json_t *)j))
+		return -1;
+	return 0;
+}

@@ -41,6 +41,7 @@ void ecsctl_plan_release(struct ecsctl_plan *p)
 	free(p->source);
 	free(p->digest);
 	free(p->fingerprint);
+	json_decref(p->desired);
 	json_decref(p->scope);
 	json_decref(p->api_calls);
 	json_decref(p->unstable);
@@ -595,6 +596,23 @@ static int op_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* What the plan is a function of, besides live ECS: the model and the
+ * targets (a saved plan is planned again from it). */
+static json_t *desired_doc(const struct ecsctl_model *m, const struct ecsctl_plan_options *opts)
+{
+	json_t *targets = json_array();
+	size_t i;
+
+	for (i = 0; targets && opts && i < opts->ntargets; i++)
+		if (json_array_append_new(targets, json_string(opts->targets[i]))) {
+			json_decref(targets);
+			return NULL;
+		}
+	return targets
+	           ? json_pack("{s:o,s:o}", "model", ecsctl_model_to_json(m), "targets", targets)
+	           : NULL;
+}
+
 int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
                      const struct ecsctl_live *live, const json_t *scope,
                      const struct ecsctl_plan_options *opts, struct ecsctl_error *err)
@@ -610,7 +628,8 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
 	    (m->commit && !(out->commit = strdup(m->commit))) ||
 	    (m->ref && !(out->ref = strdup(m->ref))) ||
 	    !(out->fingerprint = strdup(live->fingerprint ? live->fingerprint : "")) ||
-	    !(out->digest = ecsctl_plan_digest(m))) {
+	    !(out->desired = desired_doc(m, opts)) ||
+	    !(out->digest = reconcile_hash_json(out->desired))) {
 		rc = reconcile_oom(err);
 		goto done;
 	}
@@ -636,15 +655,4 @@ done:
 	json_decref(c.resolved);
 	json_decref(c.users);
 	return rc;
-}
-
-char *ecsctl_plan_digest(const struct ecsctl_model *m)
-{
-	json_t *doc = ecsctl_model_render(m);
-	char *out;
-
-	json_object_del(doc, "commit");
-	out = doc ? reconcile_hash_json(doc) : NULL;
-	json_decref(doc);
-	return out;
 }

@@ -77,11 +77,11 @@ json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 	                "summary", summary, "stats", stats, "unstable", p->unstable);
 	changes = summary = NULL;
 	if (doc && saved) {
-		json_object_set_new(doc, "saved",
-		                    json_pack("{s:s,s:s,s:O}", "desiredDigest",
-		                              p->digest ? p->digest : "", "fingerprint",
-		                              p->fingerprint ? p->fingerprint : "", "scope",
-		                              p->scope ? p->scope : json_null()));
+		json_object_set_new(
+		    doc, "saved",
+		    json_pack("{s:s,s:s,s:O,s:O?}", "desiredDigest", p->digest ? p->digest : "",
+		              "fingerprint", p->fingerprint ? p->fingerprint : "", "scope",
+		              p->scope ? p->scope : json_null(), "desired", p->desired));
 	}
 	if (doc && saved && !json_object_get(doc, "saved"))
 		goto fail;
@@ -95,15 +95,22 @@ fail:
 	return NULL;
 }
 
-int ecsctl_plan_save(const struct ecsctl_plan *p, const char *path, struct ecsctl_error *err)
+int ecsctl_plan_save(const struct ecsctl_plan *p, const char *path, const void *key, size_t keylen,
+                     struct ecsctl_error *err)
 {
 	json_t *doc = ecsctl_plan_to_json(p, true);
-	char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	char *text = NULL;
 	int rc;
 
+	if (!doc)
+		return reconcile_oom(err);
+	if (key && (rc = ecsctl_plan_seal(doc, key, keylen, err)))
+		goto done;
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
 	/* unmasked requests: readable by the owner only, like a Terraform plan file */
 	rc = text ? ecsctl_file_write_atomic(path, text, strlen(text), 0600, err)
 	          : reconcile_oom(err);
+done:
 	free(text);
 	json_decref(doc);
 	return rc;
@@ -173,6 +180,8 @@ int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecs
 	    (commit && !(out->commit = strdup(commit))) || (ref && !(out->ref = strdup(ref))) ||
 	    (source && !(out->source = strdup(source))) ||
 	    !(out->scope = json_deep_copy(json_object_get(saved, "scope"))) ||
+	    (json_object_get(saved, "desired") &&
+	     !(out->desired = json_deep_copy(json_object_get(saved, "desired")))) ||
 	    (json_is_array(json_object_get(doc, "unstable")) &&
 	     !(out->unstable = json_deep_copy(json_object_get(doc, "unstable")))))
 		return reconcile_oom(err);

@@ -140,6 +140,25 @@ const struct ecsctl_resource *ecsctl_model_find(const struct ecsctl_model *m, en
  */
 json_t *ecsctl_model_render(const struct ecsctl_model *m);
 
+/*
+ * The model as one document: the `render` lists without "commit", plus
+ * "settings" (ecsctl.yaml's members as resolved, wait.timeout as
+ * "waitTimeoutMs"). What a saved plan carries to be planned again. New
+ * reference; NULL when out of memory.
+ */
+json_t *ecsctl_model_to_json(const struct ecsctl_model *m);
+
+/*
+ * Reads ecsctl_model_to_json()'s document back into `out` (commit and ref
+ * left NULL). The document may have been edited, so each payload gets the
+ * shape checks of a document from git (problems into `diags`, without
+ * positions) and names are derived as the loader derives them. ECSCTL_EINVAL
+ * for a malformed document, a duplicate resource or an invalid payload.
+ * `out` is released by the caller either way.
+ */
+int ecsctl_model_from_json(struct ecsctl_model *out, const json_t *doc, struct ecsctl_diags *diags,
+                           struct ecsctl_error *err);
+
 void ecsctl_model_release(struct ecsctl_model *m);
 
 #endif

@@ -9,10 +9,13 @@
  * prints: progress goes through a callback the front end supplies.
  *
  * A plan is self-contained: each operation carries the exact API requests
- * it will send, so a plan saved with ecsctl_plan_to_json(.., true) and read
- * back with ecsctl_plan_from_json() executes the same calls. Its
- * fingerprint covers the live values the plan depends on (not volatile
- * counters or events), so a saved plan can tell when it went stale.
+ * it will send, and the plan the desired state it was made from. A saved
+ * plan (ecsctl_plan_to_json(.., true)) is applied by planning that desired
+ * state again (ecsctl_plan_rederive) and refusing any difference from the
+ * saved changes, so what runs is a function of what was reviewed, never of
+ * calls edited in the file. Its fingerprint covers the live values the plan
+ * depends on (not volatile counters or events), so a saved plan can tell
+ * when it went stale.
  */
 #ifndef ECSCTL_RECONCILE_H
 #define ECSCTL_RECONCILE_H
@@ -158,11 +161,15 @@ struct ecsctl_plan_op {
 struct ecsctl_plan {
 	struct ecsctl_plan_op *ops; /* ordered by phase, then kind and name */
 	size_t count, alloc;
-	char *commit;      /* git sha or NULL */
-	char *ref;         /* what was planned: HEAD's branch ("main"), a ref or sha as given;
-	                      NULL for the work tree */
-	char *source;      /* "REPO:PATH" for people (ecsctl_plan_set_source), or NULL */
-	char *digest;      /* sha256 of the rendered desired state */
+	char *commit; /* git sha or NULL */
+	char *ref;    /* what was planned: HEAD's branch ("main"), a ref or sha as given;
+	                 NULL for the work tree */
+	char *source; /* "REPO:PATH" for people (ecsctl_plan_set_source), or NULL */
+	/* what the plan was made from besides live ECS: {"model":
+	 * ecsctl_model_to_json(), "targets": ["Kind/name"]}; a saved plan is
+	 * planned again from it (ecsctl_plan_rederive) */
+	json_t *desired;
+	char *digest;      /* sha256 of `desired`'s canonical text */
 	char *fingerprint; /* of the live state read */
 	json_t *scope;     /* ecsctl_reconcile_scope() */
 	json_t *api_calls; /* {"Operation": N} used to make the plan, or NULL */
@@ -247,12 +254,47 @@ void ecsctl_plan_summary(const struct ecsctl_plan *p, size_t counts[6]);
 json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved);
 
 /* Writes ecsctl_plan_to_json(p, true) to `path` atomically with mode 0600
- * (it holds unmasked values), also over an existing file. Errors of
+ * (it holds unmasked values), also over an existing file, sealed with
+ * ecsctl_plan_seal() when `key` is not NULL. Errors of
  * ecsctl_file_write_atomic(). */
-int ecsctl_plan_save(const struct ecsctl_plan *p, const char *path, struct ecsctl_error *err);
+int ecsctl_plan_save(const struct ecsctl_plan *p, const char *path, const void *key, size_t keylen,
+                     struct ecsctl_error *err);
 
 /* Reads a saved plan back. ECSCTL_EINVAL (with a reason) when it is not one. */
 int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecsctl_error *err);
+
+/*
+ * Seals a saved plan document for storage the pipeline does not control (CI
+ * artifacts): sets "seal": {"alg": "HMAC-SHA256", "mac": hex} over the
+ * canonical text (sorted keys, compact) of the document without "seal".
+ * 0 or ECSCTL_ENOMEM.
+ */
+int ecsctl_plan_seal(json_t *doc, const void *key, size_t keylen, struct ecsctl_error *err);
+
+/*
+ * Checks the seal of `doc` with `key` (compared in constant time).
+ * ECSCTL_EINVAL "the saved plan is not sealed" / "... seal does not match
+ * ..."; the key appears in no message.
+ */
+int ecsctl_plan_check_seal(const json_t *doc, const void *key, size_t keylen,
+                           struct ecsctl_error *err);
+
+/*
+ * What `apply FILE` executes: never the file's calls, but the plan of the
+ * reviewed desired state, made again now. `saved` is `doc` read with
+ * ecsctl_plan_from_json(). Checks that saved.desiredDigest is the sha256 of
+ * saved.desired, rebuilds the model from it (ecsctl_model_from_json, its
+ * commit the plan's), plans it (ecsctl_reconcile_plan, the saved targets)
+ * into `out`, then: a live fingerprint other than the saved one is
+ * ECSCTL_ESTALE; any difference between the file's changes (action, kind,
+ * name, diff, calls, wait, phase, ...) or scope and the plan's is
+ * ECSCTL_EINVAL naming the first change and member that differ: a call,
+ * delete or force added to the file, an image swapped only in a call, are
+ * all refused before the first write. `out` (initialized, released by the
+ * caller either way) then holds what to execute, with `saved`'s source.
+ */
+int ecsctl_plan_rederive(struct ecsctl_plan *out, const struct ecsctl_plan *saved,
+                         const json_t *doc, struct ecsctl_ecs *ecs, struct ecsctl_error *err);
 
 struct ecsctl_plan_render_options {
 	bool color;   /* ANSI colours (text only) */
@@ -290,9 +332,6 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p,
  */
 void ecsctl_plan_render_markdown(struct ecsctl_buf *out, const struct ecsctl_plan *p,
                                  const struct ecsctl_plan_render_options *o);
-
-/* sha256 hex of the desired state's render (what a saved plan was made from). */
-char *ecsctl_plan_digest(const struct ecsctl_model *m);
 
 /*
  * Preflight (docs/preflight.md) on the requests the plan will send: each

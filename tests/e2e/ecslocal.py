@@ -1,6 +1,7 @@
 """Harness for ecsctl end-to-end tests: an ecs-local on a free loopback port,
 temporary git repositories holding a desired state, and ecsctl runs against
 them. Standard library + boto3 only (Debian's /usr/bin/python3)."""
+import hashlib
 import importlib.util
 import json
 import os
@@ -60,6 +61,15 @@ WRITES = ("CreateCluster", "UpdateCluster", "DeleteCluster", "RegisterTaskDefini
 
 def writes(d):
     return {k: v for k, v in d.items() if k in WRITES}
+
+
+def redigest(plan):
+    """Sets a saved plan's desiredDigest to the sha256 of its desired state's
+    canonical text (jansson's: compact, sorted keys, UTF-8), as anyone who
+    edits the file can: tests of what the digest alone does not stop."""
+    text = json.dumps(plan["saved"]["desired"], sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False)
+    plan["saved"]["desiredDigest"] = hashlib.sha256(text.encode()).hexdigest()
 
 
 class Repo:

@@ -7,7 +7,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import EcsLocal, Repo, delta, ecsctl, writes  # noqa: E402
+from ecslocal import EcsLocal, Repo, delta, ecsctl, redigest, writes  # noqa: E402
 
 CLUSTER = "kind: Cluster\nclusterName: shop\n"
 TASKDEF = """kind: TaskDefinition
@@ -84,11 +84,11 @@ class Preflight(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(path) as f:
             doc = json.load(f)
-        # a hand edit (or another ecsctl) leaves a request ECS refuses
-        for change in doc["changes"]:
-            for call in change.get("calls", []):
-                if call["operation"] == "CreateService":
-                    call["request"]["loadBalancers"][0]["containerName"] = "app"
+        # a hand edit of the desired state it carries (apply plans that again)
+        # leaves a request ECS refuses
+        for svc in doc["saved"]["desired"]["model"]["services"]:
+            svc["loadBalancers"][0]["containerName"] = "app"
+        redigest(doc)
         with open(path, "w") as f:
             json.dump(doc, f)
         before = self.server.stats()

@@ -573,6 +573,79 @@ static void test_reconcile_planfile__round_trip(void **state)
 	ecsctl_plan_release(&back);
 }
 
+/* What a saved plan carries is enough to plan again: the model read back
+ * from plan.desired plans exactly the same requests, settings included. */
+static void test_reconcile_planfile__desired_state_plans_the_same(void **state)
+{
+	struct fx *f = *state;
+	struct ecsctl_diags d = ECSCTL_DIAGS_INIT;
+	struct ecsctl_model back;
+	struct ecsctl_plan again;
+	json_t *a, *b;
+
+	f->m.settings.prune = true;
+	make(f);
+	assert_non_null(f->plan.desired);
+	assert_int_equal(
+	    ecsctl_model_from_json(&back, json_object_get(f->plan.desired, "model"), &d, &f->err),
+	    0);
+	assert_int_equal(back.settings.prune, true);
+	assert_int_equal(back.settings.keep_revisions, f->m.settings.keep_revisions);
+	assert_null(back.settings.region);
+	back.commit = strdup(f->m.commit);
+	ecsctl_plan_init(&again);
+	assert_int_equal(ecsctl_plan_make(&again, &back, &f->live, f->scope, NULL, &f->err), 0);
+	assert_string_equal(again.digest, f->plan.digest);
+	a = ecsctl_plan_to_json(&f->plan, true);
+	b = ecsctl_plan_to_json(&again, true);
+	assert_true(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+	ecsctl_plan_release(&again);
+	ecsctl_model_release(&back);
+	ecsctl_diags_release(&d);
+}
+
+/* An edited payload gets the checks of a document from git. */
+static void test_reconcile_planfile__desired_state_is_checked(void **state)
+{
+	struct fx *f = *state;
+	struct ecsctl_diags d = ECSCTL_DIAGS_INIT;
+	struct ecsctl_model back;
+	json_t *model;
+
+	make(f);
+	model = json_deep_copy(json_object_get(f->plan.desired, "model"));
+	json_object_set_new(json_array_get(json_object_get(model, "services"), 0), "desiredCont",
+	                    json_integer(1));
+	assert_int_equal(ecsctl_model_from_json(&back, model, &d, &f->err), ECSCTL_EINVAL);
+	assert_non_null(strstr(f->err.message, "desiredCont"));
+	ecsctl_model_release(&back);
+	ecsctl_diags_release(&d);
+	json_decref(model);
+}
+
+static void test_reconcile_planfile__seal(void **state)
+{
+	struct fx *f = *state;
+	json_t *doc;
+
+	make(f);
+	doc = ecsctl_plan_to_json(&f->plan, true);
+	assert_int_equal(ecsctl_plan_check_seal(doc, "k", 1, &f->err), ECSCTL_EINVAL);
+	assert_non_null(strstr(f->err.message, "not sealed"));
+	ecsctl_error_release(&f->err);
+	assert_int_equal(ecsctl_plan_seal(doc, "k", 1, &f->err), 0);
+	assert_int_equal(ecsctl_plan_check_seal(doc, "k", 1, &f->err), 0);
+	assert_int_equal(ecsctl_plan_check_seal(doc, "K", 1, &f->err), ECSCTL_EINVAL);
+	assert_non_null(strstr(f->err.message, "does not match"));
+	ecsctl_error_release(&f->err);
+	/* any member, even one apply does not read */
+	json_object_set_new(doc, "stats", json_null());
+	assert_int_equal(ecsctl_plan_check_seal(doc, "k", 1, &f->err), ECSCTL_EINVAL);
+	json_decref(doc);
+}
+
 static void test_reconcile_planfile__rejects_non_plans(void **state)
 {
 	struct fx *f = *state;
@@ -641,6 +714,9 @@ int main(void)
 	    T(test_reconcile_plan__targets),
 	    T(test_reconcile_planfile__round_trip),
 	    T(test_reconcile_planfile__rejects_non_plans),
+	    T(test_reconcile_planfile__desired_state_plans_the_same),
+	    T(test_reconcile_planfile__desired_state_is_checked),
+	    T(test_reconcile_planfile__seal),
 	    T(test_reconcile_fingerprint__ignores_volatile_sees_real),
 	    T(test_reconcile_apply__replace_refused_before_any_call),
 	};
