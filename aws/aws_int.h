@@ -23,4 +23,10 @@ extern const struct aws_partition aws_partitions[];
 const char *aws_profile_name(const char *profile, const char *const *env);
 extern const size_t aws_npartitions;
 
+/* Fills `err` (unless set) as an AWS answer: ECSCTL_EAWS, "CODE: message"
+ * (printable text only, capped), aws_code, http_status and request_id. */
+struct ecsctl_error;
+int aws_set_error(struct ecsctl_error *err, long status, const char *code, const char *message,
+                  size_t mlen, const char *request_id);
+
 #endif

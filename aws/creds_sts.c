@@ -55,101 +55,29 @@ int creds_http(struct ecsctl_http_exchange *x, struct ecsctl_creds_provider *p, 
 	return ecsctl_http_run(p->transport, x, err);
 }
 
-/* Text of the first <tag>...</tag> in `doc`, XML entities decoded. */
-static char *xml_text(const char *doc, const char *tag)
-{
-	struct ecsctl_buf open = ECSCTL_BUF_INIT, close = ECSCTL_BUF_INIT, out = ECSCTL_BUF_INIT;
-	const char *a, *b, *p;
-	char *res = NULL;
-
-	ecsctl_buf_addf(&open, "<%s>", tag);
-	ecsctl_buf_addf(&close, "</%s>", tag);
-	a = strstr(doc, open.buf);
-	if (!a)
-		goto done;
-	a += open.len;
-	b = strstr(a, close.buf);
-	if (!b)
-		goto done;
-	for (p = a; p < b; p++) {
-		static const struct {
-			const char *ent;
-			char ch;
-		} ents[] = {{"&amp;", '&'},
-		            {"&lt;", '<'},
-		            {"&gt;", '>'},
-		            {"&quot;", '"'},
-		            {"&apos;", '\''}};
-		size_t i;
-		int done_ent = 0;
-
-		if (*p != '&') {
-			ecsctl_buf_addch(&out, *p);
-			continue;
-		}
-		for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
-			size_t l = strlen(ents[i].ent);
-
-			if ((size_t)(b - p) >= l && !strncmp(p, ents[i].ent, l)) {
-				ecsctl_buf_addch(&out, ents[i].ch);
-				p += l - 1;
-				done_ent = 1;
-				break;
-			}
-		}
-		if (!done_ent && p[1] == '#') {
-			char *end;
-			long v = p[2] == 'x' ? strtol(p + 3, &end, 16) : strtol(p + 2, &end, 10);
-
-			if (end < b && *end == ';' && v > 0 && v < 128) {
-				ecsctl_buf_addch(&out, (int)v);
-				p = end;
-				done_ent = 1;
-			}
-		}
-		if (!done_ent)
-			ecsctl_buf_addch(&out, '&');
-	}
-	res = ecsctl_buf_detach(&out);
-done:
-	ecsctl_buf_release(&open);
-	ecsctl_buf_release(&close);
-	ecsctl_buf_release(&out);
-	return res;
-}
-
 /* An STS answer (XML) into credentials, or its <Error> into `err`. */
 static int sts_answer(struct ecsctl_creds *out, const struct ecsctl_http_exchange *x,
                       const char *action, struct ecsctl_error *err)
 {
 	const char *body = x->resp_body.buf;
-	char *code = NULL, *msg = NULL, *reqid = NULL, *exp = NULL;
+	char *reqid = NULL, *exp = NULL;
 	const char *creds;
 	int rc = 0;
 
 	if (x->status != 200) {
-		code = xml_text(body, "Code");
-		msg = xml_text(body, "Message");
-		reqid = xml_text(body, "RequestId");
-		rc = ecsctl_error_set(err, ECSCTL_EAWS, "sts %s: %s: %.300s", action,
-		                      code ? code : "HTTP error", msg ? msg : "");
-		if (err && !err->aws_code) {
-			char status[24];
-
-			snprintf(status, sizeof(status), "%ld", x->status);
-			err->aws_code = strdup(code ? code : status);
-			err->http_status = (int)x->status;
-			err->request_id = reqid;
-			reqid = NULL;
-		}
+		reqid = ecsctl_http_header(x, "x-amzn-RequestId");
+		ecsctl_aws_parse_xml_error(x->status, reqid, body, x->resp_body.len, err);
+		rc = ecsctl_error_wrap(err, "sts %s", action);
 		goto done;
 	}
 	creds = strstr(body, "<Credentials>");
 	if (creds) {
-		out->access_key_id = xml_text(creds, "AccessKeyId");
-		out->secret_access_key = xml_text(creds, "SecretAccessKey");
-		out->session_token = xml_text(creds, "SessionToken");
-		exp = xml_text(creds, "Expiration");
+		const char *end = body + x->resp_body.len;
+
+		out->access_key_id = ecsctl_aws_xml_text(creds, end, "AccessKeyId");
+		out->secret_access_key = ecsctl_aws_xml_text(creds, end, "SecretAccessKey");
+		out->session_token = ecsctl_aws_xml_text(creds, end, "SessionToken");
+		exp = ecsctl_aws_xml_text(creds, end, "Expiration");
 	}
 	if (!out->access_key_id || !out->secret_access_key || !out->session_token || !exp ||
 	    (out->expires_ms = ecsctl_creds_parse_time(exp)) < 0) {
@@ -157,8 +85,6 @@ static int sts_answer(struct ecsctl_creds *out, const struct ecsctl_http_exchang
 		rc = ecsctl_error_set(err, ECSCTL_EIO, "sts %s: malformed answer", action);
 	}
 done:
-	free(code);
-	free(msg);
 	free(reqid);
 	free(exp);
 	return rc;

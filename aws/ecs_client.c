@@ -12,7 +12,7 @@
 #include "ecs_int.h"
 #include "banned.h"
 
-#define MAX_HDRS 8
+#define MAX_HDRS 9
 
 enum slot_state { SLOT_WAITING, SLOT_FLIGHT, SLOT_DONE };
 
@@ -155,6 +155,8 @@ int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opt
 			c->nonce[i] = (unsigned char)retry_rand(&c->rng);
 	}
 	rate_limiter_init(&c->limiter, c->tr->now_ms(c->tr->ud));
+	c->env = opts->env;
+	c->sts_legacy = set.sts_legacy;
 	ecsctl_aws_settings_release(&set);
 	*out = c;
 	return 0;
@@ -176,6 +178,7 @@ void ecsctl_ecs_free(struct ecsctl_ecs *c)
 	free(c->endpoint);
 	free(c->host);
 	free(c->path);
+	free(c->account);
 	free(c);
 }
 
@@ -190,6 +193,9 @@ void ecsctl_ecs_call_release(struct ecsctl_ecs_call *call)
 		return;
 	json_decref(call->response);
 	call->response = NULL;
+	free(call->answer);
+	call->answer = NULL;
+	call->answer_len = 0;
 	ecsctl_error_release(&call->error);
 }
 
@@ -253,37 +259,85 @@ static int add_hdr(struct slot *s, const char *fmt, const char *a, const char *b
 	return 0;
 }
 
+/* Where an attempt goes and what it signs: ECS, or the call's other service. */
+struct dest {
+	const char *service, *url, *path, *region, *method, *target, *content_type;
+	char *host; /* owned */
+};
+
+static int dest_of(struct dest *d, const struct ecsctl_ecs *c, const struct slot *s)
+{
+	const struct ecsctl_aws_target *to = s->call->to;
+
+	memset(d, 0, sizeof(*d));
+	if (!to) {
+		d->service = "ecs";
+		d->url = c->endpoint;
+		d->path = c->path;
+		d->region = c->region;
+		d->method = "POST";
+		d->content_type = "application/x-amz-json-1.1";
+		return (d->host = strdup(c->host)) ? 0 : -1;
+	}
+	d->service = to->service;
+	d->url = to->url;
+	d->region = to->region ? to->region : c->region;
+	d->method = to->method ? to->method : "POST";
+	d->target = to->target;
+	d->content_type = to->content_type;
+	d->path = to->sign_path;
+	return (d->host = ecsctl_aws_url_host(to->url)) ? 0 : -1;
+}
+
+/* S3 signs the payload's hash in a header; a GET has none */
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 static int start_attempt(struct ecsctl_ecs *c, struct slot *s, const struct ecsctl_creds *cr,
                          struct ecsctl_error *err)
 {
-	struct ecsctl_sigv4_header sh[5];
+	struct ecsctl_sigv4_header sh[6];
 	struct ecsctl_sigv4_request req = {0};
 	struct ecsctl_buf target = ECSCTL_BUF_INIT, auth = ECSCTL_BUF_INIT;
-	char date[17];
+	char date[17], *path = NULL;
+	struct dest d;
 	size_t nsh = 0;
+	bool s3;
 	int rc;
 
+	if (dest_of(&d, c, s) || (!d.path && !(d.path = path = url_path(d.url)))) {
+		rc = ecsctl_error_nomem(err);
+		goto done;
+	}
+	s3 = !strcmp(d.service, "s3");
 	ecsctl_sigv4_amz_date(date, c->tr->wall_ms(c->tr->ud) / 1000);
-	ecsctl_buf_addf(&target, ECSCTL_ECS_TARGET_PREFIX ".%s", s->call->operation);
-	sh[nsh++] = (struct ecsctl_sigv4_header){"content-type", "application/x-amz-json-1.1"};
-	sh[nsh++] = (struct ecsctl_sigv4_header){"host", c->host};
+	if (!s->call->to)
+		ecsctl_buf_addf(&target, ECSCTL_ECS_TARGET_PREFIX ".%s", s->call->operation);
+	else if (d.target)
+		ecsctl_buf_adds(&target, d.target);
+	if (d.content_type)
+		sh[nsh++] = (struct ecsctl_sigv4_header){"content-type", d.content_type};
+	sh[nsh++] = (struct ecsctl_sigv4_header){"host", d.host};
+	if (s3)
+		sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-content-sha256", EMPTY_SHA256};
 	sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-date", date};
 	if (cr->session_token)
 		sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-security-token", cr->session_token};
-	sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-target", target.buf};
-	req.method = "POST";
-	req.path = c->path;
+	if (target.len)
+		sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-target", target.buf};
+	req.method = d.method;
+	req.path = d.path;
 	req.headers = sh;
 	req.nheaders = nsh;
 	req.payload = s->body;
 	req.payload_len = strlen(s->body);
-	rc = ecsctl_sigv4_authorization(&auth, &req, date, c->region, "ecs", cr->access_key_id,
+	rc = ecsctl_sigv4_authorization(&auth, &req, date, d.region, d.service, cr->access_key_id,
 	                                cr->secret_access_key, err);
 	if (rc)
 		goto done;
-	if (add_hdr(s, "%s%s", "Content-Type: ", "application/x-amz-json-1.1") ||
-	    add_hdr(s, "Host: %s%s", c->host, "") || add_hdr(s, "X-Amz-Date: %s%s", date, "") ||
-	    add_hdr(s, "X-Amz-Target: %s%s", target.buf, "") ||
+	if ((d.content_type && add_hdr(s, "Content-Type: %s%s", d.content_type, "")) ||
+	    add_hdr(s, "Host: %s%s", d.host, "") || add_hdr(s, "X-Amz-Date: %s%s", date, "") ||
+	    (s3 && add_hdr(s, "X-Amz-Content-Sha256: %s%s", EMPTY_SHA256, "")) ||
+	    (target.len && add_hdr(s, "X-Amz-Target: %s%s", target.buf, "")) ||
 	    add_hdr(s, "Authorization: %s%s", auth.buf, "") ||
 	    add_hdr(s, "User-Agent: ecsctl/%s%s", ECSCTL_VERSION, "") ||
 	    (cr->session_token &&
@@ -292,8 +346,8 @@ static int start_attempt(struct ecsctl_ecs *c, struct slot *s, const struct ecsc
 		goto done;
 	}
 	memset(&s->x, 0, sizeof(s->x));
-	s->x.method = "POST";
-	s->x.url = c->endpoint;
+	s->x.method = d.method;
+	s->x.url = d.url;
 	s->x.headers = (const char *const *)s->hdr;
 	s->x.nheaders = s->nhdr;
 	s->x.body = s->body;
@@ -313,6 +367,8 @@ done:
 		memset(auth.buf, 0, auth.len);
 	ecsctl_buf_release(&auth);
 	ecsctl_buf_release(&target);
+	free(d.host);
+	free(path);
 	if (rc)
 		slot_free_attempt(s);
 	return rc;
@@ -336,6 +392,11 @@ static const char *error_label(const struct ecsctl_error *e)
 	}
 }
 
+static const char *service_of(const struct ecsctl_ecs_call *call)
+{
+	return call->to ? call->to->service : "ecs";
+}
+
 static void log_done(struct ecsctl_ecs *c, struct slot *s, long status, const char *reqid)
 {
 	struct ecsctl_ecs_call *call = s->call;
@@ -343,8 +404,8 @@ static void log_done(struct ecsctl_ecs *c, struct slot *s, long status, const ch
 
 	if (!c->log || c->verbosity < 1)
 		return;
-	ecsctl_buf_addf(&b, "ecs %s status=%ld attempts=%d ms=%lld", call->operation, status,
-	                call->attempts, (long long)call->ms);
+	ecsctl_buf_addf(&b, "%s %s status=%ld attempts=%d ms=%lld", service_of(call),
+	                call->operation, status, call->attempts, (long long)call->ms);
 	if (call->error.code)
 		ecsctl_buf_addf(&b, " error=%s", error_label(&call->error));
 	if (c->verbosity >= 2 && reqid)
@@ -352,8 +413,9 @@ static void log_done(struct ecsctl_ecs *c, struct slot *s, long status, const ch
 	if (!ecsctl_buf_failed(&b))
 		c->log(c->log_ud, 1, b.buf);
 	ecsctl_buf_release(&b);
-	if (c->verbosity >= 3) {
-		ecsctl_buf_addf(&b, "ecs %s response: ", call->operation);
+	/* other services' answers hold what lookups read: SecureString values */
+	if (c->verbosity >= 3 && !call->to) {
+		ecsctl_buf_addf(&b, "%s %s response: ", service_of(call), call->operation);
 		if (call->response)
 			ecs_add_redacted(&b, call->response);
 		else
@@ -363,6 +425,22 @@ static void log_done(struct ecsctl_ecs *c, struct slot *s, long status, const ch
 			c->log(c->log_ud, 3, b.buf);
 		ecsctl_buf_release(&b);
 	}
+}
+
+/* An XML or raw answer: the body of a 2xx one into call->answer, else
+ * the <Error> it holds. */
+static int parse_raw(struct ecsctl_ecs_call *call, struct ecsctl_http_exchange *x,
+                     const char *reqid, struct ecsctl_error *e)
+{
+	if (x->status < 200 || x->status >= 300)
+		return ecsctl_aws_parse_xml_error(x->status, reqid, x->resp_body.buf,
+		                                  x->resp_body.len, e);
+	free(call->answer);
+	call->answer_len = x->resp_body.len;
+	call->answer = ecsctl_buf_detach(&x->resp_body);
+	if (!call->answer)
+		call->answer = strdup("");
+	return call->answer ? 0 : ecsctl_error_nomem(e);
 }
 
 /* Looks at a finished attempt and either completes the call or schedules a retry. */
@@ -389,9 +467,14 @@ static void finish_attempt(struct ecsctl_ecs *c, struct slot *s)
 		            s->x.net == ECSCTL_HTTP_TIMEOUT ? "timeout" : "network");
 	} else {
 		reqid = ecsctl_http_header(&s->x, "x-amzn-RequestId");
+		if (!reqid)
+			reqid = ecsctl_http_header(&s->x, "x-amz-request-id"); /* S3 */
 		etype = ecsctl_http_header(&s->x, "X-Amzn-ErrorType");
-		if (!ecsctl_aws_parse_json_answer(&resp, status, etype, reqid, s->x.resp_body.buf,
-		                                  s->x.resp_body.len, &e)) {
+		if (call->to && !call->to->target
+		        ? !parse_raw(call, &s->x, reqid, &e)
+		        : !ecsctl_aws_parse_json_answer(&resp, status, etype, reqid,
+		                                        s->x.resp_body.buf, s->x.resp_body.len,
+		                                        &e)) {
 			if (c->adaptive)
 				rate_limiter_update(&c->limiter, now, 0, s->attempt_started);
 			retry_quota_give(&c->quota,
@@ -429,8 +512,8 @@ static void finish_attempt(struct ecsctl_ecs *c, struct slot *s)
 	slot_free_attempt(s);
 	if (retry) {
 		delay = retry_backoff_ms(call->attempts, c->base_ms, c->cap_ms, &c->rng);
-		ecs_logf(c, 2, "ecs %s attempt %d failed (%s), retrying in %lld ms",
-		         call->operation, call->attempts,
+		ecs_logf(c, 2, "%s %s attempt %d failed (%s), retrying in %lld ms",
+		         service_of(call), call->operation, call->attempts,
 		         e.aws_code                  ? e.aws_code
 		         : e.code == ECSCTL_ETIMEOUT ? "timeout"
 		                                     : "network",
@@ -489,13 +572,19 @@ static int prepare(struct ecsctl_ecs *c, struct slot *s, struct ecsctl_ecs_call 
 	if (call->request && !json_is_object(call->request))
 		return ecsctl_error_set(&call->error, ECSCTL_EINVAL, "%s: request is not an object",
 		                        call->operation);
-	s->body = call->request ? json_dumps(call->request, JSON_COMPACT) : strdup("{}");
+	free(call->answer);
+	call->answer = NULL;
+	call->answer_len = 0;
+	if (call->to)
+		s->body = strdup(call->to->body ? call->to->body : "");
+	else
+		s->body = call->request ? json_dumps(call->request, JSON_COMPACT) : strdup("{}");
 	if (!s->body)
 		return ecsctl_error_nomem(&call->error);
-	if (c->verbosity >= 3 && c->log) {
+	if (c->verbosity >= 3 && c->log && !call->to) {
 		struct ecsctl_buf b = ECSCTL_BUF_INIT;
 
-		ecsctl_buf_addf(&b, "ecs %s request: ", call->operation);
+		ecsctl_buf_addf(&b, "%s %s request: ", service_of(call), call->operation);
 		ecs_add_redacted(&b, call->request);
 		if (!ecsctl_buf_failed(&b))
 			c->log(c->log_ud, 3, b.buf);

@@ -32,6 +32,9 @@ struct ecsctl_ecs {
 	int verbosity;
 	void (*log)(void *ud, int level, const char *line);
 	void *log_ud;
+	const char *const *env; /* the options', for other services' endpoints */
+	bool sts_legacy;        /* AWS_STS_REGIONAL_ENDPOINTS=legacy */
+	char *account;          /* GetCallerIdentity's answer, once asked */
 };
 
 /* Logs at `level` when verbosity allows; printf-style. */

@@ -5,6 +5,7 @@
 
 #include "ecsctl/aws.h"
 #include "ecsctl/buf.h"
+#include "aws_int.h"
 #include "banned.h"
 
 #define MAX_MESSAGE 512
@@ -45,8 +46,8 @@ static void add_clean(struct ecsctl_buf *b, const char *s, size_t len)
 	}
 }
 
-static int set_aws_error(struct ecsctl_error *err, long status, const char *code,
-                         const char *message, size_t mlen, const char *request_id)
+int aws_set_error(struct ecsctl_error *err, long status, const char *code, const char *message,
+                  size_t mlen, const char *request_id)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 	char *msg;
@@ -116,7 +117,7 @@ int ecsctl_aws_parse_json_answer(json_t **out, long status, const char *error_ty
 		mlen = len;
 	}
 	snprintf(status_code, sizeof(status_code), "%ld", status);
-	rc = set_aws_error(err, status, code ? code : status_code, msg, mlen, request_id);
+	rc = aws_set_error(err, status, code ? code : status_code, msg, mlen, request_id);
 	free(code);
 	json_decref(doc);
 	return rc;

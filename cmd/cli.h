@@ -65,6 +65,7 @@ struct cli_ctx {
 	struct cli_list vars;      /* --var NAME=VALUE */
 	struct cli_list var_files; /* --var-file FILE */
 	bool explain;              /* render --explain: keep where each value was written */
+	bool offline;              /* validate: lookups are not answered */
 	const char *argv0;
 	/* Set by cli_describe(): cli_parse() hands the command's flag table here
 	 * and stops, as for --help, so help, completion and man pages are

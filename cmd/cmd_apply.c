@@ -69,6 +69,9 @@ static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct cli
 		goto done;
 	}
 	rc = cli_ecs_open(ecs, ctx, json_string_value(json_object_get(saved.scope, "region")));
+	if (rc == EXIT_OK)
+		rc = cli_account_guard(
+		    *ecs, json_string_value(json_object_get(saved.scope, "accountId")), NULL);
 	if (rc != EXIT_OK)
 		goto done;
 	if (ecsctl_plan_rederive(p, &saved, doc, *ecs, &err) == ECSCTL_ESTALE) {

@@ -2,10 +2,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/diff.h"
 #include "cli.h"
 #include "commands.h"
 #include "load.h"
 #include "banned.h"
+
+/* Replaces, in place, each string holding a secret lookup's value (an SSM
+ * SecureString) by "(sensitive)": render shows what would be sent, but
+ * such a value is never printed. */
+static bool holds_secret(const struct ecsctl_model *m, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsecrets; i++)
+		if (strstr(s, m->secrets[i]))
+			return true;
+	return false;
+}
+
+static void mask_secrets(json_t *v, const struct ecsctl_model *m)
+{
+	const char *k;
+	json_t *it;
+	size_t i;
+
+	json_object_foreach(v, k, it) {
+		if (json_is_string(it) && holds_secret(m, json_string_value(it)))
+			json_object_set_new(v, k, json_string(ECSCTL_DIFF_MASKED));
+		else
+			mask_secrets(it, m);
+	}
+	json_array_foreach(v, i, it) {
+		if (json_is_string(it) && holds_secret(m, json_string_value(it)))
+			json_array_set_new(v, i, json_string(ECSCTL_DIFF_MASKED));
+		else
+			mask_secrets(it, m);
+	}
+}
 
 /* render --explain: each value of each resource and the file:line:col it was
  * written at (base, overlay or variable file), so "why is it 4 in prod?"
@@ -68,6 +102,8 @@ int cmd_render(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	ctx->explain = explain;
 	rc = cli_load_model(ctx, &m);
+	for (size_t i = 0; rc == EXIT_OK && explain && i < m.count; i++)
+		mask_secrets(m.resources[i].explain, &m);
 	if (rc == EXIT_OK && explain && (!ctx->output || strcmp(ctx->output, "json"))) {
 		if (print_explain(&m)) {
 			cli_error("could not write the explanation");
@@ -75,6 +111,7 @@ int cmd_render(int argc, char **argv, struct cli_ctx *ctx)
 		}
 	} else if (rc == EXIT_OK) {
 		doc = explain ? explain_doc(&m) : ecsctl_model_render(&m);
+		mask_secrets(doc, &m);
 		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
 		    fputc('\n', stdout) == EOF) {
 			cli_error("could not write the rendered state");

@@ -20,6 +20,7 @@ int cmd_validate(int argc, char **argv, struct cli_ctx *ctx)
 		cli_error("'ecsctl validate' takes no arguments");
 		return EXIT_USAGE;
 	}
+	ctx->offline = true; /* validate reads no AWS: lookups stay unanswered */
 	rc = cli_load_model(ctx, &m);
 	if (rc == EXIT_OK) {
 		for (i = 0; i < m.count; i++)

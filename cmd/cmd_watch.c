@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "ecsctl/clock.h"
+#include "ecsctl/lookup.h"
 #include "cli.h"
 #include "load.h"
 #include "commands.h"
@@ -50,7 +51,8 @@ struct watch {
 	struct ecsctl_watch_metrics *metrics;
 	struct ecsctl_watch_state st;
 	struct ecsctl_ecs *ecs;
-	char *synced_commit; /* last commit live was made equal to */
+	struct ecsctl_lookup_client *lookups; /* kept: credentials are asked once */
+	char *synced_commit;                  /* last commit live was made equal to */
 	char *attempted;     /* the commit the current reconcile loaded, for its log lines */
 	char *failed_commit; /* see ecsctl_watch_facts.failed */
 	unsigned failed_applies, retry;
@@ -167,6 +169,13 @@ static void synced(struct watch *w, const char *commit)
 	ecsctl_watch_metrics_applied(w->metrics, commit, unix_now());
 }
 
+/* The ECS client's -v lines, in the watch's log format. */
+static void ecs_log(void *ud, int level, const char *line)
+{
+	(void)level;
+	wlog(ud, "debug", line, NULL);
+}
+
 static int load(struct watch *w, struct ecsctl_model *m, struct ecsctl_error *err)
 {
 	struct ecsctl_model_options o = ECSCTL_MODEL_OPTIONS_INIT;
@@ -174,18 +183,21 @@ static int load(struct watch *w, struct ecsctl_model *m, struct ecsctl_error *er
 	int rc;
 
 	cli_model_options(w->ctx, &o);
+	if (!w->lookups) {
+		struct ecsctl_lookup_options lo = ECSCTL_LOOKUP_OPTIONS_INIT;
+
+		cli_lookup_options(&lo, w->ctx);
+		lo.log = ecs_log;
+		lo.log_ud = w;
+		if ((rc = ecsctl_lookup_new(&w->lookups, &lo, err)) < 0)
+			return rc;
+	}
+	o.lookups = ecsctl_lookup_resolver(w->lookups);
 	rc = ecsctl_model_load(m, &o, &diags, err);
 	ecsctl_diags_sort(&diags);
 	diag_log(w, &diags);
 	ecsctl_diags_release(&diags);
 	return rc;
-}
-
-/* The ECS client's -v lines, in the watch's log format. */
-static void ecs_log(void *ud, int level, const char *line)
-{
-	(void)level;
-	wlog(ud, "debug", line, NULL);
 }
 
 static int open_client(struct watch *w, const struct ecsctl_model *m)
@@ -323,6 +335,30 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	return "applied";
 }
 
+/* The account guard (accountId): nothing is read or written with the
+ * credentials of another account. */
+static int guard(struct watch *w, const struct ecsctl_model *m)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	const char *have = NULL;
+	int rc = 0;
+
+	if (!m->settings.account_id)
+		return 0;
+	if (ecsctl_ecs_account(&have, w->ecs, &err) < 0) {
+		log_error(w, "account guard: could not tell whose credentials these are", &err);
+		rc = -1;
+	} else if (strcmp(have, m->settings.account_id)) {
+		wlog(w, "error",
+		     "account guard: the credentials are for another account; nothing "
+		     "was changed",
+		     "account", have, "accountId", m->settings.account_id, NULL);
+		rc = -1;
+	}
+	ecsctl_error_release(&err);
+	return rc;
+}
+
 /* One reconcile; returns the result word for the metrics. */
 static const char *reconcile(struct watch *w)
 {
@@ -343,7 +379,8 @@ static const char *reconcile(struct watch *w)
 		log_error(w, "could not load the desired state", &err);
 		goto done;
 	}
-	if (!(w->attempted = strdup(m.commit ? m.commit : "worktree")) || open_client(w, &m) < 0)
+	if (!(w->attempted = strdup(m.commit ? m.commit : "worktree")) || open_client(w, &m) < 0 ||
+	    guard(w, &m) < 0)
 		goto done;
 	if (ecsctl_drift_gather(&drift, &m, w->ecs, &err) < 0) {
 		log_error(w, "could not read the live state", &err);
@@ -533,6 +570,7 @@ done:
 		ecsctl_watch_state_release(&w.st);
 	ecsctl_watch_metrics_free(w.metrics);
 	ecsctl_ecs_free(w.ecs);
+	ecsctl_lookup_free(w.lookups);
 	ecsctl_error_release(&err);
 	free(w.synced_commit);
 	free(w.attempted);

@@ -1,6 +1,8 @@
 /* Loading the desired state for a command, with its diagnostics printed. */
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "ecsctl/lookup.h"
 #include "cli.h"
 #include "load.h"
 #include "banned.h"
@@ -38,6 +40,24 @@ void cli_model_options(const struct cli_ctx *ctx, struct ecsctl_model_options *o
 	o->var_files = (const char *const *)ctx->var_files.items;
 	o->nvar_files = ctx->var_files.count;
 	o->explain = ctx->explain;
+	o->offline = ctx->offline;
+}
+
+/* -v lines of the lookups' AWS calls, as the ECS client's */
+static void lookup_log(void *ud, int level, const char *line)
+{
+	(void)ud;
+	(void)level;
+	fprintf(stderr, "%s\n", line);
+}
+
+void cli_lookup_options(struct ecsctl_lookup_options *o, const struct cli_ctx *ctx)
+{
+	o->region = ctx->region;
+	o->profile = ctx->profile;
+	o->endpoint_url = ctx->endpoint_url;
+	o->verbosity = (int)ctx->verbose;
+	o->log = lookup_log;
 }
 
 int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
@@ -45,10 +65,18 @@ int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
 	struct ecsctl_model_options opts = ECSCTL_MODEL_OPTIONS_INIT;
 	struct ecsctl_diags diags = ECSCTL_DIAGS_INIT;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_lookup_options lo = ECSCTL_LOOKUP_OPTIONS_INIT;
+	struct ecsctl_lookup_client *lookups = NULL;
 	int rc;
 
 	cli_model_options(ctx, &opts);
-	rc = ecsctl_model_load(out, &opts, &diags, &err);
+	cli_lookup_options(&lo, ctx);
+	rc = ecsctl_lookup_new(&lookups, &lo, &err);
+	if (!rc) {
+		opts.lookups = ecsctl_lookup_resolver(lookups);
+		rc = ecsctl_model_load(out, &opts, &diags, &err);
+	}
+	ecsctl_lookup_free(lookups);
 	ecsctl_diags_sort(&diags);
 	print_diags(&diags);
 	if (rc < 0) {

@@ -41,6 +41,28 @@ int cli_ecs_open(struct ecsctl_ecs **out, struct cli_ctx *ctx, const char *confi
 	return EXIT_OK;
 }
 
+int cli_account_guard(struct ecsctl_ecs *ecs, const char *want, const char *env_name)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	const char *have = NULL;
+	int rc = EXIT_OK;
+
+	if (!want)
+		return EXIT_OK;
+	if (ecsctl_ecs_account(&have, ecs, &err)) {
+		cli_print_error("account guard: could not tell whose credentials these are", &err);
+		rc = EXIT_ERROR;
+	} else if (strcmp(have, want)) {
+		cli_error("account guard: the credentials are for account %s, but %s%s%s pins "
+		          "accountId %s; nothing was changed",
+		          have, env_name ? "environment '" : "the desired state",
+		          env_name ? env_name : "", env_name ? "'" : "", want);
+		rc = EXIT_ERROR;
+	}
+	ecsctl_error_release(&err);
+	return rc;
+}
+
 int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *scope)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -75,7 +97,8 @@ int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_e
 
 	if ((rc = cli_load_model(ctx, m)) != EXIT_OK)
 		return rc;
-	if ((rc = cli_ecs_open(ecs, ctx, m->settings.region)) != EXIT_OK)
+	if ((rc = cli_ecs_open(ecs, ctx, m->settings.region)) != EXIT_OK ||
+	    (rc = cli_account_guard(*ecs, m->settings.account_id, ctx->env_name)) != EXIT_OK)
 		return rc;
 	po.targets = targets;
 	po.ntargets = ntargets;

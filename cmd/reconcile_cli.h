@@ -19,6 +19,12 @@ void cli_ecs_options(struct ecsctl_ecs_options *o, const struct cli_ctx *ctx,
 /* The client for those options. Prints the error; EXIT_OK or EXIT_ERROR. */
 int cli_ecs_open(struct ecsctl_ecs **out, struct cli_ctx *ctx, const char *config_region);
 
+/* The account guard: EXIT_OK when `want` (an accountId, or NULL for none) is
+ * the account of the client's credentials (STS GetCallerIdentity, asked once
+ * per client), else EXIT_ERROR with the error printed. `env_name` (may be
+ * NULL) names the environment in the message. */
+int cli_account_guard(struct ecsctl_ecs *ecs, const char *want, const char *env_name);
+
 /* Gathers the live state of `scope` into `live`. Prints the error. */
 int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *scope);
 

@@ -17,9 +17,25 @@ static json_t *masked(void)
 	return json_string(ECSCTL_DIFF_MASKED);
 }
 
-static int looks_secret(const json_t *v)
+/* Holds a value known to be secret: whole, or inside when it is long
+ * enough not to turn up by chance (a "1" would mask every count). */
+static int holds_secret(const char *s, const struct ecsctl_diff_mask *mk)
 {
-	return json_is_string(v) && ecsctl_diff_value_looks_secret(json_string_value(v));
+	size_t i;
+
+	for (i = 0; s && mk && i < mk->nvalues; i++) {
+		const char *v = mk->values[i];
+
+		if (v && *v && (strlen(v) >= 4 ? strstr(s, v) != NULL : !strcmp(s, v)))
+			return 1;
+	}
+	return 0;
+}
+
+static int looks_secret(const json_t *v, const struct ecsctl_diff_mask *mk)
+{
+	return json_is_string(v) && (ecsctl_diff_value_looks_secret(json_string_value(v)) ||
+	                             holds_secret(json_string_value(v), mk));
 }
 
 /* Inside a JSON document: members named like secrets, credential-like strings. */
@@ -30,7 +46,7 @@ static int mask_doc(json_t *v, const struct ecsctl_diff_mask *mk, int *hit)
 	size_t i;
 
 	json_object_foreach(v, k, m) {
-		if (diff_name_secret(k, mk) || looks_secret(m)) {
+		if (diff_name_secret(k, mk) || looks_secret(m, mk)) {
 			*hit = 1;
 			if (json_object_set_new(v, k, masked()))
 				return -1;
@@ -39,7 +55,7 @@ static int mask_doc(json_t *v, const struct ecsctl_diff_mask *mk, int *hit)
 		}
 	}
 	json_array_foreach(v, i, m) {
-		if (looks_secret(m)) {
+		if (looks_secret(m, mk)) {
 			*hit = 1;
 			if (json_array_set_new(v, i, masked()))
 				return -1;
@@ -66,6 +82,8 @@ static int masked_string(json_t **out, const json_t *v, const struct ecsctl_diff
 	*out = NULL;
 	if (!s)
 		return 0;
+	if (holds_secret(s, mk))
+		return (*out = masked()) ? 0 : -1;
 	s += strspn(s, " \t\r\n");
 	/* a document: only its secret members go, the reviewer sees the rest */
 	doc = *s == '{' || *s == '[' ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;

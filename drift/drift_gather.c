@@ -68,7 +68,8 @@ static int add_changes(struct gather *g, enum ecsctl_kind kind, const char *name
                        struct ecsctl_error *err)
 {
 	struct ecsctl_diff_mask mk = {0, (const char *const *)g->m->settings.sensitive,
-	                              g->m->settings.nsensitive};
+	                              g->m->settings.nsensitive, (const char *const *)g->m->secrets,
+	                              g->m->nsecrets};
 	json_t *diff = ecsctl_diff_changes_to_json_as(ch, &mk, "live", "git");
 
 	if (!diff)

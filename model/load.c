@@ -657,9 +657,9 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 	}
 }
 
-static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
-                     const struct ecsctl_model_options *opts, struct ecsctl_diags *diags,
-                     struct ecsctl_error *err)
+static int load_once(struct ecsctl_model *out, struct ecsctl_source *src,
+                     const struct ecsctl_model_options *opts, struct model_lookups *lk,
+                     struct ecsctl_diags *diags, struct ecsctl_error *err)
 {
 	struct model_env_input in = {opts->environment, opts->var_files, opts->nvar_files,
 	                             opts->vars,        opts->nvars,     false};
@@ -686,6 +686,7 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
 	ld.diags = diags;
 	ld.explain = opts->explain;
 	ld.vars.env = opts->env;
+	ld.vars.resolver = &lk->r;
 	ld.vars.builtin[0][0] = "ECSCTL_GIT_SHA";
 	ld.vars.builtin[0][1] = src->commit;
 	ld.vars.builtin[1][0] = "ECSCTL_GIT_SHORT_SHA";
@@ -699,7 +700,8 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
 		have_settings |= !strcmp(files[i], SETTINGS_FILE);
 	settings_file(&ld, src, have_settings, &in, out);
 	for (i = 0; i < nfiles && model_diag_room(diags) && !ld.env.unchosen && !ld.stop; i++)
-		if (strcmp(files[i], SETTINGS_FILE) && !model_env_skipped(&ld.env, files[i]))
+		if (strcmp(files[i], SETTINGS_FILE) && !model_env_skipped(&ld.env, files[i]) &&
+		    !model_lookups_file(lk, files[i]))
 			base_file(&ld, src, files[i]);
 	if (!ld.stop)
 		overlay_files(&ld, src, files, nfiles);
@@ -738,6 +740,67 @@ done:
 	model_vars_release(&ld.vars);
 	model_env_release(&ld.env);
 	ecsctl_source_list_free(files, nfiles);
+	return rc;
+}
+
+static int read_root_file(void *arg, const char *rel, size_t max, char **data, size_t *len,
+                          struct ecsctl_error *err)
+{
+	struct ecsctl_source *src = arg;
+	char *clean = source_clean_path(rel);
+	int rc;
+
+	if (!clean || !*clean) {
+		free(clean);
+		return ecsctl_error_set(err, ECSCTL_EINVAL,
+		                        "'%s' is not a path inside the config root", rel);
+	}
+	rc = src->read(src, clean, max, data, len, err);
+	free(clean);
+	return rc;
+}
+
+static bool from_first_pass(const struct ecsctl_diag *d, size_t index, void *arg)
+{
+	(void)d;
+	return index >= *(const size_t *)arg;
+}
+
+/* Two passes when the files hold lookups (lookups.c): the first finds them
+ * (its results, built without their values, are dropped), the resolver
+ * answers them all at once, the second substitutes the answers. */
+static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
+                     const struct ecsctl_model_options *opts, struct ecsctl_diags *diags,
+                     struct ecsctl_error *err)
+{
+	struct model_lookups lk;
+	struct ecsctl_lookup_env env = {NULL, read_root_file, src};
+	size_t first = diags->count;
+	int rc;
+
+	model_lookups_init(&lk, opts->lookups, opts->offline);
+	rc = load_once(out, src, opts, &lk, diags, err);
+	if (lk.oom) {
+		rc = ecsctl_error_nomem(err);
+		goto done;
+	}
+	if (!lk.n)
+		goto done;
+	env.region = out->settings.region;
+	/* offline, the second pass only leaves the state files out */
+	if (!opts->offline && model_lookups_answer(&lk, &env)) {
+		rc = ecsctl_error_nomem(err);
+		goto done;
+	}
+	ecsctl_model_release(out);
+	memset(out, 0, sizeof(*out));
+	ecsctl_diags_drop(diags, from_first_pass, &first);
+	ecsctl_error_release(err);
+	rc = load_once(out, src, opts, &lk, diags, err);
+	if (!rc && model_lookups_secrets(&lk, out))
+		rc = ecsctl_error_nomem(err);
+done:
+	model_lookups_release(&lk);
 	return rc;
 }
 

@@ -88,5 +88,10 @@ void ecsctl_model_release(struct ecsctl_model *m)
 	free(m->resources);
 	free(m->commit);
 	free(m->ref);
+	for (i = 0; i < m->nsecrets; i++) {
+		memset(m->secrets[i], 0, strlen(m->secrets[i]));
+		free(m->secrets[i]);
+	}
+	free(m->secrets);
 	memset(m, 0, sizeof(*m));
 }

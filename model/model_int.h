@@ -88,6 +88,9 @@ int mnode_append(struct mnode *seq, struct mnode *item);
  * *why = ECSCTL_EINVAL past MODEL_MAX_DEPTH or for a NUL in a string, 0 when
  * out of memory. */
 struct mnode *mnode_from_json(const json_t *j, int *why);
+/* Gives every node of `n` the position line:col of `file` (a lookup's value
+ * sits where the lookup was written). */
+void mnode_place(struct mnode *n, const char *file, unsigned line, unsigned col);
 /* A deep copy (for an alias; the caller checks the budget); NULL when out of memory. */
 struct mnode *mnode_copy(const struct mnode *src);
 /* Marks every node of `n` as coming from `file` (borrowed) where not yet marked. */
@@ -127,15 +130,40 @@ struct model_unset {
 };
 
 /*
- * `${scheme:ref}` lookups (ssm:, cfn:, tfstate:) go through here; none is
- * built in yet. Returns 0 with a new scalar in *out, or -1 with a message in
- * *why (caller frees).
+ * `${scheme:ref}` lookups (ssm:, cfn:, tfstate:) go through here; `where`
+ * is the use ("file:line:col"). Returns 0 with a new node in *out (a
+ * scalar, or a list or mapping for a value that is exactly the lookup),
+ * 1 when the value is not known in this pass (nothing is inserted and what
+ * the checks say of the node follows from it, as for an unset variable),
+ * or -1 with a message in *why (caller frees).
  */
 struct model_resolver {
-	int (*resolve)(void *arg, const char *scheme, const char *ref, struct mnode **out,
-	               char **why);
+	int (*resolve)(void *arg, const char *scheme, const char *ref, const char *where,
+	               struct mnode **out, char **why);
 	void *arg;
 };
+
+/* The lookups of a load (lookups.c): collected in a first pass, answered
+ * at once by the caller's resolver, substituted in a second. */
+struct model_lookups {
+	const struct ecsctl_lookup_resolver *user; /* NULL: lookups are errors */
+	bool offline;                              /* validate: never answered */
+	bool resolved;                             /* the second pass */
+	struct ecsctl_lookup *refs;                /* distinct scheme:ref, first use first */
+	size_t n;
+	int oom;
+	struct model_resolver r; /* for model_vars.resolver */
+};
+
+void model_lookups_init(struct model_lookups *l, const struct ecsctl_lookup_resolver *user,
+                        bool offline);
+/* Asks the resolver for every lookup collected; -1 when out of memory. */
+int model_lookups_answer(struct model_lookups *l, const struct ecsctl_lookup_env *env);
+/* Adds the secret answers' strings to m->secrets; -1 when out of memory. */
+int model_lookups_secrets(const struct model_lookups *l, struct ecsctl_model *m);
+/* `rel` is a Terraform state a lookup reads (state.json#...): not a document. */
+bool model_lookups_file(const struct model_lookups *l, const char *rel);
+void model_lookups_release(struct model_lookups *l);
 
 struct model_vars {
 	const char *const *env;    /* NULL-terminated NAME=value; NULL = environ */

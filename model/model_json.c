@@ -20,11 +20,24 @@ json_t *ecsctl_model_to_json(const struct ecsctl_model *m)
 {
 	json_t *doc = ecsctl_model_render(m), *settings = model_settings_to_json(&m->settings);
 
-	/* the commit is the plan's own member; the documents are the same at any */
-	if (!doc || !settings || json_object_del(doc, "commit") ||
-	    json_object_set_new(doc, "settings", settings)) {
+	json_t *secrets = json_array();
+	size_t i;
+
+	for (i = 0; secrets && i < m->nsecrets; i++)
+		if (json_array_append_new(secrets, json_string(m->secrets[i])))
+			json_array_clear(secrets);
+	/* the commit is the plan's own member; the documents are the same at any.
+	 * The secret lookups' values go along (the payloads hold them anyway),
+	 * so that the plan made again masks them as the reviewed one did. */
+	int bad = !doc || !settings || !secrets || json_array_size(secrets) != m->nsecrets ||
+	          json_object_del(doc, "commit");
+
+	bad = bad || json_object_set(doc, "settings", settings) ||
+	      (m->nsecrets && json_object_set(doc, "sensitiveValues", secrets));
+	json_decref(settings);
+	json_decref(secrets);
+	if (bad) {
 		json_decref(doc);
-		json_decref(settings);
 		return NULL;
 	}
 	return doc;
@@ -116,6 +129,19 @@ int ecsctl_model_from_json(struct ecsctl_model *out, const json_t *doc, struct e
 			/* the same shape checks as a document from git */
 			ecsctl_model_check_payload(operations[k], r->body, diags);
 		}
+	}
+	json_array_foreach(json_object_get(doc, "sensitiveValues"), i, it) {
+		char **v = realloc(out->secrets, (out->nsecrets + 1) * sizeof(*v));
+
+		if (!v)
+			return ecsctl_error_nomem(err);
+		out->secrets = v;
+		if (!json_is_string(it) || !(v[out->nsecrets] = strdup(json_string_value(it))))
+			return ecsctl_error_set(err, ECSCTL_EINVAL,
+			                        "the desired state's sensitiveValues[%zu] is not a "
+			                        "string",
+			                        i);
+		out->nsecrets++;
 	}
 	qsort(out->resources, out->count, sizeof(*out->resources), resource_cmp);
 	for (i = 1; i < out->count; i++)

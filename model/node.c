@@ -138,6 +138,22 @@ fail:
 	return NULL;
 }
 
+void mnode_place(struct mnode *n, const char *file, unsigned line, unsigned col)
+{
+	size_t i;
+
+	n->file = file;
+	n->line = line;
+	n->column = col;
+	for (i = 0; n->type == MNODE_SEQ && i < n->count; i++)
+		mnode_place(n->items[i], file, line, col);
+	for (i = 0; n->type == MNODE_MAP && i < n->count; i++) {
+		n->entries[i].line = line;
+		n->entries[i].column = col;
+		mnode_place(n->entries[i].value, file, line, col);
+	}
+}
+
 void mnode_mark_file(struct mnode *n, const char *file)
 {
 	size_t i;

@@ -95,6 +95,7 @@ void model_settings_release(struct ecsctl_settings *s)
 {
 	free(s->name);
 	free(s->region);
+	free(s->account_id);
 	ignore_release(s);
 	sensitive_release(s);
 	memset(s, 0, sizeof(*s));
@@ -115,6 +116,11 @@ static int apply(struct ecsctl_settings *out, json_t *j)
 	if ((v = json_object_get(j, "region"))) {
 		free(out->region);
 		if (!(out->region = dup_str(v, "")))
+			return -1;
+	}
+	if ((v = json_object_get(j, "accountId"))) {
+		free(out->account_id);
+		if (!(out->account_id = dup_str(v, "")))
 			return -1;
 	}
 	if (json_is_boolean(v = json_object_get(j, "prune")))
@@ -210,11 +216,12 @@ size_t model_settings_environment(struct ecsctl_settings *out, struct mnode *env
 
 json_t *model_settings_to_json(const struct ecsctl_settings *s)
 {
-	json_t *j = json_pack(
-	    "{s:s,s:s*,s:b,s:b,s:I,s:I,s:{s:b},s:[],s:[]}", "name", s->name ? s->name : "",
-	    "region", s->region, "prune", s->prune, "suspend", s->suspend, "keepRevisions",
-	    (json_int_t)s->keep_revisions, "waitTimeoutMs", (json_int_t)s->wait_timeout_ms, "wait",
-	    "rollbackOnFailure", s->rollback_on_failure, "ignoreDifferences", "sensitive");
+	json_t *j = json_pack("{s:s,s:s*,s:s*,s:b,s:b,s:I,s:I,s:{s:b},s:[],s:[]}", "name",
+	                      s->name ? s->name : "", "region", s->region, "accountId",
+	                      s->account_id, "prune", s->prune, "suspend", s->suspend,
+	                      "keepRevisions", (json_int_t)s->keep_revisions, "waitTimeoutMs",
+	                      (json_int_t)s->wait_timeout_ms, "wait", "rollbackOnFailure",
+	                      s->rollback_on_failure, "ignoreDifferences", "sensitive");
 	json_t *ign = json_object_get(j, "ignoreDifferences"),
 	       *sens = json_object_get(j, "sensitive");
 	size_t i, k;

@@ -266,25 +266,59 @@ static bool within_budget(struct subst *s, const struct mnode *n, size_t off, si
 	return true;
 }
 
-static void lookup_ref(struct subst *s, const struct mnode *n, size_t off, const char *name,
-                       size_t nlen, size_t slen, struct ecsctl_buf *out)
+/* ${scheme:ref}: the resolver's value; a list or mapping only for a value
+ * that is exactly the lookup. Returns true when `n` was replaced whole. */
+static bool lookup_ref(struct subst *s, struct mnode *n, size_t off, const char *name, size_t nlen,
+                       size_t slen, bool whole, struct ecsctl_buf *out)
 {
+	struct ecsctl_buf where = ECSCTL_BUF_INIT;
+	const char *file = n->file ? n->file : s->file;
+	unsigned line = n->line, col = column_at(n, off);
 	struct mnode *got = NULL;
 	char *why = NULL, *scheme = strndup(name, slen),
 	     *ref = strndup(name + slen + 1, nlen - slen - 1);
+	bool replaced = false;
+	int rc;
 
-	if (!scheme || !ref)
+	ecsctl_buf_addf(&where, "%s:%u:%u", file, line, col);
+	if (!scheme || !ref || ecsctl_buf_failed(&where)) {
 		s->v->oom = 1;
-	else if (!s->v->resolver)
-		error_at(s, n, off, "lookups such as '${%s:...}' are not supported", scheme);
-	else if (s->v->resolver->resolve(s->v->resolver->arg, scheme, ref, &got, &why))
+		goto done;
+	}
+	if (!s->v->resolver) {
+		error_at(s, n, off, "lookups such as '${%s:...}' are not supported here", scheme);
+		goto done;
+	}
+	rc = s->v->resolver->resolve(s->v->resolver->arg, scheme, ref, where.buf, &got, &why);
+	if (rc < 0) {
 		error_at(s, n, off, "%s", why ? why : "lookup failed");
-	else if (got->type == MNODE_SCALAR && within_budget(s, n, off, 1, got->len))
+	} else if (rc > 0) {
+		s->tainted = true; /* resolved in the next pass, or offline */
+	} else if (got->type != MNODE_SCALAR && !whole) {
+		error_at(s, n, off,
+		         "'${%.*s}' is %s: only a value that is exactly the lookup takes it, not a "
+		         "longer string",
+		         (int)nlen, name, got->type == MNODE_SEQ ? "a list" : "a mapping");
+	} else if (got->type != MNODE_SCALAR) {
+		if (within_budget(s, n, off, got->nodes, got->bytes)) {
+			mnode_place(got, file, line, n->column);
+			free(n->value);
+			*n = *got;
+			n->substituted = true;
+			free(got);
+			got = NULL;
+			replaced = true;
+		}
+	} else if (within_budget(s, n, off, 1, got->len)) {
 		ecsctl_buf_add(out, got->value, got->len);
+	}
+done:
 	mnode_free(got);
 	free(why);
 	free(scheme);
 	free(ref);
+	ecsctl_buf_release(&where);
+	return replaced;
 }
 
 static void substitute(struct subst *s, struct mnode *n)
@@ -326,7 +360,10 @@ static void substitute(struct subst *s, struct mnode *n)
 			nlen = (size_t)(sep - name);
 		}
 		if (!dflt && scheme_len(name, nlen)) {
-			lookup_ref(s, n, i, name, nlen, scheme_len(name, nlen), &out);
+			if (lookup_ref(s, n, i, name, nlen, scheme_len(name, nlen), whole, &out)) {
+				ecsctl_buf_release(&out);
+				return;
+			}
 			i = (size_t)(close - v) + 1;
 			continue;
 		}

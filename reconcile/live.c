@@ -41,11 +41,12 @@ int ecsctl_reconcile_scope(json_t **out, const struct ecsctl_model *m, struct ec
 	size_t i;
 	int rc = 0;
 
-	s = json_pack("{s:s,s:b,s:[],s:{},s:[],s:I,s:b,s:s?}", "owner",
+	s = json_pack("{s:s,s:b,s:[],s:{},s:[],s:I,s:b,s:s?,s:s?}", "owner",
 	              m->settings.name ? m->settings.name : "", "prune", m->settings.prune,
 	              "clusters", "services", "families", "waitTimeoutMs",
 	              (json_int_t)m->settings.wait_timeout_ms, "rollbackOnFailure",
-	              m->settings.rollback_on_failure, "region", m->settings.region);
+	              m->settings.rollback_on_failure, "region", m->settings.region, "accountId",
+	              m->settings.account_id);
 	if (!s) {
 		rc = reconcile_oom(err);
 		goto done;
@@ -55,6 +56,17 @@ int ecsctl_reconcile_scope(json_t **out, const struct ecsctl_model *m, struct ec
 		json_t *g = json_object_get(s, "sensitive");
 		if ((!g && json_object_set_new(s, "sensitive", g = json_array())) ||
 		    json_array_append_new(g, json_string(m->settings.sensitive[i]))) {
+			rc = reconcile_oom(err);
+			goto done;
+		}
+	}
+	/* values of secret lookups, so that a saved plan shown again (apply
+	 * FILE) masks them too; a saved plan holds its requests unmasked
+	 * already, and is written for its owner only */
+	for (i = 0; i < m->nsecrets; i++) {
+		json_t *g = json_object_get(s, "sensitiveValues");
+		if ((!g && json_object_set_new(s, "sensitiveValues", g = json_array())) ||
+		    json_array_append_new(g, json_string(m->secrets[i]))) {
 			rc = reconcile_oom(err);
 			goto done;
 		}

@@ -20,7 +20,9 @@ void ecsctl_plan_summary(const struct ecsctl_plan *p, size_t counts[6])
 int reconcile_plan_mask(struct ecsctl_diff_mask *mk, const struct ecsctl_plan *p)
 {
 	const json_t *globs = json_object_get(p->scope, "sensitive");
-	const char **names = calloc(json_array_size(globs) + 1, sizeof(*names));
+	const json_t *vals = json_object_get(p->scope, "sensitiveValues");
+	const char **names = calloc(json_array_size(globs) + json_array_size(vals) + 1,
+	                            sizeof(*names));
 	size_t i;
 	json_t *g;
 
@@ -32,6 +34,12 @@ int reconcile_plan_mask(struct ecsctl_diff_mask *mk, const struct ecsctl_plan *p
 			names[mk->nnames++] = json_string_value(g);
 	}
 	mk->names = names;
+	/* one allocation: the values follow the names */
+	mk->values = names + mk->nnames;
+	json_array_foreach(vals, i, g) {
+		if (json_is_string(g))
+			names[mk->nnames + mk->nvalues++] = json_string_value(g);
+	}
 	return 0;
 }
 

@@ -107,6 +107,8 @@ SETTINGS_MEMBERS = {
     "suspend": {"shape": "EcsctlBoolean"},
     "ignoreDifferences": {"shape": "EcsctlIgnoreList"},
     "sensitive": {"shape": "EcsctlStringList"},
+    # plan, apply and watch refuse credentials of another account
+    "accountId": {"shape": "EcsctlAccountId"},
 }
 ECSCTL_SHAPES = {
     "EcsctlSettings": {"type": "structure", "members": SETTINGS_MEMBERS},
@@ -131,6 +133,7 @@ ECSCTL_SHAPES = {
     # written into the ecsctl:owner tag, so a valid tag value (pattern filled in below)
     "EcsctlName": {"type": "string", "min": 1, "max": 256},
     "EcsctlDuration": {"type": "string", "min": 1},
+    "EcsctlAccountId": {"type": "string", "min": 12, "max": 12, "pattern": "^[0-9]+$"},
     "EcsctlBoolean": {"type": "boolean"},
     "EcsctlKeepRevisions": {"type": "integer", "min": 0, "max": 1000},
 }

@@ -66,6 +66,30 @@ int ecsctl_aws_parse_json_answer(json_t **out, long status, const char *error_ty
                                  const char *request_id, const char *body, size_t len,
                                  struct ecsctl_error *err);
 
+/* An element of an XML answer (query protocol, S3): its content is
+ * [start, end), the text after its closing tag starts at `after`. */
+struct ecsctl_aws_xml_span {
+	const char *start, *end, *after;
+};
+
+/* The first <tag> in [from, to) with its content (nested elements of the
+ * same name, as list <member>s, are counted). 0, or -1 when absent. */
+int ecsctl_aws_xml_find(struct ecsctl_aws_xml_span *out, const char *from, const char *to,
+                        const char *tag);
+/* [a, b) with the XML entities decoded; a new string, NULL when out of memory. */
+char *ecsctl_aws_xml_decode(const char *a, const char *b);
+/* The decoded text of the first <tag> in [from, to); NULL when absent. */
+char *ecsctl_aws_xml_text(const char *from, const char *to, const char *tag);
+
+/*
+ * A failed query-protocol or S3 answer (status not 2xx) into `err`:
+ * ECSCTL_EAWS with aws_code from <Code> (the status when absent: "404"),
+ * the message from <Message>, the request id from `request_id` (a header)
+ * or <RequestId>. Returns the code set.
+ */
+int ecsctl_aws_parse_xml_error(long status, const char *request_id, const char *body, size_t len,
+                               struct ecsctl_error *err);
+
 /* The error-name classes the retry policy needs. */
 int ecsctl_aws_is_throttling(const char *code, long http_status);
 int ecsctl_aws_is_transient(const char *code, long http_status);

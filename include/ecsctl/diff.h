@@ -229,10 +229,14 @@ struct ecsctl_diff_mask {
 	const char *const *names; /* ecsctl.yaml `sensitive:` globs (fnmatch, any case) matched
 	                             against environment names and option/label keys; or NULL */
 	size_t nnames;
+	/* values known to be secret (SecureString and sensitive lookups): a
+	 * string holding one is masked, whatever its name; or NULL */
+	const char *const *values;
+	size_t nvalues;
 };
 #define ECSCTL_DIFF_MASK_INIT                                                                      \
 	{                                                                                          \
-		0, NULL, 0                                                                         \
+		0, NULL, 0, NULL, 0                                                                \
 	}
 
 /*

@@ -113,13 +113,35 @@ void ecsctl_ecs_free(struct ecsctl_ecs *c);
 
 const char *ecsctl_ecs_region(const struct ecsctl_ecs *c);
 
+/*
+ * A call to another AWS service through the same engine (its credentials,
+ * SigV4, retries, rate limiter and counts): SSM (JSON 1.1), CloudFormation
+ * and STS (query protocol, XML answers), S3 GetObject. The endpoint is the
+ * caller's (ecsctl_aws_resolve_endpoint for the service).
+ */
+struct ecsctl_aws_target {
+	const char *service;      /* signing name: "ssm", "cloudformation", "sts", "s3" */
+	const char *url;          /* the whole URL as sent, path encoded once */
+	const char *sign_path;    /* the path to sign, not encoded (S3 keys); NULL: the URL's */
+	const char *region;       /* to sign for; NULL: the client's */
+	const char *method;       /* NULL: "POST" */
+	const char *target;       /* X-Amz-Target of a JSON 1.1 call (the answer is then
+	                             parsed into `response`); NULL: an XML or raw answer,
+	                             kept in `answer` */
+	const char *content_type; /* of `body`; NULL: none */
+	const char *body;         /* NULL: empty */
+};
+
 struct ecsctl_ecs_call {
-	const char *operation; /* "DescribeServices" */
-	json_t *request;       /* borrowed; NULL = {} */
-	bool not_idempotent;   /* never retry once maybe processed (always so for
-	                          RegisterTaskDefinition) */
+	const char *operation;              /* "DescribeServices" */
+	json_t *request;                    /* borrowed; NULL = {} */
+	const struct ecsctl_aws_target *to; /* borrowed; NULL: ECS with `request` */
+	bool not_idempotent;                /* never retry once maybe processed (always so for
+	                                       RegisterTaskDefinition) */
 	/* results */
 	json_t *response; /* owned: new reference on success, else NULL */
+	char *answer; /* owned; with `to` and no target: the 2xx answer's body (NUL-terminated) */
+	size_t answer_len;
 	struct ecsctl_error error;
 	int attempts;
 	int64_t ms;
@@ -156,6 +178,14 @@ int ecsctl_ecs_throttles(const struct ecsctl_ecs *c, double *rate);
  * different one, so ECS never answers it with an old, deleted service. */
 int ecsctl_ecs_client_token(char out[33], const struct ecsctl_ecs *c,
                             const json_t *create_service_request);
+
+/*
+ * The account of the client's credentials: STS GetCallerIdentity (query
+ * protocol, the STS endpoint as the credentials find it: AWS_ENDPOINT_URL_STS,
+ * AWS_ENDPOINT_URL, regional or legacy), asked once per client. `*account`
+ * is borrowed from the client (12 digits).
+ */
+int ecsctl_ecs_account(const char **account, struct ecsctl_ecs *c, struct ecsctl_error *err);
 
 /* ---- typed helpers: each batches, paginates and runs concurrently ---- */
 

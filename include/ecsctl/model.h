@@ -38,8 +38,10 @@ struct ecsctl_ignore_rule {
 };
 
 struct ecsctl_settings {
-	char *name;   /* owner id; default: the config root's folder name */
-	char *region; /* NULL when not set */
+	char *name;       /* owner id; default: the config root's folder name */
+	char *region;     /* NULL when not set */
+	char *account_id; /* `accountId`: the only account plan, apply and watch may
+	                     act in (12 digits), or NULL */
 	bool prune;
 	long keep_revisions;     /* default 5 */
 	int64_t wait_timeout_ms; /* default 10 minutes */
@@ -51,8 +53,44 @@ struct ecsctl_settings {
 	size_t nsensitive;
 };
 
+/*
+ * Lookups: `${ssm:/path}`, `${cfn:STACK/OutputKey}`, `${tfstate:FILE#ADDRESS}`
+ * in a value. The model finds every one of a load, the caller's resolver
+ * answers them all at once (ecsctl/lookup.h talks to AWS), and the model
+ * substitutes the answers; a failed one is an error at each use.
+ */
+struct ecsctl_lookup {
+	const char *scheme; /* "ssm", "cfn", "tfstate" */
+	const char *ref;    /* what follows "scheme:" */
+	const char *where;  /* its first use, "file:line:col" */
+	/* the resolver's answer: */
+	json_t *value; /* a string, number, boolean, list or object; owned */
+	bool secret;   /* masked wherever it shows (a SecureString, a sensitive output) */
+	char *error;   /* owned; why it failed, naming no secret, without position */
+};
+
+/* What a resolver may use besides AWS: the config root's files, read from the
+ * same commit as the desired state (a Terraform state kept in the repo). */
+struct ecsctl_lookup_env {
+	const char *region; /* ecsctl.yaml's (or the environment's) region, or NULL */
+	int (*read)(void *arg, const char *rel, size_t max, char **data, size_t *len,
+	            struct ecsctl_error *err);
+	void *read_arg;
+};
+
+struct ecsctl_lookup_resolver {
+	/* Answers refs[0..n) (each distinct scheme:ref once). Returns 0 with
+	 * value or error set on each, or a negative code with `err` when none
+	 * could be answered (each use then reports `err`). */
+	int (*resolve)(void *arg, struct ecsctl_lookup *refs, size_t n,
+	               const struct ecsctl_lookup_env *env, struct ecsctl_error *err);
+	void *arg;
+};
+
 struct ecsctl_model {
 	struct ecsctl_settings settings;
+	char **secrets; /* values of secret lookups: plans and render mask them */
+	size_t nsecrets;
 	struct ecsctl_resource *resources; /* sorted: kind, then name */
 	size_t count;
 	char *commit; /* full sha of the commit read, or NULL for --worktree */
@@ -72,10 +110,15 @@ struct ecsctl_model_options {
 	const char *const *vars; /* --var: "NAME=VALUE", later ones win, above the files */
 	size_t nvars;
 	bool explain; /* fill each resource's `explain` */
+	/* answers lookups; NULL: each lookup is an error, unless `offline` */
+	const struct ecsctl_lookup_resolver *lookups;
+	/* validate: lookups are left unresolved, and what follows from their
+	 * missing values is not reported */
+	bool offline;
 };
 #define ECSCTL_MODEL_OPTIONS_INIT                                                                  \
 	{                                                                                          \
-		NULL, NULL, NULL, false, NULL, NULL, NULL, 0, NULL, 0, false                       \
+		NULL, NULL, NULL, false, NULL, NULL, NULL, 0, NULL, 0, false, NULL, false          \
 	}
 
 /*
@@ -143,7 +186,9 @@ json_t *ecsctl_model_render(const struct ecsctl_model *m);
 /*
  * The model as one document: the `render` lists without "commit", plus
  * "settings" (ecsctl.yaml's members as resolved, wait.timeout as
- * "waitTimeoutMs"). What a saved plan carries to be planned again. New
+ * "waitTimeoutMs") and, when lookups gave secrets, "sensitiveValues" (their
+ * values, which the payloads hold anyway). What a saved plan carries to be
+ * planned again. New
  * reference; NULL when out of memory.
  */
 json_t *ecsctl_model_to_json(const struct ecsctl_model *m);

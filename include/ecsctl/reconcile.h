@@ -42,7 +42,9 @@ const char *ecsctl_reconcile_tag_value(const json_t *tags, const char *key);
  * `apply FILE` re-reads the same things without the repository):
  * {"owner": name, "prune": bool, "clusters": [names], "services":
  * {"cluster": [names]}, "families": [names], plus the settings apply needs:
- * "waitTimeoutMs", "rollbackOnFailure", "region"}. New reference via `*out`.
+ * "waitTimeoutMs", "rollbackOnFailure", "region", "accountId" (when pinned),
+ * and "sensitiveValues" (secret lookups' values, for masking)}. New
+ * reference via `*out`.
  */
 int ecsctl_reconcile_scope(json_t **out, const struct ecsctl_model *m, struct ecsctl_error *err);
 

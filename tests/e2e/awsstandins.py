@@ -1,9 +1,11 @@
-"""Loopback stand-ins for the AWS endpoints behind credentials, speaking their
-wire formats: the IAM Identity Center portal (GetRoleCredentials) and SSO-OIDC
-(CreateToken), optionally over TLS; STS (AssumeRole, AssumeRoleWithWebIdentity)
-and the ECS container credentials endpoint; and a forward proxy (CONNECT
-tunnels and absolute-URI HTTP) that records what went through it. Standard
-library only."""
+"""Loopback stand-ins for the AWS endpoints ecsctl talks to besides ECS,
+speaking their wire formats: the IAM Identity Center portal (GetRoleCredentials)
+and SSO-OIDC (CreateToken), optionally over TLS; STS (AssumeRole,
+AssumeRoleWithWebIdentity, GetCallerIdentity) and the ECS container
+credentials endpoint; a forward proxy (CONNECT tunnels and absolute-URI HTTP)
+that records what went through it; and what lookups read: SSM GetParameters,
+CloudFormation DescribeStacks, S3 GetObject, each checking the request's SigV4
+against botocore's. Standard library (and Debian's botocore) only."""
 import http.server
 import json
 import os
@@ -152,6 +154,20 @@ class _StsHandler(http.server.BaseHTTPRequestHandler):
         if action == "AssumeRoleWithWebIdentity":
             if form.get("WebIdentityToken") != s.web_token:
                 return self.sts_error("InvalidIdentityToken", "Couldn't verify the token")
+        elif action == "GetCallerIdentity":
+            key = auth.partition("Credential=")[2].partition("/")[0]
+            why = sigv4_error(self, raw.encode(), "sts", key, s.identities.get(key, ""))
+            s.seen[-1]["sigv4"] = why
+            if key not in s.identities or why:
+                return self.sts_error("InvalidClientTokenId", "The security token included "
+                                      "in the request is invalid.")
+            return self.reply(
+                200, "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/"
+                "2011-06-15/\"><GetCallerIdentityResult><Arn>arn:aws:iam::{a}:user/deployer"
+                "</Arn><UserId>AIDAEXAMPLE</UserId><Account>{a}</Account>"
+                "</GetCallerIdentityResult><ResponseMetadata><RequestId>sts-req-3</RequestId>"
+                "</ResponseMetadata></GetCallerIdentityResponse>".format(a=s.account),
+                "text/xml")
         elif action == "AssumeRole":
             if "Credential=%s/" % s.source_key not in auth:
                 return self.sts_error("InvalidClientTokenId", "The security token is invalid")
@@ -188,9 +204,14 @@ class Sts(_Base):
     handler = _StsHandler
 
     def __init__(self, key, secret, token, web_token="oidc-jwt", source_key="AKIASOURCE",
-                 container_auth="Bearer container-token"):
+                 container_auth="Bearer container-token", account="111122223333",
+                 identities=None):
         super().__init__()
         self.key, self.secret, self.token = key, secret, token
+        # GetCallerIdentity answers `account` to a request signed by one of
+        # `identities` ({key id: secret})
+        self.account = account
+        self.identities = identities or {"AKIDTEST": "secret"}
         self.web_token, self.source_key = web_token, source_key
         self.container_auth = container_auth
 
@@ -264,3 +285,220 @@ def self_signed_cert(folder):
                     "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert],
                    check=True, capture_output=True)
     return cert, key
+
+
+# ---- lookups: SSM, CloudFormation, S3; and STS GetCallerIdentity ---------
+
+_sign_lock = threading.Lock()
+
+
+def sigv4_error(handler, body, service, key, secret):
+    """None when the request's Authorization is what botocore computes for
+    it (same signed headers, same X-Amz-Date, `service`'s signer: S3's
+    leaves the path as sent), else why not."""
+    import datetime
+    import re
+    import types
+    import botocore.auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    auth = handler.headers.get("Authorization", "")
+    m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
+                 r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$", auth)
+    if not m:
+        return "malformed Authorization %r" % auth
+    akid, _, region, svc, signed, sig = m.groups()
+    if svc != service or akid != key:
+        return "signed for %s by %s, not %s by %s" % (svc, akid, service, key)
+    amz = handler.headers.get("X-Amz-Date")
+    fixed = datetime.datetime.strptime(amz, "%Y%m%dT%H%M%SZ")
+
+    class FixedDateTime(datetime.datetime):
+        @classmethod
+        def utcnow(cls):
+            return fixed
+
+    headers = {h: handler.headers.get(h) for h in signed.split(";") if h != "x-amz-date"}
+    token = headers.pop("x-amz-security-token", None)
+    url = "http://%s%s" % (handler.headers.get("Host"), handler.path)
+    request = AWSRequest(method=handler.command, url=url, data=body, headers=headers)
+    signer = botocore.auth.S3SigV4Auth if service == "s3" else botocore.auth.SigV4Auth
+    with _sign_lock:
+        saved = botocore.auth.datetime
+        botocore.auth.datetime = types.SimpleNamespace(datetime=FixedDateTime)
+        try:
+            signer(Credentials(key, secret, token), service, region).add_auth(request)
+        finally:
+            botocore.auth.datetime = saved
+    want = request.headers["Authorization"]
+    return None if want == auth else "signature mismatch: want %s, got %s" % (want, auth)
+
+
+class _LookupHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def reply(self, status, body, ctype, **headers):
+        body = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers.items():
+            self.send_header(k.replace("_", "-"), v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def body(self):
+        return self.rfile.read(int(self.headers.get("Content-Length", 0)))
+
+    def checked(self, body, service):
+        s = self.server_obj
+        why = sigv4_error(self, body, service, s.key, s.secret)
+        s.record(service=service, path=self.path, body=body.decode(errors="replace"),
+                 target=self.headers.get("X-Amz-Target"), sigv4=why)
+        return why is None
+
+
+class _SsmHandler(_LookupHandler):
+    """AWS JSON 1.1, X-Amz-Target AmazonSSM.GetParameters."""
+
+    def error(self, status, code, message):
+        self.reply(status, json.dumps({"__type": code, "message": message}),
+                   "application/x-amz-json-1.1", x_amzn_RequestId="ssm-req-1")
+
+    def do_POST(self):
+        s = self.server_obj
+        raw = self.body()
+        if not self.checked(raw, "ssm"):
+            return self.error(400, "InvalidSignatureException", "signature mismatch")
+        if self.headers.get("X-Amz-Target") != "AmazonSSM.GetParameters":
+            return self.error(400, "InvalidAction", "unknown target")
+        req = json.loads(raw)
+        names = req.get("Names", [])
+        if not 1 <= len(names) <= 10:
+            return self.error(400, "ValidationException",
+                              "1 validation error detected: Value at 'names' failed to "
+                              "satisfy constraint: Member must have length less than or "
+                              "equal to 10")
+        if s.deny:
+            return self.error(400, "AccessDeniedException", "User is not authorized to "
+                              "perform: ssm:GetParameters")
+        found, invalid = [], []
+        for n in names:
+            p = s.params.get(n)
+            if p is None:
+                invalid.append(n)
+                continue
+            typ, value = p
+            if typ == "SecureString" and not req.get("WithDecryption"):
+                value = "AQICAHencrypted=="
+            found.append({"Name": n, "Type": typ, "Value": value, "Version": 1,
+                          "ARN": "arn:aws:ssm:us-east-1:111122223333:parameter" +
+                          (n if n.startswith("/") else "/" + n), "DataType": "text"})
+        self.reply(200, json.dumps({"Parameters": found, "InvalidParameters": invalid}),
+                   "application/x-amz-json-1.1", x_amzn_RequestId="ssm-req-2")
+
+
+class Ssm(_Base):
+    """SSM Parameter Store (AWS_ENDPOINT_URL_SSM): `params` maps a name to
+    (Type, Value); requests must be signed with (key, secret) for ssm.
+    `deny` answers AccessDeniedException."""
+    handler = _SsmHandler
+
+    def __init__(self, params, key="AKIDTEST", secret="secret"):
+        super().__init__()
+        self.params, self.key, self.secret, self.deny = params, key, secret, False
+
+    def batches(self):
+        return [json.loads(s["body"])["Names"] for s in self.seen]
+
+
+def _xml(text):
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+class _CfnHandler(_LookupHandler):
+    """The query protocol: form-encoded POST, XML answers and errors."""
+    NS = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
+
+    def error(self, status, code, message):
+        self.reply(status, "<ErrorResponse xmlns=\"%s\"><Error><Type>Sender</Type>"
+                   "<Code>%s</Code><Message>%s</Message></Error>"
+                   "<RequestId>cfn-req-1</RequestId></ErrorResponse>"
+                   % (self.NS, code, _xml(message)), "text/xml")
+
+    def stack_xml(self, name):
+        outs = "".join("<member><OutputKey>%s</OutputKey><OutputValue>%s</OutputValue>"
+                       "<Description>d</Description></member>" % (_xml(k), _xml(v))
+                       for k, v in self.server_obj.stacks[name].items())
+        return ("<member><StackId>arn:aws:cloudformation:us-east-1:111122223333:stack/%s/1"
+                "</StackId><StackName>%s</StackName><Parameters><member><ParameterKey>P"
+                "</ParameterKey><ParameterValue>v</ParameterValue></member></Parameters>"
+                "<StackStatus>CREATE_COMPLETE</StackStatus><Outputs>%s</Outputs>"
+                "<Tags/></member>" % (name, name, outs))
+
+    def do_POST(self):
+        s = self.server_obj
+        raw = self.body()
+        if not self.checked(raw, "cloudformation"):
+            return self.error(403, "SignatureDoesNotMatch", "signature mismatch")
+        form = dict(urllib.parse.parse_qsl(raw.decode()))
+        if form.get("Action") != "DescribeStacks" or form.get("Version") != "2010-05-15":
+            return self.error(400, "InvalidAction", "unknown action")
+        name = form.get("StackName")
+        if name not in s.stacks:
+            return self.error(400, "ValidationError", "Stack with id %s does not exist" % name)
+        self.reply(200, "<DescribeStacksResponse xmlns=\"%s\"><DescribeStacksResult><Stacks>"
+                   "%s</Stacks></DescribeStacksResult><ResponseMetadata><RequestId>cfn-req-2"
+                   "</RequestId></ResponseMetadata></DescribeStacksResponse>"
+                   % (self.NS, self.stack_xml(name)), "text/xml")
+
+
+class CloudFormation(_Base):
+    """CloudFormation DescribeStacks (AWS_ENDPOINT_URL_CLOUDFORMATION):
+    `stacks` maps a stack name to its outputs {key: value}."""
+    handler = _CfnHandler
+
+    def __init__(self, stacks, key="AKIDTEST", secret="secret"):
+        super().__init__()
+        self.stacks, self.key, self.secret = stacks, key, secret
+
+    def stack_names(self):
+        return [dict(urllib.parse.parse_qsl(s["body"])).get("StackName") for s in self.seen]
+
+
+class _S3Handler(_LookupHandler):
+    """S3 GetObject, path-style (/bucket/key), XML errors."""
+
+    def error(self, status, code, message, key=""):
+        self.reply(status, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
+                   "<Message>%s</Message><Key>%s</Key><RequestId>s3-req-1</RequestId>"
+                   "<HostId>h</HostId></Error>" % (code, _xml(message), _xml(key)),
+                   "application/xml", x_amz_request_id="s3-req-1")
+
+    def do_GET(self):
+        s = self.server_obj
+        if not self.checked(b"", "s3"):
+            return self.error(403, "SignatureDoesNotMatch", "The request signature we "
+                              "calculated does not match the signature you provided.")
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        bucket, _, key = path.lstrip("/").partition("/")
+        if bucket not in s.buckets:
+            return self.error(404, "NoSuchBucket", "The specified bucket does not exist")
+        if key not in s.buckets[bucket]:
+            return self.error(404, "NoSuchKey", "The specified key does not exist.", key)
+        self.reply(200, s.buckets[bucket][key], "application/json",
+                   x_amz_request_id="s3-req-2", ETag='"etag"')
+
+
+class S3(_Base):
+    """S3 GetObject (AWS_ENDPOINT_URL_S3): `buckets` maps bucket -> {key: bytes}."""
+    handler = _S3Handler
+
+    def __init__(self, buckets, key="AKIDTEST", secret="secret"):
+        super().__init__()
+        self.buckets, self.key, self.secret = buckets, key, secret
+
+    def paths(self):
+        return [s["path"] for s in self.seen]

@@ -1,12 +1,15 @@
 """Environments end to end: examples/ (staging and prod from one set of files)
 applied to one ecs-local as two clusters, each environment's second plan
 empty; --var over the variable files; render --explain naming where a value
-was written; an unset variable reported once with every use."""
+was written; an unset variable reported once with every use; an
+environment's accountId refusing other credentials (STS stand-in)."""
 import json
+import os
 import signal
 import unittest
 
-from ecslocal import ServerRepoCase, ecsctl, popen_ecsctl
+from awsstandins import Sts
+from ecslocal import ServerRepoCase, delta, ecsctl, popen_ecsctl, writes
 
 
 class EnvironmentsTest(ServerRepoCase):
@@ -110,6 +113,67 @@ class EnvironmentsTest(ServerRepoCase):
         r = ecsctl(self.server, self.repo, "validate", path="only")
         self.assertEqual(r.returncode, 1)
         self.assertIn("(quote a value that starts with '${'", r.stderr)
+
+    def test_account_guard(self):
+        sts = Sts("k", "s", "t", account="111122223333").start()
+        try:
+            self.account_guard(sts)
+        finally:
+            sts.stop()
+
+    def account_guard(self, sts):
+        text = self.repo.read("examples/ecsctl.yaml")
+        for env, account in (("staging", "111122223333"), ("prod", "999988887777")):
+            line = "    variables: {ENV: %s}\n" % env
+            self.assertIn(line, text)
+            text = text.replace(line, line + "    accountId: \"%s\"\n" % account)
+        self.repo.write("examples/ecsctl.yaml", text)
+        self.repo.commit("pin accounts")
+        sts_env = {"AWS_ENDPOINT_URL_STS": sts.url}
+        refusal = ("error: account guard: the credentials are for account 111122223333, but "
+                   "environment 'prod' pins accountId 999988887777; nothing was changed\n")
+        before = self.server.stats()
+        r = self.run_ok("plan", "--env", "prod", expect=1, **sts_env)
+        self.assertTrue(r.stderr.endswith("\n" + refusal), r.stderr)
+        self.assertEqual(r.stdout, "")
+        r = self.run_ok("apply", "--env", "prod", "--auto-approve", expect=1, **sts_env)
+        self.assertTrue(r.stderr.endswith("\n" + refusal), r.stderr)
+        # refused before reading live state, let alone writing it
+        self.assertEqual(delta(before, self.server.stats()), {})
+        # the right account: one GetCallerIdentity for the whole run, signed
+        sts.seen.clear()
+        self.run_ok("apply", "--env", "staging", "--auto-approve", "--poll-interval", "100ms",
+                    timeout=120, **sts_env)
+        self.assertEqual(sts.ops(), ["GetCallerIdentity"])
+        self.assertIsNone(sts.seen[0]["sigv4"])
+        # a saved plan keeps the pin: applied later with other credentials, refused
+        plan = os.path.join(self.repo.dir, "plan.json")
+        self.run_ok("plan", "--env", "staging", "--var", "WORKER_COUNT=2", "-o", plan,
+                    **sts_env)
+        sts.account = "444455556666"
+        before = self.server.stats()
+        r = ecsctl(self.server, self.repo, "apply", plan, path=None, **sts_env)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("error: account guard: the credentials are for account 444455556666, "
+                      "but the desired state pins accountId 111122223333", r.stderr)
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
+        # watch refuses each reconcile and says why
+        w = popen_ecsctl(self.server, self.repo, "watch", "--env", "staging", "--interval",
+                         "1h", "--listen", "127.0.0.1:0", "--log-format", "json", **sts_env)
+        try:
+            lines = []
+            for line in w.stderr:
+                lines.append(json.loads(line))
+                if lines[-1]["msg"] == "reconcile done":
+                    break
+        finally:
+            w.send_signal(signal.SIGTERM)
+            w.communicate(timeout=30)
+        guard = [d for d in lines if d["msg"].startswith("account guard")]
+        self.assertEqual((guard[0]["account"], guard[0]["accountId"]),
+                         ("444455556666", "111122223333"), lines)
+        self.assertEqual(lines[-1]["result"], "failed")
+        self.assertEqual(writes(delta(before, self.server.stats())), {})
 
 
 if __name__ == "__main__":

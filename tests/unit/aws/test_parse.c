@@ -64,6 +64,53 @@ static void test_aws_parse__error_table(void **state)
 	}
 }
 
+/* Query-protocol and S3 XML: list <member>s inside <member>s, entities,
+ * empty elements, and <Error> answers into the error fields. */
+static void test_aws_parse__xml_answers_and_errors(void **state)
+{
+	static const char doc[] =
+	    "<R><Stacks><member><StackName>s</StackName><Parameters><member><ParameterKey>P"
+	    "</ParameterKey></member></Parameters><Outputs><member><OutputKey>A</OutputKey>"
+	    "<OutputValue>x &amp; &lt;y&gt; &#65;</OutputValue></member><member><OutputKey>B"
+	    "</OutputKey><OutputValue/></member></Outputs></member></Stacks></R>";
+	static const char s3[] = "<?xml version=\"1.0\"?>\n<Error><Code>NoSuchKey</Code>"
+	                         "<Message>The specified key does not exist.</Message>"
+	                         "<RequestId>r-9</RequestId></Error>";
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_aws_xml_span stack, outs, m;
+	const char *end = doc + strlen(doc);
+	char *t;
+
+	(void)state;
+	assert_int_equal(ecsctl_aws_xml_find(&stack, doc, end, "member"), 0);
+	/* the stack's member ends after its Outputs: nested members counted */
+	assert_true(strncmp(stack.after, "</Stacks>", 9) == 0);
+	assert_int_equal(ecsctl_aws_xml_find(&outs, stack.start, stack.end, "Outputs"), 0);
+	assert_int_equal(ecsctl_aws_xml_find(&m, outs.start, outs.end, "member"), 0);
+	t = ecsctl_aws_xml_text(m.start, m.end, "OutputValue");
+	assert_string_equal(t, "x & <y> A");
+	free(t);
+	assert_int_equal(ecsctl_aws_xml_find(&m, m.after, outs.end, "member"), 0);
+	t = ecsctl_aws_xml_text(m.start, m.end, "OutputValue");
+	assert_string_equal(t, ""); /* <OutputValue/> */
+	free(t);
+	assert_int_equal(ecsctl_aws_xml_find(&m, m.after, outs.end, "member"), -1);
+	/* <StackNameX> is not <StackName> */
+	assert_null(ecsctl_aws_xml_text(doc, end, "Stack"));
+
+	assert_int_equal(ecsctl_aws_parse_xml_error(404, NULL, s3, strlen(s3), &err), ECSCTL_EAWS);
+	assert_string_equal(err.aws_code, "NoSuchKey");
+	assert_string_equal(err.message, "NoSuchKey: The specified key does not exist.");
+	assert_string_equal(err.request_id, "r-9");
+	assert_int_equal(err.http_status, 404);
+	ecsctl_error_release(&err);
+	/* no body (a HEAD, a proxy): the status is the code */
+	assert_int_equal(ecsctl_aws_parse_xml_error(503, "h-1", "", 0, &err), ECSCTL_EAWS);
+	assert_string_equal(err.aws_code, "503");
+	assert_string_equal(err.request_id, "h-1");
+	ecsctl_error_release(&err);
+}
+
 static void test_aws_parse__success_answers(void **state)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -274,6 +321,7 @@ int aws_tests_parse(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_aws_parse__error_table),
 	    cmocka_unit_test(test_aws_parse__success_answers),
+	    cmocka_unit_test(test_aws_parse__xml_answers_and_errors),
 	    cmocka_unit_test(test_aws_parse__retry_classes),
 	    cmocka_unit_test(test_aws_parse__endpoints_and_partitions),
 	    cmocka_unit_test(test_aws_parse__url_host),

@@ -76,7 +76,7 @@ static void test_diff_mask__secret_names(void **state)
 
 static void test_diff_mask__by_path_and_deep(void **state)
 {
-	struct ecsctl_diff_mask all_env = {ECSCTL_DIFF_MASK_ALL_ENVIRONMENT, NULL, 0};
+	struct ecsctl_diff_mask all_env = {ECSCTL_DIFF_MASK_ALL_ENVIRONMENT, NULL, 0, NULL, 0};
 	json_t *v, *m;
 
 	v = J("'hunter2'");
@@ -444,12 +444,49 @@ static void test_diff_mask__json_documents_in_strings(void **state)
 	json_decref(plain);
 }
 
+/* A SecureString read by a lookup is masked by its value, whatever the name
+ * it is given and wherever it is embedded; a short one only whole. */
+static void test_diff_mask__secret_lookup_values(void **state)
+{
+	static const char *const vals[] = {"s3cr3t-from-ssm", "42"};
+	struct ecsctl_diff_mask mk = {0, NULL, 0, vals, 2};
+	struct ecsctl_diff_changes c = ECSCTL_DIFF_CHANGES_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_t *before = J("{'containerDefinitions': [{'name': 'app', 'environment': []}]}");
+	json_t *after = J("{'containerDefinitions': [{'name': 'app', 'environment': [{'name': "
+	                  "'DB_URL', 'value': 'postgres://db/shop?pw=s3cr3t-from-ssm'}, {'name': "
+	                  "'PORT', 'value': '42'}, {'name': 'PORTS', 'value': '8042'}], "
+	                  "'command': ['run', '--key', 's3cr3t-from-ssm']}]}");
+	json_t *j;
+	char *dump;
+
+	(void)state;
+	assert_int_equal(ecsctl_diff_values(&c, before, after, NULL, &err), 0);
+	j = ecsctl_diff_changes_to_json(&c, &mk);
+	dump = json_dumps(j, JSON_COMPACT);
+	assert_null(strstr(dump, "s3cr3t"));
+	assert_non_null(strstr(dump, "DB_URL"));
+	assert_non_null(strstr(dump, "8042")); /* "42" is masked only whole */
+	assert_null(strstr(dump, "\"42\""));
+	free(dump);
+	json_decref(j);
+	/* without the values only the name rules apply: the URL shows */
+	j = ecsctl_diff_changes_to_json(&c, NULL);
+	dump = json_dumps(j, JSON_COMPACT);
+	assert_non_null(strstr(dump, "s3cr3t-from-ssm"));
+	free(dump);
+	json_decref(j);
+	ecsctl_diff_changes_release(&c);
+	json_decref(before);
+	json_decref(after);
+}
+
 /* A real task definition leaked DB_PASS: masked by name, in every shape a plan
  * shows it, and `sensitive:` globs from ecsctl.yaml add names. */
 static void test_diff_mask__db_pass_and_sensitive_globs(void **state)
 {
 	static const char *const globs[] = {"*_PIN", "stripe_*"};
-	struct ecsctl_diff_mask extra = {0, globs, 2};
+	struct ecsctl_diff_mask extra = {0, globs, 2, NULL, 0};
 	struct ecsctl_diff_changes c = ECSCTL_DIFF_CHANGES_INIT;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	json_t *before = J("{'containerDefinitions': [{'name': 'app', 'environment': [{'name': "
@@ -671,6 +708,7 @@ static void test_diff_render__nested_never_truncates(void **state)
 const struct CMUnitTest output_tests[] = {
     cmocka_unit_test(test_diff_mask__credential_values),
     cmocka_unit_test(test_diff_mask__db_pass_and_sensitive_globs),
+    cmocka_unit_test(test_diff_mask__secret_lookup_values),
     cmocka_unit_test(test_diff_mask__json_documents_in_strings),
     cmocka_unit_test(test_diff_mask__secret_names),
     cmocka_unit_test(test_diff_mask__by_path_and_deep),

@@ -371,7 +371,8 @@ static void test_envs__errors(void **state)
 	             "the config root\n");
 }
 
-/* Lookups have a seam but no resolver yet: refused, naming the scheme. */
+/* Without a resolver (a library user that gives none) lookups are refused,
+ * naming the scheme; an unknown scheme is refused before that. */
 static void test_envs__lookups_refused(void **state)
 {
 	char *d;
@@ -382,7 +383,14 @@ static void test_envs__lookups_refused(void **state)
 	              "tags: [{key: a, value: '${ssm:/shop/x}'}]\n",
 	              NULL);
 	assert_string_equal(d, "error: c.yaml:3:24: lookups such as '${ssm:...}' are not "
-	                       "supported\n");
+	                       "supported here\n");
+	free(d);
+	d = load_text(NULL, "c.yaml",
+	              "kind: Cluster\nclusterName: c\n"
+	              "tags: [{key: a, value: '${vault:x}'}]\n",
+	              NULL);
+	assert_string_equal(d, "error: c.yaml:3:24: unknown lookup 'vault:' (ssm, cfn or "
+	                       "tfstate)\n");
 	free(d);
 }
 
