@@ -12,7 +12,9 @@
  * Everything the loop and the listener share lives in `struct watch` and
  * the library's ecsctl_watch_state; the only global is the signal flag.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -60,6 +62,13 @@ struct watch {
 	bool triggered; /* a verified webhook woke the loop */
 	unsigned failures;
 	uint64_t rng;
+	/* what the status page shows (ecsctl_watch_status_build) */
+	struct ecsctl_drift_report drift; /* live at the last read, kept across ticks */
+	char *synced_subject, *attempt_subject, *attempt_error;
+	char *ref; /* the branch the last load read ("main" for HEAD) */
+	double synced_time, synced_at, attempt_started, attempt_finished;
+	const char *attempt_result; /* static */
+	json_t *failed_why;         /* the wait report's services of the failed apply */
 };
 
 /* One log line on stderr: text "TIME LEVEL msg k=v ..." or a JSON object;
@@ -104,10 +113,21 @@ static void wlog(struct watch *w, const char *level, const char *msg, ...)
 	fflush(stderr);
 }
 
+/* Why the attempt failed, for the status page: "msg: error". */
+static void note_error(struct watch *w, const char *msg, const char *error)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	ecsctl_buf_addf(&b, "%s: %s", msg, error ? error : "unknown error");
+	free(w->attempt_error);
+	w->attempt_error = ecsctl_buf_detach(&b);
+}
+
 static void log_error(struct watch *w, const char *msg, const struct ecsctl_error *err)
 {
 	wlog(w, "error", msg, "error", err->message ? err->message : "unknown error", "code",
 	     err->aws_code, "request_id", err->request_id, NULL);
+	note_error(w, msg, err->message);
 }
 
 /* One line per service that did not become stable: why, the stopped tasks'
@@ -160,13 +180,18 @@ static double unix_now(void)
 	return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-static void synced(struct watch *w, const char *commit)
+static void synced(struct watch *w, const struct ecsctl_model *m)
 {
-	char *c = commit ? strdup(commit) : strdup("worktree");
+	char *c = m->commit ? strdup(m->commit) : strdup("worktree");
+	char *subject = m->subject ? strdup(m->subject) : NULL;
 
 	free(w->synced_commit);
 	w->synced_commit = c;
-	ecsctl_watch_metrics_applied(w->metrics, commit, unix_now());
+	free(w->synced_subject);
+	w->synced_subject = subject;
+	w->synced_time = (double)m->commit_time;
+	w->synced_at = unix_now();
+	ecsctl_watch_metrics_applied(w->metrics, m->commit, w->synced_at);
 }
 
 /* The ECS client's -v lines, in the watch's log format. */
@@ -283,6 +308,8 @@ static void clear_failed(struct watch *w)
 {
 	free(w->failed_commit);
 	w->failed_commit = NULL;
+	json_decref(w->failed_why);
+	w->failed_why = NULL;
 	w->failed_applies = 0;
 	ecsctl_watch_metrics_failed_cleared(w->metrics);
 }
@@ -295,7 +322,6 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_buf what = ECSCTL_BUF_INIT;
 	struct ecsctl_wait_report why = {NULL};
-	struct ecsctl_drift_report drift;
 	char nops[32], tries[16];
 
 	snprintf(nops, sizeof(nops), "%zu", p->count);
@@ -317,21 +343,19 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 		     err.message ? err.message : "unknown error", "code", err.aws_code,
 		     "request_id", err.request_id, NULL);
 		log_why(w, &why);
-		ecsctl_wait_report_release(&why);
+		note_error(w, "apply failed", err.message);
 		ecsctl_error_release(&err);
-		if (!stop_requested)
+		if (!stop_requested) {
 			record_failed(w);
+			json_decref(w->failed_why);
+			w->failed_why = json_incref(why.services);
+		}
+		ecsctl_wait_report_release(&why);
 		return "failed";
 	}
 	ecsctl_wait_report_release(&why);
 	clear_failed(w);
-	synced(w, m->commit);
-	/* the gauges say what live looks like now, not before the apply */
-	ecsctl_drift_report_init(&drift);
-	if (ecsctl_drift_gather(&drift, m, w->ecs, &err) == 0)
-		ecsctl_watch_metrics_drift(w->metrics, &drift);
-	ecsctl_drift_report_release(&drift);
-	ecsctl_error_release(&err);
+	synced(w, m);
 	return "applied";
 }
 
@@ -359,6 +383,24 @@ static int guard(struct watch *w, const struct ecsctl_model *m)
 	return rc;
 }
 
+/* After an apply, ok or not, the gauges and the page say what live looks
+ * like now (rolled back, scaled), not what it was before. */
+static void reread(struct watch *w, const struct ecsctl_model *m)
+{
+	struct ecsctl_drift_report drift;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+
+	ecsctl_drift_report_init(&drift);
+	if (ecsctl_drift_gather(&drift, m, w->ecs, &err) == 0) {
+		ecsctl_watch_metrics_drift(w->metrics, &drift);
+		ecsctl_drift_report_release(&w->drift);
+		w->drift = drift;
+	} else {
+		ecsctl_drift_report_release(&drift);
+	}
+	ecsctl_error_release(&err);
+}
+
 /* One reconcile; returns the result word for the metrics. */
 static const char *reconcile(struct watch *w)
 {
@@ -375,6 +417,10 @@ static const char *reconcile(struct watch *w)
 	ecsctl_plan_init(&p);
 	free(w->attempted);
 	w->attempted = NULL;
+	free(w->attempt_subject);
+	w->attempt_subject = NULL;
+	free(w->attempt_error);
+	w->attempt_error = NULL;
 	if (load(w, &m, &err) < 0) {
 		log_error(w, "could not load the desired state", &err);
 		goto done;
@@ -382,11 +428,19 @@ static const char *reconcile(struct watch *w)
 	if (!(w->attempted = strdup(m.commit ? m.commit : "worktree")) || open_client(w, &m) < 0 ||
 	    guard(w, &m) < 0)
 		goto done;
+	w->attempt_subject = m.subject ? strdup(m.subject) : NULL;
+	if (m.ref && (!w->ref || strcmp(w->ref, m.ref))) {
+		free(w->ref);
+		w->ref = strdup(m.ref);
+	}
 	if (ecsctl_drift_gather(&drift, &m, w->ecs, &err) < 0) {
 		log_error(w, "could not read the live state", &err);
 		goto done;
 	}
 	ecsctl_watch_metrics_drift(w->metrics, &drift);
+	ecsctl_drift_report_release(&w->drift);
+	w->drift = drift;
+	ecsctl_drift_report_init(&drift);
 	if (ecsctl_reconcile_plan(&p, NULL, &m, w->ecs, NULL, &err) < 0) {
 		log_error(w, "could not plan", &err);
 		goto done;
@@ -413,7 +467,7 @@ static const char *reconcile(struct watch *w)
 			clear_failed(w); /* git moved past it to what live already is */
 		/* live equal to git, but not running it yet, is not synced */
 		if (d.moved && !json_array_size(p.unstable))
-			synced(w, m.commit);
+			synced(w, &m);
 		break;
 	case ECSCTL_WATCH_SUSPENDED:
 		wlog(w, "info", d.why, "commit", w->attempted, "changes", nops, NULL);
@@ -424,6 +478,8 @@ static const char *reconcile(struct watch *w)
 		break;
 	case ECSCTL_WATCH_APPLY:
 		result = apply(w, &p, &m, &d);
+		if (!stop_requested)
+			reread(w, &m);
 		break;
 	}
 done:
@@ -441,25 +497,102 @@ done:
 	return result;
 }
 
-static int read_secret(struct watch *w, const char *file)
+/* A secret from a file (`what` names it in errors): at most 4096 bytes, one
+ * trailing newline dropped, not empty. Heap copy in `*out`. */
+static int read_secret(const char *what, const char *file, char **out, size_t *len)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 
-	if (cli_secret_file(&b, "webhook secret", file)) {
+	if (cli_secret_file(&b, what, file)) {
 		cli_secret_release(&b);
 		return -1;
 	}
-	w->st.secret_len = b.len;
-	w->st.secret = ecsctl_buf_detach(&b);
-	return 0;
+	*len = b.len;
+	*out = ecsctl_buf_detach(&b);
+	return *out ? 0 : -1;
+}
+
+/* Whether the listen address is an IP address off this machine (not
+ * 127.0.0.0/8 or ::1): the page there needs --ui-token-file or
+ * --insecure-ui. An address that does not parse is the listener's error. */
+static bool off_machine(const char *addr)
+{
+	char host[64];
+	const char *end;
+	size_t n;
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (*addr == '[') {
+		addr++;
+		end = strchr(addr, ']');
+	} else {
+		end = strrchr(addr, ':');
+	}
+	if (!end || (n = (size_t)(end - addr)) >= sizeof(host))
+		return false;
+	memcpy(host, addr, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) != 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && !IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* The repository as the page shows it: a URL without its user:password@. */
+static void repo_display(struct ecsctl_buf *b, const char *repo)
+{
+	const char *scheme = strstr(repo, "://"), *at, *slash;
+
+	if (!scheme) {
+		ecsctl_buf_adds(b, repo);
+		return;
+	}
+	slash = strchr(scheme + 3, '/');
+	at = strchr(scheme + 3, '@');
+	if (!at || (slash && at > slash)) {
+		ecsctl_buf_adds(b, repo);
+		return;
+	}
+	ecsctl_buf_add(b, repo, (size_t)(scheme + 3 - repo));
+	ecsctl_buf_adds(b, at + 1);
+}
+
+/* Hands the listener a new status document. */
+static void publish(struct watch *w, bool reconciling, double next_tick)
+{
+	struct ecsctl_watch_status_facts f = {0};
+	struct ecsctl_buf repo = ECSCTL_BUF_INIT;
+
+	repo_display(&repo, w->ctx->repo ? w->ctx->repo : ".");
+	f.repo = repo.buf;
+	f.ref = w->ref ? w->ref : w->ctx->ref;
+	f.path = w->ctx->path;
+	f.environment = w->ctx->env_name;
+	f.synced_commit = w->synced_commit;
+	f.synced_subject = w->synced_subject;
+	f.synced_time = w->synced_time;
+	f.synced_at = w->synced_at;
+	f.attempt_commit = w->attempted;
+	f.attempt_subject = w->attempt_subject;
+	f.attempt_started = w->attempt_started;
+	f.attempt_finished = w->attempt_finished;
+	f.attempt_result = w->attempt_result;
+	f.attempt_error = w->attempt_error;
+	f.failed_commit = w->failed_commit;
+	f.failed_services = w->failed_why;
+	f.next_tick = next_tick;
+	f.reconciling = reconciling;
+	ecsctl_watch_state_set_status(&w->st, ecsctl_watch_status_build(&f, &w->drift));
+	ecsctl_buf_release(&repo);
 }
 
 int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 {
 	int64_t interval = 60000, backoff_cap = 300000;
 	long retry = 0;
-	char *listen = NULL, *secret = NULL, *log_format = NULL;
-	bool heal = false, help, state_ok = false;
+	char *listen = NULL, *secret = NULL, *log_format = NULL, *ui_token = NULL, *token = NULL;
+	bool heal = false, help, state_ok = false, insecure_ui = false;
+	size_t token_len = 0;
 	const struct cli_flag flags[] = {
 	    {"interval", 0, FLAG_DURATION, &interval, "D", "time between reconciles (default 1m)"},
 	    {"listen", 0, FLAG_STRING, &listen, "ADDR",
@@ -471,6 +604,10 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	     "longest wait after failures (default 5m)"},
 	    {"retry", 0, FLAG_INT, &retry, "N",
 	     "apply a commit whose apply failed up to N more times, with backoff (default 0)"},
+	    {"ui-token-file", 0, FLAG_STRING, &ui_token, "F",
+	     "the status page and API ask for this token (bearer or basic auth)"},
+	    {"insecure-ui", 0, FLAG_BOOL, &insecure_ui, NULL,
+	     "serve the status page without a token on a non-loopback address"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	struct watch w;
@@ -502,6 +639,12 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		cli_error("--retry must be between 0 and 100");
 		goto done;
 	}
+	if (listen && off_machine(listen) && !ui_token && !insecure_ui) {
+		cli_error("--listen '%s' is not a loopback address: the status page shows "
+		          "what is deployed; give --ui-token-file F (or --insecure-ui)",
+		          listen);
+		goto done;
+	}
 	rc = EXIT_ERROR;
 	w.ctx = ctx;
 	w.json_logs = log_format && !strcmp(log_format, "json");
@@ -517,8 +660,16 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	state_ok = true;
 	w.st.ready_grace_ms = 3 * interval > 300000 ? 3 * interval : 300000;
-	if (secret && read_secret(&w, secret) < 0)
+	if (secret && read_secret("webhook secret", secret, &w.st.secret, &w.st.secret_len) < 0)
 		goto done;
+	if (ui_token) {
+		if (read_secret("UI token", ui_token, &token, &token_len) < 0)
+			goto done;
+		ecsctl_watch_state_set_ui_token(&w.st, token, token_len);
+		memset(token, 0, token_len);
+	}
+	ecsctl_drift_report_init(&w.drift);
+	publish(&w, true, 0);
 	if (ecsctl_watch_http_start(&http, &port, listen ? listen : "127.0.0.1:9464", &w.st, &err) <
 	    0) {
 		cli_print_error(NULL, &err);
@@ -527,7 +678,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	snprintf(portbuf, sizeof(portbuf), "%u", port);
 	snprintf(url, sizeof(url), "%s", listen ? listen : "127.0.0.1:9464");
 	wlog(&w, "info", "listening", "address", url, "port", portbuf, "webhook",
-	     w.st.secret ? "enabled" : "disabled", NULL);
+	     w.st.secret ? "enabled" : "disabled", "ui", ui_token ? "token" : "open", NULL);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -536,7 +687,10 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	sigaction(SIGTERM, &sa, &old_term);
 	while (!stop_requested) {
 		int64_t t0 = ecsctl_clock_now_ms(NULL), wait_ms;
-		const char *result = reconcile(&w);
+		const char *result;
+
+		w.attempt_started = unix_now();
+		result = reconcile(&w);
 		double secs = (double)(ecsctl_clock_now_ms(NULL) - t0) / 1000.0;
 		bool ok = strcmp(result, "failed") != 0;
 		char dur[32], fails[16], next[32];
@@ -549,6 +703,9 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		             : ecsctl_watch_backoff_ms(w.failures,
 		                                       w.interval_ms < 5000 ? w.interval_ms : 5000,
 		                                       backoff_cap, &w.rng);
+		w.attempt_finished = unix_now();
+		w.attempt_result = result;
+		publish(&w, false, w.attempt_finished + (double)wait_ms / 1000.0);
 		snprintf(dur, sizeof(dur), "%.3f", secs);
 		snprintf(fails, sizeof(fails), "%u", w.failures);
 		snprintf(next, sizeof(next), "%lld", (long long)wait_ms);
@@ -575,6 +732,14 @@ done:
 	free(w.synced_commit);
 	free(w.attempted);
 	free(w.failed_commit);
+	free(w.synced_subject);
+	free(w.ref);
+	free(w.attempt_subject);
+	free(w.attempt_error);
+	json_decref(w.failed_why);
+	ecsctl_drift_report_release(&w.drift);
+	free(token);
+	free(ui_token);
 	free(listen);
 	free(secret);
 	free(log_format);

@@ -159,6 +159,38 @@ static const char *service_updated(const json_t *s, char buf[32])
 	return out;
 }
 
+/* What the status page shows of a live service (ecsctl_drift_item.health). */
+static json_t *service_health(const json_t *s)
+{
+	const json_t *deps = json_object_get(s, "deployments"), *d, *e;
+	const char *rollout = NULL;
+	json_t *h, *events = json_array();
+	char at[32];
+	size_t i;
+
+	json_array_foreach(deps, i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "status")) ?: "", "PRIMARY"))
+			rollout = json_string_value(json_object_get(d, "rolloutState"));
+	json_array_foreach(json_object_get(s, "events"), i, e) {
+		const json_t *t = json_object_get(e, "createdAt");
+
+		if (i >= 10)
+			break;
+		if (!json_is_number(t) || ecsctl_drift_rfc3339(at, json_number_value(t)))
+			at[0] = '\0';
+		json_array_append_new(
+		    events, json_pack("{s:s, s:s}", "at", at, "message",
+		                      json_string_value(json_object_get(e, "message")) ?: ""));
+	}
+	h = json_pack("{s:I, s:I, s:I, s:s?, s:s?, s:o}", "running",
+	              json_integer_value(json_object_get(s, "runningCount")), "desired",
+	              json_integer_value(json_object_get(s, "desiredCount")), "pending",
+	              json_integer_value(json_object_get(s, "pendingCount")), "rollout", rollout,
+	              "taskDefinition", json_string_value(json_object_get(s, "taskDefinition")),
+	              "events", events);
+	return h;
+}
+
 static int one_service(struct gather *g, const struct ecsctl_resource *r, struct ecsctl_error *err)
 {
 	const json_t *ls = active_cluster(g, r->cluster)
@@ -219,6 +251,8 @@ static int one_service(struct gather *g, const struct ecsctl_resource *r, struct
 	rc = add_changes(g, r->kind, r->name, &d.changes,
 	                 why ? ECSCTL_DRIFT_UNHEALTHY : ECSCTL_DRIFT_IN_SYNC,
 	                 revision(json_object_get(ls, "tags")), updated, why, err);
+	if (!rc)
+		g->out->items[g->out->count - 1].health = service_health(ls);
 done:
 	free(why);
 	json_decref(want);

@@ -40,6 +40,7 @@ void ecsctl_drift_report_release(struct ecsctl_drift_report *r)
 		free(it->deployed_commit);
 		free(it->updated_at);
 		free(it->message);
+		json_decref(it->health);
 	}
 	free(r->items);
 	free(r->commit);

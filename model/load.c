@@ -676,7 +676,9 @@ static int load_once(struct ecsctl_model *out, struct ecsctl_source *src,
 		out->ref = strdup(src->ref                  ? src->ref
 		                  : opts->ref && *opts->ref ? opts->ref
 		                                            : "HEAD");
-		if (!out->commit || !out->ref) {
+		out->subject = src->subject ? strdup(src->subject) : NULL;
+		out->commit_time = src->commit_time;
+		if (!out->commit || !out->ref || (src->subject && !out->subject)) {
 			rc = ecsctl_error_nomem(err);
 			goto done;
 		}

@@ -87,6 +87,7 @@ void ecsctl_model_release(struct ecsctl_model *m)
 	}
 	free(m->resources);
 	free(m->commit);
+	free(m->subject);
 	free(m->ref);
 	for (i = 0; i < m->nsecrets; i++) {
 		memset(m->secrets[i], 0, strlen(m->secrets[i]));

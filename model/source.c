@@ -163,6 +163,7 @@ void ecsctl_source_free(struct ecsctl_source *src)
 	free(src->origin);
 	free(src->commit);
 	free(src->ref);
+	free(src->subject);
 	free(src->display_root);
 	free(src->root_name);
 	src->free(src);

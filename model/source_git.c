@@ -399,11 +399,13 @@ int ecsctl_source_open_git(struct ecsctl_source **out, const char *repo, const c
 	}
 	g->base.commit = oid_hex(git_commit_id(commit));
 	g->base.ref = ref_name(gref, ref);
+	g->base.subject = strdup(git_commit_summary(commit) ? git_commit_summary(commit) : "");
+	g->base.commit_time = (long long)git_commit_time(commit);
 	g->base.display_root = strdup(clean);
 	g->base.root_name = root_name_of(g->repo, repo, clean);
 	g->base.origin = strdup(repo);
-	if (!g->base.commit || !g->base.ref || !g->base.display_root || !g->base.root_name ||
-	    !g->base.origin) {
+	if (!g->base.commit || !g->base.ref || !g->base.subject || !g->base.display_root ||
+	    !g->base.root_name || !g->base.origin) {
 		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
@@ -414,6 +416,7 @@ done:
 		free(g->base.origin);
 		free(g->base.commit);
 		free(g->base.ref);
+		free(g->base.subject);
 		free(g->base.display_root);
 		free(g->base.root_name);
 		git_tree_free(g->root);

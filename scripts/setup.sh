@@ -1,12 +1,14 @@
 #!/bin/sh
 # Installs what ecsctl needs to build, test and run on Debian 12 (as root).
 # `setup.sh --list` prints the package list only (for .ci/run).
+# chromium: tests/e2e/test_watch_page.py loads watch's status page in a real
+# headless browser (DOM, accessibility, a screenshot kept under build/).
 set -eu
 PKGS="build-essential cmake pkg-config git clang libclang-rt-14-dev
 libcurl4-openssl-dev libyaml-dev libjansson-dev libgit2-dev libssl-dev
 libcmocka-dev libmicrohttpd-dev
 python3 python3-boto3 python3-botocore awscli python3-prometheus-client valgrind time
-openssl cmark-gfm clang-format"
+openssl cmark-gfm clang-format chromium"
 if [ "${1:-}" = "--list" ]; then
 	echo $PKGS
 	exit 0

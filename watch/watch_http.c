@@ -26,10 +26,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 {
 	struct ecsctl_watch_http *h = cls;
 	struct req *r = *con_cls;
+	struct ecsctl_watch_request q = {method, url, NULL, NULL, NULL, NULL, 0};
+	struct ecsctl_watch_response a = {500, NULL, "text/plain; charset=utf-8", NULL};
 	struct MHD_Response *resp;
-	const char *ctype = NULL;
-	char *text = NULL;
-	int status = 500;
 	enum MHD_Result rc;
 
 	(void)version;
@@ -47,27 +46,41 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		return MHD_YES;
 	}
 	if (ecsctl_buf_too_large(&r->body)) {
-		status = 413;
-		text = strdup("payload too large\n");
-		ctype = "text/plain; charset=utf-8";
+		a.status = 413;
+		a.body = strdup("payload too large\n");
 	} else if (ecsctl_buf_failed(&r->body)) {
-		text = strdup("out of memory\n"); /* status stays 500 */
-		ctype = "text/plain; charset=utf-8";
-	} else if (ecsctl_watch_handle(
-	               &status, &text, &ctype, h->st, method, url,
-	               MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Hub-Signature-256"),
-	               r->body.buf, r->body.len)) {
-		return MHD_NO;
+		a.body = strdup("out of memory\n"); /* status stays 500 */
+	} else {
+		q.signature = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                          "X-Hub-Signature-256");
+		q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                              MHD_HTTP_HEADER_AUTHORIZATION);
+		q.refresh = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "refresh");
+		q.body = r->body.buf;
+		q.body_len = r->body.len;
+		if (ecsctl_watch_handle(&a, h->st, &q))
+			return MHD_NO;
 	}
-	if (!text)
+	if (!a.body)
 		return MHD_NO;
-	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	resp = MHD_create_response_from_buffer(strlen(a.body), a.body, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
-		free(text);
+		free(a.body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, "Content-Type", ctype);
-	rc = MHD_queue_response(conn, (unsigned)status, resp);
+	MHD_add_response_header(resp, "Content-Type", a.content_type);
+	if (a.www_authenticate)
+		MHD_add_response_header(resp, "WWW-Authenticate", a.www_authenticate);
+	if (!strncmp(a.content_type, "text/html", 9)) {
+		/* the page has inline CSS and nothing else: no script may run, no
+		 * frame may hold it */
+		MHD_add_response_header(resp, "Content-Security-Policy",
+		                        "default-src 'none'; style-src 'unsafe-inline'; "
+		                        "form-action 'self'; frame-ancestors 'none'");
+		MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	}
+	rc = MHD_queue_response(conn, (unsigned)a.status, resp);
 	MHD_destroy_response(resp);
 	return rc;
 }

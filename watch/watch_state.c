@@ -2,6 +2,10 @@
  * listener gives (kept apart from libmicrohttpd so tests and the fuzzer
  * reach them without a socket). */
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +45,9 @@ void ecsctl_watch_state_release(struct ecsctl_watch_state *st)
 		memset(st->secret, 0, st->secret_len);
 	free(st->secret);
 	st->secret = NULL;
+	json_decref(st->status);
+	st->status = NULL;
+	memset(st->ui_digest, 0, sizeof(st->ui_digest));
 }
 
 void ecsctl_watch_state_done(struct ecsctl_watch_state *st, bool ok, int64_t now_ms)
@@ -104,65 +111,202 @@ int ecsctl_watch_state_sleep(struct ecsctl_watch_state *st, int64_t ms, volatile
 	return woken;
 }
 
-static int answer(int *status, char **body, int code, const char *text)
+static int answer(struct ecsctl_watch_response *out, int code, const char *text)
 {
-	*status = code;
-	*body = strdup(text);
-	return *body ? 0 : ECSCTL_ENOMEM;
+	out->status = code;
+	out->body = strdup(text);
+	return out->body ? 0 : ECSCTL_ENOMEM;
 }
 
-int ecsctl_watch_handle(int *status, char **body_out, const char **content_type,
-                        struct ecsctl_watch_state *st, const char *method, const char *url,
-                        const char *signature, const void *body, size_t body_len)
+static int answer_buf(struct ecsctl_watch_response *out, int code, struct ecsctl_buf *b)
 {
+	if (ecsctl_buf_failed(b)) {
+		ecsctl_buf_release(b);
+		return answer(out, 500, "out of memory\n");
+	}
+	out->status = code;
+	out->body = ecsctl_buf_detach(b);
+	return out->body ? 0 : ECSCTL_ENOMEM;
+}
+
+void ecsctl_watch_state_set_status(struct ecsctl_watch_state *st, json_t *doc)
+{
+	json_t *old;
+
+	if (!doc)
+		return;
+	pthread_mutex_lock(&st->lock);
+	old = st->status;
+	st->status = doc;
+	pthread_mutex_unlock(&st->lock);
+	json_decref(old);
+}
+
+void ecsctl_watch_state_set_ui_token(struct ecsctl_watch_state *st, const void *token, size_t len)
+{
+	SHA256(token, len, st->ui_digest);
+	st->ui_token = true;
+}
+
+/* Whether `authorization` carries the UI token: "Bearer TOKEN", or "Basic
+ * base64(user:TOKEN)". Digests are compared, so neither the token's length
+ * nor its bytes show in the time taken. */
+static bool authorized(const struct ecsctl_watch_state *st, const char *authorization)
+{
+	unsigned char got[32], decoded[3 * 1024 / 4 + 4];
+	const char *cred = NULL;
+	size_t len = 0;
+
+	if (!st->ui_token)
+		return true;
+	if (!authorization)
+		return false;
+	if (!strncasecmp(authorization, "Bearer ", 7)) {
+		cred = authorization + 7;
+		len = strlen(cred);
+	} else if (!strncasecmp(authorization, "Basic ", 6)) {
+		const char *b64 = authorization + 6, *colon;
+		size_t n = strlen(b64);
+		int dl;
+
+		if (!n || n % 4 || n > 1024)
+			return false;
+		dl = EVP_DecodeBlock(decoded, (const unsigned char *)b64, (int)n);
+		if (dl < 0)
+			return false;
+		/* EVP_DecodeBlock counts the '=' padding as zero bytes */
+		dl -= (b64[n - 1] == '=') + (b64[n - 2] == '=');
+		decoded[dl] = '\0';
+		colon = memchr(decoded, ':', (size_t)dl);
+		if (!colon)
+			return false;
+		cred = colon + 1;
+		len = (size_t)dl - (size_t)(cred - (const char *)decoded);
+	}
+	if (!cred)
+		return false;
+	SHA256((const unsigned char *)cred, len, got);
+	return CRYPTO_memcmp(got, st->ui_digest, 32) == 0;
+}
+
+/* The refresh the page asked for: whole seconds in [2, 3600], else none. */
+static int refresh_seconds(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return 0;
+	v = strtol(s, &end, 10);
+	if (*end || v < 2 || v > 3600)
+		return 0;
+	return (int)v;
+}
+
+/* The page, a resource's page, or the API: rendered from the document. */
+static int serve_ui(struct ecsctl_watch_response *out, struct ecsctl_watch_state *st,
+                    const struct ecsctl_watch_request *req)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	bool api = !strcmp(req->url, "/api/v1/status");
+	int code = 200;
+
+	if (!authorized(st, req->authorization)) {
+		out->www_authenticate = "Basic realm=\"ecsctl watch\", charset=\"UTF-8\"";
+		return answer(out, 401, "unauthorized: this listener asks for the UI token\n");
+	}
+	pthread_mutex_lock(&st->lock);
+	if (!st->status) {
+		pthread_mutex_unlock(&st->lock);
+		return answer(out, 503, "starting\n");
+	}
+	if (api) {
+		char *text = json_dumps(st->status, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		if (text)
+			ecsctl_buf_addf(&b, "%s\n", text);
+		else
+			ecsctl_buf_fail(&b);
+		free(text);
+		out->content_type = "application/json";
+	} else if (!strcmp(req->url, "/")) {
+		ecsctl_watch_page_index(&b, st->status, refresh_seconds(req->refresh));
+		out->content_type = "text/html; charset=utf-8";
+	} else {
+		const char *kind = req->url + strlen("/resources/"), *slash = strchr(kind, '/');
+		char k[32];
+
+		out->content_type = "text/html; charset=utf-8";
+		if (slash && (size_t)(slash - kind) < sizeof(k)) {
+			memcpy(k, kind, (size_t)(slash - kind));
+			k[slash - kind] = '\0';
+			if (ecsctl_watch_page_resource(&b, st->status, k, slash + 1) < 0)
+				slash = NULL;
+		} else {
+			slash = NULL;
+		}
+		if (!slash) {
+			code = 404;
+			out->content_type = "text/plain; charset=utf-8";
+			ecsctl_buf_adds(&b, "no such resource\n");
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+	return answer_buf(out, code, &b);
+}
+
+int ecsctl_watch_handle(struct ecsctl_watch_response *out, struct ecsctl_watch_state *st,
+                        const struct ecsctl_watch_request *req)
+{
+	const char *method = req->method, *url = req->url;
 	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 
-	*content_type = "text/plain; charset=utf-8";
-	*body_out = NULL;
+	out->content_type = "text/plain; charset=utf-8";
+	out->body = NULL;
+	out->www_authenticate = NULL;
 	if (!strcmp(url, "/healthz"))
-		return get ? answer(status, body_out, 200, "ok\n")
-		           : answer(status, body_out, 405, "method not allowed\n");
+		return get ? answer(out, 200, "ok\n") : answer(out, 405, "method not allowed\n");
 	if (!strcmp(url, "/readyz")) {
 		if (!get)
-			return answer(status, body_out, 405, "method not allowed\n");
+			return answer(out, 405, "method not allowed\n");
 		return ecsctl_watch_state_ready(st, ecsctl_clock_now_ms(NULL))
-		           ? answer(status, body_out, 200, "ready\n")
-		           : answer(status, body_out, 503, "not ready\n");
+		           ? answer(out, 200, "ready\n")
+		           : answer(out, 503, "not ready\n");
 	}
 	if (!strcmp(url, "/metrics")) {
 		struct ecsctl_buf b = ECSCTL_BUF_INIT;
 
 		if (!get)
-			return answer(status, body_out, 405, "method not allowed\n");
-		*content_type = "text/plain; version=0.0.4; charset=utf-8";
+			return answer(out, 405, "method not allowed\n");
 		ecsctl_watch_metrics_render(&b, st->metrics);
-		if (ecsctl_buf_failed(&b)) {
-			ecsctl_buf_release(&b);
-			return answer(status, body_out, 500, "out of memory\n");
-		}
-		*status = 200;
-		*body_out = ecsctl_buf_detach(&b);
-		return *body_out ? 0 : ECSCTL_ENOMEM;
+		out->content_type = "text/plain; version=0.0.4; charset=utf-8";
+		return answer_buf(out, 200, &b);
 	}
 	if (!strcmp(url, "/webhook")) {
 		if (strcmp(method, "POST"))
-			return answer(status, body_out, 405, "method not allowed\n");
+			return answer(out, 405, "method not allowed\n");
 		if (!st->secret)
-			return answer(status, body_out, 404, "webhook not configured\n");
-		if (body_len > ECSCTL_WEBHOOK_MAX_BODY)
-			return answer(status, body_out, 413, "payload too large\n");
-		if (!ecsctl_watch_webhook_verify(st->secret, st->secret_len, signature, body,
-		                                 body_len)) {
+			return answer(out, 404, "webhook not configured\n");
+		if (req->body_len > ECSCTL_WEBHOOK_MAX_BODY)
+			return answer(out, 413, "payload too large\n");
+		if (!ecsctl_watch_webhook_verify(st->secret, st->secret_len, req->signature,
+		                                 req->body, req->body_len)) {
 			pthread_mutex_lock(&st->lock);
 			st->webhooks_rejected++;
 			pthread_mutex_unlock(&st->lock);
-			return answer(status, body_out, 401, "bad signature\n");
+			return answer(out, 401, "bad signature\n");
 		}
 		pthread_mutex_lock(&st->lock);
 		st->webhooks_accepted++;
 		pthread_mutex_unlock(&st->lock);
 		ecsctl_watch_state_wake(st);
-		return answer(status, body_out, 202, "accepted\n");
+		return answer(out, 202, "accepted\n");
 	}
-	return answer(status, body_out, 404, "not found\n");
+	if (!strcmp(url, "/") || !strcmp(url, "/api/v1/status") ||
+	    !strncmp(url, "/resources/", strlen("/resources/"))) {
+		if (!get)
+			return answer(out, 405, "method not allowed\n");
+		return serve_ui(out, st, req);
+	}
+	return answer(out, 404, "not found\n");
 }

@@ -46,6 +46,11 @@ struct ecsctl_drift_item {
 	char *deployed_commit; /* the ecsctl:revision tag, or NULL */
 	char *updated_at;      /* RFC 3339 UTC, or NULL */
 	char *message;         /* why unhealthy / missing, or NULL */
+	/* Services found live: {"running", "desired", "pending", "rollout" (the
+	 * PRIMARY deployment's rolloutState or null), "taskDefinition",
+	 * "events": [{"at": RFC 3339, "message"}] (newest first, at most 10)};
+	 * NULL otherwise. For watch's status page; not in the drift JSON. */
+	json_t *health;
 };
 
 struct ecsctl_drift_report {

@@ -93,9 +93,11 @@ struct ecsctl_model {
 	size_t nsecrets;
 	struct ecsctl_resource *resources; /* sorted: kind, then name */
 	size_t count;
-	char *commit; /* full sha of the commit read, or NULL for --worktree */
-	char *ref;    /* the ref read: HEAD's branch ("main"), or a ref or sha as given;
-	                 NULL for --worktree */
+	char *commit;          /* full sha of the commit read, or NULL for --worktree */
+	char *ref;             /* the ref read: HEAD's branch ("main"), or a ref or sha as given;
+	                          NULL for --worktree */
+	char *subject;         /* the commit message's first line, or NULL */
+	long long commit_time; /* the commit's Unix time, or 0 */
 };
 
 struct ecsctl_model_options {

@@ -44,13 +44,15 @@ struct ecsctl_source {
 	void (*free)(struct ecsctl_source *src);
 
 	/* Filled by the open functions; all owned by the source. */
-	char *origin;       /* the repository as messages name it (a path, or a URL
-	                       without credentials) */
-	char *commit;       /* full sha read, or of a --worktree folder's HEAD; NULL if none */
-	char *ref;          /* the ref given, or HEAD's branch name ("main"); NULL if none */
-	char *display_root; /* prefix for file names in messages ("examples"), may be "" */
-	char *root_name;    /* the config root's folder name (settings default) */
-	bool from_git;      /* read from git objects (not the work tree) */
+	char *origin;          /* the repository as messages name it (a path, or a URL
+	                          without credentials) */
+	char *commit;          /* full sha read, or of a --worktree folder's HEAD; NULL if none */
+	char *ref;             /* the ref given, or HEAD's branch name ("main"); NULL if none */
+	char *subject;         /* the commit message's first line; NULL if none (watch's page) */
+	long long commit_time; /* the commit's committer time, Unix seconds; 0 if none */
+	char *display_root;    /* prefix for file names in messages ("examples"), may be "" */
+	char *root_name;       /* the config root's folder name (settings default) */
+	bool from_git;         /* read from git objects (not the work tree) */
 };
 
 struct ecsctl_source_options {

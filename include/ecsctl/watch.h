@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "ecsctl/buf.h"
+#include "ecsctl/drift.h"
 #include "ecsctl/error.h"
 #include "ecsctl/metrics.h"
 
@@ -95,6 +99,9 @@ struct ecsctl_watch_state {
 	int64_t ready_grace_ms;   /* /readyz fails once failing for longer than this */
 	bool wake;                /* a verified webhook arrived */
 	unsigned long webhooks_accepted, webhooks_rejected;
+	json_t *status;              /* the /api/v1/status document (owned), or NULL */
+	unsigned char ui_digest[32]; /* SHA-256 of the UI token */
+	bool ui_token;               /* the page and API ask for the token */
 };
 
 int ecsctl_watch_state_init(struct ecsctl_watch_state *st, struct ecsctl_watch_metrics *metrics,
@@ -107,6 +114,15 @@ void ecsctl_watch_state_done(struct ecsctl_watch_state *st, bool ok, int64_t now
 /* Whether /readyz answers 200 at `now_ms`. */
 bool ecsctl_watch_state_ready(struct ecsctl_watch_state *st, int64_t now_ms);
 
+/* Publishes the status document (docs/watch.md, "Status API"; built by
+ * ecsctl_watch_status_build). Steals the reference; NULL is ignored. */
+void ecsctl_watch_state_set_status(struct ecsctl_watch_state *st, json_t *doc);
+
+/* From now on the page and the API answer only requests that carry `token`
+ * as `Authorization: Bearer TOKEN` or as the password of Basic auth (any
+ * user name). Only a digest is kept; compared in constant time. */
+void ecsctl_watch_state_set_ui_token(struct ecsctl_watch_state *st, const void *token, size_t len);
+
 /* Wakes the loop (a verified webhook). */
 void ecsctl_watch_state_wake(struct ecsctl_watch_state *st);
 
@@ -118,15 +134,74 @@ void ecsctl_watch_state_wake(struct ecsctl_watch_state *st);
 int ecsctl_watch_state_sleep(struct ecsctl_watch_state *st, int64_t ms,
                              volatile sig_atomic_t *stop);
 
+/* One request to the listener, as the network part hands it over. */
+struct ecsctl_watch_request {
+	const char *method, *url;  /* url: the path, query removed */
+	const char *signature;     /* X-Hub-Signature-256, or NULL */
+	const char *authorization; /* Authorization, or NULL */
+	const char *refresh;       /* the page's ?refresh=SECONDS, or NULL */
+	const void *body;
+	size_t body_len;
+};
+
+/* The answer: `body` a heap string (caller frees), the others static. */
+struct ecsctl_watch_response {
+	int status;
+	char *body;
+	const char *content_type;
+	const char *www_authenticate; /* set on a 401 of the page or API, else NULL */
+};
+
 /*
- * The HTTP answer for one request, without the network: what the listener
- * sends for `method` `url` with the given signature header (may be NULL)
- * and body. `*status` gets the code, `*body_out` a heap string (caller
- * frees), `*content_type` a static string. Exposed for tests and fuzzing.
+ * The HTTP answer for one request, without the network (tests and the
+ * fuzzer call it directly): /healthz, /readyz, /metrics and POST /webhook
+ * (HMAC) are open; the status page (/, /resources/KIND/NAME) and
+ * /api/v1/status answer only a request carrying the UI token when one is
+ * set (ecsctl_watch_state_set_ui_token). 0, or ECSCTL_ENOMEM.
  */
-int ecsctl_watch_handle(int *status, char **body_out, const char **content_type,
-                        struct ecsctl_watch_state *st, const char *method, const char *url,
-                        const char *signature, const void *body, size_t body_len);
+int ecsctl_watch_handle(struct ecsctl_watch_response *out, struct ecsctl_watch_state *st,
+                        const struct ecsctl_watch_request *req);
+
+/* What the status document says beside the resources (all borrowed;
+ * strings may be NULL). Times are Unix seconds, 0 = none. */
+struct ecsctl_watch_status_facts {
+	const char *repo, *ref, *path, *environment;
+	const char *synced_commit, *synced_subject;
+	double synced_time; /* the commit's time */
+	double synced_at;   /* when live became equal to it */
+	const char *attempt_commit, *attempt_subject;
+	double attempt_started, attempt_finished;
+	const char *attempt_result;    /* the ecsctl_reconcile_total word; NULL = none yet */
+	const char *attempt_error;     /* why it failed, or NULL */
+	const char *failed_commit;     /* held after its apply failed, or NULL */
+	const json_t *failed_services; /* the wait report's services of that apply, or NULL */
+	double next_tick;
+	bool reconciling; /* a reconcile is running now */
+};
+
+/*
+ * The /api/v1/status document (docs/watch.md, "Status API"): the facts and
+ * one entry per resource of the drift report `r` (may be NULL before the
+ * first read), its member diff masked as the report is. New reference, or
+ * NULL when out of memory.
+ */
+json_t *ecsctl_watch_status_build(const struct ecsctl_watch_status_facts *f,
+                                  const struct ecsctl_drift_report *r);
+
+/*
+ * The status page, rendered from that document: every value HTML-escaped,
+ * inline CSS, no script. `refresh` > 0 adds a refresh every that many
+ * seconds (opt-in).
+ */
+void ecsctl_watch_page_index(struct ecsctl_buf *out, const json_t *doc, int refresh);
+
+/* The detail page of one resource (diff, events, failure). -1 when the
+ * document has no resource `kind` `name` (nothing appended). */
+int ecsctl_watch_page_resource(struct ecsctl_buf *out, const json_t *doc, const char *kind,
+                               const char *name);
+
+/* Text as HTML character data or a quoted attribute value (&<>"' escaped). */
+void ecsctl_watch_html_escape(struct ecsctl_buf *out, const char *s);
 
 struct ecsctl_watch_http;
 

@@ -2,7 +2,8 @@
  * The watch listener's request handling on arbitrary input: method, URL,
  * X-Hub-Signature-256 value and body, split at the first three NUL bytes.
  * A leading '!' replaces the signature with the body's valid one, so the
- * accepted path (and the wake-up) is reached too.
+ * accepted path (and the wake-up) is reached too. The signature bytes are
+ * also the Authorization header, so the page's token check sees them.
  */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -34,6 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned char mac[EVP_MAX_MD_SIZE], parsed[32];
 	unsigned int maclen = 0, i;
 	int status = 0;
+	struct ecsctl_watch_request q = {0};
+	struct ecsctl_watch_response a = {0};
 
 	if (!copy)
 		return 0;
@@ -45,6 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		state.secret = strdup(SECRET);
 		state.secret_len = strlen(SECRET);
+		/* the page and the API behind a token, rendering an empty document */
+		ecsctl_watch_state_set_ui_token(&state, "fuzz-token", 10);
+		ecsctl_watch_state_set_status(
+		    &state, json_pack("{s:i, s:[]}", "formatVersion", 1, "resources"));
 	}
 	memcpy(copy, data, size);
 	copy[size] = '\0';
@@ -64,8 +71,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		method++;
 	}
 	(void)ecsctl_watch_webhook_parse_signature(parsed, header);
-	if (ecsctl_watch_handle(&status, &body_out, &ct, &state, method, url, header, body,
-	                        (size_t)(end - body)) == 0) {
+	q.method = method;
+	q.url = url;
+	q.signature = header;
+	q.authorization = header; /* the same bytes as a token attempt */
+	q.body = body;
+	q.body_len = (size_t)(end - body);
+	if (ecsctl_watch_handle(&a, &state, &q) == 0) {
+		status = a.status;
+		body_out = a.body;
+		ct = a.content_type;
 		if (status < 200 || status > 599 || !body_out || !ct)
 			abort();
 		/* a webhook is accepted only with the body's own signature */

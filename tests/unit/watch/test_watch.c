@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "ecsctl/watch.h"
+#include "watch_tests.h"
 #include "banned.h"
 
 /* GitHub's documented example: secret "It's a Secret to Everybody", payload
@@ -260,6 +261,20 @@ static void test_watch_decide__table_without_failures(void **state)
 	assert_string_equal(d.result, "noop");
 }
 
+/* One request through ecsctl_watch_handle, as the listener makes it. */
+static void handle(int *status, char **body, const char **ct, struct ecsctl_watch_state *st,
+                   const char *method, const char *url, const char *sig, const char *data,
+                   size_t len)
+{
+	struct ecsctl_watch_request q = {method, url, sig, NULL, NULL, data, len};
+	struct ecsctl_watch_response a;
+
+	assert_int_equal(ecsctl_watch_handle(&a, st, &q), 0);
+	*status = a.status;
+	*body = a.body;
+	*ct = a.content_type;
+}
+
 static void test_watch_handle__routes_and_webhook(void **state)
 {
 	struct ecsctl_watch_metrics *m = NULL;
@@ -272,7 +287,7 @@ static void test_watch_handle__routes_and_webhook(void **state)
 	(void)state;
 	assert_int_equal(ecsctl_watch_metrics_new(&m, "x", &err), 0);
 	assert_int_equal(ecsctl_watch_state_init(&st, m, &err), 0);
-	ecsctl_watch_handle(&status, &body, &ct, &st, "GET", "/readyz", NULL, NULL, 0);
+	handle(&status, &body, &ct, &st, "GET", "/readyz", NULL, NULL, 0);
 	assert_int_equal(status, 503); /* no reconcile yet */
 	free(body);
 	ecsctl_watch_state_done(&st, false, 1000);
@@ -280,23 +295,23 @@ static void test_watch_handle__routes_and_webhook(void **state)
 	assert_false(ecsctl_watch_state_ready(&st, 1001 + st.ready_grace_ms));
 	ecsctl_watch_state_done(&st, true, 999999999);
 	assert_true(ecsctl_watch_state_ready(&st, 999999999));
-	ecsctl_watch_handle(&status, &body, &ct, &st, "POST", "/webhook", GH_SIG, GH_BODY, 13);
+	handle(&status, &body, &ct, &st, "POST", "/webhook", GH_SIG, GH_BODY, 13);
 	assert_int_equal(status, 404); /* no secret configured */
 	free(body);
 	st.secret = strdup(GH_SECRET);
 	st.secret_len = strlen(GH_SECRET);
-	ecsctl_watch_handle(&status, &body, &ct, &st, "POST", "/webhook", "sha256=00", GH_BODY, 13);
+	handle(&status, &body, &ct, &st, "POST", "/webhook", "sha256=00", GH_BODY, 13);
 	assert_int_equal(status, 401);
 	free(body);
 	assert_int_equal(ecsctl_watch_state_sleep(&st, 0, NULL), 0);
-	ecsctl_watch_handle(&status, &body, &ct, &st, "POST", "/webhook", GH_SIG, GH_BODY, 13);
+	handle(&status, &body, &ct, &st, "POST", "/webhook", GH_SIG, GH_BODY, 13);
 	assert_int_equal(status, 202);
 	free(body);
 	assert_int_equal(ecsctl_watch_state_sleep(&st, 5000, NULL), 1); /* woken at once */
-	ecsctl_watch_handle(&status, &body, &ct, &st, "GET", "/webhook", NULL, NULL, 0);
+	handle(&status, &body, &ct, &st, "GET", "/webhook", NULL, NULL, 0);
 	assert_int_equal(status, 405);
 	free(body);
-	ecsctl_watch_handle(&status, &body, &ct, &st, "GET", "/metrics", NULL, NULL, 0);
+	handle(&status, &body, &ct, &st, "GET", "/metrics", NULL, NULL, 0);
 	assert_int_equal(status, 200);
 	assert_string_equal(ct, "text/plain; version=0.0.4; charset=utf-8");
 	free(body);
@@ -319,5 +334,9 @@ int main(void)
 	    cmocka_unit_test(test_watch_handle__routes_and_webhook),
 	};
 
-	return cmocka_run_group_tests_name("watch", tests, NULL, NULL) ? 1 : 0;
+	int failed = cmocka_run_group_tests_name("watch", tests, NULL, NULL);
+
+	failed |= _cmocka_run_group_tests("watch status page", watch_status_page_tests,
+	                                  watch_status_page_ntests, NULL, NULL);
+	return failed ? 1 : 0;
 }

@@ -1,0 +1,178 @@
+/* The status document, the page rendered from it, and the UI token. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "ecsctl/watch.h"
+#include "watch_tests.h"
+#include "banned.h"
+
+#define EVIL "<script>alert('x')</script>&\""
+
+/* A report with a drifted service whose every string is hostile markup,
+ * and a failed apply naming it. */
+static json_t *hostile_doc(void)
+{
+	struct ecsctl_drift_report r;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_watch_status_facts f = {0};
+	json_t *doc, *failed;
+
+	ecsctl_drift_report_init(&r);
+	assert_int_equal(ecsctl_drift_report_add(
+	                     &r, ECSCTL_KIND_SERVICE, "shop/" EVIL, ECSCTL_DRIFT_DRIFTED,
+	                     json_pack("[{s:s, s:s, s:s}]", "path", "desiredCount" EVIL, "git",
+	                               EVIL, "live", "(sensitive)"),
+	                     "abc", NULL, EVIL, &err),
+	                 0);
+	r.items[0].health = json_pack("{s:i, s:i, s:i, s:s, s:s, s:[{s:s, s:s}]}", "running", 1,
+	                              "desired", 2, "pending", 0, "rollout", "FAILED",
+	                              "taskDefinition", "web:3", "events", "at",
+	                              "2026-12-03T06:00:00Z", "message", EVIL);
+	assert_int_equal(ecsctl_drift_report_add(&r, ECSCTL_KIND_CLUSTER, "shop",
+	                                         ECSCTL_DRIFT_UNHEALTHY, NULL, NULL, NULL, NULL,
+	                                         &err),
+	                 0);
+	failed = json_pack("[{s:s, s:s, s:[{s:s}], s:[s]}]", "name", "shop/" EVIL, "reason",
+	                   "breaker " EVIL, "stoppedTasks", "summary", "exit 1 " EVIL, "events",
+	                   EVIL);
+	f.repo = "/repo/" EVIL;
+	f.ref = "main";
+	f.synced_commit = "0123456789abcdef";
+	f.synced_subject = EVIL;
+	f.synced_time = 1764748800;
+	f.attempt_commit = "fedcba9876543210";
+	f.attempt_subject = EVIL;
+	f.attempt_result = "failed";
+	f.attempt_error = EVIL;
+	f.failed_commit = "fedcba9876543210";
+	f.failed_services = failed;
+	f.next_tick = 1764748860;
+	doc = ecsctl_watch_status_build(&f, &r);
+	json_decref(failed);
+	ecsctl_drift_report_release(&r);
+	assert_non_null(doc);
+	return doc;
+}
+
+static void test_watch_status__document(void **state)
+{
+	json_t *doc = hostile_doc(), *svc, *cl;
+
+	(void)state;
+	assert_int_equal(json_integer_value(json_object_get(doc, "formatVersion")), 1);
+	assert_string_equal(json_string_value(json_object_get(doc, "nextTick")),
+	                    "2025-12-03T08:01:00Z");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(doc, "synced"), "time")),
+	    "2025-12-03T08:00:00Z");
+	svc = json_array_get(json_object_get(doc, "resources"), 0);
+	cl = json_array_get(json_object_get(doc, "resources"), 1);
+	assert_string_equal(json_string_value(json_object_get(svc, "sync")), "drifted");
+	/* drift's "unhealthy" is a rollout under way */
+	assert_string_equal(json_string_value(json_object_get(cl, "sync")), "progressing");
+	assert_true(json_is_null(json_object_get(cl, "health")));
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(svc, "health"), "state")),
+	    "degraded");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(svc, "failure"), "reason")),
+	    "breaker " EVIL);
+	assert_true(json_is_null(json_object_get(cl, "failure")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "counts"),
+	                                                    "progressing")),
+	                 1);
+	json_decref(doc);
+}
+
+static void test_watch_page__escapes_everything(void **state)
+{
+	json_t *doc = hostile_doc();
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	(void)state;
+	ecsctl_watch_page_index(&b, doc, 0);
+	assert_false(ecsctl_buf_failed(&b));
+	assert_null(strstr(b.buf, "<script"));
+	assert_null(strstr(b.buf, "http-equiv=\"refresh\""));
+	assert_non_null(strstr(b.buf, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
+	assert_non_null(strstr(b.buf, "<tr class=\"resource failed\""));
+	assert_non_null(strstr(b.buf, "breaker &lt;script&gt;"));
+	assert_non_null(strstr(b.buf, "<span class=\"badge s-progressing\">progressing</span>"));
+	ecsctl_buf_release(&b);
+
+	ecsctl_watch_page_index(&b, doc, 7);
+	assert_non_null(strstr(b.buf, "<meta http-equiv=\"refresh\" content=\"7\">"));
+	ecsctl_buf_release(&b);
+
+	assert_int_equal(ecsctl_watch_page_resource(&b, doc, "Service", "shop/" EVIL), 0);
+	assert_null(strstr(b.buf, "<script"));
+	assert_non_null(strstr(b.buf, "<code>desiredCount&lt;script&gt;"));
+	assert_non_null(strstr(b.buf, "exit 1 &lt;script&gt;"));
+	assert_non_null(strstr(b.buf, "<code>(sensitive)</code>"));
+	ecsctl_buf_release(&b);
+	assert_int_equal(ecsctl_watch_page_resource(&b, doc, "Service", "shop/web"), -1);
+	assert_int_equal(b.len, 0);
+	json_decref(doc);
+}
+
+static int get(struct ecsctl_watch_state *st, const char *url, const char *auth)
+{
+	struct ecsctl_watch_request q = {"GET", url, NULL, auth, NULL, NULL, 0};
+	struct ecsctl_watch_response a;
+
+	assert_int_equal(ecsctl_watch_handle(&a, st, &q), 0);
+	if (a.status == 401)
+		assert_non_null(a.www_authenticate);
+	free(a.body);
+	return a.status;
+}
+
+static void test_watch_handle__ui_token(void **state)
+{
+	struct ecsctl_watch_metrics *m = NULL;
+	struct ecsctl_watch_state st;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(ecsctl_watch_metrics_new(&m, "x", &err), 0);
+	assert_int_equal(ecsctl_watch_state_init(&st, m, &err), 0);
+	assert_int_equal(get(&st, "/", NULL), 503); /* nothing published yet */
+	ecsctl_watch_state_set_status(&st, hostile_doc());
+	assert_int_equal(get(&st, "/", NULL), 200);
+	ecsctl_watch_state_set_ui_token(&st, "open sesame", 11);
+	assert_int_equal(get(&st, "/", NULL), 401);
+	assert_int_equal(get(&st, "/api/v1/status", "Bearer open sesam"), 401);
+	assert_int_equal(get(&st, "/api/v1/status", "Bearer open sesame!"), 401);
+	assert_int_equal(get(&st, "/api/v1/status", "Bearer open sesame"), 200);
+	assert_int_equal(get(&st, "/api/v1/status", "bearer open sesame"), 200);
+	/* "u:open sesame", "u:open sesamf", "open sesame" (no colon) */
+	assert_int_equal(get(&st, "/", "Basic dTpvcGVuIHNlc2FtZQ=="), 200);
+	assert_int_equal(get(&st, "/", "Basic dTpvcGVuIHNlc2FtZg=="), 401);
+	assert_int_equal(get(&st, "/", "Basic b3BlbiBzZXNhbWU="), 401);
+	assert_int_equal(get(&st, "/", "Basic ===="), 401);
+	assert_int_equal(get(&st, "/", "Basic "), 401);
+	assert_int_equal(get(&st, "/", "Digest x"), 401);
+	assert_int_equal(get(&st, "/resources/Cluster/shop", "Bearer open sesame"), 200);
+	assert_int_equal(get(&st, "/resources/Cluster/nope", "Bearer open sesame"), 404);
+	assert_int_equal(get(&st, "/resources/nokind", "Bearer open sesame"), 404);
+	/* the probes and the metrics stay open */
+	assert_int_equal(get(&st, "/healthz", NULL), 200);
+	assert_int_equal(get(&st, "/metrics", NULL), 200);
+	ecsctl_watch_state_release(&st);
+	ecsctl_watch_metrics_free(m);
+}
+
+const struct CMUnitTest watch_status_page_tests[] = {
+    cmocka_unit_test(test_watch_status__document),
+    cmocka_unit_test(test_watch_page__escapes_everything),
+    cmocka_unit_test(test_watch_handle__ui_token),
+};
+const size_t watch_status_page_ntests =
+    sizeof(watch_status_page_tests) / sizeof(watch_status_page_tests[0]);
