@@ -243,26 +243,77 @@ static int open_client(struct watch *w, const struct ecsctl_model *m)
 	return rc;
 }
 
+/* "containerDefinitions[web].image, environment" (at most 8, then "N
+ * more"); nothing for a create or delete, which is the whole resource. */
+static void describe_members(struct ecsctl_buf *b, const struct ecsctl_plan_op *op)
+{
+	size_t j;
+
+	if (op->action != ECSCTL_DIFF_UPDATE && op->action != ECSCTL_DIFF_REGISTER &&
+	    op->action != ECSCTL_DIFF_REPLACE)
+		return;
+	for (j = 0; j < op->changes.count && j < 8; j++)
+		ecsctl_buf_addf(b, "%s%s", j ? ", " : "", op->changes.items[j].path);
+	if (op->changes.count > 8)
+		ecsctl_buf_addf(b, ", %zu more", op->changes.count - 8);
+}
+
 /* "register TaskDefinition/web (containerDefinitions[web].image); update
- * Service/shop/web (taskDefinition)": what an apply is about to change. */
+ * Service/shop/web (taskDefinition)": what an apply is about to change, or
+ * what a skipped / held / suspended reconcile leaves as it is. */
 static void describe_changes(struct ecsctl_buf *b, const struct ecsctl_plan *p)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < p->count; i++) {
 		const struct ecsctl_plan_op *op = &p->ops[i];
-		ecsctl_buf_addf(b, "%s%s %s/%s", i ? "; " : "", ecsctl_diff_action_name(op->action),
-		                ecsctl_kind_name(op->kind), op->name);
-		if (op->action != ECSCTL_DIFF_UPDATE && op->action != ECSCTL_DIFF_REGISTER &&
-		    op->action != ECSCTL_DIFF_REPLACE)
-			continue; /* a create or delete is the whole resource */
-		for (j = 0; j < op->changes.count && j < 8; j++)
-			ecsctl_buf_addf(b, "%s%s", j ? ", " : " (", op->changes.items[j].path);
-		if (op->changes.count > 8)
-			ecsctl_buf_addf(b, ", %zu more", op->changes.count - 8);
-		if (op->changes.count)
+		size_t mark;
+
+		ecsctl_buf_addf(b, "%s%s %s/%s (", i ? "; " : "",
+		                ecsctl_diff_action_name(op->action), ecsctl_kind_name(op->kind),
+		                op->name);
+		mark = b->len;
+		describe_members(b, op);
+		if (b->len == mark)
+			ecsctl_buf_setlen(b, mark - 2); /* no members: drop " (" */
+		else
 			ecsctl_buf_addch(b, ')');
 	}
+}
+
+/* The log line of a reconcile that does not apply its plan, naming what it
+ * leaves as it is. */
+static void log_not_applied(struct watch *w, const char *level, const char *why,
+                            const struct ecsctl_plan *p)
+{
+	struct ecsctl_buf what = ECSCTL_BUF_INIT;
+	char nops[32];
+
+	snprintf(nops, sizeof(nops), "%zu", p->count);
+	describe_changes(&what, p);
+	wlog(w, level, why, "commit", w->attempted, "changes", nops, "resources",
+	     ecsctl_buf_failed(&what) ? NULL : what.buf, NULL);
+	ecsctl_buf_release(&what);
+}
+
+/* Each operation as apply finishes it: a log line naming the resource and
+ * its members, and ecsctl_apply_operations_total. */
+static void on_progress(void *ud, const struct ecsctl_progress *ev)
+{
+	struct watch *w = ud;
+	struct ecsctl_buf members = ECSCTL_BUF_INIT;
+	char res[512];
+
+	if (ev->kind != ECSCTL_PROGRESS_OP_DONE || !ev->op || ev->error)
+		return;
+	ecsctl_watch_metrics_apply_op(w->metrics, ecsctl_diff_action_name(ev->op->action),
+	                              ecsctl_kind_name(ev->op->kind));
+	snprintf(res, sizeof(res), "%s/%s", ecsctl_kind_name(ev->op->kind), ev->op->name);
+	describe_members(&members, ev->op);
+	wlog(w, "info", "operation applied", "commit", w->attempted, "action",
+	     ecsctl_diff_action_name(ev->op->action), "resource", res, "members",
+	     members.len && !ecsctl_buf_failed(&members) ? members.buf : NULL, NULL);
+	ecsctl_buf_release(&members);
 }
 
 /* "shop/web: deployment failed: ... (running 0 of 2); ..." */
@@ -337,6 +388,8 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	ao.rollback_on_failure = m->settings.rollback_on_failure;
 	ao.interval_ms = 500;
 	ao.report = &why;
+	ao.progress = on_progress;
+	ao.progress_ud = w;
 	if (ecsctl_plan_apply(p, w->ecs, false, &ao, &err) < 0 ||
 	    ecsctl_plan_wait(p, w->ecs, &ao, &err) < 0) {
 		wlog(w, "error", "apply failed", "commit", w->attempted, "error",
@@ -411,7 +464,6 @@ static const char *reconcile(struct watch *w)
 	struct ecsctl_watch_decision d;
 	struct ecsctl_plan p;
 	const char *result = "failed";
-	char nops[32];
 
 	ecsctl_drift_report_init(&drift);
 	ecsctl_plan_init(&p);
@@ -460,7 +512,6 @@ static const char *reconcile(struct watch *w)
 	ecsctl_watch_decide(&d, &f);
 	w->triggered = false;
 	result = d.result;
-	snprintf(nops, sizeof(nops), "%zu", p.count);
 	switch (d.action) {
 	case ECSCTL_WATCH_NOOP:
 		if (w->failed_commit && strcmp(w->failed_commit, w->attempted))
@@ -470,11 +521,11 @@ static const char *reconcile(struct watch *w)
 			synced(w, &m);
 		break;
 	case ECSCTL_WATCH_SUSPENDED:
-		wlog(w, "info", d.why, "commit", w->attempted, "changes", nops, NULL);
+		log_not_applied(w, "info", d.why, &p);
 		break;
 	case ECSCTL_WATCH_HELD:
 	case ECSCTL_WATCH_SKIPPED:
-		wlog(w, "warn", d.why, "commit", w->attempted, "changes", nops, NULL);
+		log_not_applied(w, "warn", d.why, &p);
 		break;
 	case ECSCTL_WATCH_APPLY:
 		result = apply(w, &p, &m, &d);
@@ -669,6 +720,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		memset(token, 0, token_len);
 	}
 	ecsctl_drift_report_init(&w.drift);
+	ecsctl_watch_metrics_env(w.metrics, ctx->env_name);
 	publish(&w, true, 0);
 	if (ecsctl_watch_http_start(&http, &port, listen ? listen : "127.0.0.1:9464", &w.st, &err) <
 	    0) {

@@ -1,6 +1,8 @@
 /* Prometheus text exposition of the watch controller's state. */
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,9 @@ struct ecsctl_watch_metrics {
 	char *failed_commit; /* held: its apply failed, not applied again */
 	unsigned long long failed_applies;
 	size_t unstable;
+	char *env;         /* the env label of the per-resource families ("" = none) */
+	json_t *resources; /* [[kind, name, status, running|null, desired|null]] */
+	json_t *ops;       /* {"action\tkind": count} */
 };
 
 int ecsctl_watch_metrics_new(struct ecsctl_watch_metrics **out, const char *version,
@@ -39,7 +44,8 @@ int ecsctl_watch_metrics_new(struct ecsctl_watch_metrics **out, const char *vers
 	struct ecsctl_watch_metrics *m = calloc(1, sizeof(*m));
 
 	*out = NULL;
-	if (!m || !(m->version = strdup(version ? version : "unknown")) ||
+	if (!m || !(m->version = strdup(version ? version : "unknown")) || !(m->env = strdup("")) ||
+	    !(m->resources = json_array()) || !(m->ops = json_object()) ||
 	    !(m->api = json_object())) {
 		ecsctl_watch_metrics_free(m);
 		return ecsctl_error_nomem(err);
@@ -62,6 +68,9 @@ void ecsctl_watch_metrics_free(struct ecsctl_watch_metrics *m)
 	free(m->version);
 	free(m->applied_commit);
 	free(m->failed_commit);
+	free(m->env);
+	json_decref(m->resources);
+	json_decref(m->ops);
 	json_decref(m->api);
 	free(m);
 }
@@ -95,13 +104,51 @@ static int kind_index(enum ecsctl_kind k)
 
 void ecsctl_watch_metrics_drift(struct ecsctl_watch_metrics *m, const struct ecsctl_drift_report *r)
 {
+	json_t *list = json_array(), *old;
 	size_t i;
 
+	for (i = 0; list && i < r->count; i++) {
+		const struct ecsctl_drift_item *it = &r->items[i];
+
+		json_array_append_new(
+		    list, json_pack("[s, s, i, O?, O?]", ecsctl_kind_name(it->kind), it->name,
+		                    (int)it->status, json_object_get(it->health, "running"),
+		                    json_object_get(it->health, "desired")));
+	}
 	pthread_mutex_lock(&m->lock);
 	memset(m->drift, 0, sizeof(m->drift));
 	for (i = 0; i < r->count; i++)
 		if ((unsigned)r->items[i].status < ECSCTL_DRIFT_NSTATUS)
 			m->drift[kind_index(r->items[i].kind)][r->items[i].status]++;
+	old = m->resources;
+	if (list)
+		m->resources = list;
+	pthread_mutex_unlock(&m->lock);
+	if (list)
+		json_decref(old);
+}
+
+void ecsctl_watch_metrics_env(struct ecsctl_watch_metrics *m, const char *env)
+{
+	char *e = strdup(env ? env : "");
+
+	if (!e)
+		return;
+	pthread_mutex_lock(&m->lock);
+	free(m->env);
+	m->env = e;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void ecsctl_watch_metrics_apply_op(struct ecsctl_watch_metrics *m, const char *action,
+                                   const char *kind)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s\t%s", action, kind);
+	pthread_mutex_lock(&m->lock);
+	json_object_set_new(m->ops, key,
+	                    json_integer(json_integer_value(json_object_get(m->ops, key)) + 1));
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -234,6 +281,82 @@ static void render_api(struct ecsctl_buf *out, const json_t *api)
 	}
 }
 
+/* The sync status in the words of the status page: drift's "unhealthy"
+ * (equal to git, not stable yet) is "progressing". */
+static const char *sync_word(int s)
+{
+	return s == ECSCTL_DRIFT_UNHEALTHY ? "progressing" : ecsctl_drift_status_name(s);
+}
+
+static void label(struct ecsctl_buf *out, const char *name, const char *value, bool last)
+{
+	ecsctl_buf_addf(out, "%s=\"", name);
+	ecsctl_watch_metrics_escape(out, value);
+	ecsctl_buf_adds(out, last ? "\"}" : "\",");
+}
+
+/* One series per resource and status, 1 for the one it has (so that
+ * `sum by (status)` counts and an alert reads `== 1`); services' tasks. */
+static void render_resources(struct ecsctl_buf *out, const struct ecsctl_watch_metrics *m)
+{
+	const json_t *r;
+	size_t i;
+	int s;
+
+	family(out, "ecsctl_resource_sync_status", "gauge",
+	       "1 for the sync status each managed resource had at the last reconcile, else 0.");
+	json_array_foreach(m->resources, i, r) {
+		int status = (int)json_integer_value(json_array_get(r, 2));
+
+		for (s = 0; s < ECSCTL_DRIFT_NSTATUS; s++) {
+			ecsctl_buf_adds(out, "ecsctl_resource_sync_status{");
+			label(out, "kind", json_string_value(json_array_get(r, 0)), false);
+			label(out, "name", json_string_value(json_array_get(r, 1)), false);
+			label(out, "env", m->env, false);
+			label(out, "status", sync_word(s), true);
+			ecsctl_buf_addf(out, " %d\n", s == status);
+		}
+	}
+	family(out, "ecsctl_service_running_tasks", "gauge",
+	       "Tasks running per managed service at the last reconcile.");
+	json_array_foreach(m->resources, i, r) {
+		if (!json_is_integer(json_array_get(r, 3)))
+			continue;
+		ecsctl_buf_adds(out, "ecsctl_service_running_tasks{");
+		label(out, "service", json_string_value(json_array_get(r, 1)), true);
+		ecsctl_buf_addf(out, " %lld\n",
+		                (long long)json_integer_value(json_array_get(r, 3)));
+	}
+	family(out, "ecsctl_service_desired_tasks", "gauge",
+	       "Tasks desired per managed service at the last reconcile.");
+	json_array_foreach(m->resources, i, r) {
+		if (!json_is_integer(json_array_get(r, 4)))
+			continue;
+		ecsctl_buf_adds(out, "ecsctl_service_desired_tasks{");
+		label(out, "service", json_string_value(json_array_get(r, 1)), true);
+		ecsctl_buf_addf(out, " %lld\n",
+		                (long long)json_integer_value(json_array_get(r, 4)));
+	}
+}
+
+static void render_ops(struct ecsctl_buf *out, const json_t *ops)
+{
+	const char *key;
+	json_t *n;
+
+	family(out, "ecsctl_apply_operations_total", "counter",
+	       "Plan operations applied successfully, by action and resource kind.");
+	json_object_foreach((json_t *)ops, key, n) {
+		const char *tab = strchr(key, '\t');
+
+		ecsctl_buf_adds(out, "ecsctl_apply_operations_total{action=\"");
+		ecsctl_buf_add(out, key, (size_t)(tab - key));
+		ecsctl_buf_adds(out, "\",");
+		label(out, "kind", tab + 1, true);
+		ecsctl_buf_addf(out, " %lld\n", (long long)json_integer_value(n));
+	}
+}
+
 void ecsctl_watch_metrics_render(struct ecsctl_buf *out, struct ecsctl_watch_metrics *m)
 {
 	size_t i, j;
@@ -304,5 +427,7 @@ void ecsctl_watch_metrics_render(struct ecsctl_buf *out, struct ecsctl_watch_met
 	family(out, "ecsctl_unstable_services", "gauge",
 	       "Managed services not stable at the last reconcile.");
 	ecsctl_buf_addf(out, "ecsctl_unstable_services %zu\n", m->unstable);
+	render_resources(out, m);
+	render_ops(out, m->ops);
 	pthread_mutex_unlock(&m->lock);
 }

@@ -117,9 +117,10 @@ static void time_el(struct ecsctl_buf *out, const char *rfc3339)
 
 static void head(struct ecsctl_buf *out, const char *title, int refresh)
 {
-	ecsctl_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	                     "<meta name=\"viewport\" content=\"width=device-width, "
-	                     "initial-scale=1\">\n");
+	ecsctl_buf_adds(out,
+	                "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	                "<meta name=\"viewport\" content=\"width=device-width, "
+	                "initial-scale=1\">\n");
 	if (refresh > 0)
 		ecsctl_buf_addf(out, "<meta http-equiv=\"refresh\" content=\"%d\">\n", refresh);
 	ecsctl_buf_adds(out, "<title>");
@@ -293,7 +294,8 @@ void ecsctl_watch_page_index(struct ecsctl_buf *out, const json_t *doc, int refr
 	                     "resources: ");
 	counts = json_object_get(doc, "counts");
 	json_object_foreach((json_t *)counts, word, n) {
-		ecsctl_buf_addf(out, "%s%lld ", first ? "" : ", ", (long long)json_integer_value(n));
+		ecsctl_buf_addf(out, "%s%lld ", first ? "" : ", ",
+		                (long long)json_integer_value(n));
 		esc(out, word);
 		first = 0;
 	}
@@ -406,7 +408,8 @@ static void detail(struct ecsctl_buf *out, const json_t *r)
 		ecsctl_buf_adds(out, "</td></tr>\n");
 	}
 	if (!json_array_size(events))
-		ecsctl_buf_adds(out, "<tr><td colspan=\"2\" class=\"muted\">No events.</td></tr>\n");
+		ecsctl_buf_adds(out,
+		                "<tr><td colspan=\"2\" class=\"muted\">No events.</td></tr>\n");
 	ecsctl_buf_adds(out, "</tbody>\n</table>\n");
 }
 

@@ -61,7 +61,8 @@ static json_t *failure_of(const struct ecsctl_watch_status_facts *f, const char 
 		tasks = json_array();
 		json_array_foreach(json_object_get(s, "stoppedTasks"), j, t)
 			json_array_append_new(
-			    tasks, json_string(json_string_value(json_object_get(t, "summary")) ?: ""));
+			    tasks,
+			    json_string(json_string_value(json_object_get(t, "summary")) ?: ""));
 		return json_pack("{s:o, s:o, s:o, s:O?}", "commit", str(f->failed_commit), "reason",
 		                 str(json_string_value(json_object_get(s, "reason"))),
 		                 "stoppedTasks", tasks, "events", json_object_get(s, "events"));
@@ -75,22 +76,21 @@ static json_t *resource(const struct ecsctl_watch_status_facts *f,
 	json_t *health = json_null();
 
 	if (it->health)
-		health = json_pack(
-		    "{s:s, s:O, s:O, s:O, s:O, s:O}", "state", health_word(it->health), "running",
-		    json_object_get(it->health, "running"), "desired",
-		    json_object_get(it->health, "desired"), "pending",
-		    json_object_get(it->health, "pending"), "rollout",
-		    json_object_get(it->health, "rollout"), "taskDefinition",
-		    json_object_get(it->health, "taskDefinition"));
-	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:O, s:o, s:o}", "kind",
-	                 ecsctl_kind_name(it->kind), "name", it->name, "environment",
-	                 str(f->environment), "sync", sync_word(it->status), "health", health,
-	                 "deployedCommit", str(it->deployed_commit), "lastChange",
-	                 str(it->updated_at), "message", str(it->message), "diff", it->diff,
-	                 "events",
-	                 it->health ? json_incref(json_object_get(it->health, "events"))
-	                            : json_array(),
-	                 "failure", failure_of(f, it->name));
+		health = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O}", "state",
+		                   health_word(it->health), "running",
+		                   json_object_get(it->health, "running"), "desired",
+		                   json_object_get(it->health, "desired"), "pending",
+		                   json_object_get(it->health, "pending"), "rollout",
+		                   json_object_get(it->health, "rollout"), "taskDefinition",
+		                   json_object_get(it->health, "taskDefinition"));
+	return json_pack(
+	    "{s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:O, s:o, s:o}", "kind",
+	    ecsctl_kind_name(it->kind), "name", it->name, "environment", str(f->environment),
+	    "sync", sync_word(it->status), "health", health, "deployedCommit",
+	    str(it->deployed_commit), "lastChange", str(it->updated_at), "message",
+	    str(it->message), "diff", it->diff, "events",
+	    it->health ? json_incref(json_object_get(it->health, "events")) : json_array(),
+	    "failure", failure_of(f, it->name));
 }
 
 json_t *ecsctl_watch_status_build(const struct ecsctl_watch_status_facts *f,
@@ -112,11 +112,10 @@ json_t *ecsctl_watch_status_build(const struct ecsctl_watch_status_facts *f,
 	for (i = 0; i < ECSCTL_DRIFT_NSTATUS; i++)
 		json_object_set_new(counts, sync_word((enum ecsctl_drift_status)i),
 		                    json_integer((json_int_t)n[i]));
-	synced = f->synced_commit
-	             ? json_pack("{s:s, s:o, s:o, s:o}", "commit", f->synced_commit, "subject",
-	                         str(f->synced_subject), "time", when(f->synced_time), "at",
-	                         when(f->synced_at))
-	             : json_null();
+	synced = f->synced_commit ? json_pack("{s:s, s:o, s:o, s:o}", "commit", f->synced_commit,
+	                                      "subject", str(f->synced_subject), "time",
+	                                      when(f->synced_time), "at", when(f->synced_at))
+	                          : json_null();
 	attempt = f->attempt_result || f->reconciling
 	              ? json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "commit",
 	                          str(f->attempt_commit), "subject", str(f->attempt_subject),
@@ -125,10 +124,10 @@ json_t *ecsctl_watch_status_build(const struct ecsctl_watch_status_facts *f,
 	                          str(f->reconciling ? "running" : f->attempt_result), "error",
 	                          str(f->attempt_error))
 	              : json_null();
-	doc = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:O, s:O}",
-	                "formatVersion", 1, "repo", str(f->repo), "ref", str(f->ref), "path",
-	                str(f->path), "environment", str(f->environment), "synced", synced,
-	                "attempt", attempt, "failedCommit", str(f->failed_commit), "nextTick",
+	doc = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:O, s:O}", "formatVersion",
+	                1, "repo", str(f->repo), "ref", str(f->ref), "path", str(f->path),
+	                "environment", str(f->environment), "synced", synced, "attempt", attempt,
+	                "failedCommit", str(f->failed_commit), "nextTick",
 	                when(f->reconciling ? 0 : f->next_tick), "counts", counts, "resources",
 	                list);
 fail:

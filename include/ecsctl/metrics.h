@@ -30,9 +30,21 @@ void ecsctl_watch_metrics_reconcile(struct ecsctl_watch_metrics *m, const char *
                                     double seconds);
 
 /* Replaces ecsctl_drifted_resources{kind,status} with the report's counts
- * (every kind x status pair is present, 0 when none). */
+ * (every kind x status pair is present, 0 when none), and the per-resource
+ * families: ecsctl_resource_sync_status{kind,name,env,status} (one series
+ * per status, 1 for the resource's: in-sync, drifted, missing, unmanaged,
+ * progressing), ecsctl_service_running_tasks{service} and
+ * ecsctl_service_desired_tasks{service} (services found live). */
 void ecsctl_watch_metrics_drift(struct ecsctl_watch_metrics *m,
                                 const struct ecsctl_drift_report *r);
+
+/* The env label of ecsctl_resource_sync_status (--env; NULL = ""). */
+void ecsctl_watch_metrics_env(struct ecsctl_watch_metrics *m, const char *env);
+
+/* One plan operation applied: ecsctl_apply_operations_total{action,kind}
+ * ("update", "Service") +1. */
+void ecsctl_watch_metrics_apply_op(struct ecsctl_watch_metrics *m, const char *action,
+                                   const char *kind);
 
 /* Replaces ecsctl_api_calls_total{operation,code} from the ECS client's
  * cumulative counters: `calls` {"Op": N} (requests sent) and `errors`

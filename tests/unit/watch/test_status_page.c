@@ -25,12 +25,12 @@ static json_t *hostile_doc(void)
 	json_t *doc, *failed;
 
 	ecsctl_drift_report_init(&r);
-	assert_int_equal(ecsctl_drift_report_add(
-	                     &r, ECSCTL_KIND_SERVICE, "shop/" EVIL, ECSCTL_DRIFT_DRIFTED,
-	                     json_pack("[{s:s, s:s, s:s}]", "path", "desiredCount" EVIL, "git",
-	                               EVIL, "live", "(sensitive)"),
-	                     "abc", NULL, EVIL, &err),
-	                 0);
+	assert_int_equal(
+	    ecsctl_drift_report_add(&r, ECSCTL_KIND_SERVICE, "shop/" EVIL, ECSCTL_DRIFT_DRIFTED,
+	                            json_pack("[{s:s, s:s, s:s}]", "path", "desiredCount" EVIL,
+	                                      "git", EVIL, "live", "(sensitive)"),
+	                            "abc", NULL, EVIL, &err),
+	    0);
 	r.items[0].health = json_pack("{s:i, s:i, s:i, s:s, s:s, s:[{s:s, s:s}]}", "running", 1,
 	                              "desired", 2, "pending", 0, "rollout", "FAILED",
 	                              "taskDefinition", "web:3", "events", "at",
@@ -85,9 +85,8 @@ static void test_watch_status__document(void **state)
 	    json_string_value(json_object_get(json_object_get(svc, "failure"), "reason")),
 	    "breaker " EVIL);
 	assert_true(json_is_null(json_object_get(cl, "failure")));
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "counts"),
-	                                                    "progressing")),
-	                 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(doc, "counts"), "progressing")), 1);
 	json_decref(doc);
 }
 
@@ -101,7 +100,8 @@ static void test_watch_page__escapes_everything(void **state)
 	assert_false(ecsctl_buf_failed(&b));
 	assert_null(strstr(b.buf, "<script"));
 	assert_null(strstr(b.buf, "http-equiv=\"refresh\""));
-	assert_non_null(strstr(b.buf, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
+	assert_non_null(
+	    strstr(b.buf, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"));
 	assert_non_null(strstr(b.buf, "<tr class=\"resource failed\""));
 	assert_non_null(strstr(b.buf, "breaker &lt;script&gt;"));
 	assert_non_null(strstr(b.buf, "<span class=\"badge s-progressing\">progressing</span>"));
@@ -169,10 +169,56 @@ static void test_watch_handle__ui_token(void **state)
 	ecsctl_watch_metrics_free(m);
 }
 
+static void test_metrics__per_resource_families(void **state)
+{
+	struct ecsctl_watch_metrics *m = NULL;
+	struct ecsctl_drift_report r;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(ecsctl_watch_metrics_new(&m, "x", &err), 0);
+	ecsctl_drift_report_init(&r);
+	assert_int_equal(ecsctl_drift_report_add(&r, ECSCTL_KIND_SERVICE, "shop/\"web\"",
+	                                         ECSCTL_DRIFT_UNHEALTHY, NULL, NULL, NULL, NULL,
+	                                         &err),
+	                 0);
+	r.items[0].health = json_pack("{s:i, s:i}", "running", 1, "desired", 3);
+	assert_int_equal(ecsctl_drift_report_add(&r, ECSCTL_KIND_CLUSTER, "shop",
+	                                         ECSCTL_DRIFT_DRIFTED, NULL, NULL, NULL, NULL,
+	                                         &err),
+	                 0);
+	ecsctl_watch_metrics_env(m, "prod");
+	ecsctl_watch_metrics_drift(m, &r);
+	ecsctl_watch_metrics_apply_op(m, "update", "Service");
+	ecsctl_watch_metrics_apply_op(m, "update", "Service");
+	ecsctl_watch_metrics_render(&b, m);
+	assert_false(ecsctl_buf_failed(&b));
+	assert_non_null(strstr(b.buf, "# TYPE ecsctl_resource_sync_status gauge\n"));
+	assert_non_null(strstr(b.buf, "ecsctl_resource_sync_status{kind=\"Service\",name=\"shop/"
+	                              "\\\"web\\\"\",env=\"prod\",status=\"progressing\"} 1\n"));
+	assert_non_null(strstr(b.buf, "ecsctl_resource_sync_status{kind=\"Service\",name=\"shop/"
+	                              "\\\"web\\\"\",env=\"prod\",status=\"in-sync\"} 0\n"));
+	assert_non_null(strstr(b.buf, "ecsctl_resource_sync_status{kind=\"Cluster\",name=\"shop\","
+	                              "env=\"prod\",status=\"drifted\"} 1\n"));
+	assert_non_null(
+	    strstr(b.buf, "ecsctl_service_running_tasks{service=\"shop/\\\"web\\\"\"} 1\n"));
+	assert_non_null(
+	    strstr(b.buf, "ecsctl_service_desired_tasks{service=\"shop/\\\"web\\\"\"} 3\n"));
+	/* a cluster has no tasks */
+	assert_null(strstr(b.buf, "ecsctl_service_running_tasks{service=\"shop\"}"));
+	assert_non_null(
+	    strstr(b.buf, "ecsctl_apply_operations_total{action=\"update\",kind=\"Service\"} 2\n"));
+	ecsctl_buf_release(&b);
+	ecsctl_drift_report_release(&r);
+	ecsctl_watch_metrics_free(m);
+}
+
 const struct CMUnitTest watch_status_page_tests[] = {
+    cmocka_unit_test(test_metrics__per_resource_families),
     cmocka_unit_test(test_watch_status__document),
     cmocka_unit_test(test_watch_page__escapes_everything),
     cmocka_unit_test(test_watch_handle__ui_token),
 };
-const size_t watch_status_page_ntests =
-    sizeof(watch_status_page_tests) / sizeof(watch_status_page_tests[0]);
+const size_t watch_status_page_ntests = sizeof(watch_status_page_tests) /
+                                        sizeof(watch_status_page_tests[0]);
