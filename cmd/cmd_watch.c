@@ -36,6 +36,7 @@
 #include "ecsctl/reconcile.h"
 #include "ecsctl/watch.h"
 #include "reconcile_cli.h"
+#include "watch_int.h"
 #include "banned.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -44,73 +45,6 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-struct watch {
-	struct cli_ctx *ctx;
-	bool json_logs, self_heal;
-	int64_t interval_ms;
-	struct ecsctl_watch_metrics *metrics;
-	struct ecsctl_watch_state st;
-	struct ecsctl_ecs *ecs;
-	struct ecsctl_lookup_client *lookups; /* kept: credentials are asked once */
-	char *synced_commit;                  /* last commit live was made equal to */
-	char *attempted;     /* the commit the current reconcile loaded, for its log lines */
-	char *failed_commit; /* see ecsctl_watch_facts.failed */
-	unsigned failed_applies, retry;
-	int64_t retry_at_ms, backoff_cap_ms;
-	bool triggered; /* a verified webhook woke the loop */
-	unsigned failures;
-	uint64_t rng;
-	/* what the status page shows (ecsctl_watch_status_build) */
-	struct ecsctl_drift_report drift; /* live at the last read, kept across ticks */
-	char *synced_subject, *attempt_subject, *attempt_error;
-	char *ref; /* the branch the last load read ("main" for HEAD) */
-	double synced_time, synced_at, attempt_started, attempt_finished;
-	const char *attempt_result; /* static */
-	json_t *failed_why;         /* the wait report's services of the failed apply */
-};
-
-/* One log line on stderr: text "TIME LEVEL msg k=v ..." or a JSON object;
- * the variadic part is key, value pairs of strings ending with NULL. */
-static void wlog(struct watch *w, const char *level, const char *msg, ...)
-{
-	struct timespec ts;
-	struct tm tm;
-	char when[64], stamp[32];
-	va_list ap;
-	const char *k, *v;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when, sizeof(when), "%s.%03ldZ", stamp, ts.tv_nsec / 1000000);
-	va_start(ap, msg);
-	if (w->json_logs) {
-		json_t *o = json_pack("{s:s, s:s, s:s}", "time", when, "level", level, "msg", msg);
-		char *line;
-
-		while (o && (k = va_arg(ap, const char *))) {
-			v = va_arg(ap, const char *);
-			if (v) /* a field is a string or absent, never null */
-				json_object_set_new(o, k, json_string(v));
-		}
-		line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-		if (line)
-			fprintf(stderr, "%s\n", line);
-		free(line);
-		json_decref(o);
-	} else {
-		fprintf(stderr, "%s %-5s %s", when, level, msg);
-		while ((k = va_arg(ap, const char *))) {
-			v = va_arg(ap, const char *);
-			if (v)
-				fprintf(stderr, " %s=%s", k, v);
-		}
-		fputc('\n', stderr);
-	}
-	va_end(ap);
-	fflush(stderr);
 }
 
 /* Why the attempt failed, for the status page: "msg: error". */
@@ -125,8 +59,8 @@ static void note_error(struct watch *w, const char *msg, const char *error)
 
 static void log_error(struct watch *w, const char *msg, const struct ecsctl_error *err)
 {
-	wlog(w, "error", msg, "error", err->message ? err->message : "unknown error", "code",
-	     err->aws_code, "request_id", err->request_id, NULL);
+	watch_log(w, "error", msg, "error", err->message ? err->message : "unknown error", "code",
+	          err->aws_code, "request_id", err->request_id, NULL);
 	note_error(w, msg, err->message);
 }
 
@@ -149,10 +83,10 @@ static void log_why(struct watch *w, const struct ecsctl_wait_report *why)
 		json_array_foreach(json_object_get(s, "events"), j, v) {
 			ecsctl_buf_addf(&events, "%s%s", j ? " | " : "", json_string_value(v));
 		}
-		wlog(w, "error", "service not stable", "service",
-		     json_string_value(json_object_get(s, "name")), "reason",
-		     json_string_value(json_object_get(s, "reason")), "stopped_tasks",
-		     tasks.buf ? tasks.buf : "", "events", events.buf ? events.buf : "", NULL);
+		watch_log(w, "error", "service not stable", "service",
+		          json_string_value(json_object_get(s, "name")), "reason",
+		          json_string_value(json_object_get(s, "reason")), "stopped_tasks",
+		          tasks.buf ? tasks.buf : "", "events", events.buf ? events.buf : "", NULL);
 		ecsctl_buf_release(&tasks);
 		ecsctl_buf_release(&events);
 	}
@@ -166,18 +100,10 @@ static void diag_log(struct watch *w, const struct ecsctl_diags *d)
 		char *line = ecsctl_diag_format(&d->items[i]);
 
 		if (d->items[i].severity == ECSCTL_ERROR)
-			wlog(w, "error", "desired state", "error",
-			     line ? line : d->items[i].message, NULL);
+			watch_log(w, "error", "desired state", "error",
+			          line ? line : d->items[i].message, NULL);
 		free(line);
 	}
-}
-
-static double unix_now(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
 static void synced(struct watch *w, const struct ecsctl_model *m)
@@ -190,7 +116,7 @@ static void synced(struct watch *w, const struct ecsctl_model *m)
 	free(w->synced_subject);
 	w->synced_subject = subject;
 	w->synced_time = (double)m->commit_time;
-	w->synced_at = unix_now();
+	w->synced_at = watch_unix_now();
 	ecsctl_watch_metrics_applied(w->metrics, m->commit, w->synced_at);
 }
 
@@ -198,7 +124,7 @@ static void synced(struct watch *w, const struct ecsctl_model *m)
 static void ecs_log(void *ud, int level, const char *line)
 {
 	(void)level;
-	wlog(ud, "debug", line, NULL);
+	watch_log(ud, "debug", line, NULL);
 }
 
 static int load(struct watch *w, struct ecsctl_model *m, struct ecsctl_error *err)
@@ -291,8 +217,8 @@ static void log_not_applied(struct watch *w, const char *level, const char *why,
 
 	snprintf(nops, sizeof(nops), "%zu", p->count);
 	describe_changes(&what, p);
-	wlog(w, level, why, "commit", w->attempted, "changes", nops, "resources",
-	     ecsctl_buf_failed(&what) ? NULL : what.buf, NULL);
+	watch_log(w, level, why, "commit", w->attempted, "changes", nops, "resources",
+	          ecsctl_buf_failed(&what) ? NULL : what.buf, NULL);
 	ecsctl_buf_release(&what);
 }
 
@@ -310,9 +236,9 @@ static void on_progress(void *ud, const struct ecsctl_progress *ev)
 	                              ecsctl_kind_name(ev->op->kind));
 	snprintf(res, sizeof(res), "%s/%s", ecsctl_kind_name(ev->op->kind), ev->op->name);
 	describe_members(&members, ev->op);
-	wlog(w, "info", "operation applied", "commit", w->attempted, "action",
-	     ecsctl_diff_action_name(ev->op->action), "resource", res, "members",
-	     members.len && !ecsctl_buf_failed(&members) ? members.buf : NULL, NULL);
+	watch_log(w, "info", "operation applied", "commit", w->attempted, "action",
+	          ecsctl_diff_action_name(ev->op->action), "resource", res, "members",
+	          members.len && !ecsctl_buf_failed(&members) ? members.buf : NULL, NULL);
 	ecsctl_buf_release(&members);
 }
 
@@ -333,8 +259,8 @@ static void log_unstable(struct watch *w, const struct ecsctl_plan *p)
 		                json_string_value(json_object_get(it, "reason")));
 	}
 	snprintf(n, sizeof(n), "%zu", json_array_size(p->unstable));
-	wlog(w, "warn", "services not stable", "commit", w->attempted, "count", n, "services",
-	     ecsctl_buf_failed(&b) ? NULL : b.buf, NULL);
+	watch_log(w, "warn", "services not stable", "commit", w->attempted, "count", n, "services",
+	          ecsctl_buf_failed(&b) ? NULL : b.buf, NULL);
 	ecsctl_buf_release(&b);
 }
 
@@ -366,9 +292,47 @@ static void clear_failed(struct watch *w)
 }
 
 /* Applies the plan and waits; the result word. */
+/* The plan's operations as notification resources: [{"kind", "name",
+ * "detail": "update desiredCount"}]. */
+static json_t *ops_json(const struct ecsctl_plan *p)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; list && i < p->count; i++) {
+		struct ecsctl_buf d = ECSCTL_BUF_INIT;
+
+		ecsctl_buf_addf(&d, "%s ", ecsctl_diff_action_name(p->ops[i].action));
+		describe_members(&d, &p->ops[i]);
+		ecsctl_buf_rtrim(&d);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "kind",
+		                                      ecsctl_kind_name(p->ops[i].kind), "name",
+		                                      p->ops[i].name, "detail", d.buf));
+		ecsctl_buf_release(&d);
+	}
+	return list;
+}
+
+/* The services of a failed apply as notification resources. */
+static json_t *why_json(const struct ecsctl_wait_report *why)
+{
+	json_t *list = json_array();
+	const json_t *s;
+	size_t i;
+
+	json_array_foreach(why->services, i, s)
+		json_array_append_new(
+		    list, json_pack("{s:s, s:s?, s:s?}", "kind", "Service", "name",
+		                    json_string_value(json_object_get(s, "name")), "detail",
+		                    json_string_value(json_object_get(s, "reason"))));
+	return list;
+}
+
 static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ecsctl_model *m,
                          const struct ecsctl_watch_decision *d)
 {
+	json_t *ops = ops_json(p), *failed;
+	char summary[96];
 	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_buf what = ECSCTL_BUF_INIT;
@@ -378,10 +342,13 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	snprintf(nops, sizeof(nops), "%zu", p->count);
 	snprintf(tries, sizeof(tries), "%u", w->failed_applies + 1);
 	describe_changes(&what, p);
-	wlog(w, "info", d->why, "commit", w->attempted, "changes", nops, "resources",
-	     ecsctl_buf_failed(&what) ? NULL : what.buf, "attempt",
-	     w->failed_commit && !strcmp(w->failed_commit, w->attempted) ? tries : NULL, NULL);
+	watch_log(w, "info", d->why, "commit", w->attempted, "changes", nops, "resources",
+	          ecsctl_buf_failed(&what) ? NULL : what.buf, "attempt",
+	          w->failed_commit && !strcmp(w->failed_commit, w->attempted) ? tries : NULL, NULL);
 	ecsctl_buf_release(&what);
+	snprintf(summary, sizeof(summary), "Applying %zu change%s", p->count,
+	         p->count == 1 ? "" : "s");
+	watch_notify(w, "sync-started", summary, ops);
 	ao.commit = m->commit;
 	ao.cancel = &stop_requested;
 	ao.timeout_ms = m->settings.wait_timeout_ms;
@@ -392,12 +359,18 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	ao.progress_ud = w;
 	if (ecsctl_plan_apply(p, w->ecs, false, &ao, &err) < 0 ||
 	    ecsctl_plan_wait(p, w->ecs, &ao, &err) < 0) {
-		wlog(w, "error", "apply failed", "commit", w->attempted, "error",
-		     err.message ? err.message : "unknown error", "code", err.aws_code,
-		     "request_id", err.request_id, NULL);
+		watch_log(w, "error", "apply failed", "commit", w->attempted, "error",
+		          err.message ? err.message : "unknown error", "code", err.aws_code,
+		          "request_id", err.request_id, NULL);
 		log_why(w, &why);
 		note_error(w, "apply failed", err.message);
 		ecsctl_error_release(&err);
+		/* every failed apply is news; the tick's error rule must not repeat it */
+		ecsctl_watch_notify_changed(&w->sent_error, w->attempt_error);
+		failed = why_json(&why);
+		watch_notify(w, "sync-failed", w->attempt_error, failed);
+		json_decref(failed);
+		json_decref(ops);
 		if (!stop_requested) {
 			record_failed(w);
 			json_decref(w->failed_why);
@@ -409,6 +382,10 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	ecsctl_wait_report_release(&why);
 	clear_failed(w);
 	synced(w, m);
+	snprintf(summary, sizeof(summary), "Applied %zu change%s", p->count,
+	         p->count == 1 ? "" : "s");
+	watch_notify(w, "sync-succeeded", summary, ops);
+	json_decref(ops);
 	return "applied";
 }
 
@@ -426,10 +403,10 @@ static int guard(struct watch *w, const struct ecsctl_model *m)
 		log_error(w, "account guard: could not tell whose credentials these are", &err);
 		rc = -1;
 	} else if (strcmp(have, m->settings.account_id)) {
-		wlog(w, "error",
-		     "account guard: the credentials are for another account; nothing "
-		     "was changed",
-		     "account", have, "accountId", m->settings.account_id, NULL);
+		watch_log(w, "error",
+		          "account guard: the credentials are for another account; nothing "
+		          "was changed",
+		          "account", have, "accountId", m->settings.account_id, NULL);
 		rc = -1;
 	}
 	ecsctl_error_release(&err);
@@ -473,6 +450,7 @@ static const char *reconcile(struct watch *w)
 	w->attempt_subject = NULL;
 	free(w->attempt_error);
 	w->attempt_error = NULL;
+	w->decided = false;
 	if (load(w, &m, &err) < 0) {
 		log_error(w, "could not load the desired state", &err);
 		goto done;
@@ -481,6 +459,9 @@ static const char *reconcile(struct watch *w)
 	    guard(w, &m) < 0)
 		goto done;
 	w->attempt_subject = m.subject ? strdup(m.subject) : NULL;
+	if (w->notifier)
+		ecsctl_watch_notify_configure(w->notifier, m.settings.notifications,
+		                              w->ctx->env_name);
 	if (m.ref && (!w->ref || strcmp(w->ref, m.ref))) {
 		free(w->ref);
 		w->ref = strdup(m.ref);
@@ -510,6 +491,8 @@ static const char *reconcile(struct watch *w)
 	f.suspend = m.settings.suspend;
 	f.self_heal = w->self_heal;
 	ecsctl_watch_decide(&d, &f);
+	w->decision = d;
+	w->decided = true;
 	w->triggered = false;
 	result = d.result;
 	switch (d.action) {
@@ -517,8 +500,10 @@ static const char *reconcile(struct watch *w)
 		if (w->failed_commit && strcmp(w->failed_commit, w->attempted))
 			clear_failed(w); /* git moved past it to what live already is */
 		/* live equal to git, but not running it yet, is not synced */
-		if (d.moved && !json_array_size(p.unstable))
+		if (d.moved && !json_array_size(p.unstable)) {
 			synced(w, &m);
+			watch_notify(w, "sync-succeeded", "Live already matches git", NULL);
+		}
 		break;
 	case ECSCTL_WATCH_SUSPENDED:
 		log_not_applied(w, "info", d.why, &p);
@@ -587,54 +572,6 @@ static bool off_machine(const char *addr)
 	if (inet_pton(AF_INET, host, &a4) == 1)
 		return (ntohl(a4.s_addr) >> 24) != 127;
 	return inet_pton(AF_INET6, host, &a6) == 1 && !IN6_IS_ADDR_LOOPBACK(&a6);
-}
-
-/* The repository as the page shows it: a URL without its user:password@. */
-static void repo_display(struct ecsctl_buf *b, const char *repo)
-{
-	const char *scheme = strstr(repo, "://"), *at, *slash;
-
-	if (!scheme) {
-		ecsctl_buf_adds(b, repo);
-		return;
-	}
-	slash = strchr(scheme + 3, '/');
-	at = strchr(scheme + 3, '@');
-	if (!at || (slash && at > slash)) {
-		ecsctl_buf_adds(b, repo);
-		return;
-	}
-	ecsctl_buf_add(b, repo, (size_t)(scheme + 3 - repo));
-	ecsctl_buf_adds(b, at + 1);
-}
-
-/* Hands the listener a new status document. */
-static void publish(struct watch *w, bool reconciling, double next_tick)
-{
-	struct ecsctl_watch_status_facts f = {0};
-	struct ecsctl_buf repo = ECSCTL_BUF_INIT;
-
-	repo_display(&repo, w->ctx->repo ? w->ctx->repo : ".");
-	f.repo = repo.buf;
-	f.ref = w->ref ? w->ref : w->ctx->ref;
-	f.path = w->ctx->path;
-	f.environment = w->ctx->env_name;
-	f.synced_commit = w->synced_commit;
-	f.synced_subject = w->synced_subject;
-	f.synced_time = w->synced_time;
-	f.synced_at = w->synced_at;
-	f.attempt_commit = w->attempted;
-	f.attempt_subject = w->attempt_subject;
-	f.attempt_started = w->attempt_started;
-	f.attempt_finished = w->attempt_finished;
-	f.attempt_result = w->attempt_result;
-	f.attempt_error = w->attempt_error;
-	f.failed_commit = w->failed_commit;
-	f.failed_services = w->failed_why;
-	f.next_tick = next_tick;
-	f.reconciling = reconciling;
-	ecsctl_watch_state_set_status(&w->st, ecsctl_watch_status_build(&f, &w->drift));
-	ecsctl_buf_release(&repo);
 }
 
 int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
@@ -721,7 +658,18 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	ecsctl_drift_report_init(&w.drift);
 	ecsctl_watch_metrics_env(w.metrics, ctx->env_name);
-	publish(&w, true, 0);
+	{
+		struct ecsctl_watch_notify_options no = ECSCTL_WATCH_NOTIFY_OPTIONS_INIT;
+
+		no.log = watch_notify_log;
+		no.log_ud = &w;
+		no.user_agent = "ecsctl/" ECSCTL_VERSION;
+		if (ecsctl_watch_notify_new(&w.notifier, &no, &err) < 0) {
+			cli_print_error(NULL, &err);
+			goto done;
+		}
+	}
+	watch_publish(&w, true, 0);
 	if (ecsctl_watch_http_start(&http, &port, listen ? listen : "127.0.0.1:9464", &w.st, &err) <
 	    0) {
 		cli_print_error(NULL, &err);
@@ -729,8 +677,8 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	snprintf(portbuf, sizeof(portbuf), "%u", port);
 	snprintf(url, sizeof(url), "%s", listen ? listen : "127.0.0.1:9464");
-	wlog(&w, "info", "listening", "address", url, "port", portbuf, "webhook",
-	     w.st.secret ? "enabled" : "disabled", "ui", ui_token ? "token" : "open", NULL);
+	watch_log(&w, "info", "listening", "address", url, "port", portbuf, "webhook",
+	          w.st.secret ? "enabled" : "disabled", "ui", ui_token ? "token" : "open", NULL);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -741,7 +689,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		int64_t t0 = ecsctl_clock_now_ms(NULL), wait_ms;
 		const char *result;
 
-		w.attempt_started = unix_now();
+		w.attempt_started = watch_unix_now();
 		result = reconcile(&w);
 		double secs = (double)(ecsctl_clock_now_ms(NULL) - t0) / 1000.0;
 		bool ok = strcmp(result, "failed") != 0;
@@ -755,26 +703,33 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		             : ecsctl_watch_backoff_ms(w.failures,
 		                                       w.interval_ms < 5000 ? w.interval_ms : 5000,
 		                                       backoff_cap, &w.rng);
-		w.attempt_finished = unix_now();
+		w.attempt_finished = watch_unix_now();
 		w.attempt_result = result;
-		publish(&w, false, w.attempt_finished + (double)wait_ms / 1000.0);
+		watch_publish(&w, false, w.attempt_finished + (double)wait_ms / 1000.0);
+		watch_notify_tick(&w, w.decided ? &w.decision : NULL);
 		snprintf(dur, sizeof(dur), "%.3f", secs);
 		snprintf(fails, sizeof(fails), "%u", w.failures);
 		snprintf(next, sizeof(next), "%lld", (long long)wait_ms);
-		wlog(&w, ok ? "info" : "error", "reconcile done", "result", result, "seconds", dur,
-		     "commit", w.attempted, "synced", w.synced_commit, "failures", fails, "next_ms",
-		     next, NULL);
+		watch_log(&w, ok ? "info" : "error", "reconcile done", "result", result, "seconds",
+		          dur, "commit", w.attempted, "synced", w.synced_commit, "failures", fails,
+		          "next_ms", next, NULL);
 		if (stop_requested)
 			break;
 		if ((w.triggered = ecsctl_watch_state_sleep(&w.st, wait_ms, &stop_requested)))
-			wlog(&w, "info", "woken by webhook", NULL);
+			watch_log(&w, "info", "woken by webhook", NULL);
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	wlog(&w, "info", "stopping", NULL);
+	watch_log(&w, "info", "stopping", NULL);
 	rc = EXIT_OK;
 done:
 	ecsctl_watch_http_stop(http);
+	/* what is queued gets a few seconds; the sender logs through `w` */
+	ecsctl_watch_notify_free(w.notifier, 5000);
+	free(w.sent_drift);
+	free(w.sent_degraded);
+	free(w.sent_paused);
+	free(w.sent_error);
 	if (state_ok)
 		ecsctl_watch_state_release(&w.st);
 	ecsctl_watch_metrics_free(w.metrics);

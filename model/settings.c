@@ -98,6 +98,7 @@ void model_settings_release(struct ecsctl_settings *s)
 	free(s->account_id);
 	ignore_release(s);
 	sensitive_release(s);
+	json_decref(s->notifications);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -138,6 +139,10 @@ static int apply(struct ecsctl_settings *out, json_t *j)
 		ignore_release(out);
 		if (fill_ignore(out, json_object_get(j, "ignoreDifferences")))
 			return -1;
+	}
+	if ((v = json_object_get(j, "notifications"))) { /* an environment's replaces it whole */
+		json_decref(out->notifications);
+		out->notifications = json_incref(v);
 	}
 	if (json_object_get(j, "sensitive")) {
 		sensitive_release(out);

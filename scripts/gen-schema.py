@@ -109,6 +109,7 @@ SETTINGS_MEMBERS = {
     "sensitive": {"shape": "EcsctlStringList"},
     # plan, apply and watch refuse credentials of another account
     "accountId": {"shape": "EcsctlAccountId"},
+    "notifications": {"shape": "EcsctlNotifications"},
 }
 ECSCTL_SHAPES = {
     "EcsctlSettings": {"type": "structure", "members": SETTINGS_MEMBERS},
@@ -135,9 +136,50 @@ ECSCTL_SHAPES = {
     "EcsctlDuration": {"type": "string", "min": 1},
     "EcsctlAccountId": {"type": "string", "min": 12, "max": 12, "pattern": "^[0-9]+$"},
     "EcsctlBoolean": {"type": "boolean"},
+    # watch's notifications (docs/watch.md, "Notifications"); secrets only
+    # by environment variable or file, never in git
+    "EcsctlNotifications": {"type": "structure", "members": {
+        "on": {"shape": "EcsctlNotifyEvents"},
+        "timeout": {"shape": "EcsctlDuration"},
+        "retries": {"shape": "EcsctlNotifyRetries"},
+        "slack": {"shape": "EcsctlSlackList"},
+        "github": {"shape": "EcsctlGitHub"},
+        "webhooks": {"shape": "EcsctlWebhookList"},
+    }},
+    "EcsctlNotifyEvents": {"type": "list", "member": {"shape": "EcsctlNotifyEvent"}, "min": 1},
+    "EcsctlNotifyEvent": {"type": "string", "enum": [
+        "sync-succeeded", "sync-failed", "drift-detected", "health-degraded",
+        "rollout-paused"]},
+    "EcsctlNotifyRetries": {"type": "integer", "min": 0, "max": 10},
+    "EcsctlSlackList": {"type": "list", "member": {"shape": "EcsctlSlack"}, "min": 1},
+    "EcsctlSlack": {"type": "structure", "members": {
+        "webhookUrlEnv": {"shape": "EcsctlString"},
+        "webhookUrlFile": {"shape": "EcsctlString"},
+        "on": {"shape": "EcsctlNotifyEvents"},
+    }},
+    "EcsctlGitHub": {"type": "structure", "required": ["repository"], "members": {
+        "repository": {"shape": "EcsctlGitHubRepository"},
+        "apiUrl": {"shape": "EcsctlString"},
+        "tokenEnv": {"shape": "EcsctlString"},
+        "tokenFile": {"shape": "EcsctlString"},
+        "context": {"shape": "EcsctlString"},
+        "environment": {"shape": "EcsctlString"},
+        "commitStatuses": {"shape": "EcsctlBoolean"},
+        "deployments": {"shape": "EcsctlBoolean"},
+    }},
+    "EcsctlGitHubRepository": {"type": "string", "min": 3, "max": 200,
+                               "pattern": "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"},
+    "EcsctlWebhookList": {"type": "list", "member": {"shape": "EcsctlWebhook"}, "min": 1},
+    "EcsctlWebhook": {"type": "structure", "required": ["url"], "members": {
+        "url": {"shape": "EcsctlString"},
+        "secretEnv": {"shape": "EcsctlString"},
+        "secretFile": {"shape": "EcsctlString"},
+        "on": {"shape": "EcsctlNotifyEvents"},
+    }},
     "EcsctlKeepRevisions": {"type": "integer", "min": 0, "max": 1000},
 }
-ECSCTL_MEMBER_RULES = {("EcsctlWait", "timeout"): "DURATION"}
+ECSCTL_MEMBER_RULES = {("EcsctlWait", "timeout"): "DURATION",
+                       ("EcsctlNotifications", "timeout"): "DURATION"}
 
 
 def squeeze(text):

@@ -295,6 +295,24 @@ static void label(struct ecsctl_buf *out, const char *name, const char *value, b
 	ecsctl_buf_adds(out, last ? "\"}" : "\",");
 }
 
+/* A gauge per service found live, from column `col` of m->resources. */
+static void service_tasks(struct ecsctl_buf *out, const struct ecsctl_watch_metrics *m,
+                          const char *name, const char *help, size_t col)
+{
+	const json_t *r;
+	size_t i;
+
+	family(out, name, "gauge", help);
+	json_array_foreach(m->resources, i, r) {
+		if (!json_is_integer(json_array_get(r, col)))
+			continue;
+		ecsctl_buf_addf(out, "%s{", name);
+		label(out, "service", json_string_value(json_array_get(r, 1)), true);
+		ecsctl_buf_addf(out, " %lld\n",
+		                (long long)json_integer_value(json_array_get(r, col)));
+	}
+}
+
 /* One series per resource and status, 1 for the one it has (so that
  * `sum by (status)` counts and an alert reads `== 1`); services' tasks. */
 static void render_resources(struct ecsctl_buf *out, const struct ecsctl_watch_metrics *m)
@@ -317,26 +335,10 @@ static void render_resources(struct ecsctl_buf *out, const struct ecsctl_watch_m
 			ecsctl_buf_addf(out, " %d\n", s == status);
 		}
 	}
-	family(out, "ecsctl_service_running_tasks", "gauge",
-	       "Tasks running per managed service at the last reconcile.");
-	json_array_foreach(m->resources, i, r) {
-		if (!json_is_integer(json_array_get(r, 3)))
-			continue;
-		ecsctl_buf_adds(out, "ecsctl_service_running_tasks{");
-		label(out, "service", json_string_value(json_array_get(r, 1)), true);
-		ecsctl_buf_addf(out, " %lld\n",
-		                (long long)json_integer_value(json_array_get(r, 3)));
-	}
-	family(out, "ecsctl_service_desired_tasks", "gauge",
-	       "Tasks desired per managed service at the last reconcile.");
-	json_array_foreach(m->resources, i, r) {
-		if (!json_is_integer(json_array_get(r, 4)))
-			continue;
-		ecsctl_buf_adds(out, "ecsctl_service_desired_tasks{");
-		label(out, "service", json_string_value(json_array_get(r, 1)), true);
-		ecsctl_buf_addf(out, " %lld\n",
-		                (long long)json_integer_value(json_array_get(r, 4)));
-	}
+	service_tasks(out, m, "ecsctl_service_running_tasks",
+	              "Tasks running per managed service at the last reconcile.", 3);
+	service_tasks(out, m, "ecsctl_service_desired_tasks",
+	              "Tasks desired per managed service at the last reconcile.", 4);
 }
 
 static void render_ops(struct ecsctl_buf *out, const json_t *ops)

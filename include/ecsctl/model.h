@@ -51,6 +51,7 @@ struct ecsctl_settings {
 	size_t nignore;
 	char **sensitive; /* `sensitive:` globs: more names whose values plans mask */
 	size_t nsensitive;
+	json_t *notifications; /* `notifications:` as validated (watch reads it), or NULL */
 };
 
 /*

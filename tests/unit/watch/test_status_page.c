@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "ecsctl/notify.h"
 #include "ecsctl/watch.h"
 #include "watch_tests.h"
 #include "banned.h"
@@ -214,7 +215,65 @@ static void test_metrics__per_resource_families(void **state)
 	ecsctl_watch_metrics_free(m);
 }
 
+static void test_notify__one_message_per_event(void **state)
+{
+	char *last = NULL;
+
+	(void)state;
+	assert_true(ecsctl_watch_notify_changed(&last, "[shop/web]"));
+	assert_false(ecsctl_watch_notify_changed(&last, "[shop/web]")); /* the same tick again */
+	assert_true(ecsctl_watch_notify_changed(&last, "[shop/web, shop/api]"));
+	assert_false(ecsctl_watch_notify_changed(&last, NULL)); /* ended */
+	assert_null(last);
+	assert_true(ecsctl_watch_notify_changed(&last, "[shop/web]")); /* back: news again */
+	assert_false(ecsctl_watch_notify_changed(&last, ""));
+	assert_null(last);
+}
+
+static void test_notify__bodies(void **state)
+{
+	json_t *res = json_pack("[{s:s, s:s, s:s}]", "kind", "Service", "name", "shop/<web>",
+	                        "detail", "a & b");
+	struct ecsctl_watch_event ev = {"drift-detected",
+	                                "/srv/shop",
+	                                "main",
+	                                "prod",
+	                                "0123456789012345678901234567890123456789",
+	                                "fix <b>",
+	                                "1 resource drifted",
+	                                res};
+	char *text = ecsctl_watch_notify_slack_body(&ev);
+	json_t *doc = json_loads(text, 0, NULL), *blocks = json_object_get(doc, "blocks");
+
+	(void)state;
+	assert_string_equal(json_string_value(json_object_get(doc, "text")),
+	                    "Drift detected (prod)");
+	assert_int_equal(json_array_size(blocks), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(blocks, 0), "type")),
+	                    "header");
+	/* mrkdwn escapes &, < and > only */
+	assert_non_null(strstr(json_string_value(json_object_get(
+	                           json_object_get(json_array_get(blocks, 2), "text"), "text")),
+	                       "Service `shop/&lt;web&gt;`: a &amp; b"));
+	assert_non_null(strstr(json_string_value(json_object_get(
+	                           json_object_get(json_array_get(blocks, 1), "text"), "text")),
+	                       "fix &lt;b&gt;"));
+	json_decref(doc);
+	free(text);
+	text = ecsctl_watch_notify_webhook_body(&ev, 1764748800);
+	doc = json_loads(text, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(doc, "time")),
+	                    "2025-12-03T08:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(doc, "event")), "drift-detected");
+	assert_true(json_equal(json_object_get(doc, "resources"), res));
+	json_decref(doc);
+	free(text);
+	json_decref(res);
+}
+
 const struct CMUnitTest watch_status_page_tests[] = {
+    cmocka_unit_test(test_notify__one_message_per_event),
+    cmocka_unit_test(test_notify__bodies),
     cmocka_unit_test(test_metrics__per_resource_families),
     cmocka_unit_test(test_watch_status__document),
     cmocka_unit_test(test_watch_page__escapes_everything),

@@ -1,0 +1,204 @@
+/*
+ * What watch says about its reconciles, apart from the loop: log lines,
+ * the status document for the listener, and notifications (docs/watch.md).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "ecsctl/buf.h"
+#include "watch_int.h"
+#include "banned.h"
+
+void watch_log(struct watch *w, const char *level, const char *msg, ...)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[64], stamp[32];
+	va_list ap;
+	const char *k, *v;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when, sizeof(when), "%s.%03ldZ", stamp, ts.tv_nsec / 1000000);
+	va_start(ap, msg);
+	flockfile(stderr); /* the notification sender logs too */
+	if (w->json_logs) {
+		json_t *o = json_pack("{s:s, s:s, s:s}", "time", when, "level", level, "msg", msg);
+		char *line;
+
+		while (o && (k = va_arg(ap, const char *))) {
+			v = va_arg(ap, const char *);
+			if (v) /* a field is a string or absent, never null */
+				json_object_set_new(o, k, json_string(v));
+		}
+		line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		if (line)
+			fprintf(stderr, "%s\n", line);
+		free(line);
+		json_decref(o);
+	} else {
+		fprintf(stderr, "%s %-5s %s", when, level, msg);
+		while ((k = va_arg(ap, const char *))) {
+			v = va_arg(ap, const char *);
+			if (v)
+				fprintf(stderr, " %s=%s", k, v);
+		}
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+	fflush(stderr);
+	funlockfile(stderr);
+}
+
+double watch_unix_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* The repository as the page shows it: a URL without its user:password@. */
+static void watch_repo_display(struct ecsctl_buf *b, const char *repo)
+{
+	const char *scheme = strstr(repo, "://"), *at, *slash;
+
+	if (!scheme) {
+		ecsctl_buf_adds(b, repo);
+		return;
+	}
+	slash = strchr(scheme + 3, '/');
+	at = strchr(scheme + 3, '@');
+	if (!at || (slash && at > slash)) {
+		ecsctl_buf_adds(b, repo);
+		return;
+	}
+	ecsctl_buf_add(b, repo, (size_t)(scheme + 3 - repo));
+	ecsctl_buf_adds(b, at + 1);
+}
+
+/* Hands the listener a new status document. */
+void watch_publish(struct watch *w, bool reconciling, double next_tick)
+{
+	struct ecsctl_watch_status_facts f = {0};
+	struct ecsctl_buf repo = ECSCTL_BUF_INIT;
+
+	watch_repo_display(&repo, w->ctx->repo ? w->ctx->repo : ".");
+	f.repo = repo.buf;
+	f.ref = w->ref ? w->ref : w->ctx->ref;
+	f.path = w->ctx->path;
+	f.environment = w->ctx->env_name;
+	f.synced_commit = w->synced_commit;
+	f.synced_subject = w->synced_subject;
+	f.synced_time = w->synced_time;
+	f.synced_at = w->synced_at;
+	f.attempt_commit = w->attempted;
+	f.attempt_subject = w->attempt_subject;
+	f.attempt_started = w->attempt_started;
+	f.attempt_finished = w->attempt_finished;
+	f.attempt_result = w->attempt_result;
+	f.attempt_error = w->attempt_error;
+	f.failed_commit = w->failed_commit;
+	f.failed_services = w->failed_why;
+	f.next_tick = next_tick;
+	f.reconciling = reconciling;
+	ecsctl_watch_state_set_status(&w->st, ecsctl_watch_status_build(&f, &w->drift));
+	ecsctl_buf_release(&repo);
+}
+
+void watch_notify_log(void *ud, const char *level, const char *msg, const char *target,
+                      const char *event, const char *detail)
+{
+	watch_log(ud, level, msg, "target", target, "event", event, "detail", detail, NULL);
+}
+
+void watch_notify(struct watch *w, const char *type, const char *summary, const json_t *resources)
+{
+	struct ecsctl_watch_event ev = {0};
+	struct ecsctl_buf repo = ECSCTL_BUF_INIT;
+
+	if (!w->notifier)
+		return;
+	watch_repo_display(&repo, w->ctx->repo ? w->ctx->repo : ".");
+	ev.type = type;
+	ev.repo = repo.buf;
+	ev.ref = w->ref;
+	ev.environment = w->ctx->env_name;
+	ev.commit = w->attempted;
+	ev.subject = w->attempt_subject;
+	ev.summary = summary;
+	ev.resources = resources;
+	ecsctl_watch_notify_send(w->notifier, &ev);
+	ecsctl_buf_release(&repo);
+}
+
+/* "2 resources: Service shop/web (desiredCount); ..." */
+static void list_summary(struct ecsctl_buf *b, const char *what, const json_t *list)
+{
+	const json_t *r;
+	size_t i;
+
+	ecsctl_buf_addf(b, "%zu %s%s: ", json_array_size(list), what,
+	                json_array_size(list) == 1 ? "" : "s");
+	json_array_foreach(list, i, r) {
+		if (i == 5) {
+			ecsctl_buf_addf(b, "; %zu more", json_array_size(list) - 5);
+			break;
+		}
+		ecsctl_buf_addf(b, "%s%s %s (%s)", i ? "; " : "",
+		                json_string_value(json_object_get(r, "kind")),
+		                json_string_value(json_object_get(r, "name")),
+		                json_string_value(json_object_get(r, "detail")));
+	}
+}
+
+/* Sends `type` when the condition `list` describes is new: non-empty and
+ * not what was sent last (`*sent`); an empty list ends the condition. */
+static void notify_condition(struct watch *w, char **sent, const char *type, const char *what,
+                             json_t *list)
+{
+	char *key = json_array_size(list) ? json_dumps(list, JSON_COMPACT) : NULL;
+	struct ecsctl_buf summary = ECSCTL_BUF_INIT;
+
+	if (ecsctl_watch_notify_changed(sent, key)) {
+		list_summary(&summary, what, list);
+		watch_notify(w, type, summary.buf, list);
+	}
+	ecsctl_buf_release(&summary);
+	free(key);
+	json_decref(list);
+}
+
+void watch_notify_tick(struct watch *w, const struct ecsctl_watch_decision *d)
+{
+	struct ecsctl_buf key = ECSCTL_BUF_INIT;
+	bool failed = !w->attempt_result || !strcmp(w->attempt_result, "failed");
+
+	if (!w->notifier)
+		return;
+	/* a reconcile that could not load, read or plan: once per error (a
+	 * failed apply sent its own and set sent_error) */
+	if (failed && w->attempt_error) {
+		if (ecsctl_watch_notify_changed(&w->sent_error, w->attempt_error))
+			watch_notify(w, "sync-failed", w->attempt_error, NULL);
+	} else if (!failed) {
+		ecsctl_watch_notify_changed(&w->sent_error, NULL);
+	}
+	if (!d)
+		return;
+	/* drift on the commit live was synced to; git moving is not drift */
+	notify_condition(w, &w->sent_drift, "drift-detected", "resource drifted from git",
+	                 d->moved ? json_array() : ecsctl_watch_notify_drifted(&w->drift));
+	notify_condition(w, &w->sent_degraded, "health-degraded", "service degraded",
+	                 ecsctl_watch_notify_degraded(&w->drift));
+	if (d->action == ECSCTL_WATCH_SUSPENDED || d->action == ECSCTL_WATCH_HELD)
+		ecsctl_buf_addf(&key, "%s %s", d->result, w->attempted);
+	if (ecsctl_watch_notify_changed(&w->sent_paused, key.len ? key.buf : NULL))
+		watch_notify(w, "rollout-paused", d->why, NULL);
+	ecsctl_buf_release(&key);
+}
