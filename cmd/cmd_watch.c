@@ -675,25 +675,28 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		cli_print_error(NULL, &err);
 		goto done;
 	}
-	snprintf(portbuf, sizeof(portbuf), "%u", port);
-	snprintf(url, sizeof(url), "%s", listen ? listen : "127.0.0.1:9464");
-	watch_log(&w, "info", "listening", "address", url, "port", portbuf, "webhook",
-	          w.st.secret ? "enabled" : "disabled", "ui", ui_token ? "token" : "open", NULL);
-
+	/* before the "listening" line: a SIGTERM right after it is a clean stop */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	snprintf(portbuf, sizeof(portbuf), "%u", port);
+	snprintf(url, sizeof(url), "%s", listen ? listen : "127.0.0.1:9464");
+	watch_log(&w, "info", "listening", "address", url, "port", portbuf, "webhook",
+	          w.st.secret ? "enabled" : "disabled", "ui", ui_token ? "token" : "open", NULL);
+
 	while (!stop_requested) {
 		int64_t t0 = ecsctl_clock_now_ms(NULL), wait_ms;
 		const char *result;
+		double secs;
+		bool ok;
+		char dur[32], fails[16], next[32];
 
 		w.attempt_started = watch_unix_now();
 		result = reconcile(&w);
-		double secs = (double)(ecsctl_clock_now_ms(NULL) - t0) / 1000.0;
-		bool ok = strcmp(result, "failed") != 0;
-		char dur[32], fails[16], next[32];
+		secs = (double)(ecsctl_clock_now_ms(NULL) - t0) / 1000.0;
+		ok = strcmp(result, "failed") != 0;
 
 		w.failures = ok ? 0 : w.failures + 1;
 		ecsctl_watch_metrics_reconcile(w.metrics, result, secs);
