@@ -12,8 +12,16 @@ if(TARGET ecs-local)
   list(APPEND ECSCTL_TEST_ENV "ECS_LOCAL=$<TARGET_FILE:ecs-local>")
 endif()
 
+# A portable build (cmake/portable.cmake) runs only tests/portable/: the
+# packaging tests of its static binaries; the normal build runs the rest.
+if(ECSCTL_PORTABLE)
+  set(ECSCTL_PY_KINDS portable)
+else()
+  set(ECSCTL_PY_KINDS conformance e2e)
+endif()
+
 # Unit tests: tests/unit/<module>/*.c is one cmocka executable per module.
-if(CMOCKA_FOUND)
+if(CMOCKA_FOUND AND NOT ECSCTL_PORTABLE)
   file(GLOB unit_dirs LIST_DIRECTORIES true ${CMAKE_SOURCE_DIR}/tests/unit/*)
   foreach(dir ${unit_dirs})
     if(IS_DIRECTORY ${dir})
@@ -37,7 +45,7 @@ if(CMOCKA_FOUND)
 endif()
 
 # Python tests: conformance (boto3/awscli vs ecs-local) and e2e (ecsctl vs ecs-local).
-foreach(kind conformance e2e)
+foreach(kind ${ECSCTL_PY_KINDS})
   file(GLOB pys CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/${kind}/test_*.py)
   foreach(py ${pys})
     get_filename_component(name ${py} NAME_WE)
@@ -66,7 +74,7 @@ endif()
 # libecsctl serves no HTTP: the watch listener (libmicrohttpd) is its own
 # library, linked by the ecsctl binary only.
 find_program(ECSCTL_NM NAMES nm)
-if(ECSCTL_NM)
+if(ECSCTL_NM AND NOT ECSCTL_PORTABLE)
   add_test(NAME layout_lib_without_http_server
            COMMAND sh -c "! '${ECSCTL_NM}' -u \"$1\" | grep -E '\\bMHD_'" sh
                    $<TARGET_FILE:ecsctl_lib>)
@@ -75,7 +83,7 @@ endif()
 
 # Every C file is as clang-format leaves it (scripts/format.sh fixes them).
 find_program(ECSCTL_CLANG_FORMAT NAMES clang-format)
-if(ECSCTL_CLANG_FORMAT)
+if(ECSCTL_CLANG_FORMAT AND NOT ECSCTL_PORTABLE)
   add_test(NAME style_clang_format COMMAND sh ${CMAKE_SOURCE_DIR}/scripts/format.sh --check)
   set_tests_properties(style_clang_format PROPERTIES LABELS unit)
 endif()

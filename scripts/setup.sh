@@ -3,12 +3,19 @@
 # `setup.sh --list` prints the package list only (for .ci/run).
 # chromium: tests/e2e/test_watch_page.py loads watch's status page in a real
 # headless browser (DOM, accessibility, a screenshot kept under build/).
+# The second group is the portable build's (scripts/package.sh): the -dev
+# packages whose static archives (.a) the libraries' own static links need,
+# the CA certificates the image carries, buildah to build it offline, and
+# podman + runc to run it.
 set -eu
 PKGS="build-essential cmake pkg-config git clang libclang-rt-14-dev
 libcurl4-openssl-dev libyaml-dev libjansson-dev libgit2-dev libssl-dev
 libcmocka-dev libmicrohttpd-dev
 python3 python3-boto3 python3-botocore awscli python3-prometheus-client valgrind time
-openssl cmark-gfm clang-format chromium"
+openssl cmark-gfm clang-format chromium
+libnghttp2-dev libpsl-dev librtmp-dev libldap-dev libzstd-dev libunistring-dev libbrotli-dev
+libssh2-1-dev libidn2-dev libgnutls28-dev nettle-dev libgmp-dev libtasn1-6-dev libmbedtls-dev
+libhttp-parser-dev libpcre2-dev zlib1g-dev ca-certificates buildah podman runc"
 if [ "${1:-}" = "--list" ]; then
 	echo $PKGS
 	exit 0

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Sets up, builds and runs every test: the normal build, then the same tests
 # under valgrind memcheck (unit, conformance and e2e tests but the reliability
-# ones), under AddressSanitizer + UBSan, then each fuzz target for a bounded time.
+# ones), under AddressSanitizer + UBSan, then each fuzz target for a bounded time,
+# then the release artifacts (.deb, portable binary, image) are built and tested.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
@@ -17,3 +18,5 @@ sh scripts/build.sh build-asan -DECSCTL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 		ctest --output-on-failure -j"$jobs")
 
 sh scripts/fuzz.sh "${ECSCTL_FUZZ_SECONDS:-20}"
+
+sh scripts/package.sh

@@ -205,8 +205,8 @@ class Sts(_Base):
 
     def __init__(self, key, secret, token, web_token="oidc-jwt", source_key="AKIASOURCE",
                  container_auth="Bearer container-token", account="111122223333",
-                 identities=None):
-        super().__init__()
+                 identities=None, tls=None):
+        super().__init__(tls)
         self.key, self.secret, self.token = key, secret, token
         # GetCallerIdentity answers `account` to a request signed by one of
         # `identities` ({key id: secret})
