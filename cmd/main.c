@@ -45,6 +45,10 @@ static const struct cli_command commands[] = {
      "Write YAML for live resources so a team can adopt ecsctl.", CLI_READS_AWS,
      "ecsctl import --cluster shop -o ecs/\twrite YAML for every service of cluster shop\n"
      "ecsctl import --cluster shop --service web --adopt -o ecs/\tand tag it as managed\n"},
+    {"policy", cmd_policy, "",
+     "Print the least-privilege IAM policy for the repository's desired state.", CLI_READS_MODEL,
+     "ecsctl policy --env prod > deploy-policy.json\tfor the role apply runs as\n"
+     "ecsctl policy --read-only\tfor plan and drift jobs\n"},
     {"completion", cmd_completion, "bash|zsh|fish",
      "Print a shell completion script for ecsctl's commands and flags.", 0,
      "source <(ecsctl completion bash)\tcomplete in this bash (add it to ~/.bashrc)\n"

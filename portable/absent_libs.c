@@ -16,9 +16,12 @@
  */
 #include <stddef.h>
 
-#define FAIL_WITH(value, name)                                                                  \
-	long name(void);                                                                        \
-	long name(void) { return (value); }
+#define FAIL_WITH(value, name)                                                                     \
+	long name(void);                                                                           \
+	long name(void)                                                                            \
+	{                                                                                          \
+		return (value);                                                                    \
+	}
 
 /* GSS-API: every call fails with GSS_S_FAILURE (13 << 16), so curl's
  * Negotiate and Kerberos authentication report an error and nothing else. */
