@@ -16,12 +16,12 @@
 /* Every ECS operation ecsctl calls, and what it may act on.
  * tests/e2e/test_policy.py fails when the code calls one this table lacks. */
 enum scope {
-	SCOPE_READ,     /* plan, drift, status, import: any resource ("*") */
-	SCOPE_CLUSTER,  /* the clusters git names */
-	SCOPE_SERVICE,  /* any service of those clusters (prune deletes ones git dropped) */
-	SCOPE_ANY,      /* no resource-level permission in ECS */
-	SCOPE_TAGGING,  /* the clusters, services and task definition families */
-	SCOPE_PRUNE,    /* with prune: true, resources tagged as this owner's */
+	SCOPE_READ,    /* plan, drift, status, import: any resource ("*") */
+	SCOPE_CLUSTER, /* the clusters git names */
+	SCOPE_SERVICE, /* any service of those clusters (prune deletes ones git dropped) */
+	SCOPE_ANY,     /* no resource-level permission in ECS */
+	SCOPE_TAGGING, /* the clusters, services and task definition families */
+	SCOPE_PRUNE,   /* with prune: true, resources tagged as this owner's */
 };
 
 static const struct policy_op {
@@ -95,13 +95,14 @@ static void gather(struct names *n, const struct ecsctl_model *m, const char *pa
 			add_unique(n->clusters, r->name);
 		} else if (r->kind == ECSCTL_KIND_SERVICE) {
 			add_unique(n->clusters, r->cluster);
-			add_role(n->service_roles, json_string_value(json_object_get(r->body, "role")),
-			         partition, account);
+			add_role(n->service_roles,
+			         json_string_value(json_object_get(r->body, "role")), partition,
+			         account);
 		} else {
 			add_unique(n->families, r->name);
 			add_role(n->task_roles,
-			         json_string_value(json_object_get(r->body, "taskRoleArn")), partition,
-			         account);
+			         json_string_value(json_object_get(r->body, "taskRoleArn")),
+			         partition, account);
 			add_role(n->task_roles,
 			         json_string_value(json_object_get(r->body, "executionRoleArn")),
 			         partition, account);
@@ -116,7 +117,8 @@ static json_t *arns(const json_t *list, const char *prefix, const char *suffix)
 	size_t i;
 
 	json_array_foreach(list, i, v) {
-		json_array_append_new(out, json_sprintf("%s%s%s", prefix, json_string_value(v), suffix));
+		json_array_append_new(out,
+		                      json_sprintf("%s%s%s", prefix, json_string_value(v), suffix));
 	}
 	return out;
 }
@@ -171,8 +173,8 @@ static json_t *policy(const struct ecsctl_model *m, bool read_only, const char *
 		char prefix[512];
 
 		snprintf(prefix, sizeof(prefix), "%scluster/", ecs);
-		statement(doc, "EcsctlClusters", actions(SCOPE_CLUSTER), arns(n.clusters, prefix, ""),
-		          NULL);
+		statement(doc, "EcsctlClusters", actions(SCOPE_CLUSTER),
+		          arns(n.clusters, prefix, ""), NULL);
 		snprintf(prefix, sizeof(prefix), "%sservice/", ecs);
 		statement(doc, "EcsctlServices", actions(SCOPE_SERVICE),
 		          arns(n.clusters, prefix, "/*"), NULL);
@@ -232,8 +234,8 @@ int cmd_policy(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if (partition && (!*partition || strspn(partition, "abcdefghijklmnopqrstuvwxyz-") !=
-	                                     strlen(partition))) {
+	if (partition && (!*partition ||
+	                  strspn(partition, "abcdefghijklmnopqrstuvwxyz-") != strlen(partition))) {
 		cli_error("option '--partition' takes a partition such as aws or aws-cn, not '%s'",
 		          partition);
 		rc = EXIT_USAGE;
