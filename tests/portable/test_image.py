@@ -105,6 +105,8 @@ class Image(unittest.TestCase):
                                capture_output=True, text=True, timeout=120)
             if r.returncode == 0:
                 self.assertEqual(r.stdout, "ecsctl %s\n" % self.version)
+                print("image: podman runs it with %s" % (" ".join(global_args + run_args) or
+                                                         "its defaults"), file=sys.stderr)
                 return cmd
             reasons.append(r.stderr.strip().splitlines()[-1] if r.stderr.strip() else
                            "exit %d" % r.returncode)
