@@ -151,11 +151,16 @@ static int deliver(struct ecsctl_watch_notifier *n, const struct job *j, const c
 		else
 			snprintf(detail, sizeof(detail), "%s", why);
 		again = !status || status == 429 || status >= 500;
-		if (!again || attempt >= j->retries || !backoff(n, delay)) {
+		if (!again || attempt >= j->retries) {
 			notify_say(n, "error", "notification failed", j->label, j->event, detail);
 			return -1;
 		}
 		notify_say(n, "warn", "notification retry", j->label, j->event, detail);
+		if (!backoff(n, delay)) {
+			notify_say(n, "error", "notification failed", j->label, j->event,
+			           "stopping: given up");
+			return -1;
+		}
 		delay = delay > 30000 ? 60000 : delay * 2;
 	}
 }

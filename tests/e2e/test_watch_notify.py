@@ -20,6 +20,19 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import opslib  # noqa: E402
 
+JOB_TD = """kind: TaskDefinition
+family: job
+requiresCompatibilities: [EC2]
+containerDefinitions:
+  - {name: job, image: busybox:1, memory: 64}
+"""
+JOB_SVC = """kind: Service
+cluster: shop
+serviceName: job
+taskDefinition: job
+desiredCount: 2
+launchType: EC2
+"""
 TOKEN = "ghp_notARealTokenButSecret0123456789"
 HOOK_SECRET = "hook-hmac-key-secret"
 SLACK_PATH = "/services/T0001/B0001/sEcReTsLaCkPaTh"
@@ -190,9 +203,7 @@ class Notifications(unittest.TestCase):
         self.rx.wait(lambda rs: any(r["path"] == "/hook" and
                                     json.loads(r["body"])["event"] == "drift-detected"
                                     for r in rs))
-        ticks = len(w.reconciles())
-        w.wait_for(lambda d: d["msg"] == "reconcile done" and len(
-            [x for x in w.log if x["msg"] == "reconcile done"]) >= ticks + 4, timeout=20)
+        self.wait_ticks(w, 4)
         events = [json.loads(r["body"])["event"] for r in self.rx.seen("/hook")]
         self.assertEqual(events, ["sync-succeeded", "drift-detected"])
         drift = json.loads(self.rx.seen("/hook")[1]["body"])
@@ -243,6 +254,51 @@ class Notifications(unittest.TestCase):
                    timeout=20)
         self.assertEqual(len(self.rx.seen("/api/v3/repos/acme/shop/statuses/")), 6)
         self.assert_no_secret_logged()
+
+    def test_failed_degraded_paused_once_each(self):
+        # EC2 room for two tasks: a third cannot be placed
+        self.server = opslib.ecslocal.Server("--ec2-capacity", "2").start()
+        self.addCleanup(self.server.stop)
+        self.ecs = self.server.client()
+        cfg = ("name: shop\nregion: us-east-1\nwait: {timeout: 2s}\nnotifications:\n"
+               "  webhooks: [{url: '%s/hook'}]\n" % self.rx.url)
+        self.repo = opslib.Repo({"ecsctl.yaml": cfg, "clusters/shop.yaml": opslib.CLUSTER,
+                                 "task-definitions/job.yaml": JOB_TD,
+                                 "services/job.yaml": JOB_SVC})
+        self.addCleanup(self.repo.close)
+        w = opslib.Watch(self.server, self.repo.path, "--interval", "300ms")
+        self.addCleanup(w.stop)
+        self.rx.wait(lambda rs: len(rs) == 1)
+        bad = self.repo.commit({"services/job.yaml": JOB_SVC.replace("desiredCount: 2",
+                                                                     "desiredCount: 3")})
+        self.rx.wait(lambda rs: len(rs) == 3, timeout=30)
+        self.wait_ticks(w, 4)
+        docs = [json.loads(r["body"]) for r in self.rx.seen("/hook")]
+        self.assertEqual([d["event"] for d in docs],
+                         ["sync-succeeded", "sync-failed", "health-degraded"])
+        failed, degraded = docs[1:]
+        self.assertEqual(failed["commit"], bad)
+        self.assertEqual([(r["kind"], r["name"]) for r in failed["resources"]],
+                         [("Service", "shop/job")])
+        self.assertRegex(failed["resources"][0]["detail"], r"2 of 3 tasks running")
+        self.assertEqual(degraded["resources"], [{"kind": "Service", "name": "shop/job",
+                                                  "detail": "2/3 running, rollout COMPLETED"}])
+
+        # suspended with changes pending: the rollout is paused, said once
+        self.repo.commit({"ecsctl.yaml": cfg.replace("wait:", "suspend: true\nwait:"),
+                          "services/job.yaml": JOB_SVC})
+        w.wait_for(lambda d: d.get("result") == "suspended", timeout=20)
+        self.wait_ticks(w, 4)
+        docs = [json.loads(r["body"]) for r in self.rx.seen("/hook")]
+        self.assertEqual([d["event"] for d in docs[3:]], ["rollout-paused"])
+        self.assertEqual(docs[3]["summary"], "suspended: not applying")
+
+    @staticmethod
+    def wait_ticks(w, n):
+        """Waits for `n` more reconciles: a condition that lasts is not resent."""
+        seen = len(w.reconciles())
+        w.wait_for(lambda d: d["msg"] == "reconcile done" and len(
+            [x for x in w.log if x["msg"] == "reconcile done"]) >= seen + n, timeout=20)
 
     def test_misconfigured_target_is_logged_once_and_left_out(self):
         w = self.start(["slack: [{webhookUrlEnv: NOT_SET_ANYWHERE}]",

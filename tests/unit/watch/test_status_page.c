@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "ecsctl/clock.h"
 #include "ecsctl/notify.h"
 #include "ecsctl/watch.h"
 #include "watch_tests.h"
@@ -271,7 +272,64 @@ static void test_notify__bodies(void **state)
 	json_decref(res);
 }
 
+struct drops {
+	int dropped, retries;
+};
+
+static void count_log(void *ud, const char *level, const char *msg, const char *target,
+                      const char *event, const char *detail)
+{
+	struct drops *d = ud;
+
+	(void)level;
+	(void)target;
+	(void)event;
+	(void)detail;
+	if (strstr(msg, "dropped"))
+		__atomic_add_fetch(&d->dropped, 1, __ATOMIC_SEQ_CST);
+	if (strstr(msg, "retry"))
+		__atomic_add_fetch(&d->retries, 1, __ATOMIC_SEQ_CST);
+}
+
+/* A receiver that refuses connections, a sender stuck in a long backoff:
+ * the queue holds two requests, the rest are dropped at once, and neither
+ * send nor free waits for the backoff. */
+static void test_notify__bounded_queue_never_blocks(void **state)
+{
+	struct ecsctl_watch_notify_options o = ECSCTL_WATCH_NOTIFY_OPTIONS_INIT;
+	struct ecsctl_watch_notifier *n = NULL;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct drops d = {0, 0};
+	struct ecsctl_watch_event ev = {"sync-failed", NULL, NULL, NULL, NULL, NULL, "x", NULL};
+	json_t *cfg = json_pack("{s:[{s:s}], s:i}", "webhooks", "url", "http://127.0.0.1:1/hook",
+	                        "retries", 5);
+	int64_t t0;
+	int i;
+
+	(void)state;
+	o.log = count_log;
+	o.log_ud = &d;
+	o.queue_max = 2;
+	o.backoff_base_ms = 60000;
+	assert_int_equal(ecsctl_watch_notify_new(&n, &o, &err), 0);
+	ecsctl_watch_notify_configure(n, cfg, NULL);
+	t0 = ecsctl_clock_now_ms(NULL);
+	ecsctl_watch_notify_send(n, &ev);
+	/* the first one is taken by the sender, refused, and backs off */
+	while (!__atomic_load_n(&d.retries, __ATOMIC_SEQ_CST) &&
+	       ecsctl_clock_now_ms(NULL) - t0 < 5000)
+		ecsctl_clock_sleep_ms(NULL, 5);
+	assert_int_equal(d.retries, 1);
+	for (i = 0; i < 5; i++)
+		ecsctl_watch_notify_send(n, &ev);
+	assert_int_equal(d.dropped, 3);
+	ecsctl_watch_notify_free(n, 0);
+	assert_true(ecsctl_clock_now_ms(NULL) - t0 < 5000);
+	json_decref(cfg);
+}
+
 const struct CMUnitTest watch_status_page_tests[] = {
+    cmocka_unit_test(test_notify__bounded_queue_never_blocks),
     cmocka_unit_test(test_notify__one_message_per_event),
     cmocka_unit_test(test_notify__bodies),
     cmocka_unit_test(test_metrics__per_resource_families),
