@@ -31,7 +31,8 @@ WEB_BREAKER = opslib.SERVICE + """deploymentConfiguration:
 
 class Node:
     def __init__(self, tag, attrs, parent):
-        self.tag, self.attrs, self.parent, self.children, self.text = tag, dict(attrs), parent, [], ""
+        self.tag, self.attrs, self.parent = tag, dict(attrs), parent
+        self.children, self.text = [], ""
 
     def all(self, tag=None, **attrs):
         for c in self.children:
@@ -86,6 +87,7 @@ def chromium(*args, timeout=60):
     with tempfile.TemporaryDirectory(prefix="ecsctl-chromium-") as profile:
         p = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
                             "--no-first-run", "--disable-extensions",
+                            "--disable-dev-shm-usage",  # containers have a small /dev/shm
                             "--user-data-dir=" + profile, *args],
                            capture_output=True, text=True, timeout=timeout)
     if p.returncode:
