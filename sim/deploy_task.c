@@ -1,11 +1,15 @@
 /*
  * The life of one simulated task: PROVISIONING -> PENDING -> RUNNING, or
  * PENDING -> STOPPED for an image tagged `crashloop` (its essential container
- * exits 1) or `cannotpull` (the pull fails, nothing starts), and
- * STOPPING -> STOPPED when asked to stop. Pure: time comes in as an argument.
+ * exits 1) or `cannotpull` (the pull fails, nothing starts), RUNNING ->
+ * STOPPING when an essential container's command ends in `exit N` (one-off
+ * tasks: migrations, `ecsctl run`), and STOPPING -> STOPPED when asked to
+ * stop. Pure: time comes in as an argument.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim_int.h"
@@ -19,9 +23,58 @@ static void set_status(json_t *task, const char *status)
 
 	json_object_set_new(task, "lastStatus", json_string(status));
 	json_array_foreach(containers, i, c) {
-		json_object_set_new(c, "lastStatus", json_string(status));
+		/* a container that exited stays STOPPED while its task stops */
+		if (!json_object_get(c, "exitCode") || !strcmp(status, "STOPPED"))
+			json_object_set_new(c, "lastStatus", json_string(status));
 	}
 	json_object_set_new(task, "version", json_integer(sim_int(task, "version", 1) + 1));
+}
+
+/*
+ * The one-off convention (docs/ecs-local.md, "One-off tasks"): a container
+ * whose command's last argument, read as a shell script, ends in `exit N`
+ * (0..255) exits with N once it has run for the sum of the script's
+ * `sleep S` (simulated seconds; 1 s without any). ecs-local runs no
+ * process, and a migration or `ecsctl run` must be able to finish, pass
+ * and fail. Sets or clears the container's `_exitCode` / `_exitAfter`.
+ */
+static void set_exit(json_t *c, const json_t *command)
+{
+	const char *script = json_string_value(
+	    json_array_get(command, json_array_size(command) - 1));
+	const char *p, *end;
+	double after = 0;
+	long code;
+	char *num_end;
+
+	json_object_del(c, "_exitCode");
+	json_object_del(c, "_exitAfter");
+	if (!script)
+		return;
+	end = script + strlen(script);
+	while (end > script && (isspace((unsigned char)end[-1]) || end[-1] == ';'))
+		end--;
+	p = end;
+	while (p > script && isdigit((unsigned char)p[-1]))
+		p--;
+	if (p == end || end - p > 3)
+		return;
+	code = strtol(p, NULL, 10);
+	while (p > script && (p[-1] == ' ' || p[-1] == '\t'))
+		p--;
+	if (code > 255 || p - script < 4 || strncmp(p - 4, "exit", 4) ||
+	    (p - 4 > script && !strchr(" \t\n;&|", p[-5])))
+		return;
+	for (p = script; (p = strstr(p, "sleep")); p += 5) {
+		double v;
+		if (p > script && !strchr(" \t\n;&|", p[-1]))
+			continue;
+		v = strtod(p + 5, &num_end);
+		if (num_end != p + 5 && v > 0 && v < 1e9)
+			after += v;
+	}
+	json_object_set_new(c, "_exitCode", json_integer(code));
+	json_object_set_new(c, "_exitAfter", json_real(after > 0 ? after : 1.0));
 }
 
 static json_t *container_new(const json_t *def, const char *task_arn, const char *cluster,
@@ -51,6 +104,8 @@ static json_t *container_new(const json_t *def, const char *task_arn, const char
 	json_object_set_new(c, "healthStatus", json_string("UNKNOWN"));
 	if (json_object_get(def, "healthCheck"))
 		json_object_set_new(c, "_healthCheck", json_true());
+	json_object_set_new(c, "_essential", json_boolean(sim_bool(def, "essential", 1)));
+	set_exit(c, json_object_get(def, "command"));
 	snprintf(buf, sizeof(buf), "%lld", sim_int(def, "cpu", 0));
 	json_object_set_new(c, "cpu", json_string(buf));
 	if (json_is_integer(mem)) {
@@ -141,11 +196,84 @@ fail:
 	return NULL;
 }
 
+int sim_task_override(json_t *task, json_t *overrides, struct ecsctl_error *err)
+{
+	json_t *mine = json_object_get(json_object_get(task, "overrides"), "containerOverrides");
+	json_t *o, *c, *e;
+	size_t i, j;
+	const char *k;
+
+	json_array_foreach(json_object_get(overrides, "containerOverrides"), i, o) {
+		const char *name = sim_str(o, "name");
+		json_t *slot = NULL;
+
+		json_array_foreach(mine, j, e) {
+			if (name && !strcmp(sim_str(e, "name"), name))
+				slot = e;
+		}
+		if (!slot)
+			return sim_fail(err, "InvalidParameterException",
+			                "Override for container named %s is not a container in the "
+			                "TaskDefinition.",
+			                name ? name : "(none)");
+		json_object_foreach(o, k, e) {
+			json_object_set(slot, k, e);
+		}
+		json_array_foreach(json_object_get(task, "containers"), j, c) {
+			if (json_object_get(o, "command") && !strcmp(sim_str(c, "name"), name))
+				set_exit(c, json_object_get(o, "command"));
+		}
+	}
+	json_object_foreach(overrides, k, e) {
+		if (strcmp(k, "containerOverrides"))
+			json_object_set(json_object_get(task, "overrides"), k, e);
+	}
+	return 0;
+}
+
 static double tnum(const json_t *task, const char *key)
 {
 	json_t *v = json_object_get(task, key);
 
 	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* When the first container with an `exit N` command exits, or INFINITY. */
+static double next_exit(const json_t *task)
+{
+	double at = INFINITY;
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(task, "containers"), i, c) {
+		if (json_object_get(c, "_exitAfter") && !json_object_get(c, "exitCode") &&
+		    tnum(task, "startedAt") + tnum(c, "_exitAfter") < at)
+			at = tnum(task, "startedAt") + tnum(c, "_exitAfter");
+	}
+	return at;
+}
+
+/* Containers whose command ran out at `at` exit; an essential one stops the
+ * task as ECS stops it. */
+static void containers_exit(json_t *task, double at)
+{
+	json_t *c;
+	size_t i;
+	int essential = 0;
+
+	json_array_foreach(json_object_get(task, "containers"), i, c) {
+		if (!json_object_get(c, "_exitAfter") || json_object_get(c, "exitCode") ||
+		    tnum(task, "startedAt") + tnum(c, "_exitAfter") > at)
+			continue;
+		json_object_set(c, "exitCode", json_object_get(c, "_exitCode"));
+		json_object_set_new(c, "lastStatus", json_string("STOPPED"));
+		essential |= sim_bool(c, "_essential", 1);
+	}
+	json_object_set_new(task, "version", json_integer(sim_int(task, "version", 1) + 1));
+	if (essential) {
+		sim_task_stop(task, at, "EssentialContainerExited",
+		              "Essential container in task exited");
+	}
 }
 
 /* When the task moves next on its own, or INFINITY. */
@@ -161,6 +289,8 @@ static double task_next(const json_t *task)
 		return tnum(task, "pullStartedAt") + SIM_PENDING_S;
 	if (strcmp(st, "STOPPING") == 0)
 		return tnum(task, "stoppingAt") + SIM_STOPPING_S;
+	if (strcmp(st, "RUNNING") == 0)
+		return next_exit(task);
 	return INFINITY;
 }
 
@@ -272,6 +402,8 @@ int sim_task_advance(json_t *task, double now)
 		json_object_set_new(task, "connectivityAt", sim_time(at));
 	} else if (strcmp(st, "STOPPING") == 0) {
 		finish_stop(task, at);
+	} else if (strcmp(st, "RUNNING") == 0) {
+		containers_exit(task, at);
 	}
 	return 1;
 }

@@ -189,6 +189,10 @@ int sim_deploy_advance(json_t *svc, struct sim_deploy_ctx *ctx);
 /* A new task of `td` (PROVISIONING), started by `started_by`. */
 json_t *sim_task_new(const json_t *td, const char *started_by, const char *group,
                      const char *launch_type, struct sim_deploy_ctx *ctx);
+/* RunTask/StartTask `overrides` on a new task: kept in its `overrides`,
+ * commands re-read for the one-off convention. InvalidParameterException
+ * for a container the task does not have. */
+int sim_task_override(json_t *task, json_t *overrides, struct ecsctl_error *err);
 /* When the task changes next on its own, or INFINITY. */
 double sim_task_next_change(const json_t *task);
 /* Moves one task along the clock to `now`; 1 if it changed. */

@@ -53,6 +53,7 @@ static int start_one(struct sim_store *s, json_t *cluster, json_t *td, json_t *r
 	if (!r.task)
 		return ecsctl_error_nomem(err);
 	if ((rc = sim_tags_apply(r.task, json_object_get(req, "tags"), err)) ||
+	    (rc = sim_task_override(r.task, json_object_get(req, "overrides"), err)) ||
 	    (rc = sim_place(&r, &miss, err)) < 0) {
 		json_decref(r.task);
 		return rc;

@@ -162,6 +162,9 @@ int sim_op_run_task(struct sim_store *s, json_t *req, json_t **resp, struct ecsc
 {
 	json_t *cluster = sim_cluster_get(s, sim_str(req, "cluster"), err), *td, *list;
 	const char *launch = sim_str(req, "launchType") ? sim_str(req, "launchType") : "EC2";
+	const char *provider = sim_str(
+	    json_array_get(json_object_get(req, "capacityProviderStrategy"), 0),
+	    "capacityProvider");
 	long long count = sim_int(req, "count", 1), i;
 	struct sim_deploy_ctx ctx;
 	char group[320];
@@ -169,6 +172,9 @@ int sim_op_run_task(struct sim_store *s, json_t *req, json_t **resp, struct ecsc
 
 	if (!cluster)
 		return ECSCTL_EAWS;
+	/* capacity providers are not simulated: a Fargate one runs on Fargate */
+	if (!sim_str(req, "launchType") && provider && !strncmp(provider, "FARGATE", 7))
+		launch = "FARGATE";
 	if (count < 1 || count > SIM_RUN_TASK_MAX)
 		return sim_fail(err, "InvalidParameterException", "count must be between 1 and %d.",
 		                SIM_RUN_TASK_MAX);
@@ -208,7 +214,8 @@ int sim_op_run_task(struct sim_store *s, json_t *req, json_t **resp, struct ecsc
 		const char *id;
 		if (!task)
 			break;
-		if (sim_tags_apply(task, json_object_get(req, "tags"), err)) {
+		if (sim_tags_apply(task, json_object_get(req, "tags"), err) ||
+		    sim_task_override(task, json_object_get(req, "overrides"), err)) {
 			json_decref(task);
 			json_decref(list);
 			return ECSCTL_EAWS;
