@@ -283,3 +283,39 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct
 	ctx->color = !ctx->no_color && !getenv("NO_COLOR") && isatty(1);
 	return -1; /* parsed; the command goes on */
 }
+
+void cli_signals_catch(struct cli_signals *s, void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &s->old_int);
+	sigaction(SIGTERM, &sa, &s->old_term);
+	s->caught = true;
+}
+
+void cli_signals_restore(struct cli_signals *s)
+{
+	if (!s->caught)
+		return;
+	sigaction(SIGINT, &s->old_int, NULL);
+	sigaction(SIGTERM, &s->old_term, NULL);
+	s->caught = false;
+}
+
+int cli_print_doc(const struct cli_ctx *ctx, const json_t *doc, void (*text)(const json_t *doc))
+{
+	if (!doc) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	if (ctx->output && !strcmp(ctx->output, "json")) {
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+	} else {
+		text(doc);
+	}
+	return EXIT_OK;
+}

@@ -2,9 +2,12 @@
 #ifndef ECSCTL_CLI_H
 #define ECSCTL_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <jansson.h>
 
 #include "ecsctl/buf.h"
 #include "ecsctl/error.h"
@@ -114,6 +117,19 @@ int cli_secret_file(struct ecsctl_buf *out, const char *what, const char *file);
 int cli_plan_key(struct ecsctl_buf *out);
 /* Wipes and releases a buffer that held a secret. */
 void cli_secret_release(struct ecsctl_buf *b);
+
+/* SIGINT and SIGTERM go to `handler` until cli_signals_restore(), which
+ * does nothing for signals never caught (a zeroed struct). */
+struct cli_signals {
+	struct sigaction old_int, old_term;
+	bool caught;
+};
+void cli_signals_catch(struct cli_signals *s, void (*handler)(int));
+void cli_signals_restore(struct cli_signals *s);
+
+/* A command's result document on stdout: indented JSON with --output json,
+ * else `text(doc)`. EXIT_OK, or EXIT_ERROR ("out of memory") for a NULL doc. */
+int cli_print_doc(const struct cli_ctx *ctx, const json_t *doc, void (*text)(const json_t *doc));
 
 const struct cli_command *cli_find_command(const char *name);
 /* The command table (cmd/main.c); *n is set to its length. */

@@ -14,7 +14,9 @@ const struct cli_exit_code cli_exit_codes[] = {
     {EXIT_CHANGES, "drift", "--fail-on-drift: live ECS differs from git"},
     {EXIT_UNSTABLE, "apply", "a service did not become stable"},
     {EXIT_UNSTABLE, "plan", "--detailed-exitcode: nothing to send, yet a service is not stable"},
+    {EXIT_UNSTABLE, "rollback", "a service did not become stable on its earlier revision"},
     {EXIT_STALE, "apply", "the saved plan is stale: live ECS changed since it was made"},
+    {125, "run", "a task never started (no place for it, its image could not be pulled)"},
     {EXIT_USAGE, NULL, "usage error: unknown option, bad value or argument"},
     {0, NULL, NULL},
 };

@@ -181,8 +181,8 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	struct ecsctl_ecs *ecs = NULL;
 	struct cli_progress *pv = NULL;
 	struct apply_result *res = NULL;
-	struct sigaction sa, old_int, old_term;
-	bool signals = false, json = false, waited = false;
+	struct cli_signals sig = {0};
+	bool json = false, waited = false;
 	size_t unstable;
 	int npos, rc;
 
@@ -240,12 +240,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 			goto done;
 		}
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	signals = true;
+	cli_signals_catch(&sig, on_signal);
 	if (!(pv = cli_progress_new(isatty(2) && !ctx->no_color && !getenv("NO_COLOR")))) {
 		rc = EXIT_ERROR;
 		goto done;
@@ -289,10 +284,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 done:
 	if (res && apply_result_print(res, &p, rc, err.message, waited, &why) != EXIT_OK)
 		rc = EXIT_ERROR;
-	if (signals) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-	}
+	cli_signals_restore(&sig);
 	apply_result_free(res);
 	ecsctl_wait_report_release(&why);
 	cli_progress_free(pv);

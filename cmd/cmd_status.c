@@ -252,15 +252,7 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 		}
 	}
 	doc = json_pack("{s:i, s:O}", "formatVersion", 1, "services", list);
-	if (!doc) {
-		cli_error("out of memory");
-		rc = EXIT_ERROR;
-	} else if (ctx->output && !strcmp(ctx->output, "json")) {
-		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-	} else {
-		print_text(doc);
-	}
+	rc = cli_print_doc(ctx, doc, print_text);
 done:
 	json_decref(doc);
 	json_decref(list);

@@ -601,7 +601,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	struct watch w;
 	struct ecsctl_watch_http *http = NULL;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct sigaction sa, old_int, old_term;
+	struct cli_signals sig = {0};
 	char portbuf[16], url[96];
 	unsigned port = 0;
 	int npos, rc;
@@ -676,11 +676,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		goto done;
 	}
 	/* before the "listening" line: a SIGTERM right after it is a clean stop */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	cli_signals_catch(&sig, on_stop);
 	snprintf(portbuf, sizeof(portbuf), "%u", port);
 	snprintf(url, sizeof(url), "%s", listen ? listen : "127.0.0.1:9464");
 	watch_log(&w, "info", "listening", "address", url, "port", portbuf, "webhook",
@@ -721,8 +717,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		if ((w.triggered = ecsctl_watch_state_sleep(&w.st, wait_ms, &stop_requested)))
 			watch_log(&w, "info", "woken by webhook", NULL);
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	cli_signals_restore(&sig);
 	watch_log(&w, "info", "stopping", NULL);
 	rc = EXIT_OK;
 done:

@@ -38,6 +38,22 @@ static const struct cli_command commands[] = {
      "Show deployments, task counts, rollout state and recent events per service.", READS_ALL,
      "ecsctl status\tthe services git manages\n"
      "ecsctl status --cluster shop --events 10\tevery service of cluster shop\n"},
+    {"run", cmd_run, "FAMILY|ARN",
+     "Run a one-off task (a migration, a console command), wait for it to stop, and exit "
+     "with its essential container's exit code.",
+     READS_ALL,
+     "ecsctl run migrate\trun the repository's migrate task with its service's network\n"
+     "ecsctl run web --command 'bin/rails db:seed' -e SEED=1\tanother command in web\n"
+     "ecsctl run web --no-wait --count 3\tstart three tasks and print their ARNs\n"},
+    {"tasks", cmd_tasks, "",
+     "List running and recently stopped tasks: revision, status, health, exit codes.", READS_ALL,
+     "ecsctl tasks\tthe tasks of the clusters git manages\n"
+     "ecsctl tasks --cluster shop --service web --stopped\tweb's tasks, stopped ones too\n"},
+    {"rollback", cmd_rollback, "SERVICE...",
+     "Put services back on the revision they ran before their last deployment, and wait.",
+     READS_ALL,
+     "ecsctl rollback web\troll the repository's web service back and wait\n"
+     "ecsctl rollback shop/web shop/worker --git\tand print the commit to revert git to\n"},
     {"watch", cmd_watch, "", "Keep ECS equal to a git branch.", CLI_READS_MODEL | CLI_READS_AWS,
      "ecsctl watch --repo https://git.example.com/deploy.git --interval 1m\tpoll and apply\n"
      "ecsctl watch --self-heal\talso undo changes made to ECS outside git\n"},

@@ -200,6 +200,10 @@ void cli_progress_cb(void *ud, const struct ecsctl_progress *ev)
 		fprintf(stderr, "[%s]   %s: %s\n", ecsctl_duration_format(took, ev->elapsed_ms),
 		        ev->name, ev->message ? ev->message : "");
 		break;
+	case ECSCTL_PROGRESS_HOOK:
+		fprintf(stderr, "[%s] hook %s: %s\n", ecsctl_duration_format(took, ev->elapsed_ms),
+		        ev->name, ev->message ? ev->message : "");
+		break;
 	case ECSCTL_PROGRESS_ROLLBACK:
 		fprintf(stderr, "[%s] %s: rolling back to %s\n",
 		        ecsctl_duration_format(took, ev->elapsed_ms), ev->name,

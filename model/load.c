@@ -414,6 +414,23 @@ static void add_doc(struct loader *ld, const char *file, struct mdoc *doc, bool 
 	doc->root = NULL;
 }
 
+/* Whether `rel` sits in a folder below the root that holds its own
+ * ecsctl.yaml: another config root (examples/ec2 inside examples/), read
+ * with its own --path, never as part of this one. */
+static bool in_nested_root(char *const *files, size_t n, const char *rel)
+{
+	size_t i, len, sl = strlen(SETTINGS_FILE);
+
+	for (i = 0; i < n; i++) {
+		len = strlen(files[i]);
+		if (len > sl && files[i][len - sl - 1] == '/' &&
+		    !strcmp(files[i] + len - sl, SETTINGS_FILE) &&
+		    !strncmp(rel, files[i], len - sl))
+			return true;
+	}
+	return false;
+}
+
 /* A base file: its documents, variables substituted, kept for the overlays.
  * A content read before is not parsed again (see load_again()). */
 static void base_file(struct loader *ld, struct ecsctl_source *src, const char *rel)
@@ -651,6 +668,7 @@ static void cross_checks(struct loader *ld, struct ecsctl_model *m)
 	for (i = 0; i < ld->count; i++)
 		if (ld->items[i].r.kind == ECSCTL_KIND_SERVICE)
 			service_rules(ld, m, &ld->items[i]);
+	model_hooks_check(m, ld->diags);
 	for (i = 0; i < ld->count; i++) {
 		mnode_free(ld->items[i].root);
 		ld->items[i].root = NULL;
@@ -703,7 +721,7 @@ static int load_once(struct ecsctl_model *out, struct ecsctl_source *src,
 	settings_file(&ld, src, have_settings, &in, out);
 	for (i = 0; i < nfiles && model_diag_room(diags) && !ld.env.unchosen && !ld.stop; i++)
 		if (strcmp(files[i], SETTINGS_FILE) && !model_env_skipped(&ld.env, files[i]) &&
-		    !model_lookups_file(lk, files[i]))
+		    !model_lookups_file(lk, files[i]) && !in_nested_root(files, nfiles, files[i]))
 			base_file(&ld, src, files[i]);
 	if (!ld.stop)
 		overlay_files(&ld, src, files, nfiles);

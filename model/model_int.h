@@ -328,6 +328,12 @@ size_t model_settings_environment(struct ecsctl_settings *out, struct mnode *env
                                   const char *env_name, const char *file, struct model_vars *vars,
                                   struct ecsctl_diags *diags);
 void model_settings_release(struct ecsctl_settings *s);
+/* Hooks (model/hooks.c): `hooks` (ecsctl.yaml's converted `hooks:`) as
+ * ecsctl_settings.hooks, with the positions `node` (the settings or
+ * environment mapping) gives; NULL when out of memory. The check runs once
+ * the resources are loaded: what a hook names must be in the repository. */
+json_t *model_hooks_fill(const json_t *hooks, const struct mnode *node, const char *file);
+void model_hooks_check(const struct ecsctl_model *m, struct ecsctl_diags *diags);
 
 /* The settings as ecsctl.yaml's members (wait.timeout as "waitTimeoutMs"),
  * every member present; NULL when out of memory. */

@@ -99,12 +99,13 @@ void model_settings_release(struct ecsctl_settings *s)
 	ignore_release(s);
 	sensitive_release(s);
 	json_decref(s->notifications);
+	json_decref(s->hooks);
 	memset(s, 0, sizeof(*s));
 }
 
 /* Sets what `j` (EcsctlSettings or EcsctlEnvironment members) holds; the
  * rest keeps its value, so an environment overrides only what it names. */
-static int apply(struct ecsctl_settings *out, json_t *j)
+static int apply(struct ecsctl_settings *out, json_t *j, const struct mnode *node, const char *file)
 {
 	json_t *wait = json_object_get(j, "wait"), *v;
 	int64_t ms;
@@ -149,6 +150,12 @@ static int apply(struct ecsctl_settings *out, json_t *j)
 		if (fill_sensitive(out, json_object_get(j, "sensitive")))
 			return -1;
 	}
+	/* an environment's hooks replace the base's, as its other members do */
+	if (json_object_get(j, "hooks")) {
+		json_decref(out->hooks);
+		if (!(out->hooks = model_hooks_fill(json_object_get(j, "hooks"), node, file)))
+			return -1;
+	}
 	return 0;
 }
 
@@ -176,7 +183,7 @@ size_t model_settings_load(struct ecsctl_settings *out, const struct mfile *f, c
 		                  "");
 	}
 	out->name = dup_str(json_object_get(j, "name"), root_name);
-	if (!out->name || apply(out, j)) {
+	if (!out->name || apply(out, j, f->ndocs ? f->docs[0].root : NULL, file)) {
 		ecsctl_diags_add(diags, ECSCTL_ERROR, file, 0, 0, NULL, NULL, "out of memory");
 		conv.errors++;
 	}
@@ -210,7 +217,7 @@ size_t model_settings_environment(struct ecsctl_settings *out, struct mnode *env
 		}
 		ecsctl_buf_release(&name);
 	}
-	if (!out->name || apply(out, j)) {
+	if (!out->name || apply(out, j, env, file)) {
 		ecsctl_diags_add(diags, ECSCTL_ERROR, file, 0, 0, NULL, NULL, "out of memory");
 		conv.errors++;
 	}

@@ -13,8 +13,7 @@
 
 #define PLACEHOLDER_PREFIX "(new revision of "
 
-/* A copy of `v` with every placeholder string replaced by its ARN. */
-static json_t *substitute(const json_t *v, const json_t *registered)
+json_t *reconcile_substitute(const json_t *v, const json_t *registered)
 {
 	json_t *out, *it;
 	const char *key;
@@ -36,7 +35,7 @@ static json_t *substitute(const json_t *v, const json_t *registered)
 		if (!(out = json_object()))
 			return NULL;
 		json_object_foreach((json_t *)v, key, it) {
-			if (json_object_set_new(out, key, substitute(it, registered))) {
+			if (json_object_set_new(out, key, reconcile_substitute(it, registered))) {
 				json_decref(out);
 				return NULL;
 			}
@@ -47,7 +46,7 @@ static json_t *substitute(const json_t *v, const json_t *registered)
 		if (!(out = json_array()))
 			return NULL;
 		json_array_foreach(v, i, it) {
-			if (json_array_append_new(out, substitute(it, registered))) {
+			if (json_array_append_new(out, reconcile_substitute(it, registered))) {
 				json_decref(out);
 				return NULL;
 			}
@@ -151,7 +150,7 @@ static int prepare(struct slot *s, struct ecsctl_ecs *ecs, const json_t *call,
 	s->call.operation = json_string_value(json_object_get(call, "operation"));
 	if (!s->call.operation)
 		return -1;
-	if (!(s->call.request = substitute(json_object_get(call, "request"), registered)))
+	if (!(s->call.request = reconcile_substitute(json_object_get(call, "request"), registered)))
 		return -1;
 	if (!strcmp(s->call.operation, "RegisterTaskDefinition"))
 		s->call.not_idempotent = true;
@@ -291,11 +290,18 @@ int ecsctl_plan_apply(struct ecsctl_plan *p, struct ecsctl_ecs *ecs, bool allow_
 		return reconcile_oom(err);
 	if ((rc = ecsctl_plan_check_replace(p, allow_replace, err)))
 		goto done;
-	for (phase = 0; phase < ECSCTL_PHASE_COUNT && !rc; phase++)
-		rc = run_phase(p, phase, ecs, registered, opts, err);
+	for (phase = 0; phase < ECSCTL_PHASE_COUNT && !rc; phase++) {
+		/* the hooks: after the registers (they may run a new revision),
+		 * before anything a service runs changes */
+		if (phase == ECSCTL_PHASE_SERVICES)
+			rc = reconcile_run_hooks(p, ecs, registered, opts, err);
+		if (!rc)
+			rc = run_phase(p, phase, ecs, registered, opts, err);
+	}
 	for (i = 0; i < p->count; i++) {
 		json_t *w = p->ops[i].wait, *td;
-		if (!w || !(td = substitute(json_object_get(w, "taskDefinition"), registered)))
+		if (!w ||
+		    !(td = reconcile_substitute(json_object_get(w, "taskDefinition"), registered)))
 			continue;
 		json_object_set_new(w, "taskDefinition", td);
 	}

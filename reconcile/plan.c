@@ -45,6 +45,7 @@ void ecsctl_plan_release(struct ecsctl_plan *p)
 	json_decref(p->scope);
 	json_decref(p->api_calls);
 	json_decref(p->unstable);
+	json_decref(p->hooks);
 	ecsctl_plan_init(p);
 }
 
@@ -205,7 +206,7 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	const json_t *cand[64];
 	const json_t *latest = json_object_get(c->live->latest, r->name);
 	struct ecsctl_plan_op *op;
-	json_t *req = NULL, *hist;
+	json_t *req = NULL, *hist, *tags = NULL;
 	char *ph = NULL;
 	size_t i, n = 0;
 	long idx = -1;
@@ -238,10 +239,13 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 			rc = plan_deregister(p, c, r->name, false, err);
 		goto done;
 	}
+	/* the commit registered from: `rollback` tells the user which commit a
+	 * revision came from (tags never make a register, diff/taskdef.c) */
 	if (!(op = add_op(p, ECSCTL_DIFF_REGISTER, r->kind, r->name, ECSCTL_PHASE_TASKDEFS)) ||
 	    !(req = json_deep_copy(r->body)) ||
+	    !(tags = owner_tags(json_object_get(r->body, "tags"), c->owner)) ||
 	    json_object_set_new(req, "tags",
-	                        owner_tags(json_object_get(r->body, "tags"), c->owner))) {
+	                        reconcile_tags_with(tags, ECSCTL_REVISION_TAG, c->commit))) {
 		rc = reconcile_oom(err);
 		goto done;
 	}
@@ -258,6 +262,7 @@ static int plan_taskdef(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	req = NULL;
 	rc = plan_deregister(p, c, r->name, true, err);
 done:
+	json_decref(tags);
 	json_decref(req);
 	free(ph);
 	return rc;
@@ -651,6 +656,8 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
 		qsort(out->ops, out->count, sizeof(*out->ops), op_cmp);
 	if (!rc && opts && opts->ntargets)
 		rc = filter_targets(out, &c, opts, err);
+	if (!rc)
+		rc = reconcile_plan_hooks(out, m, live, err);
 done:
 	json_decref(c.resolved);
 	json_decref(c.users);

@@ -172,6 +172,44 @@ static void section(struct ecsctl_buf *out, const struct ecsctl_plan *p, size_t 
 	ecsctl_buf_release(&text);
 }
 
+/* One table row per hook: where it runs in the order, and its command. */
+static void hook_rows(struct ecsctl_buf *out, const struct ecsctl_plan *p)
+{
+	const json_t *h;
+	size_t i;
+
+	json_array_foreach(p->hooks, i, h) {
+		const json_t *cmd = json_object_get(h, "command");
+		char *c = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
+
+		ecsctl_buf_adds(out, "| Hook ");
+		md_code_s(out, json_string_value(json_object_get(h, "name")));
+		ecsctl_buf_adds(out, " | run before the services change | ");
+		if (c)
+			md_code_s(out, c);
+		else
+			ecsctl_buf_adds(out, "its task definition's command");
+		ecsctl_buf_adds(out, " |\n");
+		free(c);
+	}
+}
+
+static void hook_section(struct ecsctl_buf *out, const struct ecsctl_plan *p)
+{
+	struct ecsctl_buf text = ECSCTL_BUF_INIT;
+
+	if (!json_array_size(p->hooks))
+		return;
+	reconcile_render_hooks(&text, p, false);
+	ecsctl_buf_rtrim(&text);
+	ecsctl_buf_adds(out, "<details><summary>Hooks: run after the registers, before the "
+	                     "services change</summary>\n\n");
+	diff_block(out, &text);
+	ecsctl_buf_adds(out, "\n</details>\n\n");
+	ecsctl_buf_fail_from(out, &text);
+	ecsctl_buf_release(&text);
+}
+
 static void tail(struct ecsctl_buf *out, const struct ecsctl_plan *p, size_t from, size_t max_bytes)
 {
 	size_t n = p->count - from, i, limit = out->len + TAIL_RESERVE - 200;
@@ -221,12 +259,18 @@ void ecsctl_plan_render_markdown(struct ecsctl_buf *out, const struct ecsctl_pla
 	/* the table first, then as many resources in full as fit */
 	for (; rows < p->count; rows++) {
 		ecsctl_buf_reset(&part);
+		if (p->ops[rows].phase >= ECSCTL_PHASE_SERVICES &&
+		    (!rows || p->ops[rows - 1].phase < ECSCTL_PHASE_SERVICES))
+			hook_rows(&part, p);
 		table_row(&part, &p->ops[rows]);
 		if (out->len - start + part.len > budget / 2)
 			break;
 		ecsctl_buf_add(out, part.buf, part.len);
 	}
+	if (rows == p->count && (!rows || p->ops[rows - 1].phase < ECSCTL_PHASE_SERVICES))
+		hook_rows(out, p);
 	ecsctl_buf_adds(out, "\n");
+	hook_section(out, p);
 	if (json_array_size(p->unstable)) {
 		ecsctl_buf_reset(&part);
 		reconcile_render_unstable(&part, p);

@@ -78,6 +78,9 @@ void reconcile_plan_summary_line(struct ecsctl_buf *out, const struct ecsctl_pla
 		ecsctl_buf_addf(out, "%s%zu %s", sep, counts[i], verbs[i]);
 		sep = ", ";
 	}
+	if (json_array_size(p->hooks))
+		ecsctl_buf_addf(out, "%s%zu hook%s to run", sep, json_array_size(p->hooks),
+		                json_array_size(p->hooks) == 1 ? "" : "s");
 	ecsctl_buf_adds(out, ".");
 }
 
@@ -116,9 +119,15 @@ void ecsctl_plan_render(struct ecsctl_buf *out, const struct ecsctl_plan *p,
 		return;
 	}
 	for (i = 0; i < p->count; i++) {
+		/* hooks run between the registers and the services: shown there */
+		if (p->ops[i].phase >= ECSCTL_PHASE_SERVICES &&
+		    (!i || p->ops[i - 1].phase < ECSCTL_PHASE_SERVICES))
+			reconcile_render_hooks(out, p, o->color);
 		reconcile_plan_render_op(out, p, i, &mk, o->color, o->compact);
 		ecsctl_buf_addch(out, '\n');
 	}
+	if (!p->count || p->ops[p->count - 1].phase < ECSCTL_PHASE_SERVICES)
+		reconcile_render_hooks(out, p, o->color);
 	reconcile_plan_summary_line(out, p);
 	ecsctl_buf_addch(out, '\n');
 	free((void *)mk.names);

@@ -84,6 +84,8 @@ json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 	                p->commit, "ref", p->ref, "source", p->source, "changes", changes,
 	                "summary", summary, "stats", stats, "unstable", p->unstable);
 	changes = summary = NULL;
+	if (doc && json_array_size(p->hooks))
+		json_object_set_new(doc, "hooks", reconcile_hooks_to_json(p, saved));
 	if (doc && saved) {
 		json_object_set_new(
 		    doc, "saved",
@@ -193,6 +195,8 @@ int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecs
 	    (json_is_array(json_object_get(doc, "unstable")) &&
 	     !(out->unstable = json_deep_copy(json_object_get(doc, "unstable")))))
 		return reconcile_oom(err);
+	if (reconcile_hooks_from_json(out, doc, err))
+		return err->code;
 	for (i = 0; i < json_array_size(changes); i++) {
 		struct ecsctl_plan_op *op;
 		int a, k;

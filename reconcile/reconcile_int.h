@@ -107,4 +107,23 @@ int reconcile_unstable(json_t **out, const struct ecsctl_model *m, const struct 
 /* The text plan's lines for p->unstable (nothing when there are none). */
 void reconcile_render_unstable(struct ecsctl_buf *out, const struct ecsctl_plan *p);
 
+/* A copy of `v` with every "(new revision of F)" string replaced by the ARN
+ * `registered` holds for F (apply.c). New reference; NULL when out of memory. */
+json_t *reconcile_substitute(const json_t *v, const json_t *registered);
+
+/* Pre-deploy hooks (hooks.c). p->hooks for a plan that deploys: one step per
+ * hook of m's settings with its RunTask request. */
+int reconcile_plan_hooks(struct ecsctl_plan *p, const struct ecsctl_model *m,
+                         const struct ecsctl_live *live, struct ecsctl_error *err);
+/* The text plan's hook steps (nothing without hooks). */
+void reconcile_render_hooks(struct ecsctl_buf *out, const struct ecsctl_plan *p, bool color);
+/* The plan JSON's "hooks" (with `saved`, everything apply needs). NULL on OOM. */
+json_t *reconcile_hooks_to_json(const struct ecsctl_plan *p, bool saved);
+int reconcile_hooks_from_json(struct ecsctl_plan *p, const json_t *doc, struct ecsctl_error *err);
+/* Runs p->hooks in order (RunTask, wait until stopped, exit codes);
+ * ECSCTL_EHOOK naming the hook, its tasks and exit codes when one fails. */
+int reconcile_run_hooks(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
+                        const json_t *registered, const struct ecsctl_apply_options *o,
+                        struct ecsctl_error *err);
+
 #endif

@@ -110,6 +110,7 @@ SETTINGS_MEMBERS = {
     # plan, apply and watch refuse credentials of another account
     "accountId": {"shape": "EcsctlAccountId"},
     "notifications": {"shape": "EcsctlNotifications"},
+    "hooks": {"shape": "EcsctlHooks"},
 }
 ECSCTL_SHAPES = {
     "EcsctlSettings": {"type": "structure", "members": SETTINGS_MEMBERS},
@@ -128,6 +129,24 @@ ECSCTL_SHAPES = {
         "name": {"shape": "EcsctlString"},
         "fields": {"shape": "EcsctlStringList"},
     }},
+    # pre-deploy hooks (docs/operations.md): one-off tasks apply runs after the
+    # registers and before any service changes
+    "EcsctlHooks": {"type": "structure", "members": {
+        "beforeServices": {"shape": "EcsctlHookList"},
+    }},
+    "EcsctlHookList": {"type": "list", "member": {"shape": "EcsctlHook"}, "min": 1, "max": 10},
+    "EcsctlHook": {"type": "structure", "required": ["run"], "members": {
+        "run": {"shape": "EcsctlString"},
+        "command": {"shape": "EcsctlStringList"},
+        "environment": {"shape": "EcsctlHookEnvironment"},
+        "container": {"shape": "EcsctlString"},
+        "service": {"shape": "EcsctlString"},
+        "cluster": {"shape": "EcsctlString"},
+        "timeout": {"shape": "EcsctlDuration"},
+    }},
+    "EcsctlHookEnvironment": {"type": "map", "key": {"shape": "EcsctlString"},
+                              "value": {"shape": "EcsctlAnyString"}},
+    "EcsctlAnyString": {"type": "string"},
     "EcsctlIgnoreKind": {"type": "string", "enum": ["Cluster", "TaskDefinition", "Service", "*"]},
     "EcsctlStringList": {"type": "list", "member": {"shape": "EcsctlString"}, "min": 1},
     "EcsctlString": {"type": "string", "min": 1},
@@ -179,7 +198,8 @@ ECSCTL_SHAPES = {
     "EcsctlKeepRevisions": {"type": "integer", "min": 0, "max": 1000},
 }
 ECSCTL_MEMBER_RULES = {("EcsctlWait", "timeout"): "DURATION",
-                       ("EcsctlNotifications", "timeout"): "DURATION"}
+                       ("EcsctlNotifications", "timeout"): "DURATION",
+                       ("EcsctlHook", "timeout"): "DURATION"}
 
 
 def squeeze(text):

@@ -19,16 +19,17 @@
 
 enum ecsctl_errcode {
 	ECSCTL_OK = 0,
-	ECSCTL_ENOMEM = -1,    /* out of memory */
-	ECSCTL_EINVAL = -2,    /* bad configuration or input */
-	ECSCTL_EIO = -3,       /* file, git or socket I/O */
-	ECSCTL_EAWS = -4,      /* the API answered with an error */
-	ECSCTL_ENET = -5,      /* transport failure after retries */
-	ECSCTL_ENOTFOUND = -6, /* a named thing does not exist */
-	ECSCTL_ESTALE = -7,    /* saved plan no longer matches live state */
-	ECSCTL_ETIMEOUT = -8,  /* a wait ran out of time */
-	ECSCTL_EUNSTABLE = -9, /* a deployment failed or rolled back */
-	ECSCTL_ECANCELED = -10 /* interrupted by a signal */
+	ECSCTL_ENOMEM = -1,     /* out of memory */
+	ECSCTL_EINVAL = -2,     /* bad configuration or input */
+	ECSCTL_EIO = -3,        /* file, git or socket I/O */
+	ECSCTL_EAWS = -4,       /* the API answered with an error */
+	ECSCTL_ENET = -5,       /* transport failure after retries */
+	ECSCTL_ENOTFOUND = -6,  /* a named thing does not exist */
+	ECSCTL_ESTALE = -7,     /* saved plan no longer matches live state */
+	ECSCTL_ETIMEOUT = -8,   /* a wait ran out of time */
+	ECSCTL_EUNSTABLE = -9,  /* a deployment failed or rolled back */
+	ECSCTL_ECANCELED = -10, /* interrupted by a signal */
+	ECSCTL_EHOOK = -11      /* a pre-deploy hook failed: nothing after it ran */
 };
 
 struct ecsctl_error {

@@ -52,6 +52,12 @@ struct ecsctl_settings {
 	char **sensitive; /* `sensitive:` globs: more names whose values plans mask */
 	size_t nsensitive;
 	json_t *notifications; /* `notifications:` as validated (watch reads it), or NULL */
+	/* `hooks: {beforeServices: [...]}`, in order, or NULL: [{"run": family,
+	 * "command": [..] (optional), "environment": [{"name", "value"}],
+	 * "container", "service", "cluster" (optional), "timeoutMs" (default
+	 * 10 minutes), "at": {"file", "line", "column"} of the hook (and
+	 * "runAt", "serviceAt", "containerAt" of those members)}] */
+	json_t *hooks;
 };
 
 /*

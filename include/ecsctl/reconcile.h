@@ -180,6 +180,12 @@ struct ecsctl_plan {
 	 * "Unstable services"): [{"name", "reason", "rolloutState", "running",
 	 * "desired", "failedTasks", "taskDefinition"}]; NULL = not checked */
 	json_t *unstable;
+	/* pre-deploy hooks to run between the registers and the services, when
+	 * the plan deploys (docs/operations.md): [{"name", "taskDefinition" (an
+	 * ARN or the register placeholder), "cluster", "command", "environment",
+	 * "timeoutMs", "essential": [container names], "request": RunTask}], or
+	 * NULL */
+	json_t *hooks;
 };
 
 void ecsctl_plan_init(struct ecsctl_plan *p);
@@ -363,7 +369,8 @@ enum ecsctl_progress_kind {
 	ECSCTL_PROGRESS_SERVICE,  /* service state: name, counts, deployments */
 	ECSCTL_PROGRESS_EVENT,    /* a new service event: name, message */
 	ECSCTL_PROGRESS_ROLLBACK, /* rolling name back to message (the task definition) */
-	ECSCTL_PROGRESS_QUIET     /* no news on name for a while: counts as SERVICE's */
+	ECSCTL_PROGRESS_QUIET,    /* no news on name for a while: counts as SERVICE's */
+	ECSCTL_PROGRESS_HOOK      /* a pre-deploy hook (name) moved on: message */
 };
 
 /* One deployment of a service as the wait last saw it. */
