@@ -92,8 +92,8 @@ static void print_done(const json_t *targets, bool git)
 		if (*fc)
 			cli_notice("git still wants %s for %s/%s: revert commit %.12s in git (git "
 			           "revert %.12s), or the next apply deploys it again",
-			           short_td(str(t, "from")), str(t, "cluster"), str(t, "service"), fc,
-			           fc);
+			           short_td(str(t, "from")), str(t, "cluster"), str(t, "service"),
+			           fc, fc);
 		else
 			cli_notice("git still wants %s for %s/%s: change git to match, or the next "
 			           "apply deploys it again",
@@ -181,7 +181,8 @@ int cmd_rollback(int argc, char **argv, struct cli_ctx *ctx)
 	if (rc >= 0)
 		goto done;
 	if (!npos) {
-		cli_error("'ecsctl rollback' takes the services to roll back (CLUSTER/NAME or NAME)");
+		cli_error(
+		    "'ecsctl rollback' takes the services to roll back (CLUSTER/NAME or NAME)");
 		rc = EXIT_USAGE;
 		goto done;
 	}
@@ -209,15 +210,16 @@ int cmd_rollback(int argc, char **argv, struct cli_ctx *ctx)
 		json_array_append_new(targets, t);
 	}
 	json_array_foreach(targets, k, t) {
-		fprintf(stderr, "rolling back %s/%s: %s -> %s\n", str(t, "cluster"), str(t, "service"),
-		        short_td(str(t, "from")), short_td(str(t, "to")));
+		fprintf(stderr, "rolling back %s/%s: %s -> %s\n", str(t, "cluster"),
+		        str(t, "service"), short_td(str(t, "from")), short_td(str(t, "to")));
 		if (ecsctl_ops_rollback(c, t, &err) < 0) {
 			cli_print_error(str(t, "service"), &err);
 			goto done;
 		}
 	}
-	rc = no_wait ? EXIT_OK
-	             : wait_all(c, targets, timeout ? timeout : m.settings.wait_timeout_ms, interval);
+	rc = no_wait
+	         ? EXIT_OK
+	         : wait_all(c, targets, timeout ? timeout : m.settings.wait_timeout_ms, interval);
 	if (rc == EXIT_OK || rc == EXIT_UNSTABLE)
 		print_done(targets, git);
 done:

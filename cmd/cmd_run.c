@@ -146,9 +146,9 @@ static int print_result(const json_t *tasks, const json_t *failures, int code, b
 		json_array_foreach(tasks, i, t) {
 			json_array_append_new(list, ecsctl_ops_task_summary(t));
 		}
-		doc = json_pack("{s:i, s:o, s:o, s:i}", "formatVersion", 1, "tasks", list, "failures",
-		                failures ? json_incref((json_t *)failures) : json_array(), "exitCode",
-		                code);
+		doc = json_pack(
+		    "{s:i, s:o, s:o, s:i}", "formatVersion", 1, "tasks", list, "failures",
+		    failures ? json_incref((json_t *)failures) : json_array(), "exitCode", code);
 		if (!doc)
 			return EXIT_ERROR;
 		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -244,9 +244,10 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 			goto done;
 		rc = EXIT_ERROR;
 		if (family && !ecsctl_model_find(&m, ECSCTL_KIND_TASKDEF, what)) {
-			cli_error("'%s' is not a task definition family of the repository (give its "
-			          "ARN to run a task definition ecsctl does not manage)",
-			          what);
+			cli_error(
+			    "'%s' is not a task definition family of the repository (give its "
+			    "ARN to run a task definition ecsctl does not manage)",
+			    what);
 			goto done;
 		}
 		if (ecsctl_ops_run_defaults(&o, &m, family ? what : "", f.service) < 0) {
@@ -288,10 +289,9 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 				printf("%s\n", json_string_value(t));
 			}
 		if (!json_array_size(arns) || json)
-			rc = print_result(json_object_get(resp, "tasks"),
-			                  json_object_get(resp, "failures"),
-			                  json_array_size(arns) ? EXIT_OK : ECSCTL_OPS_EXIT_NOT_STARTED,
-			                  json);
+			rc = print_result(
+			    json_object_get(resp, "tasks"), json_object_get(resp, "failures"),
+			    json_array_size(arns) ? EXIT_OK : ECSCTL_OPS_EXIT_NOT_STARTED, json);
 		else
 			rc = json_array_size(json_object_get(resp, "failures"))
 			         ? ECSCTL_OPS_EXIT_NOT_STARTED

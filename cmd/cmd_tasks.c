@@ -79,7 +79,8 @@ static json_t *clusters_of(const struct ecsctl_model *m, const char *service)
 		const struct ecsctl_resource *r = &m->resources[i];
 		const char *name = json_string_value(json_object_get(r->body, "serviceName"));
 
-		if (r->kind == ECSCTL_KIND_SERVICE && (!service || (name && !strcmp(name, service))))
+		if (r->kind == ECSCTL_KIND_SERVICE &&
+		    (!service || (name && !strcmp(name, service))))
 			json_object_set_new(set, r->cluster, json_true());
 	}
 	return set;

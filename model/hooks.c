@@ -36,9 +36,9 @@ json_t *model_hooks_fill(const json_t *hooks, const struct mnode *node, const ch
 	size_t i;
 
 	json_array_foreach(json_object_get(hooks, "beforeServices"), i, h) {
-		const struct mnode *hn =
-		    be && be->value->type == MNODE_SEQ && i < be->value->count ? be->value->items[i]
-		                                                               : NULL;
+		const struct mnode *hn = be && be->value->type == MNODE_SEQ && i < be->value->count
+		                             ? be->value->items[i]
+		                             : NULL;
 		const char *t = json_string_value(json_object_get(h, "timeout"));
 		json_t *env = json_array(), *v, *one;
 		const char *k;
@@ -49,11 +49,11 @@ json_t *model_hooks_fill(const json_t *hooks, const struct mnode *node, const ch
 		json_object_foreach(json_object_get(h, "environment"), k, v) {
 			json_array_append_new(env, json_pack("{s:s, s:O}", "name", k, "value", v));
 		}
-		one = json_pack("{s:O, s:o, s:I, s:o, s:o, s:o, s:o}", "run", json_object_get(h, "run"),
-		                "environment", env, "timeoutMs", (json_int_t)ms, "at",
-		                pos(file, hn), "runAt", pos_of(file, hn, "run"), "serviceAt",
-		                pos_of(file, hn, "service"), "containerAt",
-		                pos_of(file, hn, "container"));
+		one = json_pack("{s:O, s:o, s:I, s:o, s:o, s:o, s:o}", "run",
+		                json_object_get(h, "run"), "environment", env, "timeoutMs",
+		                (json_int_t)ms, "at", pos(file, hn), "runAt",
+		                pos_of(file, hn, "run"), "serviceAt", pos_of(file, hn, "service"),
+		                "containerAt", pos_of(file, hn, "container"));
 		if (!one) {
 			json_decref(out);
 			return NULL;
@@ -115,8 +115,9 @@ void model_hooks_check(const struct ecsctl_model *m, struct ecsctl_diags *diags)
 		const char *run = json_string_value(json_object_get(h, "run"));
 		const char *svc = json_string_value(json_object_get(h, "service"));
 		const char *ctr = json_string_value(json_object_get(h, "container"));
-		const struct ecsctl_resource *td =
-		    run ? ecsctl_model_find(m, ECSCTL_KIND_TASKDEF, run) : NULL;
+		const struct ecsctl_resource *td = run ? ecsctl_model_find(m, ECSCTL_KIND_TASKDEF,
+		                                                           run)
+		                                       : NULL;
 
 		if (run && !td)
 			fail_at(diags, json_object_get(h, "runAt"), "run",
@@ -124,7 +125,8 @@ void model_hooks_check(const struct ecsctl_model *m, struct ecsctl_diags *diags)
 			        run, run);
 		if (svc && !has_service(m, svc))
 			fail_at(diags, json_object_get(h, "serviceAt"), "service",
-			        "hook '%s': no service '%s' in the repository", run ? run : "?", svc);
+			        "hook '%s': no service '%s' in the repository", run ? run : "?",
+			        svc);
 		if (td && ctr && !has_container(td, ctr))
 			fail_at(diags, json_object_get(h, "containerAt"), "container",
 			        "hook '%s': its task definition has no container '%s'", run, ctr);

@@ -250,6 +250,9 @@ json_t *model_settings_to_json(const struct ecsctl_settings *s)
 	}
 	for (i = 0; i < s->nsensitive && !bad; i++)
 		bad = json_array_append_new(sens, json_string(s->sensitive[i]));
+	/* as ecsctl_settings holds them (positions included), not as written */
+	if (!bad && s->hooks)
+		bad = json_object_set(j, "hooks", s->hooks);
 	if (bad) {
 		json_decref(j);
 		return NULL;
@@ -260,12 +263,21 @@ json_t *model_settings_to_json(const struct ecsctl_settings *s)
 int model_settings_from_json(struct ecsctl_settings *out, const json_t *j)
 {
 	json_t *v = json_object_get(j, "waitTimeoutMs");
+	json_t *rest = json_copy((json_t *)j);
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->keep_revisions = DEFAULT_KEEP_REVISIONS;
 	out->wait_timeout_ms = json_is_integer(v) ? json_integer_value(v) : DEFAULT_WAIT_TIMEOUT_MS;
-	/* `apply` reads ecsctl.yaml's members and changes nothing else */
-	if (!(out->name = dup_str(json_object_get(j, "name"), "")) || apply(out, (json_t *)j))
-		return -1;
-	return 0;
+	/* `apply` reads ecsctl.yaml's members and changes nothing else; the
+	 * hooks are kept as model_settings_to_json wrote them */
+	if (rest)
+		json_object_del(rest, "hooks");
+	if (!rest || !(out->name = dup_str(json_object_get(j, "name"), "")) ||
+	    apply(out, rest, NULL, "") ||
+	    (json_is_array(json_object_get(j, "hooks")) &&
+	     !(out->hooks = json_deep_copy(json_object_get(j, "hooks")))))
+		rc = -1;
+	json_decref(rest);
+	return rc;
 }

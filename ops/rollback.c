@@ -117,8 +117,8 @@ int ecsctl_ops_rollback_target(json_t **out, struct ecsctl_ecs *ecs, const char 
 		goto done;
 	svc = json_array_get(svcs, 0);
 	if (!svc || strcmp(ops_str(svc, "status"), "ACTIVE")) {
-		rc = ecsctl_error_set(err, ECSCTL_ENOTFOUND, "no ACTIVE service '%s' in cluster '%s'",
-		                      service, cluster);
+		rc = ecsctl_error_set(err, ECSCTL_ENOTFOUND,
+		                      "no ACTIVE service '%s' in cluster '%s'", service, cluster);
 		goto done;
 	}
 	from = ops_str(svc, "taskDefinition");
@@ -140,12 +140,13 @@ int ecsctl_ops_rollback_target(json_t **out, struct ecsctl_ecs *ecs, const char 
 		rc = ecsctl_error_set(err, ECSCTL_ENOTFOUND,
 		                      "%s/%s runs %s and no earlier ACTIVE revision of it was "
 		                      "deployed by ecsctl: nothing to roll back to",
-		                      cluster, service, strrchr(from, '/') ? strrchr(from, '/') + 1 : from);
+		                      cluster, service,
+		                      strrchr(from, '/') ? strrchr(from, '/') + 1 : from);
 		goto done;
 	}
 	*out = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?}", "cluster", cluster, "service",
-	                 ops_str(svc, "serviceName"), "from", from, "fromCommit", cur_commit, "to", to,
-	                 "toCommit", to_commit, "serviceArn", ops_str(svc, "serviceArn"));
+	                 ops_str(svc, "serviceName"), "from", from, "fromCommit", cur_commit, "to",
+	                 to, "toCommit", to_commit, "serviceArn", ops_str(svc, "serviceArn"));
 	if (!*out)
 		rc = ecsctl_error_nomem(err);
 done:
@@ -161,7 +162,8 @@ done:
 int ecsctl_ops_rollback(struct ecsctl_ecs *ecs, const json_t *target, struct ecsctl_error *err)
 {
 	json_t *req = json_pack("{s:s, s:s, s:s}", "cluster", ops_str(target, "cluster"), "service",
-	                        ops_str(target, "service"), "taskDefinition", ops_str(target, "to"));
+	                        ops_str(target, "service"), "taskDefinition",
+	                        ops_str(target, "to"));
 	const char *commit = json_string_value(json_object_get(target, "toCommit"));
 	int rc;
 
@@ -172,7 +174,8 @@ int ecsctl_ops_rollback(struct ecsctl_ecs *ecs, const json_t *target, struct ecs
 	/* the service says which commit it runs now: status, drift and the next
 	 * plan's revision tag follow it */
 	if (!rc && commit) {
-		json_t *tags = json_pack("[{s:s, s:s}]", "key", ECSCTL_REVISION_TAG, "value", commit);
+		json_t *tags = json_pack("[{s:s, s:s}]", "key", ECSCTL_REVISION_TAG, "value",
+		                         commit);
 		rc = tags ? ecsctl_ecs_tag_resource(ecs, ops_str(target, "serviceArn"), tags, err)
 		          : ecsctl_error_nomem(err);
 		json_decref(tags);

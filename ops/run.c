@@ -12,7 +12,6 @@
 #include "ops_int.h"
 #include "banned.h"
 
-
 /* The family a service's taskDefinition names ("web", "web:3", an ARN). */
 static int runs_family(const json_t *svc, const char *family)
 {
@@ -42,8 +41,8 @@ static void from_service(struct ecsctl_ops_run *o, const struct ecsctl_resource 
 /* The service `name` ("cluster/service", or "service" in o->cluster or
  * anywhere) or the first that runs `family`. */
 static const struct ecsctl_resource *find_service(const struct ecsctl_ops_run *o,
-                                                  const struct ecsctl_model *m,
-                                                  const char *family, const char *name)
+                                                  const struct ecsctl_model *m, const char *family,
+                                                  const char *name)
 {
 	size_t i;
 
@@ -51,9 +50,11 @@ static const struct ecsctl_resource *find_service(const struct ecsctl_ops_run *o
 		const struct ecsctl_resource *r = &m->resources[i];
 		const char *sn = ops_str(r->body, "serviceName");
 
-		if (r->kind != ECSCTL_KIND_SERVICE || (o->cluster && strcmp(o->cluster, r->cluster)))
+		if (r->kind != ECSCTL_KIND_SERVICE ||
+		    (o->cluster && strcmp(o->cluster, r->cluster)))
 			continue;
-		if (name ? !strcmp(r->name, name) || !strcmp(sn, name) : runs_family(r->body, family))
+		if (name ? !strcmp(r->name, name) || !strcmp(sn, name)
+		         : runs_family(r->body, family))
 			return r;
 	}
 	return NULL;
@@ -125,16 +126,15 @@ static const char *target_container(const struct ecsctl_ops_run *o, const json_t
 		return o->container;
 	json_array_foreach(defs, i, c) {
 		const json_t *ess = json_object_get(c, "essential");
-		if (o->container ? !strcmp(ops_str(c, "name"), o->container)
-		                 : !json_is_false(ess))
+		if (o->container ? !strcmp(ops_str(c, "name"), o->container) : !json_is_false(ess))
 			return ops_str(c, "name");
 	}
 	if (o->container)
-		ecsctl_error_set(err, ECSCTL_EINVAL,
-		                 "task definition '%s' has no container '%s'", o->task_definition,
-		                 o->container);
+		ecsctl_error_set(err, ECSCTL_EINVAL, "task definition '%s' has no container '%s'",
+		                 o->task_definition, o->container);
 	else
-		ecsctl_error_set(err, ECSCTL_EINVAL, "task definition '%s' has no essential container",
+		ecsctl_error_set(err, ECSCTL_EINVAL,
+		                 "task definition '%s' has no essential container",
 		                 o->task_definition);
 	return NULL;
 }
@@ -166,8 +166,9 @@ static int overrides(json_t *req, const struct ecsctl_ops_run *o, const json_t *
 			return ecsctl_error_set(err, ECSCTL_EINVAL,
 			                        "--env-var takes NAME=VALUE, not '%s'", o->env[i]);
 		}
-		if (json_array_append_new(env, json_pack("{s:s%, s:s}", "name", o->env[i],
-		                                         (size_t)(eq - o->env[i]), "value", eq + 1)))
+		if (json_array_append_new(env,
+		                          json_pack("{s:s%, s:s}", "name", o->env[i],
+		                                    (size_t)(eq - o->env[i]), "value", eq + 1)))
 			goto nomem;
 	}
 	if (o->command && json_object_set(co, "command", (json_t *)o->command))
@@ -193,8 +194,8 @@ int ecsctl_ops_run_request(json_t **out, const struct ecsctl_ops_run *o, const j
 
 	*out = NULL;
 	if (count < 1 || count > 10)
-		return ecsctl_error_set(err, ECSCTL_EINVAL, "--count must be between 1 and 10, not %ld",
-		                        count);
+		return ecsctl_error_set(err, ECSCTL_EINVAL,
+		                        "--count must be between 1 and 10, not %ld", count);
 	if (o->launch_type && o->capacity_provider)
 		return ecsctl_error_set(err, ECSCTL_EINVAL,
 		                        "give a launch type or a capacity provider, not both");
@@ -285,8 +286,10 @@ int ecsctl_ops_wait_stopped(json_t **tasks, struct ecsctl_ecs *ecs, const char *
 			break;
 		json_array_foreach(cur, i, t) {
 			const char *st = ops_str(t, "lastStatus");
-			if (strcmp(ops_str(json_object_get(seen, ops_str(t, "taskArn")), "s"), st)) {
-				json_object_set_new(seen, ops_str(t, "taskArn"), json_pack("{s:s}", "s", st));
+			if (strcmp(ops_str(json_object_get(seen, ops_str(t, "taskArn")), "s"),
+			           st)) {
+				json_object_set_new(seen, ops_str(t, "taskArn"),
+				                    json_pack("{s:s}", "s", st));
 				if (o->progress)
 					o->progress(o->progress_ud, t);
 			}
@@ -368,7 +371,8 @@ void ecsctl_ops_render_stopped(struct ecsctl_buf *out, const json_t *tasks, cons
 
 	json_array_foreach(tasks, i, t) {
 		ecsctl_buf_addf(out, "task %s (%s): %s", short_td(ops_str(t, "taskArn")),
-		                short_td(ops_str(t, "taskDefinitionArn")), ops_str(t, "lastStatus"));
+		                short_td(ops_str(t, "taskDefinitionArn")),
+		                ops_str(t, "lastStatus"));
 		if (*ops_str(t, "stoppedReason"))
 			ecsctl_buf_addf(out, ", %s", ops_str(t, "stoppedReason"));
 		if (*ops_str(t, "stopCode"))

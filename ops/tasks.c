@@ -100,14 +100,15 @@ json_t *ecsctl_ops_task_summary(const json_t *t)
 	td = slash ? slash + 1 : td;
 	colon = strrchr(td, ':');
 	json_array_foreach(json_object_get(t, "containers"), i, c) {
-		json_array_append_new(containers,
-		                      json_pack("{s:s, s:s, s:o, s:o}", "name", ops_str(c, "name"),
-		                                "lastStatus", ops_str(c, "lastStatus"), "exitCode",
-		                                or_null(c, "exitCode"), "reason", or_null(c, "reason")));
+		json_array_append_new(
+		    containers, json_pack("{s:s, s:s, s:o, s:o}", "name", ops_str(c, "name"),
+		                          "lastStatus", ops_str(c, "lastStatus"), "exitCode",
+		                          or_null(c, "exitCode"), "reason", or_null(c, "reason")));
 	}
 	return json_pack(
-	    "{s:s, s:s, s:s, s:o, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "taskArn",
-	    ops_str(t, "taskArn"), "id", strrchr(ops_str(t, "taskArn"), '/') ? strrchr(ops_str(t, "taskArn"), '/') + 1 : "",
+	    "{s:s, s:s, s:s, s:o, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "taskArn", ops_str(t, "taskArn"), "id",
+	    strrchr(ops_str(t, "taskArn"), '/') ? strrchr(ops_str(t, "taskArn"), '/') + 1 : "",
 	    "group", group, "service",
 	    strncmp(group, "service:", 8) ? json_null() : json_string(group + 8), "taskDefinition",
 	    td, "revision", (json_int_t)(colon ? strtoll(colon + 1, NULL, 10) : 0), "lastStatus",
@@ -127,7 +128,8 @@ static int cmp_task(const void *a, const void *b)
 
 	if (c)
 		return c;
-	c = !strcmp(ops_str(x, "lastStatus"), "STOPPED") - !strcmp(ops_str(y, "lastStatus"), "STOPPED");
+	c = !strcmp(ops_str(x, "lastStatus"), "STOPPED") -
+	    !strcmp(ops_str(y, "lastStatus"), "STOPPED");
 	if (c)
 		return c;
 	sx = json_number_value(json_object_get(x, "startedAt"));

@@ -26,7 +26,8 @@ static bool deploys(const struct ecsctl_plan *p)
 		enum ecsctl_diff_action a = p->ops[i].action;
 		if (a == ECSCTL_DIFF_REGISTER ||
 		    (p->ops[i].kind == ECSCTL_KIND_SERVICE &&
-		     (a == ECSCTL_DIFF_CREATE || a == ECSCTL_DIFF_UPDATE || a == ECSCTL_DIFF_REPLACE)))
+		     (a == ECSCTL_DIFF_CREATE || a == ECSCTL_DIFF_UPDATE ||
+		      a == ECSCTL_DIFF_REPLACE)))
 			return true;
 	}
 	return false;
@@ -37,13 +38,13 @@ static bool deploys(const struct ecsctl_plan *p)
 static char *hook_revision(const struct ecsctl_plan *p, const struct ecsctl_live *live,
                            const char *family)
 {
-	const char *arn = json_string_value(json_object_get(json_object_get(live->latest, family),
-	                                                    "taskDefinitionArn"));
+	const char *arn = json_string_value(
+	    json_object_get(json_object_get(live->latest, family), "taskDefinitionArn"));
 	size_t i;
 
 	for (i = 0; i < p->count; i++)
-		if (p->ops[i].kind == ECSCTL_KIND_TASKDEF && p->ops[i].action == ECSCTL_DIFF_REGISTER &&
-		    !strcmp(p->ops[i].name, family))
+		if (p->ops[i].kind == ECSCTL_KIND_TASKDEF &&
+		    p->ops[i].action == ECSCTL_DIFF_REGISTER && !strcmp(p->ops[i].name, family))
 			return ecsctl_plan_placeholder(family);
 	return arn ? strdup(arn) : ecsctl_plan_placeholder(family);
 }
@@ -160,14 +161,14 @@ void reconcile_render_hooks(struct ecsctl_buf *out, const struct ecsctl_plan *p,
 		char d[ECSCTL_DURATION_FORMAT_SIZE];
 		char *c = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
 
-		ecsctl_buf_addf(out,
-		                "%s> Hook \"%s\" will run before the services change%s\n"
-		                "    task definition = \"%s\"\n"
-		                "    cluster         = \"%s\"\n",
-		                color ? "\033[36m" : "", json_string_value(json_object_get(h, "name")),
-		                color ? "\033[0m" : "",
-		                json_string_value(json_object_get(h, "taskDefinition")),
-		                json_string_value(json_object_get(h, "cluster")));
+		ecsctl_buf_addf(
+		    out,
+		    "%s> Hook \"%s\" will run before the services change%s\n"
+		    "    task definition = \"%s\"\n"
+		    "    cluster         = \"%s\"\n",
+		    color ? "\033[36m" : "", json_string_value(json_object_get(h, "name")),
+		    color ? "\033[0m" : "", json_string_value(json_object_get(h, "taskDefinition")),
+		    json_string_value(json_object_get(h, "cluster")));
 		if (c)
 			ecsctl_buf_addf(out, "    command         = %s\n", c);
 		if (json_array_size(json_object_get(h, "environment"))) {
@@ -175,9 +176,9 @@ void reconcile_render_hooks(struct ecsctl_buf *out, const struct ecsctl_plan *p,
 			env_names(out, json_object_get(h, "environment"));
 			ecsctl_buf_adds(out, "] (values not shown)\n");
 		}
-		ecsctl_buf_addf(out, "    timeout         = \"%s\"\n\n",
-		                ecsctl_duration_format(
-		                    d, json_integer_value(json_object_get(h, "timeoutMs"))));
+		ecsctl_buf_addf(
+		    out, "    timeout         = \"%s\"\n\n",
+		    ecsctl_duration_format(d, json_integer_value(json_object_get(h, "timeoutMs"))));
 		free(c);
 	}
 }
@@ -188,12 +189,14 @@ json_t *reconcile_hooks_to_json(const struct ecsctl_plan *p, bool saved)
 	size_t i;
 
 	json_array_foreach(p->hooks, i, h) {
-		json_t *one = saved ? json_deep_copy(h) : json_pack("{s:O, s:s, s:O, s:O, s:O?, s:O}",
-		                  "name", json_object_get(h, "name"), "when", "beforeServices",
-		                  "taskDefinition", json_object_get(h, "taskDefinition"), "cluster",
-		                  json_object_get(h, "cluster"), "command",
-		                  json_object_get(h, "command"), "timeoutMs",
-		                  json_object_get(h, "timeoutMs"));
+		json_t *one = saved ? json_deep_copy(h)
+		                    : json_pack("{s:O, s:s, s:O, s:O, s:O?, s:O}", "name",
+		                                json_object_get(h, "name"), "when",
+		                                "beforeServices", "taskDefinition",
+		                                json_object_get(h, "taskDefinition"), "cluster",
+		                                json_object_get(h, "cluster"), "command",
+		                                json_object_get(h, "command"), "timeoutMs",
+		                                json_object_get(h, "timeoutMs"));
 		json_t *names = json_array(), *e;
 		size_t j;
 
@@ -226,8 +229,8 @@ int reconcile_hooks_from_json(struct ecsctl_plan *p, const json_t *doc, struct e
 		    !json_is_object(json_object_get(h, "request")) ||
 		    !json_is_integer(json_object_get(h, "timeoutMs")) ||
 		    !json_is_array(json_object_get(h, "essential")))
-			return ecsctl_error_set(err, ECSCTL_EINVAL, "saved plan: hook %zu is malformed",
-			                        i);
+			return ecsctl_error_set(err, ECSCTL_EINVAL,
+			                        "saved plan: hook %zu is malformed", i);
 	}
 	if (!json_is_array(hooks))
 		return ecsctl_error_set(err, ECSCTL_EINVAL, "saved plan: 'hooks' is not an array");
@@ -312,8 +315,8 @@ static int run_one(const json_t *h, struct ecsctl_ecs *ecs, const json_t *regist
 	if (!json_array_size(arns)) {
 		ecsctl_ops_render_stopped(&why, NULL, json_object_get(resp, "failures"));
 		rc = ecsctl_error_set(err, ECSCTL_EHOOK,
-		                      "hook '%s' did not start; no service was changed:\n%s", hp.name,
-		                      why.buf);
+		                      "hook '%s' did not start; no service was changed:\n%s",
+		                      hp.name, why.buf);
 		goto done;
 	}
 	wo.timeout_ms = json_integer_value(json_object_get(h, "timeoutMs"));

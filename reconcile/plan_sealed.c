@@ -243,6 +243,15 @@ int ecsctl_plan_rederive(struct ecsctl_plan *out, const struct ecsctl_plan *save
 	if ((rc = compare_changes(json_object_get(doc, "changes"),
 	                          json_object_get(again, "changes"), err)))
 		goto done;
+	if (!json_equal(
+	        json_object_get(again, "hooks") ? json_object_get(again, "hooks") : json_null(),
+	        json_object_get(doc, "hooks") ? json_object_get(doc, "hooks") : json_null())) {
+		rc = ecsctl_error_set(
+		    err, ECSCTL_EINVAL,
+		    "the saved plan was edited: its hooks are not the ones of its "
+		    "desired state; nothing was changed, run 'ecsctl plan -o' again");
+		goto done;
+	}
 	free(out->source);
 	out->source = NULL;
 	if (saved->source && !(out->source = strdup(saved->source)))

@@ -106,8 +106,7 @@ int ecsctl_ops_exit_code(const json_t *tasks, const json_t *failures, const json
  * indented line per container "NAME exit N" (or "NAME did not run: REASON"),
  * and one line per RunTask failure.
  */
-void ecsctl_ops_render_stopped(struct ecsctl_buf *out, const json_t *tasks,
-                               const json_t *failures);
+void ecsctl_ops_render_stopped(struct ecsctl_buf *out, const json_t *tasks, const json_t *failures);
 
 /* ---- tasks ------------------------------------------------------------ */
 

@@ -35,7 +35,8 @@ def members(shape):
 class SettingsDoc(unittest.TestCase):
     def test_every_key_is_documented(self):
         keys = members("EcsctlSettings") | members("EcsctlEnvironment") | \
-            members("EcsctlWait") | members("EcsctlIgnoreRule") | {"variables", "environments"}
+            members("EcsctlWait") | members("EcsctlIgnoreRule") | members("EcsctlHooks") | \
+            members("EcsctlHook") | {"variables", "environments"}
         self.assertEqual(keys - documented_keys(), set())
         self.assertEqual(documented_keys() - keys, set(), "documented keys ecsctl does not take")
 

@@ -32,11 +32,12 @@ static void test_ops_run_request__overrides_go_to_the_first_essential(void **sta
 	struct ecsctl_ops_run o = {0};
 	const char *env[] = {"A=1", "B=x=y"};
 	json_t *td = j(TD), *cmd = j("[\"sh\", \"-c\", \"exit 3\"]"), *req = NULL;
-	json_t *want = j("{\"taskDefinition\": \"migrate\", \"count\": 1, \"startedBy\": \"ecsctl\","
-	                 " \"cluster\": \"shop\", \"launchType\": \"FARGATE\", \"overrides\":"
-	                 " {\"containerOverrides\": [{\"name\": \"migrate\", \"command\":"
-	                 " [\"sh\", \"-c\", \"exit 3\"], \"environment\": [{\"name\": \"A\","
-	                 " \"value\": \"1\"}, {\"name\": \"B\", \"value\": \"x=y\"}]}]}}");
+	json_t *want = j(
+	    "{\"taskDefinition\": \"migrate\", \"count\": 1, \"startedBy\": \"ecsctl\","
+	    " \"cluster\": \"shop\", \"launchType\": \"FARGATE\", \"overrides\":"
+	    " {\"containerOverrides\": [{\"name\": \"migrate\", \"command\":"
+	    " [\"sh\", \"-c\", \"exit 3\"], \"environment\": [{\"name\": \"A\","
+	    " \"value\": \"1\"}, {\"name\": \"B\", \"value\": \"x=y\"}]}]}}");
 
 	(void)state;
 	o.cluster = "shop";
