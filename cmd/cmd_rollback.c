@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "ecsctl/arn.h"
 #include "ecsctl/ops.h"
 #include "load.h"
 #include "reconcile_cli.h"
@@ -30,13 +31,6 @@ static const char *str(const json_t *o, const char *k)
 	const char *s = json_string_value(json_object_get(o, k));
 
 	return s ? s : "";
-}
-
-static const char *short_td(const char *arn)
-{
-	const char *slash = strrchr(arn, '/');
-
-	return slash ? slash + 1 : arn;
 }
 
 /* "cluster/name" as given, "name" in --cluster or in the repository's
@@ -84,20 +78,22 @@ static void print_done(const json_t *targets, bool git)
 			continue;
 		}
 		printf("%s/%s: rolled back from %s (commit %.7s) to %s (commit %.7s)\n",
-		       str(t, "cluster"), str(t, "service"), short_td(str(t, "from")),
-		       *fc ? fc : "unknown", short_td(str(t, "to")), *tc ? tc : "unknown");
+		       str(t, "cluster"), str(t, "service"), ecsctl_arn_taskdef(str(t, "from")),
+		       *fc ? fc : "unknown", ecsctl_arn_taskdef(str(t, "to")),
+		       *tc ? tc : "unknown");
 	}
 	json_array_foreach(targets, i, t) {
 		const char *fc = str(t, "fromCommit");
 		if (*fc)
 			cli_notice("git still wants %s for %s/%s: revert commit %.12s in git (git "
 			           "revert %.12s), or the next apply deploys it again",
-			           short_td(str(t, "from")), str(t, "cluster"), str(t, "service"),
-			           fc, fc);
+			           ecsctl_arn_taskdef(str(t, "from")), str(t, "cluster"),
+			           str(t, "service"), fc, fc);
 		else
 			cli_notice("git still wants %s for %s/%s: change git to match, or the next "
 			           "apply deploys it again",
-			           short_td(str(t, "from")), str(t, "cluster"), str(t, "service"));
+			           ecsctl_arn_taskdef(str(t, "from")), str(t, "cluster"),
+			           str(t, "service"));
 	}
 }
 
@@ -211,7 +207,8 @@ int cmd_rollback(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	json_array_foreach(targets, k, t) {
 		fprintf(stderr, "rolling back %s/%s: %s -> %s\n", str(t, "cluster"),
-		        str(t, "service"), short_td(str(t, "from")), short_td(str(t, "to")));
+		        str(t, "service"), ecsctl_arn_taskdef(str(t, "from")),
+		        ecsctl_arn_taskdef(str(t, "to")));
 		if (ecsctl_ops_rollback(c, t, &err) < 0) {
 			cli_print_error(str(t, "service"), &err);
 			goto done;

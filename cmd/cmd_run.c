@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "ecsctl/arn.h"
 #include "ecsctl/ops.h"
 #include "load.h"
 #include "reconcile_cli.h"
@@ -276,13 +277,9 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	json_array_foreach(json_object_get(resp, "tasks"), i, t) {
 		json_array_append(arns, json_object_get(t, "taskArn"));
 	}
-	{
-		const char *tdarn = json_string_value(json_object_get(td, "taskDefinitionArn"));
-		const char *slash = tdarn ? strrchr(tdarn, '/') : NULL;
-		fprintf(stderr, "started %zu task%s of %s in cluster %s\n", json_array_size(arns),
-		        json_array_size(arns) == 1 ? "" : "s", slash ? slash + 1 : what,
-		        o.cluster ? o.cluster : "default");
-	}
+	fprintf(stderr, "started %zu task%s of %s in cluster %s\n", json_array_size(arns),
+	        json_array_size(arns) == 1 ? "" : "s", ecsctl_arn_taskdef(o.task_definition),
+	        o.cluster ? o.cluster : "default");
 	if (f.no_wait || !json_array_size(arns)) {
 		if (!json && f.no_wait)
 			json_array_foreach(arns, i, t) {

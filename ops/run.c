@@ -6,21 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "ecsctl/clock.h"
 #include "ecsctl/duration.h"
 #include "ecsctl/ops.h"
 #include "ops_int.h"
 #include "banned.h"
 
-/* The family a service's taskDefinition names ("web", "web:3", an ARN). */
+/* Whether a service's taskDefinition ("web", "web:3", an ARN) is of `family`. */
 static int runs_family(const json_t *svc, const char *family)
 {
-	const char *td = ops_str(svc, "taskDefinition"), *slash = strrchr(td, '/');
-	size_t n = strlen(family);
+	const char *td = ecsctl_arn_taskdef(ops_str(svc, "taskDefinition"));
+	size_t n = ecsctl_arn_family_len(td);
 
-	if (slash)
-		td = slash + 1;
-	return !strncmp(td, family, n) && (td[n] == '\0' || td[n] == ':');
+	return n == strlen(family) && !strncmp(td, family, n);
 }
 
 /* Takes cluster, network and launch type from service `b` where unset. */
@@ -357,21 +356,14 @@ int ecsctl_ops_exit_code(const json_t *tasks, const json_t *failures, const json
 	return code;
 }
 
-static const char *short_td(const char *arn)
-{
-	const char *slash = strrchr(arn, '/');
-
-	return slash ? slash + 1 : arn;
-}
-
 void ecsctl_ops_render_stopped(struct ecsctl_buf *out, const json_t *tasks, const json_t *failures)
 {
 	const json_t *t, *c;
 	size_t i, j;
 
 	json_array_foreach(tasks, i, t) {
-		ecsctl_buf_addf(out, "task %s (%s): %s", short_td(ops_str(t, "taskArn")),
-		                short_td(ops_str(t, "taskDefinitionArn")),
+		ecsctl_buf_addf(out, "task %s (%s): %s", ecsctl_arn_taskdef(ops_str(t, "taskArn")),
+		                ecsctl_arn_taskdef(ops_str(t, "taskDefinitionArn")),
 		                ops_str(t, "lastStatus"));
 		if (*ops_str(t, "stoppedReason"))
 			ecsctl_buf_addf(out, ", %s", ops_str(t, "stoppedReason"));

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "ecsctl/drift.h"
 #include "ecsctl/ops.h"
 #include "ops_int.h"
@@ -92,13 +93,11 @@ static json_t *or_null(const json_t *t, const char *key)
 
 json_t *ecsctl_ops_task_summary(const json_t *t)
 {
-	const char *td = ops_str(t, "taskDefinitionArn"), *slash = strrchr(td, '/');
-	const char *group = ops_str(t, "group"), *colon;
+	const char *td = ecsctl_arn_taskdef(ops_str(t, "taskDefinitionArn"));
+	const char *group = ops_str(t, "group"), *colon = strrchr(td, ':');
 	json_t *containers = json_array(), *c;
 	size_t i;
 
-	td = slash ? slash + 1 : td;
-	colon = strrchr(td, ':');
 	json_array_foreach(json_object_get(t, "containers"), i, c) {
 		json_array_append_new(
 		    containers, json_pack("{s:s, s:s, s:o, s:o}", "name", ops_str(c, "name"),
