@@ -22,6 +22,8 @@ enum scope {
 	SCOPE_ANY,     /* no resource-level permission in ECS */
 	SCOPE_TAGGING, /* the clusters, services and task definition families */
 	SCOPE_PRUNE,   /* with prune: true, resources tagged as this owner's */
+	SCOPE_RUN,     /* run and pre-deploy hooks: the families git names */
+	SCOPE_STOP,    /* their tasks (a run or hook past its timeout is stopped) */
 };
 
 static const struct policy_op {
@@ -46,6 +48,8 @@ static const struct policy_op {
     {"ecs:DeregisterTaskDefinition", SCOPE_ANY},
     {"ecs:TagResource", SCOPE_TAGGING},
     {"ecs:UntagResource", SCOPE_TAGGING},
+    {"ecs:RunTask", SCOPE_RUN},
+    {"ecs:StopTask", SCOPE_STOP},
     {"ecs:DeleteCluster", SCOPE_PRUNE},
     {"ecs:DeleteService", SCOPE_PRUNE},
     {"ecs:UpdateService", SCOPE_PRUNE},
@@ -186,6 +190,13 @@ static json_t *policy(const struct ecsctl_model *m, bool read_only, const char *
 		snprintf(prefix, sizeof(prefix), "%stask-definition/", ecs);
 		extend(tagged, arns(n.families, prefix, ":*"));
 		statement(doc, "EcsctlTags", actions(SCOPE_TAGGING), tagged, NULL);
+		/* `ecsctl run` and hooks run the repository's families in its clusters */
+		snprintf(prefix, sizeof(prefix), "%stask-definition/", ecs);
+		statement(doc, "EcsctlRunTasks", actions(SCOPE_RUN), arns(n.families, prefix, ":*"),
+		          NULL);
+		snprintf(prefix, sizeof(prefix), "%stask/", ecs);
+		statement(doc, "EcsctlStopTasks", actions(SCOPE_STOP),
+		          arns(n.clusters, prefix, "/*"), NULL);
 		if (m->settings.prune)
 			statement(doc, "EcsctlPrune", actions(SCOPE_PRUNE), json_string("*"),
 			          json_pack("{s:{s:s}}", "StringEquals",

@@ -13,7 +13,8 @@ import unittest
 
 from ecslocal import ECSCTL, SRC, ServerRepoCase, delta, env
 
-CODE_DIRS = ("aws", "cmd", "diff", "drift", "import", "model", "reconcile", "util", "watch")
+CODE_DIRS = ("aws", "cmd", "diff", "drift", "import", "model", "ops", "reconcile", "util",
+             "watch")
 
 
 def operations_in_code():
@@ -97,6 +98,11 @@ class Policy(ServerRepoCase):
                     for r in statement(doc, "EcsctlTags")["Resource"] if "task-definition" in r}
         self.assertEqual(families, {"web-staging", "worker-staging", "billing-staging",
                                     "cron-staging"})
+        self.assertEqual(len(statement(doc, "EcsctlRunTasks")["Resource"]), 4)
+        self.assertIn("arn:aws:ecs:*:123456789012:task-definition/web-staging:*",
+                      statement(doc, "EcsctlRunTasks")["Resource"])
+        self.assertEqual(statement(doc, "EcsctlStopTasks")["Resource"],
+                         ["arn:aws:ecs:*:123456789012:task/shop-staging/*"])
         passing = statement(doc, "EcsctlPassTaskRoles")
         self.assertEqual(sorted(passing["Resource"]),
                          ["arn:aws:iam::123456789012:role/shop-task-execution",
