@@ -581,6 +581,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	char *listen = NULL, *secret = NULL, *log_format = NULL, *ui_token = NULL, *token = NULL;
 	bool heal = false, help, state_ok = false, insecure_ui = false;
 	size_t token_len = 0;
+	const char *env_token = NULL;
 	const struct cli_flag flags[] = {
 	    {"interval", 0, FLAG_DURATION, &interval, "D", "time between reconciles (default 1m)"},
 	    {"listen", 0, FLAG_STRING, &listen, "ADDR",
@@ -627,9 +628,14 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		cli_error("--retry must be between 0 and 100");
 		goto done;
 	}
-	if (listen && off_machine(listen) && !ui_token && !insecure_ui) {
+	/* a container's secrets arrive as environment variables (ECS `secrets:`) */
+	env_token = getenv("ECSCTL_UI_TOKEN");
+	if (env_token && !*env_token)
+		env_token = NULL;
+	if (listen && off_machine(listen) && !ui_token && !env_token && !insecure_ui) {
 		cli_error("--listen '%s' is not a loopback address: the status page shows "
-		          "what is deployed; give --ui-token-file F (or --insecure-ui)",
+		          "what is deployed; give --ui-token-file F or ECSCTL_UI_TOKEN (or "
+		          "--insecure-ui)",
 		          listen);
 		goto done;
 	}
@@ -655,6 +661,8 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 			goto done;
 		ecsctl_watch_state_set_ui_token(&w.st, token, token_len);
 		memset(token, 0, token_len);
+	} else if (env_token) {
+		ecsctl_watch_state_set_ui_token(&w.st, env_token, strlen(env_token));
 	}
 	ecsctl_drift_report_init(&w.drift);
 	ecsctl_watch_metrics_env(w.metrics, ctx->env_name);
@@ -680,7 +688,8 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	snprintf(portbuf, sizeof(portbuf), "%u", port);
 	snprintf(url, sizeof(url), "%s", listen ? listen : "127.0.0.1:9464");
 	watch_log(&w, "info", "listening", "address", url, "port", portbuf, "webhook",
-	          w.st.secret ? "enabled" : "disabled", "ui", ui_token ? "token" : "open", NULL);
+	          w.st.secret ? "enabled" : "disabled", "ui",
+	          ui_token || env_token ? "token" : "open", NULL);
 
 	while (!stop_requested) {
 		int64_t t0 = ecsctl_clock_now_ms(NULL), wait_ms;

@@ -308,6 +308,18 @@ class StatusApiAndToken(unittest.TestCase):
         self.assertTrue(web["events"])
         self.assertEqual(w.get("/resources/Service/nope")[0], 404)
 
+    def test_token_from_the_environment(self):
+        w = opslib.Watch(self.server, self.repo.path, "--interval", "1h",
+                         env={"ECSCTL_UI_TOKEN": "env-token"})
+        self.addCleanup(w.stop)
+        import urllib.request
+        req = urllib.request.Request(self.url(w) + "/api/v1/status",
+                                     headers={"Authorization": "Bearer env-token"})
+        self.assertEqual(w.log[0]["ui"], "token")  # the "listening" line
+        self.assertEqual(w.get("/api/v1/status")[0], 401)
+        with urllib.request.urlopen(req, timeout=5) as r:
+            self.assertEqual(r.status, 200)
+
     def test_token_guards_page_and_api_only(self):
         path = self.token_file("t0ken-for-the-page\n")
         w = opslib.Watch(self.server, self.repo.path, "--interval", "1h",
@@ -354,13 +366,16 @@ class StatusApiAndToken(unittest.TestCase):
         self.assertEqual(rc, 64)
         self.assertIn("error: --listen '0.0.0.0:0' is not a loopback address", err)
         self.assertIn("--ui-token-file", err)
-        for extra in (["--insecure-ui"], ["--ui-token-file", self.token_file("x")]):
+        for extra, env in ((["--insecure-ui"], None),
+                           (["--ui-token-file", self.token_file("x")], None),
+                           ([], {"ECSCTL_UI_TOKEN": "from-the-environment"})):
             w = opslib.Watch(self.server, self.repo.path, "--interval", "1h",
-                             "--listen", "0.0.0.0:0", *extra)
+                             "--listen", "0.0.0.0:0", *extra, env=env)
             self.addCleanup(w.stop)
             self.assertEqual(w.get("/healthz")[0], 200)
             self.assertEqual(w.get("/")[0], 200 if extra == ["--insecure-ui"] else 401)
             self.assertEqual(w.stop(), 0)
+            self.assertNotIn("from-the-environment", json.dumps(w.log))
 
 
 if __name__ == "__main__":
