@@ -411,7 +411,7 @@ static void log_done(struct ecsctl_ecs *c, struct slot *s, long status, const ch
 	if (c->verbosity >= 2 && reqid)
 		ecsctl_buf_addf(&b, " request-id=%s", reqid);
 	if (!ecsctl_buf_failed(&b))
-		c->log(c->log_ud, 1, b.buf);
+		ecs_log_line(c, 1, b.buf);
 	ecsctl_buf_release(&b);
 	/* other services' answers hold what lookups read: SecureString values */
 	if (c->verbosity >= 3 && !call->to) {
@@ -422,7 +422,7 @@ static void log_done(struct ecsctl_ecs *c, struct slot *s, long status, const ch
 			ecsctl_buf_addf(&b, "error %s",
 			                call->error.message ? call->error.message : "");
 		if (!ecsctl_buf_failed(&b))
-			c->log(c->log_ud, 3, b.buf);
+			ecs_log_line(c, 3, b.buf);
 		ecsctl_buf_release(&b);
 	}
 }
@@ -587,7 +587,7 @@ static int prepare(struct ecsctl_ecs *c, struct slot *s, struct ecsctl_ecs_call 
 		ecsctl_buf_addf(&b, "%s %s request: ", service_of(call), call->operation);
 		ecs_add_redacted(&b, call->request);
 		if (!ecsctl_buf_failed(&b))
-			c->log(c->log_ud, 3, b.buf);
+			ecs_log_line(c, 3, b.buf);
 		ecsctl_buf_release(&b);
 	}
 	return 0;

@@ -37,7 +37,10 @@ struct ecsctl_ecs {
 	char *account;          /* GetCallerIdentity's answer, once asked */
 };
 
-/* Logs at `level` when verbosity allows; printf-style. */
+/* Logs `line` at `level` when verbosity allows, its secrets redacted
+ * (ecsctl_secret_redact). Every line of the client goes through here. */
+void ecs_log_line(struct ecsctl_ecs *c, int level, const char *line);
+/* ecs_log_line() of a printf-style line. */
 void ecs_logf(struct ecsctl_ecs *c, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

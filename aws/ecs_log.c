@@ -1,14 +1,26 @@
-/* -v logging for the ECS client, with secrets masked. */
-#include <ctype.h>
+/* -v logging for the ECS client, with secrets masked by the rules plans
+ * use (ecsctl/secret.h): JSON by member name and value, every line again as
+ * text. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "ecsctl/secret.h"
 #include "ecs_int.h"
 #include "banned.h"
 
-#define MASK "***"
+void ecs_log_line(struct ecsctl_ecs *c, int level, const char *line)
+{
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+
+	if (!c->log || c->verbosity < level)
+		return;
+	/* a URL, a connection string or a key id anywhere in the line */
+	ecsctl_secret_redact(&b, line);
+	if (!ecsctl_buf_failed(&b))
+		c->log(c->log_ud, level, b.buf);
+	ecsctl_buf_release(&b);
+}
 
 void ecs_logf(struct ecsctl_ecs *c, int level, const char *fmt, ...)
 {
@@ -21,32 +33,16 @@ void ecs_logf(struct ecsctl_ecs *c, int level, const char *fmt, ...)
 	ecsctl_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
 	if (!ecsctl_buf_failed(&b))
-		c->log(c->log_ud, level, b.buf);
+		ecs_log_line(c, level, b.buf);
 	ecsctl_buf_release(&b);
 }
 
-static int contains_ci(const char *s, const char *word)
+/* A member whose value is a secret by its name: passwords, tokens, keys;
+ * not the tag's "key" member nor the pagination "nextToken". */
+static int secret_member(const char *k, const json_t *v)
 {
-	size_t wl = strlen(word);
-
-	for (; *s; s++)
-		if (!strncasecmp(s, word, wl))
-			return 1;
-	return 0;
-}
-
-/* Member names whose values are secrets, and environment-style names that look secret. */
-static int secret_name(const char *name, int env_style)
-{
-	static const char *const words[] = {"secret",        "password",  "passwd",     "token",
-	                                    "credential",    "accesskey", "privatekey", "apikey",
-	                                    "authorization", "signature"};
-	size_t i;
-
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (contains_ci(name, words[i]))
-			return 1;
-	return env_style && contains_ci(name, "key");
+	return !json_is_object(v) && !json_is_array(v) && strcmp(k, "key") &&
+	       strcmp(k, "nextToken") && ecsctl_secret_name(k);
 }
 
 static void add_value(struct ecsctl_buf *out, const json_t *v);
@@ -69,8 +65,8 @@ static void add_object(struct ecsctl_buf *out, const json_t *obj)
 	const json_t *key = json_object_get(obj, "key");
 	/* {"name": "DB_PASSWORD", "value": ...} (environment) and {"key": ..., "value": ...} (tags)
 	 */
-	int secret_pair = (json_is_string(name) && secret_name(json_string_value(name), 1)) ||
-	                  (json_is_string(key) && secret_name(json_string_value(key), 1));
+	int secret_pair = ecsctl_secret_name(json_string_value(name)) ||
+	                  ecsctl_secret_name(json_string_value(key));
 	int first = 1;
 
 	ecsctl_buf_addch(out, '{');
@@ -80,10 +76,8 @@ static void add_object(struct ecsctl_buf *out, const json_t *obj)
 		first = 0;
 		add_string(out, k);
 		ecsctl_buf_addch(out, ':');
-		if ((secret_name(k, 0) && !json_is_object(v) && !json_is_array(v) &&
-		     strcmp(k, "nextToken")) ||
-		    (secret_pair && !strcmp(k, "value")))
-			ecsctl_buf_adds(out, "\"" MASK "\"");
+		if (secret_member(k, v) || (secret_pair && !strcmp(k, "value")))
+			ecsctl_buf_adds(out, "\"" ECSCTL_SECRET_MASK "\"");
 		else
 			add_value(out, v);
 	}
@@ -105,6 +99,9 @@ static void add_value(struct ecsctl_buf *out, const json_t *v)
 			add_value(out, json_array_get(v, i));
 		}
 		ecsctl_buf_addch(out, ']');
+	} else if (json_is_string(v) && ecsctl_secret_value(json_string_value(v))) {
+		/* whole, as plans do: a JSON escape must not hide part of it */
+		ecsctl_buf_adds(out, "\"" ECSCTL_SECRET_MASK "\"");
 	} else {
 		d = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 		ecsctl_buf_adds(out, d ? d : "null");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ecsctl/secret.h"
 #include "ecsctl/duration.h"
 #include "banned.h"
 
@@ -73,16 +74,24 @@ void cli_list_release(struct cli_list *l)
 	l->count = 0;
 }
 
+/* Every message is redacted (ecsctl/secret.h): errors quote what they
+ * were given, a URL with its password or a connection string included. */
 static void vmessage(const char *kind, const char *color, const char *fmt, va_list ap)
 {
 	int tty = isatty(2) && !getenv("NO_COLOR");
+	struct ecsctl_buf text = ECSCTL_BUF_INIT, shown = ECSCTL_BUF_INIT;
 
+	ecsctl_buf_vaddf(&text, fmt, ap);
+	ecsctl_secret_redact(&shown, text.buf);
 	if (tty)
 		fprintf(stderr, "\033[%sm%s:\033[0m ", color, kind);
 	else
 		fprintf(stderr, "%s: ", kind);
-	vfprintf(stderr, fmt, ap);
+	fputs(ecsctl_buf_failed(&text) || ecsctl_buf_failed(&shown) ? "(out of memory)" : shown.buf,
+	      stderr);
 	fputc('\n', stderr);
+	ecsctl_buf_release(&text);
+	ecsctl_buf_release(&shown);
 }
 
 void cli_error(const char *fmt, ...)

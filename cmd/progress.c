@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ecsctl/secret.h"
 #include "ecsctl/duration.h"
 #include "reconcile_cli.h"
 #include "banned.h"
@@ -196,10 +197,16 @@ void cli_progress_cb(void *ud, const struct ecsctl_progress *ev)
 			        ecsctl_diff_action_name(ev->op->action),
 			        ecsctl_kind_name(ev->op->kind), ev->op->name);
 		break;
-	case ECSCTL_PROGRESS_EVENT:
+	case ECSCTL_PROGRESS_EVENT: {
+		/* ECS's words: they may quote an image URL or an option as given */
+		struct ecsctl_buf msg = ECSCTL_BUF_INIT;
+
+		ecsctl_secret_redact(&msg, ev->message);
 		fprintf(stderr, "[%s]   %s: %s\n", ecsctl_duration_format(took, ev->elapsed_ms),
-		        ev->name, ev->message ? ev->message : "");
+		        ev->name, msg.buf);
+		ecsctl_buf_release(&msg);
 		break;
+	}
 	case ECSCTL_PROGRESS_HOOK:
 		fprintf(stderr, "[%s] hook %s: %s\n", ecsctl_duration_format(took, ev->elapsed_ms),
 		        ev->name, ev->message ? ev->message : "");

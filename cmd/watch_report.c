@@ -10,11 +10,23 @@
 #include <time.h>
 
 #include "ecsctl/buf.h"
+#include "ecsctl/secret.h"
 #include "watch_int.h"
 #include "banned.h"
 
+/* `s` with its secrets redacted (ecsctl/secret.h), in `b` (reset first). */
+static const char *redacted(struct ecsctl_buf *b, const char *s)
+{
+	ecsctl_buf_reset(b);
+	ecsctl_secret_redact(b, s);
+	return ecsctl_buf_failed(b) ? "(out of memory)" : b->buf;
+}
+
+/* Every message and value is redacted: they quote errors, which quote what
+ * they were given. */
 void watch_log(struct watch *w, const char *level, const char *msg, ...)
 {
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 	struct timespec ts;
 	struct tm tm;
 	char when[64], stamp[32];
@@ -28,13 +40,14 @@ void watch_log(struct watch *w, const char *level, const char *msg, ...)
 	va_start(ap, msg);
 	flockfile(stderr); /* the notification sender logs too */
 	if (w->json_logs) {
-		json_t *o = json_pack("{s:s, s:s, s:s}", "time", when, "level", level, "msg", msg);
+		json_t *o = json_pack("{s:s, s:s, s:s}", "time", when, "level", level, "msg",
+		                      redacted(&b, msg));
 		char *line;
 
 		while (o && (k = va_arg(ap, const char *))) {
 			v = va_arg(ap, const char *);
 			if (v) /* a field is a string or absent, never null */
-				json_object_set_new(o, k, json_string(v));
+				json_object_set_new(o, k, json_string(redacted(&b, v)));
 		}
 		line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		if (line)
@@ -42,17 +55,18 @@ void watch_log(struct watch *w, const char *level, const char *msg, ...)
 		free(line);
 		json_decref(o);
 	} else {
-		fprintf(stderr, "%s %-5s %s", when, level, msg);
+		fprintf(stderr, "%s %-5s %s", when, level, redacted(&b, msg));
 		while ((k = va_arg(ap, const char *))) {
 			v = va_arg(ap, const char *);
 			if (v)
-				fprintf(stderr, " %s=%s", k, v);
+				fprintf(stderr, " %s=%s", k, redacted(&b, v));
 		}
 		fputc('\n', stderr);
 	}
 	va_end(ap);
 	fflush(stderr);
 	funlockfile(stderr);
+	ecsctl_buf_release(&b);
 }
 
 double watch_unix_now(void)

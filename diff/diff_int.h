@@ -17,7 +17,7 @@ int diff_cluster_member_updatable(const char *member); /* an UpdateCluster membe
 const struct ecsctl_schema_shape *diff_create_service_shape(void);
 int diff_member_sensitive(const char *member); /* its shape is marked sensitive */
 
-/* ecsctl_diff_name_looks_secret(), or a match of one of `m`'s globs. */
+/* ecsctl_secret_name(), or a match of one of `m`'s globs. */
 int diff_name_secret(const char *name, const struct ecsctl_diff_mask *m);
 
 int diff_name_in(const char *name, const char *const *list, size_t n);

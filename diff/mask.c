@@ -34,7 +34,7 @@ static int holds_secret(const char *s, const struct ecsctl_diff_mask *mk)
 
 static int looks_secret(const json_t *v, const struct ecsctl_diff_mask *mk)
 {
-	return json_is_string(v) && (ecsctl_diff_value_looks_secret(json_string_value(v)) ||
+	return json_is_string(v) && (ecsctl_secret_value(json_string_value(v)) ||
 	                             holds_secret(json_string_value(v), mk));
 }
 
@@ -88,7 +88,7 @@ static int masked_string(json_t **out, const json_t *v, const struct ecsctl_diff
 	/* a document: only its secret members go, the reviewer sees the rest */
 	doc = *s == '{' || *s == '[' ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
 	if (!doc) {
-		if (ecsctl_diff_value_looks_secret(json_string_value(v)))
+		if (ecsctl_secret_value(json_string_value(v)))
 			return (*out = masked()) ? 0 : -1;
 		return 0;
 	}

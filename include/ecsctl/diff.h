@@ -29,6 +29,7 @@
 #include "ecsctl/buf.h"
 #include "ecsctl/error.h"
 #include "ecsctl/model.h"
+#include "ecsctl/secret.h"
 
 /* ---- changes ---------------------------------------------------------- */
 
@@ -217,7 +218,7 @@ int ecsctl_diff_cluster(struct ecsctl_diff_cluster *out, const json_t *desired, 
 enum ecsctl_diff_mask_flags {
 	/* Mask every environment value, as the ECS model marks the whole
 	 * EnvironmentVariables list sensitive. Off: only entries whose name
-	 * looks secret (see ecsctl_diff_name_looks_secret). */
+	 * looks secret (see ecsctl_secret_name). */
 	ECSCTL_DIFF_MASK_ALL_ENVIRONMENT = 1 << 0,
 };
 
@@ -240,36 +241,13 @@ struct ecsctl_diff_mask {
 	}
 
 /*
- * 1 when a name (an environment variable, a log option or label key) looks
- * secret. The name is split into words at every character that is not a
- * letter or digit, at lower-to-upper case changes (apiKey), before the last
- * capital of a run followed by a lower-case letter (APIKey) and between
- * letters and digits. A word counts when it contains PASSWORD, PASSWD,
- * PASSPHRASE, SECRET, TOKEN, CREDENTIAL, SIGNATURE, COOKIE, SESSION or
- * AUTHORIZATION; is KEY, PASS, AUTHN or AUTHZ; or ends in PWD, AUTH, DSN,
- * APIKEY, PRIVATEKEY, ACCESSKEY, SIGNINGKEY, AUTHKEY, MASTERKEY, SSHKEY or
- * ENCRYPTIONKEY. Any case. DB_PASS, apiKey, SENTRY_DSN, OAUTH_CLIENT match;
- * MONKEY, KEYBOARD_LAYOUT, PASSENGER_COUNT, BYPASS_CACHE, AUTHOR_NAME do not.
- */
-int ecsctl_diff_name_looks_secret(const char *name);
-
-/*
- * 1 when a string holds something that gives itself away as a credential,
- * whatever its name: a URL with a password (`scheme://user:pass@host`), an
- * AWS access key id (AKIA/ASIA + 16), a PEM block (`-----BEGIN ...-----`), a
- * JWT (`eyJ...`.`...`.`...`), or a token with an issuer's prefix (ghp_,
- * github_pat_, glpat-, xoxb-, sk_live_, AIza, ...). Anywhere in the string.
- */
-int ecsctl_diff_value_looks_secret(const char *value);
-
-/*
  * A copy of `value` (found at `path`) with sensitive values replaced by the
  * string "(sensitive)": members whose model shape is sensitive
  * (repositoryCredentials; environment values with
  * ECSCTL_DIFF_MASK_ALL_ENVIRONMENT), environment entries whose name looks
  * secret or matches `mask->names`, values of string maps (log `options`,
  * `dockerLabels`, `driverOpts`) whose key does, and any string that
- * ecsctl_diff_value_looks_secret(), however deep they sit in `value`. A
+ * ecsctl_secret_value(), however deep they sit in `value`. A
  * string holding a JSON object or array is masked inside (its members named
  * like secrets, its credential-like strings) and shown re-encoded compact.
  * `mask` may be NULL (built-in rules only). New reference; NULL when `value`

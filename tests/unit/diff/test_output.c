@@ -66,12 +66,12 @@ static void test_diff_mask__secret_names(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
-		if (!ecsctl_diff_name_looks_secret(secret[i]))
+		if (!ecsctl_secret_name(secret[i]))
 			fail_msg("%s should look secret", secret[i]);
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		if (ecsctl_diff_name_looks_secret(plain[i]))
+		if (ecsctl_secret_name(plain[i]))
 			fail_msg("%s should not look secret", plain[i]);
-	assert_false(ecsctl_diff_name_looks_secret(NULL));
+	assert_false(ecsctl_secret_name(NULL));
 }
 
 static void test_diff_mask__by_path_and_deep(void **state)
@@ -149,12 +149,12 @@ static void test_diff_mask__by_path_and_deep(void **state)
 	}
 
 	/* Credentials inside a URL, whatever the name. */
-	assert_true(ecsctl_diff_value_looks_secret("postgres://app:s3cret@db:5432/shop"));
-	assert_true(ecsctl_diff_value_looks_secret("redis://:pw@cache:6379"));
-	assert_false(ecsctl_diff_value_looks_secret("https://user@example.com/x"));
-	assert_false(ecsctl_diff_value_looks_secret("https://example.com/a:b@c"));
-	assert_false(ecsctl_diff_value_looks_secret("plain"));
-	assert_false(ecsctl_diff_value_looks_secret(NULL));
+	assert_true(ecsctl_secret_value("postgres://app:s3cret@db:5432/shop"));
+	assert_true(ecsctl_secret_value("redis://:pw@cache:6379"));
+	assert_false(ecsctl_secret_value("https://user@example.com/x"));
+	assert_false(ecsctl_secret_value("https://example.com/a:b@c"));
+	assert_false(ecsctl_secret_value("plain"));
+	assert_false(ecsctl_secret_value(NULL));
 	v = J("'postgres://app:s3cret@db:5432/shop'");
 	m = ecsctl_diff_mask_value("containerDefinitions[web].environment[DATABASE_URL].value", v,
 	                           NULL);
@@ -379,12 +379,12 @@ static void test_diff_mask__credential_values(void **state)
 	json_t *v, *m;
 
 	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
-		if (!ecsctl_diff_value_looks_secret(secret[i]))
+		if (!ecsctl_secret_value(secret[i]))
 			fail_msg("%s should look secret", secret[i]);
 	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		if (ecsctl_diff_value_looks_secret(plain[i]))
+		if (ecsctl_secret_value(plain[i]))
 			fail_msg("%s should not look secret", plain[i]);
-	assert_false(ecsctl_diff_value_looks_secret(NULL));
+	assert_false(ecsctl_secret_value(NULL));
 
 	/* In a list, only the element; in a plain member, the member. */
 	v = J("['--token', 'ghp_16C7e42F292c6912E7710c838347Ae178B4a', '--verbose']");

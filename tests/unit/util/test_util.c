@@ -305,5 +305,6 @@ int main(void)
 
 	failed += util_arn_tests();
 	failed += util_clock_tests();
+	failed += util_secret_tests();
 	return failed;
 }

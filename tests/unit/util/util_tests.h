@@ -5,5 +5,6 @@
 
 int util_arn_tests(void);
 int util_clock_tests(void);
+int util_secret_tests(void);
 
 #endif
