@@ -690,6 +690,15 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	watch_log(&w, "info", "listening", "address", url, "port", portbuf, "webhook",
 	          w.st.secret ? "enabled" : "disabled", "ui",
 	          ui_token || env_token ? "token" : "open", NULL);
+	/* /metrics names resources and commits; without a secret no webhook is
+	 * verified either: say so when other machines can connect */
+	if (!w.st.secret && !ui_token && !env_token && listen && off_machine(listen))
+		watch_log(
+		    &w, "warn",
+		    "listening on a non-loopback address without a webhook secret or UI token: "
+		    "anyone who can reach it reads /metrics and the status page; set "
+		    "--webhook-secret-file and a UI token, or listen on 127.0.0.1",
+		    "address", url, NULL);
 
 	while (!stop_requested) {
 		int64_t t0 = ecsctl_clock_now_ms(NULL), wait_ms;

@@ -36,7 +36,11 @@ struct ecsctl_watch_metrics {
 	char *env;         /* the env label of the per-resource families ("" = none) */
 	json_t *resources; /* [[kind, name, status, running|null, desired|null]] */
 	json_t *ops;       /* {"action\tkind": count} */
+	unsigned long long webhooks[ECSCTL_WEBHOOK_NRESULTS];
 };
+
+static const char *const webhook_results[ECSCTL_WEBHOOK_NRESULTS] = {"accepted", "coalesced",
+                                                                     "duplicate", "rejected"};
 
 int ecsctl_watch_metrics_new(struct ecsctl_watch_metrics **out, const char *version,
                              struct ecsctl_error *err)
@@ -359,6 +363,13 @@ static void render_ops(struct ecsctl_buf *out, const json_t *ops)
 	}
 }
 
+void ecsctl_watch_metrics_webhook(struct ecsctl_watch_metrics *m, enum ecsctl_webhook_result r)
+{
+	pthread_mutex_lock(&m->lock);
+	m->webhooks[r]++;
+	pthread_mutex_unlock(&m->lock);
+}
+
 void ecsctl_watch_metrics_render(struct ecsctl_buf *out, struct ecsctl_watch_metrics *m)
 {
 	size_t i, j;
@@ -429,6 +440,13 @@ void ecsctl_watch_metrics_render(struct ecsctl_buf *out, struct ecsctl_watch_met
 	family(out, "ecsctl_unstable_services", "gauge",
 	       "Managed services not stable at the last reconcile.");
 	ecsctl_buf_addf(out, "ecsctl_unstable_services %zu\n", m->unstable);
+	family(out, "ecsctl_webhook_requests_total", "counter",
+	       "POST /webhook requests by outcome: accepted (woke the loop), coalesced (a "
+	       "reconcile was already pending), duplicate (a delivery seen before), rejected "
+	       "(bad signature).");
+	for (i = 0; i < ECSCTL_WEBHOOK_NRESULTS; i++)
+		ecsctl_buf_addf(out, "ecsctl_webhook_requests_total{result=\"%s\"} %llu\n",
+		                webhook_results[i], m->webhooks[i]);
 	render_resources(out, m);
 	render_ops(out, m->ops);
 	pthread_mutex_unlock(&m->lock);

@@ -1,4 +1,13 @@
-/* The watch listener on libmicrohttpd: one thread, small bodies. */
+/*
+ * The watch listener on libmicrohttpd: one thread (epoll), small bodies.
+ *
+ * Slow clients must not starve /healthz (70 idle sockets once failed every
+ * probe): a client address holds at most PER_IP connections, the pool
+ * holds POOL (epoll, so past select's 1024 descriptors), and a connection
+ * idle for IDLE_S seconds (headers or body trickled, nothing sent) is
+ * closed. A prober on another address always finds a slot unless POOL /
+ * PER_IP addresses hold their share at once.
+ */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -9,6 +18,10 @@
 #include "ecsctl/buf.h"
 #include "ecsctl/watch.h"
 #include "banned.h"
+
+#define PER_IP 16
+#define POOL 1024
+#define IDLE_S 5
 
 struct ecsctl_watch_http {
 	struct MHD_Daemon *d;
@@ -26,7 +39,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 {
 	struct ecsctl_watch_http *h = cls;
 	struct req *r = *con_cls;
-	struct ecsctl_watch_request q = {method, url, NULL, NULL, NULL, NULL, 0};
+	struct ecsctl_watch_request q = {method, url, NULL, NULL, NULL, NULL, 0, NULL};
 	struct ecsctl_watch_response a = {500, NULL, "text/plain; charset=utf-8", NULL};
 	struct MHD_Response *resp;
 	enum MHD_Result rc;
@@ -53,6 +66,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	} else {
 		q.signature = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                          "X-Hub-Signature-256");
+		q.delivery = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                         "X-GitHub-Delivery");
 		q.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		                                              MHD_HTTP_HEADER_AUTHORIZATION);
 		q.refresh = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "refresh");
@@ -156,7 +171,7 @@ int ecsctl_watch_http_start(struct ecsctl_watch_http **out, unsigned *port, cons
 {
 	struct ecsctl_watch_http *h = NULL;
 	struct sockaddr_storage ss;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
 	const union MHD_DaemonInfo *info;
 	int v6;
 
@@ -174,9 +189,10 @@ int ecsctl_watch_http_start(struct ecsctl_watch_http **out, unsigned *port, cons
 	h->st = st;
 	h->d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)(64 * 1024), MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT, (unsigned)POOL,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)IDLE_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_END);
 	if (!h->d) {
 		free(h);
 		return ecsctl_error_set(err, ECSCTL_EIO, "could not listen on '%s'", addr);

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
 #include "ecsctl/clock.h"
+#include "ecsctl/metrics.h"
 #include "ecsctl/watch.h"
 #include "banned.h"
 
@@ -72,12 +75,53 @@ bool ecsctl_watch_state_ready(struct ecsctl_watch_state *st, int64_t now_ms)
 	return ready;
 }
 
-void ecsctl_watch_state_wake(struct ecsctl_watch_state *st)
+bool ecsctl_watch_state_wake(struct ecsctl_watch_state *st)
 {
+	bool pending;
+
 	pthread_mutex_lock(&st->lock);
+	pending = st->wake;
 	st->wake = true;
-	pthread_cond_broadcast(&st->cond);
+	if (!pending)
+		pthread_cond_broadcast(&st->cond);
 	pthread_mutex_unlock(&st->lock);
+	return pending;
+}
+
+/* Whether `key` was seen within the window; remembers it either way. Under
+ * st->lock. */
+static bool seen_before(struct ecsctl_watch_state *st, const unsigned char key[32], int64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < ECSCTL_WATCH_SEEN_MAX; i++)
+		if (st->seen[i].at_ms && now - st->seen[i].at_ms < ECSCTL_WATCH_SEEN_MS &&
+		    !memcmp(st->seen[i].key, key, 32))
+			return true;
+	memcpy(st->seen[st->seen_next].key, key, 32);
+	st->seen[st->seen_next].at_ms = now ? now : 1;
+	st->seen_next = (st->seen_next + 1) % ECSCTL_WATCH_SEEN_MAX;
+	return false;
+}
+
+/* A replay: the same delivery id, or the same signed body (the id is not
+ * signed, so a replayer can change it; the body it cannot). Both are
+ * remembered. */
+static bool duplicate(struct ecsctl_watch_state *st, const char *signature, const char *delivery)
+{
+	unsigned char sig[32], id[32];
+	int64_t now = ecsctl_clock_now_ms(NULL);
+	bool dup = false;
+
+	pthread_mutex_lock(&st->lock);
+	if (!ecsctl_watch_webhook_parse_signature(sig, signature))
+		dup = seen_before(st, sig, now);
+	if (delivery && *delivery) {
+		SHA256((const unsigned char *)delivery, strlen(delivery), id);
+		dup = seen_before(st, id, now) || dup;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return dup;
 }
 
 int ecsctl_watch_state_sleep(struct ecsctl_watch_state *st, int64_t ms, volatile sig_atomic_t *stop)
@@ -255,6 +299,12 @@ static int serve_ui(struct ecsctl_watch_response *out, struct ecsctl_watch_state
 	return answer_buf(out, code, &b);
 }
 
+static void count(struct ecsctl_watch_state *st, enum ecsctl_webhook_result r)
+{
+	if (st->metrics)
+		ecsctl_watch_metrics_webhook(st->metrics, r);
+}
+
 int ecsctl_watch_handle(struct ecsctl_watch_response *out, struct ecsctl_watch_state *st,
                         const struct ecsctl_watch_request *req)
 {
@@ -291,15 +341,18 @@ int ecsctl_watch_handle(struct ecsctl_watch_response *out, struct ecsctl_watch_s
 			return answer(out, 413, "payload too large\n");
 		if (!ecsctl_watch_webhook_verify(st->secret, st->secret_len, req->signature,
 		                                 req->body, req->body_len)) {
-			pthread_mutex_lock(&st->lock);
-			st->webhooks_rejected++;
-			pthread_mutex_unlock(&st->lock);
+			count(st, ECSCTL_WEBHOOK_REJECTED);
 			return answer(out, 401, "bad signature\n");
 		}
-		pthread_mutex_lock(&st->lock);
-		st->webhooks_accepted++;
-		pthread_mutex_unlock(&st->lock);
-		ecsctl_watch_state_wake(st);
+		if (duplicate(st, req->signature, req->delivery)) {
+			count(st, ECSCTL_WEBHOOK_DUPLICATE);
+			return answer(out, 200, "duplicate delivery\n");
+		}
+		if (ecsctl_watch_state_wake(st)) {
+			count(st, ECSCTL_WEBHOOK_COALESCED);
+			return answer(out, 202, "accepted (a reconcile is already due)\n");
+		}
+		count(st, ECSCTL_WEBHOOK_ACCEPTED);
 		return answer(out, 202, "accepted\n");
 	}
 	if (!strcmp(url, "/") || !strcmp(url, "/api/v1/status") ||

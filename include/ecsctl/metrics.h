@@ -73,6 +73,16 @@ void ecsctl_watch_metrics_unstable(struct ecsctl_watch_metrics *m, size_t n);
 
 /* Appends the exposition (HELP and TYPE for every family). Out of memory
  * is left sticky in `out`. */
+/* What became of a POST /webhook: ecsctl_webhook_requests_total{result}. */
+enum ecsctl_webhook_result {
+	ECSCTL_WEBHOOK_ACCEPTED,  /* verified, new: woke the loop */
+	ECSCTL_WEBHOOK_COALESCED, /* verified, new, a wake-up already pending: nothing more */
+	ECSCTL_WEBHOOK_DUPLICATE, /* verified, a delivery id or body seen within the window */
+	ECSCTL_WEBHOOK_REJECTED,  /* missing or bad signature */
+	ECSCTL_WEBHOOK_NRESULTS
+};
+void ecsctl_watch_metrics_webhook(struct ecsctl_watch_metrics *m, enum ecsctl_webhook_result r);
+
 void ecsctl_watch_metrics_render(struct ecsctl_buf *out, struct ecsctl_watch_metrics *m);
 
 /* A label value escaped as the format says (\\, \", \n). */

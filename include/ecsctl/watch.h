@@ -86,6 +86,12 @@ struct ecsctl_watch_decision {
  */
 void ecsctl_watch_decide(struct ecsctl_watch_decision *out, const struct ecsctl_watch_facts *f);
 
+/* How many deliveries a watch remembers, and for how long (a replay is
+ * refused within that; GitHub redelivers by hand, within days, but an
+ * attacker replays within seconds). */
+#define ECSCTL_WATCH_SEEN_MAX 1024
+#define ECSCTL_WATCH_SEEN_MS (60 * 60 * 1000)
+
 /* What the loop and the listener share. Initialize with _init, release
  * with _release; the loop updates it through the functions below. */
 struct ecsctl_watch_state {
@@ -98,7 +104,14 @@ struct ecsctl_watch_state {
 	int64_t failing_since_ms; /* monotonic ms of the first failure in a row; 0 = ok */
 	int64_t ready_grace_ms;   /* /readyz fails once failing for longer than this */
 	bool wake;                /* a verified webhook arrived */
-	unsigned long webhooks_accepted, webhooks_rejected;
+	/* deliveries seen (sha256 of an X-GitHub-Delivery id, and each body's
+	 * signature): a ring of the newest, each remembered at most
+	 * ECSCTL_WATCH_SEEN_MS, so a replayed webhook wakes nothing */
+	struct ecsctl_watch_seen {
+		unsigned char key[32];
+		int64_t at_ms; /* monotonic; 0 = empty */
+	} seen[ECSCTL_WATCH_SEEN_MAX];
+	size_t seen_next;
 	json_t *status;              /* the /api/v1/status document (owned), or NULL */
 	unsigned char ui_digest[32]; /* SHA-256 of the UI token */
 	bool ui_token;               /* the page and API ask for the token */
@@ -123,8 +136,9 @@ void ecsctl_watch_state_set_status(struct ecsctl_watch_state *st, json_t *doc);
  * user name). Only a digest is kept; compared in constant time. */
 void ecsctl_watch_state_set_ui_token(struct ecsctl_watch_state *st, const void *token, size_t len);
 
-/* Wakes the loop (a verified webhook). */
-void ecsctl_watch_state_wake(struct ecsctl_watch_state *st);
+/* Wakes the loop (a verified webhook). A wake while one is pending does
+ * nothing more: returns true when one was (coalesced). */
+bool ecsctl_watch_state_wake(struct ecsctl_watch_state *st);
 
 /*
  * Sleeps up to `ms`, returning early (1) when woken, or (0) at the end or
@@ -142,6 +156,9 @@ struct ecsctl_watch_request {
 	const char *refresh;       /* the page's ?refresh=SECONDS, or NULL */
 	const void *body;
 	size_t body_len;
+	const char *delivery; /* X-GitHub-Delivery, or NULL: a verified webhook whose id or
+	                         body was seen within ECSCTL_WATCH_SEEN_MS is a duplicate
+	                         (200, wakes nothing) */
 };
 
 /* The answer: `body` a heap string (caller frees), the others static. */
@@ -207,7 +224,8 @@ struct ecsctl_watch_http;
 
 /*
  * Listens on `addr` ("127.0.0.1:9464", "[::1]:9464", "0.0.0.0:9464"; port 0
- * picks one) with a thread of its own. `*port` (may be NULL) gets the port
+ * picks one) with a thread of its own: at most 16 connections per client
+ * address, 1024 in all, each closed after 5 s idle. `*port` (may be NULL) gets the port
  * bound. ECSCTL_EINVAL for a bad address, ECSCTL_EIO when it cannot bind.
  */
 int ecsctl_watch_http_start(struct ecsctl_watch_http **out, unsigned *port, const char *addr,

@@ -126,7 +126,7 @@ static void test_watch_page__escapes_everything(void **state)
 
 static int get(struct ecsctl_watch_state *st, const char *url, const char *auth)
 {
-	struct ecsctl_watch_request q = {"GET", url, NULL, auth, NULL, NULL, 0};
+	struct ecsctl_watch_request q = {"GET", url, NULL, auth, NULL, NULL, 0, NULL};
 	struct ecsctl_watch_response a;
 
 	assert_int_equal(ecsctl_watch_handle(&a, st, &q), 0);

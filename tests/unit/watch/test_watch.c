@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "ecsctl/buf.h"
 #include "ecsctl/watch.h"
 #include "watch_tests.h"
 #include "banned.h"
@@ -266,7 +267,7 @@ static void handle(int *status, char **body, const char **ct, struct ecsctl_watc
                    const char *method, const char *url, const char *sig, const char *data,
                    size_t len)
 {
-	struct ecsctl_watch_request q = {method, url, sig, NULL, NULL, data, len};
+	struct ecsctl_watch_request q = {method, url, sig, NULL, NULL, data, len, NULL};
 	struct ecsctl_watch_response a;
 
 	assert_int_equal(ecsctl_watch_handle(&a, st, &q), 0);
@@ -319,6 +320,58 @@ static void test_watch_handle__routes_and_webhook(void **state)
 	ecsctl_watch_metrics_free(m);
 }
 
+static int post(struct ecsctl_watch_state *st, const char *body, const char *delivery)
+{
+	unsigned char mac[32];
+	unsigned int n = 0;
+	struct ecsctl_buf sig = ECSCTL_BUF_INIT;
+	struct ecsctl_watch_request q = {"POST", "/webhook", NULL,         NULL,
+	                                 NULL,   body,       strlen(body), delivery};
+	struct ecsctl_watch_response a;
+
+	HMAC(EVP_sha256(), GH_SECRET, (int)strlen(GH_SECRET), (const unsigned char *)body,
+	     strlen(body), mac, &n);
+	ecsctl_buf_adds(&sig, "sha256=");
+	ecsctl_buf_addhex(&sig, mac, n);
+	q.signature = sig.buf;
+	assert_int_equal(ecsctl_watch_handle(&a, st, &q), 0);
+	free(a.body);
+	ecsctl_buf_release(&sig);
+	return a.status;
+}
+
+/* A replay (same delivery id, or same signed body under a new id) wakes
+ * nothing; a new delivery while a wake is pending is coalesced. */
+static void test_watch_handle__replays_and_coalescing(void **state)
+{
+	struct ecsctl_watch_metrics *m = NULL;
+	struct ecsctl_watch_state st;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_buf text = ECSCTL_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(ecsctl_watch_metrics_new(&m, "x", &err), 0);
+	assert_int_equal(ecsctl_watch_state_init(&st, m, &err), 0);
+	st.secret = strdup(GH_SECRET);
+	st.secret_len = strlen(GH_SECRET);
+	assert_int_equal(post(&st, "push 1", "id-1"), 202);
+	assert_int_equal(post(&st, "push 1", "id-1"), 200);
+	assert_int_equal(post(&st, "push 1", "id-2"), 200); /* the id is not signed */
+	assert_int_equal(post(&st, "push 2", "id-1"), 200); /* nor is a known id new */
+	assert_int_equal(post(&st, "push 3", NULL), 202);   /* coalesced: one wake pending */
+	assert_int_equal(ecsctl_watch_state_sleep(&st, 0, NULL), 1);
+	assert_int_equal(ecsctl_watch_state_sleep(&st, 0, NULL), 0); /* one, not two */
+	ecsctl_watch_metrics_render(&text, m);
+	assert_non_null(strstr(text.buf, "ecsctl_webhook_requests_total{result=\"accepted\"} 1\n"));
+	assert_non_null(
+	    strstr(text.buf, "ecsctl_webhook_requests_total{result=\"coalesced\"} 1\n"));
+	assert_non_null(
+	    strstr(text.buf, "ecsctl_webhook_requests_total{result=\"duplicate\"} 3\n"));
+	ecsctl_buf_release(&text);
+	ecsctl_watch_state_release(&st);
+	ecsctl_watch_metrics_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +385,7 @@ int main(void)
 	    cmocka_unit_test(test_watch_decide__retry_is_bounded_and_waits_its_backoff),
 	    cmocka_unit_test(test_watch_decide__table_without_failures),
 	    cmocka_unit_test(test_watch_handle__routes_and_webhook),
+	    cmocka_unit_test(test_watch_handle__replays_and_coalescing),
 	};
 
 	int failed = cmocka_run_group_tests_name("watch", tests, NULL, NULL);
