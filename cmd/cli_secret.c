@@ -55,7 +55,7 @@ int cli_plan_key(struct ecsctl_buf *out)
 		return -1;
 	}
 	if (file)
-		return cli_secret_file(out, "plan key (ECSCTL_PLAN_KEY_FILE)", file);
+		return cli_secret_file(out, "plan key", file);
 	if (key)
 		ecsctl_buf_adds(out, key);
 	return ecsctl_buf_failed(out) ? -1 : 0;
