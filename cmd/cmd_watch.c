@@ -29,6 +29,7 @@
 #include "ecsctl/clock.h"
 #include "ecsctl/lookup.h"
 #include "cli.h"
+#include "ecsctl/secret.h"
 #include "load.h"
 #include "commands.h"
 #include "ecsctl/drift.h"
@@ -52,7 +53,9 @@ static void note_error(struct watch *w, const char *msg, const char *error)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 
-	ecsctl_buf_addf(&b, "%s: %s", msg, error ? error : "unknown error");
+	/* the page shows it to whoever may read the page: redacted as logs are */
+	ecsctl_buf_addf(&b, "%s: ", msg);
+	ecsctl_secret_redact(&b, error ? error : "unknown error");
 	free(w->attempt_error);
 	w->attempt_error = ecsctl_buf_detach(&b);
 }
