@@ -182,6 +182,16 @@ void ecsctl_ecs_free(struct ecsctl_ecs *c)
 	free(c);
 }
 
+struct ecsctl_creds_provider *ecsctl_ecs_creds(struct ecsctl_ecs *c)
+{
+	return c->creds;
+}
+
+struct ecsctl_http_transport *ecsctl_ecs_transport(struct ecsctl_ecs *c)
+{
+	return c->tr;
+}
+
 const char *ecsctl_ecs_region(const struct ecsctl_ecs *c)
 {
 	return c->region;

@@ -8,11 +8,19 @@
 #include "apply_result.h"
 #include "cli.h"
 #include "commands.h"
+#include "lock_cli.h"
 #include "reconcile_cli.h"
 #include "banned.h"
 
 /* The one piece of global state: what a signal handler may touch. */
 static volatile sig_atomic_t interrupted;
+
+/* The operations done, for an error after writes (print_made). */
+struct made {
+	struct ecsctl_buf list;
+	void (*next)(void *ud, const struct ecsctl_progress *ev);
+	void *next_ud;
+};
 
 static void on_signal(int sig)
 {
@@ -45,9 +53,11 @@ static int check_seal(const json_t *doc, const char *file)
 
 /* A saved plan is executed as the plan of the desired state it carries,
  * made again now and refused when it differs from the file in anything
- * (ecsctl_plan_rederive): the file's calls are never what runs. */
-static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct cli_ctx *ctx,
-                      const char *file)
+ * (ecsctl_plan_rederive): the file's calls are never what runs. It takes the
+ * lease its ecsctl.yaml named (kept in the plan's scope) before live ECS is
+ * read again: no other writer moves it between that check and the writes. */
+static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct ecsctl_lock **lock,
+                      struct cli_ctx *ctx, const char *file, int64_t lock_timeout)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	json_error_t jerr;
@@ -72,6 +82,12 @@ static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct cli
 	if (rc == EXIT_OK)
 		rc = cli_account_guard(
 		    *ecs, json_string_value(json_object_get(saved.scope, "accountId")), NULL);
+	if (rc == EXIT_OK)
+		rc = cli_lock_open(lock, json_object_get(saved.scope, "lock"),
+		                   json_string_value(json_object_get(saved.scope, "owner")), *ecs,
+		                   ctx, &interrupted);
+	if (rc == EXIT_OK)
+		rc = cli_lock_take(*lock, saved.commit, lock_timeout);
 	if (rc != EXIT_OK)
 		goto done;
 	if (ecsctl_plan_rederive(p, &saved, doc, *ecs, &err) == ECSCTL_ESTALE) {
@@ -88,6 +104,57 @@ done:
 	ecsctl_plan_release(&saved);
 	ecsctl_error_release(&err);
 	return rc;
+}
+
+/* From the repository: the lease is taken before planning, so the plan is
+ * made from a live state no other writer is changing. */
+static int plan_locked(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
+                       struct ecsctl_lock **lock, struct cli_ctx *ctx, const struct cli_list *t,
+                       int64_t lock_timeout)
+{
+	int rc;
+
+	if ((rc = cli_open_model(m, ecs, ctx)) != EXIT_OK ||
+	    (rc = cli_lock_open(lock, m->settings.lock, m->settings.name, *ecs, ctx,
+	                        &interrupted)) != EXIT_OK ||
+	    (rc = cli_lock_take(*lock, m->commit, lock_timeout)) != EXIT_OK)
+		return rc;
+	return cli_plan_model(p, m, *ecs, ctx, (const char *const *)t->items, t->count);
+}
+
+/* After writes, an error (keys expired or revoked mid-wait, the network, a
+ * lost lease) must not read as "nothing happened": say what was done. */
+static void made_cb(void *ud, const struct ecsctl_progress *ev)
+{
+	struct made *m = ud;
+
+	if (ev->kind == ECSCTL_PROGRESS_OP_DONE && !ev->error && ev->op)
+		ecsctl_buf_addf(&m->list, "%s  %s %s \"%s\"", m->list.len ? "\n" : "",
+		                ecsctl_diff_action_name(ev->op->action),
+		                ecsctl_kind_name(ev->op->kind), ev->op->name);
+	m->next(m->next_ud, ev);
+}
+
+static void print_made(const struct made *m, const struct ecsctl_error *err)
+{
+	static const char *const creds[] = {
+	    "ExpiredToken",          "ExpiredTokenException",     "UnrecognizedClientException",
+	    "InvalidClientTokenId",  "InvalidSignatureException", "RequestExpired",
+	    "AccessDeniedException", "SignatureDoesNotMatch",     NULL};
+	bool keys = false;
+	size_t i;
+
+	if (!m->list.len)
+		return;
+	for (i = 0; creds[i] && err->aws_code; i++)
+		keys = keys || !strcmp(err->aws_code, creds[i]);
+	fprintf(stderr,
+	        "%sThese changes were already made before the error:\n%s\nRunning 'ecsctl apply' "
+	        "again is safe: it plans from live ECS, so it only does what is left%s.\n",
+	        keys ? "The credentials were refused (expired or revoked) after apply had "
+	               "written. "
+	             : "",
+	        m->list.buf, keys ? " (with valid credentials)" : "");
 }
 
 static int confirm(void)
@@ -153,7 +220,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 {
 	bool yes = false, no_wait = false, rollback = false, allow_replace = false, compact = false,
 	     help;
-	int64_t timeout = 0, interval = 0;
+	int64_t timeout = 0, interval = 0, lock_timeout = CLI_LOCK_TIMEOUT_DEFAULT_MS;
 	long parallelism = 0;
 	struct cli_list targets = {0};
 	const struct cli_flag flags[] = {
@@ -171,6 +238,8 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	     "apply only this resource (repeatable)"},
 	    {"poll-interval", 0, FLAG_DURATION, &interval, "D",
 	     "time between service checks while waiting (default 2s)"},
+	    {"lock-timeout", 0, FLAG_DURATION, &lock_timeout, "D",
+	     "wait this long for another writer's lease (ecsctl.yaml lock:; default 0s)"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
@@ -179,6 +248,8 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	struct ecsctl_model m = {0};
 	struct ecsctl_plan p;
 	struct ecsctl_ecs *ecs = NULL;
+	struct ecsctl_lock *lock = NULL;
+	struct made made = {ECSCTL_BUF_INIT, NULL, NULL};
 	struct cli_progress *pv = NULL;
 	struct apply_result *res = NULL;
 	struct cli_signals sig = {0};
@@ -198,10 +269,9 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	json = ctx->output && !strcmp(ctx->output, "json");
 	if (npos == 1)
-		rc = load_saved(&p, &ecs, ctx, argv[0]);
+		rc = load_saved(&p, &ecs, &lock, ctx, argv[0], lock_timeout);
 	else
-		rc = cli_make_plan(&p, &m, &ecs, ctx, (const char *const *)targets.items,
-		                   targets.count);
+		rc = plan_locked(&p, &m, &ecs, &lock, ctx, &targets, lock_timeout);
 	if (rc != EXIT_OK)
 		goto done;
 	if ((rc = cli_print_plan(&p, ctx, compact)) != EXIT_OK)
@@ -258,6 +328,12 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		ao.progress = apply_result_cb;
 		ao.progress_ud = res;
 	}
+	made.next = ao.progress;
+	made.next_ud = ao.progress_ud;
+	ao.progress = made_cb;
+	ao.progress_ud = &made;
+	ao.heartbeat = cli_lock_heartbeat;
+	ao.heartbeat_ud = lock;
 	ao.timeout_ms = timeout ? timeout
 	                        : json_integer_value(json_object_get(p.scope, "waitTimeoutMs"));
 	ao.interval_ms = interval;
@@ -265,6 +341,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	                         json_is_true(json_object_get(p.scope, "rollbackOnFailure"));
 	if (p.count && ecsctl_plan_apply(&p, ecs, allow_replace, &ao, &err)) {
 		cli_print_error(NULL, &err);
+		print_made(&made, &err);
 		if (err.code == ECSCTL_ECANCELED)
 			cli_error("apply was interrupted; run 'ecsctl apply' again to converge");
 		rc = EXIT_ERROR;
@@ -275,6 +352,8 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	if (!no_wait && p.count && ecsctl_plan_wait(&p, ecs, &ao, &err)) {
 		cli_print_error(NULL, &err);
 		print_why(&why);
+		if (exit_for(err.code) == EXIT_ERROR)
+			print_made(&made, &err);
 		rc = err.code == ECSCTL_ECANCELED ? EXIT_ERROR : exit_for(err.code);
 		goto done;
 	}
@@ -291,6 +370,8 @@ done:
 	ecsctl_error_release(&err);
 	ecsctl_plan_release(&p);
 	ecsctl_model_release(&m);
+	cli_lock_close(lock); /* before the client whose credentials it borrows */
+	ecsctl_buf_release(&made.list);
 	ecsctl_ecs_free(ecs);
 	cli_list_release(&targets);
 	return rc;

@@ -31,6 +31,7 @@
 #include "cli.h"
 #include "ecsctl/secret.h"
 #include "load.h"
+#include "lock_cli.h"
 #include "commands.h"
 #include "ecsctl/drift.h"
 #include "ecsctl/metrics.h"
@@ -331,10 +332,59 @@ static json_t *why_json(const struct ecsctl_wait_report *why)
 	return list;
 }
 
+/* watch holds the lease only while it writes: taken here, then the plan is
+ * made again, since another writer may have changed live ECS since the
+ * first one. NULL when the apply may go on (`*lock` holds the lease, or is
+ * NULL without `lock:`), else the result word. */
+static const char *take_lease(struct watch *w, struct ecsctl_lock **lock, struct ecsctl_plan *p,
+                              const struct ecsctl_model *m)
+{
+	struct ecsctl_lock_options o;
+	struct ecsctl_lock_config cfg;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	const char *result = NULL;
+
+	*lock = NULL;
+	if (!m->settings.lock)
+		return NULL;
+	memset(&o, 0, sizeof(o));
+	o.region = ecsctl_ecs_region(w->ecs);
+	o.creds = ecsctl_ecs_creds(w->ecs);
+	o.transport = ecsctl_ecs_transport(w->ecs);
+	o.cancel = (const volatile int *)&stop_requested;
+	if (ecsctl_lock_config_read(&cfg, m->settings.lock, m->settings.name, &err) ||
+	    ecsctl_lock_new(lock, &cfg, &o, &err) ||
+	    ecsctl_lock_acquire(*lock, m->commit, w->lock_timeout_ms, &err)) {
+		watch_log(w, "warn", "not applying: no lease", "commit", w->attempted, "error",
+		          err.message ? err.message : "unknown error", NULL);
+		result = err.code == ECSCTL_ELOCKED ? "locked" : "failed";
+	} else {
+		ecsctl_plan_release(p);
+		ecsctl_plan_init(p);
+		if (ecsctl_reconcile_plan(p, NULL, m, w->ecs, NULL, &err) < 0) {
+			log_error(w, "could not plan", &err);
+			result = "failed";
+		} else if (!p->count) {
+			watch_log(w, "info", "another writer already applied it", "commit",
+			          w->attempted, NULL);
+			result = "noop";
+		}
+	}
+	if (result) {
+		cli_lock_close(*lock);
+		*lock = NULL;
+	}
+	ecsctl_lock_config_release(&cfg);
+	ecsctl_error_release(&err);
+	return result;
+}
+
 static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ecsctl_model *m,
                          const struct ecsctl_watch_decision *d)
 {
-	json_t *ops = ops_json(p), *failed;
+	struct ecsctl_lock *lock = NULL;
+	const char *held = take_lease(w, &lock, p, m);
+	json_t *ops, *failed;
 	char summary[96];
 	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -342,6 +392,9 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	struct ecsctl_wait_report why = {NULL};
 	char nops[32], tries[16];
 
+	if (held)
+		return held;
+	ops = ops_json(p);
 	snprintf(nops, sizeof(nops), "%zu", p->count);
 	snprintf(tries, sizeof(tries), "%u", w->failed_applies + 1);
 	describe_changes(&what, p);
@@ -360,8 +413,11 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	ao.report = &why;
 	ao.progress = on_progress;
 	ao.progress_ud = w;
+	ao.heartbeat = cli_lock_heartbeat;
+	ao.heartbeat_ud = lock;
 	if (ecsctl_plan_apply(p, w->ecs, false, &ao, &err) < 0 ||
 	    ecsctl_plan_wait(p, w->ecs, &ao, &err) < 0) {
+		cli_lock_close(lock);
 		watch_log(w, "error", "apply failed", "commit", w->attempted, "error",
 		          err.message ? err.message : "unknown error", "code", err.aws_code,
 		          "request_id", err.request_id, NULL);
@@ -383,6 +439,7 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 		return "failed";
 	}
 	ecsctl_wait_report_release(&why);
+	cli_lock_close(lock);
 	clear_failed(w);
 	synced(w, m);
 	snprintf(summary, sizeof(summary), "Applied %zu change%s", p->count,
@@ -579,7 +636,7 @@ static bool off_machine(const char *addr)
 
 int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 {
-	int64_t interval = 60000, backoff_cap = 300000;
+	int64_t interval = 60000, backoff_cap = 300000, lock_timeout = 0;
 	long retry = 0;
 	char *listen = NULL, *secret = NULL, *log_format = NULL, *ui_token = NULL, *token = NULL;
 	bool heal = false, help, state_ok = false, insecure_ui = false;
@@ -596,6 +653,9 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	     "longest wait after failures (default 5m)"},
 	    {"retry", 0, FLAG_INT, &retry, "N",
 	     "apply a commit whose apply failed up to N more times, with backoff (default 0)"},
+	    {"lock-timeout", 0, FLAG_DURATION, &lock_timeout, "D",
+	     "wait this long for another writer's lease before an apply (default 0s: try at "
+	     "the next reconcile)"},
 	    {"ui-token-file", 0, FLAG_STRING, &ui_token, "F",
 	     "the status page and API ask for this token (bearer or basic auth)"},
 	    {"insecure-ui", 0, FLAG_BOOL, &insecure_ui, NULL,
@@ -612,6 +672,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 
 	memset(&w, 0, sizeof(w));
 	rc = cli_parse(argc, argv, cli_find_command("watch"), flags, ctx, &npos, &help);
+	w.lock_timeout_ms = lock_timeout;
 	if (rc >= 0)
 		goto done;
 	rc = EXIT_USAGE;

@@ -65,6 +65,10 @@ static const struct cli_command commands[] = {
      "Print the least-privilege IAM policy for the repository's desired state.", CLI_READS_MODEL,
      "ecsctl policy --env prod > deploy-policy.json\tfor the role apply runs as\n"
      "ecsctl policy --read-only\tfor plan and drift jobs\n"},
+    {"unlock", cmd_unlock, "--force ID",
+     "Remove the writers' lease of a holder that died (ecsctl.yaml lock:).", READS_ALL,
+     "ecsctl unlock --force 9f86d081884c7d659a2feaa0c55ad015\tthe id the waiting writer's "
+     "error named\n"},
     {"completion", cmd_completion, "bash|zsh|fish",
      "Print a shell completion script for ecsctl's commands and flags.", 0,
      "source <(ecsctl completion bash)\tcomplete in this bash (add it to ~/.bashrc)\n"

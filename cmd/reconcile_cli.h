@@ -34,6 +34,15 @@ int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *s
 int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
                   struct cli_ctx *ctx, const char *const *targets, size_t ntargets);
 
+/* The first steps of cli_make_plan: loads the model, opens the client and
+ * checks the account it pins. `m` and `*ecs` are the caller's to release. */
+int cli_open_model(struct ecsctl_model *m, struct ecsctl_ecs **ecs, struct cli_ctx *ctx);
+
+/* The planning step of cli_make_plan alone, for a model loaded and a client
+ * opened (apply takes the lease between them). */
+int cli_plan_model(struct ecsctl_plan *p, const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
+                   struct cli_ctx *ctx, const char *const *targets, size_t ntargets);
+
 /* Prints the plan (text, --compact text, --output json or markdown) on stdout. */
 int cli_print_plan(const struct ecsctl_plan *p, struct cli_ctx *ctx, bool compact);
 

@@ -29,7 +29,8 @@ struct watch {
 	char *failed_commit; /* see ecsctl_watch_facts.failed */
 	unsigned failed_applies, retry;
 	int64_t retry_at_ms, backoff_cap_ms;
-	bool triggered; /* a verified webhook woke the loop */
+	int64_t lock_timeout_ms; /* --lock-timeout */
+	bool triggered;          /* a verified webhook woke the loop */
 	unsigned failures;
 	uint64_t rng;
 	/* what the status page shows (ecsctl_watch_status_build) */

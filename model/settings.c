@@ -100,6 +100,7 @@ void model_settings_release(struct ecsctl_settings *s)
 	sensitive_release(s);
 	json_decref(s->notifications);
 	json_decref(s->hooks);
+	json_decref(s->lock);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -144,6 +145,10 @@ static int apply(struct ecsctl_settings *out, json_t *j, const struct mnode *nod
 	if ((v = json_object_get(j, "notifications"))) { /* an environment's replaces it whole */
 		json_decref(out->notifications);
 		out->notifications = json_incref(v);
+	}
+	if ((v = json_object_get(j, "lock"))) {
+		json_decref(out->lock);
+		out->lock = json_incref(v);
 	}
 	if (json_object_get(j, "sensitive")) {
 		sensitive_release(out);

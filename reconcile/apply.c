@@ -291,6 +291,8 @@ int ecsctl_plan_apply(struct ecsctl_plan *p, struct ecsctl_ecs *ecs, bool allow_
 	if ((rc = ecsctl_plan_check_replace(p, allow_replace, err)))
 		goto done;
 	for (phase = 0; phase < ECSCTL_PHASE_COUNT && !rc; phase++) {
+		if (opts->heartbeat && (rc = opts->heartbeat(opts->heartbeat_ud, err)))
+			break;
 		/* the hooks: after the registers (they may run a new revision),
 		 * before anything a service runs changes */
 		if (phase == ECSCTL_PHASE_SERVICES)

@@ -51,6 +51,11 @@ int ecsctl_reconcile_scope(json_t **out, const struct ecsctl_model *m, struct ec
 		rc = reconcile_oom(err);
 		goto done;
 	}
+	/* `apply FILE` takes the same lease as apply from the repository */
+	if (m->settings.lock && json_object_set(s, "lock", m->settings.lock)) {
+		rc = reconcile_oom(err);
+		goto done;
+	}
 	/* plans mask with them, saved plans too */
 	for (i = 0; i < m->settings.nsensitive; i++) {
 		json_t *g = json_object_get(s, "sensitive");

@@ -467,7 +467,8 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 		}
 	}
 	for (;;) {
-		if ((rc = poll_once(&c, ws, n, ecs, err)))
+		if ((opts->heartbeat && (rc = opts->heartbeat(opts->heartbeat_ud, err))) ||
+		    (rc = poll_once(&c, ws, n, ecs, err)))
 			goto done;
 		for (i = 0, left = 0; i < n; i++) {
 			if (ws[i].state == W_FAILED && opts->rollback_on_failure &&
@@ -578,6 +579,8 @@ int reconcile_wait_inactive(struct ecsctl_ecs *ecs, const json_t *targets,
 		return reconcile_oom(err);
 	for (;;) {
 		size_t left = 0;
+		if (o->heartbeat && (rc = o->heartbeat(o->heartbeat_ud, err)))
+			break;
 		for (i = 0; i < n && !rc; i++) {
 			const json_t *t = json_array_get(targets, i);
 			const char *cl = json_string_value(json_object_get(t, "cluster"));

@@ -111,6 +111,7 @@ SETTINGS_MEMBERS = {
     "accountId": {"shape": "EcsctlAccountId"},
     "notifications": {"shape": "EcsctlNotifications"},
     "hooks": {"shape": "EcsctlHooks"},
+    "lock": {"shape": "EcsctlLock"},
 }
 ECSCTL_SHAPES = {
     "EcsctlSettings": {"type": "structure", "members": SETTINGS_MEMBERS},
@@ -123,6 +124,18 @@ ECSCTL_SHAPES = {
         "timeout": {"shape": "EcsctlDuration"},
         "rollbackOnFailure": {"shape": "EcsctlBoolean"},
     }},
+    # the writers' lease (docs/locking.md)
+    "EcsctlLock": {"type": "structure", "required": ["backend"], "members": {
+        "backend": {"shape": "EcsctlLockBackend"},
+        "path": {"shape": "EcsctlString"},
+        "table": {"shape": "EcsctlString"},
+        "bucket": {"shape": "EcsctlString"},
+        "key": {"shape": "EcsctlString"},
+        "region": {"shape": "EcsctlString"},
+        "endpoint": {"shape": "EcsctlString"},
+        "ttl": {"shape": "EcsctlDuration"},
+    }},
+    "EcsctlLockBackend": {"type": "string", "enum": ["file", "dynamodb", "s3"]},
     "EcsctlIgnoreList": {"type": "list", "member": {"shape": "EcsctlIgnoreRule"}},
     "EcsctlIgnoreRule": {"type": "structure", "required": ["kind", "fields"], "members": {
         "kind": {"shape": "EcsctlIgnoreKind"},
@@ -199,7 +212,8 @@ ECSCTL_SHAPES = {
 }
 ECSCTL_MEMBER_RULES = {("EcsctlWait", "timeout"): "DURATION",
                        ("EcsctlNotifications", "timeout"): "DURATION",
-                       ("EcsctlHook", "timeout"): "DURATION"}
+                       ("EcsctlHook", "timeout"): "DURATION",
+                       ("EcsctlLock", "ttl"): "DURATION"}
 
 
 def squeeze(text):

@@ -113,6 +113,11 @@ void ecsctl_ecs_free(struct ecsctl_ecs *c);
 
 const char *ecsctl_ecs_region(const struct ecsctl_ecs *c);
 
+/* The client's credential chain and transport, for the lease's DynamoDB and
+ * S3 calls (ecsctl/lock.h): one chain, one set of connections. Borrowed. */
+struct ecsctl_creds_provider *ecsctl_ecs_creds(struct ecsctl_ecs *c);
+struct ecsctl_http_transport *ecsctl_ecs_transport(struct ecsctl_ecs *c);
+
 /*
  * A call to another AWS service through the same engine (its credentials,
  * SigV4, retries, rate limiter and counts): SSM (JSON 1.1), CloudFormation

@@ -29,7 +29,8 @@ enum ecsctl_errcode {
 	ECSCTL_ETIMEOUT = -8,   /* a wait ran out of time */
 	ECSCTL_EUNSTABLE = -9,  /* a deployment failed or rolled back */
 	ECSCTL_ECANCELED = -10, /* interrupted by a signal */
-	ECSCTL_EHOOK = -11      /* a pre-deploy hook failed: nothing after it ran */
+	ECSCTL_EHOOK = -11,     /* a pre-deploy hook failed: nothing after it ran */
+	ECSCTL_ELOCKED = -12    /* another writer holds the lease */
 };
 
 struct ecsctl_error {

@@ -43,8 +43,8 @@ const char *ecsctl_reconcile_tag_value(const json_t *tags, const char *key);
  * {"owner": name, "prune": bool, "clusters": [names], "services":
  * {"cluster": [names]}, "families": [names], plus the settings apply needs:
  * "waitTimeoutMs", "rollbackOnFailure", "region", "accountId" (when pinned),
- * and "sensitiveValues" (secret lookups' values, for masking)}. New
- * reference via `*out`.
+ * "lock" (ecsctl.yaml's `lock:`, when set) and "sensitiveValues" (secret
+ * lookups' values, for masking)}. New reference via `*out`.
  */
 int ecsctl_reconcile_scope(json_t **out, const struct ecsctl_model *m, struct ecsctl_error *err);
 
@@ -444,10 +444,15 @@ struct ecsctl_apply_options {
 	/* filled with why services did not become stable; NULL = not collected */
 	struct ecsctl_wait_report *report;
 	int64_t quiet_ms; /* no news this long: ECSCTL_PROGRESS_QUIET; 0 = 30 s */
+	/* The lease's heartbeat (ecsctl/lock.h), called before each phase and each
+	 * wait round; non-zero (the lease was lost) stops apply and wait with
+	 * that error. NULL = none. */
+	int (*heartbeat)(void *ud, struct ecsctl_error *err);
+	void *heartbeat_ud;
 };
 #define ECSCTL_APPLY_OPTIONS_INIT                                                                  \
 	{                                                                                          \
-		0, NULL, NULL, NULL, NULL, 0, 0, false, NULL, NULL, NULL, NULL, 0                  \
+		0, NULL, NULL, NULL, NULL, 0, 0, false, NULL, NULL, NULL, NULL, 0, NULL, NULL      \
 	}
 
 /* ECSCTL_EINVAL naming the first service to replace and its immutable

@@ -3,12 +3,17 @@ speaking their wire formats: the IAM Identity Center portal (GetRoleCredentials)
 and SSO-OIDC (CreateToken), optionally over TLS; STS (AssumeRole,
 AssumeRoleWithWebIdentity, GetCallerIdentity) and the ECS container
 credentials endpoint; a forward proxy (CONNECT tunnels and absolute-URI HTTP)
-that records what went through it; and what lookups read: SSM GetParameters,
+that records what went through it; what lookups read: SSM GetParameters,
 CloudFormation DescribeStacks, S3 GetObject, each checking the request's SigV4
-against botocore's. Standard library (and Debian's botocore) only."""
+against botocore's; and the two stores the writers' lease lives in, DynamoDB
+(conditional PutItem, UpdateItem, DeleteItem) and S3 (conditional PutObject and
+DeleteObject), each with its real error shapes. Standard library (and Debian's
+botocore) only."""
+import hashlib
 import http.server
 import json
 import os
+import re
 import select
 import socket
 import ssl
@@ -276,6 +281,96 @@ class Proxy(_Base):
         return [s["target"] for s in self.seen]
 
 
+class _DynamoHandler(http.server.BaseHTTPRequestHandler):
+    """DynamoDB's JSON 1.0 protocol for PutItem, GetItem, UpdateItem (SET a =
+    :v, ...) and DeleteItem, with the condition expressions a lease needs:
+    attribute_not_exists(A), A = :v, joined by AND."""
+    protocol_version = "HTTP/1.1"
+
+    def answer(self, status, doc):
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", "ddb-req-1")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def error(self, code, message):
+        self.answer(400, {"__type": "com.amazonaws.dynamodb.v20120810#" + code,
+                          "message": message})
+
+    @staticmethod
+    def holds(cond, item, values):
+        for part in re.split(r"\s+AND\s+", cond or ""):
+            part = part.strip()
+            if not part:
+                continue
+            m = re.fullmatch(r"attribute_not_exists\((\w+)\)", part)
+            if m:
+                if m.group(1) in item:
+                    return False
+                continue
+            m = re.fullmatch(r"(\w+)\s*=\s*(:\w+)", part)
+            if not m:
+                raise ValueError(part)
+            if item.get(m.group(1)) != values.get(m.group(2)):
+                return False
+        return True
+
+    def do_POST(self):
+        s = self.server_obj
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        op = self.headers.get("X-Amz-Target", "").split(".")[-1]
+        s.record(op=op, body=body, authorization=self.headers.get("Authorization", ""))
+        if s.fail_ops.get(op):
+            s.fail_ops[op] -= 1
+            return self.answer(500, {"__type": "com.amazonaws.dynamodb.v20120810#"
+                                     "InternalServerError", "message": "try again"})
+        table = s.tables.get(body.get("TableName"))
+        if table is None:
+            return self.error("ResourceNotFoundException", "Requested resource not found")
+        key = (body.get("Item") or body.get("Key") or {}).get("LockID", {}).get("S")
+        values = body.get("ExpressionAttributeValues", {})
+        with s.lock:
+            cur = table.get(key, {})
+            try:
+                ok = self.holds(body.get("ConditionExpression"), cur, values)
+            except ValueError as e:
+                return self.error("ValidationException", "unsupported condition %s" % e)
+            if op == "GetItem":
+                return self.answer(200, {"Item": cur} if cur else {})
+            if not ok:
+                return self.error("ConditionalCheckFailedException",
+                                  "The conditional request failed")
+            if op == "PutItem":
+                table[key] = body["Item"]
+            elif op == "UpdateItem":
+                item = dict(cur, LockID={"S": key})
+                for a, v in re.findall(r"(\w+)\s*=\s*(:\w+)",
+                                       body["UpdateExpression"].replace("SET ", "")):
+                    item[a] = values[v]
+                table[key] = item
+            elif op == "DeleteItem":
+                table.pop(key, None)
+            else:
+                return self.error("UnknownOperationException", op)
+        self.answer(200, {})
+
+
+class DynamoDb(_Base):
+    """AWS_ENDPOINT_URL_DYNAMODB points here; `tables` = {name: {LockID: item}}."""
+    handler = _DynamoHandler
+
+    def __init__(self, tables=("ecsctl-locks",)):
+        super().__init__()
+        self.tables = {t: {} for t in tables}
+        self.fail_ops = {}  # {"PutItem": n}: answer the next n with a 500
+
+    def ops(self):
+        return [s["op"] for s in self.seen]
+
+
 def self_signed_cert(folder):
     """A certificate for 127.0.0.1 and localhost (openssl CLI); returns
     (certfile, keyfile)."""
@@ -351,11 +446,11 @@ class _LookupHandler(http.server.BaseHTTPRequestHandler):
     def body(self):
         return self.rfile.read(int(self.headers.get("Content-Length", 0)))
 
-    def checked(self, body, service):
+    def checked(self, body, service, **extra):
         s = self.server_obj
         why = sigv4_error(self, body, service, s.key, s.secret)
         s.record(service=service, path=self.path, body=body.decode(errors="replace"),
-                 target=self.headers.get("X-Amz-Target"), sigv4=why)
+                 target=self.headers.get("X-Amz-Target"), sigv4=why, **extra)
         return why is None
 
 
@@ -469,7 +564,9 @@ class CloudFormation(_Base):
 
 
 class _S3Handler(_LookupHandler):
-    """S3 GetObject, path-style (/bucket/key), XML errors."""
+    """S3, path-style (/bucket/key), XML errors: GetObject, and for the lease
+    conditional PutObject (If-None-Match: *, If-Match: ETag) and DeleteObject
+    (If-Match), 412 PreconditionFailed when a condition does not hold."""
 
     def error(self, status, code, message, key=""):
         self.reply(status, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code>"
@@ -477,28 +574,90 @@ class _S3Handler(_LookupHandler):
                    "<HostId>h</HostId></Error>" % (code, _xml(message), _xml(key)),
                    "application/xml", x_amz_request_id="s3-req-1")
 
-    def do_GET(self):
+    def precondition_failed(self):
+        self.error(412, "PreconditionFailed", "At least one of the pre-conditions you "
+                   "specified did not hold")
+        return True
+
+    def target(self, body):
+        """(objects of the bucket, key), or None when the request was answered."""
         s = self.server_obj
-        if not self.checked(b"", "s3"):
-            return self.error(403, "SignatureDoesNotMatch", "The request signature we "
-                              "calculated does not match the signature you provided.")
+        if not self.checked(body, "s3", op=self.command, if_match=self.headers.get("If-Match"),
+                            if_none_match=self.headers.get("If-None-Match"),
+                            authorization=self.headers.get("Authorization", "")):
+            self.error(403, "SignatureDoesNotMatch", "The request signature we "
+                       "calculated does not match the signature you provided.")
+            return None
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         bucket, _, key = path.lstrip("/").partition("/")
         if bucket not in s.buckets:
-            return self.error(404, "NoSuchBucket", "The specified bucket does not exist")
-        if key not in s.buckets[bucket]:
+            self.error(404, "NoSuchBucket", "The specified bucket does not exist")
+            return None
+        return s.buckets[bucket], key
+
+    def do_GET(self):
+        t = self.target(b"")
+        if not t:
+            return
+        objs, key = t
+        if key not in objs:
             return self.error(404, "NoSuchKey", "The specified key does not exist.", key)
-        self.reply(200, s.buckets[bucket][key], "application/json",
-                   x_amz_request_id="s3-req-2", ETag='"etag"')
+        self.reply(200, objs[key], "application/json", x_amz_request_id="s3-req-2",
+                   ETag=self.server_obj.etag(objs[key]))
+
+    def conditions_fail(self, objs, key):
+        """Answers and returns True when If-None-Match / If-Match do not hold."""
+        cur = objs.get(key)
+        if self.headers.get("If-None-Match") == "*" and cur is not None:
+            return self.precondition_failed()
+        match = self.headers.get("If-Match")
+        if match is not None and cur is None:
+            self.error(404, "NoSuchKey", "The specified key does not exist.", key)
+            return True
+        if match is not None and match != self.server_obj.etag(cur):
+            return self.precondition_failed()
+        return False
+
+    def do_PUT(self):
+        body = self.body()
+        t = self.target(body)
+        if not t:
+            return
+        objs, key = t
+        with self.server_obj.lock:
+            if self.conditions_fail(objs, key):
+                return
+            objs[key] = body
+        self.reply(200, b"", "application/xml", ETag=self.server_obj.etag(body))
+
+    def do_DELETE(self):
+        t = self.target(b"")
+        if not t:
+            return
+        objs, key = t
+        with self.server_obj.lock:
+            if self.conditions_fail(objs, key):
+                return
+            objs.pop(key, None)
+        self.reply(204, b"", "application/xml")
 
 
 class S3(_Base):
-    """S3 GetObject (AWS_ENDPOINT_URL_S3): `buckets` maps bucket -> {key: bytes}."""
+    """S3 (AWS_ENDPOINT_URL_S3): `buckets` maps bucket -> {key: bytes}; the
+    ETag of an object is the quoted MD5 of its bytes, as S3's for a simple
+    PUT; requests must be signed with (key, secret) for s3."""
     handler = _S3Handler
 
     def __init__(self, buckets, key="AKIDTEST", secret="secret"):
         super().__init__()
         self.buckets, self.key, self.secret = buckets, key, secret
 
+    @staticmethod
+    def etag(body):
+        return '"%s"' % hashlib.md5(body).hexdigest()
+
     def paths(self):
         return [s["path"] for s in self.seen]
+
+    def ops(self):
+        return [s.get("op") for s in self.seen]

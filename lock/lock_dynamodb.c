@@ -1,0 +1,179 @@
+/*
+ * The DynamoDB lease, as Terraform's S3 backend kept its lock in DynamoDB:
+ * one item per lock, {LockID (the table's partition key, a string): key},
+ * written only with condition expressions, so the table decides who wins.
+ * AWS JSON 1.0, X-Amz-Target DynamoDB_20120810.<Operation>.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lock_int.h"
+#include "banned.h"
+
+#define TARGET "DynamoDB_20120810."
+
+/* The error code of an answer: the body's __type after its '#'. */
+static const char *ddb_code(const struct ecsctl_http_exchange *x, char *buf, size_t n)
+{
+	json_t *j = json_loadb(x->resp_body.buf ? x->resp_body.buf : "", x->resp_body.len, 0, NULL);
+	const char *t = json_string_value(json_object_get(j, "__type"));
+	const char *hash = t ? strrchr(t, '#') : NULL;
+
+	snprintf(buf, n, "%s", hash ? hash + 1 : t ? t : "");
+	json_decref(j);
+	return buf;
+}
+
+/* One call: 0 with `*out` (may be NULL), ECSCTL_ELOCKED for a failed
+ * condition, else ECSCTL_EAWS naming the code. */
+static int ddb_call(json_t **out, struct ecsctl_lock *l, const char *op, json_t *req,
+                    struct ecsctl_error *err)
+{
+	struct ecsctl_http_exchange x;
+	struct ecsctl_buf target = ECSCTL_BUF_INIT;
+	char *body = json_dumps(req, JSON_COMPACT), code[128];
+	const char *hdr[2];
+	int rc;
+
+	if (out)
+		*out = NULL;
+	json_decref(req);
+	ecsctl_buf_addf(&target, "X-Amz-Target: " TARGET "%s", op);
+	if (!body || ecsctl_buf_failed(&target)) {
+		free(body);
+		ecsctl_buf_release(&target);
+		return ecsctl_error_nomem(err);
+	}
+	hdr[0] = "Content-Type: application/x-amz-json-1.0";
+	hdr[1] = target.buf;
+	rc = lock_send(&x, l, "dynamodb", "POST", l->url, hdr, 2, body, ddb_code, err);
+	if (rc)
+		goto done;
+	if (x.status >= 200 && x.status < 300) {
+		if (out && !(*out = json_loadb(x.resp_body.buf ? x.resp_body.buf : "{}",
+		                               x.resp_body.len ? x.resp_body.len : 2, 0, NULL)))
+			rc = ecsctl_error_set(err, ECSCTL_EIO,
+			                      "DynamoDB %s: the answer is not JSON", op);
+		goto done;
+	}
+	ddb_code(&x, code, sizeof(code));
+	if (!strcmp(code, "ConditionalCheckFailedException")) {
+		rc = ecsctl_error_set(err, ECSCTL_ELOCKED, "DynamoDB %s: the condition failed", op);
+	} else {
+		rc = ecsctl_error_set(err, ECSCTL_EAWS, "DynamoDB %s on table %s: HTTP %ld %s", op,
+		                      l->cfg.table, x.status, *code ? code : "");
+		err->aws_code = strdup(code);
+		err->http_status = x.status;
+	}
+done:
+	ecsctl_http_exchange_release(&x);
+	free(body);
+	ecsctl_buf_release(&target);
+	return rc;
+}
+
+static json_t *num(int64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	return json_pack("{s:s}", "N", buf);
+}
+
+static json_t *item(const struct ecsctl_lock *l, const struct ecsctl_lease *m)
+{
+	return json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:o,s:o}", "LockID", "S", l->cfg.key,
+	                 "LeaseID", "S", m->id, "Holder", "S", m->holder, "Commit", "S", m->commit,
+	                 "Started", num(m->started_ms), "Expires", num(m->expires_ms));
+}
+
+static int ddb_create(struct ecsctl_lock *l, const struct ecsctl_lease *mine, char **version,
+                      struct ecsctl_error *err)
+{
+	*version = NULL;
+	return ddb_call(NULL, l, "PutItem",
+	                json_pack("{s:s,s:o,s:s}", "TableName", l->cfg.table, "Item", item(l, mine),
+	                          "ConditionExpression", "attribute_not_exists(LockID)"),
+	                err);
+}
+
+static const char *attr(const json_t *it, const char *name, const char *type)
+{
+	return json_string_value(json_object_get(json_object_get(it, name), type));
+}
+
+static int ddb_get(struct ecsctl_lock *l, struct ecsctl_lease *out, char **version,
+                   struct ecsctl_error *err)
+{
+	json_t *resp = NULL, *it;
+	int rc;
+
+	*version = NULL;
+	memset(out, 0, sizeof(*out));
+	rc = ddb_call(&resp, l, "GetItem",
+	              json_pack("{s:s,s:{s:{s:s}},s:b}", "TableName", l->cfg.table, "Key", "LockID",
+	                        "S", l->cfg.key, "ConsistentRead", 1),
+	              err);
+	if (rc)
+		return rc;
+	it = json_object_get(resp, "Item");
+	if (!it) {
+		rc = ecsctl_error_set(err, ECSCTL_ENOTFOUND, "no lease is held on %s", l->where);
+	} else if (!attr(it, "LeaseID", "S")) {
+		rc = ecsctl_error_set(err, ECSCTL_EIO, "%s: the item is not an ecsctl lease",
+		                      l->where);
+	} else {
+		out->id = strdup(attr(it, "LeaseID", "S"));
+		out->holder = strdup(attr(it, "Holder", "S") ? attr(it, "Holder", "S") : "?");
+		out->commit = strdup(attr(it, "Commit", "S") ? attr(it, "Commit", "S") : "");
+		out->started_ms = attr(it, "Started", "N")
+		                      ? strtoll(attr(it, "Started", "N"), NULL, 10)
+		                      : 0;
+		out->expires_ms = attr(it, "Expires", "N")
+		                      ? strtoll(attr(it, "Expires", "N"), NULL, 10)
+		                      : 0;
+		if (!out->id || !out->holder || !out->commit) {
+			ecsctl_lease_release(out);
+			rc = ecsctl_error_nomem(err);
+		}
+	}
+	json_decref(resp);
+	return rc;
+}
+
+/* Only the lease read: same id and same expiry (a renewal moves it). */
+static json_t *same_as(const struct ecsctl_lease *old)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)old->expires_ms);
+	return json_pack("{s:{s:s},s:{s:s}}", ":id", "S", old->id, ":exp", "N", buf);
+}
+
+static int ddb_replace(struct ecsctl_lock *l, const struct ecsctl_lease *old, const char *version,
+                       const struct ecsctl_lease *mine, char **new_version,
+                       struct ecsctl_error *err)
+{
+	(void)version;
+	*new_version = NULL;
+	return ddb_call(NULL, l, "PutItem",
+	                json_pack("{s:s,s:o,s:s,s:o}", "TableName", l->cfg.table, "Item",
+	                          item(l, mine), "ConditionExpression",
+	                          "LeaseID = :id AND Expires = :exp", "ExpressionAttributeValues",
+	                          same_as(old)),
+	                err);
+}
+
+static int ddb_remove(struct ecsctl_lock *l, const struct ecsctl_lease *old, const char *version,
+                      struct ecsctl_error *err)
+{
+	(void)version;
+	return ddb_call(NULL, l, "DeleteItem",
+	                json_pack("{s:s,s:{s:{s:s}},s:s,s:{s:{s:s}}}", "TableName", l->cfg.table,
+	                          "Key", "LockID", "S", l->cfg.key, "ConditionExpression",
+	                          "LeaseID = :id", "ExpressionAttributeValues", ":id", "S",
+	                          old->id),
+	                err);
+}
+
+const struct lock_backend lock_dynamodb_backend = {ddb_create, ddb_get, ddb_replace, ddb_remove};
