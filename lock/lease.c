@@ -411,6 +411,7 @@ int ecsctl_lock_renew(struct ecsctl_lock *l, struct ecsctl_error *err)
 	rc = l->be->replace(l, &l->mine, l->version, &next, &nv, err);
 	if (rc == ECSCTL_ELOCKED) {
 		l->held = false;
+		ecsctl_error_release(err);
 		return ecsctl_error_set(err, ECSCTL_ELOCKED,
 		                        "the lease %s on %s was taken from us (unlock --force, or "
 		                        "a takeover after it expired): stopped",
@@ -455,8 +456,10 @@ int ecsctl_lock_force_unlock(struct ecsctl_lock *l, const char *id, struct ecsct
 	int rc;
 
 	if ((rc = l->be->get(l, &cur, &version, err))) {
-		if (rc == ECSCTL_ENOTFOUND)
+		if (rc == ECSCTL_ENOTFOUND) {
+			ecsctl_error_release(err);
 			ecsctl_error_set(err, rc, "no lease is held on %s", l->where);
+		}
 		return rc;
 	}
 	if (strcmp(cur.id, id)) {
@@ -466,9 +469,11 @@ int ecsctl_lock_force_unlock(struct ecsctl_lock *l, const char *id, struct ecsct
 		                      l->where, b.buf ? b.buf : "?");
 	} else {
 		rc = l->be->remove(l, &cur, version, err);
-		if (rc == ECSCTL_ELOCKED)
+		if (rc == ECSCTL_ELOCKED) {
+			ecsctl_error_release(err);
 			ecsctl_error_set(
 			    err, rc, "the lease on %s changed meanwhile: read it again", l->where);
+		}
 	}
 	ecsctl_buf_release(&b);
 	ecsctl_lease_release(&cur);

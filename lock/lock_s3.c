@@ -88,8 +88,10 @@ static int s3_replace(struct ecsctl_lock *l, const struct ecsctl_lease *old, con
 	if (if_match(&cond, version))
 		return ecsctl_error_nomem(err);
 	rc = s3_put(l, mine, cond.buf, new_version, err);
-	if (rc == ECSCTL_ENOTFOUND) /* deleted meanwhile: not ours to recreate here */
+	if (rc == ECSCTL_ENOTFOUND) { /* deleted meanwhile: not ours to recreate here */
+		ecsctl_error_release(err);
 		rc = ecsctl_error_set(err, ECSCTL_ELOCKED, "the lease on %s is gone", l->where);
+	}
 	ecsctl_buf_release(&cond);
 	return rc;
 }

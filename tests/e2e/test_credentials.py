@@ -15,7 +15,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from awsstandins import Proxy, SsoPortal, Sts, self_signed_cert  # noqa: E402
-from ecslocal import ECSCTL, WRAPPER, EcsLocal, Repo, ecsctl, env  # noqa: E402
+from ecslocal import (ECSCTL, WRAPPER, EcsLocal, Repo, ecsctl, env,  # noqa: E402
+                      popen_ecsctl)
 
 KEY, SECRET, TOKEN = "ASIAE2EPROCESS", "e2e-secret/value+1", "e2e-session-token"
 
@@ -117,6 +118,51 @@ class CredentialProcess(CredentialsCase):
                       r.stderr)
         self.assertIn("helper: asking the vault", r.stderr)
         self.assert_no_secret(r)
+
+
+class KeysRevokedMidWait(CredentialsCase):
+    """Keys that expire or are revoked while apply waits: the error says which
+    changes were already made and that running apply again is safe."""
+
+    def test_the_error_lists_what_was_already_done(self):
+        revoked = os.path.join(self.home, "revoked")
+        # an hour-long session that refreshes on every call (inside the 5-minute
+        # margin); once revoked, the vault hands out keys ECS does not know
+        helper = self.write("vault.sh",
+                            "if [ -e %s ]; then key=ASIAREVOKED; else key=%s; fi\n"
+                            "exp=$(date -u -d '+2 min' +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n"
+                            "printf '{\"Version\": 1, \"AccessKeyId\": \"%%s\", "
+                            "\"SecretAccessKey\": \"%s\", \"SessionToken\": \"%s\", "
+                            "\"Expiration\": \"%%s\"}' \"$key\" \"$exp\"\n"
+                            % (revoked, KEY, SECRET, TOKEN), mode=0o700)
+        self.write(".aws/config", "[profile vault]\nregion = us-east-1\n"
+                   "credential_process = %s\n" % helper)
+        env = dict(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, HOME=self.home,
+                   AWS_PROFILE="vault")
+        r = ecsctl(self.server, self.repo, "apply", "--auto-approve", "--poll-interval",
+                   "100ms", **env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        p = popen_ecsctl(self.server, self.repo, "apply", "--auto-approve", "--poll-interval",
+                         "100ms", "--timeout", "30s", WORKER_TAG="crashloop", **env)
+        seen = []
+        for line in p.stderr:
+            seen.append(line)
+            if line.startswith("update Service \"shop/worker\": done"):
+                break
+        with open(revoked, "w"):
+            pass
+        _, err = p.communicate(timeout=60)
+        err = "".join(seen) + err
+        self.assertEqual(p.returncode, 1, err)
+        self.assertIn("UnrecognizedClientException", err)
+        self.assertIn("The credentials were refused (expired or revoked) after apply had "
+                      "written. These changes were already made before the error:\n"
+                      "  register TaskDefinition \"worker\"\n"
+                      "  update Service \"shop/worker\"\n"
+                      "Running 'ecsctl apply' again is safe: it plans from live ECS, so it "
+                      "only does what is left (with valid credentials).", err)
+        self.assertNotIn(SECRET, err)
+        self.assertNotIn(TOKEN, err)
 
 
 class StsAndContainer(CredentialsCase):
