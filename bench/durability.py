@@ -32,28 +32,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fleet  # noqa: E402
-from run import ROOT, EcsLocal, machine  # noqa: E402
+from run import ROOT, EcsLocal, build_rev, machine  # noqa: E402
 
 AFTER_REUSE_PROBES = 20
-
-
-def build_rev(rev):
-    """ecs-local built from git revision `rev` (cached by commit id)."""
-    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", rev], check=True,
-                            capture_output=True, text=True).stdout.strip()
-    cache = os.path.join(tempfile.gettempdir(), "ecs-local-" + commit[:12])
-    binary = os.path.join(cache, "build", "bin", "ecs-local")
-    if not os.path.exists(binary):
-        os.makedirs(cache, exist_ok=True)
-        archive = subprocess.Popen(["git", "-C", ROOT, "archive", commit],
-                                   stdout=subprocess.PIPE)
-        subprocess.run(["tar", "-x", "-C", cache], stdin=archive.stdout, check=True)
-        archive.wait()
-        subprocess.run(["cmake", "-S", cache, "-B", os.path.join(cache, "build"),
-                        "-DCMAKE_BUILD_TYPE=Release"], check=True, capture_output=True)
-        subprocess.run(["cmake", "--build", os.path.join(cache, "build"), "--target",
-                        "ecs-local", "-j2"], check=True, capture_output=True)
-    return binary
 
 
 def td(family, image):

@@ -181,6 +181,27 @@ def bench_apply(args, n, changed):
     return row
 
 
+def build_rev(rev, target="ecs-local"):
+    """`target` (ecs-local or ecsctl) built from git revision `rev`, cached by
+    commit id in the temporary folder; returns the binary's path."""
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", rev], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    cache = os.path.join(tempfile.gettempdir(), "ecs-local-" + commit[:12])
+    binary = os.path.join(cache, "build", "bin", target)
+    if not os.path.exists(binary):
+        os.makedirs(cache, exist_ok=True)
+        if not os.path.exists(os.path.join(cache, "CMakeLists.txt")):
+            archive = subprocess.Popen(["git", "-C", ROOT, "archive", commit],
+                                       stdout=subprocess.PIPE)
+            subprocess.run(["tar", "-x", "-C", cache], stdin=archive.stdout, check=True)
+            archive.wait()
+        subprocess.run(["cmake", "-S", cache, "-B", os.path.join(cache, "build"),
+                        "-DCMAKE_BUILD_TYPE=Release"], check=True, capture_output=True)
+        subprocess.run(["cmake", "--build", os.path.join(cache, "build"), "--target",
+                        target, "-j2"], check=True, capture_output=True)
+    return binary
+
+
 def machine():
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
                 if ln.startswith("model name")), platform.processor())
