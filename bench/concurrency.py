@@ -99,9 +99,14 @@ def trial(ecsctl, ecs_local, writers, lock, workdir):
         codes, gate = [None] * writers, threading.Barrier(writers)
         extra = ("--lock-timeout", "5m") if lock else ()
 
+        errors = []
+
         def one(i):
             gate.wait()
-            codes[i] = apply(ecsctl, srv.url, repo, *extra).returncode
+            r = apply(ecsctl, srv.url, repo, *extra)
+            codes[i] = r.returncode
+            if r.returncode not in (0, 3):
+                errors.append(r.stderr.strip().splitlines()[-1])
         threads = [threading.Thread(target=one, args=(i,)) for i in range(writers)]
         for t in threads:
             t.start()
@@ -114,6 +119,8 @@ def trial(ecsctl, ecs_local, writers, lock, workdir):
         shutil.rmtree(repo, ignore_errors=True)
     regs = after.get("RegisterTaskDefinition", 0) - before.get("RegisterTaskDefinition", 0)
     lost = any(v != NEW for v in live.values())
+    for e in errors:
+        print("  exit 1: %s" % e, file=sys.stderr)
     return {"dups": max(0, regs - 2), "lost": lost, "codes": codes,
             "false_ok": lost and 0 in codes}
 

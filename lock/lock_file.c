@@ -66,28 +66,39 @@ static int file_get(struct ecsctl_lock *l, struct ecsctl_lease *out, char **vers
 {
 	char buf[MAX_RECORD];
 	ssize_t n;
-	int fd, rc, tries;
+	int fd, tries;
 
 	*version = NULL;
 	memset(out, 0, sizeof(*out));
 	if ((fd = open_lock(l, err)) < 0)
 		return err->code;
-	/* free when a shared lock can be had: the record left is a dead one's */
-	if (!flock(fd, LOCK_SH | LOCK_NB)) {
-		close(fd);
-		return ecsctl_error_set(err, ECSCTL_ENOTFOUND, "no lease is held on %s", l->where);
-	}
-	/* locked a moment ago, the record not written yet: look again shortly */
-	for (tries = 0; (n = pread(fd, buf, sizeof(buf), 0)) <= 0 && tries < 50; tries++)
+	/* Free when a shared lock can be had: a record left is a dead one's.
+	 * Locked with an empty or half-written record: the holder is between
+	 * flock and write (or truncating to release): look again shortly. */
+	for (tries = 0; tries < 100; tries++) {
+		if (!flock(fd, LOCK_SH | LOCK_NB)) {
+			close(fd);
+			return ecsctl_error_set(err, ECSCTL_ENOTFOUND, "no lease is held on %s",
+			                        l->where);
+		}
+		n = pread(fd, buf, sizeof(buf), 0);
+		if (n > 0 && !lock_lease_parse(out, buf, (size_t)n, err)) {
+			close(fd);
+			return 0;
+		}
+		ecsctl_error_release(err);
 		usleep(10000);
+	}
 	close(fd);
-	if (n <= 0)
-		return ecsctl_error_set(err, ECSCTL_EIO, "lock file %s is locked but empty",
-		                        l->cfg.path);
-	rc = lock_lease_parse(out, buf, (size_t)n, err);
-	if (rc)
-		ecsctl_error_wrap(err, "lock file %s", l->cfg.path);
-	return rc;
+	/* a process that locks the file without writing a record (not ecsctl) */
+	out->id = strdup("-");
+	out->holder = strdup("a process that wrote no record in the lock file");
+	out->commit = strdup("");
+	if (!out->id || !out->holder || !out->commit) {
+		ecsctl_lease_release(out);
+		return ecsctl_error_nomem(err);
+	}
+	return 0;
 }
 
 static int file_remove(struct ecsctl_lock *l, const struct ecsctl_lease *old, const char *version,

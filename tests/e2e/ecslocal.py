@@ -136,6 +136,17 @@ def popen_ecsctl(server, repo, *args, path="examples", **extra):
                             stdin=subprocess.DEVNULL, env=env(**extra))
 
 
+def stderr_until(p, needle):
+    """Reads a popen_ecsctl process's stderr until a line contains `needle`
+    (say, apply is waiting); returns what was read."""
+    seen = []
+    for line in p.stderr:
+        seen.append(line)
+        if needle in line:
+            break
+    return "".join(seen)
+
+
 class ServerRepoCase(unittest.TestCase):
     """A test case with its own ecs-local (started with `server_args`) and its
     own repo holding a copy of tests/e2e/repos/shop (or of `repo_source`); run_ok() runs

@@ -7,19 +7,9 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import ServerRepoCase, popen_ecsctl  # noqa: E402
+from ecslocal import ServerRepoCase, popen_ecsctl, stderr_until  # noqa: E402
 
 FAST = ("--poll-interval", "100ms")
-
-
-def read_until(p, needle):
-    """Reads ecsctl's stderr until a line contains `needle`."""
-    seen = []
-    for line in p.stderr:
-        seen.append(line)
-        if needle in line:
-            break
-    return "".join(seen)
 
 
 class OtherWriter(ServerRepoCase):
@@ -47,7 +37,7 @@ class OtherWriter(ServerRepoCase):
         p = popen_ecsctl(self.server, self.repo, "apply", "--auto-approve", *FAST,
                          "--timeout", "30s", WORKER_TAG="crashloop")
         try:
-            seen = read_until(p, "shop/worker: worker:2")
+            seen = stderr_until(p, "shop/worker: worker:2")
             other = self.other_revision("2.0.0")
             resp = self.server.client().update_service(cluster="shop", service="worker",
                                                        taskDefinition=other)

@@ -16,7 +16,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from awsstandins import Proxy, SsoPortal, Sts, self_signed_cert  # noqa: E402
 from ecslocal import (ECSCTL, WRAPPER, EcsLocal, Repo, ecsctl, env,  # noqa: E402
-                      popen_ecsctl)
+                      popen_ecsctl, stderr_until)
 
 KEY, SECRET, TOKEN = "ASIAE2EPROCESS", "e2e-secret/value+1", "e2e-session-token"
 
@@ -144,15 +144,11 @@ class KeysRevokedMidWait(CredentialsCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         p = popen_ecsctl(self.server, self.repo, "apply", "--auto-approve", "--poll-interval",
                          "100ms", "--timeout", "30s", WORKER_TAG="crashloop", **env)
-        seen = []
-        for line in p.stderr:
-            seen.append(line)
-            if line.startswith("update Service \"shop/worker\": done"):
-                break
+        seen = stderr_until(p, "update Service \"shop/worker\": done")
         with open(revoked, "w"):
             pass
         _, err = p.communicate(timeout=60)
-        err = "".join(seen) + err
+        err = seen + err
         self.assertEqual(p.returncode, 1, err)
         self.assertIn("UnrecognizedClientException", err)
         self.assertIn("The credentials were refused (expired or revoked) after apply had "

@@ -14,19 +14,10 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from awsstandins import S3, DynamoDb  # noqa: E402
-from ecslocal import ServerRepoCase, ecsctl, popen_ecsctl  # noqa: E402
+from ecslocal import ServerRepoCase, ecsctl, popen_ecsctl, stderr_until  # noqa: E402
 import opslib  # noqa: E402  (after ecslocal: it loads the conformance one under that name)
 
 FAST = ("--poll-interval", "100ms")
-
-
-def read_until(p, needle):
-    seen = []
-    for line in p.stderr:
-        seen.append(line)
-        if needle in line:
-            break
-    return "".join(seen)
 
 
 class LockCase(ServerRepoCase):
@@ -69,7 +60,7 @@ class LockCase(ServerRepoCase):
         before = self.registers()
         # the holder: a crashlooping worker keeps it waiting (and holding)
         a = self.popen_apply("--timeout", "3s", WORKER_TAG="crashloop")
-        read_until(a, "update Service")
+        stderr_until(a, "update Service")
         r = ecsctl(self.server, self.repo, "apply", "--auto-approve", *FAST,
                    **dict(self.env, WORKER_TAG="9.9.9"))
         a.communicate(timeout=60)
@@ -108,7 +99,7 @@ class FileLease(LockCase):
 
     def test_unlock_force_refuses_a_live_file_holder(self):
         a = self.popen_apply("--timeout", "3s", WORKER_TAG="crashloop")
-        read_until(a, "update Service")
+        stderr_until(a, "update Service")
         with open(self.path) as f:
             lease = json.load(f)
         r = self.run_ok("unlock", "--force", lease["id"], expect=1)
