@@ -36,7 +36,7 @@ class SettingsDoc(unittest.TestCase):
     def test_every_key_is_documented(self):
         keys = members("EcsctlSettings") | members("EcsctlEnvironment") | \
             members("EcsctlWait") | members("EcsctlIgnoreRule") | members("EcsctlHooks") | \
-            members("EcsctlHook") | {"variables", "environments"}
+            members("EcsctlHook") | members("EcsctlLock") | {"variables", "environments"}
         self.assertEqual(keys - documented_keys(), set())
         self.assertEqual(documented_keys() - keys, set(), "documented keys ecsctl does not take")
 
