@@ -150,17 +150,31 @@ static json_t *same_as(const struct ecsctl_lease *old)
 	return json_pack("{s:{s:s},s:{s:s}}", ":id", "S", old->id, ":exp", "N", buf);
 }
 
+/* Renewal: our own lease, only its expiry moves (UpdateItem); a takeover
+ * writes the whole item (PutItem). Both only if the item is still `old`. */
 static int ddb_replace(struct ecsctl_lock *l, const struct ecsctl_lease *old, const char *version,
                        const struct ecsctl_lease *mine, char **new_version,
                        struct ecsctl_error *err)
 {
+	json_t *values = same_as(old);
+
 	(void)version;
 	*new_version = NULL;
+	if (!strcmp(old->id, mine->id)) {
+		json_object_set_new(values, ":new", num(mine->expires_ms));
+		return ddb_call(NULL, l, "UpdateItem",
+		                json_pack("{s:s,s:{s:{s:s}},s:s,s:s,s:o}", "TableName",
+		                          l->cfg.table, "Key", "LockID", "S", l->cfg.key,
+		                          "UpdateExpression", "SET Expires = :new",
+		                          "ConditionExpression", "LeaseID = :id AND Expires = :exp",
+		                          "ExpressionAttributeValues", values),
+		                err);
+	}
 	return ddb_call(NULL, l, "PutItem",
 	                json_pack("{s:s,s:o,s:s,s:o}", "TableName", l->cfg.table, "Item",
 	                          item(l, mine), "ConditionExpression",
 	                          "LeaseID = :id AND Expires = :exp", "ExpressionAttributeValues",
-	                          same_as(old)),
+	                          values),
 	                err);
 }
 

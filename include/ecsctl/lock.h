@@ -9,7 +9,8 @@
  *   dynamodb  an item {LockID: key} written with conditional PutItem
  *             (attribute_not_exists(LockID) to acquire; LeaseID and Expires
  *             equal to what was read to take an expired lease over),
- *             UpdateItem (renew, LeaseID = ours) and DeleteItem (release)
+ *             UpdateItem (renew: SET Expires, on the same condition) and
+ *             DeleteItem (release, LeaseID = ours)
  *   s3        an object written with conditional PutObject (If-None-Match: *
  *             to acquire, If-Match: ETag to renew or take over) and
  *             DeleteObject with If-Match: ETag to release

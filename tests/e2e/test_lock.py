@@ -173,9 +173,9 @@ class DynamoDbLease(LockCase):
     def test_heartbeat_renews_while_apply_waits(self):
         # ttl 3s: renewed every second while the crashloop wait goes on
         self.apply("--timeout", "4s", expect=3, WORKER_TAG="crashloop")
-        puts = [s for s in self.ddb.seen if s["op"] == "PutItem"
-                and "LeaseID = :id" in s["body"].get("ConditionExpression", "")]
-        self.assertGreaterEqual(len(puts), 2, self.ddb.ops())
+        renewals = [s for s in self.ddb.seen if s["op"] == "UpdateItem"
+                    and s["body"]["ConditionExpression"] == "LeaseID = :id AND Expires = :exp"]
+        self.assertGreaterEqual(len(renewals), 2, self.ddb.ops())
         self.assertEqual(self.ddb.tables["ecsctl-locks"], {})
 
     def test_unlock_force_removes_a_dead_holders_lease(self):
