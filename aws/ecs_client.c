@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/rand.h>
 
 #include "ecsctl/aws.h"
@@ -12,7 +13,8 @@
 #include "ecs_int.h"
 #include "banned.h"
 
-#define MAX_HDRS 9
+#define MAX_EXTRA_HDRS 4 /* ecsctl_aws_target.headers */
+#define MAX_HDRS (9 + MAX_EXTRA_HDRS)
 
 enum slot_state { SLOT_WAITING, SLOT_FLIGHT, SLOT_DONE };
 
@@ -182,16 +184,6 @@ void ecsctl_ecs_free(struct ecsctl_ecs *c)
 	free(c);
 }
 
-struct ecsctl_creds_provider *ecsctl_ecs_creds(struct ecsctl_ecs *c)
-{
-	return c->creds;
-}
-
-struct ecsctl_http_transport *ecsctl_ecs_transport(struct ecsctl_ecs *c)
-{
-	return c->tr;
-}
-
 const char *ecsctl_ecs_region(const struct ecsctl_ecs *c)
 {
 	return c->region;
@@ -206,6 +198,8 @@ void ecsctl_ecs_call_release(struct ecsctl_ecs_call *call)
 	free(call->answer);
 	call->answer = NULL;
 	call->answer_len = 0;
+	free(call->etag);
+	call->etag = NULL;
 	ecsctl_error_release(&call->error);
 }
 
@@ -299,26 +293,43 @@ static int dest_of(struct dest *d, const struct ecsctl_ecs *c, const struct slot
 	return (d->host = ecsctl_aws_url_host(to->url)) ? 0 : -1;
 }
 
-/* S3 signs the payload's hash in a header; a GET has none */
-#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+/* S3 signs the payload's hash in a header (a PutObject's body too). */
+static void payload_sha256(char out[65], const char *body)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	size_t i;
+
+	SHA256((const unsigned char *)body, strlen(body), md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
 
 static int start_attempt(struct ecsctl_ecs *c, struct slot *s, const struct ecsctl_creds *cr,
                          struct ecsctl_error *err)
 {
-	struct ecsctl_sigv4_header sh[6];
+	const struct ecsctl_aws_target *to = s->call->to;
+	struct ecsctl_sigv4_header sh[6 + MAX_EXTRA_HDRS];
 	struct ecsctl_sigv4_request req = {0};
 	struct ecsctl_buf target = ECSCTL_BUF_INIT, auth = ECSCTL_BUF_INIT;
-	char date[17], *path = NULL;
+	char date[17], *path = NULL, *names[MAX_EXTRA_HDRS] = {0}, hash[65];
 	struct dest d;
-	size_t nsh = 0;
+	size_t nsh = 0, i, nextra = to ? to->nheaders : 0;
 	bool s3;
 	int rc;
 
+	memset(&d, 0, sizeof(d));
+	if (nextra > MAX_EXTRA_HDRS) {
+		rc = ecsctl_error_set(err, ECSCTL_EINVAL, "%s: more than %d headers",
+		                      s->call->operation, MAX_EXTRA_HDRS);
+		nextra = 0;
+		goto done;
+	}
 	if (dest_of(&d, c, s) || (!d.path && !(d.path = path = url_path(d.url)))) {
 		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
 	s3 = !strcmp(d.service, "s3");
+	payload_sha256(hash, s->body);
 	ecsctl_sigv4_amz_date(date, c->tr->wall_ms(c->tr->ud) / 1000);
 	if (!s->call->to)
 		ecsctl_buf_addf(&target, ECSCTL_ECS_TARGET_PREFIX ".%s", s->call->operation);
@@ -328,7 +339,16 @@ static int start_attempt(struct ecsctl_ecs *c, struct slot *s, const struct ecsc
 		sh[nsh++] = (struct ecsctl_sigv4_header){"content-type", d.content_type};
 	sh[nsh++] = (struct ecsctl_sigv4_header){"host", d.host};
 	if (s3)
-		sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-content-sha256", EMPTY_SHA256};
+		sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-content-sha256", hash};
+	for (i = 0; i < nextra; i++) {
+		const char *line = to->headers[i], *colon = strchr(line, ':');
+		if (!colon || !(names[i] = strndup(line, (size_t)(colon - line)))) {
+			rc = colon ? ecsctl_error_nomem(err)
+			           : ecsctl_error_set(err, ECSCTL_EINVAL, "bad header '%s'", line);
+			goto done;
+		}
+		sh[nsh++] = (struct ecsctl_sigv4_header){names[i], colon + 1 + (colon[1] == ' ')};
+	}
 	sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-date", date};
 	if (cr->session_token)
 		sh[nsh++] = (struct ecsctl_sigv4_header){"x-amz-security-token", cr->session_token};
@@ -346,7 +366,7 @@ static int start_attempt(struct ecsctl_ecs *c, struct slot *s, const struct ecsc
 		goto done;
 	if ((d.content_type && add_hdr(s, "Content-Type: %s%s", d.content_type, "")) ||
 	    add_hdr(s, "Host: %s%s", d.host, "") || add_hdr(s, "X-Amz-Date: %s%s", date, "") ||
-	    (s3 && add_hdr(s, "X-Amz-Content-Sha256: %s%s", EMPTY_SHA256, "")) ||
+	    (s3 && add_hdr(s, "X-Amz-Content-Sha256: %s%s", hash, "")) ||
 	    (target.len && add_hdr(s, "X-Amz-Target: %s%s", target.buf, "")) ||
 	    add_hdr(s, "Authorization: %s%s", auth.buf, "") ||
 	    add_hdr(s, "User-Agent: ecsctl/%s%s", ECSCTL_VERSION, "") ||
@@ -354,6 +374,12 @@ static int start_attempt(struct ecsctl_ecs *c, struct slot *s, const struct ecsc
 	     add_hdr(s, "X-Amz-Security-Token: %s%s", cr->session_token, ""))) {
 		rc = ecsctl_error_nomem(err);
 		goto done;
+	}
+	for (i = 0; i < nextra; i++) {
+		if (add_hdr(s, "%s%s", to->headers[i], "")) {
+			rc = ecsctl_error_nomem(err);
+			goto done;
+		}
 	}
 	memset(&s->x, 0, sizeof(s->x));
 	s->x.method = d.method;
@@ -379,6 +405,8 @@ done:
 	ecsctl_buf_release(&target);
 	free(d.host);
 	free(path);
+	for (i = 0; i < nextra; i++)
+		free(names[i]);
 	if (rc)
 		slot_free_attempt(s);
 	return rc;
@@ -459,7 +487,7 @@ static void finish_attempt(struct ecsctl_ecs *c, struct slot *s)
 	struct ecsctl_ecs_call *call = s->call;
 	struct ecsctl_error e = ECSCTL_ERROR_INIT;
 	int64_t now = c->tr->now_ms(c->tr->ud), delay;
-	char *reqid = NULL, *etype = NULL;
+	char *reqid = NULL, *etype = NULL, *etag = NULL;
 	json_t *resp = NULL;
 	int throttle = 0, transient = 0, ambiguous = 0, cost = RETRY_COST, retry = 0;
 	long status = s->x.status;
@@ -480,6 +508,8 @@ static void finish_attempt(struct ecsctl_ecs *c, struct slot *s)
 		if (!reqid)
 			reqid = ecsctl_http_header(&s->x, "x-amz-request-id"); /* S3 */
 		etype = ecsctl_http_header(&s->x, "X-Amzn-ErrorType");
+		if (call->to) /* S3's version of what was written, for If-Match */
+			etag = ecsctl_http_header(&s->x, "ETag");
 		if (call->to && !call->to->target
 		        ? !parse_raw(call, &s->x, reqid, &e)
 		        : !ecsctl_aws_parse_json_answer(&resp, status, etype, reqid,
@@ -536,6 +566,11 @@ static void finish_attempt(struct ecsctl_ecs *c, struct slot *s)
 	}
 	call->response = resp;
 	resp = NULL;
+	if (!e.code) {
+		free(call->etag);
+		call->etag = etag;
+		etag = NULL;
+	}
 	ecsctl_error_release(&call->error);
 	ecsctl_error_move(&call->error, &e);
 	call->ms = now - s->started;
@@ -546,6 +581,7 @@ done:
 	ecsctl_error_release(&e);
 	free(reqid);
 	free(etype);
+	free(etag);
 }
 
 /* Ends every waiting call with `err`; returns how many. */

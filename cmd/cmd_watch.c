@@ -348,9 +348,7 @@ static const char *take_lease(struct watch *w, struct ecsctl_lock **lock, struct
 	if (!m->settings.lock)
 		return NULL;
 	memset(&o, 0, sizeof(o));
-	o.region = ecsctl_ecs_region(w->ecs);
-	o.creds = ecsctl_ecs_creds(w->ecs);
-	o.transport = ecsctl_ecs_transport(w->ecs);
+	o.ecs = w->ecs;
 	o.cancel = (const volatile int *)&stop_requested;
 	if (ecsctl_lock_config_read(&cfg, m->settings.lock, m->settings.name, &err) ||
 	    ecsctl_lock_new(lock, &cfg, &o, &err) ||

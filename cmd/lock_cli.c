@@ -21,9 +21,7 @@ int cli_lock_open(struct ecsctl_lock **out, const json_t *lock, const char *name
 	if (!lock)
 		return EXIT_OK;
 	memset(&o, 0, sizeof(o));
-	o.region = ecsctl_ecs_region(ecs);
-	o.creds = ecsctl_ecs_creds(ecs);
-	o.transport = ecsctl_ecs_transport(ecs);
+	o.ecs = ecs;
 	o.cancel = (const volatile int *)cancel;
 	if (ecsctl_lock_config_read(&cfg, lock, name, &err) ||
 	    ecsctl_lock_new(out, &cfg, &o, &err)) {

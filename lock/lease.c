@@ -167,7 +167,9 @@ int ecsctl_lock_new(struct ecsctl_lock **out, const struct ecsctl_lock_config *c
 		ecsctl_buf_addf(&where, "file %s", cfg->path);
 	} else if (!strcmp(cfg->backend, "dynamodb") || !strcmp(cfg->backend, "s3")) {
 		bool s3 = !strcmp(cfg->backend, "s3");
-		const char *region = cfg->region ? cfg->region : opts->region;
+		const char *region = cfg->region ? cfg->region
+		                     : opts->ecs ? ecsctl_ecs_region(opts->ecs)
+		                                 : NULL;
 		char *ep = NULL;
 		l->be = s3 ? &lock_s3_backend : &lock_dynamodb_backend;
 		if (!region) {
@@ -201,12 +203,10 @@ int ecsctl_lock_new(struct ecsctl_lock **out, const struct ecsctl_lock_config *c
 				goto oom;
 			ecsctl_buf_addf(&where, "s3://%s/%s", cfg->bucket, cfg->key);
 		}
-		if (opts->transport) {
-			l->tr = opts->transport;
-		} else {
-			if ((rc = ecsctl_http_curl_new(&l->own_tr, 2, err)))
-				goto fail;
-			l->tr = &l->own_tr;
+		if (!opts->ecs) {
+			rc = ecsctl_error_set(err, ECSCTL_EINVAL, "lock: no client for %s",
+			                      cfg->backend);
+			goto fail;
 		}
 	} else {
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
@@ -234,7 +234,6 @@ void ecsctl_lock_free(struct ecsctl_lock *l)
 		close(l->fd);
 	ecsctl_lock_config_release(&l->cfg);
 	ecsctl_lease_release(&l->mine);
-	ecsctl_http_transport_release(&l->own_tr);
 	free(l->version);
 	free(l->taken_from);
 	free(l->where);
@@ -481,25 +480,16 @@ int ecsctl_lock_force_unlock(struct ecsctl_lock *l, const char *id, struct ecsct
 	return rc;
 }
 
-int lock_send(struct ecsctl_http_exchange *x, struct ecsctl_lock *l, const char *service,
-              const char *method, const char *url, const char *const *headers, size_t nheaders,
-              const char *body,
-              const char *(*code)(const struct ecsctl_http_exchange *, char *, size_t),
-              struct ecsctl_error *err)
+int lock_call(struct ecsctl_ecs_call *call, struct ecsctl_lock *l, const char *operation,
+              const struct ecsctl_aws_target *to, struct ecsctl_error *err)
 {
-	struct ecsctl_aws_signed r;
+	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.service = service;
-	r.region = l->region;
-	r.method = method;
-	r.url = url;
-	r.headers = headers;
-	r.nheaders = nheaders;
-	r.body = body;
-	r.body_len = body ? strlen(body) : 0;
-	r.tr = l->tr;
-	r.creds = l->o.creds;
-	r.timeout_ms = 10000;
-	return ecsctl_aws_send(x, &r, code, err);
+	memset(call, 0, sizeof(*call));
+	call->operation = operation;
+	call->to = to;
+	rc = ecsctl_ecs_run(l->o.ecs, call, 1, err);
+	if (rc && !err->code)
+		ecsctl_error_copy(err, &call->error);
+	return rc;
 }

@@ -12,61 +12,43 @@
 
 #define TARGET "DynamoDB_20120810."
 
-/* The error code of an answer: the body's __type after its '#'. */
-static const char *ddb_code(const struct ecsctl_http_exchange *x, char *buf, size_t n)
-{
-	json_t *j = json_loadb(x->resp_body.buf ? x->resp_body.buf : "", x->resp_body.len, 0, NULL);
-	const char *t = json_string_value(json_object_get(j, "__type"));
-	const char *hash = t ? strrchr(t, '#') : NULL;
-
-	snprintf(buf, n, "%s", hash ? hash + 1 : t ? t : "");
-	json_decref(j);
-	return buf;
-}
-
 /* One call: 0 with `*out` (may be NULL), ECSCTL_ELOCKED for a failed
- * condition, else ECSCTL_EAWS naming the code. */
+ * condition, else the engine's error (ECSCTL_EAWS naming the code). */
 static int ddb_call(json_t **out, struct ecsctl_lock *l, const char *op, json_t *req,
                     struct ecsctl_error *err)
 {
-	struct ecsctl_http_exchange x;
+	struct ecsctl_aws_target to;
+	struct ecsctl_ecs_call call;
 	struct ecsctl_buf target = ECSCTL_BUF_INIT;
-	char *body = json_dumps(req, JSON_COMPACT), code[128];
-	const char *hdr[2];
+	char *body = json_dumps(req, JSON_COMPACT);
 	int rc;
 
 	if (out)
 		*out = NULL;
 	json_decref(req);
-	ecsctl_buf_addf(&target, "X-Amz-Target: " TARGET "%s", op);
+	ecsctl_buf_addf(&target, TARGET "%s", op);
 	if (!body || ecsctl_buf_failed(&target)) {
 		free(body);
 		ecsctl_buf_release(&target);
 		return ecsctl_error_nomem(err);
 	}
-	hdr[0] = "Content-Type: application/x-amz-json-1.0";
-	hdr[1] = target.buf;
-	rc = lock_send(&x, l, "dynamodb", "POST", l->url, hdr, 2, body, ddb_code, err);
-	if (rc)
-		goto done;
-	if (x.status >= 200 && x.status < 300) {
-		if (out && !(*out = json_loadb(x.resp_body.buf ? x.resp_body.buf : "{}",
-		                               x.resp_body.len ? x.resp_body.len : 2, 0, NULL)))
-			rc = ecsctl_error_set(err, ECSCTL_EIO,
-			                      "DynamoDB %s: the answer is not JSON", op);
-		goto done;
-	}
-	ddb_code(&x, code, sizeof(code));
-	if (!strcmp(code, "ConditionalCheckFailedException")) {
+	memset(&to, 0, sizeof(to));
+	to.service = "dynamodb";
+	to.url = l->url;
+	to.region = l->region;
+	to.target = target.buf;
+	to.content_type = "application/x-amz-json-1.0";
+	to.body = body;
+	rc = lock_call(&call, l, op, &to, err);
+	if (rc && err->aws_code && !strcmp(err->aws_code, "ConditionalCheckFailedException")) {
+		ecsctl_error_release(err);
 		rc = ecsctl_error_set(err, ECSCTL_ELOCKED, "DynamoDB %s: the condition failed", op);
-	} else {
-		rc = ecsctl_error_set(err, ECSCTL_EAWS, "DynamoDB %s on table %s: HTTP %ld %s", op,
-		                      l->cfg.table, x.status, *code ? code : "");
-		err->aws_code = strdup(code);
-		err->http_status = x.status;
+	} else if (rc) {
+		ecsctl_error_wrap(err, "lock table %s", l->cfg.table);
+	} else if (out) {
+		*out = json_incref(call.response);
 	}
-done:
-	ecsctl_http_exchange_release(&x);
+	ecsctl_ecs_call_release(&call);
 	free(body);
 	ecsctl_buf_release(&target);
 	return rc;

@@ -4,6 +4,7 @@
 #define ECSCTL_LOCK_INT_H
 
 #include "ecsctl/aws.h"
+#include "ecsctl/ecs.h"
 #include "ecsctl/lock.h"
 
 struct lock_backend {
@@ -31,9 +32,7 @@ struct ecsctl_lock {
 	char *where;
 	char *url;    /* dynamodb: the endpoint; s3: the object's URL */
 	char *region; /* to sign for */
-	struct ecsctl_http_transport own_tr;
-	struct ecsctl_http_transport *tr;
-	int fd; /* file: the locked file while held, else -1 */
+	int fd;       /* file: the locked file while held, else -1 */
 	struct ecsctl_lease mine;
 	char *version; /* of our lease while held */
 	bool held;
@@ -51,11 +50,10 @@ char *lock_lease_json(const struct ecsctl_lease *l);
 int lock_lease_parse(struct ecsctl_lease *out, const char *text, size_t n,
                      struct ecsctl_error *err);
 
-/* One signed request of a store; `*x` holds the answer. */
-int lock_send(struct ecsctl_http_exchange *x, struct ecsctl_lock *l, const char *service,
-              const char *method, const char *url, const char *const *headers, size_t nheaders,
-              const char *body,
-              const char *(*code)(const struct ecsctl_http_exchange *, char *, size_t),
-              struct ecsctl_error *err);
+/* One call to a store through the ECS client's engine (`to`; `operation`
+ * names it in counts and logs). `call` is the caller's to release; a failed
+ * call's error (aws_code, http_status) is copied into `err`. */
+int lock_call(struct ecsctl_ecs_call *call, struct ecsctl_lock *l, const char *operation,
+              const struct ecsctl_aws_target *to, struct ecsctl_error *err);
 
 #endif

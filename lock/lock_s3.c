@@ -13,54 +13,61 @@
 #include "lock_int.h"
 #include "banned.h"
 
-/* <Code>...</Code> of an S3 error document. */
-static const char *s3_code(const struct ecsctl_http_exchange *x, char *buf, size_t n)
-{
-	const char *b = x->resp_body.buf ? x->resp_body.buf : "";
-	const char *s = strstr(b, "<Code>"), *e = s ? strstr(s, "</Code>") : NULL;
-
-	if (s && e && (size_t)(e - s - 6) < n)
-		snprintf(buf, n, "%.*s", (int)(e - s - 6), s + 6);
-	else
-		snprintf(buf, n, "%ld", x->status);
-	return buf;
-}
-
-static int s3_fail(struct ecsctl_lock *l, const struct ecsctl_http_exchange *x, const char *op,
+/* One call to the lease's object: 0 (`*version` gets the answer's ETag
+ * when asked), ECSCTL_ELOCKED for a failed condition (412, or 409 while
+ * another conditional write is in flight), ECSCTL_ENOTFOUND for 404, else
+ * the engine's error. */
+static int s3_call(struct ecsctl_lock *l, const char *op, const char *method, const char *cond,
+                   const char *body, char **version, struct ecsctl_lease *read,
                    struct ecsctl_error *err)
 {
-	char code[128];
+	struct ecsctl_aws_target to;
+	struct ecsctl_ecs_call call;
+	int rc;
 
-	s3_code(x, code, sizeof(code));
-	if (x->status == 412 || x->status == 409)
-		return ecsctl_error_set(err, ECSCTL_ELOCKED, "S3 %s %s: %s", op, l->where, code);
-	if (x->status == 404)
-		return ecsctl_error_set(err, ECSCTL_ENOTFOUND, "no lease is held on %s", l->where);
-	ecsctl_error_set(err, ECSCTL_EAWS, "S3 %s %s: HTTP %ld %s", op, l->where, x->status, code);
-	err->aws_code = strdup(code);
-	err->http_status = (int)x->status;
-	return err->code;
+	memset(&to, 0, sizeof(to));
+	to.service = "s3";
+	to.url = l->url;
+	to.region = l->region;
+	to.method = method;
+	to.content_type = body ? "application/json" : NULL;
+	to.body = body;
+	to.headers = &cond;
+	to.nheaders = cond ? 1 : 0;
+	rc = lock_call(&call, l, op, &to, err);
+	if (rc && (err->http_status == 412 || err->http_status == 409)) {
+		ecsctl_error_release(err);
+		rc = ecsctl_error_set(err, ECSCTL_ELOCKED, "S3 %s %s: the condition failed", op,
+		                      l->where);
+	} else if (rc && err->http_status == 404) {
+		ecsctl_error_release(err);
+		rc = ecsctl_error_set(err, ECSCTL_ENOTFOUND, "no lease is held on %s", l->where);
+	} else if (rc) {
+		ecsctl_error_wrap(err, "lock object %s", l->where);
+	} else if (read && (rc = lock_lease_parse(read, call.answer ? call.answer : "",
+	                                          call.answer_len, err))) {
+		ecsctl_error_wrap(err, "%s", l->where);
+	} else if (version && !(*version = call.etag ? strdup(call.etag) : NULL)) {
+		if (read)
+			ecsctl_lease_release(read);
+		rc = ecsctl_error_set(err, ECSCTL_EIO, "S3 %s %s: no ETag in the answer", op,
+		                      l->where);
+	}
+	ecsctl_ecs_call_release(&call);
+	return rc;
 }
 
 /* PUT the record under `cond` ("If-None-Match: *" or "If-Match: ETAG"). */
 static int s3_put(struct ecsctl_lock *l, const struct ecsctl_lease *m, const char *cond,
                   char **version, struct ecsctl_error *err)
 {
-	struct ecsctl_http_exchange x;
 	char *body = lock_lease_json(m);
-	const char *hdr[2] = {"Content-Type: application/json", cond};
 	int rc;
 
 	*version = NULL;
 	if (!body)
 		return ecsctl_error_nomem(err);
-	rc = lock_send(&x, l, "s3", "PUT", l->url, hdr, 2, body, s3_code, err);
-	if (!rc && (x.status < 200 || x.status >= 300))
-		rc = s3_fail(l, &x, "PutObject", err);
-	else if (!rc && !(*version = ecsctl_http_header(&x, "ETag")))
-		rc = ecsctl_error_set(err, ECSCTL_EIO, "S3 PutObject %s: no ETag in the answer",
-		                      l->where);
-	ecsctl_http_exchange_release(&x);
+	rc = s3_call(l, "PutObject", "PUT", cond, body, version, NULL, err);
 	free(body);
 	return rc;
 }
@@ -99,43 +106,21 @@ static int s3_replace(struct ecsctl_lock *l, const struct ecsctl_lease *old, con
 static int s3_get(struct ecsctl_lock *l, struct ecsctl_lease *out, char **version,
                   struct ecsctl_error *err)
 {
-	struct ecsctl_http_exchange x;
-	int rc;
-
 	*version = NULL;
 	memset(out, 0, sizeof(*out));
-	rc = lock_send(&x, l, "s3", "GET", l->url, NULL, 0, NULL, s3_code, err);
-	if (!rc && x.status != 200)
-		rc = s3_fail(l, &x, "GetObject", err);
-	else if (!rc &&
-	         !(rc = lock_lease_parse(out, x.resp_body.buf ? x.resp_body.buf : "",
-	                                 x.resp_body.len, err)) &&
-	         !(*version = ecsctl_http_header(&x, "ETag"))) {
-		ecsctl_lease_release(out);
-		rc = ecsctl_error_set(err, ECSCTL_EIO, "S3 GetObject %s: no ETag", l->where);
-	} else if (rc == ECSCTL_EIO) {
-		ecsctl_error_wrap(err, "%s", l->where);
-	}
-	ecsctl_http_exchange_release(&x);
-	return rc;
+	return s3_call(l, "GetObject", "GET", NULL, NULL, version, out, err);
 }
 
 static int s3_remove(struct ecsctl_lock *l, const struct ecsctl_lease *old, const char *version,
                      struct ecsctl_error *err)
 {
-	struct ecsctl_http_exchange x;
 	struct ecsctl_buf cond = ECSCTL_BUF_INIT;
-	const char *hdr[1];
 	int rc;
 
 	(void)old;
 	if (if_match(&cond, version))
 		return ecsctl_error_nomem(err);
-	hdr[0] = cond.buf;
-	rc = lock_send(&x, l, "s3", "DELETE", l->url, hdr, 1, NULL, s3_code, err);
-	if (!rc && (x.status < 200 || x.status >= 300))
-		rc = s3_fail(l, &x, "DeleteObject", err);
-	ecsctl_http_exchange_release(&x);
+	rc = s3_call(l, "DeleteObject", "DELETE", cond.buf, NULL, NULL, NULL, err);
 	ecsctl_buf_release(&cond);
 	return rc;
 }

@@ -12,7 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ecsctl/creds.h"
 #include "ecsctl/error.h"
 #include "ecsctl/http.h"
 
@@ -150,36 +149,5 @@ void ecsctl_aws_settings_http(struct ecsctl_http_config *cfg, const struct ecsct
  */
 int ecsctl_aws_sts_endpoint(char **url, const char **signing_region, const char *region,
                             bool legacy, const char *const *env, struct ecsctl_error *err);
-
-/*
- * One request to another AWS service (the lease's DynamoDB and S3 stores),
- * signed with SigV4 over every header given plus host, x-amz-date,
- * x-amz-content-sha256 and the session token, with the credentials of
- * `creds` (the ECS client's chain). Throttling and transient answers and
- * refused, reset or timed-out connections are tried again, at most
- * `max_attempts` (0 = 3) in all, with full jitter; `error_code` (may be
- * NULL) reads the service's error code from an answer >= 400 into `buf`.
- * Returns 0 when an answer of any status arrived (`*out` holds it; release
- * with ecsctl_http_exchange_release), else the transport's or the
- * credentials' error.
- */
-struct ecsctl_aws_signed {
-	const char *service; /* signing name: "dynamodb", "s3" */
-	const char *region;
-	const char *method;
-	const char *url;
-	const char *const *headers; /* "Name: value", at most 16 */
-	size_t nheaders;
-	const void *body;
-	size_t body_len;
-	struct ecsctl_http_transport *tr;
-	struct ecsctl_creds_provider *creds;
-	long timeout_ms; /* per attempt; 0 = the transport's */
-	int max_attempts;
-};
-int ecsctl_aws_send(struct ecsctl_http_exchange *out, const struct ecsctl_aws_signed *r,
-                    const char *(*error_code)(const struct ecsctl_http_exchange *x, char *buf,
-                                              size_t n),
-                    struct ecsctl_error *err);
 
 #endif

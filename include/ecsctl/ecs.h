@@ -113,28 +113,28 @@ void ecsctl_ecs_free(struct ecsctl_ecs *c);
 
 const char *ecsctl_ecs_region(const struct ecsctl_ecs *c);
 
-/* The client's credential chain and transport, for the lease's DynamoDB and
- * S3 calls (ecsctl/lock.h): one chain, one set of connections. Borrowed. */
-struct ecsctl_creds_provider *ecsctl_ecs_creds(struct ecsctl_ecs *c);
-struct ecsctl_http_transport *ecsctl_ecs_transport(struct ecsctl_ecs *c);
-
 /*
  * A call to another AWS service through the same engine (its credentials,
  * SigV4, retries, rate limiter and counts): SSM (JSON 1.1), CloudFormation
- * and STS (query protocol, XML answers), S3 GetObject. The endpoint is the
- * caller's (ecsctl_aws_resolve_endpoint for the service).
+ * and STS (query protocol, XML answers), S3 GetObject, and the writers'
+ * lease (ecsctl/lock.h): DynamoDB (JSON 1.0) and S3's conditional
+ * PutObject / DeleteObject, whose condition headers (If-Match,
+ * If-None-Match) are `headers`, signed too. The endpoint is the caller's
+ * (ecsctl_aws_resolve_endpoint for the service).
  */
 struct ecsctl_aws_target {
-	const char *service;      /* signing name: "ssm", "cloudformation", "sts", "s3" */
-	const char *url;          /* the whole URL as sent, path encoded once */
-	const char *sign_path;    /* the path to sign, not encoded (S3 keys); NULL: the URL's */
-	const char *region;       /* to sign for; NULL: the client's */
-	const char *method;       /* NULL: "POST" */
-	const char *target;       /* X-Amz-Target of a JSON 1.1 call (the answer is then
-	                             parsed into `response`); NULL: an XML or raw answer,
-	                             kept in `answer` */
-	const char *content_type; /* of `body`; NULL: none */
-	const char *body;         /* NULL: empty */
+	const char *service;        /* signing name: "ssm", "cloudformation", "sts", "s3" */
+	const char *url;            /* the whole URL as sent, path encoded once */
+	const char *sign_path;      /* the path to sign, not encoded (S3 keys); NULL: the URL's */
+	const char *region;         /* to sign for; NULL: the client's */
+	const char *method;         /* NULL: "POST" */
+	const char *target;         /* X-Amz-Target of a JSON 1.1 call (the answer is then
+	                               parsed into `response`); NULL: an XML or raw answer,
+	                               kept in `answer` */
+	const char *content_type;   /* of `body`; NULL: none */
+	const char *body;           /* NULL: empty */
+	const char *const *headers; /* more "Name: value" lines, signed; at most 4 */
+	size_t nheaders;
 };
 
 struct ecsctl_ecs_call {
@@ -147,6 +147,7 @@ struct ecsctl_ecs_call {
 	json_t *response; /* owned: new reference on success, else NULL */
 	char *answer; /* owned; with `to` and no target: the 2xx answer's body (NUL-terminated) */
 	size_t answer_len;
+	char *etag; /* owned; with `to`: the 2xx answer's ETag header (S3), else NULL */
 	struct ecsctl_error error;
 	int attempts;
 	int64_t ms;

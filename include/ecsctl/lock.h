@@ -27,7 +27,7 @@
 #include <stdint.h>
 
 #include "ecsctl/buf.h"
-#include "ecsctl/creds.h"
+#include "ecsctl/ecs.h"
 #include "ecsctl/error.h"
 #include "ecsctl/http.h"
 
@@ -64,10 +64,11 @@ int ecsctl_lock_config_read(struct ecsctl_lock_config *out, const json_t *lock, 
                             struct ecsctl_error *err);
 
 struct ecsctl_lock_options {
-	const char *region;                      /* the ECS client's, when the config has none */
-	const char *const *env;                  /* NULL = environ */
-	struct ecsctl_creds_provider *creds;     /* borrowed: the ECS client's chain */
-	struct ecsctl_http_transport *transport; /* borrowed; NULL = libcurl */
+	/* borrowed: DynamoDB and S3 calls go through the ECS client's engine (its
+	 * credentials, SigV4, retries and counts); its region when the config has
+	 * none. NULL is fine for the file backend. */
+	struct ecsctl_ecs *ecs;
+	const char *const *env; /* NULL = environ */
 	/* the clock; NULL = ecsctl/clock.h's (tests move time themselves) */
 	int64_t (*wall_ms)(void *ud);
 	void (*sleep_ms)(void *ud, int64_t ms);
