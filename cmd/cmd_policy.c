@@ -1,7 +1,8 @@
 /* ecsctl policy: the least-privilege IAM policy for the repository's desired
  * state: the ECS operations ecsctl calls (docs/iam.md), writes scoped to the
  * clusters, services and task definition families git names, plus
- * iam:PassRole for the roles its task definitions and services name. */
+ * iam:PassRole for the roles its task definitions and services name, and
+ * the writers' lease's item or object (lock:). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "ecsctl/lock.h"
 #include "ecsctl/tags.h"
 #include "load.h"
 #include "banned.h"
@@ -162,6 +164,39 @@ static void statement(json_t *doc, const char *sid, json_t *action, json_t *reso
 	json_array_append_new(json_object_get(doc, "Statement"), s);
 }
 
+/* The writers' lease (docs/locking.md): its DynamoDB item (the table, rows
+ * of its key only) or its S3 object; nothing for a lock file. */
+static void lease_statement(json_t *doc, const struct ecsctl_model *m, const char *partition,
+                            const char *account)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_lock_config c;
+	char arn[1024];
+
+	memset(&c, 0, sizeof(c));
+	if (!m->settings.lock ||
+	    ecsctl_lock_config_read(&c, m->settings.lock, m->settings.name, &err))
+		goto done;
+	if (!strcmp(c.backend, "dynamodb")) {
+		snprintf(arn, sizeof(arn), "arn:%s:dynamodb:%s:%s:table/%s", partition,
+		         c.region ? c.region : "*", account, c.table);
+		statement(doc, "EcsctlLease",
+		          json_pack("[s,s,s,s]", "dynamodb:GetItem", "dynamodb:PutItem",
+		                    "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+		          json_string(arn),
+		          json_pack("{s:{s:[s]}}", "ForAllValues:StringEquals",
+		                    "dynamodb:LeadingKeys", c.key));
+	} else if (!strcmp(c.backend, "s3")) {
+		snprintf(arn, sizeof(arn), "arn:%s:s3:::%s/%s", partition, c.bucket, c.key);
+		statement(doc, "EcsctlLease",
+		          json_pack("[s,s,s]", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+		          json_string(arn), NULL);
+	}
+done:
+	ecsctl_lock_config_release(&c);
+	ecsctl_error_release(&err);
+}
+
 static json_t *policy(const struct ecsctl_model *m, bool read_only, const char *partition,
                       const char *account)
 {
@@ -209,6 +244,7 @@ static json_t *policy(const struct ecsctl_model *m, bool read_only, const char *
 		          json_incref(n.service_roles),
 		          json_pack("{s:{s:s}}", "StringEquals", "iam:PassedToService",
 		                    "ecs.amazonaws.com"));
+		lease_statement(doc, m, partition, account);
 	}
 	json_decref(n.clusters);
 	json_decref(n.families);

@@ -618,29 +618,28 @@ class _S3Handler(_LookupHandler):
             return self.precondition_failed()
         return False
 
-    def do_PUT(self):
-        body = self.body()
-        t = self.target(body)
+    def write(self, body):
+        """PutObject (`body` bytes) or DeleteObject (None), when its conditions hold."""
+        t = self.target(body or b"")
         if not t:
             return
         objs, key = t
         with self.server_obj.lock:
             if self.conditions_fail(objs, key):
                 return
-            objs[key] = body
+            if body is None:
+                objs.pop(key, None)
+            else:
+                objs[key] = body
+        if body is None:
+            return self.reply(204, b"", "application/xml")
         self.reply(200, b"", "application/xml", ETag=self.server_obj.etag(body))
 
-    def do_DELETE(self):
-        t = self.target(b"")
-        if not t:
-            return
-        objs, key = t
-        with self.server_obj.lock:
-            if self.conditions_fail(objs, key):
-                return
-            objs.pop(key, None)
-        self.reply(204, b"", "application/xml")
+    def do_PUT(self):
+        self.write(self.body())
 
+    def do_DELETE(self):
+        self.write(None)
 
 class S3(_Base):
     """S3 (AWS_ENDPOINT_URL_S3): `buckets` maps bucket -> {key: bytes}; the

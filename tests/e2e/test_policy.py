@@ -114,6 +114,27 @@ class Policy(ServerRepoCase):
         self.assertEqual(prune["Condition"],
                          {"StringEquals": {"aws:ResourceTag/ecsctl:owner": "shop-staging"}})
 
+    def test_the_lease_is_its_item_or_object_only(self):
+        text = self.repo.read("examples/ecsctl.yaml")
+        self.repo.write("examples/ecsctl.yaml",
+                        text + "lock: {backend: dynamodb, table: ecsctl-locks}\n")
+        self.repo.commit("lock in dynamodb")
+        lease = statement(self.policy("--account", "123456789012"), "EcsctlLease")
+        self.assertEqual(lease["Resource"],
+                         "arn:aws:dynamodb:*:123456789012:table/ecsctl-locks")
+        self.assertEqual(lease["Condition"], {"ForAllValues:StringEquals": {
+            "dynamodb:LeadingKeys": ["shop-staging"]}})
+        self.assertEqual(actions(self.policy(), "dynamodb:"),
+                         {"GetItem", "PutItem", "UpdateItem", "DeleteItem"})
+        self.assertIsNone(statement(self.policy("--read-only"), "EcsctlLease"))
+        self.repo.write("examples/ecsctl.yaml",
+                        text + "lock: {backend: s3, bucket: state, key: shop/lock}\n")
+        self.repo.commit("lock in s3")
+        lease = statement(self.policy(), "EcsctlLease")
+        self.assertEqual(lease["Resource"], "arn:aws:s3:::state/shop/lock")
+        self.assertEqual(set(lease["Action"]), {"s3:GetObject", "s3:PutObject",
+                                                "s3:DeleteObject"})
+
     def test_bad_flags(self):
         for args, message in ((["--account", "12"], "12-digit"),
                               (["--partition", "AWS!"], "partition")):
