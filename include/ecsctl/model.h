@@ -58,7 +58,7 @@ struct ecsctl_settings {
 	 * 10 minutes), "at": {"file", "line", "column"} of the hook (and
 	 * "runAt", "serviceAt", "containerAt" of those members)}] */
 	json_t *hooks;
-	json_t *lock;          /* `lock:` as checked against its shape (docs/locking.md), or NULL */
+	json_t *lock; /* `lock:` as checked against its shape (docs/locking.md), or NULL */
 };
 
 /*
