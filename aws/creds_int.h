@@ -31,6 +31,10 @@ struct ecsctl_creds_provider {
 	bool sts_legacy; /* AWS_STS_REGIONAL_ENDPOINTS=legacy */
 };
 
+/* An expiry (ISO 8601 UTC, ecsctl/timestamp.h) in ms since the epoch, whole
+ * seconds; -1 when malformed or NULL. */
+int64_t creds_time_ms(const char *s);
+
 int creds_http(struct ecsctl_http_exchange *x, struct ecsctl_creds_provider *p, const char *method,
                const char *url, const char *const *headers, size_t nheaders, const char *body,
                long timeout_ms, struct ecsctl_error *err);
@@ -45,14 +49,12 @@ int creds_container(struct ecsctl_creds *out, struct ecsctl_creds_provider *p,
                     struct ecsctl_error *err);
 int creds_imds(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, struct ecsctl_error *err);
 
-/* A profile's SSO keys; creds_sso_resolve fills start_url and region from
- * the [sso-session NAME] section when `session` is set. */
+/* A profile's SSO keys; start_url and region come from the
+ * [sso-session NAME] section when `session` is set. */
 struct creds_sso_settings {
 	char *session, *start_url, *region, *account_id, *role_name;
 };
 void creds_sso_settings_release(struct creds_sso_settings *s);
-int creds_sso_resolve(struct creds_sso_settings *s, const char *const *env,
-                      struct ecsctl_error *err);
 /* HOME/.aws/sso/cache/<sha1 hex of key>.json, as `aws sso login` names it;
  * the key is the session name, or the start URL for a legacy profile. */
 int creds_sso_cache_path(char **out, const char *home, const char *key, struct ecsctl_error *err);

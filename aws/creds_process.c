@@ -71,7 +71,7 @@ int creds_process_parse(struct ecsctl_creds *out, const char *text, size_t len, 
 		    (json_string_length(tok) && !out->session_token))
 			rc = ecsctl_error_nomem(err);
 		else if (json_is_string(exp) &&
-		         (out->expires_ms = ecsctl_creds_parse_time(json_string_value(exp))) < 0)
+		         (out->expires_ms = creds_time_ms(json_string_value(exp))) < 0)
 			rc = ecsctl_error_set(err, ECSCTL_EINVAL,
 			                      "its Expiration '%.40s' is not an ISO 8601 UTC time",
 			                      json_string_value(exp));

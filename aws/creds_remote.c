@@ -32,7 +32,7 @@ static int json_creds(struct ecsctl_creds *out, const struct ecsctl_http_exchang
 	out->access_key_id = strdup(ak);
 	out->secret_access_key = strdup(sk);
 	out->session_token = tok && *tok ? strdup(tok) : NULL;
-	out->expires_ms = exp ? ecsctl_creds_parse_time(exp) : 0;
+	out->expires_ms = exp ? creds_time_ms(exp) : 0;
 	json_decref(doc);
 	if (out->expires_ms < 0 || !out->access_key_id || !out->secret_access_key) {
 		ecsctl_creds_release(out);

@@ -21,6 +21,7 @@
 
 #include "ecsctl/aws.h"
 #include "ecsctl/sigv4.h"
+#include "ecsctl/timestamp.h"
 #include "creds_int.h"
 #include "banned.h"
 
@@ -68,8 +69,8 @@ static int session_value(char **out, const char *session, const char *key, const
 	return rc;
 }
 
-int creds_sso_resolve(struct creds_sso_settings *s, const char *const *env,
-                      struct ecsctl_error *err)
+static int creds_sso_resolve(struct creds_sso_settings *s, const char *const *env,
+                             struct ecsctl_error *err)
 {
 	static const char *const keys[] = {"sso_start_url", "sso_region"};
 	char **dst[2];
@@ -163,15 +164,6 @@ done:
 	return rc;
 }
 
-static void format_time(char out[32], int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* SSO-OIDC CreateToken with the refresh token; updates `tok` in place. */
 static int refresh_token(json_t *tok, struct ecsctl_creds_provider *p,
                          const struct creds_sso_settings *s, int64_t now, struct ecsctl_error *err)
@@ -179,7 +171,7 @@ static int refresh_token(json_t *tok, struct ecsctl_creds_provider *p,
 	const char *hdrs[] = {"Content-Type: application/json"};
 	struct ecsctl_http_exchange x;
 	json_t *req = NULL, *ans = NULL;
-	char *url = NULL, *body = NULL, *etype = NULL, exp[32];
+	char *url = NULL, *body = NULL, *etype = NULL, exp[ECSCTL_TIMESTAMP_MAX];
 	struct ecsctl_buf u = ECSCTL_BUF_INIT;
 	json_int_t expires_in;
 	const char *access;
@@ -214,7 +206,7 @@ static int refresh_token(json_t *tok, struct ecsctl_creds_provider *p,
 		rc = ecsctl_error_set(err, ECSCTL_EIO, "sso-oidc CreateToken: malformed answer");
 		goto done;
 	}
-	format_time(exp, now + (int64_t)expires_in * 1000);
+	ecsctl_timestamp_format(exp, (double)((now + (int64_t)expires_in * 1000) / 1000));
 	json_object_set(tok, "accessToken", json_object_get(ans, "accessToken"));
 	json_object_set_new(tok, "expiresAt", json_string(exp));
 	if (json_string_length(json_object_get(ans, "refreshToken")))
@@ -243,7 +235,7 @@ static int refreshable(const json_t *tok, int64_t now)
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++)
 		if (!json_string_length(json_object_get(tok, need[i])))
 			return 0;
-	return reg && ecsctl_creds_parse_time(reg) > now;
+	return reg && creds_time_ms(reg) > now;
 }
 
 /* The access token for `s`, refreshed and saved when due and possible. */
@@ -276,7 +268,7 @@ static int sso_token(char **out, struct ecsctl_creds_provider *p, const char *pr
 		goto done;
 	}
 	access = json_string_value(json_object_get(tok, "accessToken"));
-	expires = ecsctl_creds_parse_time(json_string_value(json_object_get(tok, "expiresAt")));
+	expires = creds_time_ms(json_string_value(json_object_get(tok, "expiresAt")));
 	if (!access || !*access || expires < 0) {
 		rc = ecsctl_error_set(
 		    err, ECSCTL_EINVAL,
@@ -289,7 +281,7 @@ static int sso_token(char **out, struct ecsctl_creds_provider *p, const char *pr
 		if (!refresh_token(tok, p, s, now, &rerr)) {
 			struct ecsctl_error serr = ECSCTL_ERROR_INIT;
 
-			expires = ecsctl_creds_parse_time(
+			expires = creds_time_ms(
 			    json_string_value(json_object_get(tok, "expiresAt")));
 			/* a cache that cannot be written (read-only HOME) must not stop
 			 * this run, which has its token: the next one refreshes again */
@@ -299,9 +291,9 @@ static int sso_token(char **out, struct ecsctl_creds_provider *p, const char *pr
 		/* a failed refresh still leaves a token that has not expired */
 	}
 	if (expires <= now) {
-		char when[32];
+		char when[ECSCTL_TIMESTAMP_MAX];
 
-		format_time(when, expires);
+		ecsctl_timestamp_format(when, (double)(expires / 1000));
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL,
 		                      "the SSO token for %s '%s' expired at %s%s%s: run `aws sso "
 		                      "login --profile %s`",

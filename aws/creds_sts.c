@@ -8,35 +8,16 @@
 
 #include "ecsctl/aws.h"
 #include "ecsctl/sigv4.h"
+#include "ecsctl/timestamp.h"
 #include "creds_int.h"
 #include "banned.h"
 
 #define STS_VERSION "2011-06-15"
-int64_t ecsctl_creds_parse_time(const char *s)
+int64_t creds_time_ms(const char *s)
 {
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0;
-	time_t t;
+	int64_t t;
 
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
-		return -1;
-	s += n;
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s); s++)
-			;
-	if (strcmp(s, "Z") && strcmp(s, "+00:00") && strcmp(s, "UTC") && *s)
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	return t == (time_t)-1 ? -1 : (int64_t)t * 1000;
+	return ecsctl_timestamp_parse(s, &t) ? -1 : t * 1000;
 }
 
 int creds_http(struct ecsctl_http_exchange *x, struct ecsctl_creds_provider *p, const char *method,
@@ -80,7 +61,7 @@ static int sts_answer(struct ecsctl_creds *out, const struct ecsctl_http_exchang
 		exp = ecsctl_aws_xml_text(creds, end, "Expiration");
 	}
 	if (!out->access_key_id || !out->secret_access_key || !out->session_token || !exp ||
-	    (out->expires_ms = ecsctl_creds_parse_time(exp)) < 0) {
+	    (out->expires_ms = creds_time_ms(exp)) < 0) {
 		ecsctl_creds_release(out);
 		rc = ecsctl_error_set(err, ECSCTL_EIO, "sts %s: malformed answer", action);
 	}

@@ -9,6 +9,8 @@
 #include <openssl/rand.h>
 
 #include "ecsctl/aws.h"
+#include "ecsctl/backoff.h"
+#include "ecsctl/rand.h"
 #include "ecsctl/sigv4.h"
 #include "ecs_int.h"
 #include "banned.h"
@@ -147,14 +149,12 @@ int ecsctl_ecs_new(struct ecsctl_ecs **out, const struct ecsctl_ecs_options *opt
 			goto fail;
 		c->creds = c->own_creds;
 	}
-	c->rng = opts->seed;
-	if (!c->rng)
-		c->rng = (uint64_t)c->tr->wall_ms(c->tr->ud) ^ ((uint64_t)getpid() << 32);
+	c->rng = opts->seed ? opts->seed : ecsctl_rand_seed();
 	if (RAND_bytes(c->nonce, sizeof(c->nonce)) != 1) {
 		size_t i;
 
 		for (i = 0; i < sizeof(c->nonce); i++)
-			c->nonce[i] = (unsigned char)retry_rand(&c->rng);
+			c->nonce[i] = (unsigned char)ecsctl_rand_next(&c->rng);
 	}
 	rate_limiter_init(&c->limiter, c->tr->now_ms(c->tr->ud));
 	c->env = opts->env;
@@ -551,7 +551,8 @@ static void finish_attempt(struct ecsctl_ecs *c, struct slot *s)
 	}
 	slot_free_attempt(s);
 	if (retry) {
-		delay = retry_backoff_ms(call->attempts, c->base_ms, c->cap_ms, &c->rng);
+		delay = ecsctl_backoff_ms((unsigned)call->attempts, c->base_ms, c->cap_ms,
+		                          ECSCTL_JITTER_FULL, &c->rng);
 		ecs_logf(c, 2, "%s %s attempt %d failed (%s), retrying in %lld ms",
 		         service_of(call), call->operation, call->attempts,
 		         e.aws_code                  ? e.aws_code

@@ -11,31 +11,6 @@
 #define BUCKET_SECONDS 0.5
 #define MIN_MEASURE_SECONDS 0.1
 
-uint64_t retry_rand(uint64_t *state)
-{
-	uint64_t x = *state ? *state : 0x9e3779b97f4a7c15ull;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
-int64_t retry_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint64_t *rng)
-{
-	int64_t ceiling = base_ms;
-	int i;
-
-	for (i = 1; i < attempt && ceiling < cap_ms; i++)
-		ceiling *= 2;
-	if (ceiling > cap_ms)
-		ceiling = cap_ms;
-	if (ceiling <= 0)
-		return 0;
-	return (int64_t)(retry_rand(rng) % (uint64_t)(ceiling + 1));
-}
-
 int retry_quota_take(struct retry_quota *q, int cost)
 {
 	if (q->available < cost)

@@ -1,6 +1,7 @@
 /*
- * Retry pieces of the ECS client (numbers are documented in ecs.h):
- * capped exponential backoff with full jitter, the standard-mode retry quota,
+ * Retry pieces of the ECS client (numbers are documented in ecs.h; the
+ * backoff itself is ecsctl/backoff.h's, with full jitter): the standard-mode
+ * retry quota,
  * and botocore's adaptive client-side rate limiter (a token bucket whose fill
  * rate follows CUBIC: cut to 70% of the measured send rate on a throttle,
  * regrow along a cubic curve on success).
@@ -9,12 +10,6 @@
 #define ECSCTL_RETRY_INT_H
 
 #include <stdint.h>
-
-/* xorshift64*: deterministic jitter from a seed; state must be nonzero. */
-uint64_t retry_rand(uint64_t *state);
-
-/* Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]; attempt >= 1. */
-int64_t retry_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint64_t *rng);
 
 struct retry_quota {
 	int available;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "ecsctl/sigv4.h"
+#include "ecsctl/timestamp.h"
 #include "banned.h"
 
 #define MAX_SKEW_S 300
@@ -27,30 +28,6 @@ static const char *header(const struct ecsctl_sigv4_request *req, const char *na
 		if (!strcasecmp(req->headers[i].name, name))
 			return req->headers[i].value;
 	return NULL;
-}
-
-/* yyyymmddThhmmssZ into seconds since the epoch; -1 when malformed. */
-static int64_t parse_amz_date(const char *d)
-{
-	struct tm tm;
-	size_t i;
-	time_t t;
-
-	if (!d || strlen(d) != 16 || d[8] != 'T' || d[15] != 'Z')
-		return -1;
-	for (i = 0; i < 15; i++)
-		if (i != 8 && (d[i] < '0' || d[i] > '9'))
-			return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + d[3] - '0' -
-	             1900;
-	tm.tm_mon = (d[4] - '0') * 10 + d[5] - '0' - 1;
-	tm.tm_mday = (d[6] - '0') * 10 + d[7] - '0';
-	tm.tm_hour = (d[9] - '0') * 10 + d[10] - '0';
-	tm.tm_min = (d[11] - '0') * 10 + d[12] - '0';
-	tm.tm_sec = (d[13] - '0') * 10 + d[14] - '0';
-	t = timegm(&tm);
-	return t == (time_t)-1 ? -1 : (int64_t)t;
 }
 
 static int lists(const char *signed_headers, const char *name)
@@ -93,8 +70,8 @@ int ecsctl_sigv4_verify(struct ecsctl_sigv4_auth *scope, const struct ecsctl_sig
 	if (!access_key || strcmp(a.access_key, access_key))
 		return fail(err, "UnrecognizedClientException",
 		            "The security token included in the request is invalid.%s", "");
-	t = parse_amz_date(date);
-	if (t < 0)
+	/* X-Amz-Date is the basic form, 16 characters, and nothing else */
+	if (!date || strlen(date) != 16 || ecsctl_timestamp_parse(date, &t))
 		return fail(err, "IncompleteSignatureException",
 		            "Authorization header requires existence of either a 'X-Amz-Date' or "
 		            "a 'Date' header.%s",

@@ -11,13 +11,14 @@
 #include "ecsctl/drift.h"
 #include "load.h"
 #include "reconcile_cli.h"
+#include "ecsctl/timestamp.h"
 #include "banned.h"
 
 static json_t *when(const json_t *v)
 {
-	char buf[32];
+	char buf[ECSCTL_TIMESTAMP_MAX];
 
-	if (json_is_number(v) && !ecsctl_drift_rfc3339(buf, json_number_value(v)))
+	if (json_is_number(v) && !ecsctl_timestamp_format(buf, json_number_value(v)))
 		return json_string(buf);
 	return json_null();
 }

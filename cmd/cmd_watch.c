@@ -26,8 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ecsctl/backoff.h"
 #include "ecsctl/clock.h"
 #include "ecsctl/lookup.h"
+#include "ecsctl/rand.h"
 #include "cli.h"
 #include "ecsctl/secret.h"
 #include "load.h"
@@ -280,8 +282,8 @@ static void record_failed(struct watch *w)
 		w->failed_applies = 1;
 	}
 	w->retry_at_ms = ecsctl_clock_now_ms(NULL) +
-	                 ecsctl_watch_backoff_ms(w->failed_applies, w->interval_ms,
-	                                         w->backoff_cap_ms, &w->rng);
+	                 ecsctl_backoff_ms(w->failed_applies, w->interval_ms, w->backoff_cap_ms,
+	                                   ECSCTL_JITTER_EQUAL, &w->rng);
 	ecsctl_watch_metrics_apply_failed(w->metrics, w->attempted);
 }
 
@@ -708,7 +710,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	w.interval_ms = interval;
 	w.backoff_cap_ms = backoff_cap;
 	w.retry = (unsigned)retry;
-	w.rng = (uint64_t)ecsctl_clock_now_ms(NULL) ^ ((uint64_t)getpid() << 32);
+	w.rng = ecsctl_rand_seed();
 	if (ecsctl_watch_metrics_new(&w.metrics, ECSCTL_VERSION, &err) < 0 ||
 	    ecsctl_watch_state_init(&w.st, w.metrics, &err) < 0) {
 		cli_print_error(NULL, &err);
@@ -779,9 +781,9 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		ecsctl_watch_metrics_failures(w.metrics, w.failures);
 		ecsctl_watch_state_done(&w.st, ok, ecsctl_clock_now_ms(NULL));
 		wait_ms = ok ? w.interval_ms
-		             : ecsctl_watch_backoff_ms(w.failures,
-		                                       w.interval_ms < 5000 ? w.interval_ms : 5000,
-		                                       backoff_cap, &w.rng);
+		             : ecsctl_backoff_ms(w.failures,
+		                                 w.interval_ms < 5000 ? w.interval_ms : 5000,
+		                                 backoff_cap, ECSCTL_JITTER_EQUAL, &w.rng);
 		w.attempt_finished = watch_unix_now();
 		w.attempt_result = result;
 		watch_publish(&w, false, w.attempt_finished + (double)wait_ms / 1000.0);

@@ -22,18 +22,12 @@ int diff_name_secret(const char *name, const struct ecsctl_diff_mask *m);
 
 int diff_name_in(const char *name, const char *const *list, size_t n);
 
-/* A total order over JSON values (type first, then value; containers by
- * their canonical dump), so sorts are deterministic. */
-int diff_json_cmp(const json_t *a, const json_t *b);
-
 /* Sorts array `arr` in place, stably: by member `key` of each entry when
  * `key` is non-NULL (entries lacking it sort first), else by whole value.
  * Returns 0 or -1 when out of memory. */
 int diff_sort_array(json_t *arr, const char *key);
 
-/* Deletes member `key` of `obj` when it equals `def` (an integer, string or
- * boolean given as a JSON value). Does not steal `def`. */
-void diff_drop_default(json_t *obj, const char *key, const json_t *def);
+/* Deletes member `key` of `obj` when it equals `def`. */
 void diff_drop_default_int(json_t *obj, const char *key, json_int_t def);
 void diff_drop_default_str(json_t *obj, const char *key, const char *def);
 void diff_drop_default_bool(json_t *obj, const char *key, int def);

@@ -39,7 +39,9 @@ static int type_rank(const json_t *v)
 	return 7;
 }
 
-int diff_json_cmp(const json_t *a, const json_t *b)
+/* A total order over JSON values (type first, then value; containers by
+ * their canonical dump), so sorts are deterministic. */
+static int diff_json_cmp(const json_t *a, const json_t *b)
 {
 	int ra = type_rank(a), rb = type_rank(b), r;
 	char *da, *db;
@@ -147,7 +149,9 @@ void ecsctl_diff_drop_empty(json_t *v)
 	}
 }
 
-void diff_drop_default(json_t *obj, const char *key, const json_t *def)
+/* Deletes member `key` of `obj` when it equals `def` (an integer, string or
+ * boolean given as a JSON value). Does not steal `def`. */
+static void diff_drop_default(json_t *obj, const char *key, const json_t *def)
 {
 	json_t *m = json_is_object(obj) ? json_object_get(obj, key) : NULL;
 

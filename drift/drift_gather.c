@@ -14,6 +14,8 @@
 #include "ecsctl/diff.h"
 #include "ecsctl/drift.h"
 #include "ecsctl/reconcile.h"
+#include "ecsctl/timestamp.h"
+#include "ecsctl/buf.h"
 #include "banned.h"
 
 struct gather {
@@ -56,9 +58,9 @@ static json_t *without_own_tags(const json_t *live)
 	return copy;
 }
 
-static void stamp(char buf[32], const json_t *v, const char **out)
+static void stamp(char buf[ECSCTL_TIMESTAMP_MAX], const json_t *v, const char **out)
 {
-	if (json_is_number(v) && !ecsctl_drift_rfc3339(buf, json_number_value(v)))
+	if (json_is_number(v) && !ecsctl_timestamp_format(buf, json_number_value(v)))
 		*out = buf;
 }
 
@@ -139,7 +141,7 @@ static char *unhealthy_reason(const json_t *s)
 	return strdup(buf);
 }
 
-static const char *service_updated(const json_t *s, char buf[32])
+static const char *service_updated(const json_t *s, char buf[ECSCTL_TIMESTAMP_MAX])
 {
 	const json_t *deps = json_object_get(s, "deployments"), *d;
 	const char *out = NULL;
@@ -154,7 +156,7 @@ static const char *service_updated(const json_t *s, char buf[32])
 	}
 	if (best < 0 && json_is_number(json_object_get(s, "createdAt")))
 		best = json_number_value(json_object_get(s, "createdAt"));
-	if (best >= 0 && !ecsctl_drift_rfc3339(buf, best))
+	if (best >= 0 && !ecsctl_timestamp_format(buf, best))
 		out = buf;
 	return out;
 }
@@ -165,7 +167,7 @@ static json_t *service_health(const json_t *s)
 	const json_t *deps = json_object_get(s, "deployments"), *d, *e;
 	const char *rollout = NULL;
 	json_t *h, *events = json_array();
-	char at[32];
+	char at[ECSCTL_TIMESTAMP_MAX];
 	size_t i;
 
 	json_array_foreach(deps, i, d)
@@ -176,7 +178,7 @@ static json_t *service_health(const json_t *s)
 
 		if (i >= 10)
 			break;
-		if (!json_is_number(t) || ecsctl_drift_rfc3339(at, json_number_value(t)))
+		if (!json_is_number(t) || ecsctl_timestamp_format(at, json_number_value(t)))
 			at[0] = '\0';
 		json_array_append_new(
 		    events, json_pack("{s:s, s:s}", "at", at, "message",
@@ -203,7 +205,7 @@ static int one_service(struct gather *g, const struct ecsctl_resource *r, struct
 	const struct ecsctl_resource *fam = NULL;
 	struct ecsctl_diff_service_options o = ECSCTL_DIFF_SERVICE_OPTIONS_INIT;
 	struct ecsctl_diff_service d;
-	char when[32], *why = NULL;
+	char when[ECSCTL_TIMESTAMP_MAX], *why = NULL;
 	const char *updated;
 	int rc = 0;
 
@@ -269,7 +271,7 @@ static int one_family(struct gather *g, const struct ecsctl_resource *r, struct 
 	                       : json_object_get(g->live->latest, r->name);
 	struct ecsctl_diff_changes ch = ECSCTL_DIFF_CHANGES_INIT;
 	const char *updated = NULL;
-	char when[32];
+	char when[ECSCTL_TIMESTAMP_MAX];
 	int rc = 0;
 
 	if (!td) {
@@ -293,7 +295,7 @@ static int unmanaged(struct gather *g, struct ecsctl_error *err)
 {
 	const char *key;
 	json_t *s;
-	char when[32];
+	char when[ECSCTL_TIMESTAMP_MAX];
 
 	json_object_foreach(g->live->unmanaged, key, s) {
 		int rc = ecsctl_drift_report_add(g->out, ECSCTL_KIND_SERVICE, key,

@@ -1,7 +1,6 @@
 /* The drift report value: items, counts, and its JSON form (docs/drift.md). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ecsctl/drift.h"
 #include "banned.h"
@@ -132,19 +131,6 @@ bool ecsctl_drift_report_fails(const struct ecsctl_drift_report *r)
 		if (ecsctl_drift_status_fails(r->items[i].status))
 			return true;
 	return false;
-}
-
-int ecsctl_drift_rfc3339(char out[32], double epoch)
-{
-	time_t t = (time_t)epoch;
-	struct tm tm;
-
-	out[0] = '\0';
-	if (epoch < 0 || epoch > 253402300799.0 || !gmtime_r(&t, &tm))
-		return -1;
-	if (!strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return -1;
-	return 0;
 }
 
 static json_t *str_or_null(const char *s)

@@ -10,6 +10,7 @@
 #include "ecsctl/drift.h"
 #include "ecsctl/ops.h"
 #include "ops_int.h"
+#include "ecsctl/timestamp.h"
 #include "banned.h"
 
 const char *ops_str(const json_t *o, const char *k)
@@ -76,10 +77,10 @@ done:
 
 static json_t *when(const json_t *t, const char *key)
 {
-	char buf[32];
+	char buf[ECSCTL_TIMESTAMP_MAX];
 	const json_t *v = json_object_get(t, key);
 
-	if (json_is_number(v) && !ecsctl_drift_rfc3339(buf, json_number_value(v)))
+	if (json_is_number(v) && !ecsctl_timestamp_format(buf, json_number_value(v)))
 		return json_string(buf);
 	return json_null();
 }

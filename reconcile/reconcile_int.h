@@ -7,9 +7,6 @@
 #include "ecsctl/error.h"
 #include "ecsctl/reconcile.h"
 
-/* sha256 hex (65 bytes with NUL) of `len` bytes; heap string or NULL. */
-char *reconcile_sha256_hex(const void *data, size_t len);
-
 /* sha256 hex of a value's canonical text (sorted keys, compact). */
 char *reconcile_hash_json(const json_t *v);
 

@@ -6,7 +6,8 @@
 #include "reconcile_int.h"
 #include "banned.h"
 
-char *reconcile_sha256_hex(const void *data, size_t len)
+/* sha256 hex (65 bytes with NUL) of `len` bytes; heap string or NULL. */
+static char *reconcile_sha256_hex(const void *data, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];

@@ -16,13 +16,6 @@
 #define TICK_MS 100
 #define COMPACT_RETRY_S 5.0
 
-int ecsctl_sim_save(struct ecsctl_sim *sim, struct ecsctl_error *err)
-{
-	if (!sim->state_file)
-		return 0;
-	return sim_durable_compact(sim, err);
-}
-
 static void log_line(struct ecsctl_sim *sim, const struct ecsctl_error *err)
 {
 	if (sim->opts.log && err->message)
@@ -92,7 +85,7 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 	sim->region = dup_opt(opts->region ? opts->region : "us-east-1");
 	sim->stats_ops = json_object();
 	sim->stats_errors = json_object();
-	sim->fault_rng = opts->seed ? opts->seed * 31 + 7 : (uint64_t)time(NULL) * 2654435761u;
+	sim->fault_rng = opts->seed ? opts->seed * 31 + 7 : ecsctl_rand_seed();
 	sim->tokens = opts->throttle_burst;
 	sim->refilled_at = ecsctl_clock_mono_s();
 	if (!sim->account || !sim->region || !sim->stats_ops || !sim->stats_errors ||

@@ -265,7 +265,7 @@ static struct slot *choose(struct sim_place_req *r, struct slot *cand, size_t n,
 		json_t *values;
 
 		if (strcmp(sim_str(st, "type"), "random") == 0) {
-			cand[0] = cand[(size_t)(sim_rand(r->rng) % n)];
+			cand[0] = cand[(size_t)ecsctl_rand_below(r->rng, n)];
 			n = 1;
 			break;
 		}

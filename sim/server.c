@@ -128,7 +128,7 @@ static int roll_fault(struct ecsctl_sim *sim)
 	if (sim->opts.fail_rate <= 0)
 		return 0;
 	pthread_mutex_lock(&sim->aux);
-	r = sim_rand(&sim->fault_rng);
+	r = ecsctl_rand_next(&sim->fault_rng);
 	pthread_mutex_unlock(&sim->aux);
 	p = (double)(r >> 11) / 9007199254740992.0;
 	if (p >= sim->opts.fail_rate)

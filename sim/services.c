@@ -8,7 +8,8 @@
 #include "sim_ec2.h"
 #include "banned.h"
 
-json_t *sim_service_render(const json_t *svc, int with_tags)
+/* A service in a form for answers (public members, tags when asked). */
+static json_t *sim_service_render(const json_t *svc, int with_tags)
 {
 	json_t *out = sim_public(svc);
 

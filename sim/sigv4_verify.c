@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "ecsctl/timestamp.h"
 #include "sim_int.h"
 #include "banned.h"
 
@@ -24,25 +25,6 @@ static const char *header(const struct ecsctl_sigv4_request *req, const char *na
 			return req->headers[i].value;
 	}
 	return NULL;
-}
-
-static double parse_amz_date(const char *s)
-{
-	struct tm tm;
-	int y, mo, d, h, mi, se;
-	char z;
-
-	if (!s || strlen(s) != 16 ||
-	    sscanf(s, "%4d%2d%2dT%2d%2d%2d%c", &y, &mo, &d, &h, &mi, &se, &z) != 7 || z != 'Z')
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	return (double)timegm(&tm);
 }
 
 static int skewed(const char *amz_date, double signed_at, double now, struct ecsctl_error *err)
@@ -70,6 +52,7 @@ int sim_sigv4_verify(const struct ecsctl_sigv4_request *req, const char *key, co
 	const char *authz = header(req, "authorization");
 	const char *amz_date = header(req, "x-amz-date");
 	double signed_at;
+	int64_t t;
 
 	if (!authz)
 		return sim_fail(err, "MissingAuthenticationTokenException",
@@ -81,7 +64,8 @@ int sim_sigv4_verify(const struct ecsctl_sigv4_request *req, const char *key, co
 		ecsctl_error_release(&verr);
 		return ECSCTL_EAWS;
 	}
-	signed_at = parse_amz_date(amz_date);
+	/* ecsctl_sigv4_verify took only a well-formed X-Amz-Date */
+	signed_at = ecsctl_timestamp_parse(amz_date, &t) ? -1 : (double)t;
 	if (fabs(signed_at - now) > SKEW_S)
 		return skewed(amz_date, signed_at, now, err);
 	if (strcmp(scope.service, "ecs") != 0)

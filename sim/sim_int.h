@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "ecsctl/error.h"
+#include "ecsctl/rand.h"
 #include "ecsctl/sim.h"
 
 /* ---- durations of the simulated life cycle, in simulated seconds ---- */
@@ -33,7 +34,6 @@ int sim_fail(struct ecsctl_error *err, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* ---- small helpers (util.c) ---- */
-uint64_t sim_rand(uint64_t *state);
 void sim_hex_id(uint64_t *rng, char out[33]);
 void sim_uuid(uint64_t *rng, char out[37]);
 void sim_deployment_id(uint64_t *rng, char out[28]);
@@ -235,8 +235,7 @@ int sim_op_tag_resource(struct sim_store *, json_t *, json_t **, struct ecsctl_e
 int sim_op_untag_resource(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
 int sim_op_list_tags_for_resource(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
 
-/* Services in a form for answers (public members, tags when asked). */
-json_t *sim_service_render(const json_t *svc, int with_tags);
+/* Tasks in a form for answers (public members, tags when asked). */
 json_t *sim_task_render(const json_t *task, int with_tags);
 
 /* ---- dispatch (dispatch.c): operation table and counters ---- */

@@ -34,7 +34,7 @@ int sim_store_init(struct sim_store *s, const char *region, const char *account,
 	s->scale = scale > 0 ? scale : 1.0;
 	s->wall_start = ecsctl_clock_mono_s();
 	s->sim_start = ecsctl_clock_wall_s();
-	s->rng = seed ? seed : (uint64_t)(ecsctl_clock_wall_s() * 1e6);
+	s->rng = seed ? seed : ecsctl_rand_seed();
 	if (!s->clusters || !s->families || !s->busy || !s->rendered)
 		return ecsctl_error_nomem(err);
 	return 0;

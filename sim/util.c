@@ -23,25 +23,15 @@ int sim_fail(struct ecsctl_error *err, const char *type, const char *fmt, ...)
 	return ECSCTL_EAWS;
 }
 
-/* splitmix64: tiny, seedable, good enough for ids and fault dice. */
-uint64_t sim_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 void sim_hex_id(uint64_t *rng, char out[33])
 {
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)sim_rand(rng),
-	         (unsigned long long)sim_rand(rng));
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)ecsctl_rand_next(rng),
+	         (unsigned long long)ecsctl_rand_next(rng));
 }
 
 void sim_uuid(uint64_t *rng, char out[37])
 {
-	uint64_t a = sim_rand(rng), b = sim_rand(rng);
+	uint64_t a = ecsctl_rand_next(rng), b = ecsctl_rand_next(rng);
 
 	snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
 	         (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
@@ -53,7 +43,7 @@ void sim_deployment_id(uint64_t *rng, char out[28])
 {
 	/* ECS deployment ids are "ecs-svc/" and 19 decimal digits */
 	snprintf(out, 28, "ecs-svc/%019llu",
-	         (unsigned long long)(sim_rand(rng) % 9000000000000000000ULL) +
+	         (unsigned long long)ecsctl_rand_below(rng, 9000000000000000000ULL) +
 	             1000000000000000000ULL);
 }
 

@@ -9,6 +9,7 @@
 
 #include "ecsctl/buf.h"
 #include "ecsctl/notify.h"
+#include "ecsctl/timestamp.h"
 #include "banned.h"
 
 bool ecsctl_watch_notify_changed(char **last, const char *key)
@@ -200,11 +201,11 @@ static json_t *str(const char *s)
 
 char *ecsctl_watch_notify_webhook_body(const struct ecsctl_watch_event *ev, double unix_time)
 {
-	char when[32];
+	char when[ECSCTL_TIMESTAMP_MAX];
 	json_t *doc;
 	char *out;
 
-	if (ecsctl_drift_rfc3339(when, unix_time))
+	if (ecsctl_timestamp_format(when, unix_time))
 		when[0] = '\0';
 	doc = json_pack("{s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "formatVersion", 1,
 	                "event", ev->type, "time", when, "repo", str(ev->repo), "ref", str(ev->ref),

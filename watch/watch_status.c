@@ -7,14 +7,16 @@
 #include <string.h>
 
 #include "ecsctl/watch.h"
+#include "ecsctl/buf.h"
+#include "ecsctl/timestamp.h"
 #include "banned.h"
 
 /* An RFC 3339 string, or JSON null for 0. */
 static json_t *when(double unix_seconds)
 {
-	char buf[32];
+	char buf[ECSCTL_TIMESTAMP_MAX];
 
-	if (unix_seconds <= 0 || ecsctl_drift_rfc3339(buf, unix_seconds))
+	if (unix_seconds <= 0 || ecsctl_timestamp_format(buf, unix_seconds))
 		return json_null();
 	return json_string(buf);
 }

@@ -1,4 +1,4 @@
-/* Webhook signatures (GitHub's X-Hub-Signature-256) and retry backoff. */
+/* Webhook signatures (GitHub's X-Hub-Signature-256). */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -42,30 +42,4 @@ int ecsctl_watch_webhook_verify(const void *secret, size_t secret_len, const cha
 	    got_len != 32)
 		return 0;
 	return CRYPTO_memcmp(want, got, 32) == 0;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s ? *s : 0x9e3779b97f4a7c15ULL;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
-int64_t ecsctl_watch_backoff_ms(unsigned failures, int64_t base_ms, int64_t cap_ms, uint64_t *rng)
-{
-	int64_t d = base_ms > 0 ? base_ms : 1, half;
-	unsigned i;
-
-	if (cap_ms < d)
-		cap_ms = d;
-	for (i = 1; i < failures && d < cap_ms; i++)
-		d = d > cap_ms / 2 ? cap_ms : d * 2;
-	if (d > cap_ms)
-		d = cap_ms;
-	half = d / 2;
-	return half + (int64_t)(xorshift(rng) % (uint64_t)(d - half + 1));
 }

@@ -96,8 +96,4 @@ int ecsctl_creds_get(const struct ecsctl_creds **out, struct ecsctl_creds_provid
 
 void ecsctl_creds_provider_free(struct ecsctl_creds_provider *p);
 
-/* Parses an ISO 8601 UTC time ("2024-01-15T10:30:00Z", fractions and
- * "+00:00" accepted) into ms since the epoch; -1 when malformed. */
-int64_t ecsctl_creds_parse_time(const char *s);
-
 #endif

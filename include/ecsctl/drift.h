@@ -124,8 +124,4 @@ void ecsctl_drift_format_junit(struct ecsctl_buf *out, const struct ecsctl_drift
 void ecsctl_drift_md_escape(struct ecsctl_buf *out, const char *s);
 void ecsctl_drift_xml_escape(struct ecsctl_buf *out, const char *s);
 
-/* Epoch seconds (as ECS JSON gives them) to RFC 3339 UTC
- * ("2026-11-28T02:30:00Z"); `out` must hold 21 bytes. 0 or -1. */
-int ecsctl_drift_rfc3339(char out[32], double epoch);
-
 #endif

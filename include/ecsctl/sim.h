@@ -59,9 +59,6 @@ int ecsctl_sim_instances_check(const char *spec, struct ecsctl_error *err);
 /* The bound port (useful with port 0). */
 unsigned ecsctl_sim_port(const struct ecsctl_sim *sim);
 
-/* Writes the state file now if one is configured. */
-int ecsctl_sim_save(struct ecsctl_sim *sim, struct ecsctl_error *err);
-
 /* Stops serving (requests under way are finished) and the clock, then
  * writes the state file: its error if that fails. Once; later calls do
  * nothing. */

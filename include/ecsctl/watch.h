@@ -39,14 +39,6 @@ int ecsctl_watch_webhook_parse_signature(unsigned char out[32], const char *head
 int ecsctl_watch_webhook_verify(const void *secret, size_t secret_len, const char *header,
                                 const void *body, size_t body_len);
 
-/*
- * Delay before the next try after `failures` (>= 1) failed reconciles:
- * base * 2^(failures-1), capped at `cap`, with "equal jitter" (uniform in
- * [d/2, d]) so that many controllers do not retry in step, yet the delay
- * never collapses to zero. `rng` is a xorshift state (non-zero), advanced.
- */
-int64_t ecsctl_watch_backoff_ms(unsigned failures, int64_t base_ms, int64_t cap_ms, uint64_t *rng);
-
 /* What one reconcile does with its plan (ecsctl_watch_decide). */
 enum ecsctl_watch_action {
 	ECSCTL_WATCH_NOOP,      /* nothing to change */

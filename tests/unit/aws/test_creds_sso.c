@@ -220,8 +220,8 @@ static void test_aws_creds_sso__expired_token_is_refreshed_and_saved(void **stat
 	assert_string_equal(json_string_value(json_object_get(saved, "refreshToken")), "refresh-2");
 	assert_string_equal(json_string_value(json_object_get(saved, "clientId")), "client-1");
 	assert_string_equal(json_string_value(json_object_get(saved, "startUrl")), START_URL);
-	assert_true(ecsctl_creds_parse_time(json_string_value(
-	                json_object_get(saved, "expiresAt"))) > (int64_t)time(NULL) * 1000);
+	assert_true(creds_time_ms(json_string_value(json_object_get(saved, "expiresAt"))) >
+	            (int64_t)time(NULL) * 1000);
 	json_decref(saved);
 	free(path);
 	/* a token due for refresh (10 min left) whose refresh fails is still used */

@@ -229,38 +229,6 @@ static void test_aws_parse__url_host(void **state)
 	assert_null(ecsctl_aws_url_host("no-scheme"));
 }
 
-static void test_aws_parse__iso_times(void **state)
-{
-	assert_int_equal(ecsctl_creds_parse_time("2024-01-15T09:30:00Z"), 1705311000000LL);
-	assert_int_equal(ecsctl_creds_parse_time("2024-01-15T09:30:00.123Z"), 1705311000000LL);
-	assert_int_equal(ecsctl_creds_parse_time("2024-01-15T09:30:00+00:00"), 1705311000000LL);
-	assert_int_equal(ecsctl_creds_parse_time("2024-13-15T09:30:00Z"), -1);
-	assert_int_equal(ecsctl_creds_parse_time("yesterday"), -1);
-	assert_int_equal(ecsctl_creds_parse_time("2024-01-15T09:30:00+02:00"), -1);
-}
-
-static void test_aws_parse__backoff_full_jitter_capped(void **state)
-{
-	uint64_t rng = 1;
-	int attempt, i;
-
-	for (attempt = 1; attempt <= 20; attempt++) {
-		int64_t ceiling = 100LL << (attempt - 1 > 10 ? 10 : attempt - 1), max = 0;
-
-		if (ceiling > 20000)
-			ceiling = 20000;
-		for (i = 0; i < 200; i++) {
-			int64_t d = retry_backoff_ms(attempt, 100, 20000, &rng);
-
-			assert_true(d >= 0 && d <= ceiling);
-			if (d > max)
-				max = d;
-		}
-		/* full jitter spreads over the whole range */
-		assert_true(max > ceiling / 2);
-	}
-}
-
 static void test_aws_parse__retry_quota(void **state)
 {
 	struct retry_quota q = {RETRY_QUOTA_MAX, RETRY_QUOTA_MAX};
@@ -325,8 +293,6 @@ int aws_tests_parse(void)
 	    cmocka_unit_test(test_aws_parse__retry_classes),
 	    cmocka_unit_test(test_aws_parse__endpoints_and_partitions),
 	    cmocka_unit_test(test_aws_parse__url_host),
-	    cmocka_unit_test(test_aws_parse__iso_times),
-	    cmocka_unit_test(test_aws_parse__backoff_full_jitter_capped),
 	    cmocka_unit_test(test_aws_parse__retry_quota),
 	    cmocka_unit_test(test_aws_parse__rate_limiter_cubic),
 	};

@@ -51,17 +51,6 @@ static void test_drift_xml_escape__specials_controls_and_bad_utf8(void **state)
 	free(s);
 }
 
-static void test_drift_rfc3339__utc(void **state)
-{
-	char buf[32];
-
-	(void)state;
-	assert_int_equal(ecsctl_drift_rfc3339(buf, 1700000000.25), 0);
-	assert_string_equal(buf, "2023-11-14T22:13:20Z");
-	assert_int_equal(ecsctl_drift_rfc3339(buf, -1), -1);
-	assert_int_equal(ecsctl_drift_rfc3339(buf, 1e300), -1);
-}
-
 static struct ecsctl_drift_report *sample(struct ecsctl_drift_report *r)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -141,7 +130,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_drift_md_escape__pipes_and_html),
 	    cmocka_unit_test(test_drift_xml_escape__specials_controls_and_bad_utf8),
-	    cmocka_unit_test(test_drift_rfc3339__utc),
 	    cmocka_unit_test(test_drift_json__schema_and_summary),
 	    cmocka_unit_test(test_drift_markdown__rows_escaped),
 	    cmocka_unit_test(test_drift_junit__failures_counted_and_escaped),

@@ -306,5 +306,7 @@ int main(void)
 	failed += util_arn_tests();
 	failed += util_clock_tests();
 	failed += util_secret_tests();
+	failed += util_rand_tests();
+	failed += util_timestamp_tests();
 	return failed;
 }

@@ -6,5 +6,7 @@
 int util_arn_tests(void);
 int util_clock_tests(void);
 int util_secret_tests(void);
+int util_rand_tests(void);
+int util_timestamp_tests(void);
 
 #endif

@@ -62,42 +62,6 @@ static void test_webhook_verify__rejects_tampering(void **state)
 	    ecsctl_watch_webhook_verify(GH_SECRET, strlen(GH_SECRET), upper, GH_BODY, 13), 1);
 }
 
-static void test_backoff__doubles_with_jitter_and_cap(void **state)
-{
-	uint64_t rng = 42;
-	int round, n;
-
-	(void)state;
-	for (round = 0; round < 200; round++) {
-		for (n = 1; n <= 12; n++) {
-			int64_t want = 1000LL << (n - 1), d;
-
-			if (want > 60000)
-				want = 60000;
-			d = ecsctl_watch_backoff_ms((unsigned)n, 1000, 60000, &rng);
-			assert_true(d >= want / 2 && d <= want);
-		}
-	}
-	/* huge failure counts do not overflow */
-	assert_true(ecsctl_watch_backoff_ms(4000000000u, 1000, 60000, &rng) <= 60000);
-}
-
-static void test_backoff__jitter_spreads(void **state)
-{
-	uint64_t rng = 7;
-	int64_t lo = 1 << 30, hi = 0;
-	int i;
-
-	(void)state;
-	for (i = 0; i < 500; i++) {
-		int64_t d = ecsctl_watch_backoff_ms(5, 100, 100000, &rng);
-
-		lo = d < lo ? d : lo;
-		hi = d > hi ? d : hi;
-	}
-	assert_true(lo < 900 && hi > 1500); /* d = 1600: spread over [800, 1600] */
-}
-
 static char *render(struct ecsctl_watch_metrics *m)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
@@ -377,8 +341,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_webhook_verify__github_example),
 	    cmocka_unit_test(test_webhook_verify__rejects_tampering),
-	    cmocka_unit_test(test_backoff__doubles_with_jitter_and_cap),
-	    cmocka_unit_test(test_backoff__jitter_spreads),
 	    cmocka_unit_test(test_metrics__exposition),
 	    cmocka_unit_test(test_metrics__failed_commit_and_unstable),
 	    cmocka_unit_test(test_watch_decide__failed_commit_is_held),
