@@ -602,6 +602,64 @@ static size_t fail_waiting(struct ecsctl_ecs *c, struct slot *slots, size_t n,
 	return count;
 }
 
+/* The idempotency token for a CreateService request: 32 hex chars of
+ * SHA-256 over a per-client random nonce and the request's canonical JSON
+ * (sorted keys, clientToken left out). Stable across retries within this
+ * client; a later run (say, re-creating a service deleted since) gets a
+ * different one, so ECS never answers it with an old, deleted service. */
+static int client_token(char out[33], const struct ecsctl_ecs *c,
+                        const json_t *create_service_request)
+{
+	json_t *copy = json_deep_copy(create_service_request);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = NULL;
+	char *text = NULL;
+	int rc = -1;
+	size_t i;
+
+	if (!copy)
+		goto done;
+	json_object_del(copy, "clientToken");
+	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	ctx = EVP_MD_CTX_new();
+	if (!text || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(ctx, c->nonce, sizeof(c->nonce)) ||
+	    !EVP_DigestUpdate(ctx, text, strlen(text)) || !EVP_DigestFinal_ex(ctx, md, &mdlen))
+		goto done;
+	for (i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	rc = 0;
+done:
+	EVP_MD_CTX_free(ctx);
+	free(text);
+	json_decref(copy);
+	return rc;
+}
+
+/* The body sent for `call`: another service's raw body, or its request; for
+ * an ECS CreateService without a clientToken, a copy with one (the request
+ * is the caller's), so that every create, typed helper or a plan's batch,
+ * is safe to retry. NULL when out of memory. */
+static char *request_body(const struct ecsctl_ecs *c, const struct ecsctl_ecs_call *call)
+{
+	json_t *copy = NULL;
+	char token[33], *body = NULL;
+
+	if (call->to)
+		return strdup(call->to->body ? call->to->body : "");
+	if (!call->request)
+		return strdup("{}");
+	if (strcmp(call->operation, "CreateService") ||
+	    json_object_get(call->request, "clientToken"))
+		return json_dumps(call->request, JSON_COMPACT);
+	if (!client_token(token, c, call->request) && (copy = json_copy(call->request)) &&
+	    !json_object_set_new(copy, "clientToken", json_string(token)))
+		body = json_dumps(copy, JSON_COMPACT);
+	json_decref(copy);
+	return body;
+}
+
 static int prepare(struct ecsctl_ecs *c, struct slot *s, struct ecsctl_ecs_call *call, int64_t now)
 {
 	memset(s, 0, sizeof(*s));
@@ -622,10 +680,7 @@ static int prepare(struct ecsctl_ecs *c, struct slot *s, struct ecsctl_ecs_call 
 	free(call->answer);
 	call->answer = NULL;
 	call->answer_len = 0;
-	if (call->to)
-		s->body = strdup(call->to->body ? call->to->body : "");
-	else
-		s->body = call->request ? json_dumps(call->request, JSON_COMPACT) : strdup("{}");
+	s->body = request_body(c, call);
 	if (!s->body)
 		return ecsctl_error_nomem(&call->error);
 	if (c->verbosity >= 3 && c->log && !call->to) {
@@ -760,35 +815,5 @@ int ecsctl_ecs_call(json_t **out, struct ecsctl_ecs *c, const char *operation, j
 		call.response = NULL;
 	}
 	ecsctl_ecs_call_release(&call);
-	return rc;
-}
-
-int ecsctl_ecs_client_token(char out[33], const struct ecsctl_ecs *c,
-                            const json_t *create_service_request)
-{
-	json_t *copy = json_deep_copy(create_service_request);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = NULL;
-	char *text = NULL;
-	int rc = -1;
-	size_t i;
-
-	if (!copy)
-		goto done;
-	json_object_del(copy, "clientToken");
-	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
-	ctx = EVP_MD_CTX_new();
-	if (!text || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
-	    !EVP_DigestUpdate(ctx, c->nonce, sizeof(c->nonce)) ||
-	    !EVP_DigestUpdate(ctx, text, strlen(text)) || !EVP_DigestFinal_ex(ctx, md, &mdlen))
-		goto done;
-	for (i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	rc = 0;
-done:
-	EVP_MD_CTX_free(ctx);
-	free(text);
-	json_decref(copy);
 	return rc;
 }

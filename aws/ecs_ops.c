@@ -200,38 +200,48 @@ static int register_landed(json_t **td, struct ecsctl_ecs *c, json_t *request,
 	return 0;
 }
 
-int ecsctl_ecs_register_task_definition(json_t **td, bool *reused, struct ecsctl_ecs *c,
-                                        json_t *request, struct ecsctl_error *err)
+int ecsctl_ecs_register_finish(json_t **td, bool *reused, struct ecsctl_ecs *c,
+                               struct ecsctl_ecs_call *call, struct ecsctl_error *err)
 {
-	struct ecsctl_ecs_call call = {0};
-	int rc, tries;
+	int rc = 0;
 
 	*td = NULL;
 	if (reused)
 		*reused = false;
-	call.operation = "RegisterTaskDefinition";
-	call.request = request;
-	call.not_idempotent = true;
-	for (tries = 0; tries < 2; tries++) {
-		rc = ecsctl_ecs_run(c, &call, 1, NULL);
-		if (!rc) {
-			*td = json_incref(json_object_get(call.response, "taskDefinition"));
-			break;
-		}
-		if (!call.maybe_processed || tries == 1)
-			break;
+	if (!call->response && call->maybe_processed) {
 		ecs_logf(c, 1,
 		         "ecs RegisterTaskDefinition answer lost; checking the latest revision");
-		rc = register_landed(td, c, request, err);
+		rc = register_landed(td, c, call->request, err);
 		if (rc || *td) {
 			if (*td && reused)
 				*reused = true;
-			ecsctl_ecs_call_release(&call);
 			return rc;
 		}
+		/* it did not land: once more; a second lost answer is final */
+		ecsctl_ecs_run(c, call, 1, NULL);
 	}
-	if (rc && err && !err->code)
-		ecsctl_error_move(err, &call.error);
+	if (call->response) {
+		*td = json_incref(json_object_get(call->response, "taskDefinition"));
+		return 0;
+	}
+	if (!call->error.code)
+		ecsctl_error_set(&call->error, ECSCTL_EAWS, "RegisterTaskDefinition failed");
+	rc = call->error.code;
+	if (err && !err->code)
+		ecsctl_error_move(err, &call->error);
+	return rc;
+}
+
+int ecsctl_ecs_register_task_definition(json_t **td, bool *reused, struct ecsctl_ecs *c,
+                                        json_t *request, struct ecsctl_error *err)
+{
+	struct ecsctl_ecs_call call = {0};
+	int rc;
+
+	call.operation = "RegisterTaskDefinition";
+	call.request = request;
+	ecsctl_ecs_run(c, &call, 1, NULL);
+	rc = ecsctl_ecs_register_finish(td, reused, c, &call, err);
 	ecsctl_ecs_call_release(&call);
 	return rc;
 }
@@ -239,24 +249,10 @@ int ecsctl_ecs_register_task_definition(json_t **td, bool *reused, struct ecsctl
 int ecsctl_ecs_create_service(json_t **service, struct ecsctl_ecs *c, json_t *request,
                               struct ecsctl_error *err)
 {
-	json_t *req = json_deep_copy(request), *resp = NULL;
-	char token[33];
-	int rc;
+	json_t *resp = NULL;
+	int rc = ecsctl_ecs_call(&resp, c, "CreateService", request, err);
 
-	*service = NULL;
-	if (!req)
-		return oom(err);
-	if (!json_object_get(req, "clientToken")) {
-		if (ecsctl_ecs_client_token(token, c, request)) {
-			json_decref(req);
-			return oom(err);
-		}
-		json_object_set_new(req, "clientToken", json_string(token));
-	}
-	rc = ecsctl_ecs_call(&resp, c, "CreateService", req, err);
-	if (!rc)
-		*service = json_incref(json_object_get(resp, "service"));
+	*service = !rc ? json_incref(json_object_get(resp, "service")) : NULL;
 	json_decref(resp);
-	json_decref(req);
 	return rc;
 }

@@ -102,62 +102,46 @@ static void note_deployment(struct ecsctl_plan_op *op, const json_t *response)
 }
 
 /* After a call: register answers feed later placeholders; a register whose
- * answer was lost is recovered by the client's safe path. */
+ * answer was lost is finished by the client's never-repeat path. */
 static int finish_call(struct slot *s, struct ecsctl_ecs *ecs, json_t *registered,
                        struct ecsctl_error *err)
 {
 	struct ecsctl_ecs_call *c = &s->call;
 	json_t *td = NULL;
-	int rc = 0;
 
 	if (!strcmp(c->operation, "RegisterTaskDefinition")) {
-		if (!c->response && c->maybe_processed) {
-			rc = ecsctl_ecs_register_task_definition(&td, NULL, ecs, c->request, err);
-			if (rc)
-				return rc;
-		} else if (c->response) {
-			td = json_incref(json_object_get(c->response, "taskDefinition"));
-		}
-		if (td) {
-			json_object_set(registered, s->op->name,
-			                json_object_get(td, "taskDefinitionArn"));
+		if (!ecsctl_ecs_register_finish(&td, NULL, ecs, c, err)) {
+			if (td)
+				json_object_set(registered, s->op->name,
+				                json_object_get(td, "taskDefinitionArn"));
 			json_decref(td);
 			return 0;
 		}
-	}
-	if (c->response) {
+	} else if (c->response) {
 		if (!strcmp(c->operation, "UpdateService") ||
 		    !strcmp(c->operation, "CreateService"))
 			note_deployment(s->op, c->response);
 		return 0;
+	} else {
+		if (!c->error.code)
+			ecsctl_error_set(err, ECSCTL_EAWS, "failed");
+		ecsctl_error_copy(err, &c->error);
 	}
-	if (err->code) /* the first cause stays */
-		return err->code;
-	if (!c->error.code)
-		ecsctl_error_set(err, ECSCTL_EAWS, "failed");
-	ecsctl_error_copy(err, &c->error);
 	/* the client's message already names the operation */
 	return ecsctl_error_wrap(err, "%s '%s'", ecsctl_diff_action_name(s->op->action),
 	                         s->op->name);
 }
 
-static int prepare(struct slot *s, struct ecsctl_ecs *ecs, const json_t *call,
-                   const json_t *registered)
+/* The client makes each call safe to retry (a clientToken for CreateService,
+ * never repeating a RegisterTaskDefinition that may have landed). */
+static int prepare(struct slot *s, const json_t *call, const json_t *registered)
 {
-	char token[33];
-
 	memset(&s->call, 0, sizeof(s->call));
 	s->call.operation = json_string_value(json_object_get(call, "operation"));
 	if (!s->call.operation)
 		return -1;
 	if (!(s->call.request = reconcile_substitute(json_object_get(call, "request"), registered)))
 		return -1;
-	if (!strcmp(s->call.operation, "RegisterTaskDefinition"))
-		s->call.not_idempotent = true;
-	if (!strcmp(s->call.operation, "CreateService") &&
-	    !json_object_get(s->call.request, "clientToken") &&
-	    !ecsctl_ecs_client_token(token, ecs, s->call.request))
-		json_object_set_new(s->call.request, "clientToken", json_string(token));
 	return 0;
 }
 
@@ -201,7 +185,7 @@ static int run_phase(struct ecsctl_plan *p, enum ecsctl_phase phase, struct ecsc
 				continue;
 			}
 			slots[n].op = op;
-			if (prepare(&slots[n++], ecs, call, registered)) {
+			if (prepare(&slots[n++], call, registered)) {
 				rc = ecsctl_error_set(err, ECSCTL_EINVAL, "%s '%s': malformed call",
 				                      ecsctl_kind_name(op->kind), op->name);
 				break;

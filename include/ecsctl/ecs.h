@@ -39,8 +39,10 @@
  *     revision. Throttles and refused connections are still retried (nothing
  *     was processed). Such calls use a fresh connection, because libcurl
  *     silently resends a request whose kept-alive connection died unanswered.
- *     CreateService gets a clientToken derived from its request
- *     (ecsctl_ecs_client_token), so a retried create is idempotent.
+ *     CreateService without a clientToken gets one derived from its request
+ *     (SHA-256 of a per-client nonce and the request's canonical JSON),
+ *     whichever way it is sent, so a retried create is idempotent. The
+ *     caller's request is not modified.
  *
  * AWS_RETRY_MODE / AWS_MAX_ATTEMPTS (or the profile's retry_mode /
  * max_attempts; ecsctl_aws_settings_load) change this: max_attempts is
@@ -177,14 +179,6 @@ json_t *ecsctl_ecs_api_errors(const struct ecsctl_ecs *c);
 /* Throttling answers seen, and the limiter's current rate (0 when off). */
 int ecsctl_ecs_throttles(const struct ecsctl_ecs *c, double *rate);
 
-/* The idempotency token for a CreateService request: 32 hex chars of
- * SHA-256 over a per-client random nonce and the request's canonical JSON
- * (sorted keys, clientToken left out). Stable across retries within this
- * client; a later run (say, re-creating a service deleted since) gets a
- * different one, so ECS never answers it with an old, deleted service. */
-int ecsctl_ecs_client_token(char out[33], const struct ecsctl_ecs *c,
-                            const json_t *create_service_request);
-
 /*
  * The account of the client's credentials: STS GetCallerIdentity (query
  * protocol, the STS endpoint as the credentials find it: AWS_ENDPOINT_URL_STS,
@@ -241,7 +235,18 @@ int ecsctl_ecs_list_task_definitions(json_t **arns, struct ecsctl_ecs *c, const 
 int ecsctl_ecs_register_task_definition(json_t **td, bool *reused, struct ecsctl_ecs *c,
                                         json_t *request, struct ecsctl_error *err);
 
-/* CreateService with clientToken set from the request when absent. */
+/*
+ * The same for a RegisterTaskDefinition `call` already run with others in
+ * one ecsctl_ecs_run(): answered, `*td` gets its taskDefinition; answer lost
+ * after it may have been processed, the latest revision is checked as
+ * above before anything is sent again. Otherwise the call's error is moved
+ * into `err` and returned. `call` keeps its request; results may change.
+ */
+int ecsctl_ecs_register_finish(json_t **td, bool *reused, struct ecsctl_ecs *c,
+                               struct ecsctl_ecs_call *call, struct ecsctl_error *err);
+
+/* CreateService: `*service` gets the answer's service (the client adds the
+ * clientToken, see above). */
 int ecsctl_ecs_create_service(json_t **service, struct ecsctl_ecs *c, json_t *request,
                               struct ecsctl_error *err);
 

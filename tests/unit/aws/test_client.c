@@ -418,7 +418,9 @@ static void test_aws_client__create_service_token_stable_across_retries(void **s
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	json_t *req = json_pack("{s:s,s:s,s:i}", "serviceName", "web", "cluster", "prod",
 	                        "desiredCount", 2);
-	json_t *svc = NULL, *a, *b;
+	struct ecsctl_ecs_call batch[2] = {{.operation = "CreateService"},
+	                                   {.operation = "CreateService"}};
+	json_t *svc = NULL, *a, *b, *mine, *c2, *d;
 
 	ecsctl_ecs_create_service(&svc, c, req, &err);
 	assert_int_equal(s.requests, 2);
@@ -429,6 +431,30 @@ static void test_aws_client__create_service_token_stable_across_retries(void **s
 	                    json_string_value(json_object_get(b, "clientToken")));
 	/* each attempt is signed afresh, yet both are valid */
 	assert_int_equal(s.bad_signatures, 0);
+	/* the caller's request is left as it was */
+	assert_null(json_object_get(req, "clientToken"));
+	/* a plan's batch gets the same token for the same request; one that
+	 * carries its own keeps it */
+	mine = json_pack("{s:s,s:s}", "serviceName", "api", "clientToken", "mine");
+	batch[0].request = req;
+	batch[1].request = mine;
+	assert_int_equal(ecsctl_ecs_run(c, batch, 2, NULL), 0);
+	assert_int_equal(s.requests, 4);
+	c2 = json_loads(s.bodies[2], 0, NULL);
+	d = json_loads(s.bodies[3], 0, NULL);
+	if (!strcmp(json_string_value(json_object_get(c2, "serviceName")), "api")) {
+		json_t *t = c2;
+		c2 = d;
+		d = t;
+	}
+	assert_string_equal(json_string_value(json_object_get(c2, "clientToken")),
+	                    json_string_value(json_object_get(a, "clientToken")));
+	assert_string_equal(json_string_value(json_object_get(d, "clientToken")), "mine");
+	ecsctl_ecs_call_release(&batch[0]);
+	ecsctl_ecs_call_release(&batch[1]);
+	json_decref(mine);
+	json_decref(c2);
+	json_decref(d);
 	json_decref(a);
 	json_decref(b);
 	json_decref(svc);
@@ -492,8 +518,10 @@ static void register_handler(void *ud, const struct lb_request *req, struct lb_r
 	free(t);
 }
 
+/* `batched`: the register goes out in one ecsctl_ecs_run() beside another
+ * call and is finished with ecsctl_ecs_register_finish(), as apply does. */
 static void register_scenario(int processed, int *registers, int *describes, bool *reused,
-                              int *revision)
+                              int *revision, bool batched)
 {
 	struct script s = {0};
 	struct lb_server *srv;
@@ -512,8 +540,22 @@ static void register_scenario(int processed, int *registers, int *describes, boo
 	assert_int_equal(ecsctl_ecs_call(&td, c, "ListClusters", NULL, &err), 0);
 	json_decref(td);
 	td = NULL;
-	if (ecsctl_ecs_register_task_definition(&td, reused, c, req, &err))
+	if (batched) {
+		struct ecsctl_ecs_call calls[2] = {{.operation = "ListClusters"},
+		                                   {.operation = "RegisterTaskDefinition"}};
+
+		calls[1].request = req;
+		ecsctl_ecs_run(c, calls, 2, NULL);
+		assert_non_null(calls[0].response);
+		assert_null(calls[1].response);
+		assert_true(calls[1].maybe_processed);
+		if (ecsctl_ecs_register_finish(&td, reused, c, &calls[1], &err))
+			fail_msg("register finish: %s", err.message);
+		ecsctl_ecs_call_release(&calls[0]);
+		ecsctl_ecs_call_release(&calls[1]);
+	} else if (ecsctl_ecs_register_task_definition(&td, reused, c, req, &err)) {
 		fail_msg("register: %s", err.message);
+	}
 	*registers = s.registers;
 	*describes = s.describes_td;
 	*revision = (int)json_integer_value(json_object_get(td, "revision"));
@@ -527,21 +569,24 @@ static void register_scenario(int processed, int *registers, int *describes, boo
 
 static void test_aws_client__register_lost_answer_checks_latest_revision(void **state)
 {
-	int registers, describes, revision;
+	int registers, describes, revision, batched;
 	bool reused;
 
-	/* processed: the latest revision holds what we sent, so it is the answer */
-	register_scenario(1, &registers, &describes, &reused, &revision);
-	assert_int_equal(registers, 1);
-	assert_int_equal(describes, 1);
-	assert_true(reused);
-	assert_int_equal(revision, 1);
-	/* not processed: nothing there, so it is registered once more */
-	register_scenario(0, &registers, &describes, &reused, &revision);
-	assert_int_equal(registers, 2);
-	assert_int_equal(describes, 1);
-	assert_false(reused);
-	assert_int_equal(revision, 2);
+	for (batched = 0; batched < 2; batched++) {
+		/* processed: the latest revision holds what we sent, so it is the
+		 * answer; nothing is sent again (a batch used to re-send first) */
+		register_scenario(1, &registers, &describes, &reused, &revision, batched);
+		assert_int_equal(registers, 1);
+		assert_int_equal(describes, 1);
+		assert_true(reused);
+		assert_int_equal(revision, 1);
+		/* not processed: nothing there, so it is registered once more */
+		register_scenario(0, &registers, &describes, &reused, &revision, batched);
+		assert_int_equal(registers, 2);
+		assert_int_equal(describes, 1);
+		assert_false(reused);
+		assert_int_equal(revision, 2);
+	}
 }
 
 static void list_handler(void *ud, const struct lb_request *req, struct lb_response *resp)
