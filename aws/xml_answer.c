@@ -55,7 +55,7 @@ int ecsctl_aws_xml_find(struct ecsctl_aws_xml_span *out, const char *from, const
 		return -1;
 	out->end = out->start = inner ? inner : open;
 	if (!inner) { /* <tag/> */
-		out->after = memchr(open, '>', (size_t)(to - open)) + 1;
+		out->after = (const char *)memchr(open, '>', (size_t)(to - open)) + 1;
 		return 0;
 	}
 	for (p = inner; p < to && (p = memchr(p, '<', (size_t)(to - p))) != NULL; p++) {

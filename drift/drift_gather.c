@@ -129,9 +129,12 @@ static char *unhealthy_reason(const json_t *s)
 	size_t i;
 	char buf[256];
 
-	json_array_foreach(deps, i, d)
-		if (!strcmp(json_string_value(json_object_get(d, "status")) ?: "", "PRIMARY"))
+	json_array_foreach(deps, i, d) {
+		const char *status = json_string_value(json_object_get(d, "status"));
+
+		if (status && !strcmp(status, "PRIMARY"))
 			rollout = json_string_value(json_object_get(d, "rolloutState"));
+	}
 	if (json_array_size(deps) <= 1 && run == want &&
 	    (!rollout || !strcmp(rollout, "COMPLETED")))
 		return NULL;
@@ -171,7 +174,8 @@ static json_t *service_health(const json_t *s)
 	size_t i;
 
 	json_array_foreach(deps, i, d)
-		if (!strcmp(json_string_value(json_object_get(d, "status")) ?: "", "PRIMARY"))
+		if (!strcmp(ecsctl_or_empty(json_string_value(json_object_get(d, "status"))),
+		            "PRIMARY"))
 			rollout = json_string_value(json_object_get(d, "rolloutState"));
 	json_array_foreach(json_object_get(s, "events"), i, e) {
 		const json_t *t = json_object_get(e, "createdAt");
@@ -181,8 +185,9 @@ static json_t *service_health(const json_t *s)
 		if (!json_is_number(t) || ecsctl_timestamp_format(at, json_number_value(t)))
 			at[0] = '\0';
 		json_array_append_new(
-		    events, json_pack("{s:s, s:s}", "at", at, "message",
-		                      json_string_value(json_object_get(e, "message")) ?: ""));
+		    events,
+		    json_pack("{s:s, s:s}", "at", at, "message",
+		              ecsctl_or_empty(json_string_value(json_object_get(e, "message")))));
 	}
 	h = json_pack("{s:I, s:I, s:I, s:s?, s:s?, s:o}", "running",
 	              json_integer_value(json_object_get(s, "runningCount")), "desired",

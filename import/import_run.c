@@ -86,14 +86,21 @@ static int add_file(struct ecsctl_import_result *r, const char *dir, const char 
 	return push_file(r, &path, "# imported by ecsctl import\n", docs, n, err);
 }
 
+/* A string member of `o`, or "" when absent or not a string. */
+static const char *member(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
 /* Records an ARN for adoption and the first owner tag seen. */
 static void note(struct ecsctl_import_result *r, const json_t *live, const char *arn_member)
 {
 	const json_t *t;
 	size_t i;
 
-	json_array_append_new(
-	    r->arns, json_string(json_string_value(json_object_get(live, arn_member)) ?: ""));
+	json_array_append_new(r->arns, json_string(member(live, arn_member)));
 	json_array_foreach(json_object_get(live, "tags"), i, t) {
 		const char *k = json_string_value(json_object_get(t, "key"));
 		const char *v = json_string_value(json_object_get(t, "value"));
@@ -165,7 +172,7 @@ int ecsctl_import_run(struct ecsctl_import_result *out, struct ecsctl_ecs *c, co
 	if ((rc = ecsctl_ecs_describe_clusters(&clusters, &fail, c, names, 1, err)) < 0)
 		goto done;
 	s = json_array_get(clusters, 0);
-	if (!s || strcmp(json_string_value(json_object_get(s, "status")) ?: "", "ACTIVE")) {
+	if (!s || strcmp(member(s, "status"), "ACTIVE")) {
 		rc = ecsctl_error_set(err, ECSCTL_ENOTFOUND, "cluster '%s' not found", cluster);
 		goto done;
 	}
@@ -193,9 +200,8 @@ int ecsctl_import_run(struct ecsctl_import_result *out, struct ecsctl_ecs *c, co
 			v[i] = json_array_get(svcs, i);
 		qsort(v, k, sizeof(*v), svc_cmp);
 		for (i = 0; i < k && rc == 0; i++) {
-			const char *st = json_string_value(json_object_get(v[i], "status")) ?: "";
-			const char *arn = json_string_value(json_object_get(v[i], "taskDefinition"))
-			                      ?: "";
+			const char *st = member(v[i], "status");
+			const char *arn = member(v[i], "taskDefinition");
 			const char *fam_arn;
 			char fam[256];
 			json_t *td = NULL, *tags = NULL;

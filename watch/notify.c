@@ -60,7 +60,7 @@ static unsigned event_mask(const json_t *on, unsigned dflt)
 		return dflt;
 	json_array_foreach(on, i, v)
 		for (k = 0; k < 5; k++)
-			if (!strcmp(json_string_value(v) ?: "", event_names[k]))
+			if (!strcmp(ecsctl_or_empty(json_string_value(v)), event_names[k]))
 				m |= 1u << k;
 	return m;
 }
@@ -188,7 +188,7 @@ static void build_targets(struct ecsctl_watch_notifier *n, const json_t *cfg,
 		struct target t = target_init(T_WEBHOOK, "webhooks[%zu]", i);
 
 		t.events = event_mask(json_object_get(o, "on"), dflt);
-		t.url = strdup(json_string_value(json_object_get(o, "url")) ?: "");
+		t.url = strdup(ecsctl_or_empty(json_string_value(json_object_get(o, "url"))));
 		ok = secret(n, o, "secret", false, &t.secret, &t.secret_len, &why);
 		add_target(n, all, count, &t, ok, &why, quiet);
 	}
@@ -207,7 +207,8 @@ static void build_targets(struct ecsctl_watch_notifier *n, const json_t *cfg,
 		/* a trailing slash would make "//repos" */
 		if (t.url && *t.url && t.url[strlen(t.url) - 1] == '/')
 			t.url[strlen(t.url) - 1] = '\0';
-		t.repo = strdup(json_string_value(json_object_get(gh, "repository")) ?: "");
+		t.repo = strdup(
+		    ecsctl_or_empty(json_string_value(json_object_get(gh, "repository"))));
 		t.context = strdup(ctx ? ctx : dflt_ctx.buf);
 		t.environment = strdup(env ? env : environment ? environment : "production");
 		ecsctl_buf_release(&dflt_ctx);

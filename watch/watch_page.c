@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ecsctl/watch.h"
+#include "ecsctl/buf.h"
 #include "banned.h"
 
 static const char css[] =
@@ -421,7 +422,8 @@ int ecsctl_watch_page_resource(struct ecsctl_buf *out, const json_t *doc, const 
 	size_t i;
 
 	json_array_foreach(json_object_get(doc, "resources"), i, r) {
-		if (strcmp(get_s(r, "kind") ?: "", kind) || strcmp(get_s(r, "name") ?: "", name))
+		if (strcmp(ecsctl_or_empty(get_s(r, "kind")), kind) ||
+		    strcmp(ecsctl_or_empty(get_s(r, "name")), name))
 			continue;
 		ecsctl_buf_addf(&title, "%s %s - ecsctl watch", kind, name);
 		head(out, title.buf, 0);

@@ -58,13 +58,12 @@ static json_t *failure_of(const struct ecsctl_watch_status_facts *f, const char 
 	json_array_foreach(f->failed_services, i, s) {
 		json_t *tasks;
 
-		if (strcmp(json_string_value(json_object_get(s, "name")) ?: "", name))
+		if (strcmp(ecsctl_or_empty(json_string_value(json_object_get(s, "name"))), name))
 			continue;
 		tasks = json_array();
 		json_array_foreach(json_object_get(s, "stoppedTasks"), j, t)
-			json_array_append_new(
-			    tasks,
-			    json_string(json_string_value(json_object_get(t, "summary")) ?: ""));
+			json_array_append_new(tasks, json_string(ecsctl_or_empty(json_string_value(
+			                                 json_object_get(t, "summary")))));
 		return json_pack("{s:o, s:o, s:o, s:O?}", "commit", str(f->failed_commit), "reason",
 		                 str(json_string_value(json_object_get(s, "reason"))),
 		                 "stoppedTasks", tasks, "events", json_object_get(s, "events"));

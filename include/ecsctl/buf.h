@@ -74,4 +74,11 @@ void ecsctl_buf_fail_from(struct ecsctl_buf *b, const struct ecsctl_buf *from);
  * re-initializes the buffer. */
 char *ecsctl_buf_detach(struct ecsctl_buf *b);
 
+/* `s`, or "" for NULL: an optional string (a JSON member that may be
+ * absent) where a string is needed. */
+static inline const char *ecsctl_or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
 #endif
