@@ -14,6 +14,7 @@
 extern char **environ;
 
 #define MAX_CONFIG_FILE (4u << 20)
+#define READ_CHUNK 4096
 
 const char *ecsctl_aws_getenv(const char *const *env, const char *name)
 {
@@ -219,7 +220,7 @@ static char *trimmed(const char *s, size_t len)
 static int slurp(char **out, const char *path, struct ecsctl_error *err)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
-	char chunk[4096];
+	char chunk[READ_CHUNK];
 	size_t n;
 	FILE *f = fopen(path, "r");
 

@@ -27,6 +27,7 @@
 extern char **environ;
 
 #define MAX_OUTPUT (1u << 20)
+#define READ_CHUNK 4096
 #define DEFAULT_TIMEOUT_S 60
 #define TERM_GRACE_MS 2000
 
@@ -170,7 +171,7 @@ static void kill_group(pid_t pid, int *status)
  * Returns 0, 1 on timeout, 2 when over the cap, -1 on a read error. */
 static int read_output(struct ecsctl_buf *out, int fd, int64_t deadline)
 {
-	char chunk[4096];
+	char chunk[READ_CHUNK];
 
 	for (;;) {
 		struct pollfd pfd = {fd, POLLIN, 0};

@@ -10,6 +10,10 @@
 #include "creds_int.h"
 #include "banned.h"
 
+/* An authorization token is one line of a few hundred bytes (EKS Pod
+ * Identity); a longer line is cut, and ECS refuses it. */
+#define TOKEN_LINE_MAX 8192
+
 /* {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"} as ECS and IMDS send it. */
 static int json_creds(struct ecsctl_creds *out, const struct ecsctl_http_exchange *x,
                       const char *what, struct ecsctl_error *err)
@@ -89,7 +93,7 @@ int creds_container(struct ecsctl_creds *out, struct ecsctl_creds_provider *p,
 		}
 		ecsctl_buf_adds(&url, full);
 		if (tokfile) {
-			char line[8192];
+			char line[TOKEN_LINE_MAX];
 			FILE *f = fopen(tokfile, "r");
 
 			if (!f || !fgets(line, sizeof(line), f)) {

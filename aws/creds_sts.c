@@ -13,6 +13,10 @@
 #include "banned.h"
 
 #define STS_VERSION "2011-06-15"
+/* A web identity token is a JWT of a few KB (EKS, GitHub Actions); a
+ * larger file is not one. */
+#define WEB_IDENTITY_TOKEN_MAX (64 << 10)
+#define READ_CHUNK 4096
 int64_t creds_time_ms(const char *s)
 {
 	int64_t t;
@@ -92,14 +96,14 @@ int creds_sts_web_identity(struct ecsctl_creds *out, struct ecsctl_creds_provide
 	struct ecsctl_buf body = ECSCTL_BUF_INIT, token = ECSCTL_BUF_INIT;
 	struct ecsctl_http_exchange x;
 	const char *hdrs[] = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8"};
-	char *url = NULL, name[48], buf[4096];
+	char *url = NULL, name[48], buf[READ_CHUNK];
 	const char *region; /* unsigned call: the endpoint is all that matters */
 	size_t n;
 	FILE *f = NULL;
 	int rc;
 
 	memset(&x, 0, sizeof(x));
-	ecsctl_buf_init(&token, 64 << 10);
+	ecsctl_buf_init(&token, WEB_IDENTITY_TOKEN_MAX);
 	f = fopen(token_file, "r");
 	if (!f) {
 		rc = ecsctl_error_set(err, ECSCTL_EINVAL,

@@ -1,4 +1,5 @@
 /* The ECS client engine: signing, concurrency, retries, stats. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -770,11 +771,14 @@ int ecsctl_ecs_run(struct ecsctl_ecs *c, struct ecsctl_ecs_call *calls, size_t n
 
 			if (s->st != SLOT_FLIGHT || !s->x.finished)
 				continue;
+			/* a miscount would stall the loop or overrun max_concurrency */
+			assert(inflight > 0);
 			inflight--;
 			finish_attempt(c, s);
 			if (s->st == SLOT_DONE)
 				done++;
 		}
+		assert(done <= n);
 	}
 	for (i = 0; i < n; i++) {
 		struct slot *s = &slots[i];

@@ -1,3 +1,4 @@
+#include <assert.h>
 #include <math.h>
 
 #include "retry_int.h"
@@ -60,6 +61,8 @@ int64_t rate_limiter_acquire(struct rate_limiter *l, int64_t now_ms)
 		l->capacity -= 1;
 		return 0;
 	}
+	/* set_max_rate never goes below MIN_FILL_RATE: no division by zero */
+	assert(l->fill_rate >= MIN_FILL_RATE);
 	wait = (1 - l->capacity) / l->fill_rate;
 	return (int64_t)ceil(wait * 1000.0);
 }

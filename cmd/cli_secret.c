@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "banned.h"
 
+/* Webhook secrets and plan keys are short random strings. */
 #define SECRET_MAX 4096
 
 int cli_secret_file(struct ecsctl_buf *out, const char *what, const char *file)
@@ -25,8 +26,11 @@ int cli_secret_file(struct ecsctl_buf *out, const char *what, const char *file)
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0 || n == (ssize_t)sizeof(buf)) {
-		cli_error("cannot read %s file '%s': %s", what, file,
-		          n < 0 ? strerror(errno) : "longer than 4096 bytes");
+		if (n < 0)
+			cli_error("cannot read %s file '%s': %s", what, file, strerror(errno));
+		else
+			cli_error("cannot read %s file '%s': longer than %d bytes", what, file,
+			          SECRET_MAX);
 		return -1;
 	}
 	/* a trailing newline is an editor's, not part of the secret */

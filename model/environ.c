@@ -18,6 +18,8 @@
 #include "source_int.h"
 #include "banned.h"
 
+#define READ_CHUNK 8192
+
 const char *model_env_intern(struct model_env *e, const char *s)
 {
 	char **p = realloc(e->pool, (e->npool + 1) * sizeof(*p));
@@ -265,7 +267,7 @@ static void add_disk_file(struct setup *s, const char *path)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 	FILE *f = fopen(path, "rb");
-	char chunk[8192];
+	char chunk[READ_CHUNK];
 	size_t n;
 
 	if (!f) {

@@ -5,6 +5,7 @@
  * every op, then step k+1). The first failure stops new work; calls in
  * flight finish, so nothing is half-sent.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,6 +180,8 @@ static int run_phase(struct ecsctl_plan *p, enum ecsctl_phase phase, struct ecsc
 			if (op->phase != phase || !(call = json_array_get(op->calls, step)))
 				continue;
 			more = true;
+			/* slots holds one call per op of the phase, and a spare */
+			assert(n < p->count + 1);
 			if (is_wait(call)) {
 				if (json_array_append(waits, json_object_get(call, "request")))
 					rc = reconcile_oom(err);

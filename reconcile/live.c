@@ -262,7 +262,7 @@ static int collect(struct ecsctl_live *l, struct calls *c)
 				const char *st = json_string_value(json_object_get(it, "status"));
 				const char *nm = json_string_value(
 				    json_object_get(it, "serviceName"));
-				char key[600];
+				char key[RECONCILE_KEY_MAX];
 				if (!nm || (st && !strcmp(st, "INACTIVE")))
 					continue;
 				snprintf(key, sizeof(key), "%s/%s", cl, nm);
@@ -372,7 +372,7 @@ static int orphans_in(json_t *into, struct ecsctl_ecs *ecs, const char *cluster,
 	if (n && (rc = ecsctl_ecs_describe_services(&found, &failures, ecs, cluster, pick, n, err)))
 		goto done;
 	json_array_foreach(found, i, it) {
-		char key[600];
+		char key[RECONCILE_KEY_MAX];
 		const char *st = json_string_value(json_object_get(it, "status"));
 		if ((!any && !owned(json_object_get(it, "tags"), owner)) || !st ||
 		    strcmp(st, "ACTIVE"))

@@ -7,6 +7,10 @@
 #include "ecsctl/error.h"
 #include "ecsctl/reconcile.h"
 
+/* A "cluster/service" key: a cluster name (or ARN) and a service name,
+ * each at most 255 characters in ECS, with room to spare. */
+#define RECONCILE_KEY_MAX 600
+
 /* sha256 hex of a value's canonical text (sorted keys, compact). */
 char *reconcile_hash_json(const json_t *v);
 

@@ -436,7 +436,7 @@ static json_t *visible_service(struct sim_store *s, json_t *cluster, const char 
 static int append_rendered(struct sim_store *s, json_t *cluster, json_t *svc, int tags,
                            struct ecsctl_buf *out)
 {
-	char key[600];
+	char key[SIM_KEY_MAX];
 	json_t *entry, *r;
 	json_int_t adv = sim_int(svc, "_adv", 0);
 	char *fresh;

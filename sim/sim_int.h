@@ -34,6 +34,12 @@ int sim_fail(struct ecsctl_error *err, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* ---- small helpers (util.c) ---- */
+/* ECS names (cluster, service, family) are at most 255 characters (ecs-local
+ * refuses longer ones, as ECS does); a "cluster/service[/...]" key built
+ * from two of them fits SIM_KEY_MAX. */
+#define SIM_NAME_MAX 255
+#define SIM_KEY_MAX 600
+
 void sim_hex_id(uint64_t *rng, char out[33]);
 void sim_uuid(uint64_t *rng, char out[37]);
 void sim_deployment_id(uint64_t *rng, char out[28]);

@@ -174,7 +174,7 @@ static void busy_key(char *key, size_t n, json_t *cluster, json_t *svc)
 
 void sim_store_mark_busy(struct sim_store *s, json_t *cluster, json_t *svc)
 {
-	char key[600];
+	char key[SIM_KEY_MAX];
 
 	busy_key(key, sizeof(key), cluster, svc);
 	json_object_set(s->busy, key, svc);
@@ -216,7 +216,7 @@ struct sim_deploy_ctx sim_store_ctx(struct sim_store *s, json_t *cluster)
 void sim_store_advance(struct sim_store *s, json_t *cluster, json_t *svc)
 {
 	struct sim_deploy_ctx ctx;
-	char key[600];
+	char key[SIM_KEY_MAX];
 	int rc;
 
 	busy_key(key, sizeof(key), cluster, svc);
@@ -240,7 +240,7 @@ void sim_store_tick(struct sim_store *s)
 
 	json_object_foreach_safe(s->busy, tmp, k, svc) {
 		const char *slash = strchr(k, '/');
-		char cname[300];
+		char cname[SIM_NAME_MAX + 1];
 
 		snprintf(cname, sizeof(cname), "%.*s", (int)(slash - k), k);
 		c = json_object_get(s->clusters, cname);
@@ -306,7 +306,7 @@ int sim_store_load(struct sim_store *s, json_t *doc, unsigned long long *journal
 	if (json_is_array(busy)) {
 		json_array_foreach(busy, i, key) {
 			const char *slash = strchr(json_string_value(key), '/');
-			char cname[300];
+			char cname[SIM_NAME_MAX + 1];
 			snprintf(cname, sizeof(cname), "%.*s",
 			         (int)(slash - json_string_value(key)), json_string_value(key));
 			c = json_object_get(s->clusters, cname);

@@ -14,6 +14,9 @@
 #include "banned.h"
 
 #define MAX_DEPTH 32
+/* Room for the member path named in an error ("containerDefinitions[0]
+ * .portMappings[1].containerPort"); MAX_DEPTH levels of names stay within. */
+#define MEMBER_PATH_MAX 4096
 
 static int serialization(struct ecsctl_error *err, const char *path, const char *want)
 {
@@ -142,7 +145,7 @@ int sim_validate(const char *op, json_t *req, struct ecsctl_error *err)
 
 	if (!input)
 		return 0;
-	ecsctl_buf_init(&path, 4096);
+	ecsctl_buf_init(&path, MEMBER_PATH_MAX);
 	/* own memory from the start so the path can be truncated in place */
 	ecsctl_buf_addch(&path, 'x');
 	ecsctl_buf_reset(&path);

@@ -8,6 +8,9 @@
 #include "ecsctl/buf.h"
 #include "banned.h"
 
+/* The first allocation: most strings built here are short lines. */
+#define MIN_ALLOC 64
+
 const char ecsctl_buf_empty[1];
 
 void ecsctl_buf_init(struct ecsctl_buf *b, size_t max)
@@ -86,6 +89,9 @@ static int grow(struct ecsctl_buf *b, size_t extra)
 	size_t need, alloc;
 	char *p;
 
+	/* own memory always has room for the NUL after len; the shared empty
+	 * string is never owned */
+	assert(b->alloc ? b->len < b->alloc : b->len == 0 && b->buf == ecsctl_buf_empty);
 	if (b->failed)
 		return -1;
 	if (b->max && (extra > b->max || b->len + extra > b->max)) {
@@ -99,9 +105,10 @@ static int grow(struct ecsctl_buf *b, size_t extra)
 	need = b->len + extra + 1;
 	if (need <= b->alloc)
 		return 0;
-	alloc = b->alloc ? b->alloc : 64;
+	alloc = b->alloc ? b->alloc : MIN_ALLOC;
 	while (alloc < need)
 		alloc = alloc < SIZE_MAX / 2 ? alloc * 2 : need;
+	assert(alloc >= need);
 	p = realloc(b->alloc ? b->buf : NULL, alloc);
 	if (!p) {
 		b->failed = ECSCTL_BUF_NOMEM;
