@@ -463,6 +463,21 @@ static json_t *json_text(const json_t *v)
 	return out;
 }
 
+/* A changed list or text in place: "~ label = OPEN", the element-wise
+ * sequence of `b` to `a` (`lines`: of a text's lines), CLOSE. */
+static void update_sequence(struct render *r, const char *label, const json_t *b, const json_t *a,
+                            size_t ind, const char *note, const char *open, int lines,
+                            const char *close)
+{
+	line_start(r, ind, '~', label);
+	equals(r, label);
+	ecsctl_buf_adds(r->out, open);
+	line_end(r, note);
+	sequence(r, b, a, ind + 4, lines);
+	indent(r, ind + 2);
+	ecsctl_buf_adds(r->out, close);
+}
+
 static void update(struct render *r, const char *label, const json_t *b, const json_t *a,
                    size_t ind, const char *note)
 {
@@ -483,27 +498,14 @@ static void update(struct render *r, const char *label, const json_t *b, const j
 	} else if (json_is_string(b) && json_is_string(a) && (multiline(b) || multiline(a))) {
 		lb = split_lines(b);
 		la = split_lines(a);
-		if (!lb || !la) {
+		if (!lb || !la)
 			ecsctl_buf_fail(r->out);
-		} else {
-			line_start(r, ind, '~', label);
-			equals(r, label);
-			ecsctl_buf_adds(r->out, "<<-EOT");
-			line_end(r, note);
-			sequence(r, lb, la, ind + 4, 1);
-			indent(r, ind + 2);
-			ecsctl_buf_adds(r->out, "EOT\n");
-		}
+		else
+			update_sequence(r, label, lb, la, ind, note, "<<-EOT", 1, "EOT\n");
 		json_decref(lb);
 		json_decref(la);
 	} else if (json_is_array(b) && json_is_array(a)) {
-		line_start(r, ind, '~', label);
-		equals(r, label);
-		ecsctl_buf_addch(r->out, '[');
-		line_end(r, note);
-		sequence(r, b, a, ind + 4, 0);
-		indent(r, ind + 2);
-		ecsctl_buf_adds(r->out, "]\n");
+		update_sequence(r, label, b, a, ind, note, "[", 0, "]\n");
 	} else if (!json_is_object(b) && !json_is_array(b) && !json_is_object(a) &&
 	           !json_is_array(a) && !multiline(b) && !multiline(a)) {
 		line_start(r, ind, '~', label);

@@ -108,18 +108,6 @@ static int checks(json_t *cluster, json_t *attrs, int put, struct ecsctl_error *
 	return 0;
 }
 
-static int find_attr(json_t *list, const char *name)
-{
-	json_t *a;
-	size_t i;
-
-	json_array_foreach(list, i, a) {
-		if (strcmp(sim_str(a, "name"), name) == 0)
-			return (int)i;
-	}
-	return -1;
-}
-
 /* The cluster of a Put/DeleteAttributes request whose attributes all pass. */
 static json_t *checked(struct sim_store *s, json_t *req, int put, struct ecsctl_error *err)
 {
@@ -147,7 +135,7 @@ int sim_op_put_attributes(struct sim_store *s, json_t *req, json_t **resp, struc
 		json_array_foreach(have, j, h) {
 			n += custom(sim_str(h, "name"));
 		}
-		if (custom(sim_str(a, "name")) && find_attr(have, sim_str(a, "name")) < 0 &&
+		if (custom(sim_str(a, "name")) && sim_find_named(have, sim_str(a, "name")) < 0 &&
 		    n + 1 > CUSTOM_MAX)
 			return sim_fail(err, "AttributeLimitExceededException",
 			                "You can apply up to %d custom attributes per resource.",
@@ -156,7 +144,7 @@ int sim_op_put_attributes(struct sim_store *s, json_t *req, json_t **resp, struc
 	out = json_array();
 	json_array_foreach(attrs, i, a) {
 		json_t *inst = target(cluster, a, err), *have = json_object_get(inst, "attributes");
-		int at = find_attr(have, sim_str(a, "name"));
+		int at = sim_find_named(have, sim_str(a, "name"));
 		json_t *v = json_pack("{s:s}", "name", sim_str(a, "name"));
 		if (sim_str(a, "value"))
 			json_object_set(v, "value", json_object_get(a, "value"));
@@ -184,7 +172,7 @@ int sim_op_delete_attributes(struct sim_store *s, json_t *req, json_t **resp,
 	out = json_array();
 	json_array_foreach(attrs, i, a) {
 		json_t *inst = target(cluster, a, err), *have = json_object_get(inst, "attributes");
-		int at = find_attr(have, sim_str(a, "name"));
+		int at = sim_find_named(have, sim_str(a, "name"));
 		if (at >= 0) {
 			json_array_remove(have, (size_t)at);
 			json_object_set_new(inst, "version",

@@ -119,14 +119,11 @@ long long sim_instance_registered(const json_t *inst, const char *name)
 
 const char *sim_instance_attr(const json_t *inst, const char *name)
 {
-	json_t *a;
-	size_t i;
+	const json_t *attrs = json_object_get(inst, "attributes");
+	int at = sim_find_named(attrs, name);
+	const char *v = at < 0 ? NULL : sim_str(json_array_get(attrs, (size_t)at), "value");
 
-	json_array_foreach(json_object_get(inst, "attributes"), i, a) {
-		if (strcmp(sim_str(a, "name"), name) == 0)
-			return sim_str(a, "value") ? sim_str(a, "value") : "";
-	}
-	return NULL;
+	return at < 0 ? NULL : v ? v : "";
 }
 
 static json_t *strings(const char *one)

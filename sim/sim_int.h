@@ -40,6 +40,10 @@ int sim_fail(struct ecsctl_error *err, const char *type, const char *fmt, ...)
 #define SIM_NAME_MAX 255
 #define SIM_KEY_MAX 600
 
+/* The index in array `list` of the first object whose "name" is `name`
+ * (attributes, container definitions); -1 when none. */
+int sim_find_named(const json_t *list, const char *name);
+
 void sim_hex_id(uint64_t *rng, char out[33]);
 void sim_uuid(uint64_t *rng, char out[37]);
 void sim_deployment_id(uint64_t *rng, char out[28]);

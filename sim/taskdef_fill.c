@@ -52,14 +52,8 @@ static int normalize_size(json_t *td, const char *key, const char *unit, struct 
 
 static void add_attr(json_t *attrs, const char *name)
 {
-	json_t *a;
-	size_t i;
-
-	json_array_foreach(attrs, i, a) {
-		if (strcmp(sim_str(a, "name"), name) == 0)
-			return;
-	}
-	json_array_append_new(attrs, json_pack("{s:s}", "name", name));
+	if (sim_find_named(attrs, name) < 0)
+		json_array_append_new(attrs, json_pack("{s:s}", "name", name));
 }
 
 static void default_list(json_t *obj, const char *key)

@@ -47,6 +47,20 @@ void sim_deployment_id(uint64_t *rng, char out[28])
 	             1000000000000000000ULL);
 }
 
+int sim_find_named(const json_t *list, const char *name)
+{
+	const json_t *it;
+	size_t i;
+
+	json_array_foreach(list, i, it) {
+		const char *n = sim_str(it, "name");
+
+		if (n && !strcmp(n, name))
+			return (int)i;
+	}
+	return -1;
+}
+
 const char *sim_str(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
