@@ -13,7 +13,7 @@ import subprocess
 import threading
 import unittest
 
-from ecslocal import BIN, Server, temp_dir
+from ecslocal import BIN, EcsLocal, temp_dir
 
 WRITERS = 4
 PER_WRITER = 15
@@ -33,7 +33,7 @@ def run_alone(state):
 
 class Durability(unittest.TestCase):
     def start(self, state, *args):
-        srv = Server("--state", state, *args).start()
+        srv = EcsLocal("--state", state, *args).start()
         self.addCleanup(srv.stop, signal.SIGKILL)
         return srv
 
@@ -180,7 +180,7 @@ class Durability(unittest.TestCase):
 
         with temp_dir() as d:
             state = os.path.join(d, "state.json")
-            srv = Server("--state", state, preexec_fn=small_files).start()
+            srv = EcsLocal("--state", state, preexec_fn=small_files).start()
             self.addCleanup(srv.stop, signal.SIGKILL)
             ecs = srv.client()
             acked = {}

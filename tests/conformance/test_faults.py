@@ -6,7 +6,7 @@ import time
 import unittest
 import urllib.request
 
-from ecslocal import Server
+from ecslocal import EcsLocal
 
 
 def stats(srv):
@@ -16,7 +16,7 @@ def stats(srv):
 
 class Throttle(unittest.TestCase):
     def test_burst_then_throttled(self):
-        srv = Server("--throttle", "5:5").start()
+        srv = EcsLocal("--throttle", "5:5").start()
         try:
             ecs = srv.client(retries=1)
             codes = []
@@ -42,7 +42,7 @@ class Throttle(unittest.TestCase):
 
 class FailRate(unittest.TestCase):
     def test_boto3_retries_through_faults(self):
-        srv = Server("--fail-rate", "0.2", "--seed", "3").start()
+        srv = EcsLocal("--fail-rate", "0.2", "--seed", "3").start()
         try:
             ecs = srv.client(retries=10)
             ecs.create_cluster(clusterName="flaky")
@@ -57,7 +57,7 @@ class FailRate(unittest.TestCase):
             self.assertEqual(srv.stop(), 0, srv.stderr)
 
     def test_without_retries_the_fault_shows(self):
-        srv = Server("--fail-rate", "1", "--seed", "7").start()
+        srv = EcsLocal("--fail-rate", "1", "--seed", "7").start()
         try:
             ecs = srv.client(retries=1)
             with self.assertRaises(Exception):
@@ -68,7 +68,7 @@ class FailRate(unittest.TestCase):
 
 class Latency(unittest.TestCase):
     def test_latency_is_added(self):
-        srv = Server("--latency-ms", "150").start()
+        srv = EcsLocal("--latency-ms", "150").start()
         try:
             ecs = srv.client()
             ecs.list_clusters()

@@ -6,7 +6,7 @@ import signal
 import subprocess
 import unittest
 
-from ecslocal import BIN, Server, temp_dir
+from ecslocal import BIN, EcsLocal, temp_dir
 
 
 class Persistence(unittest.TestCase):
@@ -16,7 +16,7 @@ class Persistence(unittest.TestCase):
         flags = ("--instances", "ec2=2:cpu=1024,memory=1024")
         with temp_dir() as d:
             state = os.path.join(d, "state.json")
-            srv = Server("--state", state, *flags).start()
+            srv = EcsLocal("--state", state, *flags).start()
             try:
                 ecs = srv.client()
                 ecs.create_cluster(clusterName="ec2")
@@ -32,7 +32,7 @@ class Persistence(unittest.TestCase):
                     cluster="ec2", containerInstances=arns)["containerInstances"]
             finally:
                 self.assertEqual(srv.stop(signal.SIGTERM), 0)
-            srv = Server("--state", state, *flags).start()
+            srv = EcsLocal("--state", state, *flags).start()
             try:
                 ecs = srv.client()
                 self.assertEqual(ecs.list_container_instances(cluster="ec2")
@@ -51,7 +51,7 @@ class Persistence(unittest.TestCase):
     def test_survives_sigterm_and_restart(self):
         with temp_dir() as d:
             state = os.path.join(d, "state.json")
-            srv = Server("--state", state).start()
+            srv = EcsLocal("--state", state).start()
             try:
                 ecs = srv.client()
                 ecs.create_cluster(clusterName="keep", tags=[{"key": "a", "value": "b"}])
@@ -70,7 +70,7 @@ class Persistence(unittest.TestCase):
                 self.assertEqual(json.load(f)["formatVersion"], 1)
             self.assertFalse(os.path.exists(state + ".tmp"))
 
-            srv = Server("--state", state).start()
+            srv = EcsLocal("--state", state).start()
             try:
                 ecs = srv.client()
                 after = ecs.describe_services(cluster="keep", services=["web"])["services"][0]

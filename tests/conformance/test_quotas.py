@@ -7,7 +7,7 @@ import time
 import unittest
 
 
-from ecslocal import Server, ServerTest
+from ecslocal import EcsLocal, ServerTest
 
 FAMILY_ARGS = {"containerDefinitions": [{"name": "app", "image": "nginx:1.25", "memory": 64}]}
 
@@ -140,7 +140,7 @@ class Flags(unittest.TestCase):
     def test_quota_flags_are_checked(self):
         for args in (["--quota-clusters", "0"], ["--quota-revisions", "x"],
                      ["--quota-bogus", "3"]):
-            srv = Server(*args)
+            srv = EcsLocal(*args)
             with self.assertRaises(RuntimeError):
                 srv.start()
             srv.stop(signal.SIGKILL)

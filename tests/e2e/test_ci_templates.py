@@ -23,7 +23,7 @@ import urllib.request
 import yaml
 
 from awsstandins import Sts, _Base
-from ecslocal import ECSCTL, REGION, SRC, EcsLocal, Repo, ecsctl, env
+from ecslocal import ECSCTL, REGION, SRC, EcsLocal, Repo, ecsctl, env, popen_ecsctl
 
 CI = os.path.join(SRC, "templates")
 PLAN_ROLE = "arn:aws:iam::111122223333:role/ecsctl-plan"
@@ -319,9 +319,7 @@ class WatchService(unittest.TestCase):
             # the container's command, on loopback and against the test's repo
             command[command.index("--listen") + 1] = "127.0.0.1:0"
             command[command.index("--repo") + 1] = deploy_repo.dir
-            proc = subprocess.Popen([ECSCTL] + command, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True,
-                                    env=env(AWS_ENDPOINT_URL_ECS=server.url))
+            proc = popen_ecsctl(None, None, *command, AWS_ENDPOINT_URL_ECS=server.url)
             try:
                 url = self.listening(proc)
                 with urllib.request.urlopen(url + "/healthz", timeout=10) as r:
@@ -360,9 +358,8 @@ class WatchService(unittest.TestCase):
         self.fail("watch never became ready (a reconcile did not finish)")
 
     def test_deploy_policy_is_current(self):
-        r = subprocess.run([ECSCTL, "policy", "--repo", SRC, "--worktree", "--path", "examples",
-                            "--env", "staging", "--account", "123456789012"],
-                           capture_output=True, text=True, env=env())
+        r = ecsctl(None, SRC, "policy", "--worktree", "--path", "examples", "--env", "staging",
+                   "--account", "123456789012")
         self.assertEqual(r.returncode, 0, r.stderr)
         with open(os.path.join(CI, "deploy-policy.json")) as f:
             self.assertEqual(json.loads(f.read()), json.loads(r.stdout),

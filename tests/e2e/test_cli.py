@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import unittest
 
-from ecslocal import ECSCTL, SRC, WRAPPER, env
+from ecslocal import ECSCTL, SRC, ecsctl, env
 
 FLAG_ENTRY = re.compile(r'\{"([a-z][a-z0-9-]*)", (?:0|\'.\'), FLAG_')
 # a placeholder's value the parser takes (durations, numbers; any string else)
@@ -16,8 +16,7 @@ VALUES = {"D": "1s", "N": "1"}
 
 
 def run(*args):
-    return subprocess.run([*WRAPPER, ECSCTL, *args], capture_output=True, text=True,
-                          timeout=60, env=env())
+    return ecsctl(None, None, *args)
 
 
 def table_flags(source):

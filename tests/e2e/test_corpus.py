@@ -20,7 +20,7 @@ with open(os.path.join(CORPUS, "manifest.json")) as f:
 
 
 def case_repo(case):
-    repo = Repo(examples=False)
+    repo = Repo(source=None)
     shutil.copytree(os.path.join(CORPUS, "cases", case["name"]),
                     os.path.join(repo.dir, "deploy"))
     repo.commit(case["name"])

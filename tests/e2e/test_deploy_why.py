@@ -10,24 +10,14 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import EcsLocal, Repo, ecsctl  # noqa: E402
+from ecslocal import ServerRepoCase, ecsctl  # noqa: E402
 
 FAST = ("--poll-interval", "100ms")
 
 
-class ApplySaysWhy(unittest.TestCase):
-    server_args = ()
-
-    def setUp(self):
-        self.server = EcsLocal(*self.server_args).start()
-        self.repo = Repo()
-        self.addCleanup(self.repo.cleanup)
-        self.addCleanup(self.server.stop)
-
+class ApplySaysWhy(ServerRepoCase):
     def apply(self, *args, expect=0, **env):
-        r = ecsctl(self.server, self.repo, "apply", "--auto-approve", *FAST, *args, **env)
-        self.assertEqual(r.returncode, expect, "%s\n%s" % (r.stdout, r.stderr))
-        return r
+        return self.run_ok("apply", "--auto-approve", *FAST, *args, expect=expect, **env)
 
     def test_crashloop_prints_reason_stopped_tasks_and_events(self):
         self.apply()
@@ -99,12 +89,11 @@ class ApplySaysWhy(unittest.TestCase):
         self.assertEqual(svc["stoppedTasks"][0]["containers"], [{"name": "worker", "exitCode": 1}])
 
 
-class DesiredCountNeedsRoom(unittest.TestCase):
+class DesiredCountNeedsRoom(ServerRepoCase):
+    server_args = ("--ec2-capacity", "2")
+
     def test_scale_beyond_capacity_is_not_stable(self):
-        server = EcsLocal("--ec2-capacity", "2").start()
-        self.addCleanup(server.stop)
-        repo = Repo()
-        self.addCleanup(repo.cleanup)
+        server, repo = self.server, self.repo
         r = ecsctl(server, repo, "apply", "--auto-approve", *FAST)
         self.assertEqual(r.returncode, 0, r.stderr)
         repo.write("examples/services/cron.yaml",

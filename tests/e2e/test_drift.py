@@ -6,15 +6,15 @@ import re
 import unittest
 import xml.etree.ElementTree as ET
 
-import opslib
+from ecslocal import FILES, NETCONF, ServerRepoCase, deploy_by_hand, wait_stable
 
 
-class DriftTest(unittest.TestCase):
-    def setUp(self):
-        opslib.set_up(self)
+class DriftTest(ServerRepoCase):
+    repo_source, repo_files = None, FILES
 
     def drift(self, *args):
-        return opslib.run(self.server, "drift", *args, repo=self.repo.path)
+        r = self.ecsctl("drift", *args)
+        return r.returncode, r.stdout, r.stderr
 
     def report(self, *args):
         rc, out, err = self.drift("--format", "json", *args)
@@ -24,8 +24,8 @@ class DriftTest(unittest.TestCase):
         return rc, doc, {(r["kind"], r["name"]): r for r in doc["resources"]}
 
     def deploy(self):
-        arn = opslib.deploy_by_hand(self.ecs, self.repo.sha)
-        opslib.wait_stable(self.ecs, "shop", ["web"])
+        arn = deploy_by_hand(self.ecs, self.repo.sha)
+        wait_stable(self.ecs, "shop", ["web"])
         return arn
 
     def test_in_sync_after_deploy(self):
@@ -48,7 +48,7 @@ class DriftTest(unittest.TestCase):
         self.ecs.update_service(cluster="shop", service="web", desiredCount=3)
         self.ecs.create_service(cluster="shop", serviceName="adhoc", taskDefinition=arn,
                                 desiredCount=1, launchType="FARGATE",
-                                networkConfiguration=opslib.NETCONF)
+                                networkConfiguration=NETCONF)
         rc, doc, res = self.report("--fail-on-drift")
         self.assertEqual(rc, 2)
         web = res[("Service", "shop/web")]

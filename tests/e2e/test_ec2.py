@@ -21,10 +21,6 @@ class Ec2(ServerRepoCase):
                    "yard=3:cpu=2048,memory=4096,type=t3.large,az=us-east-1a|us-east-1b|us-east-1c")
     repo_source = os.path.join("tests", "e2e", "repos", "ec2")
 
-    def setUp(self):
-        super().setUp()
-        self.ecs = self.server.client()
-
     def tasks(self, service):
         arns = self.ecs.list_tasks(cluster="yard", serviceName=service)["taskArns"]
         return self.ecs.describe_tasks(cluster="yard", tasks=arns)["tasks"] if arns else []

@@ -5,21 +5,18 @@ clean errors naming the path, never a crash or a read outside the repository.
 The git objects are written straight into a pack (gitpack.py): 75,000 nested
 folders take under a second that way."""
 import os
-import subprocess
 import tempfile
 import unittest
 
 import gitpack
-import opslib
+from ecslocal import FILES, ServerRepoCase, Watch, ecsctl
 
-ECSCTL = os.environ.get("ECSCTL", "ecsctl")
 CLUSTER = b"kind: Cluster\nclusterName: shop\n"
 
 
 def validate(repo, *args):
-    p = subprocess.run([ECSCTL, "validate", "--repo", repo, *args], capture_output=True,
-                       text=True, timeout=60)
-    return p.returncode, p.stdout, p.stderr
+    r = ecsctl(None, repo, "validate", *args)
+    return r.returncode, r.stdout, r.stderr
 
 
 def padded(doc, size=4 << 20):
@@ -45,12 +42,9 @@ class HostileRepo(unittest.TestCase):
     def test_deep_tree_is_an_error_not_a_crash(self):
         # libgit2's recursive tree walk overflowed the stack here (SIGSEGV)
         repo = self.repo(lambda p: gitpack.nested(p, 75000))
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="x",
-                   AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
         # plan reads git before it calls ECS (nothing listens on port 9)
         for cmd in (["validate"], ["render"], ["plan", "--endpoint-url", "http://127.0.0.1:9"]):
-            p = subprocess.run([ECSCTL, *cmd, "--repo", repo], capture_output=True,
-                               text=True, timeout=60, env=env)
+            p = ecsctl(None, repo, *cmd, AWS_EC2_METADATA_DISABLED="true")
             self.assertEqual(p.returncode, 1, p.stderr)
             self.assertRegex(p.stderr, r"^error: %s@[0-9a-f]{7}: (d/){32}d: folders nested "
                              r"deeper than 32 levels" % repo)
@@ -173,21 +167,19 @@ class HostileRepo(unittest.TestCase):
         self.assertIn("other.yaml: a symbolic link; ecsctl reads only regular files", err)
 
 
-class HostileCommitInWatch(unittest.TestCase):
+class HostileCommitInWatch(ServerRepoCase):
     """One hostile commit must not stop the controller: the reconcile fails, the
     process stays up and answers health checks."""
-
-    def setUp(self):
-        opslib.set_up(self)
+    repo_source, repo_files = None, FILES
 
     def test_deep_commit_fails_the_reconcile_only(self):
-        w = opslib.Watch(self.server, self.repo.path, "--interval", "200ms")
+        w = Watch(self.server, self.repo, "--interval", "200ms")
         self.addCleanup(w.stop)
         w.wait_for(lambda d: d["msg"] == "reconcile done")
         pack = gitpack.Pack()
         commit = pack.commit(gitpack.nested(pack, 75000))
-        pack.write(os.path.join(self.repo.path, ".git"))
-        gitpack.set_branch(self.repo.path, commit)
+        pack.write(os.path.join(self.repo.dir, ".git"))
+        gitpack.set_branch(self.repo.dir, commit)
         w.wait_for(lambda d: d["msg"] == "reconcile done" and d["result"] == "failed")
         # the error names the commit, so the one to revert is known
         self.assertTrue(any("@%s: " % commit.hex()[:7] in v and

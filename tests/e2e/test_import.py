@@ -4,13 +4,12 @@ changes and drift says in-sync; without --adopt the only changes are the
 ownership tags. Values YAML would misread and `${` survive the round trip."""
 import json
 import os
-import subprocess
 import tempfile
 import unittest
 
 import yaml
 
-import opslib
+from ecslocal import NETCONF, EcsLocal, ecsctl, git, wait_stable
 
 ENV = [{"name": "FLAG", "value": "true"}, {"name": "ZIP", "value": "0123"},
        {"name": "TEMPLATE", "value": "${HOME}/x"}, {"name": "API_TOKEN", "value": "tok-123"},
@@ -19,8 +18,8 @@ ENV = [{"name": "FLAG", "value": "true"}, {"name": "ZIP", "value": "0123"},
 
 class ImportTest(unittest.TestCase):
     def setUp(self):
-        self.server = opslib.ecslocal.Server().start()
-        self.addCleanup(self.server.stop)
+        self.server = EcsLocal().start()
+        self.addCleanup(self.server.stop_cleanly)
         self.ecs = self.server.client()
         self.tmp = tempfile.TemporaryDirectory(prefix="ecsctl-import-")
         self.addCleanup(self.tmp.cleanup)
@@ -43,7 +42,7 @@ class ImportTest(unittest.TestCase):
         for name in ("api", "web"):  # two services share the web family
             ecs.create_service(cluster="legacy", serviceName=name, taskDefinition=web,
                                desiredCount=2, launchType="FARGATE",
-                               networkConfiguration=opslib.NETCONF,
+                               networkConfiguration=NETCONF,
                                deploymentConfiguration={
                                    "maximumPercent": 150, "minimumHealthyPercent": 50,
                                    "deploymentCircuitBreaker": {"enable": True,
@@ -51,16 +50,19 @@ class ImportTest(unittest.TestCase):
                                tags=[{"key": "tier", "value": "front"}])
         ecs.create_service(cluster="legacy", serviceName="cron", taskDefinition=cron,
                            desiredCount=1, launchType="EC2")
-        opslib.wait_stable(ecs, "legacy", ["api", "web", "cron"])
+        wait_stable(ecs, "legacy", ["api", "web", "cron"])
+
+    def cmd(self, *args, repo=None):
+        r = ecsctl(self.server, repo, *args)
+        return r.returncode, r.stdout, r.stderr
 
     def commit_import(self):
-        opslib.git(self.out, "init", "-q", "-b", "main")
-        opslib.git(self.out, "add", "-A")
-        opslib.git(self.out, "commit", "-q", "-m", "import")
+        git(self.out, "init", "-q", "-b", "main")
+        git(self.out, "add", "-A")
+        git(self.out, "commit", "-q", "-m", "import")
 
     def test_import_adopt_then_plan_is_empty(self):
-        rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "-o", self.out,
-                                  "--adopt")
+        rc, out, err = self.cmd("import", "--cluster", "legacy", "-o", self.out, "--adopt")
         self.assertEqual(rc, 0, err)
         files = sorted(os.path.relpath(p, self.out) for p in out.split())
         self.assertEqual(files, ["clusters/legacy.yaml", "ecsctl.yaml", "services/api.yaml",
@@ -80,28 +82,27 @@ class ImportTest(unittest.TestCase):
         self.assertIn("$${HOME}/x", api)
 
         self.commit_import()
-        rc, out, err = opslib.run(self.server, "plan", "--detailed-exitcode", repo=self.out)
+        rc, out, err = self.cmd("plan", "--detailed-exitcode", repo=self.out)
         self.assertEqual(rc, 0, out + err)
         self.assertIn("No changes", out)
-        rc, out, err = opslib.run(self.server, "drift", "--format", "json", "--fail-on-drift",
-                                  repo=self.out)
+        rc, out, err = self.cmd("drift", "--format", "json", "--fail-on-drift", repo=self.out)
         self.assertEqual(rc, 0, out + err)
         doc = json.loads(out)
         self.assertEqual(doc["summary"]["in-sync"], 6, doc)  # a cluster, 2 families, 3 services
         self.assertTrue(all(r["deployedCommit"] is None for r in doc["resources"]))
-        rc, out, err = opslib.run(self.server, "render", repo=self.out)
+        rc, out, err = self.cmd("render", repo=self.out)
         self.assertEqual(rc, 0, err)
         env = {e["name"]: e["value"] for e in
                json.loads(out)["taskDefinitions"][1]["containerDefinitions"][0]["environment"]}
         self.assertEqual(env, {e["name"]: e["value"] for e in ENV})
 
     def test_without_adopt_only_ownership_tags_change(self):
-        rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "--service",
-                                  "cron", "-o", self.out)
+        rc, out, err = self.cmd("import", "--cluster", "legacy", "--service", "cron",
+                                "-o", self.out)
         self.assertEqual(rc, 0, err)
         self.assertFalse(os.path.exists(os.path.join(self.out, "services/web.yaml")))
         self.commit_import()
-        rc, out, err = opslib.run(self.server, "plan", "--output", "json", repo=self.out)
+        rc, out, err = self.cmd("plan", "--output", "json", repo=self.out)
         self.assertEqual(rc, 0, err)
         plan = json.loads(out)
         self.assertTrue(plan["changes"])
@@ -111,28 +112,25 @@ class ImportTest(unittest.TestCase):
                 self.assertTrue(d["path"].startswith("tags[ecsctl:"), d)
 
     def test_errors(self):
-        rc, out, err = opslib.run(self.server, "import", "--cluster", "nope", "-o", self.out)
+        rc, out, err = self.cmd("import", "--cluster", "nope", "-o", self.out)
         self.assertEqual(rc, 1)
         self.assertIn("cluster 'nope' not found", err)
-        rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "--service",
-                                  "ghost", "-o", self.out)
+        rc, out, err = self.cmd("import", "--cluster", "legacy", "--service", "ghost",
+                                "-o", self.out)
         self.assertEqual(rc, 1)
         self.assertIn("not found", err)
-        self.assertEqual(opslib.run(self.server, "import", "-o", self.out)[0], 64)
-        rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "-o", self.out,
-                                  "--env", "prod")
+        self.assertEqual(self.cmd("import", "-o", self.out)[0], 64)
+        rc, out, err = self.cmd("import", "--cluster", "legacy", "-o", self.out, "--env", "prod")
         self.assertEqual(rc, 64)
         self.assertIn("--env, --var and --var-file do not apply", err)
-        self.assertEqual(opslib.run(self.server, "import", "--cluster", "legacy", "-o",
-                                    self.out)[0], 0)
-        rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "-o", self.out)
+        self.assertEqual(self.cmd("import", "--cluster", "legacy", "-o", self.out)[0], 0)
+        rc, out, err = self.cmd("import", "--cluster", "legacy", "-o", self.out)
         self.assertEqual(rc, 1)
         self.assertIn("--force", err)
-        self.assertEqual(opslib.run(self.server, "import", "--cluster", "legacy", "-o",
-                                    self.out, "--force")[0], 0)
+        self.assertEqual(self.cmd("import", "--cluster", "legacy", "-o", self.out, "--force")[0], 0)
 
     def import_(self, *args):
-        return opslib.run(self.server, "import", "--cluster", "legacy", "-o", self.out, *args)
+        return self.cmd("import", "--cluster", "legacy", "-o", self.out, *args)
 
     def test_owner_and_name_are_values_not_yaml(self):
         # a tag value ECS accepts (U+2028 is a separator, in \p{Z}), but a line
@@ -147,7 +145,7 @@ class ImportTest(unittest.TestCase):
         with open(os.path.join(self.out, "ecsctl.yaml")) as f:
             self.assertEqual(yaml.safe_load(f), {"name": owner, "region": "us-east-1"})
         self.commit_import()
-        rc, out, err = opslib.run(self.server, "plan", "--detailed-exitcode", repo=self.out)
+        rc, out, err = self.cmd("plan", "--detailed-exitcode", repo=self.out)
         self.assertEqual(rc, 0, out + err)
         # --name cannot add settings either (prune, a region) or substitute a variable
         name = 'x"\nprune: true\nregion: "eu-west-1 ${HOME}'
@@ -158,7 +156,7 @@ class ImportTest(unittest.TestCase):
         self.assertEqual(yaml.safe_load(text)["name"], name.replace("${", "$${"))
         self.assertEqual(sorted(yaml.safe_load(text)), ["name", "region"])
         # ecsctl reads it back as one name, which the owner-tag pattern refuses
-        rc, out, err = opslib.run(self.server, "validate", "--worktree", repo=self.out)
+        rc, out, err = self.cmd("validate", "--worktree", repo=self.out)
         self.assertEqual(rc, 1, err)
         self.assertIn("ecsctl.yaml:2:7: 'name' may not contain '\"'", err)
 
@@ -215,13 +213,13 @@ class ImportTest(unittest.TestCase):
         os.mkdir(fresh)
         with open(os.path.join(fresh, "services"), "w") as f:
             f.write("mine\n")
-        rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "-o", fresh)
+        rc, out, err = self.cmd("import", "--cluster", "legacy", "-o", fresh)
         self.assertEqual(rc, 1, err)
         self.assertIn("fresh/services' is a symbolic link or not a folder", err)
         self.assertEqual(os.listdir(fresh), ["services"])
         # an owner name that is not text is refused before anything is written
-        rc, out, err = opslib.run(self.server, "import", "--cluster", "legacy", "-o",
-                                  os.path.join(fresh, "new"), "--name", "\udcff")
+        rc, out, err = self.cmd("import", "--cluster", "legacy", "-o",
+                                os.path.join(fresh, "new"), "--name", "\udcff")
         self.assertEqual(rc, 1, err)
         self.assertIn("must be UTF-8 text", err)
         self.assertEqual(os.listdir(fresh), ["services"])

@@ -14,8 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from awsstandins import S3, DynamoDb  # noqa: E402
-from ecslocal import ServerRepoCase, ecsctl, popen_ecsctl, stderr_until  # noqa: E402
-import opslib  # noqa: E402  (after ecslocal: it loads the conformance one under that name)
+from ecslocal import ServerRepoCase, Watch, ecsctl, popen_ecsctl, stderr_until  # noqa: E402
 
 FAST = ("--poll-interval", "100ms")
 
@@ -54,7 +53,7 @@ class LockCase(ServerRepoCase):
         return self.server.stats().get("RegisterTaskDefinition", 0)
 
     def head(self):
-        return opslib.git(self.repo.dir, "rev-parse", "HEAD")
+        return self.repo.git("rev-parse", "HEAD")
 
     def second_writer_fails_naming_the_holder(self):
         before = self.registers()
@@ -111,9 +110,8 @@ class FileLease(LockCase):
             self.assertEqual(f.read(), "")
 
     def test_watch_holds_the_lease_only_while_it_writes(self):
-        env = dict(AWS_ENDPOINT_URL=self.server.url)
-        w = opslib.Watch(self.server, self.repo.dir, "--interval", "300ms", "--path",
-                         "examples", env=env)
+        w = Watch(self.server, self.repo, "--interval", "300ms",
+                  AWS_ENDPOINT_URL=self.server.url)
         self.addCleanup(w.stop)
         w.wait_for(lambda d: d["msg"] == "reconcile done")
         # idle between reconciles: an apply gets the lease at once

@@ -8,8 +8,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import (EcsLocal, Repo, ServerRepoCase, delta, ecsctl,  # noqa: E402
-                      popen_ecsctl, writes)
+from ecslocal import ServerRepoCase, delta, popen_ecsctl, writes  # noqa: E402
 
 FAST = ("--poll-interval", "100ms")
 
@@ -331,42 +330,34 @@ def read_until(p, prefix):
             return "".join(seen)
 
 
-class Interrupted(unittest.TestCase):
+class Interrupted(ServerRepoCase):
+    server_args = ("--latency-ms", "60")
+
+    def interrupt(self, sig, at):
+        """Starts an apply, sends `sig` when it prints `at`; (rc, stderr)."""
+        p = popen_ecsctl(self.server, self.repo, "apply", "--auto-approve", *FAST)
+        read_until(p, at)
+        p.send_signal(sig)
+        _, err = p.communicate(timeout=30)
+        return p.returncode, err
+
+    def assert_next_apply_converges(self):
+        self.run_ok("apply", "--auto-approve", *FAST)
+        self.run_ok("plan", "--detailed-exitcode")
+
     def test_kill_9_mid_apply_then_apply_converges(self):
-        with EcsLocal("--latency-ms", "60") as server:
-            repo = Repo()
-            try:
-                p = popen_ecsctl(server, repo, "apply", "--auto-approve", *FAST)
-                read_until(p, "create Service")
-                p.send_signal(signal.SIGKILL)
-                p.communicate(timeout=10)
-                r = ecsctl(server, repo, "apply", "--auto-approve", *FAST)
-                self.assertEqual(r.returncode, 0, r.stderr)
-                r = ecsctl(server, repo, "plan", "--detailed-exitcode")
-                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-                regs = server.stats().get("RegisterTaskDefinition", 0)
-                self.assertLessEqual(regs, 4 + 4)  # never more than one per family per run
-            finally:
-                repo.cleanup()
+        self.interrupt(signal.SIGKILL, "create Service")
+        self.assert_next_apply_converges()
+        regs = self.server.stats().get("RegisterTaskDefinition", 0)
+        self.assertLessEqual(regs, 4 + 4)  # never more than one per family per run
 
     def test_sigint_stops_and_next_apply_converges(self):
-        with EcsLocal("--latency-ms", "60") as server:
-            repo = Repo()
-            try:
-                p = popen_ecsctl(server, repo, "apply", "--auto-approve", *FAST)
-                read_until(p, "register TaskDefinition")
-                p.send_signal(signal.SIGINT)
-                out, err = p.communicate(timeout=30)
-                self.assertEqual(p.returncode, 1, err)
-                self.assertIn("interrupted", err)
-                # services were not created: the interrupt stopped new operations
-                self.assertNotIn("CreateService", server.stats())
-                r = ecsctl(server, repo, "apply", "--auto-approve", *FAST)
-                self.assertEqual(r.returncode, 0, r.stderr)
-                r = ecsctl(server, repo, "plan", "--detailed-exitcode")
-                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            finally:
-                repo.cleanup()
+        rc, err = self.interrupt(signal.SIGINT, "register TaskDefinition")
+        self.assertEqual(rc, 1, err)
+        self.assertIn("interrupted", err)
+        # services were not created: the interrupt stopped new operations
+        self.assertNotIn("CreateService", self.server.stats())
+        self.assert_next_apply_converges()
 
 
 if __name__ == "__main__":

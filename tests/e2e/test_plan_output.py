@@ -11,7 +11,7 @@ import unittest
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import ECSCTL, WRAPPER, ServerRepoCase, delta, env, writes  # noqa: E402
+from ecslocal import ServerRepoCase, delta, ecsctl_cmd, env, writes  # noqa: E402
 
 FAST = ("--poll-interval", "100ms")
 
@@ -67,8 +67,7 @@ class PlanOutput(ServerRepoCase):
         """Runs ecsctl with a terminal as standard input (stdout/stderr piped),
         types `answer` into it, returns (rc, stdout, stderr)."""
         master, slave = pty.openpty()
-        cmd = [*WRAPPER, ECSCTL, args[0], "--repo", self.repo.dir, "--endpoint-url",
-               self.server.url, *args[1:]]
+        cmd = ecsctl_cmd(self.server, self.repo, *args, path=None)
         p = subprocess.Popen(cmd, stdin=slave, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=env())
         os.close(slave)

@@ -8,27 +8,14 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import EcsLocal, Repo, delta, ecsctl, writes  # noqa: E402
-import opslib  # noqa: E402
+from ecslocal import SERVICE, ServerRepoCase, delta, writes  # noqa: E402
 
 FAST = ("--poll-interval", "100ms")
 IMAGE = "public.ecr.aws/nginx/nginx:"
-WEB2 = opslib.SERVICE.replace("serviceName: web", "serviceName: web2")
+WEB2 = SERVICE.replace("serviceName: web", "serviceName: web2")
 
 
-class PlanTruth(unittest.TestCase):
-    def setUp(self):
-        self.server = EcsLocal().start()
-        self.addCleanup(self.server.stop)
-        self.repo = Repo()
-        self.addCleanup(self.repo.cleanup)
-        self.ecs = self.server.client()
-
-    def run_ok(self, *args, expect=0, **kw):
-        r = ecsctl(self.server, self.repo, *args, **kw)
-        self.assertEqual(r.returncode, expect, "ecsctl %s: %s\n%s" % (args, r.stdout, r.stderr))
-        return r
-
+class PlanTruth(ServerRepoCase):
     def apply(self, *args, expect=0, **kw):
         return self.run_ok("apply", "--auto-approve", *FAST, *args, expect=expect, **kw)
 

@@ -8,10 +8,9 @@ import glob
 import json
 import os
 import re
-import subprocess
 import unittest
 
-from ecslocal import ECSCTL, SRC, ServerRepoCase, delta, env
+from ecslocal import SRC, ServerRepoCase, delta, ecsctl
 
 CODE_DIRS = ("aws", "cmd", "diff", "drift", "import", "model", "ops", "reconcile", "util",
              "watch")
@@ -45,9 +44,7 @@ class Policy(ServerRepoCase):
     repo_source = "examples"
 
     def policy(self, *args):
-        r = subprocess.run([ECSCTL, "policy", "--repo", self.repo.dir, "--path", "examples",
-                            "--env", "staging", *args], capture_output=True, text=True,
-                           env=env())
+        r = ecsctl(None, self.repo, "policy", "--env", "staging", *args)
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout)
 
@@ -138,9 +135,7 @@ class Policy(ServerRepoCase):
     def test_bad_flags(self):
         for args, message in ((["--account", "12"], "12-digit"),
                               (["--partition", "AWS!"], "partition")):
-            r = subprocess.run([ECSCTL, "policy", "--repo", self.repo.dir, "--path", "examples",
-                                "--env", "staging", *args], capture_output=True, text=True,
-                               env=env())
+            r = ecsctl(None, self.repo, "policy", "--env", "staging", *args)
             self.assertEqual(r.returncode, 64)
             self.assertIn(message, r.stderr)
 

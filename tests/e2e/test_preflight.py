@@ -7,30 +7,15 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import EcsLocal, Repo, delta, ecsctl, redigest, writes  # noqa: E402
+from ecslocal import (BARE_SERVICE, BARE_TASKDEF, ServerRepoCase, delta, ecsctl,  # noqa: E402
+                      redigest, writes)
 
 CLUSTER = "kind: Cluster\nclusterName: shop\n"
-TASKDEF = """kind: TaskDefinition
-family: web
-requiresCompatibilities: [FARGATE]
-networkMode: awsvpc
-cpu: 256
-memory: 512
-containerDefinitions:
-  - name: web
-    image: nginx:1.25
-    portMappings: [{containerPort: 80}]
-    logConfiguration:
+TASKDEF = BARE_TASKDEF + """    logConfiguration:
       logDriver: awslogs
       options: {awslogs-group: /ecs/web, awslogs-region: us-east-1, awslogs-stream-prefix: web}
 """
-SERVICE = """kind: Service
-cluster: shop
-serviceName: web
-taskDefinition: web
-desiredCount: 1
-launchType: FARGATE
-networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-1]}}
+SERVICE = BARE_SERVICE.replace("desiredCount: 2", "desiredCount: 1") + """networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-1]}}
 loadBalancers:
   - {targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/web/1", containerName: app, containerPort: 80}
 """
@@ -44,18 +29,11 @@ EXPECTED = [
 ]
 
 
-class Preflight(unittest.TestCase):
-    def setUp(self):
-        self.server = EcsLocal().start()
-        self.repo = Repo(examples=False)
-        self.repo.write("deploy/cluster.yaml", CLUSTER)
-        self.repo.write("deploy/td.yaml", TASKDEF)
-        self.repo.write("deploy/svc.yaml", SERVICE)
-        self.repo.commit("a service ECS would refuse")
-
-    def tearDown(self):
-        self.assertEqual(self.server.stop(), 0)
-        self.repo.cleanup()
+class Preflight(ServerRepoCase):
+    # a service ECS would refuse
+    repo_source = None
+    repo_files = {"deploy/cluster.yaml": CLUSTER, "deploy/td.yaml": TASKDEF,
+                  "deploy/svc.yaml": SERVICE}
 
     def test_validate_plan_apply_stop_before_any_request(self):
         before = self.server.stats()

@@ -4,11 +4,10 @@ is a valid ecsctl.yaml in both of its environments."""
 import importlib.util
 import os
 import re
-import subprocess
 import sys
 import unittest
 
-from ecslocal import ECSCTL, SRC, Repo, env
+from ecslocal import SRC, Repo, ecsctl
 
 sys.path.insert(0, os.path.join(SRC, "scripts"))  # gen-schema.py imports its neighbours
 spec = importlib.util.spec_from_file_location(
@@ -47,8 +46,7 @@ class SettingsDoc(unittest.TestCase):
         repo.write("examples/ecsctl.yaml", example)
         repo.commit("the documented ecsctl.yaml")
         for e in ("staging", "prod"):
-            r = subprocess.run([ECSCTL, "validate", "--repo", repo.dir, "--path", "examples",
-                                "--env", e], capture_output=True, text=True, env=env())
+            r = ecsctl(None, repo, "validate", "--env", e)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("ok:", r.stdout)
 

@@ -4,20 +4,19 @@ a desired service that does not exist is reported MISSING."""
 import json
 import unittest
 
-import opslib
+from ecslocal import FILES, NETCONF, ServerRepoCase, deploy_by_hand, ecsctl, wait_stable
 
 
-class StatusTest(unittest.TestCase):
-    def setUp(self):
-        opslib.set_up(self)
+class StatusTest(ServerRepoCase):
+    repo_source, repo_files = None, FILES
 
     def status(self, *args, repo=True):
-        return opslib.run(self.server, "status", *args,
-                          repo=self.repo.path if repo else None)
+        r = ecsctl(self.server, self.repo if repo else None, "status", *args)
+        return r.returncode, r.stdout, r.stderr
 
     def test_desired_services_json_and_text(self):
-        arn = opslib.deploy_by_hand(self.ecs, self.repo.sha)
-        opslib.wait_stable(self.ecs, "shop", ["web"])
+        arn = deploy_by_hand(self.ecs, self.repo.sha)
+        wait_stable(self.ecs, "shop", ["web"])
         rc, out, err = self.status("--output", "json", "--events", "2")
         self.assertEqual(rc, 0, err)
         doc = json.loads(out)
@@ -54,10 +53,10 @@ class StatusTest(unittest.TestCase):
         rc, out, err = self.status("--output", "json")
         self.assertEqual(rc, 0, err)
         self.assertEqual(json.loads(out)["services"][0]["status"], "MISSING")
-        arn = opslib.deploy_by_hand(self.ecs, self.repo.sha)
+        arn = deploy_by_hand(self.ecs, self.repo.sha)
         self.ecs.create_service(cluster="shop", serviceName="adhoc", taskDefinition=arn,
                                 desiredCount=1, launchType="FARGATE",
-                                networkConfiguration=opslib.NETCONF)
+                                networkConfiguration=NETCONF)
         rc, out, err = self.status("--cluster", "shop", "--output", "json", repo=False)
         self.assertEqual(rc, 0, err)
         names = sorted(s["name"] for s in json.loads(out)["services"])

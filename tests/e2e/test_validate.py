@@ -1,98 +1,43 @@
 """ecsctl validate / render end to end, on git repositories made by the test."""
 import json
 import os
-import shlex
 import subprocess
-import tempfile
 import unittest
 
-ECSCTL = os.environ.get("ECSCTL", "ecsctl")
-WRAPPER = shlex.split(os.environ.get("ECSCTL_WRAPPER", ""))  # scripts/valgrind.sh
-SOURCE = os.environ.get("ECSCTL_SOURCE_DIR",
-                        os.path.join(os.path.dirname(__file__), "..", ".."))
+from ecslocal import BARE_SERVICE, BARE_TASKDEF, SRC, Repo, ecsctl
 
 CLUSTER = "kind: Cluster\nclusterName: shop\n"
-TASKDEF = """kind: TaskDefinition
-family: web
-requiresCompatibilities: [FARGATE]
-networkMode: awsvpc
-cpu: 256
-memory: 512
-containerDefinitions:
-  - name: web
-    image: nginx:${IMAGE_TAG:-1.25}
-    portMappings: [{containerPort: 80}]
-"""
-SERVICE = """kind: Service
-cluster: shop
-serviceName: web
-taskDefinition: web
-desiredCount: 2
-launchType: FARGATE
-networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-1]}}
-"""
+TASKDEF = BARE_TASKDEF.replace("nginx:1.25", "nginx:${IMAGE_TAG:-1.25}")
+SERVICE = BARE_SERVICE + "networkConfiguration: {awsvpcConfiguration: {subnets: [subnet-1]}}\n"
 
 
-def git(repo, *args):
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-    subprocess.run(["git", "-C", repo, *args], check=True, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
-
-
-def run(*args, env=None):
-    full = {k: v for k, v in os.environ.items() if k != "IMAGE_TAG"}
-    full.update(env or {})
-    p = subprocess.run([*WRAPPER, ECSCTL, *args], capture_output=True, text=True, timeout=60, env=full)
-    return p.returncode, p.stdout, p.stderr
-
-
-class Repo:
-    def __init__(self, files):
-        self.tmp = tempfile.TemporaryDirectory(prefix="ecsctl-e2e-")
-        self.path = self.tmp.name
-        git(self.path, "init", "-q")
-        self.write(files)
-        self.commit()
-
-    def write(self, files):
-        for rel, text in files.items():
-            full = os.path.join(self.path, rel)
-            os.makedirs(os.path.dirname(full), exist_ok=True)
-            with open(full, "w", encoding="utf-8") as f:
-                f.write(text)
-
-    def commit(self):
-        git(self.path, "add", "-A")
-        git(self.path, "commit", "-q", "-m", "change")
-
-    def close(self):
-        self.tmp.cleanup()
+def run(*args, **extra):
+    """ecsctl ARGS, with no IMAGE_TAG but the one a test gives."""
+    r = ecsctl(None, None, *args, **dict({"IMAGE_TAG": None}, **extra))
+    return r.returncode, r.stdout, r.stderr
 
 
 class ValidateTest(unittest.TestCase):
     def setUp(self):
-        self.repo = Repo({"deploy/cluster.yaml": CLUSTER, "deploy/td/web.yaml": TASKDEF,
-                          "deploy/svc/web.yaml": SERVICE, "README.md": "# deploy\n"})
-
-    def tearDown(self):
-        self.repo.close()
+        self.repo = Repo(source=None, files={
+            "deploy/cluster.yaml": CLUSTER, "deploy/td/web.yaml": TASKDEF,
+            "deploy/svc/web.yaml": SERVICE, "README.md": "# deploy\n"})
+        self.addCleanup(self.repo.cleanup)
 
     def test_valid_repository_prints_the_summary(self):
-        rc, out, err = run("validate", "--repo", self.repo.path, "--path", "deploy")
+        rc, out, err = run("validate", "--repo", self.repo.dir, "--path", "deploy")
         self.assertEqual(rc, 0, err)
         self.assertEqual(out, "ok: 1 cluster, 1 task definition, 1 service\n")
         self.assertEqual(err, "")
 
     def test_every_error_is_reported_with_its_position(self):
-        self.repo.write({
+        self.repo.commit(files={
             "deploy/td/web.yaml": TASKDEF.replace("    image:", "    imgae:")
                                          .replace("awsvpc", "awsvcp"),
             "deploy/svc/web.yaml": SERVICE.replace("desiredCount: 2", "desiredCount: two")
                                           .replace("taskDefinition: web", "taskDefinition: api"),
         })
-        self.repo.commit()
-        rc, out, err = run("validate", "--repo", self.repo.path, "--path", "deploy")
+        rc, out, err = run("validate", "--repo", self.repo.dir, "--path", "deploy")
         self.assertEqual(rc, 1)
         self.assertEqual(out, "")
         self.assertEqual(err.splitlines(), [
@@ -110,26 +55,26 @@ class ValidateTest(unittest.TestCase):
         ])
 
     def test_git_ref_versus_worktree(self):
-        self.repo.write({"deploy/td/web.yaml": TASKDEF.replace("256", "lots")})
-        rc, _, err = run("validate", "--repo", self.repo.path, "--path", "deploy")
+        self.repo.write("deploy/td/web.yaml", TASKDEF.replace("256", "lots"))
+        rc, _, err = run("validate", "--repo", self.repo.dir, "--path", "deploy")
         self.assertEqual(rc, 0, err)  # the edit is not committed
-        rc, _, err = run("validate", "--repo", self.repo.path, "--path", "deploy", "--worktree")
+        rc, _, err = run("validate", "--repo", self.repo.dir, "--path", "deploy", "--worktree")
         self.assertEqual(rc, 1)
         self.assertIn("'cpu' must be CPU units ('256') or vCPUs ('1 vCPU'), got 'lots'", err)
         self.repo.commit()
-        rc, _, _ = run("validate", "--repo", self.repo.path, "--path", "deploy")
+        rc, _, _ = run("validate", "--repo", self.repo.dir, "--path", "deploy")
         self.assertEqual(rc, 1)
-        rc, _, err = run("validate", "--repo", self.repo.path, "--path", "deploy",
+        rc, _, err = run("validate", "--repo", self.repo.dir, "--path", "deploy",
                          "--ref", "HEAD~1")
         self.assertEqual(rc, 0, err)
 
     def test_render_is_json_deterministic_and_resolved(self):
-        rc, out1, err = run("render", "--repo", self.repo.path, "--path", "deploy")
+        rc, out1, err = run("render", "--repo", self.repo.dir, "--path", "deploy")
         self.assertEqual(rc, 0, err)
-        rc, out2, _ = run("render", "--repo", self.repo.path, "--path", "deploy")
+        rc, out2, _ = run("render", "--repo", self.repo.dir, "--path", "deploy")
         self.assertEqual(out1, out2)
         doc = json.loads(out1)
-        sha = subprocess.run(["git", "-C", self.repo.path, "rev-parse", "HEAD"],
+        sha = subprocess.run(["git", "-C", self.repo.dir, "rev-parse", "HEAD"],
                              capture_output=True, text=True, check=True).stdout.strip()
         self.assertEqual(doc["formatVersion"], 1)
         self.assertEqual(doc["commit"], sha)
@@ -139,8 +84,8 @@ class ValidateTest(unittest.TestCase):
         self.assertEqual(td["containerDefinitions"][0]["image"], "nginx:1.25")
         self.assertEqual(td["containerDefinitions"][0]["portMappings"], [{"containerPort": 80}])
         self.assertEqual(doc["services"][0]["desiredCount"], 2)
-        rc, out3, _ = run("render", "--repo", self.repo.path, "--path", "deploy",
-                          env={"IMAGE_TAG": "2.0"})
+        rc, out3, _ = run("render", "--repo", self.repo.dir, "--path", "deploy",
+                          IMAGE_TAG="2.0")
         self.assertEqual(json.loads(out3)["taskDefinitions"][0]["containerDefinitions"][0]
                          ["image"], "nginx:2.0")
 
@@ -148,10 +93,10 @@ class ValidateTest(unittest.TestCase):
         rc, _, err = run("validate", "--no-such-flag")
         self.assertEqual(rc, 64)
         self.assertTrue(err.startswith("error: "), err)
-        rc, _, err = run("validate", "--repo", self.repo.path, "--ref", "nope")
+        rc, _, err = run("validate", "--repo", self.repo.dir, "--ref", "nope")
         self.assertEqual(rc, 1)
         self.assertIn("unknown ref 'nope'", err)
-        rc, _, err = run("validate", "--repo", self.repo.path, "--path", "missing")
+        rc, _, err = run("validate", "--repo", self.repo.dir, "--path", "missing")
         self.assertEqual(rc, 1)
         self.assertIn("no folder 'missing'", err)
 
@@ -159,14 +104,14 @@ class ValidateTest(unittest.TestCase):
         bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
             "%s: &%s [%s]\n" % (c, c, ", ".join(["*" + p] * 10))
             for p, c in zip("abcdefgh", "bcdefghi"))
-        self.repo.write({"deploy/bomb.yaml": bomb, "deploy/deep.yaml": "[" * 10000,
-                         "deploy/latin1.yaml": "kind: Cluster\nclusterName: caf\xe9\n"})
-        with open(os.path.join(self.repo.path, "deploy/latin1.yaml"), "wb") as f:
+        self.repo.write("deploy/bomb.yaml", bomb)
+        self.repo.write("deploy/deep.yaml", "[" * 10000)
+        with open(os.path.join(self.repo.dir, "deploy/latin1.yaml"), "wb") as f:
             f.write(b"kind: Cluster\nclusterName: caf\xe9\n")
-        with open(os.path.join(self.repo.path, "deploy/huge.yaml"), "wb") as f:
+        with open(os.path.join(self.repo.dir, "deploy/huge.yaml"), "wb") as f:
             f.write(b"#" * (4 * 1024 * 1024 + 1))
         self.repo.commit()
-        rc, _, err = run("validate", "--repo", self.repo.path, "--path", "deploy")
+        rc, _, err = run("validate", "--repo", self.repo.dir, "--path", "deploy")
         self.assertEqual(rc, 1)
         lines = err.splitlines()
         self.assertIn("error: deploy/bomb.yaml:6:36: alias '*e' expands beyond the limit of "
@@ -180,23 +125,23 @@ class ValidateTest(unittest.TestCase):
 class ExamplesTest(unittest.TestCase):
     def test_examples_validate(self):
         expected = "ok: 1 cluster, 4 task definitions, 4 services\n"
-        git = subprocess.run(["git", "-C", SOURCE, "rev-parse", "--git-dir"],
+        git = subprocess.run(["git", "-C", SRC, "rev-parse", "--git-dir"],
                              capture_output=True).returncode == 0
         for env in ("staging", "prod"):
-            rc, out, err = run("validate", "--worktree", "--repo", SOURCE, "--path", "examples",
+            rc, out, err = run("validate", "--worktree", "--repo", SRC, "--path", "examples",
                                "--env", env)
             self.assertEqual((rc, out), (0, expected), err)
             # from git objects too, when the source tree is a git checkout
             if git:
-                rc, out, err = run("validate", "--repo", SOURCE, "--path", "examples",
+                rc, out, err = run("validate", "--repo", SRC, "--path", "examples",
                                    "--env", env)
                 self.assertEqual((rc, out), (0, expected), err)
         # environments declared: the base alone is not a deployable state
-        rc, out, err = run("validate", "--worktree", "--repo", SOURCE, "--path", "examples")
+        rc, out, err = run("validate", "--worktree", "--repo", SRC, "--path", "examples")
         self.assertEqual(rc, 1)
         self.assertEqual(err, "error: %s/examples/ecsctl.yaml:19:3: ecsctl.yaml declares "
                               "environments (staging, prod): choose one with --env NAME\n"
-                              "error: 1 error in the desired state\n" % SOURCE)
+                              "error: 1 error in the desired state\n" % SRC)
 
 
 if __name__ == "__main__":

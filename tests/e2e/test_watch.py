@@ -10,15 +10,13 @@ import signal
 import time
 import unittest
 
-import opslib
-from opslib import SECRET, Watch, metrics, sample
+from ecslocal import FILES, SECRET, SERVICE, ServerRepoCase, Watch, metrics, sample
 
-class WatchTest(unittest.TestCase):
-    def setUp(self):
-        opslib.set_up(self)
+class WatchTest(ServerRepoCase):
+    repo_source, repo_files = None, FILES
 
     def start(self, *args):
-        w = Watch(self.server, self.repo.path, *args)
+        w = Watch(self.server, self.repo, *args)
         self.addCleanup(w.stop)
         return w
 
@@ -55,8 +53,8 @@ class WatchTest(unittest.TestCase):
                                   "ecsctl_last_applied_commit_timestamp_seconds"),
                            time.time() - 60)
 
-        new = self.repo.commit({"services/web.yaml":
-                                opslib.SERVICE.replace("desiredCount: 2", "desiredCount: 3")})
+        new = self.repo.commit(files={"services/web.yaml":
+                                SERVICE.replace("desiredCount: 2", "desiredCount: 3")})
         body = json.dumps({"ref": "refs/heads/main", "after": new}).encode()
         good = "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
         bad = "sha256=" + hmac.new(b"wrong", body, hashlib.sha256).hexdigest()
@@ -77,8 +75,8 @@ class WatchTest(unittest.TestCase):
     def test_follows_commits_on_interval_and_self_heals(self):
         w = self.start("--interval", "300ms", "--self-heal")
         w.wait_for(lambda d: d.get("result") == "applied")
-        new = self.repo.commit({"services/web.yaml":
-                                opslib.SERVICE.replace("desiredCount: 2", "desiredCount: 1")})
+        new = self.repo.commit(files={"services/web.yaml":
+                                SERVICE.replace("desiredCount: 2", "desiredCount: 1")})
         w.wait_for(lambda d: d.get("result") == "applied" and d.get("commit") == new)
         self.assertEqual(self.desired_count(), 1)
         # out-of-band scale: --self-heal puts it back without a new commit
@@ -99,7 +97,7 @@ class WatchTest(unittest.TestCase):
                                 kind="Service", status="drifted"), 1)
 
     def test_suspend_reports_but_never_applies(self):
-        self.repo.commit({"ecsctl.yaml": "name: shop\nregion: us-east-1\nsuspend: true\n"})
+        self.repo.commit(files={"ecsctl.yaml": "name: shop\nregion: us-east-1\nsuspend: true\n"})
         w = self.start("--interval", "300ms")
         w.wait_for(lambda d: d.get("result") == "suspended")
         self.assertEqual(self.ecs.list_clusters()["clusterArns"], [])
@@ -109,8 +107,7 @@ class WatchTest(unittest.TestCase):
         self.assertEqual(w.get("/readyz")[0], 200)
 
     def test_failures_back_off(self):
-        self.server.stop()  # nothing answers: every reconcile fails
-        self.server.proc = None
+        self.assertEqual(self.server.stop(), 0)  # nothing answers: every reconcile fails
         w = self.start("--interval", "200ms", "--max-backoff", "800ms")
         self.assertEqual(w.get("/healthz")[0], 200)
         w.wait_for(lambda d: d.get("failures") == "3", timeout=30)
@@ -123,10 +120,9 @@ class WatchTest(unittest.TestCase):
         self.assertEqual(w.stop(), 0)
 
     def test_bad_listen_address_is_an_error(self):
-        rc, out, err = opslib.run(self.server, "watch", "--listen", "nowhere",
-                                  repo=self.repo.path)
-        self.assertEqual(rc, 1)
-        self.assertIn("bad listen address", err)
+        r = self.ecsctl("watch", "--listen", "nowhere")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("bad listen address", r.stderr)
 
 
 if __name__ == "__main__":

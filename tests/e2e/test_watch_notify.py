@@ -18,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-import opslib  # noqa: E402
+from ecslocal import CLUSTER, FILES, EcsLocal, Repo, ServerRepoCase, Watch  # noqa: E402
 
 JOB_TD = """kind: TaskDefinition
 family: job
@@ -101,8 +101,11 @@ class Receiver:
                              [(r["path"], r["body"][:200]) for r in self.requests])
 
 
-class Notifications(unittest.TestCase):
+class Notifications(ServerRepoCase):
+    repo_source, repo_files = None, FILES
+
     def setUp(self):
+        super().setUp()
         self.rx = Receiver()
         self.addCleanup(self.rx.stop)
         d = tempfile.TemporaryDirectory(prefix="ecsctl-notify-")
@@ -112,13 +115,11 @@ class Notifications(unittest.TestCase):
             f.write(TOKEN + "\n")
 
     def start(self, notifications, interval="300ms"):
-        files = dict(opslib.FILES)
-        files["ecsctl.yaml"] = ("name: shop\nregion: us-east-1\nnotifications:\n" +
-                                "".join("  " + line + "\n" for line in notifications))
-        opslib.set_up(self, files)
-        self.w = opslib.Watch(self.server, self.repo.path, "--interval", interval,
-                              env={"SLACK_URL": self.rx.url + SLACK_PATH,
-                                   "HOOK_SECRET": HOOK_SECRET})
+        self.repo.commit("notifications", files={
+            "ecsctl.yaml": "name: shop\nregion: us-east-1\nnotifications:\n" +
+                           "".join("  " + line + "\n" for line in notifications)})
+        self.w = Watch(self.server, self.repo, "--interval", interval,
+                       SLACK_URL=self.rx.url + SLACK_PATH, HOOK_SECRET=HOOK_SECRET)
         self.addCleanup(self.w.stop)
         return self.w
 
@@ -257,20 +258,20 @@ class Notifications(unittest.TestCase):
 
     def test_failed_degraded_paused_once_each(self):
         # EC2 room for two tasks: a third cannot be placed
-        self.server = opslib.ecslocal.Server("--ec2-capacity", "2").start()
-        self.addCleanup(self.server.stop)
+        self.server = EcsLocal("--ec2-capacity", "2").start()
+        self.addCleanup(self.server.stop_cleanly)
         self.ecs = self.server.client()
         cfg = ("name: shop\nregion: us-east-1\nwait: {timeout: 2s}\nnotifications:\n"
                "  webhooks: [{url: '%s/hook'}]\n" % self.rx.url)
-        self.repo = opslib.Repo({"ecsctl.yaml": cfg, "clusters/shop.yaml": opslib.CLUSTER,
-                                 "task-definitions/job.yaml": JOB_TD,
-                                 "services/job.yaml": JOB_SVC})
-        self.addCleanup(self.repo.close)
-        w = opslib.Watch(self.server, self.repo.path, "--interval", "300ms")
+        self.repo = Repo(source=None, files={"ecsctl.yaml": cfg, "clusters/shop.yaml": CLUSTER,
+                                             "task-definitions/job.yaml": JOB_TD,
+                                             "services/job.yaml": JOB_SVC})
+        self.addCleanup(self.repo.cleanup)
+        w = Watch(self.server, self.repo, "--interval", "300ms")
         self.addCleanup(w.stop)
         self.rx.wait(lambda rs: len(rs) == 1)
-        bad = self.repo.commit({"services/job.yaml": JOB_SVC.replace("desiredCount: 2",
-                                                                     "desiredCount: 3")})
+        bad = self.repo.commit(files={"services/job.yaml": JOB_SVC.replace("desiredCount: 2",
+                                                                           "desiredCount: 3")})
         self.rx.wait(lambda rs: len(rs) == 3, timeout=30)
         self.wait_ticks(w, 4)
         docs = [json.loads(r["body"]) for r in self.rx.seen("/hook")]
@@ -285,8 +286,8 @@ class Notifications(unittest.TestCase):
                                                   "detail": "2/3 running, rollout COMPLETED"}])
 
         # suspended with changes pending: the rollout is paused, said once
-        self.repo.commit({"ecsctl.yaml": cfg.replace("wait:", "suspend: true\nwait:"),
-                          "services/job.yaml": JOB_SVC})
+        self.repo.commit(files={"ecsctl.yaml": cfg.replace("wait:", "suspend: true\nwait:"),
+                                "services/job.yaml": JOB_SVC})
         w.wait_for(lambda d: d.get("result") == "suspended", timeout=20)
         self.wait_ticks(w, 4)
         docs = [json.loads(r["body"]) for r in self.rx.seen("/hook")]

@@ -19,12 +19,12 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-import opslib  # noqa: E402
+from ecslocal import FILES, SERVICE, TASKDEF, ServerRepoCase, Watch  # noqa: E402
 
 CHROMIUM = shutil.which("chromium")
 SHOTS = os.path.join(os.environ.get("ECSCTL_BIN_DIR", os.path.join("..", "..", "build", "bin")),
                      "..", "screenshots")
-WEB_BREAKER = opslib.SERVICE + """deploymentConfiguration:
+WEB_BREAKER = SERVICE + """deploymentConfiguration:
   deploymentCircuitBreaker: {enable: true, rollback: true}
 """
 
@@ -114,14 +114,16 @@ def need_chromium(test):
     test.skipTest("chromium is not installed: run scripts/setup.sh for the browser test")
 
 
-class WatchPageInBrowser(unittest.TestCase):
+class WatchPageInBrowser(ServerRepoCase):
+    repo_source = None
+    repo_files = dict(FILES, **{
+        "ecsctl.yaml": "name: shop\nregion: us-east-1\nwait: {timeout: 20s}\n",
+        "services/web.yaml": WEB_BREAKER})
+
     def setUp(self):
         need_chromium(self)
-        files = dict(opslib.FILES)
-        files["ecsctl.yaml"] = "name: shop\nregion: us-east-1\nwait: {timeout: 20s}\n"
-        files["services/web.yaml"] = WEB_BREAKER
-        opslib.set_up(self, files)
-        self.w = opslib.Watch(self.server, self.repo.path, "--interval", "300ms")
+        super().setUp()
+        self.w = Watch(self.server, self.repo, "--interval", "300ms")
         self.addCleanup(self.w.stop)
         self.url = "http://127.0.0.1:%s" % self.w.port
 
@@ -225,8 +227,8 @@ class WatchPageInBrowser(unittest.TestCase):
             self.assertNotIn("hunter2", text, path)
 
         # a crash-looping commit: the breaker rolls back, the row says why
-        bad = self.repo.commit({"task-definitions/web.yaml": opslib.TASKDEF.replace(
-            "nginx:1.25", "nginx:crashloop")}, "web: crashloop <b>image</b>")
+        bad = self.repo.commit("web: crashloop <b>image</b>", files={
+            "task-definitions/web.yaml": TASKDEF.replace("nginx:1.25", "nginx:crashloop")})
         why = w.wait_for(lambda d: d["msg"] == "service not stable", timeout=60)
         w.wait_for(lambda d: d["msg"] == "reconcile done" and d.get("commit") == bad
                    and d["result"] == "failed", timeout=60)
@@ -270,9 +272,8 @@ class WatchPageInBrowser(unittest.TestCase):
         self.assertNotIn("<script", page)
 
 
-class StatusApiAndToken(unittest.TestCase):
-    def setUp(self):
-        opslib.set_up(self)
+class StatusApiAndToken(ServerRepoCase):
+    repo_source, repo_files = None, FILES
 
     def token_file(self, text):
         d = tempfile.TemporaryDirectory(prefix="ecsctl-ui-")
@@ -283,7 +284,7 @@ class StatusApiAndToken(unittest.TestCase):
         return path
 
     def test_api_document(self):
-        w = opslib.Watch(self.server, self.repo.path, "--interval", "1h")
+        w = Watch(self.server, self.repo, "--interval", "1h")
         self.addCleanup(w.stop)
         w.wait_for(lambda d: d["msg"] == "reconcile done")
         status, text = w.get("/api/v1/status")
@@ -309,8 +310,7 @@ class StatusApiAndToken(unittest.TestCase):
         self.assertEqual(w.get("/resources/Service/nope")[0], 404)
 
     def test_token_from_the_environment(self):
-        w = opslib.Watch(self.server, self.repo.path, "--interval", "1h",
-                         env={"ECSCTL_UI_TOKEN": "env-token"})
+        w = Watch(self.server, self.repo, "--interval", "1h", ECSCTL_UI_TOKEN="env-token")
         self.addCleanup(w.stop)
         import urllib.request
         req = urllib.request.Request(self.url(w) + "/api/v1/status",
@@ -322,8 +322,7 @@ class StatusApiAndToken(unittest.TestCase):
 
     def test_token_guards_page_and_api_only(self):
         path = self.token_file("t0ken-for-the-page\n")
-        w = opslib.Watch(self.server, self.repo.path, "--interval", "1h",
-                         "--ui-token-file", path)
+        w = Watch(self.server, self.repo, "--interval", "1h", "--ui-token-file", path)
         self.addCleanup(w.stop)
         w.wait_for(lambda d: d["msg"] == "reconcile done")
         import urllib.request
@@ -361,16 +360,15 @@ class StatusApiAndToken(unittest.TestCase):
         return "http://127.0.0.1:%s" % w.port
 
     def test_non_loopback_listen_needs_a_token(self):
-        rc, out, err = opslib.run(self.server, "watch", "--listen", "0.0.0.0:0",
-                                  repo=self.repo.path)
-        self.assertEqual(rc, 64)
-        self.assertIn("error: --listen '0.0.0.0:0' is not a loopback address", err)
-        self.assertIn("--ui-token-file", err)
-        for extra, env in ((["--insecure-ui"], None),
-                           (["--ui-token-file", self.token_file("x")], None),
+        r = self.ecsctl("watch", "--listen", "0.0.0.0:0")
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("error: --listen '0.0.0.0:0' is not a loopback address", r.stderr)
+        self.assertIn("--ui-token-file", r.stderr)
+        for extra, env in ((["--insecure-ui"], {}),
+                           (["--ui-token-file", self.token_file("x")], {}),
                            ([], {"ECSCTL_UI_TOKEN": "from-the-environment"})):
-            w = opslib.Watch(self.server, self.repo.path, "--interval", "1h",
-                             "--listen", "0.0.0.0:0", *extra, env=env)
+            w = Watch(self.server, self.repo, "--interval", "1h", "--listen", "0.0.0.0:0",
+                      *extra, **env)
             self.addCleanup(w.stop)
             self.assertEqual(w.get("/healthz")[0], 200)
             self.assertEqual(w.get("/")[0], 200 if extra == ["--insecure-ui"] else 401)

@@ -9,8 +9,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-import opslib  # noqa: E402
-from opslib import metrics, sample  # noqa: E402
+from ecslocal import FILES, SERVICE, ServerRepoCase, Watch, metrics, sample  # noqa: E402
 
 DASHBOARD = os.path.join(os.path.dirname(__file__), "..", "..", "examples", ".grafana",
                          "ecsctl-watch.json")
@@ -27,10 +26,12 @@ def sync(fams, kind, name, status):
     return None
 
 
-class ResourceMetrics(unittest.TestCase):
+class ResourceMetrics(ServerRepoCase):
+    repo_source, repo_files = None, FILES
+
     def setUp(self):
-        opslib.set_up(self)
-        self.w = opslib.Watch(self.server, self.repo.path, "--interval", "300ms")
+        super().setUp()
+        self.w = Watch(self.server, self.repo, "--interval", "300ms")
         self.addCleanup(self.w.stop)
 
     def test_sync_status_tasks_operations_and_logs(self):
@@ -72,8 +73,8 @@ class ResourceMetrics(unittest.TestCase):
                                 "ecsctl_service_desired_tasks", service="shop/web"), 3)
 
         # a commit: the update's log line names its members, the counter moves
-        self.repo.commit({"services/web.yaml":
-                          opslib.SERVICE.replace("desiredCount: 2", "desiredCount: 4")})
+        self.repo.commit(files={"services/web.yaml":
+                                SERVICE.replace("desiredCount: 2", "desiredCount: 4")})
         done = w.wait_for(lambda d: d["msg"] == "operation applied"
                           and d["resource"] == "Service/shop/web", timeout=30)
         self.assertEqual((done["action"], done["members"]), ("update", "desiredCount"))

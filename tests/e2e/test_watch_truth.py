@@ -6,30 +6,27 @@ it is tried again on a new commit, a webhook, or a bounded --retry."""
 import hashlib
 import hmac
 import json
-import time
 import unittest
 import urllib.request
 
-import opslib
-from opslib import SECRET, Watch, metrics, sample
+from ecslocal import FILES, SECRET, SERVICE, TASKDEF, ServerRepoCase, Watch, metrics, sample
 
 KEEP_ONE = "name: shop\nregion: us-east-1\nkeepRevisions: 1\n"
 # a circuit breaker that rolls back: live differs from git again after each failure
-BREAKER = opslib.SERVICE + """deploymentConfiguration:
+BREAKER = SERVICE + """deploymentConfiguration:
   deploymentCircuitBreaker: {enable: true, rollback: true}
 """
 
 
 def with_image(tag):
-    return opslib.TASKDEF.replace("nginx:1.25", "nginx:" + tag)
+    return TASKDEF.replace("nginx:1.25", "nginx:" + tag)
 
 
-class WatchPlansLikeApply(unittest.TestCase):
-    def setUp(self):
-        opslib.set_up(self)
+class WatchPlansLikeApply(ServerRepoCase):
+    repo_source, repo_files = None, FILES
 
     def start(self, *args):
-        w = Watch(self.server, self.repo.path, "--interval", "200ms", *args)
+        w = Watch(self.server, self.repo, "--interval", "200ms", *args)
         self.addCleanup(w.stop)
         return w
 
@@ -48,29 +45,29 @@ class WatchPlansLikeApply(unittest.TestCase):
     def test_revert_reuses_the_existing_revision(self):
         w = self.start()
         self.applied(w, self.repo.sha)
-        self.applied(w, self.repo.commit({"task-definitions/web.yaml": with_image("1.27")}))
+        self.applied(w, self.repo.commit(files={"task-definitions/web.yaml": with_image("1.27")}))
         self.assertEqual((self.revisions(), self.running()), (["web:1", "web:2"], "web:2"))
-        revert = self.repo.commit({"task-definitions/web.yaml": opslib.TASKDEF}, "revert")
+        revert = self.repo.commit("revert", files={"task-definitions/web.yaml": TASKDEF})
         self.applied(w, revert)
         # web:1 still exists and equals git: no duplicate web:3
         self.assertEqual((self.revisions(), self.running()), (["web:1", "web:2"], "web:1"))
 
     def test_keep_revisions_deregisters(self):
-        self.repo.commit({"ecsctl.yaml": KEEP_ONE})
+        self.repo.commit(files={"ecsctl.yaml": KEEP_ONE})
         w = self.start()
         self.applied(w, self.repo.sha)
-        self.applied(w, self.repo.commit({"task-definitions/web.yaml": with_image("1.27")}))
-        self.applied(w, self.repo.commit({"task-definitions/web.yaml": with_image("1.29")}))
+        self.applied(w, self.repo.commit(files={"task-definitions/web.yaml": with_image("1.27")}))
+        self.applied(w, self.repo.commit(files={"task-definitions/web.yaml": with_image("1.29")}))
         # web:1 ran nowhere when web:3 was planned: gone; web:2 ran then: kept
         self.assertEqual(self.revisions("INACTIVE"), ["web:1"])
         self.assertEqual(self.revisions(), ["web:2", "web:3"])
 
     def test_services_not_stable_are_reported_and_not_synced(self):
-        first = self.repo.commit({"ecsctl.yaml": "name: shop\nregion: us-east-1\n"
+        first = self.repo.commit(files={"ecsctl.yaml": "name: shop\nregion: us-east-1\n"
                                                  "wait: {timeout: 1s}\n"})
         w = self.start()
         self.applied(w, first)
-        bad = self.repo.commit({"task-definitions/web.yaml": with_image("crashloop")})
+        bad = self.repo.commit(files={"task-definitions/web.yaml": with_image("crashloop")})
         w.wait_for(lambda d: d["msg"] == "apply failed" and d["commit"] == bad, timeout=30)
         # no rollback: live equals git member by member, but web crash-loops
         line = w.wait_for(lambda d: d["msg"] == "services not stable")
@@ -91,12 +88,11 @@ class WatchPlansLikeApply(unittest.TestCase):
 
 
 
-class WatchDoesNoHarm(unittest.TestCase):
-    def setUp(self):
-        opslib.set_up(self, dict(opslib.FILES, **{"services/web.yaml": BREAKER}))
+class WatchDoesNoHarm(ServerRepoCase):
+    repo_source, repo_files = None, dict(FILES, **{"services/web.yaml": BREAKER})
 
     def start(self, *args):
-        w = Watch(self.server, self.repo.path, "--interval", "200ms", *args)
+        w = Watch(self.server, self.repo, "--interval", "200ms", *args)
         self.addCleanup(w.stop)
         w.wait_for(lambda d: d.get("result") == "applied")
         return w
@@ -106,8 +102,8 @@ class WatchDoesNoHarm(unittest.TestCase):
             return json.load(r)["requests"].get("UpdateService", 0)
 
     def crashloop(self):
-        return self.repo.commit({"task-definitions/web.yaml": opslib.TASKDEF.replace(
-            "nginx:1.25", "nginx:crashloop")}, "crashloop")
+        return self.repo.commit("crashloop", files={"task-definitions/web.yaml": TASKDEF.replace(
+            "nginx:1.25", "nginx:crashloop")})
 
     def attempts(self, w, sha):
         return [d for d in w.log if d["msg"] in ("applying new commit",
@@ -152,8 +148,8 @@ class WatchDoesNoHarm(unittest.TestCase):
         self.assertEqual(self.failed_metrics(w), (1, 2))
 
         # git moves: the new commit is applied and nothing is held any more
-        good = self.repo.commit({"task-definitions/web.yaml": opslib.TASKDEF.replace(
-            "nginx:1.25", "nginx:1.27")}, "fix")
+        good = self.repo.commit("fix", files={"task-definitions/web.yaml": TASKDEF.replace(
+            "nginx:1.25", "nginx:1.27")})
         w.wait_for(lambda d: d.get("result") == "applied" and d["commit"] == good,
                    timeout=30)
         self.assertEqual(self.failed_metrics(w), (None, 2))

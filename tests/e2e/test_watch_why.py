@@ -4,13 +4,10 @@ only when running == desired, like apply (test_deploy_why.py)."""
 import hashlib
 import hmac
 import json
-import os
 import re
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-import opslib  # noqa: E402
+from ecslocal import CLUSTER, FILES, SECRET, SERVICE, TASKDEF, ServerRepoCase, Watch, wait_stable
 
 JOB_TD = """kind: TaskDefinition
 family: job
@@ -25,20 +22,20 @@ taskDefinition: job
 desiredCount: 2
 launchType: EC2
 """
-WEB_BREAKER = opslib.SERVICE + """deploymentConfiguration:
+WEB_BREAKER = SERVICE + """deploymentConfiguration:
   deploymentCircuitBreaker: {enable: true, rollback: true}
 """
 
 
-class WatchLogsWhy(unittest.TestCase):
+class WatchLogsWhy(ServerRepoCase):
+    repo_source = None
+    repo_files = dict(FILES, **{
+        "ecsctl.yaml": "name: shop\nregion: us-east-1\nwait: {timeout: 20s}\n",
+        "task-definitions/web.yaml": TASKDEF.replace("nginx:1.25", "nginx:crashloop"),
+        "services/web.yaml": WEB_BREAKER})
+
     def test_failed_apply_logs_reason_and_stopped_tasks(self):
-        files = dict(opslib.FILES)
-        files["ecsctl.yaml"] = "name: shop\nregion: us-east-1\nwait: {timeout: 20s}\n"
-        files["task-definitions/web.yaml"] = opslib.TASKDEF.replace("nginx:1.25",
-                                                                    "nginx:crashloop")
-        files["services/web.yaml"] = WEB_BREAKER
-        opslib.set_up(self, files)
-        w = opslib.Watch(self.server, self.repo.path, "--interval", "1h")
+        w = Watch(self.server, self.repo, "--interval", "1h")
         self.addCleanup(w.stop)
         why = w.wait_for(lambda d: d["msg"] == "service not stable")
         self.assertEqual(why["service"], "shop/web")
@@ -48,27 +45,26 @@ class WatchLogsWhy(unittest.TestCase):
         self.assertIn("deployment failed: tasks failed to start.", why["events"])
         self.assertEqual(w.wait_for(lambda d: d["msg"] == "reconcile done")["result"], "failed")
 
+
+class SelfHealWhy(ServerRepoCase):
+    server_args = ("--ec2-capacity", "2")
+    repo_source = None
+    repo_files = {"ecsctl.yaml": "name: shop\nregion: us-east-1\nwait: {timeout: 2s}\n",
+                  "clusters/shop.yaml": CLUSTER, "task-definitions/job.yaml": JOB_TD,
+                  "services/job.yaml": JOB_SVC}
+
     def test_self_heal_goes_through_running_equals_desired(self):
-        self.server = opslib.ecslocal.Server("--ec2-capacity", "2").start()
-        self.addCleanup(self.server.stop)
-        self.ecs = self.server.client()
-        self.repo = opslib.Repo({"ecsctl.yaml": "name: shop\nregion: us-east-1\n"
-                                                "wait: {timeout: 2s}\n",
-                                 "clusters/shop.yaml": opslib.CLUSTER,
-                                 "task-definitions/job.yaml": JOB_TD,
-                                 "services/job.yaml": JOB_SVC})
-        self.addCleanup(self.repo.close)
-        w = opslib.Watch(self.server, self.repo.path, "--interval", "1h", "--self-heal")
+        w = Watch(self.server, self.repo, "--interval", "1h", "--self-heal")
         self.addCleanup(w.stop)
         self.assertEqual(w.wait_for(lambda d: d["msg"] == "reconcile done")["result"], "applied")
         # someone scales job down and gives the room it had to a service of their own
         self.ecs.update_service(cluster="shop", service="job", desiredCount=1)
-        opslib.wait_stable(self.ecs, "shop", ["job"])
+        wait_stable(self.ecs, "shop", ["job"])
         self.ecs.create_service(cluster="shop", serviceName="hog", taskDefinition="job",
                                 desiredCount=1, launchType="EC2")
-        opslib.wait_stable(self.ecs, "shop", ["hog"])
+        wait_stable(self.ecs, "shop", ["hog"])
         body = json.dumps({"ref": "refs/heads/main", "after": self.repo.sha}).encode()
-        sig = "sha256=" + hmac.new(opslib.SECRET, body, hashlib.sha256).hexdigest()
+        sig = "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
         self.assertEqual(w.post("/webhook", body, sig), 202)
         w.wait_for(lambda d: d["msg"] == "self-healing drift")
         why = w.wait_for(lambda d: d["msg"] == "service not stable")
