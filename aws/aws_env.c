@@ -94,15 +94,6 @@ static const struct aws_partition *partition_of(const char *region)
 	return &aws_partitions[0]; /* botocore falls back to the aws partition */
 }
 
-const char *ecsctl_aws_dns_suffix(const char *region, const char **partition)
-{
-	const struct aws_partition *p = partition_of(region);
-
-	if (partition)
-		*partition = p->id;
-	return p->dns_suffix;
-}
-
 static int env_true(const char *const *env, const char *name)
 {
 	const char *v = ecsctl_aws_getenv(env, name);

@@ -30,11 +30,6 @@ int ecsctl_aws_resolve_region(char **out, const char *flag, const char *profile,
                               const char *config_region, const char *const *env,
                               struct ecsctl_error *err);
 
-/* DNS suffix of the partition holding `region` ("amazonaws.com",
- * "amazonaws.com.cn", ...): listed regions first, then each partition's
- * region regex, else the aws partition's. `*partition` gets its id. */
-const char *ecsctl_aws_dns_suffix(const char *region, const char **partition);
-
 /*
  * Endpoint for `service` ("ecs", "sts", "sso", "sso-oidc"), first found: `flag`
  * (--endpoint-url), AWS_ENDPOINT_URL_<SERVICE> ('-' becomes '_'), AWS_ENDPOINT_URL, else

@@ -169,15 +169,18 @@ class Errors(ServerTest):
         status, _, body = self.raw("ListClusters", b" " * (2 * 1024 * 1024))
         self.assertEqual((status, body["__type"]), (400, "SerializationException"))
 
-    def test_stats_count_operations(self):
+    def test_stats_count_operations_and_errors(self):
         with urllib.request.urlopen(self.server.url + "/_stats", timeout=10) as r:
             before = json.loads(r.read())
         self.ecs.list_clusters()
+        with self.assertRaises(self.ecs.exceptions.ClusterNotFoundException):
+            self.ecs.describe_services(cluster="no-such-cluster", services=["web"])
         with urllib.request.urlopen(self.server.url + "/_stats", timeout=10) as r:
             after = json.loads(r.read())
         self.assertEqual(after["requests"]["ListClusters"],
                          before["requests"].get("ListClusters", 0) + 1)
-        self.assertGreaterEqual(after["errors"].get("ClusterNotFoundException", 0), 0)
+        self.assertEqual(after["errors"]["ClusterNotFoundException"],
+                         before["errors"].get("ClusterNotFoundException", 0) + 1)
 
 
 if __name__ == "__main__":

@@ -113,8 +113,14 @@ class DriftTest(ServerRepoCase):
         self.assertEqual(paths["containerDefinitions[web].image"]["git"], "nginx:1.25")
         self.assertEqual(paths["containerDefinitions[web].image"]["live"], "nginx:1.27")
         self.assertIn(res[("Service", "shop/web")]["status"], ("drifted", "unhealthy"))
+        # the secret's difference is reported, with both values masked
+        secret = paths["containerDefinitions[web].environment[DB_PASSWORD].value"]
+        self.assertEqual((secret["git"], secret["live"]), ("(sensitive)", "(sensitive)"))
         for fmt in ("text", "json", "markdown", "junit"):
-            out = self.drift("--format", fmt)[1]
+            rc, out, err = self.drift("--format", fmt)
+            self.assertEqual(rc, 0, err)
+            self.assertIn("PASSWORD", out, fmt)
+            self.assertIn("(sensitive)", out, fmt)
             self.assertNotIn("hunter2", out, fmt)
             self.assertNotIn("letmein", out, fmt)
 

@@ -202,6 +202,14 @@ class PlanApply(ServerRepoCase):
         self.repo.commit("drop the old cluster")
         d = self.plan_json()
         self.assertEqual([c for c in d["changes"] if c["action"] == "delete"], [])
+        # the service gone, the same plan deletes the cluster: prune was on
+        ecs = self.server.client()
+        ecs.delete_service(cluster="old", service="manual", force=True)
+        ecs.get_waiter("services_inactive").wait(
+            cluster="old", services=["manual"], WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
+        d = self.plan_json()
+        self.assertEqual([(c["kind"], c["name"]) for c in d["changes"] if c["action"] == "delete"],
+                         [("Cluster", "old")])
 
     def test_keep_revisions_deregisters_old_owned_revisions(self):
         self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml")
