@@ -50,9 +50,15 @@ static const struct {
     {CLI_READS_OUTPUT, {"output", NULL}},
 };
 
-bool cli_flag_listed(const struct cli_command *cmd, const struct cli_flag *global)
+bool cli_flag_listed(const struct cli_command *cmd, const struct cli_flag *own,
+                     const struct cli_flag *global)
 {
 	size_t i, j;
+
+	/* a command's own flag of the same name replaces it (watch's --env) */
+	for (; own && own->name; own++)
+		if (!strcmp(own->name, global->name))
+			return false;
 
 	for (i = 0; i < sizeof(flag_groups) / sizeof(flag_groups[0]); i++)
 		for (j = 0; flag_groups[i].names[j]; j++)

@@ -140,8 +140,10 @@ const struct cli_command *cli_commands(size_t *n);
 void cli_describe(const struct cli_command *cmd, cli_describe_fn fn, void *ud);
 /* Whether the flag is followed by a value (-v counts instead). */
 bool cli_flag_takes_value(const struct cli_flag *f);
-/* Whether a global flag is one `cmd` reads (and so is listed). */
-bool cli_flag_listed(const struct cli_command *cmd, const struct cli_flag *global);
+/* Whether a global flag is one `cmd` reads (and so is listed), and not
+ * replaced by one of its `own` flags of the same name. */
+bool cli_flag_listed(const struct cli_command *cmd, const struct cli_flag *own,
+                     const struct cli_flag *global);
 /* Prints `ecsctl NAME --help` on stdout: usage, options, examples, exit codes. */
 void cli_print_help(const struct cli_command *cmd, const struct cli_flag *flags,
                     const struct cli_flag *globals);

@@ -106,12 +106,13 @@ void cli_flag_synopsis(char *out, size_t size, const struct cli_flag *f)
 		snprintf(out, size, "--%s%s%s", f->name, *arg ? " " : "", arg);
 }
 
-static void print_flags(const struct cli_command *cmd, const struct cli_flag *flags, bool global)
+static void print_flags(const struct cli_command *cmd, const struct cli_flag *flags,
+                        const struct cli_flag *own)
 {
 	for (; flags && flags->name; flags++) {
 		char left[CLI_FLAG_SYNOPSIS_MAX], col[CLI_FLAG_SYNOPSIS_MAX + 4];
 
-		if (global && !cli_flag_listed(cmd, flags))
+		if (own && !cli_flag_listed(cmd, own, flags))
 			continue;
 		cli_flag_synopsis(left, sizeof(left), flags);
 		/* long-only flags line up under the long names of "-v, --verbose" */
@@ -131,10 +132,10 @@ void cli_print_help(const struct cli_command *cmd, const struct cli_flag *flags,
 	       cmd->usage, cmd->summary);
 	if (flags && flags->name) {
 		printf("\noptions:\n");
-		print_flags(cmd, flags, false);
+		print_flags(cmd, flags, NULL);
 	}
 	printf("\nglobal options:\n");
-	print_flags(cmd, globals, true);
+	print_flags(cmd, globals, flags);
 	if (ex && *ex)
 		printf("\nexamples:\n");
 	while ((ex = cli_next_example(ex, line, sizeof(line), what, sizeof(what))))

@@ -40,10 +40,12 @@ static void for_each_flag(const struct cli_command *cmd, const struct cli_flag *
                           const struct cli_flag *globals,
                           void (*fn)(const struct cli_command *cmd, const struct cli_flag *f))
 {
+	const struct cli_flag *own = flags;
+
 	for (; flags && flags->name; flags++)
 		fn(cmd, flags);
 	for (; globals && globals->name; globals++)
-		if (cli_flag_listed(cmd, globals))
+		if (cli_flag_listed(cmd, own, globals))
 			fn(cmd, globals);
 }
 

@@ -39,12 +39,13 @@ static void header(const char *name)
 	printf(" 1 \"\" \"ecsctl %s\" \"ecsctl manual\"\n", ECSCTL_VERSION);
 }
 
-static void man_flags(const struct cli_command *cmd, const struct cli_flag *f, bool global)
+static void man_flags(const struct cli_command *cmd, const struct cli_flag *f,
+                      const struct cli_flag *own)
 {
 	for (; f && f->name; f++) {
 		char syn[CLI_FLAG_SYNOPSIS_MAX];
 
-		if (global && !cli_flag_listed(cmd, f))
+		if (own && !cli_flag_listed(cmd, own, f))
 			continue;
 		cli_flag_synopsis(syn, sizeof(syn), f);
 		printf(".TP\n.B ");
@@ -78,10 +79,10 @@ static void man_command(void *ud, const struct cli_command *cmd, const struct cl
 	printf("\n");
 	if (flags && flags->name) {
 		printf(".SH OPTIONS\n");
-		man_flags(cmd, flags, false);
+		man_flags(cmd, flags, NULL);
 	}
 	printf(".SH GLOBAL OPTIONS\n");
-	man_flags(cmd, globals, true);
+	man_flags(cmd, globals, flags);
 	if (ex && *ex)
 		printf(".SH EXAMPLES\n");
 	while ((ex = cli_next_example(ex, line, sizeof(line), what, sizeof(what)))) {

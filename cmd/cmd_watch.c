@@ -59,8 +59,8 @@ static void note_error(struct watch *w, const char *msg, const char *error)
 	/* the page shows it to whoever may read the page: redacted as logs are */
 	ecsctl_buf_addf(&b, "%s: ", msg);
 	ecsctl_secret_redact(&b, error ? error : "unknown error");
-	free(w->attempt_error);
-	w->attempt_error = ecsctl_buf_detach(&b);
+	free(w->e->attempt_error);
+	w->e->attempt_error = ecsctl_buf_detach(&b);
 }
 
 static void log_error(struct watch *w, const char *msg, const struct ecsctl_error *err)
@@ -117,13 +117,13 @@ static void synced(struct watch *w, const struct ecsctl_model *m)
 	char *c = m->commit ? strdup(m->commit) : strdup("worktree");
 	char *subject = m->subject ? strdup(m->subject) : NULL;
 
-	free(w->synced_commit);
-	w->synced_commit = c;
-	free(w->synced_subject);
-	w->synced_subject = subject;
-	w->synced_time = (double)m->commit_time;
-	w->synced_at = watch_unix_now();
-	ecsctl_watch_metrics_applied(w->metrics, m->commit, w->synced_at);
+	free(w->e->synced_commit);
+	w->e->synced_commit = c;
+	free(w->e->synced_subject);
+	w->e->synced_subject = subject;
+	w->e->synced_time = (double)m->commit_time;
+	w->e->synced_at = watch_unix_now();
+	ecsctl_watch_metrics_applied(w->metrics, m->commit, w->e->synced_at);
 }
 
 /* The ECS client's -v lines, in the watch's log format. */
@@ -140,16 +140,17 @@ static int load(struct watch *w, struct ecsctl_model *m, struct ecsctl_error *er
 	int rc;
 
 	cli_model_options(w->ctx, &o);
-	if (!w->lookups) {
+	o.environment = w->e->name;
+	if (!w->e->lookups) {
 		struct ecsctl_lookup_options lo = ECSCTL_LOOKUP_OPTIONS_INIT;
 
 		cli_lookup_options(&lo, w->ctx);
 		lo.log = ecs_log;
 		lo.log_ud = w;
-		if ((rc = ecsctl_lookup_new(&w->lookups, &lo, err)) < 0)
+		if ((rc = ecsctl_lookup_new(&w->e->lookups, &lo, err)) < 0)
 			return rc;
 	}
-	o.lookups = ecsctl_lookup_resolver(w->lookups);
+	o.lookups = ecsctl_lookup_resolver(w->e->lookups);
 	rc = ecsctl_model_load(m, &o, &diags, err);
 	ecsctl_diags_sort(&diags);
 	diag_log(w, &diags);
@@ -163,12 +164,12 @@ static int open_client(struct watch *w, const struct ecsctl_model *m)
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	int rc;
 
-	if (w->ecs)
+	if (w->e->ecs)
 		return 0;
 	cli_ecs_options(&o, w->ctx, m->settings.region);
 	o.log = ecs_log;
 	o.log_ud = w;
-	rc = ecsctl_ecs_new(&w->ecs, &o, &err);
+	rc = ecsctl_ecs_new(&w->e->ecs, &o, &err);
 	if (rc < 0)
 		log_error(w, "could not set up the ECS client", &err);
 	ecsctl_error_release(&err);
@@ -223,7 +224,7 @@ static void log_not_applied(struct watch *w, const char *level, const char *why,
 
 	snprintf(nops, sizeof(nops), "%zu", p->count);
 	describe_changes(&what, p);
-	watch_log(w, level, why, "commit", w->attempted, "changes", nops, "resources",
+	watch_log(w, level, why, "commit", w->e->attempted, "changes", nops, "resources",
 	          ecsctl_buf_failed(&what) ? NULL : what.buf, NULL);
 	ecsctl_buf_release(&what);
 }
@@ -242,7 +243,7 @@ static void on_progress(void *ud, const struct ecsctl_progress *ev)
 	                              ecsctl_kind_name(ev->op->kind));
 	snprintf(res, sizeof(res), "%s/%s", ecsctl_kind_name(ev->op->kind), ev->op->name);
 	describe_members(&members, ev->op);
-	watch_log(w, "info", "operation applied", "commit", w->attempted, "action",
+	watch_log(w, "info", "operation applied", "commit", w->e->attempted, "action",
 	          ecsctl_diff_action_name(ev->op->action), "resource", res, "members",
 	          members.len && !ecsctl_buf_failed(&members) ? members.buf : NULL, NULL);
 	ecsctl_buf_release(&members);
@@ -265,8 +266,8 @@ static void log_unstable(struct watch *w, const struct ecsctl_plan *p)
 		                json_string_value(json_object_get(it, "reason")));
 	}
 	snprintf(n, sizeof(n), "%zu", json_array_size(p->unstable));
-	watch_log(w, "warn", "services not stable", "commit", w->attempted, "count", n, "services",
-	          ecsctl_buf_failed(&b) ? NULL : b.buf, NULL);
+	watch_log(w, "warn", "services not stable", "commit", w->e->attempted, "count", n,
+	          "services", ecsctl_buf_failed(&b) ? NULL : b.buf, NULL);
 	ecsctl_buf_release(&b);
 }
 
@@ -274,26 +275,26 @@ static void log_unstable(struct watch *w, const struct ecsctl_plan *p)
  * or a due --retry (ecsctl_watch_decide). */
 static void record_failed(struct watch *w)
 {
-	if (w->failed_commit && !strcmp(w->failed_commit, w->attempted)) {
-		w->failed_applies++;
+	if (w->e->failed_commit && !strcmp(w->e->failed_commit, w->e->attempted)) {
+		w->e->failed_applies++;
 	} else {
-		free(w->failed_commit);
-		w->failed_commit = strdup(w->attempted);
-		w->failed_applies = 1;
+		free(w->e->failed_commit);
+		w->e->failed_commit = strdup(w->e->attempted);
+		w->e->failed_applies = 1;
 	}
-	w->retry_at_ms = ecsctl_clock_now_ms(NULL) +
-	                 ecsctl_backoff_ms(w->failed_applies, w->interval_ms, w->backoff_cap_ms,
-	                                   ECSCTL_JITTER_EQUAL, &w->rng);
-	ecsctl_watch_metrics_apply_failed(w->metrics, w->attempted);
+	w->e->retry_at_ms = ecsctl_clock_now_ms(NULL) +
+	                    ecsctl_backoff_ms(w->e->failed_applies, w->interval_ms,
+	                                      w->backoff_cap_ms, ECSCTL_JITTER_EQUAL, &w->rng);
+	ecsctl_watch_metrics_apply_failed(w->metrics, w->e->attempted);
 }
 
 static void clear_failed(struct watch *w)
 {
-	free(w->failed_commit);
-	w->failed_commit = NULL;
-	json_decref(w->failed_why);
-	w->failed_why = NULL;
-	w->failed_applies = 0;
+	free(w->e->failed_commit);
+	w->e->failed_commit = NULL;
+	json_decref(w->e->failed_why);
+	w->e->failed_why = NULL;
+	w->e->failed_applies = 0;
 	ecsctl_watch_metrics_failed_cleared(w->metrics);
 }
 
@@ -350,23 +351,23 @@ static const char *take_lease(struct watch *w, struct ecsctl_lock **lock, struct
 	if (!m->settings.lock)
 		return NULL;
 	memset(&o, 0, sizeof(o));
-	o.ecs = w->ecs;
+	o.ecs = w->e->ecs;
 	o.cancel = (const volatile int *)&stop_requested;
 	if (ecsctl_lock_config_read(&cfg, m->settings.lock, m->settings.name, &err) ||
 	    ecsctl_lock_new(lock, &cfg, &o, &err) ||
 	    ecsctl_lock_acquire(*lock, m->commit, w->lock_timeout_ms, &err)) {
-		watch_log(w, "warn", "not applying: no lease", "commit", w->attempted, "error",
+		watch_log(w, "warn", "not applying: no lease", "commit", w->e->attempted, "error",
 		          err.message ? err.message : "unknown error", NULL);
 		result = err.code == ECSCTL_ELOCKED ? "locked" : "failed";
 	} else {
 		ecsctl_plan_release(p);
 		ecsctl_plan_init(p);
-		if (ecsctl_reconcile_plan(p, NULL, m, w->ecs, NULL, &err) < 0) {
+		if (ecsctl_reconcile_plan(p, NULL, m, w->e->ecs, NULL, &err) < 0) {
 			log_error(w, "could not plan", &err);
 			result = "failed";
 		} else if (!p->count) {
 			watch_log(w, "info", "another writer already applied it", "commit",
-			          w->attempted, NULL);
+			          w->e->attempted, NULL);
 			result = "noop";
 		}
 	}
@@ -396,11 +397,13 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 		return held;
 	ops = ops_json(p);
 	snprintf(nops, sizeof(nops), "%zu", p->count);
-	snprintf(tries, sizeof(tries), "%u", w->failed_applies + 1);
+	snprintf(tries, sizeof(tries), "%u", w->e->failed_applies + 1);
 	describe_changes(&what, p);
-	watch_log(w, "info", d->why, "commit", w->attempted, "changes", nops, "resources",
+	watch_log(w, "info", d->why, "commit", w->e->attempted, "changes", nops, "resources",
 	          ecsctl_buf_failed(&what) ? NULL : what.buf, "attempt",
-	          w->failed_commit && !strcmp(w->failed_commit, w->attempted) ? tries : NULL, NULL);
+	          w->e->failed_commit && !strcmp(w->e->failed_commit, w->e->attempted) ? tries
+	                                                                               : NULL,
+	          NULL);
 	ecsctl_buf_release(&what);
 	snprintf(summary, sizeof(summary), "Applying %zu change%s", p->count,
 	         p->count == 1 ? "" : "s");
@@ -415,25 +418,25 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	ao.progress_ud = w;
 	ao.heartbeat = cli_lock_heartbeat;
 	ao.heartbeat_ud = lock;
-	if (ecsctl_plan_apply(p, w->ecs, false, &ao, &err) < 0 ||
-	    ecsctl_plan_wait(p, w->ecs, &ao, &err) < 0) {
+	if (ecsctl_plan_apply(p, w->e->ecs, false, &ao, &err) < 0 ||
+	    ecsctl_plan_wait(p, w->e->ecs, &ao, &err) < 0) {
 		cli_lock_close(lock);
-		watch_log(w, "error", "apply failed", "commit", w->attempted, "error",
+		watch_log(w, "error", "apply failed", "commit", w->e->attempted, "error",
 		          err.message ? err.message : "unknown error", "code", err.aws_code,
 		          "request_id", err.request_id, NULL);
 		log_why(w, &why);
 		note_error(w, "apply failed", err.message);
 		ecsctl_error_release(&err);
 		/* every failed apply is news; the tick's error rule must not repeat it */
-		ecsctl_watch_notify_changed(&w->sent_error, w->attempt_error);
+		ecsctl_watch_notify_changed(&w->e->sent_error, w->e->attempt_error);
 		failed = why_json(&why);
-		watch_notify(w, "sync-failed", w->attempt_error, failed);
+		watch_notify(w, "sync-failed", w->e->attempt_error, failed);
 		json_decref(failed);
 		json_decref(ops);
 		if (!stop_requested) {
 			record_failed(w);
-			json_decref(w->failed_why);
-			w->failed_why = json_incref(why.services);
+			json_decref(w->e->failed_why);
+			w->e->failed_why = json_incref(why.services);
 		}
 		ecsctl_wait_report_release(&why);
 		return "failed";
@@ -459,7 +462,7 @@ static int guard(struct watch *w, const struct ecsctl_model *m)
 
 	if (!m->settings.account_id)
 		return 0;
-	if (ecsctl_ecs_account(&have, w->ecs, &err) < 0) {
+	if (ecsctl_ecs_account(&have, w->e->ecs, &err) < 0) {
 		log_error(w, "account guard: could not tell whose credentials these are", &err);
 		rc = -1;
 	} else if (strcmp(have, m->settings.account_id)) {
@@ -481,10 +484,10 @@ static void reread(struct watch *w, const struct ecsctl_model *m)
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 
 	ecsctl_drift_report_init(&drift);
-	if (ecsctl_drift_gather(&drift, m, w->ecs, &err) == 0) {
+	if (ecsctl_drift_gather(&drift, m, w->e->ecs, &err) == 0) {
 		ecsctl_watch_metrics_drift(w->metrics, &drift);
-		ecsctl_drift_report_release(&w->drift);
-		w->drift = drift;
+		ecsctl_drift_report_release(&w->e->drift);
+		w->e->drift = drift;
 	} else {
 		ecsctl_drift_report_release(&drift);
 	}
@@ -504,60 +507,58 @@ static const char *reconcile(struct watch *w)
 
 	ecsctl_drift_report_init(&drift);
 	ecsctl_plan_init(&p);
-	free(w->attempted);
-	w->attempted = NULL;
-	free(w->attempt_subject);
-	w->attempt_subject = NULL;
-	free(w->attempt_error);
-	w->attempt_error = NULL;
-	w->decided = false;
+	free(w->e->attempted);
+	w->e->attempted = NULL;
+	free(w->e->attempt_subject);
+	w->e->attempt_subject = NULL;
+	free(w->e->attempt_error);
+	w->e->attempt_error = NULL;
+	w->e->decided = false;
 	if (load(w, &m, &err) < 0) {
 		log_error(w, "could not load the desired state", &err);
 		goto done;
 	}
-	if (!(w->attempted = strdup(m.commit ? m.commit : "worktree")) || open_client(w, &m) < 0 ||
-	    guard(w, &m) < 0)
+	if (!(w->e->attempted = strdup(m.commit ? m.commit : "worktree")) ||
+	    open_client(w, &m) < 0 || guard(w, &m) < 0)
 		goto done;
-	w->attempt_subject = m.subject ? strdup(m.subject) : NULL;
+	w->e->attempt_subject = m.subject ? strdup(m.subject) : NULL;
 	if (w->notifier)
-		ecsctl_watch_notify_configure(w->notifier, m.settings.notifications,
-		                              w->ctx->env_name);
-	if (m.ref && (!w->ref || strcmp(w->ref, m.ref))) {
-		free(w->ref);
-		w->ref = strdup(m.ref);
+		ecsctl_watch_notify_configure(w->notifier, m.settings.notifications, w->e->name);
+	if (m.ref && (!w->e->ref || strcmp(w->e->ref, m.ref))) {
+		free(w->e->ref);
+		w->e->ref = strdup(m.ref);
 	}
-	if (ecsctl_drift_gather(&drift, &m, w->ecs, &err) < 0) {
+	if (ecsctl_drift_gather(&drift, &m, w->e->ecs, &err) < 0) {
 		log_error(w, "could not read the live state", &err);
 		goto done;
 	}
 	ecsctl_watch_metrics_drift(w->metrics, &drift);
-	ecsctl_drift_report_release(&w->drift);
-	w->drift = drift;
+	ecsctl_drift_report_release(&w->e->drift);
+	w->e->drift = drift;
 	ecsctl_drift_report_init(&drift);
-	if (ecsctl_reconcile_plan(&p, NULL, &m, w->ecs, NULL, &err) < 0) {
+	if (ecsctl_reconcile_plan(&p, NULL, &m, w->e->ecs, NULL, &err) < 0) {
 		log_error(w, "could not plan", &err);
 		goto done;
 	}
 	log_unstable(w, &p);
-	f.commit = w->attempted;
-	f.synced = w->synced_commit;
-	f.failed = w->failed_commit;
-	f.failed_applies = w->failed_applies;
+	f.commit = w->e->attempted;
+	f.synced = w->e->synced_commit;
+	f.failed = w->e->failed_commit;
+	f.failed_applies = w->e->failed_applies;
 	f.retry = w->retry;
 	f.now_ms = ecsctl_clock_now_ms(NULL);
-	f.retry_at_ms = w->retry_at_ms;
+	f.retry_at_ms = w->e->retry_at_ms;
 	f.triggered = w->triggered;
 	f.changes = p.count;
 	f.suspend = m.settings.suspend;
 	f.self_heal = w->self_heal;
 	ecsctl_watch_decide(&d, &f);
-	w->decision = d;
-	w->decided = true;
-	w->triggered = false;
+	w->e->decision = d;
+	w->e->decided = true;
 	result = d.result;
 	switch (d.action) {
 	case ECSCTL_WATCH_NOOP:
-		if (w->failed_commit && strcmp(w->failed_commit, w->attempted))
+		if (w->e->failed_commit && strcmp(w->e->failed_commit, w->e->attempted))
 			clear_failed(w); /* git moved past it to what live already is */
 		/* live equal to git, but not running it yet, is not synced */
 		if (d.moved && !json_array_size(p.unstable)) {
@@ -579,8 +580,9 @@ static const char *reconcile(struct watch *w)
 		break;
 	}
 done:
-	if (w->ecs) {
-		json_t *calls = ecsctl_ecs_api_calls(w->ecs), *errs = ecsctl_ecs_api_errors(w->ecs);
+	if (w->e->ecs) {
+		json_t *calls = ecsctl_ecs_api_calls(w->e->ecs),
+		       *errs = ecsctl_ecs_api_errors(w->e->ecs);
 
 		ecsctl_watch_metrics_api(w->metrics, calls, errs);
 		json_decref(calls);
@@ -634,12 +636,116 @@ static bool off_machine(const char *addr)
 	return inet_pton(AF_INET6, host, &a6) == 1 && !IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+/* One reconcile of environment `e`: its metrics, its status, its
+ * notifications, its log line, its next turn (the interval, or its own
+ * backoff after a failure). */
+static void reconcile_env(struct watch *w, struct watch_env *e, const struct watch_env *all,
+                          size_t n)
+{
+	int64_t t0 = ecsctl_clock_now_ms(NULL), wait_ms;
+	const char *result;
+	double secs;
+	bool ok, all_ok = true;
+	char dur[32], fails[16], next[32];
+	size_t i;
+
+	w->e = e;
+	if (e->name)
+		ecsctl_watch_metrics_env(w->metrics, e->name);
+	e->attempt_started = watch_unix_now();
+	result = reconcile(w);
+	secs = (double)(ecsctl_clock_now_ms(NULL) - t0) / 1000.0;
+	ok = strcmp(result, "failed") != 0;
+	e->failures = ok ? 0 : e->failures + 1;
+	ecsctl_watch_metrics_reconcile(w->metrics, result, secs);
+	ecsctl_watch_metrics_failures(w->metrics, e->failures);
+	/* ready while no environment has been failing for too long */
+	for (i = 0; i < n; i++)
+		all_ok &= all[i].failures == 0;
+	ecsctl_watch_state_done(&w->st, all_ok, ecsctl_clock_now_ms(NULL));
+	wait_ms = ok ? w->interval_ms
+	             : ecsctl_backoff_ms(e->failures, w->interval_ms < 5000 ? w->interval_ms : 5000,
+	                                 w->backoff_cap_ms, ECSCTL_JITTER_EQUAL, &w->rng);
+	e->next_ms = ecsctl_clock_now_ms(NULL) + wait_ms;
+	e->attempt_finished = watch_unix_now();
+	e->attempt_result = result;
+	watch_publish(w, false, e->attempt_finished + (double)wait_ms / 1000.0);
+	watch_notify_tick(w, e->decided ? &e->decision : NULL);
+	snprintf(dur, sizeof(dur), "%.3f", secs);
+	snprintf(fails, sizeof(fails), "%u", e->failures);
+	snprintf(next, sizeof(next), "%lld", (long long)wait_ms);
+	watch_log(w, ok ? "info" : "error", "reconcile done", "result", result, "seconds", dur,
+	          "commit", e->attempted, "synced", e->synced_commit, "failures", fails, "next_ms",
+	          next, NULL);
+}
+
+/* The environments ecsctl.yaml declares, for --all-envs; 0 (printed) when
+ * it declares none or cannot be read. */
+static size_t list_environments(char ***out, struct cli_ctx *ctx)
+{
+	struct ecsctl_model_options o = ECSCTL_MODEL_OPTIONS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	size_t n = 0;
+
+	cli_model_options(ctx, &o);
+	if (ecsctl_model_environments(out, &n, &o, &err))
+		cli_print_error("--all-envs", &err);
+	else if (!n)
+		cli_error("--all-envs: ecsctl.yaml declares no environments");
+	ecsctl_error_release(&err);
+	return n;
+}
+
+/* One watch_env per environment named (each once), or one without a name. */
+static int pick_environments(struct watch_env **out, size_t *n, const struct cli_list *named,
+                             char **declared, size_t ndeclared)
+{
+	char **names = named->count ? named->items : declared;
+	size_t count = named->count ? named->count : ndeclared, i, j;
+
+	*out = calloc(count ? count : 1, sizeof(**out));
+	if (!*out)
+		return -1;
+	*n = 0;
+	for (i = 0; i < count; i++) {
+		for (j = 0; j < *n && strcmp((*out)[j].name, names[i]); j++)
+			;
+		if (j == *n)
+			(*out)[(*n)++].name = names[i];
+	}
+	if (!*n)
+		*n = 1; /* no environments: one unnamed */
+	for (i = 0; i < *n; i++)
+		ecsctl_drift_report_init(&(*out)[i].drift);
+	return 0;
+}
+
+static void watch_env_release(struct watch_env *e)
+{
+	ecsctl_ecs_free(e->ecs);
+	ecsctl_lookup_free(e->lookups);
+	free(e->synced_commit);
+	free(e->attempted);
+	free(e->failed_commit);
+	free(e->synced_subject);
+	free(e->ref);
+	free(e->attempt_subject);
+	free(e->attempt_error);
+	json_decref(e->failed_why);
+	ecsctl_drift_report_release(&e->drift);
+	free(e->sent_drift);
+	free(e->sent_degraded);
+	free(e->sent_paused);
+	free(e->sent_error);
+}
+
 int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 {
 	int64_t interval = 60000, backoff_cap = 300000, lock_timeout = 0;
 	long retry = 0;
 	char *listen = NULL, *secret = NULL, *log_format = NULL, *ui_token = NULL, *token = NULL;
-	bool heal = false, help, state_ok = false, insecure_ui = false;
+	bool heal = false, help, state_ok = false, insecure_ui = false, all_envs = false;
+	struct cli_list env_names = {NULL, 0};
 	size_t token_len = 0;
 	const char *env_token = NULL;
 	const struct cli_flag flags[] = {
@@ -660,8 +766,15 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	     "the status page and API ask for this token (bearer or basic auth)"},
 	    {"insecure-ui", 0, FLAG_BOOL, &insecure_ui, NULL,
 	     "serve the status page without a token on a non-loopback address"},
+	    {"env", 0, FLAG_LIST, &env_names, "NAME",
+	     "environment to reconcile (repeatable: each with its own state and backoff)"},
+	    {"all-envs", 0, FLAG_BOOL, &all_envs, NULL,
+	     "reconcile every environment ecsctl.yaml declares"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
+	char **declared = NULL;
+	size_t ndeclared = 0, nenvs = 0, i;
+	struct watch_env *envs = NULL;
 	struct watch w;
 	struct ecsctl_watch_http *http = NULL;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -703,7 +816,16 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		          listen);
 		goto done;
 	}
+	if (all_envs && env_names.count) {
+		cli_error("--all-envs and --env exclude each other");
+		goto done;
+	}
 	rc = EXIT_ERROR;
+	if (all_envs && (ndeclared = list_environments(&declared, ctx)) == 0)
+		goto done;
+	if (pick_environments(&envs, &nenvs, &env_names, declared, ndeclared))
+		goto done;
+	w.e = &envs[0]; /* the status page shows the first until one is reconciled */
 	w.ctx = ctx;
 	w.json_logs = log_format && !strcmp(log_format, "json");
 	w.self_heal = heal;
@@ -728,8 +850,6 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	} else if (env_token) {
 		ecsctl_watch_state_set_ui_token(&w.st, env_token, strlen(env_token));
 	}
-	ecsctl_drift_report_init(&w.drift);
-	ecsctl_watch_metrics_env(w.metrics, ctx->env_name);
 	{
 		struct ecsctl_watch_notify_options no = ECSCTL_WATCH_NOTIFY_OPTIONS_INIT;
 
@@ -751,6 +871,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	cli_signals_catch(&sig, on_stop);
 	snprintf(portbuf, sizeof(portbuf), "%u", port);
 	snprintf(url, sizeof(url), "%s", listen ? listen : "127.0.0.1:9464");
+	w.e = NULL; /* the listener is the process's, not an environment's */
 	watch_log(&w, "info", "listening", "address", url, "port", portbuf, "webhook",
 	          w.st.secret ? "enabled" : "disabled", "ui",
 	          ui_token || env_token ? "token" : "open", NULL);
@@ -765,38 +886,22 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		    "address", url, NULL);
 
 	while (!stop_requested) {
-		int64_t t0 = ecsctl_clock_now_ms(NULL), wait_ms;
-		const char *result;
-		double secs;
-		bool ok;
-		char dur[32], fails[16], next[32];
+		int64_t now = ecsctl_clock_now_ms(NULL), next = INT64_MAX;
 
-		w.attempt_started = watch_unix_now();
-		result = reconcile(&w);
-		secs = (double)(ecsctl_clock_now_ms(NULL) - t0) / 1000.0;
-		ok = strcmp(result, "failed") != 0;
-
-		w.failures = ok ? 0 : w.failures + 1;
-		ecsctl_watch_metrics_reconcile(w.metrics, result, secs);
-		ecsctl_watch_metrics_failures(w.metrics, w.failures);
-		ecsctl_watch_state_done(&w.st, ok, ecsctl_clock_now_ms(NULL));
-		wait_ms = ok ? w.interval_ms
-		             : ecsctl_backoff_ms(w.failures,
-		                                 w.interval_ms < 5000 ? w.interval_ms : 5000,
-		                                 backoff_cap, ECSCTL_JITTER_EQUAL, &w.rng);
-		w.attempt_finished = watch_unix_now();
-		w.attempt_result = result;
-		watch_publish(&w, false, w.attempt_finished + (double)wait_ms / 1000.0);
-		watch_notify_tick(&w, w.decided ? &w.decision : NULL);
-		snprintf(dur, sizeof(dur), "%.3f", secs);
-		snprintf(fails, sizeof(fails), "%u", w.failures);
-		snprintf(next, sizeof(next), "%lld", (long long)wait_ms);
-		watch_log(&w, ok ? "info" : "error", "reconcile done", "result", result, "seconds",
-		          dur, "commit", w.attempted, "synced", w.synced_commit, "failures", fails,
-		          "next_ms", next, NULL);
+		/* each environment when due; a webhook makes every one due */
+		for (i = 0; i < nenvs && !stop_requested; i++)
+			if (w.triggered || envs[i].next_ms <= now)
+				reconcile_env(&w, &envs[i], envs, nenvs);
+		w.triggered = false;
+		w.e = NULL;
 		if (stop_requested)
 			break;
-		if ((w.triggered = ecsctl_watch_state_sleep(&w.st, wait_ms, &stop_requested)))
+		for (i = 0; i < nenvs; i++)
+			if (envs[i].next_ms < next)
+				next = envs[i].next_ms;
+		now = ecsctl_clock_now_ms(NULL);
+		if ((w.triggered = ecsctl_watch_state_sleep(&w.st, next > now ? next - now : 0,
+		                                            &stop_requested)))
 			watch_log(&w, "info", "woken by webhook", NULL);
 	}
 	cli_signals_restore(&sig);
@@ -806,25 +911,17 @@ done:
 	ecsctl_watch_http_stop(http);
 	/* what is queued gets a few seconds; the sender logs through `w` */
 	ecsctl_watch_notify_free(w.notifier, 5000);
-	free(w.sent_drift);
-	free(w.sent_degraded);
-	free(w.sent_paused);
-	free(w.sent_error);
 	if (state_ok)
 		ecsctl_watch_state_release(&w.st);
 	ecsctl_watch_metrics_free(w.metrics);
-	ecsctl_ecs_free(w.ecs);
-	ecsctl_lookup_free(w.lookups);
+	for (i = 0; i < nenvs; i++)
+		watch_env_release(&envs[i]);
+	free(envs);
+	for (i = 0; i < ndeclared; i++)
+		free(declared[i]);
+	free(declared);
+	cli_list_release(&env_names);
 	ecsctl_error_release(&err);
-	free(w.synced_commit);
-	free(w.attempted);
-	free(w.failed_commit);
-	free(w.synced_subject);
-	free(w.ref);
-	free(w.attempt_subject);
-	free(w.attempt_error);
-	json_decref(w.failed_why);
-	ecsctl_drift_report_release(&w.drift);
 	free(token);
 	free(ui_token);
 	free(listen);

@@ -16,23 +16,19 @@
 #include "ecsctl/reconcile.h"
 #include "ecsctl/watch.h"
 
-struct watch {
-	struct cli_ctx *ctx;
-	bool json_logs, self_heal;
-	int64_t interval_ms;
-	struct ecsctl_watch_metrics *metrics;
-	struct ecsctl_watch_state st;
+/* What each environment of a watch keeps apart (`watch --env a --env b`):
+ * its clients, commits, failures, backoff, status and notifications. */
+struct watch_env {
+	const char *name; /* --env, or NULL for a repository without environments */
 	struct ecsctl_ecs *ecs;
 	struct ecsctl_lookup_client *lookups; /* kept: credentials are asked once */
 	char *synced_commit;                  /* last commit live was made equal to */
 	char *attempted;     /* the commit the current reconcile loaded, for its log lines */
 	char *failed_commit; /* see ecsctl_watch_facts.failed */
-	unsigned failed_applies, retry;
-	int64_t retry_at_ms, backoff_cap_ms;
-	int64_t lock_timeout_ms; /* --lock-timeout */
-	bool triggered;          /* a verified webhook woke the loop */
+	unsigned failed_applies;
+	int64_t retry_at_ms;
 	unsigned failures;
-	uint64_t rng;
+	int64_t next_ms; /* monotonic time of its next reconcile */
 	/* what the status page shows (ecsctl_watch_status_build) */
 	struct ecsctl_drift_report drift; /* live at the last read, kept across ticks */
 	char *synced_subject, *attempt_subject, *attempt_error;
@@ -42,15 +38,33 @@ struct watch {
 	json_t *failed_why;         /* the wait report's services of the failed apply */
 	/* notifications: the last key sent per kind of event (one message per
 	 * event, not per tick; ecsctl_watch_notify_changed) */
-	struct ecsctl_watch_notifier *notifier;
 	char *sent_drift, *sent_degraded, *sent_paused, *sent_error;
 	struct ecsctl_watch_decision decision; /* the last reconcile's, when `decided` */
 	bool decided;
 };
 
+struct watch {
+	struct cli_ctx *ctx;
+	bool json_logs, self_heal;
+	int64_t interval_ms;
+	struct ecsctl_watch_metrics *metrics;
+	struct ecsctl_watch_state st;
+	/* the environment being reconciled (the main thread's: log lines of
+	 * its reconcile carry env=NAME; the status page shows it) */
+	struct watch_env *e;
+	unsigned retry;
+	int64_t backoff_cap_ms;
+	int64_t lock_timeout_ms; /* --lock-timeout */
+	bool triggered;          /* a verified webhook woke the loop */
+	uint64_t rng;
+	struct ecsctl_watch_notifier *notifier;
+};
+
 /* One log line on stderr: text "TIME LEVEL msg k=v ..." or a JSON object;
  * the variadic part is key, value pairs of strings ending with NULL (a NULL
- * value leaves the key out). Whole lines, from any thread. */
+ * value leaves the key out); `env` of the environment reconciled first.
+ * Whole lines; from the main thread (the notifier's go through
+ * watch_notify_log). */
 void watch_log(struct watch *w, const char *level, const char *msg, ...);
 
 double watch_unix_now(void);

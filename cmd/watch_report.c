@@ -24,25 +24,26 @@ static const char *redacted(struct ecsctl_buf *b, const char *s)
 
 /* Every message and value is redacted: they quote errors, which quote what
  * they were given. */
-void watch_log(struct watch *w, const char *level, const char *msg, ...)
+static void vlog(struct watch *w, const char *env, const char *level, const char *msg, va_list ap)
 {
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
 	struct timespec ts;
 	struct tm tm;
 	char when[64], stamp[32];
-	va_list ap;
 	const char *k, *v;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(when, sizeof(when), "%s.%03ldZ", stamp, ts.tv_nsec / 1000000);
-	va_start(ap, msg);
 	flockfile(stderr); /* the notification sender logs too */
 	if (w->json_logs) {
 		json_t *o = json_pack("{s:s, s:s, s:s}", "time", when, "level", level, "msg",
 		                      redacted(&b, msg));
 		char *line;
+
+		if (o && env)
+			json_object_set_new(o, "env", json_string(env));
 
 		while (o && (k = va_arg(ap, const char *))) {
 			v = va_arg(ap, const char *);
@@ -56,6 +57,8 @@ void watch_log(struct watch *w, const char *level, const char *msg, ...)
 		json_decref(o);
 	} else {
 		fprintf(stderr, "%s %-5s %s", when, level, redacted(&b, msg));
+		if (env)
+			fprintf(stderr, " env=%s", env);
 		while ((k = va_arg(ap, const char *))) {
 			v = va_arg(ap, const char *);
 			if (v)
@@ -63,10 +66,28 @@ void watch_log(struct watch *w, const char *level, const char *msg, ...)
 		}
 		fputc('\n', stderr);
 	}
-	va_end(ap);
 	fflush(stderr);
 	funlockfile(stderr);
 	ecsctl_buf_release(&b);
+}
+
+void watch_log(struct watch *w, const char *level, const char *msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	vlog(w, w->e ? w->e->name : NULL, level, msg, ap);
+	va_end(ap);
+}
+
+/* From the sender's thread: never reads w->e, which the loop changes. */
+static void notify_log(struct watch *w, const char *level, const char *msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	vlog(w, NULL, level, msg, ap);
+	va_end(ap);
 }
 
 double watch_unix_now(void)
@@ -104,31 +125,31 @@ void watch_publish(struct watch *w, bool reconciling, double next_tick)
 
 	watch_repo_display(&repo, w->ctx->repo ? w->ctx->repo : ".");
 	f.repo = repo.buf;
-	f.ref = w->ref ? w->ref : w->ctx->ref;
+	f.ref = w->e->ref ? w->e->ref : w->ctx->ref;
 	f.path = w->ctx->path;
-	f.environment = w->ctx->env_name;
-	f.synced_commit = w->synced_commit;
-	f.synced_subject = w->synced_subject;
-	f.synced_time = w->synced_time;
-	f.synced_at = w->synced_at;
-	f.attempt_commit = w->attempted;
-	f.attempt_subject = w->attempt_subject;
-	f.attempt_started = w->attempt_started;
-	f.attempt_finished = w->attempt_finished;
-	f.attempt_result = w->attempt_result;
-	f.attempt_error = w->attempt_error;
-	f.failed_commit = w->failed_commit;
-	f.failed_services = w->failed_why;
+	f.environment = w->e->name;
+	f.synced_commit = w->e->synced_commit;
+	f.synced_subject = w->e->synced_subject;
+	f.synced_time = w->e->synced_time;
+	f.synced_at = w->e->synced_at;
+	f.attempt_commit = w->e->attempted;
+	f.attempt_subject = w->e->attempt_subject;
+	f.attempt_started = w->e->attempt_started;
+	f.attempt_finished = w->e->attempt_finished;
+	f.attempt_result = w->e->attempt_result;
+	f.attempt_error = w->e->attempt_error;
+	f.failed_commit = w->e->failed_commit;
+	f.failed_services = w->e->failed_why;
 	f.next_tick = next_tick;
 	f.reconciling = reconciling;
-	ecsctl_watch_state_set_status(&w->st, ecsctl_watch_status_build(&f, &w->drift));
+	ecsctl_watch_state_set_status(&w->st, ecsctl_watch_status_build(&f, &w->e->drift));
 	ecsctl_buf_release(&repo);
 }
 
 void watch_notify_log(void *ud, const char *level, const char *msg, const char *target,
                       const char *event, const char *detail)
 {
-	watch_log(ud, level, msg, "target", target, "event", event, "detail", detail, NULL);
+	notify_log(ud, level, msg, "target", target, "event", event, "detail", detail, NULL);
 }
 
 void watch_notify(struct watch *w, const char *type, const char *summary, const json_t *resources)
@@ -141,10 +162,10 @@ void watch_notify(struct watch *w, const char *type, const char *summary, const 
 	watch_repo_display(&repo, w->ctx->repo ? w->ctx->repo : ".");
 	ev.type = type;
 	ev.repo = repo.buf;
-	ev.ref = w->ref;
-	ev.environment = w->ctx->env_name;
-	ev.commit = w->attempted;
-	ev.subject = w->attempt_subject;
+	ev.ref = w->e->ref;
+	ev.environment = w->e->name;
+	ev.commit = w->e->attempted;
+	ev.subject = w->e->attempt_subject;
 	ev.summary = summary;
 	ev.resources = resources;
 	ecsctl_watch_notify_send(w->notifier, &ev);
@@ -191,28 +212,28 @@ static void notify_condition(struct watch *w, char **sent, const char *type, con
 void watch_notify_tick(struct watch *w, const struct ecsctl_watch_decision *d)
 {
 	struct ecsctl_buf key = ECSCTL_BUF_INIT;
-	bool failed = !w->attempt_result || !strcmp(w->attempt_result, "failed");
+	bool failed = !w->e->attempt_result || !strcmp(w->e->attempt_result, "failed");
 
 	if (!w->notifier)
 		return;
 	/* a reconcile that could not load, read or plan: once per error (a
 	 * failed apply sent its own and set sent_error) */
-	if (failed && w->attempt_error) {
-		if (ecsctl_watch_notify_changed(&w->sent_error, w->attempt_error))
-			watch_notify(w, "sync-failed", w->attempt_error, NULL);
+	if (failed && w->e->attempt_error) {
+		if (ecsctl_watch_notify_changed(&w->e->sent_error, w->e->attempt_error))
+			watch_notify(w, "sync-failed", w->e->attempt_error, NULL);
 	} else if (!failed) {
-		ecsctl_watch_notify_changed(&w->sent_error, NULL);
+		ecsctl_watch_notify_changed(&w->e->sent_error, NULL);
 	}
 	if (!d)
 		return;
 	/* drift on the commit live was synced to; git moving is not drift */
-	notify_condition(w, &w->sent_drift, "drift-detected", "resource drifted from git",
-	                 d->moved ? json_array() : ecsctl_watch_notify_drifted(&w->drift));
-	notify_condition(w, &w->sent_degraded, "health-degraded", "service degraded",
-	                 ecsctl_watch_notify_degraded(&w->drift));
+	notify_condition(w, &w->e->sent_drift, "drift-detected", "resource drifted from git",
+	                 d->moved ? json_array() : ecsctl_watch_notify_drifted(&w->e->drift));
+	notify_condition(w, &w->e->sent_degraded, "health-degraded", "service degraded",
+	                 ecsctl_watch_notify_degraded(&w->e->drift));
 	if (d->action == ECSCTL_WATCH_SUSPENDED || d->action == ECSCTL_WATCH_HELD)
-		ecsctl_buf_addf(&key, "%s %s", d->result, w->attempted);
-	if (ecsctl_watch_notify_changed(&w->sent_paused, key.len ? key.buf : NULL))
+		ecsctl_buf_addf(&key, "%s %s", d->result, w->e->attempted);
+	if (ecsctl_watch_notify_changed(&w->e->sent_paused, key.len ? key.buf : NULL))
 		watch_notify(w, "rollout-paused", d->why, NULL);
 	ecsctl_buf_release(&key);
 }

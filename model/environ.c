@@ -431,3 +431,57 @@ bool model_env_skipped(const struct model_env *e, const char *rel)
 	}
 	return false;
 }
+
+int ecsctl_model_environments(char ***names, size_t *n, const struct ecsctl_model_options *opts,
+                              struct ecsctl_error *err)
+{
+	struct ecsctl_source_options so = ECSCTL_SOURCE_OPTIONS_INIT;
+	struct ecsctl_diags diags = ECSCTL_DIAGS_INIT;
+	struct ecsctl_source *src = NULL;
+	const struct mnode_entry *envs;
+	struct mfile f = {0};
+	char *data = NULL, **list = NULL;
+	size_t len = 0, i;
+	int rc;
+
+	*names = NULL;
+	*n = 0;
+	so.repo = opts->repo;
+	so.ref = opts->ref;
+	so.path = opts->path;
+	so.worktree = opts->worktree;
+	rc = ecsctl_source_open(&src, &so, err);
+	if (rc)
+		goto done;
+	if (src->read(src, "ecsctl.yaml", MODEL_MAX_FILE_SIZE, &data, &len, err)) {
+		ecsctl_error_release(err); /* no ecsctl.yaml: no environments */
+		goto done;
+	}
+	if (model_parse(&f, "ecsctl.yaml", data, len, false, &diags)) {
+		char *line = diags.count ? ecsctl_diag_format(&diags.items[0]) : NULL;
+
+		rc = ecsctl_error_set(err, ECSCTL_EINVAL, "%s", line ? line : "ecsctl.yaml");
+		free(line);
+		goto done;
+	}
+	envs = f.ndocs ? mnode_get(f.docs[0].root, "environments") : NULL;
+	if (!envs || envs->value->type != MNODE_MAP)
+		goto done;
+	list = calloc(envs->value->count + 1, sizeof(*list));
+	for (i = 0; list && i < envs->value->count; i++)
+		if (!(list[i] = strdup(envs->value->entries[i].key)))
+			break;
+	if (!list || i < envs->value->count) {
+		strv_free(list, i);
+		rc = ecsctl_error_nomem(err);
+		goto done;
+	}
+	*names = list;
+	*n = envs->value->count;
+done:
+	mfile_release(&f);
+	ecsctl_diags_release(&diags);
+	free(data);
+	ecsctl_source_free(src);
+	return rc;
+}

@@ -23,6 +23,16 @@ int ecsctl_watch_metrics_new(struct ecsctl_watch_metrics **out, const char *vers
                              struct ecsctl_error *err);
 void ecsctl_watch_metrics_free(struct ecsctl_watch_metrics *m);
 
+/*
+ * Series per environment: the setters below write the series of the
+ * environment chosen last (`watch --env a --env b` reconciles each in turn),
+ * and every series of a chosen environment carries the label env="NAME"
+ * (first, before the family's own labels). A watch that never chooses one
+ * has unlabelled series. -1 past 64 environments or out of memory (the
+ * setters then keep writing the previous one).
+ */
+int ecsctl_watch_metrics_env(struct ecsctl_watch_metrics *m, const char *env);
+
 /* One reconcile finished: counts ecsctl_reconcile_total{result} and observes
  * ecsctl_reconcile_duration_seconds. `result` is a short word ("applied",
  * "noop", "skipped", "suspended", "held", "failed"); at most 16 distinct ones are kept. */
@@ -37,9 +47,6 @@ void ecsctl_watch_metrics_reconcile(struct ecsctl_watch_metrics *m, const char *
  * ecsctl_service_desired_tasks{service} (services found live). */
 void ecsctl_watch_metrics_drift(struct ecsctl_watch_metrics *m,
                                 const struct ecsctl_drift_report *r);
-
-/* The env label of ecsctl_resource_sync_status (--env; NULL = ""). */
-void ecsctl_watch_metrics_env(struct ecsctl_watch_metrics *m, const char *env);
 
 /* One plan operation applied: ecsctl_apply_operations_total{action,kind}
  * ("update", "Service") +1. */

@@ -144,6 +144,15 @@ int ecsctl_model_load(struct ecsctl_model *out, const struct ecsctl_model_option
                       struct ecsctl_diags *diags, struct ecsctl_error *err);
 
 /*
+ * The names of the environments ecsctl.yaml declares at the ref `opts`
+ * names (`environments:` keys, in file order; none without the file or
+ * the key). `*names` is a new array of new strings (caller frees each and
+ * it). ECSCTL_EINVAL when ecsctl.yaml does not parse.
+ */
+int ecsctl_model_environments(char ***names, size_t *n, const struct ecsctl_model_options *opts,
+                              struct ecsctl_error *err);
+
+/*
  * Loads one file's contents as if it were a whole config root: `name` (a
  * relative path) says YAML or JSON, and "ecsctl.yaml" means settings. For
  * tests and fuzzing; same checks, same results as ecsctl_model_load().

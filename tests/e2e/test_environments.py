@@ -2,11 +2,14 @@
 applied to one ecs-local as two clusters, each environment's second plan
 empty; --var over the variable files; render --explain naming where a value
 was written; an unset variable reported once with every use; an
-environment's accountId refusing other credentials (STS stand-in)."""
+environment's accountId refusing other credentials (STS stand-in); one watch
+reconciling both environments, each with its own state, backoff, log field
+and metrics label."""
 import json
 import os
 import signal
 import unittest
+import urllib.request
 
 from awsstandins import Sts
 from ecslocal import ServerRepoCase, delta, ecsctl, popen_ecsctl, writes
@@ -174,6 +177,63 @@ class EnvironmentsTest(ServerRepoCase):
                          ("444455556666", "111122223333"), lines)
         self.assertEqual(lines[-1]["result"], "failed")
         self.assertEqual(writes(delta(before, self.server.stats())), {})
+
+    def watch_until(self, *args, done=2, **extra):
+        """Runs watch until `done` reconciles finished; its log lines and /metrics."""
+        w = popen_ecsctl(self.server, self.repo, "watch", *args, "--interval", "1h",
+                         "--listen", "127.0.0.1:0", "--log-format", "json", **extra)
+        lines, metrics = [], ""
+        try:
+            for line in w.stderr:
+                lines.append(json.loads(line))
+                if lines[-1]["msg"] == "listening":
+                    port = lines[-1]["port"]
+                if sum(d["msg"] == "reconcile done" for d in lines) == done:
+                    break
+            with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port,
+                                        timeout=10) as r:
+                metrics = r.read().decode()
+        finally:
+            w.send_signal(signal.SIGTERM)
+            w.communicate(timeout=30)
+        self.assertEqual(w.returncode, 0)
+        return [d for d in lines if d["msg"] == "reconcile done"], metrics
+
+    def test_watch_two_environments(self):
+        done, metrics = self.watch_until("--env", "staging", "--env", "prod")
+        self.assertEqual({(d["env"], d["result"]) for d in done},
+                         {("staging", "applied"), ("prod", "applied")})
+        for env in ("staging", "prod"):
+            self.assertIn('ecsctl_reconcile_total{env="%s",result="applied"} 1\n' % env,
+                          metrics)
+            self.assertIn('ecsctl_consecutive_failures{env="%s"} 0\n' % env, metrics)
+            self.assertIn('ecsctl_drifted_resources{env="%s",kind="Service",status="in-sync"} '
+                          '4\n' % env, metrics)
+            self.run_ok("plan", "--env", env, "--detailed-exitcode")
+        # one environment failing keeps its own failures and backoff: prod is
+        # pinned to another account, staging goes on
+        sts = Sts("k", "s", "t", account="111122223333").start()
+        self.addCleanup(sts.stop)
+        text = self.repo.read("examples/ecsctl.yaml").replace(
+            "    variables: {ENV: prod}\n", "    variables: {ENV: prod}\n"
+            "    accountId: \"999988887777\"\n")
+        self.repo.write("examples/ecsctl.yaml", text)
+        self.repo.commit("pin prod elsewhere")
+        done, metrics = self.watch_until("--all-envs", AWS_ENDPOINT_URL_STS=sts.url)
+        by_env = {d["env"]: d for d in done}
+        # (staging's resources get the new commit's tag: "applied")
+        self.assertEqual((by_env["staging"]["result"], by_env["prod"]["result"]),
+                         ("applied", "failed"))
+        self.assertEqual((by_env["staging"]["failures"], by_env["prod"]["failures"]),
+                         ("0", "1"))
+        # staging waits its interval, prod its backoff (at most 5 s after one failure)
+        self.assertEqual(by_env["staging"]["next_ms"], str(3600 * 1000))
+        self.assertLessEqual(int(by_env["prod"]["next_ms"]), 5000)
+        self.assertIn('ecsctl_consecutive_failures{env="prod"} 1\n', metrics)
+        self.assertIn('ecsctl_consecutive_failures{env="staging"} 0\n', metrics)
+        r = ecsctl(self.server, self.repo, "watch", "--all-envs", "--env", "prod")
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("--all-envs and --env exclude each other", r.stderr)
 
 
 if __name__ == "__main__":

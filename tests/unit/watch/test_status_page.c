@@ -204,13 +204,16 @@ static void test_metrics__per_resource_families(void **state)
 	assert_non_null(strstr(b.buf, "ecsctl_resource_sync_status{kind=\"Cluster\",name=\"shop\","
 	                              "env=\"prod\",status=\"drifted\"} 1\n"));
 	assert_non_null(
-	    strstr(b.buf, "ecsctl_service_running_tasks{service=\"shop/\\\"web\\\"\"} 1\n"));
+	    strstr(b.buf, "ecsctl_service_running_tasks{env=\"prod\",service=\"shop/\\\"web\\\"\"} "
+	                  "1\n"));
 	assert_non_null(
-	    strstr(b.buf, "ecsctl_service_desired_tasks{service=\"shop/\\\"web\\\"\"} 3\n"));
+	    strstr(b.buf, "ecsctl_service_desired_tasks{env=\"prod\",service=\"shop/\\\"web\\\"\"} "
+	                  "3\n"));
 	/* a cluster has no tasks */
-	assert_null(strstr(b.buf, "ecsctl_service_running_tasks{service=\"shop\"}"));
-	assert_non_null(
-	    strstr(b.buf, "ecsctl_apply_operations_total{action=\"update\",kind=\"Service\"} 2\n"));
+	assert_null(strstr(b.buf, "ecsctl_service_running_tasks{env=\"prod\",service=\"shop\"}"));
+	assert_non_null(strstr(b.buf,
+	                       "ecsctl_apply_operations_total{env=\"prod\",action=\"update\","
+	                       "kind=\"Service\"} 2\n"));
 	ecsctl_buf_release(&b);
 	ecsctl_drift_report_release(&r);
 	ecsctl_watch_metrics_free(m);

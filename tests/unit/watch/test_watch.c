@@ -137,6 +137,48 @@ static void test_metrics__failed_commit_and_unstable(void **state)
 	ecsctl_watch_metrics_free(m);
 }
 
+/* watch --env staging --env prod: each environment its own series, labelled
+ * env first, each family's HELP and TYPE once. */
+static void test_metrics__series_per_environment(void **state)
+{
+	struct ecsctl_watch_metrics *m = NULL;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	json_t *calls = json_pack("{s:i}", "DescribeServices", 4);
+	char *text;
+
+	(void)state;
+	assert_int_equal(ecsctl_watch_metrics_new(&m, "1", &err), 0);
+	assert_int_equal(ecsctl_watch_metrics_env(m, "staging"), 0);
+	ecsctl_watch_metrics_reconcile(m, "applied", 1);
+	ecsctl_watch_metrics_failures(m, 0);
+	ecsctl_watch_metrics_api(m, calls, NULL);
+	assert_int_equal(ecsctl_watch_metrics_env(m, "prod"), 0);
+	ecsctl_watch_metrics_reconcile(m, "failed", 1);
+	ecsctl_watch_metrics_failures(m, 3);
+	ecsctl_watch_metrics_apply_failed(m, "bad");
+	assert_int_equal(ecsctl_watch_metrics_env(m, "staging"), 0);
+	ecsctl_watch_metrics_reconcile(m, "noop", 1);
+	text = render(m);
+	assert_non_null(strstr(text,
+	                       "ecsctl_reconcile_total{env=\"staging\",result=\"applied\"} "
+	                       "1\necsctl_reconcile_total{env=\"staging\",result=\"noop\"} 1\n"
+	                       "ecsctl_reconcile_total{env=\"prod\",result=\"failed\"} 1\n"));
+	assert_non_null(strstr(text, "ecsctl_consecutive_failures{env=\"staging\"} 0\n"
+	                             "ecsctl_consecutive_failures{env=\"prod\"} 3\n"));
+	assert_non_null(strstr(text, "ecsctl_reconcile_duration_seconds_count{env=\"prod\"} 1\n"));
+	assert_non_null(strstr(text, "ecsctl_api_calls_total{env=\"staging\",operation=\""
+	                             "DescribeServices\",code=\"ok\"} 4\n"));
+	assert_non_null(strstr(text, "ecsctl_failed_commit_info{env=\"prod\",commit=\"bad\"} 1\n"));
+	assert_null(strstr(text, "ecsctl_failed_commit_info{env=\"staging\""));
+	assert_null(strstr(text, "ecsctl_consecutive_failures 0")); /* no unlabelled series */
+	/* one HELP per family, whatever the number of environments */
+	assert_null(strstr(strstr(text, "# HELP ecsctl_consecutive_failures") + 1,
+	                   "# HELP ecsctl_consecutive_failures"));
+	free(text);
+	json_decref(calls);
+	ecsctl_watch_metrics_free(m);
+}
+
 /* Facts of a loop that applied "good" and then failed to apply "bad" once. */
 static struct ecsctl_watch_facts held_facts(void)
 {
@@ -343,6 +385,7 @@ int main(void)
 	    cmocka_unit_test(test_webhook_verify__rejects_tampering),
 	    cmocka_unit_test(test_metrics__exposition),
 	    cmocka_unit_test(test_metrics__failed_commit_and_unstable),
+	    cmocka_unit_test(test_metrics__series_per_environment),
 	    cmocka_unit_test(test_watch_decide__failed_commit_is_held),
 	    cmocka_unit_test(test_watch_decide__retry_is_bounded_and_waits_its_backoff),
 	    cmocka_unit_test(test_watch_decide__table_without_failures),
