@@ -19,7 +19,8 @@ static void diff_all(const json_t *want, const json_t *have)
 	struct ecsctl_buf out = ECSCTL_BUF_INIT;
 	struct ecsctl_diff_render_options ro = ECSCTL_DIFF_RENDER_OPTIONS_INIT;
 	static const char *const names[] = {"*_PIN"};
-	struct ecsctl_diff_mask all_env = {ECSCTL_DIFF_MASK_ALL_ENVIRONMENT, names, 1};
+	struct ecsctl_diff_mask all_env = {
+	    .flags = ECSCTL_DIFF_MASK_ALL_ENVIRONMENT, .names = names, .nnames = 1};
 	char *fields[] = {"desiredCount", "containerDefinitions[*].image", "tags[x]",
 	                  "deploymentConfiguration.maximumPercent"};
 	struct ecsctl_ignore_rule rule = {"*", "*", fields, 4};
