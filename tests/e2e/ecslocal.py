@@ -245,6 +245,20 @@ SERVICE = BARE_SERVICE + """networkConfiguration:
     securityGroups: [sg-0123456789abcdef0]
     assignPublicIp: DISABLED
 """
+# a second, EC2 service (no network to give) that tests break on purpose
+JOB_TD = """kind: TaskDefinition
+family: job
+requiresCompatibilities: [EC2]
+containerDefinitions:
+  - {name: job, image: busybox:1, memory: 64}
+"""
+JOB_SVC = """kind: Service
+cluster: shop
+serviceName: job
+taskDefinition: job
+desiredCount: 2
+launchType: EC2
+"""
 FILES = {"ecsctl.yaml": "name: shop\nregion: us-east-1\n",
          "clusters/shop.yaml": CLUSTER, "task-definitions/web.yaml": TASKDEF,
          "services/web.yaml": SERVICE}

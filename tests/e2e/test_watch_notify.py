@@ -18,21 +18,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import CLUSTER, FILES, EcsLocal, Repo, ServerRepoCase, Watch  # noqa: E402
+from ecslocal import CLUSTER, FILES, JOB_SVC, JOB_TD, EcsLocal, Repo, ServerRepoCase, Watch  # noqa: E402
 
-JOB_TD = """kind: TaskDefinition
-family: job
-requiresCompatibilities: [EC2]
-containerDefinitions:
-  - {name: job, image: busybox:1, memory: 64}
-"""
-JOB_SVC = """kind: Service
-cluster: shop
-serviceName: job
-taskDefinition: job
-desiredCount: 2
-launchType: EC2
-"""
 TOKEN = "ghp_notARealTokenButSecret0123456789"
 HOOK_SECRET = "hook-hmac-key-secret"
 SLACK_PATH = "/services/T0001/B0001/sEcReTsLaCkPaTh"

@@ -7,21 +7,9 @@ import json
 import re
 import unittest
 
-from ecslocal import CLUSTER, FILES, SECRET, SERVICE, TASKDEF, ServerRepoCase, Watch, wait_stable
+from ecslocal import (CLUSTER, FILES, JOB_SVC, JOB_TD, SECRET, SERVICE, TASKDEF, ServerRepoCase,
+                      Watch, wait_stable)
 
-JOB_TD = """kind: TaskDefinition
-family: job
-requiresCompatibilities: [EC2]
-containerDefinitions:
-  - {name: job, image: busybox:1, memory: 64}
-"""
-JOB_SVC = """kind: Service
-cluster: shop
-serviceName: job
-taskDefinition: job
-desiredCount: 2
-launchType: EC2
-"""
 WEB_BREAKER = SERVICE + """deploymentConfiguration:
   deploymentCircuitBreaker: {enable: true, rollback: true}
 """
