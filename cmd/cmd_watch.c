@@ -237,6 +237,13 @@ static void on_progress(void *ud, const struct ecsctl_progress *ev)
 	struct ecsctl_buf members = ECSCTL_BUF_INIT;
 	char res[512];
 
+	/* a pre-deploy hook's steps: its task's states, "exit 0" when it passed
+	 * (a failure ends the apply and is logged with its error) */
+	if (ev->kind == ECSCTL_PROGRESS_HOOK) {
+		watch_log(w, "info", "hook", "commit", w->e->attempted, "hook", ev->name, "status",
+		          ev->message, NULL);
+		return;
+	}
 	if (ev->kind != ECSCTL_PROGRESS_OP_DONE || !ev->op || ev->error)
 		return;
 	ecsctl_watch_metrics_apply_op(w->metrics, ecsctl_diff_action_name(ev->op->action),

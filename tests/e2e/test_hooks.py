@@ -10,7 +10,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import ServerRepoCase  # noqa: E402
+from ecslocal import ServerRepoCase, Watch  # noqa: E402
 from test_run import MIGRATE  # noqa: E402
 
 FAST = ("--poll-interval", "100ms")
@@ -110,6 +110,17 @@ class Hooks(ServerRepoCase):
         # nothing to deploy: no hook runs
         r = self.run_ok("apply", "--auto-approve", *FAST, IMAGE_TAG="1.27.0")
         self.assertEqual(len(self.hook_tasks()), 2)
+
+    def test_watch_runs_the_hooks_and_logs_them(self):
+        w = Watch(self.server, self.repo.dir, "--path", "examples", "--interval", "1h")
+        self.addCleanup(w.stop)
+        done = w.wait_for(lambda d: d["msg"] == "reconcile done")
+        self.assertEqual(done["result"], "applied", w.log)
+        hook = [d for d in w.log if d["msg"] == "hook"]
+        self.assertEqual((hook[0]["hook"], hook[0]["status"]), ("migrate", "starting"))
+        self.assertEqual(hook[-1]["status"], "exit 0")
+        self.assertTrue(all(d["commit"] == done["commit"] for d in hook), hook)
+        self.assertEqual(len(self.hook_tasks()), 1)
 
     def test_bad_hook_configuration_is_refused_with_its_position(self):
         self.repo.write("examples/ecsctl.yaml", self.repo.read("examples/ecsctl.yaml") +
