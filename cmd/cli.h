@@ -11,6 +11,10 @@
 
 #include "ecsctl/buf.h"
 #include "ecsctl/error.h"
+#include "ecsctl/model.h"
+
+struct ecsctl_ecs;
+struct ecsctl_lock;
 
 enum cli_exit {
 	EXIT_OK = 0,
@@ -51,6 +55,26 @@ enum cli_reads {
 	CLI_READS_OUTPUT = 1 << 2, /* --output */
 };
 
+/* What a command needs set up before its work. Its table entry says (as
+ * git's RUN_SETUP does): cli_setup() does it once, main releases it once. */
+enum cli_needs {
+	CLI_NEEDS_MODEL = 1 << 0,  /* ctx->model: the desired state, diagnostics printed */
+	CLI_NEEDS_CLIENT = 1 << 1, /* ctx->ecs: the ECS client for --region, --profile, -v
+	                              and the desired state's region; its accountId checked */
+	CLI_NEEDS_LEASE = 1 << 2,  /* ctx->lock: the writers' lease ecsctl.yaml's `lock:`
+	                              names, taken (docs/locking.md): the command writes */
+};
+
+/* What the desired state would tell cli_setup() when the command has it in
+ * another form (a saved plan's scope): all borrowed, each may be NULL. */
+struct cli_setup_from {
+	const char *region;
+	const char *account_id;
+	const json_t *lock; /* `lock:` */
+	const char *owner;  /* `name:`, the lease's default key */
+	const char *commit; /* what the lease says its holder applies */
+};
+
 /* Global flags, shared by every command (README.md, "Commands"). */
 struct cli_ctx {
 	char *repo;
@@ -75,6 +99,18 @@ struct cli_ctx {
 	 * written from the very table the command parses. */
 	cli_describe_fn describe;
 	void *describe_ud;
+	/* What cli_setup() reads besides the global flags, set by the command:
+	 * --lock-timeout, the command's cancel flag (a signal handler's), and
+	 * (a saved plan) the desired state's settings without a model. */
+	int64_t lock_timeout;
+	const volatile sig_atomic_t *cancel;
+	const struct cli_setup_from *from;
+	/* Set by main and cli_setup(); released by main after the command
+	 * (cli_teardown). */
+	const struct cli_command *cmd;
+	struct ecsctl_model model;
+	struct ecsctl_ecs *ecs;
+	struct ecsctl_lock *lock; /* NULL: no `lock:`, or not a writer */
 };
 
 struct cli_command {
@@ -83,6 +119,7 @@ struct cli_command {
 	const char *usage; /* arguments and required flags, after "ecsctl NAME " */
 	const char *summary;
 	unsigned reads;       /* CLI_READS_* */
+	unsigned needs;       /* CLI_NEEDS_* */
 	const char *examples; /* lines of "COMMAND LINE\tWHAT IT DOES" */
 };
 
@@ -97,6 +134,24 @@ int cli_parse(int argc, char **argv, const struct cli_command *cmd, const struct
               struct cli_ctx *ctx, int *out_npos, bool *out_help);
 
 void cli_list_release(struct cli_list *l);
+
+/*
+ * Sets up what the command table says ctx->cmd needs, but the needs in
+ * `except` (status --cluster reads no desired state; a saved plan is one,
+ * in ctx->from): the model, then the client (and the account guard), then
+ * the lease. Called by the command once its arguments are checked, so a
+ * usage error comes before any loading. A writer that reads no desired
+ * state for its work (rollback CLUSTER/NAME, run ARN) still reads it when
+ * there is one, quietly, for its lease; none: no lease. EXIT_OK or
+ * EXIT_ERROR (printed). main releases all of it (cli_teardown).
+ */
+int cli_setup(struct cli_ctx *ctx, unsigned except);
+/* Releases the lease now (a writer done writing before its end); safe
+ * without one. */
+void cli_release_lease(struct cli_ctx *ctx);
+/* Releases what cli_setup() made (the lease first: it borrows the client)
+ * and the global flags' values. */
+void cli_teardown(struct cli_ctx *ctx);
 
 /* Messages on stderr in the project's form ("error: ..."), with colour on a TTY. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -31,6 +31,7 @@ void cli_describe(const struct cli_command *cmd, cli_describe_fn fn, void *ud)
 	char *argv[] = {(char *)cmd->name, NULL};
 	struct cli_ctx ctx = {0};
 
+	ctx.cmd = cmd;
 	ctx.describe = fn;
 	ctx.describe_ud = ud;
 	cmd->run(1, argv, &ctx);

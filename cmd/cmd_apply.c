@@ -56,10 +56,10 @@ static int check_seal(const json_t *doc, const char *file)
  * (ecsctl_plan_rederive): the file's calls are never what runs. It takes the
  * lease its ecsctl.yaml named (kept in the plan's scope) before live ECS is
  * read again: no other writer moves it between that check and the writes. */
-static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct ecsctl_lock **lock,
-                      struct cli_ctx *ctx, const char *file, int64_t lock_timeout)
+static int load_saved(struct ecsctl_plan *p, struct cli_ctx *ctx, const char *file)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct cli_setup_from from = {NULL, NULL, NULL, NULL, NULL};
 	json_error_t jerr;
 	struct ecsctl_plan saved;
 	json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
@@ -78,19 +78,18 @@ static int load_saved(struct ecsctl_plan *p, struct ecsctl_ecs **ecs, struct ecs
 		rc = EXIT_ERROR;
 		goto done;
 	}
-	rc = cli_ecs_open(ecs, ctx, json_string_value(json_object_get(saved.scope, "region")));
-	if (rc == EXIT_OK)
-		rc = cli_account_guard(
-		    *ecs, json_string_value(json_object_get(saved.scope, "accountId")), NULL);
-	if (rc == EXIT_OK)
-		rc = cli_lock_open(lock, json_object_get(saved.scope, "lock"),
-		                   json_string_value(json_object_get(saved.scope, "owner")), *ecs,
-		                   ctx, &interrupted);
-	if (rc == EXIT_OK)
-		rc = cli_lock_take(*lock, saved.commit, lock_timeout);
+	/* the file is the desired state: it names region, account and lock */
+	from.region = json_string_value(json_object_get(saved.scope, "region"));
+	from.account_id = json_string_value(json_object_get(saved.scope, "accountId"));
+	from.lock = json_object_get(saved.scope, "lock");
+	from.owner = json_string_value(json_object_get(saved.scope, "owner"));
+	from.commit = saved.commit;
+	ctx->from = &from;
+	rc = cli_setup(ctx, CLI_NEEDS_MODEL);
+	ctx->from = NULL;
 	if (rc != EXIT_OK)
 		goto done;
-	if (ecsctl_plan_rederive(p, &saved, doc, *ecs, &err) == ECSCTL_ESTALE) {
+	if (ecsctl_plan_rederive(p, &saved, doc, ctx->ecs, &err) == ECSCTL_ESTALE) {
 		cli_error("the saved plan '%s' is stale: live ECS changed since it was made; run "
 		          "'ecsctl plan' again",
 		          file);
@@ -104,22 +103,6 @@ done:
 	ecsctl_plan_release(&saved);
 	ecsctl_error_release(&err);
 	return rc;
-}
-
-/* From the repository: the lease is taken before planning, so the plan is
- * made from a live state no other writer is changing. */
-static int plan_locked(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
-                       struct ecsctl_lock **lock, struct cli_ctx *ctx, const struct cli_list *t,
-                       int64_t lock_timeout)
-{
-	int rc;
-
-	if ((rc = cli_open_model(m, ecs, ctx)) != EXIT_OK ||
-	    (rc = cli_lock_open(lock, m->settings.lock, m->settings.name, *ecs, ctx,
-	                        &interrupted)) != EXIT_OK ||
-	    (rc = cli_lock_take(*lock, m->commit, lock_timeout)) != EXIT_OK)
-		return rc;
-	return cli_plan_model(p, m, *ecs, ctx, (const char *const *)t->items, t->count);
 }
 
 /* After writes, an error (keys expired or revoked mid-wait, the network, a
@@ -220,7 +203,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 {
 	bool yes = false, no_wait = false, rollback = false, allow_replace = false, compact = false,
 	     help;
-	int64_t timeout = 0, interval = 0, lock_timeout = CLI_LOCK_TIMEOUT_DEFAULT_MS;
+	int64_t timeout = 0, interval = 0;
 	long parallelism = 0;
 	struct cli_list targets = {0};
 	const struct cli_flag flags[] = {
@@ -238,17 +221,14 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	     "apply only this resource (repeatable)"},
 	    {"poll-interval", 0, FLAG_DURATION, &interval, "D",
 	     "time between service checks while waiting (default 2s)"},
-	    {"lock-timeout", 0, FLAG_DURATION, &lock_timeout, "D",
-	     "wait this long for another writer's lease (ecsctl.yaml lock:; default 0s)"},
+	    {"lock-timeout", 0, FLAG_DURATION, &ctx->lock_timeout, "D", CLI_LOCK_TIMEOUT_HELP},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
 	struct ecsctl_wait_report why = {NULL};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct ecsctl_model m = {0};
 	struct ecsctl_plan p;
-	struct ecsctl_ecs *ecs = NULL;
-	struct ecsctl_lock *lock = NULL;
+	struct ecsctl_ecs *ecs;
 	struct made made = {ECSCTL_BUF_INIT, NULL, NULL};
 	struct cli_progress *pv = NULL;
 	struct apply_result *res = NULL;
@@ -268,10 +248,18 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		goto done;
 	}
 	json = ctx->output && !strcmp(ctx->output, "json");
-	if (npos == 1)
-		rc = load_saved(&p, &ecs, &lock, ctx, argv[0], lock_timeout);
-	else
-		rc = plan_locked(&p, &m, &ecs, &lock, ctx, &targets, lock_timeout);
+	/* the lease is taken before planning (or a saved plan's staleness
+	 * check): the plan is made from a live state no other writer changes */
+	ctx->cancel = &interrupted;
+	if (npos == 1) {
+		rc = load_saved(&p, ctx, argv[0]);
+	} else {
+		rc = cli_setup(ctx, 0);
+		if (rc == EXIT_OK)
+			rc = cli_make_plan(&p, ctx, (const char *const *)targets.items,
+			                   targets.count);
+	}
+	ecs = ctx->ecs;
 	if (rc != EXIT_OK)
 		goto done;
 	if ((rc = cli_print_plan(&p, ctx, compact)) != EXIT_OK)
@@ -333,7 +321,7 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	ao.progress = made_cb;
 	ao.progress_ud = &made;
 	ao.heartbeat = cli_lock_heartbeat;
-	ao.heartbeat_ud = lock;
+	ao.heartbeat_ud = ctx->lock;
 	ao.timeout_ms = timeout ? timeout
 	                        : json_integer_value(json_object_get(p.scope, "waitTimeoutMs"));
 	ao.interval_ms = interval;
@@ -369,10 +357,7 @@ done:
 	cli_progress_free(pv);
 	ecsctl_error_release(&err);
 	ecsctl_plan_release(&p);
-	ecsctl_model_release(&m);
-	cli_lock_close(lock); /* before the client whose credentials it borrows */
 	ecsctl_buf_release(&made.list);
-	ecsctl_ecs_free(ecs);
 	cli_list_release(&targets);
 	return rc;
 }

@@ -6,8 +6,6 @@
 #include "cli.h"
 #include "commands.h"
 #include "ecsctl/drift.h"
-#include "load.h"
-#include "reconcile_cli.h"
 #include "banned.h"
 
 static int write_report(const struct ecsctl_drift_report *r, const char *format, bool color)
@@ -53,10 +51,8 @@ int cmd_drift(int argc, char **argv, struct cli_ctx *ctx)
 	    {"fail-on-drift", 0, FLAG_BOOL, &fail, NULL, "exit 2 when drift is found"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
-	struct ecsctl_model m = {0};
 	struct ecsctl_drift_report r;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct ecsctl_ecs *c = NULL;
 	const char *fmt;
 	int npos, rc;
 
@@ -73,11 +69,9 @@ int cmd_drift(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if ((rc = cli_load_model(ctx, &m)) != EXIT_OK)
+	if ((rc = cli_setup(ctx, 0)) != EXIT_OK)
 		goto done;
-	if ((rc = cli_ecs_open(&c, ctx, m.settings.region)) != EXIT_OK)
-		goto done;
-	if (ecsctl_drift_gather(&r, &m, c, &err) < 0) {
+	if (ecsctl_drift_gather(&r, &ctx->model, ctx->ecs, &err) < 0) {
 		cli_print_error("could not read the live state", &err);
 		rc = EXIT_ERROR;
 		goto done;
@@ -87,8 +81,6 @@ int cmd_drift(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_CHANGES;
 done:
 	ecsctl_drift_report_release(&r);
-	ecsctl_ecs_free(c);
-	ecsctl_model_release(&m);
 	ecsctl_error_release(&err);
 	free(format);
 	return rc;

@@ -8,7 +8,6 @@
 #include "commands.h"
 #include "ecsctl/import.h"
 #include "ecsctl/tags.h"
-#include "reconcile_cli.h"
 #include "banned.h"
 
 /* Ownership is a tag (docs/plan.md), so adopting is tagging: the owner,
@@ -65,7 +64,7 @@ int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 	};
 	struct ecsctl_import_result res = {0};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct ecsctl_ecs *c = NULL;
+	struct ecsctl_ecs *c;
 	size_t i;
 	int npos, rc;
 
@@ -85,8 +84,9 @@ int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if ((rc = cli_ecs_open(&c, ctx, NULL)) != EXIT_OK)
+	if ((rc = cli_setup(ctx, 0)) != EXIT_OK)
 		goto done;
+	c = ctx->ecs;
 	if (ecsctl_import_run(&res, c, cluster, (const char *const *)services.items, services.count,
 	                      &err) < 0) {
 		cli_print_error("import failed", &err);
@@ -111,7 +111,6 @@ int cmd_import(int argc, char **argv, struct cli_ctx *ctx)
 		        res.taskdefs == 1 ? "" : "s", out);
 done:
 	ecsctl_import_result_release(&res);
-	ecsctl_ecs_free(c);
 	ecsctl_error_release(&err);
 	free(cluster);
 	free(out);

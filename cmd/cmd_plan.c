@@ -38,9 +38,7 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 	     "plan only this resource (repeatable), e.g. Service/shop/web"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
-	struct ecsctl_model m = {0};
 	struct ecsctl_plan p;
-	struct ecsctl_ecs *ecs = NULL;
 	struct ecsctl_buf key = ECSCTL_BUF_INIT;
 	int npos, rc;
 
@@ -58,7 +56,9 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_ERROR;
 		goto done;
 	}
-	rc = cli_make_plan(&p, &m, &ecs, ctx, (const char *const *)targets.items, targets.count);
+	rc = cli_setup(ctx, 0);
+	if (rc == EXIT_OK)
+		rc = cli_make_plan(&p, ctx, (const char *const *)targets.items, targets.count);
 	if (rc == EXIT_OK)
 		rc = cli_print_plan(&p, ctx, compact);
 	if (rc == EXIT_OK && out)
@@ -70,8 +70,6 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 done:
 	cli_secret_release(&key);
 	ecsctl_plan_release(&p);
-	ecsctl_model_release(&m);
-	ecsctl_ecs_free(ecs);
 	free(out);
 	cli_list_release(&targets);
 	return rc;

@@ -12,7 +12,6 @@
 #include "commands.h"
 #include "ecsctl/lock.h"
 #include "ecsctl/tags.h"
-#include "load.h"
 #include "banned.h"
 
 /* Every ECS operation ecsctl calls, and what it may act on.
@@ -263,7 +262,6 @@ int cmd_policy(int argc, char **argv, struct cli_ctx *ctx)
 	    {"account", 0, FLAG_STRING, &account, "ID", "the AWS account in ARNs (default: *)"},
 	    {"partition", 0, FLAG_STRING, &partition, "P", "the ARN partition (default: aws)"},
 	    {NULL, 0, 0, NULL, NULL, NULL}};
-	struct ecsctl_model m = {0};
 	json_t *doc = NULL;
 	int npos, rc;
 
@@ -288,10 +286,11 @@ int cmd_policy(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	rc = cli_load_model(ctx, &m);
+	rc = cli_setup(ctx, 0);
 	if (rc != EXIT_OK)
 		goto done;
-	doc = policy(&m, read_only, partition ? partition : "aws", account ? account : "*");
+	doc = policy(&ctx->model, read_only, partition ? partition : "aws",
+	             account ? account : "*");
 	if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
 	    fputc('\n', stdout) == EOF) {
 		cli_error("could not write the policy");
@@ -299,7 +298,6 @@ int cmd_policy(int argc, char **argv, struct cli_ctx *ctx)
 	}
 done:
 	json_decref(doc);
-	ecsctl_model_release(&m);
 	free(partition);
 	free(account);
 	return rc;

@@ -5,7 +5,6 @@
 #include "ecsctl/diff.h"
 #include "cli.h"
 #include "commands.h"
-#include "load.h"
 #include "banned.h"
 
 /* Replaces, in place, each string holding a secret lookup's value (an SSM
@@ -88,7 +87,7 @@ int cmd_render(int argc, char **argv, struct cli_ctx *ctx)
 	    {"explain", 0, FLAG_BOOL, &explain, NULL,
 	     "print each value with the file:line:col it was written at"},
 	    {NULL, 0, 0, NULL, NULL, NULL}};
-	struct ecsctl_model m = {0};
+	const struct ecsctl_model *m = &ctx->model;
 	json_t *doc = NULL;
 	bool help;
 	int npos, rc;
@@ -101,17 +100,17 @@ int cmd_render(int argc, char **argv, struct cli_ctx *ctx)
 		return EXIT_USAGE;
 	}
 	ctx->explain = explain;
-	rc = cli_load_model(ctx, &m);
-	for (size_t i = 0; rc == EXIT_OK && explain && i < m.count; i++)
-		mask_secrets(m.resources[i].explain, &m);
+	rc = cli_setup(ctx, 0);
+	for (size_t i = 0; rc == EXIT_OK && explain && i < m->count; i++)
+		mask_secrets(m->resources[i].explain, m);
 	if (rc == EXIT_OK && explain && (!ctx->output || strcmp(ctx->output, "json"))) {
-		if (print_explain(&m)) {
+		if (print_explain(m)) {
 			cli_error("could not write the explanation");
 			rc = EXIT_ERROR;
 		}
 	} else if (rc == EXIT_OK) {
-		doc = explain ? explain_doc(&m) : ecsctl_model_render(&m);
-		mask_secrets(doc, &m);
+		doc = explain ? explain_doc(m) : ecsctl_model_render(m);
+		mask_secrets(doc, m);
 		if (!doc || json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
 		    fputc('\n', stdout) == EOF) {
 			cli_error("could not write the rendered state");
@@ -119,6 +118,5 @@ int cmd_render(int argc, char **argv, struct cli_ctx *ctx)
 		}
 	}
 	json_decref(doc);
-	ecsctl_model_release(&m);
 	return rc;
 }

@@ -14,7 +14,7 @@
 #include "commands.h"
 #include "ecsctl/arn.h"
 #include "ecsctl/ops.h"
-#include "load.h"
+#include "lock_cli.h"
 #include "reconcile_cli.h"
 #include "banned.h"
 
@@ -97,9 +97,10 @@ static void print_done(const json_t *targets, bool git)
 	}
 }
 
-/* Waits as apply does: one wait-only step per service on its new revision. */
-static int wait_all(struct ecsctl_ecs *ecs, const json_t *targets, int64_t timeout,
-                    int64_t interval)
+/* Waits as apply does: one wait-only step per service on its new revision,
+ * renewing the lease (`lock`, may be NULL) as apply's waits do. */
+static int wait_all(struct ecsctl_ecs *ecs, struct ecsctl_lock *lock, const json_t *targets,
+                    int64_t timeout, int64_t interval)
 {
 	struct ecsctl_apply_options o = ECSCTL_APPLY_OPTIONS_INIT;
 	struct ecsctl_wait_report why = {0};
@@ -131,6 +132,8 @@ static int wait_all(struct ecsctl_ecs *ecs, const json_t *targets, int64_t timeo
 	o.progress = cli_progress_cb;
 	o.progress_ud = pv;
 	o.report = &why;
+	o.heartbeat = cli_lock_heartbeat;
+	o.heartbeat_ud = lock;
 	cli_signals_catch(&sig, on_signal);
 	if (ecsctl_plan_wait(&waits, ecs, &o, &err) < 0) {
 		cli_print_error(NULL, &err);
@@ -163,11 +166,12 @@ int cmd_rollback(int argc, char **argv, struct cli_ctx *ctx)
 	     "longest wait for stability (default: ecsctl.yaml's wait.timeout, else 10m)"},
 	    {"poll-interval", 0, FLAG_DURATION, &interval, "D",
 	     "time between DescribeServices calls (default 2s)"},
+	    {"lock-timeout", 0, FLAG_DURATION, &ctx->lock_timeout, "D", CLI_LOCK_TIMEOUT_HELP},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
-	struct ecsctl_model m = {0};
+	const struct ecsctl_model *m = &ctx->model;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct ecsctl_ecs *c = NULL;
+	struct ecsctl_ecs *c;
 	json_t *targets = json_array(), *t;
 	bool all_qualified = true;
 	size_t k;
@@ -184,15 +188,16 @@ int cmd_rollback(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	for (i = 0; i < npos; i++)
 		all_qualified &= strchr(argv[i], '/') != NULL;
-	/* the repository only says where bare names are (and the region) */
-	if (!all_qualified && !cluster && (rc = cli_load_model(ctx, &m)) != EXIT_OK)
+	/* the repository says where bare names are; qualified ones need it
+	 * only for its region and lease, where there is one */
+	ctx->cancel = &interrupted;
+	if ((rc = cli_setup(ctx, all_qualified || cluster ? CLI_NEEDS_MODEL : 0)) != EXIT_OK)
 		goto done;
-	if ((rc = cli_ecs_open(&c, ctx, m.settings.region)) != EXIT_OK)
-		goto done;
+	c = ctx->ecs;
 	rc = EXIT_ERROR;
 	/* every target first: nothing changes unless all can be rolled back */
 	for (i = 0; i < npos; i++) {
-		char *name = resolve(argv[i], cluster, &m), *slash;
+		char *name = resolve(argv[i], cluster, m), *slash;
 		if (!name)
 			goto done;
 		slash = strchr(name, '/');
@@ -214,15 +219,13 @@ int cmd_rollback(int argc, char **argv, struct cli_ctx *ctx)
 			goto done;
 		}
 	}
-	rc = no_wait
-	         ? EXIT_OK
-	         : wait_all(c, targets, timeout ? timeout : m.settings.wait_timeout_ms, interval);
+	rc = no_wait ? EXIT_OK
+	             : wait_all(c, ctx->lock, targets,
+	                        timeout ? timeout : m->settings.wait_timeout_ms, interval);
 	if (rc == EXIT_OK || rc == EXIT_UNSTABLE)
 		print_done(targets, git);
 done:
 	json_decref(targets);
-	ecsctl_ecs_free(c);
-	ecsctl_model_release(&m);
 	ecsctl_error_release(&err);
 	free(cluster);
 	return rc;

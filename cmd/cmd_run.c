@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "ecsctl/arn.h"
 #include "ecsctl/ops.h"
-#include "load.h"
+#include "lock_cli.h"
 #include "reconcile_cli.h"
 #include "banned.h"
 
@@ -196,18 +196,19 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	     "stop the tasks and fail after D (default 1h)"},
 	    {"poll-interval", 0, FLAG_DURATION, &f.interval, "D",
 	     "time between DescribeTasks calls (default 2s)"},
+	    {"lock-timeout", 0, FLAG_DURATION, &ctx->lock_timeout, "D", CLI_LOCK_TIMEOUT_HELP},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	struct ecsctl_ops_run o = {0};
 	struct ecsctl_ops_wait_options wo = ECSCTL_OPS_WAIT_OPTIONS_INIT;
-	struct ecsctl_model m = {0};
+	const struct ecsctl_model *m = &ctx->model;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct ecsctl_ecs *c = NULL;
+	struct ecsctl_ecs *c;
 	struct cli_signals sig = {0};
 	json_t *command = NULL, *network = NULL, *td = NULL, *req = NULL, *resp = NULL;
 	json_t *arns = json_array(), *tasks = NULL, *t;
-	const char *what, *region = NULL;
-	bool json;
+	const char *what;
+	bool json, family;
 	size_t i;
 	int npos, rc;
 
@@ -235,31 +236,29 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	o.command = command;
 	o.env = (const char *const *)f.env.items;
 	o.nenv = f.env.count;
-	rc = EXIT_ERROR;
 	/* a family is read from git, for its service's cluster and network;
 	 * an ARN (or family:revision) runs as given, without a repository
-	 * unless --service names where to take those from */
-	if (!strchr(what, ':') || f.service) {
-		bool family = !strchr(what, ':');
-		if ((rc = cli_load_model(ctx, &m)) != EXIT_OK)
-			goto done;
-		rc = EXIT_ERROR;
-		if (family && !ecsctl_model_find(&m, ECSCTL_KIND_TASKDEF, what)) {
+	 * unless --service names where to take those from (the repository is
+	 * still read, where there is one, for its region and lease) */
+	family = !strchr(what, ':');
+	ctx->cancel = &interrupted;
+	if ((rc = cli_setup(ctx, family || f.service ? 0 : CLI_NEEDS_MODEL)) != EXIT_OK)
+		goto done;
+	c = ctx->ecs;
+	rc = EXIT_ERROR;
+	if (family || f.service) {
+		if (family && !ecsctl_model_find(m, ECSCTL_KIND_TASKDEF, what)) {
 			cli_error(
 			    "'%s' is not a task definition family of the repository (give its "
 			    "ARN to run a task definition ecsctl does not manage)",
 			    what);
 			goto done;
 		}
-		if (ecsctl_ops_run_defaults(&o, &m, family ? what : "", f.service) < 0) {
+		if (ecsctl_ops_run_defaults(&o, m, family ? what : "", f.service) < 0) {
 			cli_error("no service '%s' in the repository", f.service);
 			goto done;
 		}
-		region = m.settings.region;
 	}
-	if ((rc = cli_ecs_open(&c, ctx, region)) != EXIT_OK)
-		goto done;
-	rc = EXIT_ERROR;
 	/* the exact revision that runs, and which of its containers are essential */
 	if (ecsctl_ecs_describe_task_definition(&td, NULL, c, what, &err) < 0) {
 		cli_print_error(what, &err);
@@ -274,6 +273,9 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		cli_print_error("RunTask", &err);
 		goto done;
 	}
+	/* the lease orders writes: a task that runs for an hour writes nothing
+	 * through ecsctl, and must not hold deployments back that long */
+	cli_release_lease(ctx);
 	json_array_foreach(json_object_get(resp, "tasks"), i, t) {
 		json_array_append(arns, json_object_get(t, "taskArn"));
 	}
@@ -325,8 +327,6 @@ done:
 	json_decref(resp);
 	json_decref(arns);
 	json_decref(tasks);
-	ecsctl_ecs_free(c);
-	ecsctl_model_release(&m);
 	ecsctl_error_release(&err);
 	free(f.cluster);
 	free(f.launch_type);

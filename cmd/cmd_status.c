@@ -9,8 +9,6 @@
 #include "cli.h"
 #include "commands.h"
 #include "ecsctl/drift.h"
-#include "load.h"
-#include "reconcile_cli.h"
 #include "ecsctl/timestamp.h"
 #include "banned.h"
 
@@ -211,9 +209,8 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 	    {"events", 0, FLAG_INT, &nevents, "N", "recent events per service (default 5)"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
-	struct ecsctl_model m = {0};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct ecsctl_ecs *c = NULL;
+	struct ecsctl_ecs *c;
 	json_t *by = NULL, *list = json_array(), *names, *doc = NULL;
 	const char *cname;
 	int npos, rc;
@@ -226,10 +223,12 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
+	/* --cluster names the services itself: no desired state to read */
+	if ((rc = cli_setup(ctx, cluster ? CLI_NEEDS_MODEL : 0)) != EXIT_OK)
+		goto done;
+	c = ctx->ecs;
 	if (cluster) {
 		by = json_object();
-		if ((rc = cli_ecs_open(&c, ctx, NULL)) != EXIT_OK)
-			goto done;
 		names = NULL;
 		if (ecsctl_ecs_list_services(&names, c, cluster, &err) < 0) {
 			cli_print_error("could not list services", &err);
@@ -238,11 +237,7 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		json_object_set_new(by, cluster, names);
 	} else {
-		if ((rc = cli_load_model(ctx, &m)) != EXIT_OK)
-			goto done;
-		if ((rc = cli_ecs_open(&c, ctx, m.settings.region)) != EXIT_OK)
-			goto done;
-		by = wanted(&m);
+		by = wanted(&ctx->model);
 	}
 	rc = EXIT_OK;
 	json_object_foreach(by, cname, names) {
@@ -258,8 +253,6 @@ done:
 	json_decref(doc);
 	json_decref(list);
 	json_decref(by);
-	ecsctl_ecs_free(c);
-	ecsctl_model_release(&m);
 	ecsctl_error_release(&err);
 	free(cluster);
 	return rc;

@@ -9,8 +9,6 @@
 #include "cli.h"
 #include "commands.h"
 #include "ecsctl/ops.h"
-#include "load.h"
-#include "reconcile_cli.h"
 #include "banned.h"
 
 static const char *str(const json_t *o, const char *k)
@@ -98,9 +96,7 @@ int cmd_tasks(int argc, char **argv, struct cli_ctx *ctx)
 	     "also the tasks stopped recently (ECS lists them for about an hour)"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
-	struct ecsctl_model m = {0};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct ecsctl_ecs *c = NULL;
 	json_t *clusters = NULL, *all = json_array(), *list = NULL, *doc = NULL, *t, *v;
 	const char *name;
 	size_t i;
@@ -114,25 +110,18 @@ int cmd_tasks(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_USAGE;
 		goto done;
 	}
-	if (cluster) {
-		clusters = json_pack("{s:b}", cluster, 1);
-		rc = cli_ecs_open(&c, ctx, NULL);
-	} else {
-		if ((rc = cli_load_model(ctx, &m)) != EXIT_OK)
-			goto done;
-		clusters = clusters_of(&m, service);
-		if (service && !json_object_size(clusters)) {
-			cli_error("no service '%s' in the repository (give --cluster for another)",
-			          service);
-			rc = EXIT_ERROR;
-			goto done;
-		}
-		rc = cli_ecs_open(&c, ctx, m.settings.region);
-	}
-	if (rc != EXIT_OK)
+	/* --cluster names the tasks' cluster: no desired state to read */
+	if ((rc = cli_setup(ctx, cluster ? CLI_NEEDS_MODEL : 0)) != EXIT_OK)
 		goto done;
+	clusters = cluster ? json_pack("{s:b}", cluster, 1) : clusters_of(&ctx->model, service);
+	if (!cluster && service && !json_object_size(clusters)) {
+		cli_error("no service '%s' in the repository (give --cluster for another)",
+		          service);
+		rc = EXIT_ERROR;
+		goto done;
+	}
 	json_object_foreach(clusters, name, v) {
-		if (ecsctl_ops_tasks(&list, c, name, service, stopped, &err) < 0) {
+		if (ecsctl_ops_tasks(&list, ctx->ecs, name, service, stopped, &err) < 0) {
 			cli_print_error(name, &err);
 			rc = EXIT_ERROR;
 			goto done;
@@ -151,8 +140,6 @@ done:
 	json_decref(all);
 	json_decref(list);
 	json_decref(clusters);
-	ecsctl_ecs_free(c);
-	ecsctl_model_release(&m);
 	ecsctl_error_release(&err);
 	free(cluster);
 	free(service);

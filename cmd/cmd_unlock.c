@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "commands.h"
 #include "lock_cli.h"
-#include "reconcile_cli.h"
 #include "banned.h"
 
 int cmd_unlock(int argc, char **argv, struct cli_ctx *ctx)
@@ -17,8 +16,6 @@ int cmd_unlock(int argc, char **argv, struct cli_ctx *ctx)
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	struct ecsctl_model m = {0};
-	struct ecsctl_ecs *ecs = NULL;
 	struct ecsctl_lock *lock = NULL;
 	struct ecsctl_lease cur = {0};
 	struct ecsctl_buf b = ECSCTL_BUF_INIT;
@@ -33,9 +30,10 @@ int cmd_unlock(int argc, char **argv, struct cli_ctx *ctx)
 		                      "dead");
 		return EXIT_USAGE;
 	}
-	if ((rc = cli_open_model(&m, &ecs, ctx)) != EXIT_OK ||
-	    (rc = cli_lock_open(&lock, m.settings.lock, m.settings.name, ecs, ctx, NULL)) !=
-	        EXIT_OK)
+	/* the lock is opened, never taken: its table entry does not say LEASE */
+	if ((rc = cli_setup(ctx, 0)) != EXIT_OK ||
+	    (rc = cli_lock_open(&lock, ctx->model.settings.lock, ctx->model.settings.name, ctx->ecs,
+	                        ctx, NULL)) != EXIT_OK)
 		goto done;
 	if (!lock) {
 		cli_error("ecsctl.yaml has no lock: to unlock");
@@ -57,7 +55,5 @@ done:
 	ecsctl_lease_release(&cur);
 	ecsctl_lock_free(lock);
 	ecsctl_error_release(&err);
-	ecsctl_model_release(&m);
-	ecsctl_ecs_free(ecs);
 	return rc;
 }

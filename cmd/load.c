@@ -1,10 +1,13 @@
-/* Loading the desired state for a command, with its diagnostics printed. */
+/* A command's setup, as its table entry says: the desired state (with its
+ * diagnostics printed), the ECS client, the writers' lease; and teardown. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "ecsctl/lookup.h"
 #include "cli.h"
 #include "load.h"
+#include "lock_cli.h"
+#include "reconcile_cli.h"
 #include "banned.h"
 
 static void print_diags(const struct ecsctl_diags *d)
@@ -60,7 +63,9 @@ void cli_lookup_options(struct ecsctl_lookup_options *o, const struct cli_ctx *c
 	o->log = lookup_log;
 }
 
-int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
+/* `quiet`: nothing printed (a writer reading the desired state only for
+ * its lease, where there may be none). */
+static int load_model(struct cli_ctx *ctx, struct ecsctl_model *out, bool quiet)
 {
 	struct ecsctl_model_options opts = ECSCTL_MODEL_OPTIONS_INIT;
 	struct ecsctl_diags diags = ECSCTL_DIAGS_INIT;
@@ -78,8 +83,9 @@ int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
 	}
 	ecsctl_lookup_free(lookups);
 	ecsctl_diags_sort(&diags);
-	print_diags(&diags);
-	if (rc < 0) {
+	if (!quiet)
+		print_diags(&diags);
+	if (rc < 0 && !quiet) {
 		if (diags.errors)
 			cli_error("%zu error%s in the desired state", diags.errors,
 			          diags.errors == 1 ? "" : "s");
@@ -91,4 +97,81 @@ int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
 	ecsctl_diags_release(&diags);
 	ecsctl_error_release(&err);
 	return rc < 0 ? EXIT_ERROR : EXIT_OK;
+}
+
+int cli_load_model(struct cli_ctx *ctx, struct ecsctl_model *out)
+{
+	return load_model(ctx, out, false);
+}
+
+/* The desired state's settings, or ctx->from's without a model. */
+static void settings_of(const struct cli_ctx *ctx, bool model, struct cli_setup_from *s)
+{
+	static const struct cli_setup_from none = {NULL, NULL, NULL, NULL, NULL};
+	const struct ecsctl_model *m = &ctx->model;
+
+	*s = ctx->from ? *ctx->from : none;
+	if (model) {
+		s->region = m->settings.region;
+		s->account_id = m->settings.account_id;
+		s->lock = m->settings.lock;
+		s->owner = m->settings.name;
+		s->commit = m->commit;
+	}
+}
+
+int cli_setup(struct cli_ctx *ctx, unsigned except)
+{
+	unsigned needs = ctx->cmd ? ctx->cmd->needs & ~except : 0;
+	struct cli_setup_from s;
+	bool model = false;
+	int rc;
+
+	if (needs & CLI_NEEDS_MODEL) {
+		if ((rc = load_model(ctx, &ctx->model, false)) != EXIT_OK)
+			return rc;
+		model = true;
+	} else if ((needs & CLI_NEEDS_LEASE) && !ctx->from) {
+		/* the lease is named in ecsctl.yaml: read it where there is one
+		 * (a repository that does not load names no lease either) */
+		model = load_model(ctx, &ctx->model, true) == EXIT_OK;
+		if (!model)
+			ecsctl_model_release(&ctx->model);
+	}
+	settings_of(ctx, model, &s);
+	if ((needs & CLI_NEEDS_CLIENT) &&
+	    ((rc = cli_ecs_open(&ctx->ecs, ctx, s.region)) != EXIT_OK ||
+	     (rc = cli_account_guard(ctx->ecs, s.account_id, model ? ctx->env_name : NULL)) !=
+	         EXIT_OK))
+		return rc;
+	if ((needs & CLI_NEEDS_LEASE) &&
+	    ((rc = cli_lock_open(&ctx->lock, s.lock, s.owner, ctx->ecs, ctx, ctx->cancel)) !=
+	         EXIT_OK ||
+	     (rc = cli_lock_take(ctx->lock, s.commit, ctx->lock_timeout)) != EXIT_OK))
+		return rc;
+	return EXIT_OK;
+}
+
+void cli_release_lease(struct cli_ctx *ctx)
+{
+	cli_lock_close(ctx->lock);
+	ctx->lock = NULL;
+}
+
+void cli_teardown(struct cli_ctx *ctx)
+{
+	cli_release_lease(ctx); /* before the client whose credentials it borrows */
+	ecsctl_ecs_free(ctx->ecs);
+	ctx->ecs = NULL;
+	ecsctl_model_release(&ctx->model);
+	free(ctx->repo);
+	free(ctx->ref);
+	free(ctx->path);
+	free(ctx->region);
+	free(ctx->profile);
+	free(ctx->endpoint_url);
+	free(ctx->output);
+	free(ctx->env_name);
+	cli_list_release(&ctx->vars);
+	cli_list_release(&ctx->var_files);
 }

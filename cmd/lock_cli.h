@@ -1,5 +1,6 @@
-/* The writers' lease in the front end: apply and watch take it before their
- * first write (docs/locking.md), unlock --force removes a dead holder's. */
+/* The writers' lease in the front end: the writers take it before their
+ * first write (docs/locking.md; cli_setup() for apply, rollback and run,
+ * watch for each apply), unlock --force removes a dead holder's. */
 #ifndef ECSCTL_CMD_LOCK_CLI_H
 #define ECSCTL_CMD_LOCK_CLI_H
 
@@ -14,6 +15,11 @@ struct cli_ctx;
 /* --lock-timeout's default: fail at once naming the holder, as Terraform's
  * -lock-timeout=0s; CI jobs that should queue pass a duration. */
 #define CLI_LOCK_TIMEOUT_DEFAULT_MS 0
+
+/* The help of every writer's --lock-timeout (apply, rollback, run), whose
+ * value goes to ctx->lock_timeout for cli_setup(). */
+#define CLI_LOCK_TIMEOUT_HELP                                                                      \
+	"wait this long for another writer's lease (ecsctl.yaml lock:; default 0s)"
 
 /* Opens the lock `lock` (ecsctl.yaml's `lock:`, or a saved plan's scope)
  * describes, for owner `name`, with the ECS client's credentials. No `lock`:

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "load.h"
 #include "reconcile_cli.h"
 #include "banned.h"
 
@@ -88,8 +87,8 @@ static int set_source(struct ecsctl_plan *p, const struct cli_ctx *ctx, struct e
 	return rc;
 }
 
-int cli_plan_model(struct ecsctl_plan *p, const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
-                   struct cli_ctx *ctx, const char *const *targets, size_t ntargets)
+int cli_make_plan(struct ecsctl_plan *p, struct cli_ctx *ctx, const char *const *targets,
+                  size_t ntargets)
 {
 	struct ecsctl_plan_options po = ECSCTL_PLAN_OPTIONS_INIT;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -97,32 +96,13 @@ int cli_plan_model(struct ecsctl_plan *p, const struct ecsctl_model *m, struct e
 
 	po.targets = targets;
 	po.ntargets = ntargets;
-	if (ecsctl_reconcile_plan(p, NULL, m, ecs, &po, &err) || set_source(p, ctx, &err)) {
+	if (ecsctl_reconcile_plan(p, NULL, &ctx->model, ctx->ecs, &po, &err) ||
+	    set_source(p, ctx, &err)) {
 		cli_print_error(NULL, &err);
 		rc = EXIT_ERROR;
 	}
 	ecsctl_error_release(&err);
 	return rc;
-}
-
-int cli_open_model(struct ecsctl_model *m, struct ecsctl_ecs **ecs, struct cli_ctx *ctx)
-{
-	int rc;
-
-	if ((rc = cli_load_model(ctx, m)) != EXIT_OK ||
-	    (rc = cli_ecs_open(ecs, ctx, m->settings.region)) != EXIT_OK)
-		return rc;
-	return cli_account_guard(*ecs, m->settings.account_id, ctx->env_name);
-}
-
-int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
-                  struct cli_ctx *ctx, const char *const *targets, size_t ntargets)
-{
-	int rc;
-
-	if ((rc = cli_open_model(m, ecs, ctx)) != EXIT_OK)
-		return rc;
-	return cli_plan_model(p, m, *ecs, ctx, targets, ntargets);
 }
 
 int cli_print_plan(const struct ecsctl_plan *p, struct cli_ctx *ctx, bool compact)

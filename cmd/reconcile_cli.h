@@ -28,20 +28,11 @@ int cli_account_guard(struct ecsctl_ecs *ecs, const char *want, const char *env_
 /* Gathers the live state of `scope` into `live`. Prints the error. */
 int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *scope);
 
-/* Loads the model, opens the client and plans (ecsctl_reconcile_plan;
- * targets may be empty). `m`, `p` and `*ecs` must be released by the
- * caller. EXIT_OK or EXIT_ERROR (printed). */
-int cli_make_plan(struct ecsctl_plan *p, struct ecsctl_model *m, struct ecsctl_ecs **ecs,
-                  struct cli_ctx *ctx, const char *const *targets, size_t ntargets);
-
-/* The first steps of cli_make_plan: loads the model, opens the client and
- * checks the account it pins. `m` and `*ecs` are the caller's to release. */
-int cli_open_model(struct ecsctl_model *m, struct ecsctl_ecs **ecs, struct cli_ctx *ctx);
-
-/* The planning step of cli_make_plan alone, for a model loaded and a client
- * opened (apply takes the lease between them). */
-int cli_plan_model(struct ecsctl_plan *p, const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
-                   struct cli_ctx *ctx, const char *const *targets, size_t ntargets);
+/* Plans ctx->model against live ECS through ctx->ecs, both set up by
+ * cli_setup() (ecsctl_reconcile_plan; targets may be empty). `p` must be
+ * released by the caller. EXIT_OK or EXIT_ERROR (printed). */
+int cli_make_plan(struct ecsctl_plan *p, struct cli_ctx *ctx, const char *const *targets,
+                  size_t ntargets);
 
 /* Prints the plan (text, --compact text, --output json or markdown) on stdout. */
 int cli_print_plan(const struct ecsctl_plan *p, struct cli_ctx *ctx, bool compact);

@@ -168,6 +168,28 @@ class DynamoDbLease(LockCase):
     def test_two_applies_wait_for_each_other_and_converge(self):
         self.both_wait_and_converge()
 
+    def test_rollback_and_run_fail_at_once_naming_the_holder(self):
+        """Every writer takes the lease through the command table's setup:
+        rollback and run too, bare names and qualified ones alike."""
+        self.plant(expires_in=600000)
+        before = self.server.stats()
+        for args in (("rollback", "web"), ("rollback", "shop/web"), ("run", "worker"),
+                     ("run", "worker:1", "--cluster", "shop")):
+            t0 = time.monotonic()
+            r = self.run_ok(*args, *FAST, expect=1, **self.env)
+            self.assertLess(time.monotonic() - t0, 10, args)
+            self.assertIn("is held by ghost@ci-7 pid 4242 (commit c0ffeec0ffee", r.stderr)
+            self.assertIn("ecsctl unlock --force " + "d" * 32, r.stderr)
+        after = self.server.stats()
+        for op in ("UpdateService", "RunTask", "RegisterTaskDefinition"):
+            self.assertEqual(after.get(op, 0), before.get(op, 0), op)
+        # the holder gone: run takes the lease, and gives it back once its task started
+        del self.ddb.tables["ecsctl-locks"]["shop/staging"]
+        self.run_ok("run", "worker", "--no-wait", **self.env)
+        self.assertEqual(self.server.stats().get("RunTask", 0), before.get("RunTask", 0) + 1)
+        self.assertIn("PutItem", self.ddb.ops())
+        self.assertEqual(self.ddb.tables["ecsctl-locks"], {})
+
     def test_heartbeat_renews_while_apply_waits(self):
         # ttl 3s: renewed every second while the crashloop wait goes on
         self.apply("--timeout", "4s", expect=3, WORKER_TAG="crashloop")
