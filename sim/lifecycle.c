@@ -78,6 +78,8 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 	sim->opts = *opts;
 	pthread_mutex_init(&sim->aux, NULL);
 	pthread_cond_init(&sim->wake, NULL);
+	if ((rc = sim_throttle_init(&sim->throttle, opts, ecsctl_clock_mono_s(), err)))
+		goto fail;
 	sim->state_file = dup_opt(opts->state_file);
 	sim->sigv4_key = dup_opt(opts->sigv4_key);
 	sim->sigv4_secret = dup_opt(opts->sigv4_secret);
@@ -86,8 +88,6 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 	sim->stats_ops = json_object();
 	sim->stats_errors = json_object();
 	sim->fault_rng = opts->seed ? opts->seed * 31 + 7 : ecsctl_rand_seed();
-	sim->tokens = opts->throttle_burst;
-	sim->refilled_at = ecsctl_clock_mono_s();
 	if (!sim->account || !sim->region || !sim->stats_ops || !sim->stats_errors ||
 	    (opts->sigv4_key && (!sim->sigv4_key || !sim->sigv4_secret))) {
 		rc = ecsctl_error_nomem(err);
@@ -167,6 +167,7 @@ void ecsctl_sim_free(struct ecsctl_sim *sim)
 	json_decref(sim->stats_errors);
 	pthread_mutex_destroy(&sim->aux);
 	pthread_cond_destroy(&sim->wake);
+	sim_throttle_release(&sim->throttle);
 	free(sim->state_file);
 	free(sim->sigv4_key);
 	free(sim->sigv4_secret);

@@ -11,8 +11,10 @@
 #include "ecsctl/sim.h"
 #include "banned.h"
 
-/* Every --instances value, ';'-joined (the options hold one string). */
+/* Every --instances value, every --throttle GROUP=RATE:BURST, ';'-joined
+ * (the options hold one string each). */
 static struct ecsctl_buf instances = ECSCTL_BUF_INIT;
+static struct ecsctl_buf throttle_groups = ECSCTL_BUF_INIT;
 
 static const char usage[] =
     "usage: ecs-local [options]\n"
@@ -21,7 +23,11 @@ static const char usage[] =
     "  --state FILE              load state from FILE and keep it there (atomic writes)\n"
     "  --time-scale X            simulated seconds per wall second (default 1)\n"
     "  --latency-ms N            delay every answer by N ms\n"
-    "  --throttle RATE:BURST     token bucket; excess gets ThrottlingException\n"
+    "  --throttle RATE:BURST     one token bucket for every request; excess gets\n"
+    "                            ThrottlingException\n"
+    "  --throttle-profile ecs    a bucket per group of operations, sized as ECS's\n"
+    "  --throttle GROUP=RATE:BURST  that group's bucket (over the profile's;\n"
+    "                            repeatable; groups in docs/ecs-local.md)\n"
     "  --fail-rate P             answer a share P (0..1) with 500 or a connection reset\n"
     "  --require-sigv4 KEY:SECRET  verify SigV4 signatures\n"
     "  --account ID              account id in ARNs (default 123456789012)\n"
@@ -138,10 +144,28 @@ static int parse(int argc, char **argv, struct ecsctl_sim_options *o)
 			if (num(f, arg, 0, 60000, &v))
 				return -1;
 			o->latency_ms = (unsigned)v;
+		} else if (strcmp(f, "--throttle") == 0 && strchr(arg, '=')) {
+			struct ecsctl_error err = ECSCTL_ERROR_INIT;
+			if (ecsctl_sim_throttle_check(arg, &err)) {
+				fprintf(stderr, "error: %s\n", err.message);
+				ecsctl_error_release(&err);
+				return -1;
+			}
+			ecsctl_buf_addf(&throttle_groups, "%s%s", throttle_groups.len ? ";" : "",
+			                arg);
+			o->throttle_groups = throttle_groups.buf;
 		} else if (strcmp(f, "--throttle") == 0) {
 			if (pair(f, arg, &a, &b) || num(f, a, 0.001, 1e9, &o->throttle_rate) ||
 			    num(f, b, 1, 1e9, &o->throttle_burst))
 				return -1;
+		} else if (strcmp(f, "--throttle-profile") == 0) {
+			if (strcmp(arg, "ecs") != 0) {
+				fprintf(stderr,
+				        "error: unknown --throttle-profile '%s' (there is 'ecs')\n",
+				        arg);
+				return -1;
+			}
+			o->throttle_profile = arg;
 		} else if (strcmp(f, "--fail-rate") == 0) {
 			if (num(f, arg, 0, 1, &o->fail_rate))
 				return -1;
@@ -192,6 +216,11 @@ static int parse(int argc, char **argv, struct ecsctl_sim_options *o)
 			return -1;
 		}
 	}
+	if (o->throttle_rate > 0 && (o->throttle_profile || o->throttle_groups)) {
+		fprintf(stderr, "error: --throttle RATE:BURST (one bucket for every request) and "
+		                "per-group buckets exclude each other\n");
+		return -1;
+	}
 	return 0;
 }
 
@@ -235,5 +264,6 @@ int main(int argc, char **argv)
 	}
 	ecsctl_sim_free(sim);
 	ecsctl_buf_release(&instances);
+	ecsctl_buf_release(&throttle_groups);
 	return rc;
 }

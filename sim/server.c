@@ -1,7 +1,8 @@
 /*
  * HTTP front of ecs-local (libmicrohttpd): POST / with X-Amz-Target, faults
  * (latency, throttling, 5xx, resets), SigV4 checks, request counters
- * (GET /_stats) and x-amzn-RequestId on every answer.
+ * (GET /_stats), the throttle switch (POST /_throttle) and
+ * x-amzn-RequestId on every answer.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -86,6 +87,8 @@ static enum MHD_Result send_stats(struct MHD_Connection *conn, struct ecsctl_sim
 	doc = json_pack("{s:O,s:O,s:I}", "requests", sim->stats_ops, "errors", sim->stats_errors,
 	                "total", (json_int_t)sim->total);
 	pthread_mutex_unlock(&sim->aux);
+	if (doc)
+		json_object_set_new(doc, "throttled", sim_throttle_stats(&sim->throttle));
 	/* records and syncs: how well group commit batches (bench/durability.py) */
 	if (doc && sim->journal) {
 		pthread_mutex_lock(&sim->journal->mu);
@@ -97,26 +100,6 @@ static enum MHD_Result send_stats(struct MHD_Connection *conn, struct ecsctl_sim
 	text = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(doc);
 	return text ? send_text(conn, sim, 200, text) : MHD_NO;
-}
-
-/* Token bucket for --throttle; 1 when the request may pass. */
-static int take_token(struct ecsctl_sim *sim)
-{
-	double now = ecsctl_clock_mono_s();
-	int ok;
-
-	if (sim->opts.throttle_rate <= 0)
-		return 1;
-	pthread_mutex_lock(&sim->aux);
-	sim->tokens += (now - sim->refilled_at) * sim->opts.throttle_rate;
-	if (sim->tokens > sim->opts.throttle_burst)
-		sim->tokens = sim->opts.throttle_burst;
-	sim->refilled_at = now;
-	ok = sim->tokens >= 1.0;
-	if (ok)
-		sim->tokens -= 1.0;
-	pthread_mutex_unlock(&sim->aux);
-	return ok;
 }
 
 /* 0 = no fault, 1 = answer 500, 2 = reset the connection. */
@@ -134,6 +117,30 @@ static int roll_fault(struct ecsctl_sim *sim)
 	if (p >= sim->opts.fail_rate)
 		return 0;
 	return (r & 1) ? 1 : 2;
+}
+
+/* POST /_throttle {"enabled": false|true}: a benchmark loads a large fleet
+ * unthrottled, then measures under the buckets the flags set (full again). */
+static enum MHD_Result set_throttle(struct MHD_Connection *conn, struct ecsctl_sim *sim,
+                                    struct request *rq)
+{
+	json_t *doc = json_loadb(rq->body.buf, rq->body.len, 0, NULL);
+	json_t *on = json_object_get(doc, "enabled");
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	enum MHD_Result ret;
+	char *text;
+
+	if (!json_is_boolean(on)) {
+		json_decref(doc);
+		sim_fail(&err, "SerializationException", "expected {\"enabled\": true|false}");
+		ret = send_error(conn, sim, NULL, &err);
+		ecsctl_error_release(&err);
+		return ret;
+	}
+	sim_throttle_pause(&sim->throttle, !json_is_true(on), ecsctl_clock_mono_s());
+	text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	return text ? send_text(conn, sim, 200, text) : MHD_NO;
 }
 
 #define MAX_HEADERS 64
@@ -193,6 +200,8 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 
 	if (strcmp(method, "GET") == 0 && strcmp(url, "/_stats") == 0)
 		return send_stats(conn, sim);
+	if (strcmp(method, "POST") == 0 && strcmp(url, "/_throttle") == 0)
+		return set_throttle(conn, sim, rq);
 	if (target && strncmp(target, TARGET_PREFIX, strlen(TARGET_PREFIX)) == 0)
 		name = target + strlen(TARGET_PREFIX);
 	op = sim_op_lookup(name);
@@ -209,7 +218,7 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 	}
 	if (sim->sigv4_key && check_signature(sim, conn, method, url, rq, &err))
 		goto fail;
-	if (!take_token(sim)) {
+	if (!sim_throttle_take(&sim->throttle, op ? op->name : NULL, ecsctl_clock_mono_s())) {
 		sim_fail(&err, "ThrottlingException", "Rate exceeded");
 		goto fail;
 	}

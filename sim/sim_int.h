@@ -314,6 +314,52 @@ int sim_journal_wait(struct sim_journal *j, unsigned long long seq, struct ecsct
 /* Empties the journal once the state file holds everything (store lock). */
 int sim_journal_reset(struct sim_journal *j, struct ecsctl_error *err);
 
+/* ---- request throttling (throttle.c) ---- */
+#define SIM_THROTTLE_OTHER "other" /* the group of operations ECS's table does not list */
+
+struct sim_throttle_group {
+	const char *name;
+	double rate, burst; /* ECS's refill rate per second and bucket capacity */
+	const char *ops;    /* its operations, separated by spaces */
+};
+
+/* ECS's groups (the last one is SIM_THROTTLE_OTHER); *n: how many. */
+const struct sim_throttle_group *sim_throttle_table(size_t *n);
+/* The group an operation falls in (SIM_THROTTLE_OTHER for NULL or unlisted). */
+const char *sim_throttle_group_of(const char *op);
+
+#define SIM_THROTTLE_BUCKETS 21
+
+struct sim_bucket {
+	double rate, burst;         /* set before serving, then read-only; rate 0: no limit */
+	double tokens, refilled_at; /* under the mutex, like the rest */
+	unsigned long long throttled;
+};
+
+/* Buckets of the groups in table order; with `global`, b[0] is the one
+ * bucket of every request. */
+struct sim_throttle {
+	pthread_mutex_t mu;
+	struct sim_bucket b[SIM_THROTTLE_BUCKETS];
+	int global; /* --throttle RATE:BURST */
+	int paused; /* POST /_throttle {"enabled": false} */
+};
+
+/* From the options (throttle_rate/burst, throttle_profile, throttle_groups),
+ * every bucket full at `now` (seconds). ECSCTL_EINVAL for a bad spec; then
+ * sim_throttle_release still applies. */
+int sim_throttle_init(struct sim_throttle *t, const struct ecsctl_sim_options *o, double now,
+                      struct ecsctl_error *err);
+void sim_throttle_release(struct sim_throttle *t);
+/* 1 when a request for `op` may pass at `now`; 0 (counted) when its bucket
+ * is empty. Thread-safe. */
+int sim_throttle_take(struct sim_throttle *t, const char *op, double now);
+/* Paused, every request passes; resumed, the buckets start full at `now`. */
+void sim_throttle_pause(struct sim_throttle *t, int paused, double now);
+/* {group: requests throttled} for every bucket that limits ("all" for the
+ * global one); a new reference, NULL out of memory. */
+json_t *sim_throttle_stats(struct sim_throttle *t);
+
 /* ---- the server (server.c, lifecycle.c, durable.c) ---- */
 struct MHD_Daemon;
 
@@ -326,12 +372,12 @@ struct ecsctl_sim {
 	pthread_t ticker;
 	int ticker_started;
 	int stopping;        /* under aux */
-	pthread_mutex_t aux; /* stats, fault dice, token bucket, request ids */
+	pthread_mutex_t aux; /* stats, fault dice, request ids */
 	pthread_cond_t wake;
 	json_t *stats_ops, *stats_errors;
 	unsigned long long total;
 	uint64_t fault_rng;
-	double tokens, refilled_at;
+	struct sim_throttle throttle;
 	struct sim_journal *journal; /* with --state */
 	double compact_after;        /* CLOCK_MONOTONIC; the ticker compacts no sooner */
 	int stopped;

@@ -18,8 +18,8 @@ struct ecsctl_sim_options {
 	const char *state_file;   /* NULL: nothing persisted */
 	double time_scale;        /* simulated seconds per wall second */
 	unsigned latency_ms;      /* added to every answer */
-	double throttle_rate;     /* tokens per second; 0 = no throttling */
-	double throttle_burst;    /* bucket size */
+	double throttle_rate;     /* one bucket for every request: tokens per second; 0 = none */
+	double throttle_burst;    /* its size */
 	double fail_rate;         /* 0..1: share of requests answered 500 or reset */
 	const char *sigv4_key;    /* both set: require SigV4 with this key */
 	const char *sigv4_secret; /* copied */
@@ -37,12 +37,19 @@ struct ecsctl_sim_options {
 	 * 5,000 services per cluster, 10,000 clusters, 1,000,000 revisions) */
 	long long quota_tasks_per_service, quota_services_per_cluster, quota_clusters,
 	    quota_revisions;
+	/* "ecs": a bucket per group of operations, sized as ECS sizes them
+	 * (docs/ecs-local.md "Throttling"); NULL = none unless throttle_groups */
+	const char *throttle_profile;
+	/* "GROUP=RATE:BURST" items joined by ';': those groups' buckets (over the
+	 * profile's; without a profile, only these groups are throttled). Both
+	 * exclude throttle_rate. NULL = none */
+	const char *throttle_groups;
 };
 
 #define ECSCTL_SIM_OPTIONS_INIT                                                                    \
 	{                                                                                          \
 		"127.0.0.1:4566", 0, NULL, 1.0, 0, 0, 0, 0, NULL, NULL, "123456789012",            \
-		    "us-east-1", 0, 4, 0, NULL, NULL, NULL, 0, 0, 0, 0                             \
+		    "us-east-1", 0, 4, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL                 \
 	}
 
 struct ecsctl_sim;
@@ -55,6 +62,10 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 
 /* 0 when `spec` is a valid --instances value, else ECSCTL_EINVAL and why. */
 int ecsctl_sim_instances_check(const char *spec, struct ecsctl_error *err);
+
+/* 0 when `spec` is one valid GROUP=RATE:BURST item of throttle_groups,
+ * else ECSCTL_EINVAL and why. */
+int ecsctl_sim_throttle_check(const char *spec, struct ecsctl_error *err);
 
 /* The bound port (useful with port 0). */
 unsigned ecsctl_sim_port(const struct ecsctl_sim *sim);

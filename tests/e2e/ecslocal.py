@@ -128,8 +128,19 @@ class EcsLocal:
 
     def stats(self):
         """Requests served so far, per operation (/_stats)."""
+        return self.stats_doc()["requests"]
+
+    def stats_doc(self):
+        """All of /_stats: requests, errors, throttled per group, total."""
         with urllib.request.urlopen(self.url + "/_stats", timeout=10) as r:
-            return json.load(r)["requests"]
+            return json.load(r)
+
+    def throttle(self, enabled):
+        """POST /_throttle: buckets off (every request passes) or on (full)."""
+        req = urllib.request.Request(self.url + "/_throttle", method="POST",
+                                     data=json.dumps({"enabled": enabled}).encode())
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)
 
 
 def delta(before, after):

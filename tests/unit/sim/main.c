@@ -8,5 +8,6 @@ int main(void)
 	failed += sim_tests_parts();
 	failed += sim_tests_query();
 	failed += sim_tests_placement();
+	failed += sim_tests_throttle();
 	return failed ? 1 : 0;
 }

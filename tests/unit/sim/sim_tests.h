@@ -6,5 +6,6 @@ int sim_tests_deploy(void);
 int sim_tests_parts(void);
 int sim_tests_query(void);
 int sim_tests_placement(void);
+int sim_tests_throttle(void);
 
 #endif
