@@ -194,25 +194,16 @@ int sim_op_describe_clusters(struct sim_store *s, json_t *req, json_t **resp,
 		json_t *c = json_object_get(s->clusters, "default");
 		if (c)
 			json_array_append_new(found, render(c, with));
-		else {
-			char *arn = sim_arn(s, "cluster/default");
-			json_array_append_new(
-			    failures, json_pack("{s:s,s:s}", "arn", arn, "reason", "MISSING"));
-			free(arn);
-		}
+		else
+			sim_missing(s, failures, "cluster", NULL, "default");
 	}
 	json_array_foreach(names, i, n) {
 		const char *ref = json_string_value(n);
 		json_t *c = json_object_get(s->clusters, sim_arn_tail(ref));
-		if (c) {
+		if (c)
 			json_array_append_new(found, render(c, with));
-		} else {
-			char *arn = strncmp(ref, "arn:", 4) == 0 ? strdup(ref)
-			                                         : sim_arn(s, "cluster/%s", ref);
-			json_array_append_new(
-			    failures, json_pack("{s:s,s:s}", "arn", arn, "reason", "MISSING"));
-			free(arn);
-		}
+		else
+			sim_missing(s, failures, "cluster", NULL, ref);
 	}
 	*resp = json_pack("{s:o,s:o}", "clusters", found, "failures", failures);
 	return 0;
@@ -266,16 +257,27 @@ int sim_op_delete_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 	return 0;
 }
 
-int sim_op_update_cluster(struct sim_store *s, json_t *req, json_t **resp, struct ecsctl_error *err)
+/* What UpdateCluster and UpdateClusterSettings share: the cluster named,
+ * its `settings` checked, then merged (*c set). */
+static int update_settings(struct sim_store *s, json_t *req, json_t **c, struct ecsctl_error *err)
 {
-	json_t *c = sim_cluster_get(s, sim_str(req, "cluster"), err);
 	int rc;
 
-	if (!c)
+	if (!(*c = sim_cluster_get(s, sim_str(req, "cluster"), err)))
 		return ECSCTL_EAWS;
 	if ((rc = check_settings(json_object_get(req, "settings"), err)))
 		return rc;
-	merge_settings(c, json_object_get(req, "settings"));
+	merge_settings(*c, json_object_get(req, "settings"));
+	return 0;
+}
+
+int sim_op_update_cluster(struct sim_store *s, json_t *req, json_t **resp, struct ecsctl_error *err)
+{
+	json_t *c;
+	int rc;
+
+	if ((rc = update_settings(s, req, &c, err)))
+		return rc;
 	if (json_object_get(req, "configuration"))
 		json_object_set(c, "configuration", json_object_get(req, "configuration"));
 	if (json_object_get(req, "serviceConnectDefaults"))
@@ -288,14 +290,11 @@ int sim_op_update_cluster(struct sim_store *s, json_t *req, json_t **resp, struc
 int sim_op_update_cluster_settings(struct sim_store *s, json_t *req, json_t **resp,
                                    struct ecsctl_error *err)
 {
-	json_t *c = sim_cluster_get(s, sim_str(req, "cluster"), err);
+	json_t *c;
 	int rc;
 
-	if (!c)
-		return ECSCTL_EAWS;
-	if ((rc = check_settings(json_object_get(req, "settings"), err)))
+	if ((rc = update_settings(s, req, &c, err)))
 		return rc;
-	merge_settings(c, json_object_get(req, "settings"));
 	*resp = json_pack("{s:o}", "cluster", render(c, WITH_FULL & ~WITH_TAGS));
 	return 0;
 }

@@ -335,13 +335,7 @@ static int each_instance(struct sim_store *s, json_t *cluster, json_t *refs, con
 				set_status(s, cluster, inst, status);
 			json_array_append_new(found, sim_instance_render(cluster, inst, now, tags));
 		} else {
-			char *arn = strncmp(ref, "arn:", 4) == 0
-			                ? strdup(ref)
-			                : sim_arn(s, "container-instance/%s/%s",
-			                          sim_str(cluster, "clusterName"), ref);
-			json_array_append_new(
-			    failures, json_pack("{s:s,s:s}", "arn", arn, "reason", "MISSING"));
-			free(arn);
+			sim_missing(s, failures, "container-instance", cluster, ref);
 		}
 	}
 	*resp = json_pack("{s:o,s:o}", "containerInstances", found, "failures", failures);

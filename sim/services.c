@@ -500,13 +500,7 @@ int sim_op_describe_services(struct sim_store *s, json_t *req, json_t **resp,
 				ecsctl_buf_addch(&out, ',');
 			append_rendered(s, cluster, svc, tags, &out);
 		} else {
-			char *arn = strncmp(ref, "arn:", 4) == 0
-			                ? strdup(ref)
-			                : sim_arn(s, "service/%s/%s",
-			                          sim_str(cluster, "clusterName"), ref);
-			json_array_append_new(
-			    failures, json_pack("{s:s,s:s}", "arn", arn, "reason", "MISSING"));
-			free(arn);
+			sim_missing(s, failures, "service", cluster, ref);
 		}
 	}
 	text = json_dumps(failures, JSON_COMPACT);

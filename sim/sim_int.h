@@ -148,6 +148,15 @@ struct sim_deploy_ctx sim_store_ctx(struct sim_store *s, json_t *cluster);
 int sim_cluster_capacity_left(struct sim_store *s, json_t *cluster);
 char *sim_arn(const struct sim_store *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The ARN a describe call's failure names for `ref`: an ARN as given, else
+ * that of `kind` ("task", "service", ...) `ref` in `cluster` (NULL: a
+ * resource outside clusters, "cluster/REF"). NULL when out of memory. */
+char *sim_ref_arn(const struct sim_store *s, const char *kind, const json_t *cluster,
+                  const char *ref);
+/* Appends to a describe call's `failures` that `ref` (as sim_ref_arn) is
+ * MISSING. */
+void sim_missing(const struct sim_store *s, json_t *failures, const char *kind,
+                 const json_t *cluster, const char *ref);
 
 /* Quotas (quota.c): 0, or ECS's error for going past one. */
 void sim_quota_defaults(struct sim_quotas *q, const struct ecsctl_sim_options *o);

@@ -137,10 +137,7 @@ int sim_op_start_task(struct sim_store *s, json_t *req, json_t **resp, struct ec
 		const char *ref = json_string_value(r);
 		json_t *inst = sim_instance_find(cluster, ref);
 		if (!inst || strcmp(sim_str(inst, "status"), "ACTIVE") != 0) {
-			char *arn = strncmp(ref, "arn:", 4) == 0
-			                ? strdup(ref)
-			                : sim_arn(s, "container-instance/%s/%s",
-			                          sim_str(cluster, "clusterName"), ref);
+			char *arn = sim_ref_arn(s, "container-instance", cluster, ref);
 			failure(failures, arn, inst ? "INACTIVE" : "MISSING");
 			free(arn);
 			continue;

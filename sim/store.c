@@ -76,6 +76,27 @@ char *sim_arn(const struct sim_store *s, const char *fmt, ...)
 	return ecsctl_buf_detach(&b);
 }
 
+char *sim_ref_arn(const struct sim_store *s, const char *kind, const json_t *cluster,
+                  const char *ref)
+{
+	if (strncmp(ref, "arn:", 4) == 0)
+		return strdup(ref);
+	if (cluster)
+		return sim_arn(s, "%s/%s/%s", kind, sim_str(cluster, "clusterName"), ref);
+	return sim_arn(s, "%s/%s", kind, ref);
+}
+
+void sim_missing(const struct sim_store *s, json_t *failures, const char *kind,
+                 const json_t *cluster, const char *ref)
+{
+	char *arn = sim_ref_arn(s, kind, cluster, ref);
+
+	if (arn)
+		json_array_append_new(failures,
+		                      json_pack("{s:s,s:s}", "arn", arn, "reason", "MISSING"));
+	free(arn);
+}
+
 json_t *sim_cluster_get(struct sim_store *s, const char *ref, struct ecsctl_error *err)
 {
 	json_t *c = json_object_get(s->clusters, ref ? sim_arn_tail(ref) : "default");

@@ -147,19 +147,21 @@ static const char **sorted_families(struct sim_store *s, size_t *n)
 	return names;
 }
 
-/* Cuts `all` into a page after the token; all is consumed. */
-static int page_array(json_t *resp, const char *key, json_t *all, const json_t *req,
+/* *resp = {key: the page of `all` after the token, "nextToken"}; `all` is
+ * consumed. */
+static int page_array(json_t **resp, const char *key, json_t *all, const json_t *req,
                       struct ecsctl_error *err)
 {
 	int max = sim_max_results(req, 100, err);
 	const char *token = sim_str(req, "nextToken");
 	size_t start = 0, i;
-	json_t *page = json_array();
+	json_t *page = json_array(), *out = json_object();
 
-	if (max < 0 || !page) {
+	if (max < 0 || !page || !out) {
 		json_decref(page);
+		json_decref(out);
 		json_decref(all);
-		return max < 0 ? ECSCTL_EAWS : ECSCTL_ENOMEM;
+		return max < 0 ? ECSCTL_EAWS : ecsctl_error_nomem(err);
 	}
 	if (token) {
 		char *last = sim_token_decode(token);
@@ -171,6 +173,7 @@ static int page_array(json_t *resp, const char *key, json_t *all, const json_t *
 			free(last);
 			json_decref(all);
 			json_decref(page);
+			json_decref(out);
 			return sim_fail(err, "InvalidParameterException", "Invalid token %s",
 			                token);
 		}
@@ -181,11 +184,12 @@ static int page_array(json_t *resp, const char *key, json_t *all, const json_t *
 		json_array_append(page, json_array_get(all, i));
 	if (i < json_array_size(all)) {
 		char *t = sim_token_encode(json_string_value(json_array_get(all, i - 1)));
-		json_object_set_new(resp, "nextToken", json_string(t));
+		json_object_set_new(out, "nextToken", json_string(t));
 		free(t);
 	}
-	json_object_set_new(resp, key, page);
+	json_object_set_new(out, key, page);
 	json_decref(all);
+	*resp = out;
 	return 0;
 }
 
@@ -200,13 +204,11 @@ int sim_op_list_task_definitions(struct sim_store *s, json_t *req, json_t **resp
 	/* familyPrefix names one family: no need to sort them all (ecsctl asks
 	 * this once per family) */
 	const char **names = prefix ? calloc(2, sizeof(*names)) : sorted_families(s, &n);
-	json_t *all = json_array(), *out = json_object();
-	int rc;
+	json_t *all = json_array();
 
-	if (!names || !all || !out) {
+	if (!names || !all) {
 		free(names);
 		json_decref(all);
-		json_decref(out);
 		return ecsctl_error_nomem(err);
 	}
 	if (prefix && json_object_get(s->families, prefix)) {
@@ -227,13 +229,7 @@ int sim_op_list_task_definitions(struct sim_store *s, json_t *req, json_t **resp
 		}
 	}
 	free(names);
-	rc = page_array(out, "taskDefinitionArns", all, req, err);
-	if (rc) {
-		json_decref(out);
-		return rc;
-	}
-	*resp = out;
-	return 0;
+	return page_array(resp, "taskDefinitionArns", all, req, err);
 }
 
 int sim_op_list_task_definition_families(struct sim_store *s, json_t *req, json_t **resp,
@@ -243,13 +239,11 @@ int sim_op_list_task_definition_families(struct sim_store *s, json_t *req, json_
 	const char *status = sim_str(req, "status") ? sim_str(req, "status") : "ALL";
 	size_t n = 0, i;
 	const char **names = sorted_families(s, &n);
-	json_t *all = json_array(), *out = json_object();
-	int rc;
+	json_t *all = json_array();
 
-	if (!names || !all || !out) {
+	if (!names || !all) {
 		free(names);
 		json_decref(all);
-		json_decref(out);
 		return ecsctl_error_nomem(err);
 	}
 	for (i = 0; i < n; i++) {
@@ -265,11 +259,5 @@ int sim_op_list_task_definition_families(struct sim_store *s, json_t *req, json_
 			json_array_append_new(all, json_string(names[i]));
 	}
 	free(names);
-	rc = page_array(out, "families", all, req, err);
-	if (rc) {
-		json_decref(out);
-		return rc;
-	}
-	*resp = out;
-	return 0;
+	return page_array(resp, "families", all, req, err);
 }

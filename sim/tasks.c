@@ -69,14 +69,7 @@ int sim_op_describe_tasks(struct sim_store *s, json_t *req, json_t **resp, struc
 		if (task) {
 			json_array_append_new(found, sim_task_render(task, tags));
 		} else {
-			const char *ref = json_string_value(r);
-			char *arn = strncmp(ref, "arn:", 4) == 0
-			                ? strdup(ref)
-			                : sim_arn(s, "task/%s/%s", sim_str(cluster, "clusterName"),
-			                          ref);
-			json_array_append_new(
-			    failures, json_pack("{s:s,s:s}", "arn", arn, "reason", "MISSING"));
-			free(arn);
+			sim_missing(s, failures, "task", cluster, json_string_value(r));
 		}
 	}
 	*resp = json_pack("{s:o,s:o}", "tasks", found, "failures", failures);
