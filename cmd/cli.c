@@ -320,8 +320,11 @@ void cli_signals_restore(struct cli_signals *s)
 	s->caught = false;
 }
 
-int cli_print_doc(const struct cli_ctx *ctx, const json_t *doc, void (*text)(const json_t *doc))
+int cli_print_list(const struct cli_ctx *ctx, const char *key, json_t *list,
+                   void (*text)(const json_t *doc))
 {
+	json_t *doc = json_pack("{s:i, s:O}", "formatVersion", 1, key, list);
+
 	if (!doc) {
 		cli_error("out of memory");
 		return EXIT_ERROR;
@@ -332,5 +335,6 @@ int cli_print_doc(const struct cli_ctx *ctx, const json_t *doc, void (*text)(con
 	} else {
 		text(doc);
 	}
+	json_decref(doc);
 	return EXIT_OK;
 }

@@ -182,9 +182,11 @@ struct cli_signals {
 void cli_signals_catch(struct cli_signals *s, void (*handler)(int));
 void cli_signals_restore(struct cli_signals *s);
 
-/* A command's result document on stdout: indented JSON with --output json,
- * else `text(doc)`. EXIT_OK, or EXIT_ERROR ("out of memory") for a NULL doc. */
-int cli_print_doc(const struct cli_ctx *ctx, const json_t *doc, void (*text)(const json_t *doc));
+/* A command's result document {"formatVersion": 1, key: list} on stdout:
+ * indented JSON with --output json, else `text(doc)`. EXIT_OK, or
+ * EXIT_ERROR ("out of memory", printed). */
+int cli_print_list(const struct cli_ctx *ctx, const char *key, json_t *list,
+                   void (*text)(const json_t *doc));
 
 const struct cli_command *cli_find_command(const char *name);
 /* The command table (cmd/main.c); *n is set to its length. */

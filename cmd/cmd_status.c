@@ -211,7 +211,7 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 	};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	struct ecsctl_ecs *c;
-	json_t *by = NULL, *list = json_array(), *names, *doc = NULL;
+	json_t *by = NULL, *list = json_array(), *names;
 	const char *cname;
 	int npos, rc;
 
@@ -247,10 +247,8 @@ int cmd_status(int argc, char **argv, struct cli_ctx *ctx)
 			goto done;
 		}
 	}
-	doc = json_pack("{s:i, s:O}", "formatVersion", 1, "services", list);
-	rc = cli_print_doc(ctx, doc, print_text);
+	rc = cli_print_list(ctx, "services", list, print_text);
 done:
-	json_decref(doc);
 	json_decref(list);
 	json_decref(by);
 	ecsctl_error_release(&err);

@@ -97,7 +97,7 @@ int cmd_tasks(int argc, char **argv, struct cli_ctx *ctx)
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
-	json_t *clusters = NULL, *all = json_array(), *list = NULL, *doc = NULL, *t, *v;
+	json_t *clusters = NULL, *all = json_array(), *list = NULL, *t, *v;
 	const char *name;
 	size_t i;
 	int npos, rc;
@@ -133,10 +133,8 @@ int cmd_tasks(int argc, char **argv, struct cli_ctx *ctx)
 		json_decref(list);
 		list = NULL;
 	}
-	doc = json_pack("{s:i, s:O}", "formatVersion", 1, "tasks", all);
-	rc = cli_print_doc(ctx, doc, print_text);
+	rc = cli_print_list(ctx, "tasks", all, print_text);
 done:
-	json_decref(doc);
 	json_decref(all);
 	json_decref(list);
 	json_decref(clusters);

@@ -13,23 +13,26 @@
 #define BOLD "\033[1m"
 #define RESET "\033[0m"
 
+/* Each action's name in the plan JSON, and how the text plan shows it. */
+static const struct action_look {
+	const char *name, *sym, *col, *what;
+} looks[] = {
+    [ECSCTL_DIFF_CREATE] = {"create", "+", GREEN, "will be created"},
+    [ECSCTL_DIFF_REGISTER] = {"register", "+", GREEN, "will be registered as a new revision"},
+    [ECSCTL_DIFF_UPDATE] = {"update", "~", YELLOW, "will be updated in-place"},
+    [ECSCTL_DIFF_REPLACE] = {"replace", "-/+", RED, "must be replaced"},
+    [ECSCTL_DIFF_DELETE] = {"delete", "-", RED, "will be deleted"},
+    [ECSCTL_DIFF_DEREGISTER] = {"deregister", "-", RED, "will be deregistered"},
+};
+
+static const struct action_look *look(enum ecsctl_diff_action a)
+{
+	return (unsigned)a < sizeof(looks) / sizeof(looks[0]) ? &looks[a] : NULL;
+}
+
 const char *ecsctl_diff_action_name(enum ecsctl_diff_action a)
 {
-	switch (a) {
-	case ECSCTL_DIFF_CREATE:
-		return "create";
-	case ECSCTL_DIFF_REGISTER:
-		return "register";
-	case ECSCTL_DIFF_UPDATE:
-		return "update";
-	case ECSCTL_DIFF_REPLACE:
-		return "replace";
-	case ECSCTL_DIFF_DELETE:
-		return "delete";
-	case ECSCTL_DIFF_DEREGISTER:
-		return "deregister";
-	}
-	return "unknown";
+	return look(a) ? look(a)->name : "unknown";
 }
 
 /* Text from resources and keys may hold anything: no terminal escapes. */
@@ -92,27 +95,10 @@ static int forces(const json_t *members, const char *path)
 static void header(struct ecsctl_buf *out, enum ecsctl_diff_action a, const char *kind,
                    const char *name, bool color)
 {
-	const char *sym = "~", *col = YELLOW, *what = "will be updated in-place";
+	/* an unknown action (a corrupt plan) reads as an update, as it always did */
+	const struct action_look *l = look(a) ? look(a) : look(ECSCTL_DIFF_UPDATE);
+	const char *sym = l->sym, *col = l->col, *what = l->what;
 
-	switch (a) {
-	case ECSCTL_DIFF_CREATE:
-		sym = "+", col = GREEN, what = "will be created";
-		break;
-	case ECSCTL_DIFF_REGISTER:
-		sym = "+", col = GREEN, what = "will be registered as a new revision";
-		break;
-	case ECSCTL_DIFF_UPDATE:
-		break;
-	case ECSCTL_DIFF_REPLACE:
-		sym = "-/+", col = RED, what = "must be replaced";
-		break;
-	case ECSCTL_DIFF_DELETE:
-		sym = "-", col = RED, what = "will be deleted";
-		break;
-	case ECSCTL_DIFF_DEREGISTER:
-		sym = "-", col = RED, what = "will be deregistered";
-		break;
-	}
 	ecsctl_buf_addf(out, "%*s", strlen(sym) < 3 ? 2 : 0, "");
 	if (color)
 		ecsctl_buf_addf(out, "%s%s%s", col, sym, RESET);

@@ -424,18 +424,24 @@ int ecsctl_diff_taskdef_normalize(json_t **out, const json_t *td, struct ecsctl_
 	return 0;
 }
 
+/* Both sides normalized (a NULL or malformed side is ECSCTL_EINVAL); the
+ * caller releases *a and *b either way. */
+static int normalize_both(json_t **a, json_t **b, const json_t *desired, const json_t *live,
+                          struct ecsctl_error *err)
+{
+	int rc = ecsctl_diff_taskdef_normalize(a, desired, err);
+
+	*b = NULL;
+	return rc ? rc : ecsctl_diff_taskdef_normalize(b, live, err);
+}
+
 int ecsctl_diff_taskdef_equal(bool *equal, const json_t *desired, const json_t *live,
                               struct ecsctl_error *err)
 {
-	json_t *a = NULL, *b = NULL;
-	int rc;
+	json_t *a, *b;
+	int rc = normalize_both(&a, &b, desired, live, err);
 
-	*equal = false;
-	rc = ecsctl_diff_taskdef_normalize(&a, desired, err);
-	if (!rc)
-		rc = ecsctl_diff_taskdef_normalize(&b, live, err);
-	if (!rc)
-		*equal = json_equal(a, b);
+	*equal = !rc && json_equal(a, b);
 	json_decref(a);
 	json_decref(b);
 	return rc;
@@ -466,12 +472,9 @@ int ecsctl_diff_taskdef_match(long *index, const json_t *desired, const json_t *
 int ecsctl_diff_taskdef(struct ecsctl_diff_changes *out, const json_t *desired, const json_t *live,
                         struct ecsctl_error *err)
 {
-	json_t *a = NULL, *b = NULL;
-	int rc;
+	json_t *a, *b;
+	int rc = normalize_both(&a, &b, desired, live, err);
 
-	rc = ecsctl_diff_taskdef_normalize(&a, desired, err);
-	if (!rc)
-		rc = ecsctl_diff_taskdef_normalize(&b, live, err);
 	if (!rc)
 		rc = ecsctl_diff_values(out, b, a, NULL, err);
 	json_decref(a);

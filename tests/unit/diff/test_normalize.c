@@ -401,6 +401,31 @@ static void test_diff_normalize__bad_input_is_an_error(void **state)
 	json_decref(w);
 }
 
+/* equal and diff refuse a missing side (no live revision is not "equal");
+ * match skips it (no candidate there), as the matching test shows. */
+static void test_diff_normalize__equal_and_diff_refuse_a_missing_side(void **state)
+{
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_diff_changes ch = {0};
+	json_t *d = fixture_fargate_desired();
+	bool eq = true;
+
+	assert_int_equal(ecsctl_diff_taskdef_equal(&eq, d, NULL, &err), ECSCTL_EINVAL);
+	assert_false(eq);
+	ecsctl_error_release(&err);
+	eq = true;
+	assert_int_equal(ecsctl_diff_taskdef_equal(&eq, NULL, d, &err), ECSCTL_EINVAL);
+	assert_false(eq);
+	ecsctl_error_release(&err);
+	assert_int_equal(ecsctl_diff_taskdef(&ch, d, NULL, &err), ECSCTL_EINVAL);
+	assert_int_equal(ch.count, 0);
+	ecsctl_error_release(&err);
+	assert_int_equal(ecsctl_diff_taskdef(&ch, d, d, &err), 0);
+	assert_int_equal(ch.count, 0);
+	ecsctl_diff_changes_release(&ch);
+	json_decref(d);
+}
+
 static void test_diff_normalize__inputs_untouched(void **state)
 {
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -444,6 +469,7 @@ const struct CMUnitTest normalize_tests[] = {
     cmocka_unit_test(test_diff_normalize__image_change_is_one_change),
     cmocka_unit_test(test_diff_normalize__match_picks_the_equal_revision),
     cmocka_unit_test(test_diff_normalize__bad_input_is_an_error),
+    cmocka_unit_test(test_diff_normalize__equal_and_diff_refuse_a_missing_side),
     cmocka_unit_test(test_diff_normalize__inputs_untouched),
 };
 const size_t normalize_ntests = sizeof(normalize_tests) / sizeof(normalize_tests[0]);
