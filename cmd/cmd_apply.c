@@ -202,7 +202,7 @@ static int wait_unstable(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 {
 	bool yes = false, no_wait = false, rollback = false, allow_replace = false, compact = false,
-	     help;
+	     refresh = false, help;
 	int64_t timeout = 0, interval = 0;
 	long parallelism = 0;
 	struct cli_list targets = {0};
@@ -219,11 +219,14 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	     "delete and re-create services whose immutable members changed"},
 	    {"target", 0, FLAG_LIST, &targets, "KIND/NAME",
 	     "apply only this resource (repeatable)"},
+	    {"refresh", 0, FLAG_BOOL, &refresh, NULL,
+	     "describe every task definition, even those the ecsctl:taskdef tag vouches for"},
 	    {"poll-interval", 0, FLAG_DURATION, &interval, "D",
 	     "time between service checks while waiting (default 2s)"},
 	    {"lock-timeout", 0, FLAG_DURATION, &ctx->lock_timeout, "D", CLI_LOCK_TIMEOUT_HELP},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
+	struct ecsctl_plan_options po = ECSCTL_PLAN_OPTIONS_INIT;
 	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
 	struct ecsctl_wait_report why = {NULL};
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
@@ -241,9 +244,12 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	rc = cli_parse(argc, argv, cli_find_command("apply"), flags, ctx, &npos, &help);
 	if (rc >= 0)
 		goto done;
-	if (npos > 1 || (npos == 1 && targets.count)) {
-		cli_error(npos > 1 ? "'ecsctl apply' takes at most one saved plan file"
-		                   : "--target cannot be used with a saved plan");
+	if (npos > 1 || (npos == 1 && (targets.count || refresh))) {
+		cli_error(
+		    npos > 1 ? "'ecsctl apply' takes at most one saved plan file"
+		    : targets.count
+		        ? "--target cannot be used with a saved plan"
+		        : "--refresh cannot be used with a saved plan (it reads as its plan did)");
 		rc = EXIT_USAGE;
 		goto done;
 	}
@@ -251,13 +257,15 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	/* the lease is taken before planning (or a saved plan's staleness
 	 * check): the plan is made from a live state no other writer changes */
 	ctx->cancel = &interrupted;
+	po.targets = (const char *const *)targets.items;
+	po.ntargets = targets.count;
+	po.refresh = refresh;
 	if (npos == 1) {
 		rc = load_saved(&p, ctx, argv[0]);
 	} else {
 		rc = cli_setup(ctx, 0);
 		if (rc == EXIT_OK)
-			rc = cli_make_plan(&p, ctx, (const char *const *)targets.items,
-			                   targets.count);
+			rc = cli_make_plan(&p, ctx, &po);
 	}
 	ecs = ctx->ecs;
 	if (rc != EXIT_OK)

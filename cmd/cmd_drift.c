@@ -45,10 +45,12 @@ static int write_report(const struct ecsctl_drift_report *r, const char *format,
 int cmd_drift(int argc, char **argv, struct cli_ctx *ctx)
 {
 	char *format = NULL;
-	bool fail = false, help;
+	bool fail = false, refresh = false, help;
 	const struct cli_flag flags[] = {
 	    {"format", 0, FLAG_STRING, &format, "FMT", "text, json, markdown or junit"},
 	    {"fail-on-drift", 0, FLAG_BOOL, &fail, NULL, "exit 2 when drift is found"},
+	    {"refresh", 0, FLAG_BOOL, &refresh, NULL,
+	     "describe every task definition, even those the ecsctl:taskdef tag vouches for"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	struct ecsctl_drift_report r;
@@ -71,7 +73,7 @@ int cmd_drift(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	if ((rc = cli_setup(ctx, 0)) != EXIT_OK)
 		goto done;
-	if (ecsctl_drift_gather(&r, &ctx->model, ctx->ecs, &err) < 0) {
+	if (ecsctl_drift_gather(&r, &ctx->model, ctx->ecs, refresh, &err) < 0) {
 		cli_print_error("could not read the live state", &err);
 		rc = EXIT_ERROR;
 		goto done;

@@ -25,7 +25,7 @@ static int save_plan(const struct ecsctl_plan *p, const char *path, const struct
 int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 {
 	char *out = NULL;
-	bool detailed = false, compact = false, help;
+	bool detailed = false, compact = false, refresh = false, help;
 	struct cli_list targets = {0};
 	const struct cli_flag flags[] = {
 	    {"out", 'o', FLAG_STRING, &out, "FILE",
@@ -36,10 +36,13 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 	     "one line per change (path: before -> after) instead of the nested diff"},
 	    {"target", 0, FLAG_LIST, &targets, "KIND/NAME",
 	     "plan only this resource (repeatable), e.g. Service/shop/web"},
+	    {"refresh", 0, FLAG_BOOL, &refresh, NULL,
+	     "describe every task definition, even those the ecsctl:taskdef tag vouches for"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	struct ecsctl_plan p;
 	struct ecsctl_buf key = ECSCTL_BUF_INIT;
+	struct ecsctl_plan_options po = ECSCTL_PLAN_OPTIONS_INIT;
 	int npos, rc;
 
 	ecsctl_plan_init(&p);
@@ -56,9 +59,12 @@ int cmd_plan(int argc, char **argv, struct cli_ctx *ctx)
 		rc = EXIT_ERROR;
 		goto done;
 	}
+	po.targets = (const char *const *)targets.items;
+	po.ntargets = targets.count;
+	po.refresh = refresh;
 	rc = cli_setup(ctx, 0);
 	if (rc == EXIT_OK)
-		rc = cli_make_plan(&p, ctx, (const char *const *)targets.items, targets.count);
+		rc = cli_make_plan(&p, ctx, &po);
 	if (rc == EXIT_OK)
 		rc = cli_print_plan(&p, ctx, compact);
 	if (rc == EXIT_OK && out)

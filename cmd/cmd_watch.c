@@ -491,7 +491,7 @@ static void reread(struct watch *w, const struct ecsctl_model *m)
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 
 	ecsctl_drift_report_init(&drift);
-	if (ecsctl_drift_gather(&drift, m, w->e->ecs, &err) == 0) {
+	if (ecsctl_drift_gather(&drift, m, w->e->ecs, false, &err) == 0) {
 		ecsctl_watch_metrics_drift(w->metrics, &drift);
 		ecsctl_drift_report_release(&w->e->drift);
 		w->e->drift = drift;
@@ -535,7 +535,7 @@ static const char *reconcile(struct watch *w)
 		free(w->e->ref);
 		w->e->ref = strdup(m.ref);
 	}
-	if (ecsctl_drift_gather(&drift, &m, w->e->ecs, &err) < 0) {
+	if (ecsctl_drift_gather(&drift, &m, w->e->ecs, false, &err) < 0) {
 		log_error(w, "could not read the live state", &err);
 		goto done;
 	}

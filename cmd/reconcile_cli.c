@@ -87,16 +87,12 @@ static int set_source(struct ecsctl_plan *p, const struct cli_ctx *ctx, struct e
 	return rc;
 }
 
-int cli_make_plan(struct ecsctl_plan *p, struct cli_ctx *ctx, const char *const *targets,
-                  size_t ntargets)
+int cli_make_plan(struct ecsctl_plan *p, struct cli_ctx *ctx, const struct ecsctl_plan_options *po)
 {
-	struct ecsctl_plan_options po = ECSCTL_PLAN_OPTIONS_INIT;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
 	int rc = EXIT_OK;
 
-	po.targets = targets;
-	po.ntargets = ntargets;
-	if (ecsctl_reconcile_plan(p, NULL, &ctx->model, ctx->ecs, &po, &err) ||
+	if (ecsctl_reconcile_plan(p, NULL, &ctx->model, ctx->ecs, po, &err) ||
 	    set_source(p, ctx, &err)) {
 		cli_print_error(NULL, &err);
 		rc = EXIT_ERROR;

@@ -29,10 +29,9 @@ int cli_account_guard(struct ecsctl_ecs *ecs, const char *want, const char *env_
 int cli_gather(struct ecsctl_live *live, struct ecsctl_ecs *ecs, const json_t *scope);
 
 /* Plans ctx->model against live ECS through ctx->ecs, both set up by
- * cli_setup() (ecsctl_reconcile_plan; targets may be empty). `p` must be
- * released by the caller. EXIT_OK or EXIT_ERROR (printed). */
-int cli_make_plan(struct ecsctl_plan *p, struct cli_ctx *ctx, const char *const *targets,
-                  size_t ntargets);
+ * cli_setup() (ecsctl_reconcile_plan with `po`: targets, --refresh). `p`
+ * must be released by the caller. EXIT_OK or EXIT_ERROR (printed). */
+int cli_make_plan(struct ecsctl_plan *p, struct cli_ctx *ctx, const struct ecsctl_plan_options *po);
 
 /* Prints the plan (text, --compact text, --output json or markdown) on stdout. */
 int cli_print_plan(const struct ecsctl_plan *p, struct cli_ctx *ctx, bool compact);

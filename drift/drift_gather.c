@@ -2,11 +2,15 @@
  * Drift gathering: reads the live side of every desired resource and
  * classifies it (docs/drift.md). Reads only.
  *
- * The reads are plan's (ecsctl_reconcile_gather: DescribeClusters,
+ * The reads are plan's (ecsctl_reconcile_gather_with: DescribeClusters,
  * DescribeServices 10 a call and DescribeTaskDefinition of each family and
- * of each revision a service runs, all concurrent), so drift and plan see
- * the same live state; plus, per ACTIVE cluster, ListServices and
- * DescribeServices of the services git does not name (the unmanaged ones).
+ * of each revision a service runs, all concurrent, except the revisions an
+ * ecsctl:taskdef tag vouches for), so drift and plan see the same live
+ * state; plus, per ACTIVE cluster, ListServices and DescribeServices of the
+ * services git does not name (the unmanaged ones). Skipping the vouched
+ * revisions loses no drift: a revision never changes, and a service moved
+ * to another one (an out-of-band RegisterTaskDefinition + UpdateService)
+ * no longer runs the revision its tag names, so that one is read.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -313,16 +317,13 @@ static int unmanaged(struct gather *g, struct ecsctl_error *err)
 	return 0;
 }
 
-int ecsctl_drift_gather(struct ecsctl_drift_report *out, const struct ecsctl_model *m,
-                        struct ecsctl_ecs *c, struct ecsctl_error *err)
+int ecsctl_drift_from_live(struct ecsctl_drift_report *out, const struct ecsctl_model *m,
+                           const struct ecsctl_live *live, struct ecsctl_error *err)
 {
-	struct ecsctl_live live;
-	struct gather g = {m, out, &live, json_object()};
-	json_t *scope = NULL;
+	struct gather g = {m, out, live, json_object()};
 	size_t i;
 	int rc = 0;
 
-	ecsctl_live_init(&live);
 	if (!g.family_run) {
 		rc = ecsctl_error_nomem(err);
 		goto done;
@@ -331,16 +332,6 @@ int ecsctl_drift_gather(struct ecsctl_drift_report *out, const struct ecsctl_mod
 		rc = ecsctl_error_nomem(err);
 		goto done;
 	}
-	if ((rc = ecsctl_reconcile_scope(&scope, m, err)) < 0)
-		goto done;
-	/* what prune would delete is drift's "unmanaged", read below */
-	if (json_object_set_new(scope, "prune", json_false())) {
-		rc = ecsctl_error_nomem(err);
-		goto done;
-	}
-	if ((rc = ecsctl_reconcile_gather(&live, c, scope, err)) < 0 ||
-	    (rc = ecsctl_reconcile_gather_unmanaged(&live, c, scope, err)) < 0)
-		goto done;
 	for (i = 0; i < m->count && rc == 0; i++)
 		if (m->resources[i].kind == ECSCTL_KIND_CLUSTER)
 			rc = one_cluster(&g, &m->resources[i], err);
@@ -355,8 +346,34 @@ int ecsctl_drift_gather(struct ecsctl_drift_report *out, const struct ecsctl_mod
 		rc = unmanaged(&g, err);
 	ecsctl_drift_report_sort(out);
 done:
-	json_decref(scope);
 	json_decref(g.family_run);
+	return rc;
+}
+
+int ecsctl_drift_gather(struct ecsctl_drift_report *out, const struct ecsctl_model *m,
+                        struct ecsctl_ecs *c, bool refresh, struct ecsctl_error *err)
+{
+	struct ecsctl_gather_options go = ECSCTL_GATHER_OPTIONS_INIT;
+	struct ecsctl_live live;
+	json_t *scope = NULL;
+	int rc = 0;
+
+	ecsctl_live_init(&live);
+	if ((rc = ecsctl_reconcile_scope(&scope, m, err)) < 0)
+		goto done;
+	/* what prune would delete is drift's "unmanaged", read with it */
+	if (json_object_set_new(scope, "prune", json_false()) ||
+	    (refresh && json_object_set_new(scope, "refresh", json_true()))) {
+		rc = ecsctl_error_nomem(err);
+		goto done;
+	}
+	go.m = m;
+	go.unmanaged = true;
+	if ((rc = ecsctl_reconcile_gather_with(&live, c, scope, &go, err)) < 0)
+		goto done;
+	rc = ecsctl_drift_from_live(out, m, &live, err);
+done:
+	json_decref(scope);
 	ecsctl_live_release(&live);
 	return rc;
 }

@@ -9,10 +9,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecsctl/arn.h"
 #include "reconcile_int.h"
 #include "banned.h"
 
-#define PLACEHOLDER_PREFIX "(new revision of "
+/* A string that is a placeholder becomes the ARN; one that starts with a
+ * placeholder and a space (the ecsctl:taskdef tag) gets "family:N" there. */
+static json_t *substitute_string(const json_t *v, const json_t *registered)
+{
+	const char *s = json_string_value(v), *end;
+	size_t pl = strlen(RECONCILE_PLACEHOLDER_PREFIX);
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	const json_t *arn;
+	char *fam;
+
+	if (strncmp(s, RECONCILE_PLACEHOLDER_PREFIX, pl) || !(end = strchr(s + pl, ')')) ||
+	    (end[1] && end[1] != ' '))
+		return json_incref((json_t *)v);
+	if (!(fam = strndup(s + pl, (size_t)(end - s) - pl)))
+		return NULL;
+	arn = json_object_get(registered, fam);
+	free(fam);
+	if (!arn)
+		return json_incref((json_t *)v);
+	if (!end[1])
+		return json_incref((json_t *)arn);
+	ecsctl_buf_addf(&b, "%s%s", ecsctl_arn_taskdef(json_string_value(arn)), end + 1);
+	if (ecsctl_buf_failed(&b))
+		return NULL;
+	v = json_string(b.buf);
+	ecsctl_buf_release(&b);
+	return (json_t *)v;
+}
 
 json_t *reconcile_substitute(const json_t *v, const json_t *registered)
 {
@@ -20,18 +48,8 @@ json_t *reconcile_substitute(const json_t *v, const json_t *registered)
 	const char *key;
 	size_t i;
 
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		size_t pl = strlen(PLACEHOLDER_PREFIX), n = strlen(s);
-		if (n > pl + 1 && !strncmp(s, PLACEHOLDER_PREFIX, pl) && s[n - 1] == ')') {
-			char *fam = strndup(s + pl, n - pl - 1);
-			json_t *arn = fam ? json_object_get(registered, fam) : NULL;
-			free(fam);
-			if (arn)
-				return json_incref(arn);
-		}
-		return json_incref((json_t *)v);
-	}
+	if (json_is_string(v))
+		return substitute_string(v, registered);
 	if (json_is_object(v)) {
 		if (!(out = json_object()))
 			return NULL;

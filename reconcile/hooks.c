@@ -34,12 +34,13 @@ static bool deploys(const struct ecsctl_plan *p)
 }
 
 /* The revision a hook runs: the one this plan registers, else the latest
- * ACTIVE one live. */
+ * ACTIVE one live (or, not read, the one its services run, vouched equal to
+ * git's by their ecsctl:taskdef tag). */
 static char *hook_revision(const struct ecsctl_plan *p, const struct ecsctl_live *live,
                            const char *family)
 {
 	const char *arn = json_string_value(
-	    json_object_get(json_object_get(live->latest, family), "taskDefinitionArn"));
+	    json_object_get(reconcile_family_td(live, family), "taskDefinitionArn"));
 	size_t i;
 
 	for (i = 0; i < p->count; i++)

@@ -12,17 +12,42 @@
 #include "reconcile_int.h"
 #include "banned.h"
 
+/* The newest revision number known per family: the latest ACTIVE one when
+ * read, else the highest a service runs (a family a tag spared from reading
+ * is at least there). */
+static json_t *newest_known(const struct ecsctl_live *live)
+{
+	json_t *out = json_object(), *td, *have;
+	const char *key;
+
+	json_object_foreach(live->running, key, td) {
+		const char *fam = json_string_value(json_object_get(td, "family"));
+		json_int_t rev = json_integer_value(json_object_get(td, "revision"));
+
+		have = fam ? json_object_get(out, fam) : NULL;
+		if (out && fam && (!have || json_integer_value(have) < rev) &&
+		    json_object_set_new(out, fam, json_integer(rev))) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	json_object_foreach(live->latest, key, td) {
+		if (out && json_object_set(out, key, json_object_get(td, "revision"))) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
 /* keepRevisions can only matter for a family whose latest revision number is
  * above it: numbers start at 1 and are never reused, so a family at revision
  * N has at most N ACTIVE ones. The no-change plan stays free of listing
  * calls until a family has had more than keepRevisions revisions. */
-static bool may_exceed_keep(const struct ecsctl_model *m, const struct ecsctl_live *live,
-                            const char *family)
+static bool may_exceed_keep(const struct ecsctl_model *m, const json_t *newest, const char *family)
 {
-	const json_t *latest = json_object_get(live->latest, family);
-
-	return m->settings.keep_revisions > 0 && latest &&
-	       json_integer_value(json_object_get(latest, "revision")) > m->settings.keep_revisions;
+	return m->settings.keep_revisions > 0 &&
+	       json_integer_value(json_object_get(newest, family)) > m->settings.keep_revisions;
 }
 
 /* Looks further back when it can change the plan, then plans again: a
@@ -35,10 +60,11 @@ static int plan_again_with_history(struct ecsctl_plan *p, const struct ecsctl_mo
 {
 	const char **fams = calloc(p->count + 1, sizeof(*fams));
 	const char **keep = calloc(m->count + 1, sizeof(*keep));
+	json_t *newest = newest_known(live);
 	size_t i, j, n = 0, nk = 0;
 	int rc = 0;
 
-	if (!fams || !keep) {
+	if (!fams || !keep || !newest) {
 		rc = reconcile_oom(err);
 		goto done;
 	}
@@ -50,7 +76,7 @@ static int plan_again_with_history(struct ecsctl_plan *p, const struct ecsctl_mo
 	for (i = 0; i < m->count; i++) {
 		const char *fam = m->resources[i].name;
 		bool listed = false;
-		if (m->resources[i].kind != ECSCTL_KIND_TASKDEF || !may_exceed_keep(m, live, fam))
+		if (m->resources[i].kind != ECSCTL_KIND_TASKDEF || !may_exceed_keep(m, newest, fam))
 			continue;
 		for (j = 0; j < n && !listed; j++)
 			listed = !strcmp(fams[j], fam);
@@ -72,6 +98,7 @@ static int plan_again_with_history(struct ecsctl_plan *p, const struct ecsctl_mo
 done:
 	free(fams);
 	free(keep);
+	json_decref(newest);
 	return rc;
 }
 
@@ -94,28 +121,16 @@ static json_t *calls_since(const json_t *before, const json_t *after)
 	return out;
 }
 
-int ecsctl_reconcile_plan(struct ecsctl_plan *out, struct ecsctl_live *live,
-                          const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
-                          const struct ecsctl_plan_options *po, struct ecsctl_error *err)
+/* Everything after the gather: plan, history when it matters, unstable
+ * services, preflight, and the calls made since `before`. */
+static int plan_gathered(struct ecsctl_plan *out, struct ecsctl_live *l, const json_t *scope,
+                         const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
+                         const struct ecsctl_plan_options *po, const json_t *before, int64_t t0,
+                         struct ecsctl_error *err)
 {
-	struct ecsctl_live own;
-	struct ecsctl_live *l = live ? live : &own;
-	json_t *scope = NULL, *before = ecsctl_ecs_api_calls(ecs), *after = NULL;
-	int64_t t0 = ecsctl_clock_now_ms(NULL);
+	json_t *after = NULL;
 	int rc;
 
-	if (!live)
-		ecsctl_live_init(&own);
-	if (!before) {
-		rc = reconcile_oom(err);
-		goto done;
-	}
-	if ((rc = ecsctl_reconcile_scope(&scope, m, err)))
-		goto done;
-	if ((rc = ecsctl_reconcile_gather(l, ecs, scope, err))) {
-		ecsctl_error_wrap(err, "reading live ECS state");
-		goto done;
-	}
 	if ((rc = ecsctl_plan_make(out, m, l, scope, po, err)) ||
 	    (rc = plan_again_with_history(out, m, l, scope, ecs, po, err)) ||
 	    (rc = reconcile_unstable(&out->unstable, m, l, po, err)) ||
@@ -128,10 +143,70 @@ int ecsctl_reconcile_plan(struct ecsctl_plan *out, struct ecsctl_live *live,
 	}
 	out->wall_ms = ecsctl_clock_now_ms(NULL) - t0;
 done:
+	json_decref(after);
+	return rc;
+}
+
+int ecsctl_reconcile_plan_scope(json_t **out, const struct ecsctl_model *m,
+                                const struct ecsctl_plan_options *po, struct ecsctl_error *err)
+{
+	int rc = ecsctl_reconcile_scope(out, m, err);
+
+	if (!rc && po && po->refresh && json_object_set_new(*out, "refresh", json_true())) {
+		json_decref(*out);
+		*out = NULL;
+		rc = reconcile_oom(err);
+	}
+	return rc;
+}
+
+int ecsctl_reconcile_plan(struct ecsctl_plan *out, struct ecsctl_live *live,
+                          const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
+                          const struct ecsctl_plan_options *po, struct ecsctl_error *err)
+{
+	struct ecsctl_gather_options go = ECSCTL_GATHER_OPTIONS_INIT;
+	struct ecsctl_live own;
+	struct ecsctl_live *l = live ? live : &own;
+	json_t *scope = NULL, *before = ecsctl_ecs_api_calls(ecs);
+	int64_t t0 = ecsctl_clock_now_ms(NULL);
+	int rc;
+
+	if (!live)
+		ecsctl_live_init(&own);
+	if (!before) {
+		rc = reconcile_oom(err);
+		goto done;
+	}
+	if ((rc = ecsctl_reconcile_plan_scope(&scope, m, po, err)))
+		goto done;
+	go.m = m;
+	go.cache = po ? po->cache : NULL;
+	if ((rc = ecsctl_reconcile_gather_with(l, ecs, scope, &go, err))) {
+		ecsctl_error_wrap(err, "reading live ECS state");
+		goto done;
+	}
+	rc = plan_gathered(out, l, scope, m, ecs, po, before, t0, err);
+done:
 	if (!live)
 		ecsctl_live_release(&own);
 	json_decref(scope);
 	json_decref(before);
-	json_decref(after);
+	return rc;
+}
+
+int ecsctl_reconcile_plan_live(struct ecsctl_plan *out, struct ecsctl_live *live,
+                               const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
+                               const struct ecsctl_plan_options *po, struct ecsctl_error *err)
+{
+	json_t *scope = NULL, *before = ecsctl_ecs_api_calls(ecs);
+	int64_t t0 = ecsctl_clock_now_ms(NULL);
+	int rc;
+
+	if (!before)
+		return reconcile_oom(err);
+	if (!(rc = ecsctl_reconcile_plan_scope(&scope, m, po, err)))
+		rc = plan_gathered(out, live, scope, m, ecs, po, before, t0, err);
+	json_decref(scope);
+	json_decref(before);
 	return rc;
 }

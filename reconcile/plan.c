@@ -106,6 +106,7 @@ struct ctx {
 	const char *commit;
 	json_t *resolved; /* family -> ARN or placeholder */
 	json_t *users;    /* family -> [indexes of the repo services naming it] */
+	json_t *digests;  /* family -> digest of its normalized task definition */
 };
 
 static json_t *owner_tags(const json_t *tags, const char *owner)
@@ -268,8 +269,20 @@ done:
 	return rc;
 }
 
+/* `tags` with ecsctl:taskdef set to `value`, unless NULL. New reference. */
+static json_t *with_taskdef_tag(json_t *tags, const char *value)
+{
+	json_t *out = value ? reconcile_tags_with(tags, ECSCTL_TASKDEF_TAG, value) : NULL;
+
+	if (value) {
+		json_decref(tags);
+		return out;
+	}
+	return tags;
+}
+
 static int service_calls_update(struct ecsctl_plan_op *op, struct ecsctl_diff_service *d,
-                                const char *arn, const struct ctx *c)
+                                const char *arn, const struct ctx *c, const char *tdtag)
 {
 	json_t *add = d->tags_add ? json_deep_copy(d->tags_add) : json_array();
 	json_t *tags;
@@ -279,8 +292,11 @@ static int service_calls_update(struct ecsctl_plan_op *op, struct ecsctl_diff_se
 		return -1;
 	if (d->update && add_call(op, "UpdateService", json_incref(d->update)))
 		rc = -1;
-	/* the revision tag follows every change; it never causes one */
-	tags = reconcile_tags_with(add, ECSCTL_REVISION_TAG, c->commit);
+	/* the revision tag follows every change; it never causes one, and so
+	 * does the ecsctl:taskdef tag, written after the update (an update that
+	 * fails leaves the old tag, which then names a revision the service does
+	 * not run: the next plan reads it) */
+	tags = with_taskdef_tag(reconcile_tags_with(add, ECSCTL_REVISION_TAG, c->commit), tdtag);
 	if (!rc && (!tags || add_call(op, "TagResource",
 	                              json_pack("{s:s,s:O}", "resourceArn", arn, "tags", tags))))
 		rc = -1;
@@ -301,10 +317,13 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	const char *live_rev = ecsctl_reconcile_tag_value(json_object_get(live, "tags"),
 	                                                  ECSCTL_REVISION_TAG);
 	const char *live_td = json_string_value(json_object_get(live, "taskDefinition"));
+	const char *live_tdtag = ecsctl_reconcile_tag_value(json_object_get(live, "tags"),
+	                                                    ECSCTL_TASKDEF_TAG);
 	struct ecsctl_diff_service_options dopts = ECSCTL_DIFF_SERVICE_OPTIONS_INIT;
 	struct ecsctl_diff_service d;
 	struct ecsctl_plan_op *op = NULL;
 	json_t *desired = json_deep_copy(r->body), *tags = NULL, *upd;
+	char *tdtag = NULL;
 	const char *td;
 	int rc = 0;
 
@@ -320,6 +339,16 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	if (fam)
 		json_object_set(desired, "taskDefinition", json_object_get(c->resolved, fam));
 	td = json_string_value(json_object_get(desired, "taskDefinition"));
+	/* what the service will run, vouched for: a repo family resolves to a
+	 * revision equal to its desired task definition, or to the register of
+	 * it (no tag, e.g. out of memory, only costs the next plan a read) */
+	if (fam && td)
+		tdtag = reconcile_taskdef_tag(td,
+		                              json_string_value(json_object_get(c->digests, fam)));
+	/* compared with the live one: it never causes a change, and follows each */
+	json_object_set_new(desired, "tags",
+	                    with_taskdef_tag(json_incref(json_object_get(desired, "tags")),
+	                                     live ? live_tdtag : tdtag));
 	if (!live) {
 		if (!(op = add_op(p, ECSCTL_DIFF_CREATE, r->kind, r->name,
 		                  ECSCTL_PHASE_SERVICES)) ||
@@ -345,6 +374,9 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		                       "force", 1)) ||
 		    add_call(op, RECONCILE_WAIT_INACTIVE,
 		             json_pack("{s:s,s:s}", "cluster", r->cluster, "service", name)) ||
+		    json_object_set_new(
+		        desired, "tags",
+		        with_taskdef_tag(json_incref(json_object_get(desired, "tags")), tdtag)) ||
 		    add_call(op, "CreateService", json_incref(desired))) {
 			rc = reconcile_oom(err);
 			goto done;
@@ -354,7 +386,7 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 		if (!(op = add_op(p, ECSCTL_DIFF_UPDATE, r->kind, r->name,
 		                  ECSCTL_PHASE_SERVICES)) ||
 		    service_calls_update(
-		        op, &d, json_string_value(json_object_get(live, "serviceArn")), c)) {
+		        op, &d, json_string_value(json_object_get(live, "serviceArn")), c, tdtag)) {
 			rc = reconcile_oom(err);
 			goto done;
 		}
@@ -380,6 +412,7 @@ done:
 	ecsctl_diff_service_release(&d);
 	json_decref(desired);
 	json_decref(tags);
+	free(tdtag);
 	return rc;
 }
 
@@ -549,8 +582,8 @@ static int filter_targets(struct ecsctl_plan *p, const struct ctx *c,
 				found = true;
 		}
 		for (j = 0; j < p->count && !found; j++)
-			found = targeted(&p->ops[j],
-			                 &(struct ecsctl_plan_options){&o->targets[i], 1});
+			found = targeted(&p->ops[j], &(struct ecsctl_plan_options){&o->targets[i],
+			                                                           1, false, NULL});
 		if (!found) {
 			free(keep);
 			return ecsctl_error_set(
@@ -622,13 +655,15 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
                      const struct ecsctl_live *live, const json_t *scope,
                      const struct ecsctl_plan_options *opts, struct ecsctl_error *err)
 {
-	struct ctx c = {m, live, m->settings.name ? m->settings.name : "", NULL, NULL, NULL};
+	struct ctx c = {m, live, m->settings.name ? m->settings.name : "", NULL, NULL, NULL, NULL};
 	size_t i;
 	int rc = 0;
 
 	c.commit = m->commit ? m->commit : "worktree";
 	c.resolved = json_object();
 	c.users = json_object();
+	if ((rc = reconcile_taskdef_digests(&c.digests, m, err)))
+		goto done;
 	if (!c.resolved || !c.users || index_users(&c) || !(out->scope = json_deep_copy(scope)) ||
 	    (m->commit && !(out->commit = strdup(m->commit))) ||
 	    (m->ref && !(out->ref = strdup(m->ref))) ||
@@ -661,5 +696,6 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
 done:
 	json_decref(c.resolved);
 	json_decref(c.users);
+	json_decref(c.digests);
 	return rc;
 }

@@ -14,6 +14,21 @@
 #include "reconcile_int.h"
 #include "banned.h"
 
+const json_t *reconcile_family_td(const struct ecsctl_live *live, const char *family)
+{
+	const json_t *td = json_object_get(live->latest, family);
+	const char *arn;
+	json_t *fam;
+
+	if (td || !family)
+		return td;
+	json_object_foreach(live->assumed, arn, fam) {
+		if (!strcmp(json_string_value(fam), family))
+			return json_object_get(live->running, arn);
+	}
+	return NULL;
+}
+
 const json_t *reconcile_known_td(const struct ecsctl_live *live, const char *arn)
 {
 	const json_t *td = json_object_get(live->running, arn);

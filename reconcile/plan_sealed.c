@@ -222,6 +222,9 @@ int ecsctl_plan_rederive(struct ecsctl_plan *out, const struct ecsctl_plan *save
 			goto done;
 		}
 	po.targets = names;
+	/* read as the plan was: a fingerprint over every revision (--refresh)
+	 * differs from one over the revisions the tags left unread */
+	po.refresh = json_is_true(json_object_get(saved->scope, "refresh"));
 	if ((rc = ecsctl_reconcile_plan(out, NULL, &m, ecs, &po, err)))
 		goto done;
 	if (strcmp(out->fingerprint, saved->fingerprint ? saved->fingerprint : "")) {

@@ -48,7 +48,7 @@ static const json_t *td_for(const struct ecsctl_plan *p, const struct ecsctl_liv
 		return NULL;
 	if ((td = reconcile_known_td(live, ref)))
 		return td;
-	if ((td = json_object_get(live->latest, ref)))
+	if ((td = reconcile_family_td(live, ref)))
 		return td;
 	if (!(fam = ecsctl_arn_family(ref)))
 		return NULL;

@@ -64,6 +64,10 @@ int reconcile_read_diff(struct ecsctl_diff_changes *c, const json_t *diff);
 
 /* ---- plan_compare.c: what task definition diffs are against ---------- */
 
+/* The family's latest ACTIVE revision when read, else one an ecsctl:taskdef
+ * tag vouched for (equal to the desired task definition), else NULL. */
+const json_t *reconcile_family_td(const struct ecsctl_live *live, const char *family);
+
 /* The task definition `arn` when the plan read it (a revision a service
  * runs, a family's latest, or history), else NULL. */
 const json_t *reconcile_known_td(const struct ecsctl_live *live, const char *arn);
@@ -108,8 +112,13 @@ int reconcile_unstable(json_t **out, const struct ecsctl_model *m, const struct 
 /* The text plan's lines for p->unstable (nothing when there are none). */
 void reconcile_render_unstable(struct ecsctl_buf *out, const struct ecsctl_plan *p);
 
+/* How the placeholder for a register's ARN starts: "(new revision of F)". */
+#define RECONCILE_PLACEHOLDER_PREFIX "(new revision of "
+
 /* A copy of `v` with every "(new revision of F)" string replaced by the ARN
- * `registered` holds for F (apply.c). New reference; NULL when out of memory. */
+ * `registered` holds for F, and a string starting with "(new revision of F) "
+ * (the ecsctl:taskdef tag) with that start replaced by "F:N" (apply.c).
+ * New reference; NULL when out of memory. */
 json_t *reconcile_substitute(const json_t *v, const json_t *registered);
 
 /* Pre-deploy hooks (hooks.c). p->hooks for a plan that deploys: one step per
@@ -126,5 +135,71 @@ int reconcile_hooks_from_json(struct ecsctl_plan *p, const json_t *doc, struct e
 int reconcile_run_hooks(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
                         const json_t *registered, const struct ecsctl_apply_options *o,
                         struct ecsctl_error *err);
+
+/* ---- live_calls.c: batches of reads ---------------------------------- */
+
+struct reconcile_calls {
+	struct ecsctl_ecs_call *v;
+	size_t n, alloc;
+};
+
+/* Appends a call of `op` with `req` (taken; NULL = out of memory). 0 or -1. */
+int reconcile_calls_add(struct reconcile_calls *c, const char *op, json_t *req);
+void reconcile_calls_release(struct reconcile_calls *c);
+/* Runs the calls at once; a failure that is not "not found" (a missing
+ * family or cluster is an answer) is the error. */
+int reconcile_calls_run(struct ecsctl_ecs *ecs, struct reconcile_calls *c,
+                        struct ecsctl_error *err);
+/* A DescribeTaskDefinition answer's taskDefinition with its tags inside
+ * (they come apart in the answer). New reference, NULL when out of memory. */
+json_t *reconcile_td_with_tags(const json_t *resp);
+
+/* ---- live_orphans.c -------------------------------------------------- */
+
+/* Owned services in the desired clusters that git no longer names, and
+ * owned clusters git no longer names with their owned services (so that one
+ * apply deletes the services, waits for them, then deletes the cluster),
+ * into l->orphans and l->orphan_clusters. With l->unmanaged read already,
+ * the desired clusters' orphans are taken from it (no second listing). */
+int reconcile_gather_orphans(struct ecsctl_live *l, struct ecsctl_ecs *ecs, const json_t *scope,
+                             struct ecsctl_error *err);
+
+/* ---- live_vouch.c: the reads a tag or the cache spares ---------------- */
+
+/* `*out` = {"family": ["cluster/service", ...]}: the desired services that
+ * run each repo family (their reads wait for DescribeServices). */
+int reconcile_vouch_users(json_t **out, const struct ecsctl_model *m, struct ecsctl_error *err);
+
+/* For each family of `users`: when one of its live services (l->services)
+ * runs a revision its ecsctl:taskdef tag vouches for, or one `cache` holds
+ * that normalizes equal to the desired task definition, that revision goes
+ * into l->running (a vouched one as reconcile_assumed_td, listed in
+ * l->assumed); the families none is known for are appended to `need`
+ * (their latest ACTIVE revision must be read). */
+int reconcile_vouch(json_t *need, struct ecsctl_live *l, const struct ecsctl_model *m,
+                    const json_t *users, struct ecsctl_td_cache *cache, struct ecsctl_error *err);
+
+/* ---- taskdef_tag.c: the ecsctl:taskdef tag ---------------------------- */
+
+/* "sha256:<hex>" of the canonical text of `td` normalized (diff/taskdef.c).
+ * NULL with `err` set (normalization errors, ECSCTL_ENOMEM). */
+char *reconcile_taskdef_digest(const json_t *td, struct ecsctl_error *err);
+
+/* `*out` = {"family": digest} for each task definition of `m`. */
+int reconcile_taskdef_digests(json_t **out, const struct ecsctl_model *m, struct ecsctl_error *err);
+
+/* The ecsctl:taskdef value for revision `ref` (an ARN, "family:N", or a
+ * register's placeholder) and `digest`; NULL when it would not fit in a tag
+ * value (a family over ~170 characters), `ref` names no revision, or OOM. */
+char *reconcile_taskdef_tag(const char *ref, const char *digest);
+
+/* Whether live Service `svc` carries an ecsctl:taskdef tag naming the
+ * revision it runs (by ARN) and `digest` under the current rules. */
+bool reconcile_taskdef_vouched(const json_t *svc, const char *digest);
+
+/* What stands for revision `arn` when a tag vouched for it: `body` (the
+ * desired RegisterTaskDefinition request) with the ARN, revision and status
+ * ACTIVE, without tags (not read). New reference; NULL when out of memory. */
+json_t *reconcile_assumed_td(const json_t *body, const char *arn);
 
 #endif

@@ -114,6 +114,13 @@ int ecsctl_diff_taskdef_match(long *index, const json_t *desired, const json_t *
 int ecsctl_diff_taskdef(struct ecsctl_diff_changes *out, const json_t *desired, const json_t *live,
                         struct ecsctl_error *err);
 
+/* The version of the rules above. Bump it with any change to what a rule
+ * does, or to the rule list: digests of normalized task definitions are
+ * stored on services (the ecsctl:taskdef tag) and one made under other
+ * rules must not vouch for a revision. tests/unit/diff pins the rule names
+ * to this version, so that a new rule without a bump fails there. */
+#define ECSCTL_DIFF_TASKDEF_RULES_VERSION 1
+
 /* Names of the rules, in the order they run (for docs and tests). */
 size_t ecsctl_diff_taskdef_rule_count(void);
 const char *ecsctl_diff_taskdef_rule_name(size_t i);

@@ -19,6 +19,8 @@
 #include "ecsctl/error.h"
 #include "ecsctl/model.h"
 
+struct ecsctl_live; /* ecsctl/reconcile.h */
+
 #define ECSCTL_DRIFT_FORMAT_VERSION 1
 
 enum ecsctl_drift_status {
@@ -94,10 +96,19 @@ bool ecsctl_drift_report_fails(const struct ecsctl_drift_report *r);
  *     included), unhealthy (more than one deployment, running != desired,
  *     or a rollout not COMPLETED), in-sync;
  *   - unmanaged: ACTIVE services in the desired clusters that git does not list.
- * ignoreDifferences of the settings apply. Errors: those of the ECS client.
+ * ignoreDifferences of the settings apply. The revisions an ecsctl:taskdef
+ * tag vouches for are not read (docs/drift.md, "What drift reads") unless
+ * `refresh`. Errors: those of the ECS client.
  */
 int ecsctl_drift_gather(struct ecsctl_drift_report *out, const struct ecsctl_model *m,
-                        struct ecsctl_ecs *c, struct ecsctl_error *err);
+                        struct ecsctl_ecs *c, bool refresh, struct ecsctl_error *err);
+
+/* The classification of ecsctl_drift_gather from `live` already read
+ * (ecsctl_reconcile_gather_with, o->m = m and o->unmanaged): a watch tick
+ * reads live once for its drift report and its plan. Errors: ECSCTL_ENOMEM,
+ * the diff's. */
+int ecsctl_drift_from_live(struct ecsctl_drift_report *out, const struct ecsctl_model *m,
+                           const struct ecsctl_live *live, struct ecsctl_error *err);
 
 /* The JSON document of docs/drift.md. New reference; NULL when out of memory. */
 json_t *ecsctl_drift_to_json(const struct ecsctl_drift_report *r);

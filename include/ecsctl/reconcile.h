@@ -44,7 +44,9 @@ const char *ecsctl_reconcile_tag_value(const json_t *tags, const char *key);
  * {"cluster": [names]}, "families": [names], plus the settings apply needs:
  * "waitTimeoutMs", "rollbackOnFailure", "region", "accountId" (when pinned),
  * "lock" (ecsctl.yaml's `lock:`, when set) and "sensitiveValues" (secret
- * lookups' values, for masking)}. New reference via `*out`.
+ * lookups' values, for masking)}; "refresh": true, added by the caller,
+ * makes a gather read every revision whatever the tags say (a saved plan
+ * made with --refresh is re-derived the same way). New reference via `*out`.
  */
 int ecsctl_reconcile_scope(json_t **out, const struct ecsctl_model *m, struct ecsctl_error *err);
 
@@ -61,6 +63,10 @@ struct ecsctl_live {
 	                            read with history */
 	json_t *unmanaged;       /* {"cluster/name": Service}: ACTIVE, any owner, not in the
 	                            scope; NULL until ecsctl_reconcile_gather_unmanaged */
+	json_t *assumed;         /* {"arn": "family"}: revisions in `running` that were not
+	                            read, an ecsctl:taskdef tag vouching for them (their
+	                            content is the desired task definition's, without tags
+	                            or registeredAt) */
 	char *fingerprint;       /* sha256 hex of the non-volatile values above */
 };
 
@@ -77,6 +83,50 @@ void ecsctl_live_release(struct ecsctl_live *l);
  */
 int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, const json_t *scope,
                             struct ecsctl_error *err);
+
+/* Task definitions by ARN across gathers (watch): revisions never change
+ * once registered. Bounded to `max` entries, the least recently used evicted
+ * first. Tags are kept as first read. */
+struct ecsctl_td_cache;
+/* 0, or -1 when out of memory. */
+int ecsctl_td_cache_new(struct ecsctl_td_cache **out, size_t max);
+void ecsctl_td_cache_free(struct ecsctl_td_cache *c);
+/* The cached task definition `arn` (borrowed; marks it used), or NULL. */
+const json_t *ecsctl_td_cache_get(struct ecsctl_td_cache *c, const char *arn);
+/* Keeps `td` (a DescribeTaskDefinition taskDefinition with its tags) under
+ * its taskDefinitionArn, evicting the least recently used entry when full.
+ * A NULL cache keeps nothing. 0, or -1 when out of memory. */
+int ecsctl_td_cache_put(struct ecsctl_td_cache *c, const json_t *td);
+size_t ecsctl_td_cache_count(const struct ecsctl_td_cache *c);
+
+struct ecsctl_gather_options {
+	/* The desired state the scope was made from. With it (and no "refresh"
+	 * in the scope), a family is not described when one of its services
+	 * runs the revision its ecsctl:taskdef tag names with the digest of the
+	 * family's desired task definition (docs/plan.md, "What plan reads"):
+	 * that revision stands in `running` as the desired content. */
+	const struct ecsctl_model *m;
+	/* revisions read before, consulted and filled (watch); NULL = none */
+	struct ecsctl_td_cache *cache;
+	/* also ecsctl_reconcile_gather_unmanaged (drift); with prune, the
+	 * orphans come from the same listing */
+	bool unmanaged;
+};
+#define ECSCTL_GATHER_OPTIONS_INIT                                                                 \
+	{                                                                                          \
+		NULL, NULL, false                                                                  \
+	}
+
+/*
+ * ecsctl_reconcile_gather with options `o` (NULL = none: every family and
+ * running revision is described). With o->m, DescribeClusters and
+ * DescribeServices go first, then DescribeTaskDefinition only of the
+ * families no tag vouches for, then of the revisions services run that are
+ * still unknown (o->cache answers those it holds). Errors: the ECS client's.
+ */
+int ecsctl_reconcile_gather_with(struct ecsctl_live *out, struct ecsctl_ecs *ecs,
+                                 const json_t *scope, const struct ecsctl_gather_options *o,
+                                 struct ecsctl_error *err);
 
 /*
  * What drift reports as unmanaged: for each ACTIVE cluster of `l->clusters`
@@ -194,10 +244,14 @@ void ecsctl_plan_release(struct ecsctl_plan *p);
 struct ecsctl_plan_options {
 	const char *const *targets; /* "Kind/name" (Service/shop/web, TaskDefinition/web, ...) */
 	size_t ntargets;            /* 0 = everything */
+	/* ecsctl_reconcile_plan: describe every task definition, whatever the
+	 * ecsctl:taskdef tags say (the scope gets "refresh": true) */
+	bool refresh;
+	struct ecsctl_td_cache *cache; /* ecsctl_gather_options.cache */
 };
 #define ECSCTL_PLAN_OPTIONS_INIT                                                                   \
 	{                                                                                          \
-		NULL, 0                                                                            \
+		NULL, 0, false, NULL                                                               \
 	}
 /* keepRevisions: for each family whose ACTIVE revisions are known
  * (live->revisions), the owned ones beyond the newest settings.keep_revisions
@@ -219,8 +273,10 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
                      const struct ecsctl_plan_options *opts, struct ecsctl_error *err);
 
 /*
- * The planning sequence plan, apply and watch share: the scope of `m`,
- * gather (ecsctl_reconcile_gather), plan (ecsctl_plan_make), then, only when
+ * The planning sequence plan, apply and watch share: the scope of `m`
+ * (ecsctl_reconcile_plan_scope), gather (ecsctl_reconcile_gather_with, the
+ * model's tags sparing reads unless po->refresh; po->cache), plan
+ * (ecsctl_plan_make), then, only when
  * it can change the plan, the revision history (a register planned for a
  * family that has revisions: a revert reuses an existing one; a family past
  * keepRevisions: the deregistration candidates) and plan again. Sets
@@ -234,6 +290,22 @@ int ecsctl_plan_make(struct ecsctl_plan *out, const struct ecsctl_model *m,
 int ecsctl_reconcile_plan(struct ecsctl_plan *out, struct ecsctl_live *live,
                           const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
                           const struct ecsctl_plan_options *po, struct ecsctl_error *err);
+
+/* The scope ecsctl_reconcile_plan reads: ecsctl_reconcile_scope() of `m`,
+ * with "refresh": true when po->refresh (po may be NULL). */
+int ecsctl_reconcile_plan_scope(json_t **out, const struct ecsctl_model *m,
+                                const struct ecsctl_plan_options *po, struct ecsctl_error *err);
+
+/*
+ * ecsctl_reconcile_plan from `live` already gathered (initialized, filled
+ * by ecsctl_reconcile_gather_with with ecsctl_reconcile_plan_scope(m, po)
+ * and o->m = m): a watch tick reads live once for its drift report and its
+ * plan. History may be added to `live`. out->api_calls counts only the
+ * calls made here. Errors as ecsctl_reconcile_plan's.
+ */
+int ecsctl_reconcile_plan_live(struct ecsctl_plan *out, struct ecsctl_live *live,
+                               const struct ecsctl_model *m, struct ecsctl_ecs *ecs,
+                               const struct ecsctl_plan_options *po, struct ecsctl_error *err);
 
 /*
  * Appends to `out` (initialized by the caller) a wait-only service op (no

@@ -7,6 +7,11 @@
 #define ECSCTL_OWNER_TAG "ecsctl:owner"
 /* The commit a resource was last deployed from ("import" when adopted). */
 #define ECSCTL_REVISION_TAG "ecsctl:revision"
+/* On services: the task definition revision ecsctl deployed and the digest
+ * of the desired task definition it equals, "web:3 sha256:<hex> n1"
+ * (reconcile/taskdef_tag.c): a plan that finds both unchanged does not read
+ * the revision again. */
+#define ECSCTL_TASKDEF_TAG "ecsctl:taskdef"
 /* What every tag ecsctl itself writes starts with (drift leaves them out of
  * member diffs: ownership and the deployed commit are reported apart). */
 #define ECSCTL_TAG_PREFIX "ecsctl:"

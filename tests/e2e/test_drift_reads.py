@@ -13,15 +13,16 @@ from ecslocal import ServerRepoCase, delta  # noqa: E402
 
 
 class DriftReads(ServerRepoCase):
-    def drift(self):
+    def drift(self, *args):
         """drift --format json: its reads (per operation) and resources by (kind, name)."""
         before = self.server.stats()
-        out = self.run_ok("drift", "--format", "json").stdout
+        out = self.run_ok("drift", "--format", "json", *args).stdout
         reads = delta(before, self.server.stats())
         return reads, {(r["kind"], r["name"]): r for r in json.loads(out)["resources"]}
 
-    def plan_reads(self):
-        return json.loads(self.run_ok("plan", "--output", "json").stdout)["stats"]["apiCalls"]
+    def plan_reads(self, *args):
+        return json.loads(self.run_ok("plan", "--output", "json", *args).stdout)[
+            "stats"]["apiCalls"]
 
     def test_nothing_live_reads_what_plan_reads(self):
         reads, res = self.drift()
@@ -34,7 +35,7 @@ class DriftReads(ServerRepoCase):
         self.run_ok("apply", "--auto-approve", "--poll-interval", "100ms")
         ecs = self.server.client()
         # a newer revision of web registered by hand: the service still runs the old
-        # one, so plan reads both (the family's latest and the one running)
+        # one, which its ecsctl:taskdef tag vouches for
         td = ecs.describe_task_definition(taskDefinition="web")["taskDefinition"]
         keep = {k: td[k] for k in ("family", "containerDefinitions", "cpu", "memory",
                                   "networkMode", "requiresCompatibilities",
@@ -46,17 +47,20 @@ class DriftReads(ServerRepoCase):
                            taskDefinition=web["taskDefinition"], desiredCount=0,
                            launchType=web.get("launchType", "FARGATE"),
                            networkConfiguration=web.get("networkConfiguration", {}))
-        want = self.plan_reads()
-        self.assertEqual(want["DescribeTaskDefinition"], 5)
-        want["ListServices"] = 1             # the cluster's services, for the unmanaged
-        want["DescribeServices"] += 1        # adhoc, the one git does not name
-        reads, res = self.drift()
-        self.assertEqual(reads, want)
-        self.assertEqual(res[("Service", "shop/adhoc")]["status"], "unmanaged")
-        # the revision web runs is what its task definition is compared with
-        self.assertEqual(res[("TaskDefinition", "web")]["status"], "in-sync")
-        self.assertEqual(res[("Service", "shop/web")]["status"], "in-sync")
-
+        for args, described in (((), 0), (("--refresh",), 5)):
+            # without --refresh nothing is described: every service runs the
+            # revision its tag names; with it, as before the tags, the family's
+            # latest (4) and the revision web runs, which is not web's latest
+            want = self.plan_reads(*args)
+            self.assertEqual(want.get("DescribeTaskDefinition", 0), described, args)
+            want["ListServices"] = 1             # the cluster's services, for the unmanaged
+            want["DescribeServices"] += 1        # adhoc, the one git does not name
+            reads, res = self.drift(*args)
+            self.assertEqual(reads, want, args)
+            self.assertEqual(res[("Service", "shop/adhoc")]["status"], "unmanaged")
+            # the revision web runs is what its task definition is compared with
+            self.assertEqual(res[("TaskDefinition", "web")]["status"], "in-sync")
+            self.assertEqual(res[("Service", "shop/web")]["status"], "in-sync")
 
 if __name__ == "__main__":
     unittest.main()

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "diff_test.h"
+#include "ecsctl/buf.h"
 
 static int td_equal(const char *desired, const char *live)
 {
@@ -290,6 +291,32 @@ static void test_diff_normalize__every_rule_documented(void **state)
 	free(doc);
 }
 
+/* Digests of normalized task definitions live on services (the
+ * ecsctl:taskdef tag) and vouch for revisions: rules that change under the
+ * same version would let an old digest vouch for content the new rules
+ * compare differently. A rule added, removed or renamed fails here: bump
+ * ECSCTL_DIFF_TASKDEF_RULES_VERSION (and change what a rule does only with
+ * a bump too), then write the new list and version below. */
+static void test_diff_normalize__rules_version_pins_the_rule_list(void **state)
+{
+	static const char v1[] =
+	    "drop_read_only,canonical_numbers,empty_strings_absent,network_mode_default_bridge,"
+	    "task_cpu_memory_units,requires_compatibilities_sorted,containers_by_name,"
+	    "essential_defaults_true,container_cpu_zero_absent,port_protocol_defaults_tcp,"
+	    "port_host_port,port_mappings_sorted,environment_by_name,secrets_by_name,"
+	    "ulimits_by_name,string_values,health_check_defaults,false_booleans_absent,"
+	    "version_consistency_default,volumes,task_lists_sorted,empty_collections_absent";
+	struct ecsctl_buf b = ECSCTL_BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ecsctl_diff_taskdef_rule_count(); i++)
+		ecsctl_buf_addf(&b, "%s%s", i ? "," : "", ecsctl_diff_taskdef_rule_name(i));
+	assert_int_equal(ECSCTL_DIFF_TASKDEF_RULES_VERSION, 1);
+	assert_string_equal(b.buf, v1);
+	ecsctl_buf_release(&b);
+}
+
 /* The whole point: what a user writes and what real ECS answers for it
  * compare equal, both ways round. */
 static void test_diff_normalize__fargate_payload_equals_describe_output(void **state)
@@ -463,6 +490,7 @@ const struct CMUnitTest normalize_tests[] = {
     cmocka_unit_test(test_diff_normalize__task_lists_sorted),
     cmocka_unit_test(test_diff_normalize__empty_collections_absent),
     cmocka_unit_test(test_diff_normalize__every_rule_documented),
+    cmocka_unit_test(test_diff_normalize__rules_version_pins_the_rule_list),
     cmocka_unit_test(test_diff_normalize__fargate_payload_equals_describe_output),
     cmocka_unit_test(test_diff_normalize__model_example_register_round_trip),
     cmocka_unit_test(test_diff_normalize__model_example_describe),

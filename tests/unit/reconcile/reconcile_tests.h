@@ -11,4 +11,7 @@ int reconcile_wait_why_tests(void);
 /* The Markdown plan: escaping, the size cap (test_plan_markdown.c). */
 int reconcile_plan_markdown_tests(void);
 
+/* The ecsctl:taskdef tag and the task definition cache (test_taskdef_tag.c). */
+int reconcile_taskdef_tag_tests(void);
+
 #endif

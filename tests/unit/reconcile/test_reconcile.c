@@ -535,7 +535,7 @@ static void test_reconcile_plan__targets(void **state)
 {
 	struct fx *f = *state;
 	const char *t1[] = {"TaskDefinition/web"}, *t2[] = {"Service/shop/nope"};
-	struct ecsctl_plan_options o = {t1, 1};
+	struct ecsctl_plan_options o = {t1, 1, false, NULL};
 
 	assert_int_equal(ecsctl_live_fingerprint(&f->live, &f->err), 0);
 	assert_int_equal(ecsctl_plan_make(&f->plan, &f->m, &f->live, f->scope, &o, &f->err), 0);
@@ -723,5 +723,5 @@ int main(void)
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
 	return failed + reconcile_wait_tests() + reconcile_wait_why_tests() +
-	       reconcile_plan_markdown_tests();
+	       reconcile_plan_markdown_tests() + reconcile_taskdef_tag_tests();
 }
