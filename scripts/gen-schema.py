@@ -30,6 +30,9 @@ OPERATIONS = [
     "ListContainerInstances", "UpdateContainerAgent", "UpdateContainerInstancesState",
     "SubmitContainerStateChange", "SubmitTaskStateChange", "DiscoverPollEndpoint",
     "PutAttributes", "DeleteAttributes", "ListAttributes", "StartTask",
+    # service deployments and revisions (deployment strategies, lifecycle hooks)
+    "ListServiceDeployments", "DescribeServiceDeployments", "DescribeServiceRevisions",
+    "StopServiceDeployment", "ContinueServiceDeployment",
 ]
 
 TYPES = ["structure", "list", "map", "string", "integer", "long", "boolean", "double",

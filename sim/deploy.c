@@ -288,6 +288,23 @@ static void count_failures(json_t *deps, json_t *tasks)
 	}
 }
 
+json_t *sim_deploy_rollback(json_t *svc, const char *cause, struct sim_deploy_ctx *ctx)
+{
+	json_t *p = json_array_get(json_object_get(svc, "deployments"), 0);
+	const char *good = sim_str(svc, "_lastGoodTd");
+	const char *good_id = sim_str(svc, "_lastGoodId") ? sim_str(svc, "_lastGoodId") : "";
+	char reason[300];
+
+	if (!p || !good || strcmp(good, sim_str(p, "taskDefinition")) == 0)
+		return NULL;
+	snprintf(reason, sizeof(reason), "%s: rolling back to deploymentId %s.", cause, good_id);
+	sim_service_event(svc, ctx->rng, ctx->now, "(service %s) rolling back to deployment %s.",
+	                  svc_name(svc), good_id);
+	if (sim_deploy_start(svc, good, reason, ctx))
+		return NULL;
+	return json_array_get(json_object_get(svc, "deployments"), 0);
+}
+
 /* The circuit breaker: FAILED after the threshold, and maybe a rollback. */
 static void check_breaker(json_t *svc, struct sim_deploy_ctx *ctx)
 {
@@ -295,8 +312,6 @@ static void check_breaker(json_t *svc, struct sim_deploy_ctx *ctx)
 	json_t *p = json_array_get(deps, 0);
 	int desired = (int)sim_int(svc, "desiredCount", 0);
 	int threshold = (int)ceil(desired * 0.5);
-	const char *good = sim_str(svc, "_lastGoodTd");
-	char reason[160];
 
 	if (!p || !breaker(svc, "enable"))
 		return;
@@ -312,15 +327,11 @@ static void check_breaker(json_t *svc, struct sim_deploy_ctx *ctx)
 	sim_service_event(svc, ctx->rng, ctx->now,
 	                  "(service %s) (deployment %s) deployment failed: tasks failed to start.",
 	                  svc_name(svc), sim_str(p, "id"));
-	if (!breaker(svc, "rollback") || !good || strcmp(good, sim_str(p, "taskDefinition")) == 0)
-		return;
-	snprintf(reason, sizeof(reason),
-	         "ECS deployment circuit breaker: rolling back to deploymentId %s.",
-	         sim_str(svc, "_lastGoodId") ? sim_str(svc, "_lastGoodId") : "");
-	sim_service_event(svc, ctx->rng, ctx->now, "(service %s) rolling back to deployment %s.",
-	                  svc_name(svc),
-	                  sim_str(svc, "_lastGoodId") ? sim_str(svc, "_lastGoodId") : "");
-	sim_deploy_start(svc, good, reason, ctx);
+	if (sim_sdep_of(svc, p))
+		sim_sdep_breaker(svc, (int)sim_int(p, "failedTasks", 0), threshold,
+		                 breaker(svc, "rollback"), ctx);
+	else if (breaker(svc, "rollback"))
+		sim_deploy_rollback(svc, "ECS deployment circuit breaker", ctx);
 }
 
 /* Tasks on DRAINING instances: pending ones stop at once, running ones while
@@ -355,10 +366,27 @@ static int stop_draining(json_t *svc, json_t *tasks, int can, int *running,
 	return stopped;
 }
 
-/* The REPLICA scheduler: rolling replacement within the limits. */
+/* Older deployments of a blue/green family rollout: kept whole beside the
+ * target until its clean up, then stopped at once. */
+static void hold_or_drop(json_t *svc, json_t *tasks, enum sim_sdep_mode mode,
+                         struct sim_deploy_ctx *ctx)
+{
+	json_t *deps = json_object_get(svc, "deployments");
+	size_t i;
+
+	for (i = json_array_size(deps); mode == SIM_SDEP_DROP && i-- > 1;) {
+		const char *id = sim_str(json_array_get(deps, i), "id");
+		struct dep_counts dc = count_tasks(tasks, id);
+		stop_tasks(svc, tasks, id, dc.alive, 1, ctx);
+	}
+}
+
+/* The REPLICA scheduler: rolling replacement within the limits, or the
+ * blue/green family's full scale up beside the older deployments. */
 static void replicas(json_t *svc, json_t *tasks, json_t *p, int desired, struct sim_deploy_ctx *ctx)
 {
 	json_t *deps = json_object_get(svc, "deployments");
+	enum sim_sdep_mode mode = sim_sdep_mode(svc);
 	int max_total = (int)floor(desired * dconf(svc, "maximumPercent", 200) / 100.0);
 	int min_healthy = (int)ceil(desired * dconf(svc, "minimumHealthyPercent", 100) / 100.0);
 	struct dep_counts all, pc;
@@ -374,7 +402,7 @@ static void replicas(json_t *svc, json_t *tasks, json_t *p, int desired, struct 
 
 	/* drain older deployments while min healthy holds */
 	all = count_tasks(tasks, NULL);
-	for (i = json_array_size(deps); i-- > 1;) {
+	for (i = json_array_size(deps); mode == SIM_SDEP_ROLLING && i-- > 1;) {
 		const char *id = sim_str(json_array_get(deps, i), "id");
 		struct dep_counts dc = count_tasks(tasks, id);
 		int can = all.running - min_healthy;
@@ -387,13 +415,18 @@ static void replicas(json_t *svc, json_t *tasks, json_t *p, int desired, struct 
 			all.running -= n;
 		}
 	}
+	hold_or_drop(svc, tasks, mode, ctx);
+	all = count_tasks(tasks, NULL);
 
 	all.alive -= stop_draining(svc, tasks, all.running - min_healthy, &all.running, ctx);
 
-	/* launch the primary's tasks within maximumPercent; tasks on DRAINING
+	/* launch the primary's tasks within maximumPercent (the blue/green
+	 * family needs room for a whole second set); tasks on DRAINING
 	 * instances are not counted, they are being replaced */
 	pc = count_tasks(tasks, sim_str(p, "id"));
 	pc.alive -= pc.draining;
+	if (mode != SIM_SDEP_ROLLING)
+		max_total = all.alive - pc.alive - pc.draining + desired;
 	if (strcmp(sim_str(p, "rolloutState"), "FAILED") != 0 && pc.alive < desired) {
 		int room = max_total - all.alive;
 		int n = desired - pc.alive < room ? desired - pc.alive : room;
@@ -416,6 +449,7 @@ static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 		return;
 	count_failures(deps, tasks);
 	check_breaker(svc, ctx);
+	sim_sdep_step(svc, tasks, ctx);
 	p = json_array_get(deps, 0);
 	if (!p)
 		return;
@@ -444,9 +478,10 @@ static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 	}
 	set_count(svc, "runningCount", running);
 	set_count(svc, "pendingCount", pending);
+	sim_sdep_counts(svc);
 
 	done = !others_busy && running == desired && pending == 0 && !stopping_left(tasks, NULL) &&
-	       count_tasks(tasks, NULL).draining == 0;
+	       count_tasks(tasks, NULL).draining == 0 && sim_sdep_may_complete(svc);
 	if (done && strcmp(sim_str(p, "rolloutState"), "IN_PROGRESS") == 0) {
 		char reason[96];
 		snprintf(reason, sizeof(reason), "ECS deployment %s completed.", sim_str(p, "id"));
@@ -458,6 +493,7 @@ static void schedule(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx)
 		sim_service_event(svc, ctx->rng, ctx->now,
 		                  "(service %s) (deployment %s) deployment completed.",
 		                  svc_name(svc), sim_str(p, "id"));
+		sim_sdep_completed(svc, p, ctx);
 		while (json_array_size(deps) > 1)
 			json_array_remove(deps, json_array_size(deps) - 1);
 	}
@@ -483,6 +519,8 @@ static int has_work(json_t *svc, json_t *tasks)
 	if (status && strcmp(status, "INACTIVE") == 0)
 		return 0;
 	if (status && strcmp(status, "DRAINING") == 0)
+		return 1;
+	if (sim_sdep_active(svc))
 		return 1;
 	json_object_foreach(tasks, k, t) {
 		if (isfinite(sim_task_next_change(t)))
@@ -515,6 +553,9 @@ int sim_deploy_advance(json_t *svc, struct sim_deploy_ctx *ctx)
 			if (n < t)
 				t = n;
 		}
+		/* timers of the service deployment: bake, hooks, alarms */
+		if (sim_sdep_next_change(svc, ctx) < t)
+			t = sim_sdep_next_change(svc, ctx);
 		if (t > target)
 			break;
 		if (steps++ >= MAX_STEPS) {

@@ -41,6 +41,13 @@ static const struct sim_op ops[] = {
     {"DeleteAttributes", sim_op_delete_attributes, 1},
     {"ListAttributes", sim_op_list_attributes, 0},
     {"StartTask", sim_op_start_task, 1},
+    {"ListServiceDeployments", sim_op_list_service_deployments, 0},
+    {"DescribeServiceDeployments", sim_op_describe_service_deployments, 0},
+    {"DescribeServiceRevisions", sim_op_describe_service_revisions, 0},
+    {"StopServiceDeployment", sim_op_stop_service_deployment, 1},
+    {"ContinueServiceDeployment", sim_op_continue_service_deployment, 1},
+    /* ecs-local's own, reached by POST /_alarm only (server.c) */
+    {"_SetAlarm", sim_op_set_alarm, 1},
     {NULL, NULL, 0}};
 
 const struct sim_op *sim_op_lookup(const char *name)

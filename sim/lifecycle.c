@@ -97,6 +97,8 @@ int ecsctl_sim_new(struct ecsctl_sim **out, const struct ecsctl_sim_options *opt
 	                         opts->seed, err)))
 		goto fail;
 	sim->store.ec2_capacity = opts->ec2_capacity;
+	if ((rc = sim_knobs_load(&sim->store, opts->alarms, opts->hooks, err)))
+		goto fail;
 	sim_quota_defaults(&sim->store.quotas, opts);
 	if (opts->instances &&
 	    (rc = sim_instances_parse(&sim->store.instance_specs, opts->instances, err)))

@@ -11,10 +11,12 @@
 #include "ecsctl/sim.h"
 #include "banned.h"
 
-/* Every --instances value, every --throttle GROUP=RATE:BURST, ';'-joined
- * (the options hold one string each). */
+/* Every --instances, --alarm and --hook value, every --throttle
+ * GROUP=RATE:BURST, ';'-joined (the options hold one string each). */
 static struct ecsctl_buf instances = ECSCTL_BUF_INIT;
 static struct ecsctl_buf throttle_groups = ECSCTL_BUF_INIT;
+static struct ecsctl_buf alarms = ECSCTL_BUF_INIT;
+static struct ecsctl_buf hooks = ECSCTL_BUF_INIT;
 
 static const char usage[] =
     "usage: ecs-local [options]\n"
@@ -41,6 +43,14 @@ static const char usage[] =
     "                            in turn) that register when CLUSTER is created; EC2\n"
     "                            tasks there are placed on them. Repeatable. Without\n"
     "                            it EC2 capacity is unlimited (or --ec2-capacity).\n"
+    "  --alarm NAME=ALARM|OK|INSUFFICIENT_DATA[@SECONDS]\n"
+    "                            CloudWatch alarm NAME is in that state (from SECONDS\n"
+    "                            of simulated time on); deployments that list it with\n"
+    "                            rollback roll back. Repeatable; POST /_alarm at run time\n"
+    "  --hook FUNCTION=SUCCEEDED|FAILED|IN_PROGRESS[:SECONDS]\n"
+    "                            what Lambda lifecycle hook FUNCTION (name or ARN)\n"
+    "                            answers (default SUCCEEDED; IN_PROGRESS:S succeeds\n"
+    "                            after S seconds). Repeatable\n"
     "  --quota-tasks-per-service N     ECS service quotas (defaults as in ECS:\n"
     "  --quota-services-per-cluster N  5000, 5000, 10000 and 1000000); past one,\n"
     "  --quota-clusters N              the request gets ECS's error\n"
@@ -204,6 +214,18 @@ static int parse(int argc, char **argv, struct ecsctl_sim_options *o)
 			}
 			ecsctl_buf_addf(&instances, "%s%s", instances.len ? ";" : "", arg);
 			o->instances = instances.buf;
+		} else if (strcmp(f, "--alarm") == 0 || strcmp(f, "--hook") == 0) {
+			struct ecsctl_error err = ECSCTL_ERROR_INIT;
+			int alarm = strcmp(f, "--alarm") == 0;
+			struct ecsctl_buf *list = alarm ? &alarms : &hooks;
+			if (alarm ? ecsctl_sim_alarm_check(arg, &err)
+			          : ecsctl_sim_hook_check(arg, &err)) {
+				fprintf(stderr, "error: %s\n", err.message);
+				ecsctl_error_release(&err);
+				return -1;
+			}
+			ecsctl_buf_addf(list, "%s%s", list->len ? ";" : "", arg);
+			*(alarm ? &o->alarms : &o->hooks) = list->buf;
 		} else if (strncmp(f, "--quota-", 8) == 0) {
 			if (quota_flag(f, arg, o))
 				return -1;
@@ -265,5 +287,7 @@ int main(int argc, char **argv)
 	ecsctl_sim_free(sim);
 	ecsctl_buf_release(&instances);
 	ecsctl_buf_release(&throttle_groups);
+	ecsctl_buf_release(&alarms);
+	ecsctl_buf_release(&hooks);
 	return rc;
 }

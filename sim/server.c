@@ -204,6 +204,11 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 		return set_throttle(conn, sim, rq);
 	if (target && strncmp(target, TARGET_PREFIX, strlen(TARGET_PREFIX)) == 0)
 		name = target + strlen(TARGET_PREFIX);
+	/* our own operations have no X-Amz-Target; each has its path */
+	if (name && name[0] == '_')
+		name = NULL;
+	if (strcmp(url, "/_alarm") == 0 && strcmp(method, "POST") == 0)
+		name = "_SetAlarm";
 	op = sim_op_lookup(name);
 	if (sim->opts.latency_ms)
 		usleep(sim->opts.latency_ms * 1000u);
@@ -222,7 +227,8 @@ static enum MHD_Result handle(struct ecsctl_sim *sim, struct MHD_Connection *con
 		sim_fail(&err, "ThrottlingException", "Rate exceeded");
 		goto fail;
 	}
-	if (strcmp(method, "POST") != 0 || strcmp(url, "/") != 0 || !op) {
+	if (strcmp(method, "POST") != 0 || !op ||
+	    strcmp(url, op->name[0] == '_' ? "/_alarm" : "/") != 0) {
 		sim_fail(&err, "UnknownOperationException", "%s", "");
 		goto fail;
 	}

@@ -115,8 +115,13 @@ static void deploy_conf_merge(json_t *svc, const json_t *given)
 		json_object_set_new(dc, "deploymentCircuitBreaker",
 		                    json_pack("{s:b,s:b}", "enable", sim_bool(cb, "enable", 0),
 		                              "rollback", sim_bool(cb, "rollback", 0)));
-	if (json_object_get(given, "alarms"))
-		json_object_set(dc, "alarms", json_object_get(given, "alarms"));
+	for (const char *const *k =
+	         (const char *const[]){"alarms", "strategy", "bakeTimeInMinutes", "lifecycleHooks",
+	                               "linearConfiguration", "canaryConfiguration", NULL};
+	     *k; k++) {
+		if (json_object_get(given, *k))
+			json_object_set_new(dc, *k, json_deep_copy(json_object_get(given, *k)));
+	}
 }
 
 static int create_checks(struct sim_store *s, json_t *req, json_t *cluster, json_t **td_out,
@@ -167,6 +172,7 @@ static int create_checks(struct sim_store *s, json_t *req, json_t *cluster, json
 		                "Task definition does not support launch_type %s.", launch);
 	if ((rc = check_network(td, json_object_get(req, "networkConfiguration"), err)) ||
 	    (rc = check_deploy_conf(json_object_get(req, "deploymentConfiguration"), err)) ||
+	    (rc = sim_strategy_check(req, err)) ||
 	    (rc = sim_preflight_service(req, td, cluster, err)) ||
 	    (rc = sim_place_check_constraints(json_object_get(req, "placementConstraints"), err)))
 		return rc;
@@ -296,7 +302,11 @@ int sim_op_create_service(struct sim_store *s, json_t *req, json_t **resp, struc
 		return rc;
 	}
 	ctx = sim_store_ctx(s, cluster);
-	sim_deploy_start(svc, sim_str(td, "taskDefinitionArn"), NULL, &ctx);
+	if (sim_deploy_start(svc, sim_str(td, "taskDefinitionArn"), NULL, &ctx) ||
+	    sim_sdep_begin(svc, &ctx)) {
+		json_decref(svc);
+		return ecsctl_error_nomem(err);
+	}
 	json_object_set_new(json_object_get(cluster, "_services"), sim_str(req, "serviceName"),
 	                    svc);
 	sim_store_mark_busy(s, cluster, svc);
@@ -329,13 +339,21 @@ static json_t *active_service(struct sim_store *s, json_t *req, json_t **cluster
 static int preflight_update(const json_t *svc, const json_t *req, const json_t *td,
                             const json_t *cluster, struct ecsctl_error *err)
 {
-	json_t *view = sim_public(svc);
+	json_t *view = sim_public(svc), *dc;
 	int rc;
 
 	if (!view)
 		return ecsctl_error_nomem(err);
+	/* deploymentConfiguration is merged member by member (deploy_conf_merge) */
+	dc = json_deep_copy(json_object_get(svc, "deploymentConfiguration"));
+	if (!dc)
+		dc = json_object();
+	json_object_update(dc, json_object_get(req, "deploymentConfiguration"));
 	json_object_update(view, (json_t *)req);
+	json_object_set_new(view, "deploymentConfiguration", dc);
 	rc = sim_preflight_service(view, td, cluster, err);
+	if (!rc)
+		rc = sim_strategy_check(view, err);
 	json_decref(view);
 	return rc;
 }
@@ -406,8 +424,9 @@ int sim_op_update_service(struct sim_store *s, json_t *req, json_t **resp, struc
 			json_object_set_new(svc, *k, json_deep_copy(json_object_get(req, *k)));
 	}
 	ctx = sim_store_ctx(s, cluster);
-	if (redeploy)
-		sim_deploy_start(svc, sim_str(td, "taskDefinitionArn"), NULL, &ctx);
+	if (redeploy && (sim_deploy_start(svc, sim_str(td, "taskDefinitionArn"), NULL, &ctx) ||
+	                 sim_sdep_begin(svc, &ctx)))
+		return ecsctl_error_nomem(err);
 	else if (json_object_get(req, "desiredCount"))
 		json_object_set_new(svc, "_steady", json_false());
 	sim_store_mark_busy(s, cluster, svc);

@@ -114,6 +114,12 @@ struct sim_store {
 	 * `mutations` equals rendered_at; the clock bumps a service's `_adv` */
 	json_t *rendered;
 	unsigned long long rendered_at;
+	/* CloudWatch alarms deployments watch: name -> {"state", "at"}: in
+	 * `state` from simulated time `at` on (--alarm, POST /_alarm) */
+	json_t *alarms;
+	/* what Lambda lifecycle hooks answer (--hook): function name or ARN ->
+	 * {"status", "seconds"}; absent: SUCCEEDED */
+	json_t *hooks;
 };
 
 int sim_store_init(struct sim_store *s, const char *region, const char *account, double scale,
@@ -197,6 +203,7 @@ struct sim_deploy_ctx {
 	/* The task definition for an ARN (borrowed), or NULL. */
 	json_t *(*taskdef)(void *arg, const char *arn);
 	void *arg;
+	json_t *alarms, *hooks; /* borrowed from the store; NULL: none */
 };
 
 /* Adds a PRIMARY deployment of `td_arn` to `svc`, older ones become ACTIVE. */
@@ -224,6 +231,52 @@ void sim_service_event(json_t *svc, uint64_t *rng, double now, const char *fmt, 
  * running tasks: ..."; nothing when n is 0. */
 void sim_service_tasks_event(json_t *svc, struct sim_deploy_ctx *ctx, int started, int n,
                              const char *ids);
+
+/* ---- service deployments and revisions (sdeploy.c, stages.c) ---- */
+/* How the scheduler treats older deployments while a service deployment runs. */
+enum sim_sdep_mode {
+	SIM_SDEP_ROLLING, /* rolling replacement within min/max percent */
+	SIM_SDEP_HOLD,    /* blue/green family: the target scales up beside the source */
+	SIM_SDEP_DROP     /* clean up (or roll back): older tasks stop at once */
+};
+/* Records the service deployment and service revision of the deployment
+ * sim_deploy_start() just made PRIMARY; an active one before it is STOPPED. */
+int sim_sdep_begin(json_t *svc, struct sim_deploy_ctx *ctx);
+/* The service deployment of a `deployments[]` entry, or NULL. */
+json_t *sim_sdep_of(json_t *svc, const json_t *dep);
+/* The service's current service deployment while it is not finished, or NULL. */
+json_t *sim_sdep_active(json_t *svc);
+int sim_sdep_is_active(const json_t *sd);
+/* Runs the stage machine of the active service deployment at ctx->now
+ * (hooks, traffic, bake, alarms, requested stops). */
+void sim_sdep_step(json_t *svc, json_t *tasks, struct sim_deploy_ctx *ctx);
+enum sim_sdep_mode sim_sdep_mode(json_t *svc);
+/* Whether the primary deployment may be called COMPLETED yet (a blue/green
+ * family deployment completes in its CLEAN_UP stage). */
+int sim_sdep_may_complete(json_t *svc);
+/* The primary deployment `p` completed: SUCCESSFUL or ROLLBACK_SUCCESSFUL. */
+void sim_sdep_completed(json_t *svc, json_t *p, struct sim_deploy_ctx *ctx);
+/* The circuit breaker failed the primary deployment; `rollback` as configured. */
+void sim_sdep_breaker(json_t *svc, int failures, int threshold, int rollback,
+                      struct sim_deploy_ctx *ctx);
+/* The service deployment failed (`why`: its statusReason): rolled back when
+ * `rollback`, else STOPPED. `cause` starts a rolling rollback's reason. */
+void sim_sdep_fail(json_t *svc, json_t *sd, const char *cause, const char *why, int rollback,
+                   struct sim_deploy_ctx *ctx);
+/* When the active service deployment changes next on its own, or INFINITY. */
+double sim_sdep_next_change(json_t *svc, const struct sim_deploy_ctx *ctx);
+/* Keeps `currentServiceRevisions` equal to the deployments' counts. */
+void sim_sdep_counts(json_t *svc);
+/* A service deployment / revision in a form for answers. */
+json_t *sim_sdep_render(json_t *svc, json_t *sd);
+/* Rolls back to the last deployment that completed (a new PRIMARY, reason
+ * "CAUSE: rolling back to deploymentId ID."); NULL when there is none. */
+json_t *sim_deploy_rollback(json_t *svc, const char *cause, struct sim_deploy_ctx *ctx);
+/* The strategy rules of ECS for `svc` (the service as it will be). */
+int sim_strategy_check(const json_t *svc, struct ecsctl_error *err);
+/* --alarm and --hook values into the store (knobs.c). */
+int sim_knobs_load(struct sim_store *s, const char *alarms, const char *hooks,
+                   struct ecsctl_error *err);
 
 /* ---- operations: with the store locked; `*resp` is a new reference: an
  * object to serialize, or a JSON string holding the serialized answer ---- */
@@ -253,6 +306,16 @@ int sim_op_stop_task(struct sim_store *, json_t *, json_t **, struct ecsctl_erro
 int sim_op_tag_resource(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
 int sim_op_untag_resource(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
 int sim_op_list_tags_for_resource(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_list_service_deployments(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_describe_service_deployments(struct sim_store *, json_t *, json_t **,
+                                        struct ecsctl_error *);
+int sim_op_describe_service_revisions(struct sim_store *, json_t *, json_t **,
+                                      struct ecsctl_error *);
+int sim_op_stop_service_deployment(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
+int sim_op_continue_service_deployment(struct sim_store *, json_t *, json_t **,
+                                       struct ecsctl_error *);
+/* POST /_alarm {"alarmName", "state"}: ecs-local's own, journaled like the rest */
+int sim_op_set_alarm(struct sim_store *, json_t *, json_t **, struct ecsctl_error *);
 
 /* Tasks in a form for answers (public members, tags when asked). */
 json_t *sim_task_render(const json_t *task, int with_tags);

@@ -29,13 +29,15 @@ int sim_store_init(struct sim_store *s, const char *region, const char *account,
 	s->families = json_object();
 	s->busy = json_object();
 	s->rendered = json_object();
+	s->alarms = json_object();
+	s->hooks = json_object();
 	snprintf(s->region, sizeof(s->region), "%s", region);
 	snprintf(s->account, sizeof(s->account), "%s", account);
 	s->scale = scale > 0 ? scale : 1.0;
 	s->wall_start = ecsctl_clock_mono_s();
 	s->sim_start = ecsctl_clock_wall_s();
 	s->rng = seed ? seed : ecsctl_rand_seed();
-	if (!s->clusters || !s->families || !s->busy || !s->rendered)
+	if (!s->clusters || !s->families || !s->busy || !s->rendered || !s->alarms || !s->hooks)
 		return ecsctl_error_nomem(err);
 	return 0;
 }
@@ -49,6 +51,8 @@ void sim_store_release(struct sim_store *s)
 	json_decref(s->busy);
 	json_decref(s->rendered);
 	json_decref(s->instance_specs);
+	json_decref(s->alarms);
+	json_decref(s->hooks);
 	pthread_mutex_destroy(&s->mu);
 	s->clusters = s->families = s->busy = s->rendered = NULL;
 }
@@ -231,6 +235,8 @@ struct sim_deploy_ctx sim_store_ctx(struct sim_store *s, json_t *cluster)
 	ctx.cluster = cluster;
 	ctx.taskdef = lookup_td;
 	ctx.arg = s;
+	ctx.alarms = s->alarms;
+	ctx.hooks = s->hooks;
 	return ctx;
 }
 
@@ -297,10 +303,10 @@ json_t *sim_store_dump(struct sim_store *s, unsigned long long journal_seq)
 	json_object_foreach(s->busy, k, v) {
 		json_array_append_new(busy, json_string(k));
 	}
-	return json_pack("{s:i,s:O,s:O,s:f,s:I,s:I,s:o}", "formatVersion", 1, "clusters",
+	return json_pack("{s:i,s:O,s:O,s:f,s:I,s:I,s:o,s:O}", "formatVersion", 1, "clusters",
 	                 s->clusters, "families", s->families, "now", sim_store_now(s), "rng",
 	                 (json_int_t)(s->rng & 0x7fffffffffffffffULL), "journal",
-	                 (json_int_t)journal_seq, "busy", busy);
+	                 (json_int_t)journal_seq, "busy", busy, "alarms", s->alarms);
 }
 
 int sim_store_load(struct sim_store *s, json_t *doc, unsigned long long *journal_seq,
@@ -319,6 +325,9 @@ int sim_store_load(struct sim_store *s, json_t *doc, unsigned long long *journal
 	s->clusters = json_incref(json_object_get(doc, "clusters"));
 	s->families = json_incref(json_object_get(doc, "families"));
 	*journal_seq = (unsigned long long)sim_int(doc, "journal", 0);
+	/* alarm states set at run time (POST /_alarm) outlive a restart */
+	if (json_is_object(json_object_get(doc, "alarms")))
+		json_object_update(s->alarms, json_object_get(doc, "alarms"));
 	if (json_is_integer(json_object_get(doc, "rng")))
 		s->rng ^= (uint64_t)json_integer_value(json_object_get(doc, "rng"));
 	/* time never runs backwards across a restart */

@@ -44,12 +44,15 @@ struct ecsctl_sim_options {
 	 * profile's; without a profile, only these groups are throttled). Both
 	 * exclude throttle_rate. NULL = none */
 	const char *throttle_groups;
+	/* --alarm NAME=STATE[@SECONDS] and --hook FUNCTION=STATUS[:SECONDS]
+	 * values, several joined by ';'; NULL = none (docs/ecs-local.md) */
+	const char *alarms, *hooks;
 };
 
 #define ECSCTL_SIM_OPTIONS_INIT                                                                    \
 	{                                                                                          \
 		"127.0.0.1:4566", 0, NULL, 1.0, 0, 0, 0, 0, NULL, NULL, "123456789012",            \
-		    "us-east-1", 0, 4, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL                 \
+		    "us-east-1", 0, 4, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL     \
 	}
 
 struct ecsctl_sim;
@@ -66,6 +69,9 @@ int ecsctl_sim_instances_check(const char *spec, struct ecsctl_error *err);
 /* 0 when `spec` is one valid GROUP=RATE:BURST item of throttle_groups,
  * else ECSCTL_EINVAL and why. */
 int ecsctl_sim_throttle_check(const char *spec, struct ecsctl_error *err);
+/* 0 when `spec` is a valid --alarm / --hook value, else ECSCTL_EINVAL and why. */
+int ecsctl_sim_alarm_check(const char *spec, struct ecsctl_error *err);
+int ecsctl_sim_hook_check(const char *spec, struct ecsctl_error *err);
 
 /* The bound port (useful with port 0). */
 unsigned ecsctl_sim_port(const struct ecsctl_sim *sim);

@@ -46,6 +46,24 @@ SHOP = os.path.join("tests", "e2e", "repos", "shop")
 warnings.filterwarnings("ignore", category=ResourceWarning)
 
 
+def _vendored_model():
+    """boto3 and the AWS CLI read the ECS model ecs-local implements (the
+    vendored schema/botocore/, by AWS_DATA_PATH): Debian's botocore predates
+    deployment strategies and service deployments."""
+    if os.environ.get("AWS_DATA_PATH"):
+        return
+    root = tempfile.mkdtemp(prefix="ecs-model-")
+    atexit.register(shutil.rmtree, root, True)
+    where = os.path.join(root, "ecs", "2014-11-13")
+    os.makedirs(where)
+    for name in ("service-2.json", "paginators-1.json", "waiters-2.json"):
+        os.symlink(os.path.join(SRC, "schema", "botocore", name), os.path.join(where, name))
+    os.environ["AWS_DATA_PATH"] = root
+
+
+_vendored_model()
+
+
 def _wrapper_error_exitcode():
     for arg in WRAPPER:
         if arg.startswith("--error-exitcode="):
@@ -142,6 +160,14 @@ class EcsLocal:
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.load(r)
 
+    def set_alarm(self, name, state):
+        """Puts CloudWatch alarm `name` into `state` (ALARM, OK,
+        INSUFFICIENT_DATA) now: POST /_alarm."""
+        body = json.dumps({"alarmName": name, "state": state}).encode()
+        req = urllib.request.Request(self.url + "/_alarm", data=body, method="POST")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.load(r)
+
 
 def delta(before, after):
     """Requests per operation between two stats() snapshots (zeros left out)."""
@@ -205,6 +231,44 @@ class ServerTest(unittest.TestCase):
 
     def wait_stable(self, cluster, names, attempts=30):
         wait_stable(self.ecs, cluster, names, timeout=attempts, delay=1)
+
+    def service_deployment(self, arn):
+        return self.ecs.describe_service_deployments(
+            serviceDeploymentArns=[arn])["serviceDeployments"][0]
+
+    def current_deployment(self, cluster, name):
+        """The service's current service deployment (DescribeServiceDeployments)."""
+        return self.service_deployment(self.describe(cluster, name)["currentServiceDeployment"])
+
+    def follow(self, arn, decide=lambda sd, hook: "CONTINUE", timeout=30.0):
+        """Watches service deployment `arn` until it ends, answering each
+        PAUSE hook that awaits action with decide(sd, hook) (CONTINUE,
+        ROLLBACK, or None to let it wait). Returns the final deployment and
+        the (lifecycleStage, production weight of the target) pairs seen,
+        in order, without repeats."""
+        seen, answered = [], set()
+        end = time.monotonic() + timeout
+        while True:
+            sd = self.service_deployment(arn)
+            weight = sd["targetServiceRevision"].get("requestedProductionTrafficWeight")
+            if sd.get("lifecycleStage") and (not seen or seen[-1] != (sd["lifecycleStage"],
+                                                                       weight)):
+                seen.append((sd["lifecycleStage"], weight))
+            if sd["status"] in ("SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL",
+                                "ROLLBACK_FAILED"):
+                return sd, seen
+            for hook in sd["lifecycleHookDetails"]:
+                if hook["status"] != "AWAITING_ACTION" or hook["hookId"] in answered:
+                    continue
+                action = decide(sd, hook)
+                if action:
+                    answered.add(hook["hookId"])
+                    self.ecs.continue_service_deployment(serviceDeploymentArn=arn,
+                                                         hookId=hook["hookId"], action=action)
+            if time.monotonic() > end:
+                self.fail("service deployment still %s at %s after %.0f s" %
+                          (sd["status"], sd.get("lifecycleStage"), timeout))
+            time.sleep(0.02)
 
     def poll(self, fn, timeout=20.0, interval=0.1):
         """Calls fn until it returns a true value; fails after `timeout` s."""

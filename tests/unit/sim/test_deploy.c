@@ -58,6 +58,7 @@ static void world_init(struct world *w, int desired, int min_pct, int max_pct, i
 	w->ctx.rng = &w->rng;
 	w->ctx.cluster_arn = CLUSTER_ARN;
 	w->ctx.capacity_left = -1;
+	w->ctx.alarms = w->ctx.hooks = NULL;
 	w->ctx.cluster = NULL;
 	w->ctx.taskdef = lookup;
 	w->ctx.arg = w->tds;
