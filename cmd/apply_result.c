@@ -15,6 +15,7 @@ struct apply_result {
 	struct cli_progress *pv; /* borrowed */
 	json_t *ops;             /* {"Kind/name": "started|done|failed"} */
 	json_t *services;        /* {"cluster/service": {...last state}} */
+	json_t *hooks;           /* [{"name", "outcome", "exitCode", "durationMs"}], run order */
 };
 
 struct apply_result *apply_result_new(struct cli_progress *pv)
@@ -26,7 +27,8 @@ struct apply_result *apply_result_new(struct cli_progress *pv)
 	r->pv = pv;
 	r->ops = json_object();
 	r->services = json_object();
-	if (!r->ops || !r->services) {
+	r->hooks = json_array();
+	if (!r->ops || !r->services || !r->hooks) {
 		apply_result_free(r);
 		return NULL;
 	}
@@ -39,6 +41,7 @@ void apply_result_free(struct apply_result *r)
 		return;
 	json_decref(r->ops);
 	json_decref(r->services);
+	json_decref(r->hooks);
 	free(r);
 }
 
@@ -59,6 +62,27 @@ static const char *service_outcome(const struct ecsctl_progress *ev)
 	return ev->failed ? "failed" : "waiting";
 }
 
+/* A hook's entry: its first event starts one, its last (done) gives the
+ * exit code; one that never ends (a timeout, an interrupt, a refused
+ * RunTask) stays "unfinished". */
+static void hook_seen(json_t *hooks, const struct ecsctl_progress *ev)
+{
+	json_t *h = json_array_get(hooks, json_array_size(hooks) - 1);
+
+	if (!h || strcmp(json_string_value(json_object_get(h, "name")), ev->name) ||
+	    strcmp(json_string_value(json_object_get(h, "outcome")), "unfinished")) {
+		h = json_pack("{s:s,s:s,s:n}", "name", ev->name, "outcome", "unfinished",
+		              "exitCode");
+		if (json_array_append_new(hooks, h))
+			return;
+	}
+	json_object_set_new(h, "durationMs", json_integer(ev->elapsed_ms));
+	if (ev->done) {
+		json_object_set_new(h, "outcome", json_string(ev->failed ? "failed" : "succeeded"));
+		json_object_set_new(h, "exitCode", json_integer(ev->exit_code));
+	}
+}
+
 void apply_result_cb(void *ud, const struct ecsctl_progress *ev)
 {
 	struct apply_result *r = ud;
@@ -76,6 +100,8 @@ void apply_result_cb(void *ud, const struct ecsctl_progress *ev)
 			                                    ? "started"
 			                                : ev->error ? "failed"
 			                                            : "done"));
+	} else if (ev->kind == ECSCTL_PROGRESS_HOOK && ev->name) {
+		hook_seen(r->hooks, ev);
 	} else if (ev->kind == ECSCTL_PROGRESS_SERVICE && ev->name) {
 		json_t *deps = json_array();
 		size_t i;
@@ -171,11 +197,12 @@ int apply_result_print(const struct apply_result *r, const struct ecsctl_plan *p
 			json_array_append_new(svcs, service_entry(r, name, NULL, waited, why));
 	}
 	json_decref(listed);
-	doc = json_pack("{s:i,s:s,s:i,s:s?,s:o*,s:o*}", "formatVersion", 1, "result",
+	doc = json_pack("{s:i,s:s,s:i,s:s?,s:o*,s:O,s:o*}", "formatVersion", 1, "result",
 	                !p->count && !exit_code            ? "noChanges"
 	                : exit_code >= 0 && exit_code <= 4 ? results[exit_code]
 	                                                   : "failed",
-	                "exitCode", exit_code, "error", error, "operations", ops, "services", svcs);
+	                "exitCode", exit_code, "error", error, "operations", ops, "hooks", r->hooks,
+	                "services", svcs);
 	if (!doc || json_dumpf(doc, stdout, JSON_COMPACT) || fputc('\n', stdout) == EOF) {
 		cli_error("could not write the apply result");
 		rc = EXIT_ERROR;

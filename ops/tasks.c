@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "ecsctl/arn.h"
-#include "ecsctl/drift.h"
 #include "ecsctl/ops.h"
 #include "ops_int.h"
 #include "ecsctl/timestamp.h"

@@ -251,7 +251,8 @@ static int64_t clock_now(const struct ecsctl_apply_options *o)
 	return o->now_ms ? o->now_ms(o->clock_ud) : ecsctl_clock_now_ms(NULL);
 }
 
-static void hook_event(const struct hook_progress *hp, const char *message)
+/* `code` >= 0: the hook's result (its last event), with that exit code. */
+static void hook_event(const struct hook_progress *hp, const char *message, int code)
 {
 	struct ecsctl_progress ev;
 
@@ -262,6 +263,9 @@ static void hook_event(const struct hook_progress *hp, const char *message)
 	ev.name = hp->name;
 	ev.rollout = "";
 	ev.message = message;
+	ev.done = code >= 0;
+	ev.failed = code > 0;
+	ev.exit_code = code > 0 ? code : 0;
 	ev.elapsed_ms = clock_now(hp->o) - hp->start;
 	hp->o->progress(hp->o->progress_ud, &ev);
 }
@@ -274,7 +278,7 @@ static void on_task(void *ud, const json_t *task)
 
 	snprintf(line, sizeof(line), "task %s %s", slash ? slash + 1 : "?",
 	         json_string_value(json_object_get(task, "lastStatus")));
-	hook_event(ud, line);
+	hook_event(ud, line, -1);
 }
 
 /* {"containerDefinitions": [{"name": N}...]}: what ecsctl_ops_exit_code reads */
@@ -298,6 +302,7 @@ static int run_one(const json_t *h, struct ecsctl_ecs *ecs, const json_t *regist
 	json_t *req = reconcile_substitute(json_object_get(h, "request"), registered);
 	json_t *resp = NULL, *arns = json_array(), *tasks = NULL, *td = essential_td(h), *t;
 	const char *cluster = json_string_value(json_object_get(h, "cluster"));
+	char line[32];
 	size_t i;
 	int rc, code;
 
@@ -305,7 +310,7 @@ static int run_one(const json_t *h, struct ecsctl_ecs *ecs, const json_t *regist
 		rc = reconcile_oom(err);
 		goto done;
 	}
-	hook_event(&hp, "starting");
+	hook_event(&hp, "starting", -1);
 	if ((rc = ecsctl_ecs_call(&resp, ecs, "RunTask", req, err)) < 0) {
 		ecsctl_error_wrap(err, "hook '%s': no service was changed; RunTask", hp.name);
 		goto done;
@@ -314,6 +319,7 @@ static int run_one(const json_t *h, struct ecsctl_ecs *ecs, const json_t *regist
 		json_array_append(arns, json_object_get(t, "taskArn"));
 	}
 	if (!json_array_size(arns)) {
+		hook_event(&hp, "did not start", ECSCTL_OPS_EXIT_NOT_STARTED);
 		ecsctl_ops_render_stopped(&why, NULL, json_object_get(resp, "failures"));
 		rc = ecsctl_error_set(err, ECSCTL_EHOOK,
 		                      "hook '%s' did not start; no service was changed:\n%s",
@@ -340,13 +346,14 @@ static int run_one(const json_t *h, struct ecsctl_ecs *ecs, const json_t *regist
 	code = ecsctl_ops_exit_code(tasks, json_object_get(resp, "failures"), td);
 	ecsctl_ops_render_stopped(&why, tasks, json_object_get(resp, "failures"));
 	ecsctl_buf_rtrim(&why);
+	snprintf(line, sizeof(line), "exit %d", code);
+	hook_event(&hp, line, code);
 	if (code) {
 		rc = ecsctl_error_set(err, ECSCTL_EHOOK,
 		                      "hook '%s' failed (exit %d); no service was changed:\n%s",
 		                      hp.name, code, why.buf);
 		goto done;
 	}
-	hook_event(&hp, "exit 0");
 done:
 	ecsctl_buf_release(&why);
 	json_decref(req);

@@ -464,7 +464,9 @@ struct ecsctl_progress {
 	const struct ecsctl_progress_deployment *deployments; /* PRIMARY first */
 	size_t ndeployments;
 	const char *message;
-	bool done, failed; /* service finished / failed */
+	bool done, failed; /* service (or hook) finished / failed */
+	int exit_code;     /* a hook's last event (done): its essential container's exit
+	                      code, ECSCTL_OPS_EXIT_NOT_STARTED when it never started */
 	/* another writer's deployment replaced ours; `message` names it */
 	bool superseded;
 	int64_t elapsed_ms; /* wait events: since the wait started */

@@ -513,16 +513,19 @@ SECRET = b"s3cr3t-webhook"
 
 class Watch:
     """A running `ecsctl watch` whose JSON log lines and HTTP endpoints the
-    tests read."""
+    tests read. Its webhooks are signed with SECRET; webhook_secret=False
+    starts it without one."""
 
-    def __init__(self, server, repo, *args, **extra):
+    def __init__(self, server, repo, *args, webhook_secret=True, **extra):
         self.tmp = tempfile.TemporaryDirectory(prefix="ecsctl-watch-")
-        secret = os.path.join(self.tmp.name, "secret")
-        with open(secret, "wb") as f:
-            f.write(SECRET + b"\n")
-        self.proc = popen_ecsctl(server, repo, "watch", "--listen", "127.0.0.1:0",
-                                 "--log-format", "json", "--webhook-secret-file", secret,
-                                 *args, stdout=subprocess.DEVNULL, **extra)
+        flags = ["--listen", "127.0.0.1:0", "--log-format", "json"]
+        if webhook_secret:
+            secret = os.path.join(self.tmp.name, "secret")
+            with open(secret, "wb") as f:
+                f.write(SECRET + b"\n")
+            flags += ["--webhook-secret-file", secret]
+        self.proc = popen_ecsctl(server, repo, "watch", *flags, *args,
+                                 stdout=subprocess.DEVNULL, **extra)
         self.lines = queue.Queue()
         self.log = []
         self.reader = threading.Thread(target=self._read, daemon=True)

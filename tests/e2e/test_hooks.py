@@ -64,7 +64,12 @@ class Hooks(ServerRepoCase):
                       '`["sh","-c","sleep 2; bin/migrate && exit 0"]` |', md)
 
         before = self.server.stats()
-        r = self.run_ok("apply", "--auto-approve", *FAST, expect=1, MIGRATE_EXIT="3")
+        r = self.run_ok("apply", "--auto-approve", "--output", "json", *FAST, expect=1,
+                        MIGRATE_EXIT="3")
+        res = json.loads(r.stdout.splitlines()[-1])
+        [h] = res["hooks"]
+        self.assertEqual((h["name"], h["outcome"], h["exitCode"]), ("migrate", "failed", 3))
+        self.assertGreater(h["durationMs"], 0)  # RunTask to STOPPED, on our clock
         self.assertIn("error: hook 'migrate' failed (exit 3); no service was changed:", r.stderr)
         self.assertIn("migrate exit 3", r.stderr)
         self.assertIn("hook migrate: task", r.stderr)
@@ -79,9 +84,11 @@ class Hooks(ServerRepoCase):
                                              "value": "postgres://db/shop"}])
 
         # a hook that hangs: stopped at its timeout, the services untouched
-        r = self.run_ok("apply", "--auto-approve", *FAST, expect=1, MIGRATE_SLEEP="100000",
-                        MIGRATE_TIMEOUT="1s")
+        r = self.run_ok("apply", "--auto-approve", "--output", "json", *FAST, expect=1,
+                        MIGRATE_SLEEP="100000", MIGRATE_TIMEOUT="1s")
         self.assertIn("hook 'migrate': the task did not stop within 1s (stopped it)", r.stderr)
+        [h] = json.loads(r.stdout.splitlines()[-1])["hooks"]
+        self.assertEqual((h["outcome"], h["exitCode"]), ("unfinished", None))
         self.assertEqual(self.service_writes(before), {})
 
     def test_passing_hook_runs_between_registers_and_services(self):
@@ -99,8 +106,10 @@ class Hooks(ServerRepoCase):
         self.assertIn('task definition = "arn:aws:ecs:us-east-1:123456789012:'
                       'task-definition/migrate:1"', out)
         self.assertEqual(os.stat(saved).st_mode & 0o777, 0o600)
-        r = self.run_ok("apply", saved, *FAST)
+        r = self.run_ok("apply", saved, "--output", "json", *FAST)
         self.assertIn("hook migrate: exit 0", r.stderr)
+        [h] = json.loads(r.stdout.splitlines()[-1])["hooks"]
+        self.assertEqual((h["name"], h["outcome"], h["exitCode"]), ("migrate", "succeeded", 0))
         tasks = self.hook_tasks()
         self.assertEqual(len(tasks), 2)
         web = self.ecs.describe_services(cluster="shop", services=["web"])["services"][0]

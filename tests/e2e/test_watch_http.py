@@ -3,20 +3,16 @@ starve /healthz, replays of one signed webhook wake one reconcile, and a
 listener other machines can reach without a webhook secret is warned about."""
 import hashlib
 import hmac
-import json
 import os
-import queue
 import socket
 import sys
-import threading
 import time
 import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import ServerRepoCase, delta, popen_ecsctl  # noqa: E402
+from ecslocal import SECRET, ServerRepoCase, Watch, delta  # noqa: E402
 
-SECRET = b"replay-me-not"
 BODY = b'{"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567"}'
 
 
@@ -31,46 +27,14 @@ def closed_by_server(s):
 
 
 class WatchHttp(ServerRepoCase):
-    def start(self, *args):
-        """ecsctl watch with JSON logs; returns once it listens."""
-        self.proc = popen_ecsctl(self.server, self.repo, "watch", "--interval", "1h",
-                                 "--log-format", "json", *args)
-        self.lines = queue.Queue()
-        self.log = []
-        threading.Thread(target=self._read, daemon=True).start()
-        self.port = int(self.wait_for("listening")["port"])
+    def start(self, *args, **kw):
+        """ecsctl watch (the harness's Watch: JSON logs); returns once it listens."""
+        self.w = Watch(self.server, self.repo, "--interval", "1h", *args, **kw)
+        self.addCleanup(self.w.stop)
+        self.port = int(self.w.port)
 
-    def _read(self):
-        for line in self.proc.stderr:
-            self.lines.put(json.loads(line))
-
-    def wait_for(self, msg, timeout=30):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                d = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            self.log.append(d)
-            if d["msg"] == msg:
-                return d
-        raise AssertionError("%r not logged; log: %r" % (msg, self.log))
-
-    def drain(self, seconds):
-        end = time.time() + seconds
-        while time.time() < end:
-            try:
-                self.log.append(self.lines.get(timeout=0.05))
-            except queue.Empty:
-                pass
-
-    def tearDown(self):
-        proc = getattr(self, "proc", None)
-        if proc:
-            proc.terminate()
-            proc.wait(timeout=30)
-            proc.stderr.close()
-        super().tearDown()
+    def wait_for(self, msg):
+        return self.w.wait_for(lambda d: d["msg"] == msg)
 
     def get(self, path, source="127.0.0.1", timeout=2.0):
         """GET from a chosen loopback source address: (status, body, seconds)."""
@@ -114,10 +78,7 @@ class WatchHttp(ServerRepoCase):
                 s.close()
 
     def test_replays_of_one_webhook_wake_one_reconcile(self):
-        path = os.path.join(self.repo.dir, "hook.secret")
-        with open(path, "wb") as f:
-            f.write(SECRET + b"\n")
-        self.start("--webhook-secret-file", path)
+        self.start()
         self.assertEqual(self.wait_for("reconcile done")["result"], "applied")
         before = self.server.stats()
         sig = "sha256=" + hmac.new(SECRET, BODY, hashlib.sha256).hexdigest()
@@ -132,8 +93,7 @@ class WatchHttp(ServerRepoCase):
                 answers[r.status] = answers.get(r.status, 0) + 1
         self.assertEqual(answers, {202: 1, 200: 199})
         self.wait_for("reconcile done")
-        self.drain(1.5)
-        done = [d for d in self.log if d["msg"] == "reconcile done"]
+        done = self.w.reconciles(timeout=1.5)
         self.assertEqual(len(done), 2, done)  # the first, and the one woken
         calls = sum(delta(before, self.server.stats()).values())
         self.assertLess(calls, 30)  # one no-op reconcile's reads, not 200 of them
@@ -142,16 +102,16 @@ class WatchHttp(ServerRepoCase):
         self.assertIn(b'ecsctl_webhook_requests_total{result="duplicate"} 199\n', metrics)
 
     def test_non_loopback_without_secret_warns(self):
-        self.start("--listen", "0.0.0.0:0", "--insecure-ui")
+        self.start("--listen", "0.0.0.0:0", "--insecure-ui", webhook_secret=False)
         self.wait_for("reconcile done")
-        warn = [d for d in self.log if d["level"] == "warn" and "non-loopback" in d["msg"]]
-        self.assertEqual(len(warn), 1, self.log)
+        warn = [d for d in self.w.log if d["level"] == "warn" and "non-loopback" in d["msg"]]
+        self.assertEqual(len(warn), 1, self.w.log)
         self.assertEqual(warn[0]["address"], "0.0.0.0:0")
 
     def test_loopback_does_not_warn(self):
         self.start()
         self.wait_for("reconcile done")
-        self.assertFalse([d for d in self.log if "non-loopback" in d["msg"]])
+        self.assertFalse([d for d in self.w.log if "non-loopback" in d["msg"]])
 
 
 if __name__ == "__main__":
