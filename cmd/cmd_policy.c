@@ -1,8 +1,9 @@
 /* ecsctl policy: the least-privilege IAM policy for the repository's desired
  * state: the ECS operations ecsctl calls (docs/iam.md), writes scoped to the
  * clusters, services and task definition families git names, plus
- * iam:PassRole for the roles its task definitions and services name, and
- * the writers' lease's item or object (lock:). */
+ * iam:PassRole for the roles its task definitions and services name, the
+ * writers' lease's item or object (lock:), what its lookups read, and the
+ * account guard's call. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,73 @@ done:
 	ecsctl_error_release(&err);
 }
 
+/* The resource a lookup reads (docs/environments.md, "Lookups"), or NULL: an
+ * SSM parameter (a name, "name:selector", or an ARN), the CloudFormation
+ * stack of "STACK/Output" or "STACK.Output", a Terraform state in S3
+ * ("s3://bucket/key[?region=R]#address"; one in the repository reads no
+ * AWS). */
+static json_t *lookup_arn(const char *scheme, const char *ref, const char *region,
+                          const char *partition, const char *account)
+{
+	size_t n;
+
+	if (!strcmp(scheme, "ssm")) {
+		const char *name = ref, *slash;
+		if (!strncmp(ref, "arn:", 4)) /* arn:...:parameter/NAME[:selector] */
+			return json_stringn(ref, (slash = strrchr(ref, '/')) && strchr(slash, ':')
+			                             ? (size_t)(strchr(slash, ':') - ref)
+			                             : strlen(ref));
+		name += *name == '/';
+		return json_sprintf("arn:%s:ssm:%s:%s:parameter/%.*s", partition, region, account,
+		                    (int)strcspn(name, ":"), name);
+	}
+	if (!strcmp(scheme, "cfn"))
+		return json_sprintf("arn:%s:cloudformation:%s:%s:stack/%.*s/*", partition, region,
+		                    account, (int)strcspn(ref, "/."), ref);
+	if (!strcmp(scheme, "tfstate") && !strncmp(ref, "s3://", 5)) {
+		n = strcspn(ref + 5, "?#");
+		return json_sprintf("arn:%s:s3:::%.*s", partition, (int)n, ref + 5);
+	}
+	return NULL;
+}
+
+/* What the lookups read (plan reads them too), one statement per service,
+ * and the account guard's STS call (accountId:). */
+static void lookup_statements(json_t *doc, const struct ecsctl_model *m, const char *partition,
+                              const char *account)
+{
+	static const struct {
+		const char *scheme, *sid, *action;
+	} kinds[] = {
+	    {"ssm", "EcsctlLookupSsm", "ssm:GetParameters"},
+	    {"cfn", "EcsctlLookupCloudFormation", "cloudformation:DescribeStacks"},
+	    {"tfstate", "EcsctlLookupTerraformState", "s3:GetObject"},
+	};
+	const char *region = m->settings.region ? m->settings.region : "*";
+	const json_t *l;
+	size_t i, k;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		json_t *res = json_array();
+		json_array_foreach(m->lookups, i, l) {
+			const char *scheme = json_string_value(json_object_get(l, "scheme"));
+			json_t *arn;
+			if (strcmp(scheme, kinds[k].scheme) ||
+			    !(arn = lookup_arn(scheme, json_string_value(json_object_get(l, "ref")),
+			                       region, partition, account)))
+				continue;
+			add_unique(res, json_string_value(arn));
+			json_decref(arn);
+		}
+		statement(doc, kinds[k].sid, json_string(kinds[k].action), res, NULL);
+	}
+	/* AWS answers GetCallerIdentity whatever the policy says; it is listed
+	 * so that the policy names every call ecsctl makes */
+	if (m->settings.account_id)
+		statement(doc, "EcsctlAccountGuard", json_string("sts:GetCallerIdentity"),
+		          json_string("*"), NULL);
+}
+
 static json_t *policy(const struct ecsctl_model *m, bool read_only, const char *partition,
                       const char *account)
 {
@@ -207,6 +275,7 @@ static json_t *policy(const struct ecsctl_model *m, bool read_only, const char *
 	snprintf(ecs, sizeof(ecs), "arn:%s:ecs:*:%s:", partition, account);
 	doc = json_pack("{s:s, s:[]}", "Version", "2012-10-17", "Statement");
 	statement(doc, "EcsctlRead", actions(SCOPE_READ), json_string("*"), NULL);
+	lookup_statements(doc, m, partition, account);
 	if (!read_only) {
 		char prefix[512];
 

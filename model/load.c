@@ -817,7 +817,7 @@ static int load_from(struct ecsctl_model *out, struct ecsctl_source *src,
 	ecsctl_diags_drop(diags, from_first_pass, &first);
 	ecsctl_error_release(err);
 	rc = load_once(out, src, opts, &lk, diags, err);
-	if (!rc && model_lookups_secrets(&lk, out))
+	if (!rc && (model_lookups_secrets(&lk, out) || model_lookups_list(&lk, out)))
 		rc = ecsctl_error_nomem(err);
 done:
 	model_lookups_release(&lk);

@@ -191,6 +191,21 @@ int model_lookups_secrets(const struct model_lookups *l, struct ecsctl_model *m)
 	return 0;
 }
 
+int model_lookups_list(const struct model_lookups *l, struct ecsctl_model *m)
+{
+	size_t i;
+
+	json_decref(m->lookups);
+	if (!(m->lookups = json_array()))
+		return -1;
+	for (i = 0; i < l->n; i++)
+		if (json_array_append_new(
+		        m->lookups,
+		        json_pack("{s:s,s:s}", "scheme", l->refs[i].scheme, "ref", l->refs[i].ref)))
+			return -1;
+	return 0;
+}
+
 bool model_lookups_file(const struct model_lookups *l, const char *rel)
 {
 	bool hit = false;

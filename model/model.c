@@ -94,5 +94,6 @@ void ecsctl_model_release(struct ecsctl_model *m)
 		free(m->secrets[i]);
 	}
 	free(m->secrets);
+	json_decref(m->lookups);
 	memset(m, 0, sizeof(*m));
 }

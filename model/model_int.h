@@ -161,6 +161,8 @@ void model_lookups_init(struct model_lookups *l, const struct ecsctl_lookup_reso
 int model_lookups_answer(struct model_lookups *l, const struct ecsctl_lookup_env *env);
 /* Adds the secret answers' strings to m->secrets; -1 when out of memory. */
 int model_lookups_secrets(const struct model_lookups *l, struct ecsctl_model *m);
+/* Sets m->lookups; -1 when out of memory. */
+int model_lookups_list(const struct model_lookups *l, struct ecsctl_model *m);
 /* `rel` is a Terraform state a lookup reads (state.json#...): not a document. */
 bool model_lookups_file(const struct model_lookups *l, const char *rel);
 void model_lookups_release(struct model_lookups *l);

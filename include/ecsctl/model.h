@@ -99,6 +99,8 @@ struct ecsctl_model {
 	struct ecsctl_settings settings;
 	char **secrets; /* values of secret lookups: plans and render mask them */
 	size_t nsecrets;
+	json_t *lookups;                   /* the load's distinct lookups, first use first:
+	                                      [{"scheme", "ref"}] (ecsctl policy grants what they read) */
 	struct ecsctl_resource *resources; /* sorted: kind, then name */
 	size_t count;
 	char *commit;          /* full sha of the commit read, or NULL for --worktree */

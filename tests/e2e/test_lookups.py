@@ -227,6 +227,35 @@ class LookupsTest(ServerRepoCase):
         self.assertIn("error: lk/cluster.yaml:5:19: '${cfn:nostack}' takes STACK/OutputKey",
                       r.stderr)
 
+    def test_policy_grants_what_the_lookups_read(self):
+        self.repo.write("lk/ecsctl.yaml", 'name: lk\nregion: us-east-1\naccountId: "123456789012"\n')
+        self.repo.commit("account")
+        for args in ((), ("--read-only",)):
+            doc = json.loads(self.lk("policy", "--account", "123456789012", *args).stdout)
+            by = {s["Sid"]: s for s in doc["Statement"]}
+            ssm = by["EcsctlLookupSsm"]
+            self.assertEqual(ssm["Action"], "ssm:GetParameters")
+            self.assertEqual(sorted(ssm["Resource"]), sorted(
+                "arn:aws:ssm:us-east-1:123456789012:parameter" + p for p in params()))
+            cfn = by["EcsctlLookupCloudFormation"]
+            self.assertEqual((cfn["Action"], sorted(cfn["Resource"])),
+                             ("cloudformation:DescribeStacks",
+                              ["arn:aws:cloudformation:us-east-1:123456789012:stack/%s/*" % s
+                               for s in ("shop-db", "shop-queue")]))
+            # the state in S3 only: the one in the repository reads no AWS
+            tf = by["EcsctlLookupTerraformState"]
+            self.assertEqual((tf["Action"], tf["Resource"]),
+                             ("s3:GetObject", ["arn:aws:s3:::tf-state/shop/prod.tfstate"]))
+            self.assertEqual(by["EcsctlAccountGuard"]["Action"], "sts:GetCallerIdentity")
+        # without lookups or accountId: none of these statements
+        self.repo.remove("lk/web.yaml")
+        self.repo.remove("lk/infra/state.json")
+        self.repo.write("lk/ecsctl.yaml", "name: lk\n")
+        self.repo.commit("no lookups")
+        doc = json.loads(self.lk("policy").stdout)
+        self.assertFalse([s for s in doc["Statement"]
+                          if s["Sid"].startswith(("EcsctlLookup", "EcsctlAccount"))])
+
 
 if __name__ == "__main__":
     unittest.main()
