@@ -190,8 +190,10 @@ int sim_sdep_begin(json_t *svc, struct sim_deploy_ctx *ctx)
 		json_object_set_new(old, "stoppedAt", sim_time(ctx->now));
 		json_object_set_new(old, "updatedAt", sim_time(ctx->now));
 	}
-	json_array_foreach(deps, i, d) {
-		if (i > 0 && sim_str(d, "_rev"))
+	/* oldest first: the one that served production before (a rollback goes there) */
+	for (i = json_array_size(deps); i-- > 1;) {
+		d = json_array_get(deps, i);
+		if (sim_str(d, "_rev"))
 			json_array_append_new(sources, json_pack("{s:O,s:O}", "rev",
 			                                         json_object_get(d, "_rev"), "dep",
 			                                         json_object_get(d, "id")));
@@ -378,6 +380,14 @@ static void finish(json_t *sd, const char *status, const char *why, double now)
 		json_object_set_new(cb, "status", json_string("MONITORING_COMPLETE"));
 	if (strcmp(sim_str(al, "status"), "MONITORING") == 0)
 		json_object_set_new(al, "status", json_string("MONITORING_COMPLETE"));
+}
+
+void sim_sdep_deleted(json_t *svc, double now)
+{
+	json_t *sd = sim_sdep_active(svc);
+
+	if (sd)
+		finish(sd, "STOPPED", "Service deployment stopped: the service was deleted.", now);
 }
 
 void sim_sdep_completed(json_t *svc, json_t *p, struct sim_deploy_ctx *ctx)

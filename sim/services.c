@@ -585,6 +585,7 @@ int sim_op_delete_service(struct sim_store *s, json_t *req, json_t **resp, struc
 		                "The service cannot be stopped while it is scaled above 0.");
 	json_object_set_new(svc, "desiredCount", json_integer(0));
 	json_object_set_new(svc, "status", json_string("DRAINING"));
+	sim_sdep_deleted(svc, sim_store_now(s));
 	sim_store_mark_busy(s, cluster, svc);
 	sim_store_advance(s, cluster, svc);
 	*resp = json_pack("{s:o}", "service", sim_service_render(svc, 0));

@@ -254,6 +254,8 @@ enum sim_sdep_mode sim_sdep_mode(json_t *svc);
 /* Whether the primary deployment may be called COMPLETED yet (a blue/green
  * family deployment completes in its CLEAN_UP stage). */
 int sim_sdep_may_complete(json_t *svc);
+/* DeleteService: the active service deployment, if any, is STOPPED. */
+void sim_sdep_deleted(json_t *svc, double now);
 /* The primary deployment `p` completed: SUCCESSFUL or ROLLBACK_SUCCESSFUL. */
 void sim_sdep_completed(json_t *svc, json_t *p, struct sim_deploy_ctx *ctx);
 /* The circuit breaker failed the primary deployment; `rollback` as configured. */

@@ -2,11 +2,12 @@
 stage sequences and traffic weights, PAUSE hooks continued or rolled back or
 timed out, Lambda hooks answered by --hook, CloudWatch alarms (--alarm and
 POST /_alarm) and the circuit breaker rolling back to the source revision."""
+import os
 import subprocess
 import time
 import unittest
 
-from ecslocal import BIN, EcsLocal, ServerTest
+from ecslocal import BIN, EcsLocal, ServerTest, temp_dir
 
 PAUSABLE = ["PRE_SCALE_UP", "POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT",
             "PRE_PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"]
@@ -56,14 +57,14 @@ class Strategies(ServerTest):
         super().setUpClass()
         cls.ecs.create_cluster(clusterName="st")
 
-    def rollout(self, name, conf, desired=2):
+    def rollout(self, name, conf, desired=2, image="nginx:2"):
         """A service on nginx:1 (its first rollout done), then an update to
-        nginx:2 with deploymentConfiguration `conf`: the new deployment's ARN."""
+        `image` with deploymentConfiguration `conf`: the new deployment's ARN."""
         self.register(name, image="nginx:1")
         svc = self.ecs.create_service(cluster="st", serviceName=name, taskDefinition=name,
                                       desiredCount=desired)["service"]
         self.follow(svc["currentServiceDeployment"])
-        self.register(name, image="nginx:2")
+        self.register(name, image=image)
         return self.ecs.update_service(cluster="st", service=name, taskDefinition=name,
                                        deploymentConfiguration=conf
                                        )["service"]["currentServiceDeployment"]
@@ -217,6 +218,58 @@ class Strategies(ServerTest):
                          "Service deployment stopped: CloudWatch alarm(s) as-cpu in ALARM.")
         self.assertEqual(self.describe("st", "as")["deployments"][0]["rolloutState"], "FAILED")
 
+    def test_alarm_rolls_a_rolling_deployment_back(self):
+        # crashloop tasks never run: the rollout is still going when the alarm fires
+        arn = self.rollout("ar", {"alarms": {"alarmNames": ["ar-5xx"], "enable": True,
+                                             "rollback": True}}, image="nginx:crashloop")
+        try:
+            self.server.set_alarm("ar-5xx", "ALARM")
+            sd, _ = self.follow(arn)
+        finally:
+            self.server.set_alarm("ar-5xx", "OK")
+        self.assertEqual(sd["status"], "ROLLBACK_SUCCESSFUL")
+        svc = self.describe("st", "ar")
+        self.assertTrue(svc["taskDefinition"].endswith("task-definition/ar:1"))
+        self.assertEqual(sd["rollback"]["reason"],
+                         "Service deployment rolled back: CloudWatch alarm(s) ar-5xx in ALARM.")
+        self.assertEqual(sd["rollback"]["serviceRevisionArn"],
+                         sd["sourceServiceRevisions"][0]["arn"])
+        self.assertIn("(service ar) rolling back to deployment ",
+                      " ".join(e["message"] for e in svc["events"]))
+
+    def test_superseded_rollout_and_reconcile(self):
+        conf = {"strategy": "BLUE_GREEN", "lifecycleHooks": [
+            pause("RECONCILE_SERVICE", "POST_SCALE_UP")]}
+        first = self.rollout("sup", conf)
+        self.poll(lambda: self.service_deployment(first)["lifecycleHookDetails"])
+        self.register("sup", image="nginx:3")
+        second = self.ecs.update_service(cluster="st", service="sup", taskDefinition="sup"
+                                         )["service"]["currentServiceDeployment"]
+        old = self.service_deployment(first)
+        self.assertEqual(old["status"], "STOPPED")
+        self.assertRegex(old["statusReason"], r"^Service deployment stopped: a newer "
+                                              r"deployment \(ecs-svc/\d{19}\) superseded it\.$")
+        new = self.service_deployment(second)
+        # blue and the first green both run: two sources, so RECONCILE_SERVICE first
+        self.assertEqual(len(new["sourceServiceRevisions"]), 2)
+        self.assertEqual([r["runningTaskCount"] for r in new["sourceServiceRevisions"]], [2, 2])
+        sd, seen = self.follow(second)
+        self.assertEqual(sd["status"], "SUCCESSFUL")
+        self.assertEqual(stages(seen)[0], "RECONCILE_SERVICE")
+        self.assertEqual([r["runningTaskCount"] for r in sd["sourceServiceRevisions"]], [0, 0])
+        self.assertEqual(len(self.describe("st", "sup")["deployments"]), 1)
+
+    def test_delete_stops_the_active_deployment(self):
+        arn = self.rollout("del", {"strategy": "BLUE_GREEN",
+                                   "lifecycleHooks": [pause("POST_SCALE_UP")]})
+        self.poll(lambda: self.service_deployment(arn)["lifecycleHookDetails"])
+        self.ecs.delete_service(cluster="st", service="del", force=True)
+        sd = self.service_deployment(arn)
+        self.assertEqual((sd["status"], sd["statusReason"]),
+                         ("STOPPED", "Service deployment stopped: the service was deleted."))
+        self.ecs.get_waiter("services_inactive").wait(cluster="st", services=["del"],
+                                                      WaiterConfig={"Delay": 0.2})
+
     def test_circuit_breaker_swaps_back_to_blue(self):
         self.register("cbg", image="nginx:1")
         svc = self.ecs.create_service(
@@ -272,6 +325,54 @@ class AlarmAtTime(unittest.TestCase):
                 time.sleep(0.05)
             self.assertEqual(get()["alarms"]["triggeredAlarmNames"], ["late"])
             self.assertEqual(srv.stop(), 0)
+
+
+class PausedAcrossRestart(unittest.TestCase):
+    def test_state_keeps_a_paused_deployment_and_alarms(self):
+        with temp_dir() as d:
+            state = os.path.join(d, "state.json")
+            with EcsLocal("--state", state, time_scale=100) as srv:
+                ecs = srv.client()
+                ecs.create_cluster(clusterName="p")
+                ecs.register_task_definition(family="p", containerDefinitions=[
+                    {"name": "app", "image": "nginx:1", "memory": 64}])
+                arn = ecs.create_service(
+                    cluster="p", serviceName="p", taskDefinition="p", desiredCount=1,
+                    deploymentConfiguration={"strategy": "BLUE_GREEN", "lifecycleHooks": [
+                        pause("POST_SCALE_UP")]})["service"]["currentServiceDeployment"]
+                get = lambda e: e.describe_service_deployments(  # noqa: E731
+                    serviceDeploymentArns=[arn])["serviceDeployments"][0]
+                end = time.monotonic() + 20
+                while not get(ecs)["lifecycleHookDetails"]:
+                    self.assertLess(time.monotonic(), end)
+                    time.sleep(0.05)
+                srv.set_alarm("kept", "ALARM")
+                before = get(ecs)
+                self.assertEqual(srv.stop(), 0)
+            with EcsLocal("--state", state, time_scale=100) as srv:
+                ecs = srv.client()
+                after = get(ecs)
+                self.assertEqual(after["lifecycleHookDetails"], before["lifecycleHookDetails"])
+                self.assertEqual(after["lifecycleStage"], "POST_SCALE_UP")
+                ecs.continue_service_deployment(
+                    serviceDeploymentArn=arn,
+                    hookId=after["lifecycleHookDetails"][0]["hookId"])
+                end = time.monotonic() + 20
+                while get(ecs)["status"] != "SUCCESSFUL":
+                    self.assertLess(time.monotonic(), end, get(ecs))
+                    time.sleep(0.05)
+                # the alarm set at run time is still in ALARM: a rollout watching it stops
+                ecs.update_service(cluster="p", service="p", forceNewDeployment=True,
+                                   deploymentConfiguration={"alarms": {
+                                       "alarmNames": ["kept"], "enable": True,
+                                       "rollback": False}})
+                arn = ecs.describe_services(cluster="p", services=["p"])["services"][0][
+                    "currentServiceDeployment"]
+                end = time.monotonic() + 20
+                while get(ecs)["status"] != "STOPPED":
+                    self.assertLess(time.monotonic(), end, get(ecs))
+                    time.sleep(0.05)
+                self.assertEqual(srv.stop(), 0)
 
 
 if __name__ == "__main__":
