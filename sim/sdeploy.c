@@ -92,7 +92,7 @@ static json_t *revision_new(json_t *svc, json_t *dep, struct sim_deploy_ctx *ctx
 		                                        json_object_get(c, "name"), "image",
 		                                        json_object_get(c, "image")));
 	}
-	rev = json_pack("{s:o,s:O,s:O,s:O,s:o,s:o,s:b}", "serviceRevisionArn",
+	rev = json_pack("{s:o,s:O?,s:O?,s:O,s:o,s:o,s:b}", "serviceRevisionArn",
 	                child_arn(svc, "service-revision", id), "serviceArn",
 	                json_object_get(svc, "serviceArn"), "clusterArn",
 	                json_object_get(svc, "clusterArn"), "taskDefinition",
@@ -204,7 +204,7 @@ int sim_sdep_begin(json_t *svc, struct sim_deploy_ctx *ctx)
 	}
 	random_id(ctx->rng, id, sizeof(id),
 	          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
-	sd = json_pack("{s:o,s:O,s:O,s:o,s:o,s:o,s:s,s:[],s:O?,s:{s:s,s:I,s:I},s:o}",
+	sd = json_pack("{s:o,s:O?,s:O?,s:o,s:o,s:o,s:s,s:[],s:O?,s:{s:s,s:I,s:I},s:o}",
 	               "serviceDeploymentArn", child_arn(svc, "service-deployment", id),
 	               "serviceArn", json_object_get(svc, "serviceArn"), "clusterArn",
 	               json_object_get(svc, "clusterArn"), "createdAt", sim_time(ctx->now),

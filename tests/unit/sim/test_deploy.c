@@ -449,6 +449,117 @@ static void test_deploy__stopped_task_fields(void **state)
 	json_decref(def);
 }
 
+/* ---- the blue/green family (sim/stages.c) ---- */
+
+/* A service of 2 on GOOD with a service deployment, done; then a rollout of
+ * NEWER with deploymentConfiguration `conf` (members added) at T0 + 60. */
+static json_t *family_rollout(struct world *w, json_t *conf)
+{
+	world_init(w, 2, 100, 200, 0, 0);
+	assert_int_equal(sim_sdep_begin(w->svc, &w->ctx), 0);
+	world_start(w);
+	advance(w, T0 + 60);
+	assert_string_equal(primary_state(w), "COMPLETED");
+	json_object_update(json_object_get(w->svc, "deploymentConfiguration"), conf);
+	json_decref(conf);
+	w->ctx.now = T0 + 60;
+	assert_int_equal(sim_deploy_start(w->svc, NEWER, NULL, &w->ctx), 0);
+	assert_int_equal(sim_sdep_begin(w->svc, &w->ctx), 0);
+	world_start(w);
+	return sim_sdep_active(w->svc);
+}
+
+static double target_weight(struct world *w, json_t *sd)
+{
+	json_t *r = sim_sdep_render(w->svc, sd);
+	double v = json_number_value(json_object_get(json_object_get(r, "targetServiceRevision"),
+	                                             "requestedProductionTrafficWeight"));
+
+	json_decref(r);
+	return v;
+}
+
+static void test_deploy__linear_steps_and_blue_kept(void **state)
+{
+	struct world w;
+	json_t *sd = family_rollout(&w, json_pack("{s:s,s:{s:f,s:i}}", "strategy", "LINEAR",
+	                                          "linearConfiguration", "stepPercent", 3.0,
+	                                          "stepBakeTimeInMinutes", 1));
+	double last = -1, t;
+	int steps = 0;
+
+	(void)state;
+	for (t = T0 + 60; t < T0 + 60 + 40 * 60 && !json_object_get(sd, "finishedAt"); t += 5) {
+		double v;
+		advance(&w, t);
+		v = target_weight(&w, sd);
+		if (v != last) {
+			steps++;
+			/* 3, 6, ... 99, then 100: never more than a step at once */
+			assert_true(v == 100 || fabs(v - 3.0 * (steps - 1)) < 1e-9);
+			last = v;
+		}
+		/* blue keeps both its tasks until the clean up */
+		if (strcmp(sim_str(sd, "lifecycleStage"), "CLEAN_UP") != 0)
+			assert_int_equal(count_status(&w, "RUNNING", "RUNNING") >= 2, 1);
+	}
+	assert_string_equal(sim_str(sd, "status"), "SUCCESSFUL");
+	assert_int_equal(steps, 1 + 33 + 1); /* 0, 3..99, 100 */
+	assert_int_equal(count_status(&w, "RUNNING", NULL), 2);
+	world_release(&w);
+}
+
+static void test_deploy__pause_times_out_and_continues(void **state)
+{
+	struct world w;
+	json_t *sd = family_rollout(&w, json_pack("{s:s,s:[{s:s,s:[s],s:{s:i,s:s}}]}", "strategy",
+	                                          "BLUE_GREEN", "lifecycleHooks", "targetType",
+	                                          "PAUSE", "lifecycleStages", "POST_SCALE_UP",
+	                                          "timeoutConfiguration", "timeoutInMinutes", 1,
+	                                          "action", "CONTINUE"));
+	json_t *hook;
+
+	(void)state;
+	advance(&w, T0 + 60 + 30);
+	hook = json_array_get(json_object_get(sd, "lifecycleHookDetails"), 0);
+	assert_string_equal(sim_str(hook, "status"), "AWAITING_ACTION");
+	assert_string_equal(sim_str(sd, "lifecycleStage"), "POST_SCALE_UP");
+	/* green scaled up (7 s) at T0 + 67; the pause expires a minute later */
+	advance(&w, T0 + 67 + 59);
+	assert_string_equal(sim_str(hook, "status"), "AWAITING_ACTION");
+	advance(&w, T0 + 67 + 61);
+	assert_string_equal(sim_str(hook, "status"), "TIMED_OUT");
+	advance(&w, T0 + 300);
+	assert_string_equal(sim_str(sd, "status"), "SUCCESSFUL");
+	assert_string_equal(sim_str(w.svc, "taskDefinition"), NEWER);
+	world_release(&w);
+}
+
+static void test_deploy__alarm_rolls_back_at_its_time(void **state)
+{
+	struct world w;
+	json_t *alarms = json_pack("{s:{s:s,s:f}}", "api-5xx", "state", "ALARM", "at", T0 + 200.0);
+	json_t *sd;
+
+	(void)state;
+	w.ctx.alarms = NULL;
+	sd = family_rollout(&w, json_pack("{s:s,s:i,s:{s:[s],s:b,s:b}}", "strategy", "CANARY",
+	                                  "bakeTimeInMinutes", 30, "alarms", "alarmNames",
+	                                  "api-5xx", "enable", 1, "rollback", 1));
+	w.ctx.alarms = alarms;
+	/* one call over the whole span: the alarm still fires at its own time */
+	advance(&w, T0 + 1000);
+	assert_string_equal(sim_str(sd, "status"), "ROLLBACK_SUCCESSFUL");
+	assert_true(
+	    fabs(json_number_value(json_object_get(json_object_get(sd, "rollback"), "startedAt")) -
+	         (T0 + 200)) < 1e-3);
+	assert_string_equal(sim_str(w.svc, "taskDefinition"), GOOD);
+	assert_string_equal(sim_str(json_object_get(sd, "alarms"), "status"), "TRIGGERED");
+	assert_int_equal(count_status(&w, "RUNNING", "RUNNING"), 2);
+	world_release(&w);
+	json_decref(alarms);
+}
+
 int sim_tests_deploy(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +575,9 @@ int sim_tests_deploy(void)
 	    cmocka_unit_test(test_deploy__long_gap_in_bounded_steps),
 	    cmocka_unit_test(test_deploy__crashloop_image_tags),
 	    cmocka_unit_test(test_deploy__stopped_task_fields),
+	    cmocka_unit_test(test_deploy__linear_steps_and_blue_kept),
+	    cmocka_unit_test(test_deploy__pause_times_out_and_continues),
+	    cmocka_unit_test(test_deploy__alarm_rolls_back_at_its_time),
 	};
 	return cmocka_run_group_tests_name("deploy", tests, NULL, NULL);
 }
