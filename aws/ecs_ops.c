@@ -7,6 +7,8 @@
 
 #define DESCRIBE_CLUSTERS_MAX 100
 #define DESCRIBE_SERVICES_MAX 10
+/* DescribeServiceDeployments takes 20 ARNs a call */
+#define DESCRIBE_SERVICE_DEPLOYMENTS_MAX 20
 
 static int oom(struct ecsctl_error *err)
 {
@@ -255,4 +257,29 @@ int ecsctl_ecs_create_service(json_t **service, struct ecsctl_ecs *c, json_t *re
 	*service = !rc ? json_incref(json_object_get(resp, "service")) : NULL;
 	json_decref(resp);
 	return rc;
+}
+
+int ecsctl_ecs_list_service_deployments(json_t **briefs, struct ecsctl_ecs *c, const char *cluster,
+                                        const char *service, double created_after,
+                                        struct ecsctl_error *err)
+{
+	json_t *req = json_pack("{s:s,s:s}", "cluster", cluster ? cluster : "default", "service",
+	                        service);
+	int rc;
+
+	if (req && created_after > 0)
+		json_object_set_new(req, "createdAt", json_pack("{s:f}", "after", created_after));
+	rc = req ? paginate(briefs, c, "ListServiceDeployments", req, "serviceDeployments", err)
+	         : oom(err);
+	json_decref(req);
+	return rc;
+}
+
+int ecsctl_ecs_describe_service_deployments(json_t **deployments, json_t **failures,
+                                            struct ecsctl_ecs *c, const char *const *arns, size_t n,
+                                            struct ecsctl_error *err)
+{
+	return describe_batches(deployments, failures, c, "DescribeServiceDeployments",
+	                        "serviceDeployments", "serviceDeploymentArns", NULL, NULL, arns, n,
+	                        DESCRIBE_SERVICE_DEPLOYMENTS_MAX, err);
 }

@@ -1,4 +1,5 @@
-/* Single-call typed writes: the rollback's UpdateService and import's tagging. */
+/* Single-call typed writes: the rollback's UpdateService, import's tagging, and
+ * stopping or continuing a service deployment (promote, abort). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,5 +44,30 @@ int ecsctl_ecs_tag_resource(struct ecsctl_ecs *c, const char *arn, json_t *tags,
 		         : ecsctl_error_set(err, ECSCTL_ENOMEM, "out of memory");
 		json_decref(req);
 	}
+	return rc;
+}
+
+int ecsctl_ecs_stop_service_deployment(struct ecsctl_ecs *c, const char *arn, const char *stop_type,
+                                       struct ecsctl_error *err)
+{
+	json_t *req = json_pack("{s:s,s:s}", "serviceDeploymentArn", arn, "stopType",
+	                        stop_type ? stop_type : "ROLLBACK");
+	int rc = req ? call_member(NULL, c, "StopServiceDeployment", req, NULL, err)
+	             : ecsctl_error_nomem(err);
+
+	json_decref(req);
+	return rc;
+}
+
+int ecsctl_ecs_continue_service_deployment(struct ecsctl_ecs *c, const char *arn,
+                                           const char *hook_id, const char *action,
+                                           struct ecsctl_error *err)
+{
+	json_t *req = json_pack("{s:s,s:s,s:s}", "serviceDeploymentArn", arn, "hookId", hook_id,
+	                        "action", action ? action : "CONTINUE");
+	int rc = req ? call_member(NULL, c, "ContinueServiceDeployment", req, NULL, err)
+	             : ecsctl_error_nomem(err);
+
+	json_decref(req);
 	return rc;
 }

@@ -206,10 +206,14 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	int64_t timeout = 0, interval = 0;
 	long parallelism = 0;
 	struct cli_list targets = {0};
+	char *wait_for = NULL; /* --wait: cli_parse's copy */
 	const struct cli_flag flags[] = {
 	    {"auto-approve", 0, FLAG_BOOL, &yes, NULL, "do not ask for confirmation"},
 	    {"compact", 0, FLAG_BOOL, &compact, NULL, "show the plan one line per change"},
 	    {"no-wait", 0, FLAG_BOOL, &no_wait, NULL, "do not wait for services"},
+	    {"wait", 0, FLAG_STRING, &wait_for, "bake|traffic",
+	     "with service deployments: wait until SUCCESSFUL, bake time included (bake, the "
+	     "default), or until production traffic is all on the new revision (traffic)"},
 	    {"timeout", 0, FLAG_DURATION, &timeout, "D",
 	     "how long to wait (default: ecsctl.yaml wait.timeout, else 10m)"},
 	    {"rollback-on-failure", 0, FLAG_BOOL, &rollback, NULL,
@@ -250,6 +254,11 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 		    : targets.count
 		        ? "--target cannot be used with a saved plan"
 		        : "--refresh cannot be used with a saved plan (it reads as its plan did)");
+		rc = EXIT_USAGE;
+		goto done;
+	}
+	if (wait_for && strcmp(wait_for, "bake") && strcmp(wait_for, "traffic")) {
+		cli_error("--wait takes 'bake' or 'traffic', not '%s'", wait_for);
 		rc = EXIT_USAGE;
 		goto done;
 	}
@@ -333,6 +342,8 @@ int cmd_apply(int argc, char **argv, struct cli_ctx *ctx)
 	ao.timeout_ms = timeout ? timeout
 	                        : json_integer_value(json_object_get(p.scope, "waitTimeoutMs"));
 	ao.interval_ms = interval;
+	ao.wait_for = wait_for && !strcmp(wait_for, "traffic") ? ECSCTL_WAIT_TRAFFIC
+	                                                       : ECSCTL_WAIT_BAKE;
 	ao.rollback_on_failure = rollback ||
 	                         json_is_true(json_object_get(p.scope, "rollbackOnFailure"));
 	if (p.count && ecsctl_plan_apply(&p, ecs, allow_replace, &ao, &err)) {
@@ -367,5 +378,6 @@ done:
 	ecsctl_plan_release(&p);
 	ecsctl_buf_release(&made.list);
 	cli_list_release(&targets);
+	free(wait_for);
 	return rc;
 }

@@ -26,6 +26,7 @@ enum scope {
 	SCOPE_PRUNE,   /* with prune: true, resources tagged as this owner's */
 	SCOPE_RUN,     /* run and pre-deploy hooks: the families git names */
 	SCOPE_STOP,    /* their tasks (a run or hook past its timeout is stopped) */
+	SCOPE_ROLLOUT, /* the service deployments of those clusters' services (promote, abort) */
 };
 
 static const struct policy_op {
@@ -40,6 +41,8 @@ static const struct policy_op {
     {"ecs:ListServices", SCOPE_READ},
     {"ecs:ListTaskDefinitions", SCOPE_READ},
     {"ecs:ListTasks", SCOPE_READ},
+    {"ecs:ListServiceDeployments", SCOPE_READ},
+    {"ecs:DescribeServiceDeployments", SCOPE_READ},
     {"ecs:CreateCluster", SCOPE_CLUSTER},
     {"ecs:UpdateCluster", SCOPE_CLUSTER},
     {"ecs:PutClusterCapacityProviders", SCOPE_CLUSTER},
@@ -52,6 +55,8 @@ static const struct policy_op {
     {"ecs:UntagResource", SCOPE_TAGGING},
     {"ecs:RunTask", SCOPE_RUN},
     {"ecs:StopTask", SCOPE_STOP},
+    {"ecs:StopServiceDeployment", SCOPE_ROLLOUT},
+    {"ecs:ContinueServiceDeployment", SCOPE_ROLLOUT},
     {"ecs:DeleteCluster", SCOPE_PRUNE},
     {"ecs:DeleteService", SCOPE_PRUNE},
     {"ecs:UpdateService", SCOPE_PRUNE},
@@ -89,6 +94,26 @@ static void add_role(json_t *list, const char *role, const char *partition, cons
 	add_unique(list, arn);
 }
 
+/* The roles a service hands ECS for its rollouts: its Lambda hooks' and its
+ * load balancers' (advancedConfiguration, to move traffic). */
+static void rollout_roles(struct names *n, const json_t *svc, const char *partition,
+                          const char *account)
+{
+	const json_t *dc = json_object_get(svc, "deploymentConfiguration"), *it;
+	size_t i;
+
+	json_array_foreach(json_object_get(dc, "lifecycleHooks"), i, it) {
+		add_role(n->service_roles, json_string_value(json_object_get(it, "roleArn")),
+		         partition, account);
+	}
+	json_array_foreach(json_object_get(svc, "loadBalancers"), i, it) {
+		add_role(n->service_roles,
+		         json_string_value(json_object_get(
+		             json_object_get(it, "advancedConfiguration"), "roleArn")),
+		         partition, account);
+	}
+}
+
 static void gather(struct names *n, const struct ecsctl_model *m, const char *partition,
                    const char *account)
 {
@@ -104,6 +129,7 @@ static void gather(struct names *n, const struct ecsctl_model *m, const char *pa
 			add_role(n->service_roles,
 			         json_string_value(json_object_get(r->body, "role")), partition,
 			         account);
+			rollout_roles(n, r->body, partition, account);
 		} else {
 			add_unique(n->families, r->name);
 			add_role(n->task_roles,
@@ -284,6 +310,9 @@ static json_t *policy(const struct ecsctl_model *m, bool read_only, const char *
 		          arns(n.clusters, prefix, ""), NULL);
 		snprintf(prefix, sizeof(prefix), "%sservice/", ecs);
 		statement(doc, "EcsctlServices", actions(SCOPE_SERVICE),
+		          arns(n.clusters, prefix, "/*"), NULL);
+		snprintf(prefix, sizeof(prefix), "%sservice-deployment/", ecs);
+		statement(doc, "EcsctlRollouts", actions(SCOPE_ROLLOUT),
 		          arns(n.clusters, prefix, "/*"), NULL);
 		statement(doc, "EcsctlTaskDefinitions", actions(SCOPE_ANY), json_string("*"), NULL);
 		snprintf(prefix, sizeof(prefix), "%scluster/", ecs);

@@ -16,6 +16,7 @@
 #include "ecsctl/ops.h"
 #include "lock_cli.h"
 #include "reconcile_cli.h"
+#include "rollout_cli.h"
 #include "banned.h"
 
 static volatile sig_atomic_t interrupted;
@@ -31,38 +32,6 @@ static const char *str(const json_t *o, const char *k)
 	const char *s = json_string_value(json_object_get(o, k));
 
 	return s ? s : "";
-}
-
-/* "cluster/name" as given, "name" in --cluster or in the repository's
- * services (where it must be one). New string or NULL (printed). */
-static char *resolve(const char *arg, const char *cluster, const struct ecsctl_model *m)
-{
-	struct ecsctl_buf b = ECSCTL_BUF_INIT;
-	const char *found = NULL;
-	size_t i, n = 0;
-
-	if (strchr(arg, '/') || cluster) {
-		if (cluster && !strchr(arg, '/'))
-			ecsctl_buf_addf(&b, "%s/", cluster);
-		ecsctl_buf_adds(&b, arg);
-		return ecsctl_buf_detach(&b);
-	}
-	for (i = 0; i < m->count; i++) {
-		const struct ecsctl_resource *r = &m->resources[i];
-		if (r->kind == ECSCTL_KIND_SERVICE && !strcmp(str(r->body, "serviceName"), arg)) {
-			found = r->name;
-			n++;
-		}
-	}
-	if (n != 1) {
-		cli_error(n ? "service '%s' is in several clusters of the repository: write "
-		              "CLUSTER/%s"
-		            : "no service '%s' in the repository (write CLUSTER/%s, or give "
-		              "--cluster)",
-		          arg, arg);
-		return NULL;
-	}
-	return strdup(found);
 }
 
 static void print_done(const json_t *targets, bool git)
@@ -197,7 +166,7 @@ int cmd_rollback(int argc, char **argv, struct cli_ctx *ctx)
 	rc = EXIT_ERROR;
 	/* every target first: nothing changes unless all can be rolled back */
 	for (i = 0; i < npos; i++) {
-		char *name = resolve(argv[i], cluster, m), *slash;
+		char *name = cli_service_arg(argv[i], cluster, m), *slash;
 		if (!name)
 			goto done;
 		slash = strchr(name, '/');

@@ -9,6 +9,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "ecsctl/drift.h"
+#include "ecsctl/ops.h"
+#include "ecsctl/reconcile.h"
 #include "ecsctl/timestamp.h"
 #include "banned.h"
 
@@ -91,6 +93,42 @@ static json_t *one_service(const char *cluster, const json_t *s, long nevents)
 	return o;
 }
 
+/* The service deployment in progress, as status shows it: where it is,
+ * its traffic, hooks and alarms, and the line apply's progress shows. */
+static json_t *rollout_of(const json_t *sd)
+{
+	struct ecsctl_buf text = ECSCTL_BUF_INIT;
+	const char *arn = str(sd, "serviceDeploymentArn"), *slash = strrchr(arn, '/');
+	const json_t *t = json_object_get(sd, "targetServiceRevision"), *h, *src;
+	json_t *hooks = json_array(), *o;
+	double old = 0;
+	size_t i;
+
+	json_array_foreach(json_object_get(sd, "lifecycleHookDetails"), i, h) {
+		json_array_append_new(hooks, json_pack("{s:s,s:s,s:s}", "hookId", str(h, "hookId"),
+		                                       "targetType", str(h, "targetType"), "status",
+		                                       str(h, "status")));
+	}
+	json_array_foreach(json_object_get(sd, "sourceServiceRevisions"), i, src) {
+		old += json_number_value(json_object_get(src, "requestedProductionTrafficWeight"));
+	}
+	ecsctl_reconcile_sd_text(&text, sd);
+	o = json_pack(
+	    "{s:s,s:s,s:s,s:s,s:s?,s:o,s:O?,s:s}", "arn", arn, "id", slash ? slash + 1 : arn,
+	    "status", str(sd, "status"), "strategy",
+	    ecsctl_reconcile_rollout_strategy(json_object_get(sd, "deploymentConfiguration")),
+	    "lifecycleStage", json_string_value(json_object_get(sd, "lifecycleStage")), "hooks",
+	    hooks, "alarms", json_object_get(sd, "alarms"), "summary",
+	    ecsctl_buf_failed(&text) ? "" : text.buf);
+	if (o && json_is_number(json_object_get(t, "requestedProductionTrafficWeight")))
+		json_object_set_new(
+		    o, "productionTraffic",
+		    json_pack("{s:O,s:f}", "new",
+		              json_object_get(t, "requestedProductionTrafficWeight"), "old", old));
+	ecsctl_buf_release(&text);
+	return o;
+}
+
 static void print_text(const json_t *doc)
 {
 	const json_t *s, *d;
@@ -109,6 +147,10 @@ static void print_text(const json_t *doc)
 		       json_is_string(rs) ? json_string_value(rs) : "-");
 		if (!strcmp(str(s, "status"), "MISSING"))
 			continue;
+		if (json_object_get(s, "serviceDeployment"))
+			printf("  rollout: %s (service deployment %s)\n",
+			       str(json_object_get(s, "serviceDeployment"), "summary"),
+			       str(json_object_get(s, "serviceDeployment"), "id"));
 		printf("  deployments:\n");
 		json_array_foreach(json_object_get(s, "deployments"), j, d)
 			printf("    %-8s %-24s %lld/%lld running, %lld pending  %-11s %s\n",
@@ -177,8 +219,16 @@ static int gather(json_t *out, struct ecsctl_ecs *c, const char *cluster, json_t
 		rc = 0;
 	}
 	json_array_foreach(svcs, i, s) {
+		json_t *one = one_service(cluster, s, nevents), *sd = NULL;
+
 		json_object_set_new(found, str(s, "serviceName"), json_true());
-		json_array_append_new(out, one_service(cluster, s, nevents));
+		/* a rollout in progress: its stage, traffic, hooks and alarms */
+		if ((rc = ecsctl_ops_rollout_current(&sd, c, cluster, str(s, "serviceName"), err)))
+			goto done;
+		if (sd && one)
+			json_object_set_new(one, "serviceDeployment", rollout_of(sd));
+		json_decref(sd);
+		json_array_append_new(out, one);
 	}
 	/* desired services ECS does not know: say so rather than skip them */
 	for (i = 0; i < json_array_size(names); i++) {

@@ -392,6 +392,7 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 {
 	struct ecsctl_lock *lock = NULL;
 	const char *held = take_lease(w, &lock, p, m);
+	const char *guard = held ? NULL : watch_rollout_guard(w, p, m);
 	json_t *ops, *failed;
 	char summary[96];
 	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
@@ -402,6 +403,10 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 
 	if (held)
 		return held;
+	if (guard) {
+		cli_lock_close(lock);
+		return guard;
+	}
 	ops = ops_json(p);
 	snprintf(nops, sizeof(nops), "%zu", p->count);
 	snprintf(tries, sizeof(tries), "%u", w->e->failed_applies + 1);
@@ -425,6 +430,9 @@ static const char *apply(struct watch *w, struct ecsctl_plan *p, const struct ec
 	ao.progress_ud = w;
 	ao.heartbeat = cli_lock_heartbeat;
 	ao.heartbeat_ud = lock;
+	/* a rollout waiting for a person must not stop the loop: its pause is
+	 * logged and in the gauges, /readyz stays ready */
+	ao.until_paused = true;
 	if (ecsctl_plan_apply(p, w->e->ecs, false, &ao, &err) < 0 ||
 	    ecsctl_plan_wait(p, w->e->ecs, &ao, &err) < 0) {
 		cli_lock_close(lock);
@@ -495,6 +503,7 @@ static void reread(struct watch *w, const struct ecsctl_model *m)
 		ecsctl_watch_metrics_drift(w->metrics, &drift);
 		ecsctl_drift_report_release(&w->e->drift);
 		w->e->drift = drift;
+		watch_rollouts(w);
 	} else {
 		ecsctl_drift_report_release(&drift);
 	}
@@ -543,6 +552,7 @@ static const char *reconcile(struct watch *w)
 	ecsctl_drift_report_release(&w->e->drift);
 	w->e->drift = drift;
 	ecsctl_drift_report_init(&drift);
+	watch_rollouts(w);
 	if (ecsctl_reconcile_plan(&p, NULL, &m, w->e->ecs, NULL, &err) < 0) {
 		log_error(w, "could not plan", &err);
 		goto done;
@@ -739,6 +749,7 @@ static void watch_env_release(struct watch_env *e)
 	free(e->attempt_subject);
 	free(e->attempt_error);
 	json_decref(e->failed_why);
+	json_decref(e->rollouts);
 	ecsctl_drift_report_release(&e->drift);
 	free(e->sent_drift);
 	free(e->sent_degraded);

@@ -14,6 +14,8 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_run(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_tasks(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_rollback(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_promote(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_abort(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_import(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_policy(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_unlock(int argc, char **argv, struct cli_ctx *ctx);

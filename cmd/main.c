@@ -62,6 +62,13 @@ static const struct cli_command commands[] = {
      READS_ALL, NEEDS_WRITE,
      "ecsctl rollback web\troll the repository's web service back and wait\n"
      "ecsctl rollback shop/web shop/worker --git\tand print the commit to revert git to\n"},
+    {"promote", cmd_promote, "SERVICE",
+     "Continue a service deployment paused at a PAUSE lifecycle hook.", READS_ALL, NEEDS_WRITE,
+     "ecsctl promote web\tlet web's canary go on to all traffic\n"},
+    {"abort", cmd_abort, "SERVICE",
+     "Stop a service's deployment in progress, as it is or (--rollback) back to where it started.",
+     READS_ALL, NEEDS_WRITE,
+     "ecsctl abort web --rollback\tput web back on the revision its rollout started from\n"},
     {"watch", cmd_watch, "", "Keep ECS equal to a git branch.", CLI_READS_MODEL | CLI_READS_AWS,
      0, /* loads each commit it sees, with its own client and lease per environment */
      "ecsctl watch --repo https://git.example.com/deploy.git --interval 1m\tpoll and apply\n"

@@ -211,6 +211,11 @@ void cli_progress_cb(void *ud, const struct ecsctl_progress *ev)
 		fprintf(stderr, "[%s] hook %s: %s\n", ecsctl_duration_format(took, ev->elapsed_ms),
 		        ev->name, ev->message ? ev->message : "");
 		break;
+	case ECSCTL_PROGRESS_STAGE:
+		/* "[40s] shop/web: CANARY IN_PROGRESS at BAKE_TIME, traffic 100% new / 0% old" */
+		fprintf(stderr, "[%s] %s: %s\n", ecsctl_duration_format(took, ev->elapsed_ms),
+		        ev->name, ev->message ? ev->message : "");
+		break;
 	case ECSCTL_PROGRESS_ROLLBACK:
 		fprintf(stderr, "[%s] %s: rolling back to %s\n",
 		        ecsctl_duration_format(took, ev->elapsed_ms), ev->name,

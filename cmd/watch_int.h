@@ -41,6 +41,7 @@ struct watch_env {
 	char *sent_drift, *sent_degraded, *sent_paused, *sent_error;
 	struct ecsctl_watch_decision decision; /* the last reconcile's, when `decided` */
 	bool decided;
+	json_t *rollouts; /* {"cluster/service": service deployment under way} */
 };
 
 struct watch {
@@ -75,6 +76,18 @@ void watch_publish(struct watch *w, bool reconciling, double next_tick);
 /* The notifier's log lines, in the watch's format (any thread). */
 void watch_notify_log(void *ud, const char *level, const char *msg, const char *target,
                       const char *event, const char *detail);
+
+/* The service deployments under way of the services the last drift read
+ * found not stable (watch_rollout.c): into w->e->rollouts, the gauges, and
+ * a log line per stage change or pause. */
+void watch_rollouts(struct watch *w);
+
+/* Before an apply: a service update over a rollout in progress, of a
+ * commit that did not change that service again, holds the apply ("held",
+ * logged); else each such rollout is stopped (ABORT) first and the log says
+ * so. NULL: go on; "failed": a stop failed (logged). */
+const char *watch_rollout_guard(struct watch *w, const struct ecsctl_plan *p,
+                                const struct ecsctl_model *m);
 
 /* Sends `type` about the attempted commit (resources may be NULL). */
 void watch_notify(struct watch *w, const char *type, const char *summary, const json_t *resources);

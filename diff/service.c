@@ -173,9 +173,9 @@ static json_t *reset_value(const char *m)
 	if (strcmp(m, "serviceConnectConfiguration") == 0)
 		return json_pack("{s:b}", "enabled", 0);
 	if (strcmp(m, "deploymentConfiguration") == 0)
-		return json_pack("{s:i,s:i,s:{s:b,s:b}}", "maximumPercent", 200,
+		return json_pack("{s:i,s:i,s:{s:b,s:b},s:s}", "maximumPercent", 200,
 		                 "minimumHealthyPercent", 100, "deploymentCircuitBreaker", "enable",
-		                 0, "rollback", 0);
+		                 0, "rollback", 0, "strategy", "ROLLING");
 	return NULL;
 }
 

@@ -59,6 +59,7 @@ static const char *status_color(enum ecsctl_drift_status s)
 	case ECSCTL_DRIFT_IN_SYNC:
 		return "\033[32m";
 	case ECSCTL_DRIFT_UNMANAGED:
+	case ECSCTL_DRIFT_PROGRESSING:
 		return "\033[36m";
 	case ECSCTL_DRIFT_DRIFTED:
 		return "\033[33m";

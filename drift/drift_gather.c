@@ -124,6 +124,21 @@ static bool arn_names(const char *arn, const char *td)
 	return !strcmp(arn, td) || (a > t && !strcmp(arn + a - t, td) && arn[a - t - 1] == '/');
 }
 
+/* The PRIMARY's rollout is under way: a service mid-rollout converges. */
+static bool rolling_out(const json_t *s)
+{
+	const json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(s, "deployments"), i, d) {
+		const char *st = json_string_value(json_object_get(d, "status"));
+		const char *ro = json_string_value(json_object_get(d, "rolloutState"));
+		if (st && !strcmp(st, "PRIMARY"))
+			return ro && !strcmp(ro, "IN_PROGRESS");
+	}
+	return false;
+}
+
 static char *unhealthy_reason(const json_t *s)
 {
 	const json_t *deps = json_object_get(s, "deployments"), *d;
@@ -260,7 +275,9 @@ static int one_service(struct gather *g, const struct ecsctl_resource *r, struct
 	why = unhealthy_reason(ls);
 	updated = service_updated(ls, when);
 	rc = add_changes(g, r->kind, r->name, &d.changes,
-	                 why ? ECSCTL_DRIFT_UNHEALTHY : ECSCTL_DRIFT_IN_SYNC,
+	                 !why              ? ECSCTL_DRIFT_IN_SYNC
+	                 : rolling_out(ls) ? ECSCTL_DRIFT_PROGRESSING
+	                                   : ECSCTL_DRIFT_UNHEALTHY,
 	                 revision(json_object_get(ls, "tags")), updated, why, err);
 	if (!rc)
 		g->out->items[g->out->count - 1].health = service_health(ls);

@@ -6,7 +6,7 @@
 #include "banned.h"
 
 static const char *const status_names[ECSCTL_DRIFT_NSTATUS] = {
-    "in-sync", "drifted", "missing", "unmanaged", "unhealthy",
+    "in-sync", "drifted", "missing", "unmanaged", "unhealthy", "progressing",
 };
 
 const char *ecsctl_drift_status_name(enum ecsctl_drift_status s)

@@ -494,6 +494,43 @@ static json_t *conv_map(struct model_conv *c, const struct mnode *n,
 	return obj;
 }
 
+/* A document member (hookDetails): the YAML as JSON, no schema to check it
+ * against; plain scalars are numbers, true, false or null where they read
+ * as one, as in JSON. */
+static json_t *conv_document(struct model_conv *c, const struct mnode *n, const char *path)
+{
+	json_t *out = NULL, *v;
+	size_t i;
+	char *end = NULL;
+	double d;
+
+	if (n->type == MNODE_MAP) {
+		out = json_object();
+		for (i = 0; out && i < n->count; i++)
+			if ((v = conv_document(c, n->entries[i].value, path)))
+				json_object_set_new(out, n->entries[i].key, v);
+	} else if (n->type == MNODE_SEQ) {
+		out = json_array();
+		for (i = 0; out && i < n->count; i++)
+			if ((v = conv_document(c, n->items[i], path)))
+				json_array_append_new(out, v);
+	} else if (!n->quoted && !strcmp(n->value, "true")) {
+		out = json_true();
+	} else if (!n->quoted && !strcmp(n->value, "false")) {
+		out = json_false();
+	} else if (!n->quoted && (!strcmp(n->value, "null") || !n->len)) {
+		out = json_null();
+	} else if (!n->quoted && n->len && (d = strtod(n->value, &end), end && !*end)) {
+		out = strspn(n->value, "-0123456789") == n->len ? json_integer((json_int_t)d)
+		                                                : json_real(d);
+	} else {
+		out = json_stringn(n->value, n->len);
+	}
+	if (!out)
+		report(c, ECSCTL_ERROR, n, 0, 0, path, "out of memory");
+	return out;
+}
+
 static json_t *conv_value(struct model_conv *c, const struct mnode *n,
                           const struct ecsctl_schema_shape *s, const struct ecsctl_schema_member *m,
                           const char *path)
@@ -502,6 +539,8 @@ static json_t *conv_value(struct model_conv *c, const struct mnode *n,
 		return NULL;
 	switch (s->type) {
 	case ECSCTL_SCHEMA_STRUCTURE:
+		if (s->flags & ECSCTL_SCHEMA_DOCUMENT)
+			return conv_document(c, n, path);
 		return conv_structure(c, n, s, path);
 	case ECSCTL_SCHEMA_LIST:
 		return conv_list(c, n, s, m, path);

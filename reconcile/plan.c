@@ -24,6 +24,7 @@ static void op_release(struct ecsctl_plan_op *op)
 	json_decref(op->forces);
 	json_decref(op->calls);
 	json_decref(op->wait);
+	json_decref(op->rollout);
 	reconcile_compare_release(op);
 }
 
@@ -403,6 +404,9 @@ static int plan_service(struct ecsctl_plan *p, struct ctx *c, const struct ecsct
 	if (op->action == ECSCTL_DIFF_UPDATE && !d.update)
 		goto done; /* tags only: nothing deploys */
 wait:
+	if (op && !rc)
+		rc = reconcile_rollout_plan(
+		    op, r->body, op->action == ECSCTL_DIFF_CREATE ? NULL : live, d.update, err);
 	if (op && !rc &&
 	    !(op->wait = json_pack("{s:s,s:s,s:s?,s:s?}", "cluster", r->cluster, "service",
 	                           json_string_value(json_object_get(r->body, "serviceName")),

@@ -273,6 +273,7 @@ void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op
 		}
 		ecsctl_buf_adds(&notes, "): each on another one shows its own diff\n");
 	}
+	reconcile_rollout_render(&notes, op);
 	add_with_notes(out, &block, &notes);
 	if (op->td_from) {
 		ecsctl_buf_addf(out, "      # the task definition, %s -> %s:\n",

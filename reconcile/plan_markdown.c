@@ -165,7 +165,14 @@ static void section(struct ecsctl_buf *out, const struct ecsctl_plan *p, size_t 
 	reconcile_plan_render_op(&text, p, i, mk, false, compact);
 	ecsctl_buf_addf(out, "<details><summary>%s <code>", ecsctl_kind_name(op->kind));
 	html_text(out, op->name);
-	ecsctl_buf_addf(out, "</code>: %s</summary>\n\n", ecsctl_diff_action_name(op->action));
+	ecsctl_buf_addf(out, "</code>: %s", ecsctl_diff_action_name(op->action));
+	/* what the rollout does is the reviewer's first question: in sight */
+	if (json_is_true(json_object_get(op->rollout, "startsDeployment")) &&
+	    json_string_value(json_object_get(op->rollout, "description"))) {
+		ecsctl_buf_adds(out, ", ");
+		html_text(out, json_string_value(json_object_get(op->rollout, "description")));
+	}
+	ecsctl_buf_adds(out, "</summary>\n\n");
 	diff_block(out, &text);
 	ecsctl_buf_adds(out, "\n</details>\n\n");
 	ecsctl_buf_fail_from(out, &text);

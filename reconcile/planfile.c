@@ -61,6 +61,8 @@ json_t *ecsctl_plan_to_json(const struct ecsctl_plan *p, bool saved)
 			goto fail;
 		if (op->forces)
 			json_object_set(ch, "forcesReplacement", op->forces);
+		if (op->rollout)
+			json_object_set(ch, "rollout", op->rollout);
 		if (reconcile_compare_to_json(ch, op, &mk))
 			goto fail;
 		if (saved) {
@@ -220,6 +222,8 @@ int ecsctl_plan_from_json(struct ecsctl_plan *out, const json_t *doc, struct ecs
 		op->calls = json_deep_copy(calls);
 		op->wait = json_deep_copy(json_object_get(it, "wait"));
 		op->forces = json_deep_copy(json_object_get(it, "forcesReplacement"));
+		if (json_is_object(json_object_get(it, "rollout")))
+			op->rollout = json_deep_copy(json_object_get(it, "rollout"));
 		if (json_is_object(json_object_get(it, "unchanged")))
 			op->changes.unchanged = json_deep_copy(json_object_get(it, "unchanged"));
 		if (!(op->name = strdup(json_string_value(json_object_get(it, "name")))) ||

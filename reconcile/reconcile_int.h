@@ -100,6 +100,14 @@ int reconcile_compare_from_json(struct ecsctl_plan_op *op, const json_t *ch);
 /* One op of the text plan: diff/'s block for it (`kind` its name), with
  * what its diff compares with under the header and, for a service that
  * switches revision, the content that changes. */
+/* Sets op->rollout for a service op (rollout.c): `desired` the service file's
+ * body, `live` the live service (NULL for a create), `update` the
+ * UpdateService request (NULL for a create). 0 or ENOMEM. */
+int reconcile_rollout_plan(struct ecsctl_plan_op *op, const json_t *desired, const json_t *live,
+                           const json_t *update, struct ecsctl_error *err);
+/* The "# strategy:" and "# rollout:" note lines of op->rollout. */
+void reconcile_rollout_render(struct ecsctl_buf *out, const struct ecsctl_plan_op *op);
+
 void reconcile_render_op(struct ecsctl_buf *out, const struct ecsctl_plan_op *op, const char *kind,
                          const struct ecsctl_diff_render_options *ro);
 

@@ -19,19 +19,19 @@
 
 #define FIRST_EVENTS 5 /* events shown at the first look, at most */
 
-struct wait_ctx {
-	const struct ecsctl_apply_options *o;
-	int64_t start; /* wait clock at the first poll */
-};
-
 static int64_t now_ms(const struct ecsctl_apply_options *o)
 {
 	return o->now_ms ? o->now_ms(o->clock_ud) : ecsctl_clock_now_ms(NULL);
 }
 
-static int64_t elapsed(const struct wait_ctx *c)
+int64_t wait_elapsed(const struct wait_ctx *c)
 {
 	return now_ms(c->o) - c->start;
+}
+
+static int64_t elapsed(const struct wait_ctx *c)
+{
+	return wait_elapsed(c);
 }
 
 static void sleep_ms(int64_t ms, const struct ecsctl_apply_options *o)
@@ -59,8 +59,8 @@ static void describe_deployment(struct ecsctl_progress_deployment *pd, const jso
 	pd->failed = wait_count(d, "failedTasks");
 }
 
-static void emit(const struct wait_ctx *c, struct wait_service *w, enum ecsctl_progress_kind kind,
-                 const char *message)
+void wait_emit(const struct wait_ctx *c, struct wait_service *w, enum ecsctl_progress_kind kind,
+               const char *message)
 {
 	const json_t *deps = json_object_get(w->last, "deployments"), *p = wait_primary(w->last),
 	             *d;
@@ -179,7 +179,7 @@ static void show_events(const struct wait_ctx *c, struct wait_service *w, const 
 			continue;
 		}
 		w->news_ms = now_ms(c->o);
-		emit(c, w, ECSCTL_PROGRESS_EVENT, m);
+		wait_emit(c, w, ECSCTL_PROGRESS_EVENT, m);
 	}
 }
 
@@ -208,7 +208,7 @@ static bool active(const struct wait_service *w)
 }
 
 /* Done: completed (or, without rolloutState, alone) and at full count. */
-static bool complete(const json_t *svc, const json_t *dep)
+bool wait_complete(const json_t *svc, const json_t *dep)
 {
 	const char *rollout = wait_str(dep, "rolloutState");
 	long want = wait_count(svc, "desiredCount");
@@ -270,20 +270,24 @@ static void observe(const struct wait_ctx *c, struct wait_service *w, json_t *sv
 	show_events(c, w, svc);
 	free(w->sig);
 	w->sig = sig;
-	if (!dep) {
+	if (w->sd_arn && w->state == W_WAITING && (!dep || !ours || failed)) {
+		/* its service deployment says how it ended (wait_sd.c): a rollback
+		 * can be over before a poll sees our deployment FAILED */
+	} else if (!dep) {
 		fail(c, w);
 	} else if (!ours && w->deployment && active(w)) {
 		not_ours(c, w, dep);
 	} else if (!ours || failed) {
 		if (w->state == W_WAITING || (w->state == W_ROLLING_BACK && failed))
 			fail(c, w);
-	} else if (complete(svc, dep)) {
+	} else if (wait_complete(svc, dep) && (w->state != W_WAITING || !wait_sd_holds(c->o, w))) {
+		/* with a service deployment: its SUCCESSFUL (bake included) too */
 		w->state = w->state == W_ROLLING_BACK ? W_ROLLED_BACK : W_DONE;
 	}
 	if (changed || before != w->state) {
 		w->news_ms = now_ms(c->o);
-		emit(c, w, ECSCTL_PROGRESS_SERVICE,
-		     before != w->state && w->state == W_SUPERSEDED ? w->other : NULL);
+		wait_emit(c, w, ECSCTL_PROGRESS_SERVICE,
+		          before != w->state && w->state == W_SUPERSEDED ? w->other : NULL);
 	}
 }
 
@@ -303,7 +307,7 @@ static int start_rollback(const struct wait_ctx *c, struct wait_service *w, stru
 		if (!(req = json_pack("{s:s,s:s,s:s}", "cluster", w->cluster, "service", w->service,
 		                      "taskDefinition", w->previous)))
 			return reconcile_oom(err);
-		emit(c, w, ECSCTL_PROGRESS_ROLLBACK, w->previous);
+		wait_emit(c, w, ECSCTL_PROGRESS_ROLLBACK, w->previous);
 		rc = ecsctl_ecs_update_service(&svc, ecs, req, err);
 		json_decref(req);
 		if (rc)
@@ -358,7 +362,7 @@ static int poll_once(const struct wait_ctx *c, struct wait_service *ws, size_t n
 			if (!seen) {
 				ws[j].gone = true;
 				fail(c, &ws[j]);
-				emit(c, &ws[j], ECSCTL_PROGRESS_SERVICE, "service not found");
+				wait_emit(c, &ws[j], ECSCTL_PROGRESS_SERVICE, "service not found");
 			}
 		}
 		json_decref(svcs);
@@ -414,6 +418,10 @@ static void wait_service_release(struct wait_service *w)
 	free(w->other);
 	free(w->sig);
 	free(w->cause);
+	free(w->sd_arn);
+	free(w->sd_sig);
+	free(w->hook_stage);
+	json_decref(w->sd);
 	json_decref(w->last);
 	json_decref(w->mine);
 	json_decref(w->seen);
@@ -468,11 +476,12 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 	}
 	for (;;) {
 		if ((opts->heartbeat && (rc = opts->heartbeat(opts->heartbeat_ud, err))) ||
-		    (rc = poll_once(&c, ws, n, ecs, err)))
+		    (rc = poll_once(&c, ws, n, ecs, err)) ||
+		    (rc = wait_sd_poll(&c, ws, n, ecs, err)))
 			goto done;
 		for (i = 0, left = 0; i < n; i++) {
 			if (ws[i].state == W_FAILED && opts->rollback_on_failure &&
-			    ws[i].previous &&
+			    ws[i].previous && !ws[i].no_rollback &&
 			    strcmp(ecsctl_arn_taskdef(ws[i].previous), ws[i].expect)) {
 				if ((rc = start_rollback(&c, &ws[i], ecs, err)))
 					goto done;
@@ -482,7 +491,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 			left++;
 			if (now_ms(opts) - ws[i].news_ms >= quiet) {
 				ws[i].news_ms = now_ms(opts);
-				emit(&c, &ws[i], ECSCTL_PROGRESS_QUIET, NULL);
+				wait_emit(&c, &ws[i], ECSCTL_PROGRESS_QUIET, NULL);
 			}
 		}
 		if (!left)
@@ -497,6 +506,7 @@ int ecsctl_plan_wait(const struct ecsctl_plan *p, struct ecsctl_ecs *ecs,
 			size_t rolled = 0;
 			for (i = 0; i < n && !timed_out && opts->rollback_on_failure; i++) {
 				if (ws[i].state != W_WAITING || !ws[i].previous ||
+				    ws[i].no_rollback ||
 				    !strcmp(ecsctl_arn_taskdef(ws[i].previous), ws[i].expect))
 					continue;
 				if ((rc = start_rollback(&c, &ws[i], ecs, err)))

@@ -34,7 +34,43 @@ struct wait_service {
 	int64_t news_ms;  /* wait clock: last change shown */
 	bool gone;        /* DescribeServices did not know it */
 	bool rolled_back; /* ecsctl sent the rollback (not ECS's circuit breaker) */
+	/* the service deployment our call started (wait_sd.c): when ECS keeps
+	 * them, its status decides, not deployments[] */
+	char *sd_arn;
+	json_t *sd;       /* as last described */
+	char *sd_sig;     /* the stage line last shown */
+	char *hook_stage; /* the stage a hook last waited at */
+	int sd_tries;     /* lists that found none yet */
+	bool sd_none;     /* none here (another controller, an older ECS): deployments[] */
+	bool no_rollback; /* stopped on purpose (abort): never rolled back by the wait */
 };
+
+struct wait_ctx {
+	const struct ecsctl_apply_options *o;
+	int64_t start; /* wait clock at the first poll */
+};
+
+/* Time waited so far (wait clock). */
+int64_t wait_elapsed(const struct wait_ctx *c);
+
+/* Done: completed (or, without rolloutState, alone) and at full count. */
+bool wait_complete(const json_t *svc, const json_t *dep);
+
+/* One progress event about `w` with its deployments as last seen. */
+void wait_emit(const struct wait_ctx *c, struct wait_service *w, enum ecsctl_progress_kind kind,
+               const char *message);
+
+/* Follows the service deployment of every waiting service (wait_sd.c):
+ * finds the one our call started (ListServiceDeployments created since our
+ * deployment), describes them all in one call, shows a line per stage
+ * change and ends the wait on its status. Services without one are left to
+ * deployments[]. 0, or the error of a DescribeServiceDeployments. */
+/* True while `w`'s service deployment says it is not done: not SUCCESSFUL
+ * (or, with ECSCTL_WAIT_TRAFFIC, production traffic not all shifted). */
+bool wait_sd_holds(const struct ecsctl_apply_options *o, const struct wait_service *w);
+
+int wait_sd_poll(const struct wait_ctx *c, struct wait_service *ws, size_t n,
+                 struct ecsctl_ecs *ecs, struct ecsctl_error *err);
 
 static inline const char *wait_str(const json_t *obj, const char *key)
 {

@@ -1854,7 +1854,7 @@ const struct ecsctl_schema_shape ecsctl_schema_shapes[] = {
 	{.name = "GpuIds", .type = ECSCTL_SCHEMA_LIST, .member = 381},
 	{.name = "HealthCheck", .type = ECSCTL_SCHEMA_STRUCTURE, .members = M_HealthCheck, .nmembers = 5},
 	{.name = "HealthStatus", .type = ECSCTL_SCHEMA_STRING, .enums = E_HealthStatus, .nenums = 3},
-	{.name = "HookDetails", .type = ECSCTL_SCHEMA_STRUCTURE},
+	{.name = "HookDetails", .type = ECSCTL_SCHEMA_STRUCTURE, .flags = ECSCTL_SCHEMA_DOCUMENT},
 	{.name = "HostEntry", .type = ECSCTL_SCHEMA_STRUCTURE, .members = M_HostEntry, .nmembers = 2},
 	{.name = "HostEntryList", .type = ECSCTL_SCHEMA_LIST, .member = 190},
 	{.name = "HostVolumeProperties", .type = ECSCTL_SCHEMA_STRUCTURE, .members = M_HostVolumeProperties, .nmembers = 1},

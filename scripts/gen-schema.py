@@ -364,6 +364,8 @@ def main():
             flags.append("ECSCTL_SCHEMA_EXCEPTION")
         if n.startswith("Ecsctl") and n in ECSCTL_SHAPES:
             flags.append("ECSCTL_SCHEMA_OWN")
+        if s.get("document"):
+            flags.append("ECSCTL_SCHEMA_DOCUMENT")
         fields = [
             ".name = %s" % c_str(n),
             ".type = ECSCTL_SCHEMA_%s" % t.upper(),

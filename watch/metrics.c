@@ -36,6 +36,7 @@ struct series {
 	size_t unstable;
 	json_t *resources; /* [[kind, name, status, running|null, desired|null]] */
 	json_t *ops;       /* {"action\tkind": count} */
+	json_t *rollouts;  /* [[service, stage, paused]]: service deployments under way */
 };
 
 #define MAX_ENVS 64
@@ -65,13 +66,14 @@ static void series_release(struct series *s)
 	json_decref(s->api);
 	json_decref(s->resources);
 	json_decref(s->ops);
+	json_decref(s->rollouts);
 	memset(s, 0, sizeof(*s));
 }
 
 static bool series_init(struct series *s)
 {
 	return (s->api = json_object()) && (s->resources = json_array()) &&
-	       (s->ops = json_object());
+	       (s->ops = json_object()) && (s->rollouts = json_array());
 }
 
 int ecsctl_watch_metrics_new(struct ecsctl_watch_metrics **out, const char *version,
@@ -275,6 +277,19 @@ void ecsctl_watch_metrics_unstable(struct ecsctl_watch_metrics *m, size_t n)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void ecsctl_watch_metrics_rollouts(struct ecsctl_watch_metrics *m, const json_t *rollouts)
+{
+	json_t *copy = json_deep_copy(rollouts), *old;
+
+	if (!copy)
+		return;
+	pthread_mutex_lock(&m->lock);
+	old = m->envs[m->cur].rollouts;
+	m->envs[m->cur].rollouts = copy;
+	pthread_mutex_unlock(&m->lock);
+	json_decref(old);
+}
+
 void ecsctl_watch_metrics_escape(struct ecsctl_buf *out, const char *s)
 {
 	for (; s && *s; s++) {
@@ -346,6 +361,13 @@ static const char *sync_word(int s)
 	return s == ECSCTL_DRIFT_UNHEALTHY ? "progressing" : ecsctl_drift_status_name(s);
 }
 
+/* The status a resource series shows: a rollout under way and a rollout not
+ * stable yet are one "progressing" on the page and in the series. */
+static int sync_status(int s)
+{
+	return s == ECSCTL_DRIFT_PROGRESSING ? ECSCTL_DRIFT_UNHEALTHY : s;
+}
+
 static void label(struct ecsctl_buf *out, const char *name, const char *value, bool last)
 {
 	ecsctl_buf_addf(out, "%s=\"", name);
@@ -363,9 +385,11 @@ static void render_resources(struct ecsctl_buf *out, const struct series *s)
 	int st;
 
 	json_array_foreach(s->resources, i, r) {
-		int status = (int)json_integer_value(json_array_get(r, 2));
+		int status = sync_status((int)json_integer_value(json_array_get(r, 2)));
 
 		for (st = 0; st < ECSCTL_DRIFT_NSTATUS; st++) {
+			if (st == ECSCTL_DRIFT_PROGRESSING)
+				continue;
 			ecsctl_buf_adds(out, "ecsctl_resource_sync_status{");
 			label(out, "kind", json_string_value(json_array_get(r, 0)), false);
 			label(out, "name", json_string_value(json_array_get(r, 1)), false);
@@ -390,6 +414,23 @@ static void service_tasks(struct ecsctl_buf *out, const struct series *s, const 
 		label(out, "service", json_string_value(json_array_get(r, 1)), true);
 		ecsctl_buf_addf(out, " %lld\n",
 		                (long long)json_integer_value(json_array_get(r, col)));
+	}
+}
+
+/* One series per rollout under way (its stage), or per paused one. */
+static void render_rollouts(struct ecsctl_buf *out, const struct series *s, bool paused)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(s->rollouts, i, r) {
+		if (paused && !json_is_true(json_array_get(r, 2)))
+			continue;
+		open_labels(out, paused ? "ecsctl_rollout_paused" : "ecsctl_rollout_stage", s);
+		label(out, "service", json_string_value(json_array_get(r, 0)), paused);
+		if (!paused)
+			label(out, "stage", json_string_value(json_array_get(r, 1)), true);
+		ecsctl_buf_adds(out, " 1\n");
 	}
 }
 
@@ -515,6 +556,12 @@ static void render_series(struct ecsctl_buf *out, const struct series *s, int pa
 	case 13:
 		render_ops(out, s);
 		break;
+	case 14:
+		render_rollouts(out, s, false);
+		break;
+	case 15:
+		render_rollouts(out, s, true);
+		break;
 	}
 }
 
@@ -548,6 +595,10 @@ static const struct {
      "Tasks desired per managed service at the last reconcile."},
     {"ecsctl_apply_operations_total", "counter",
      "Plan operations applied successfully, by action and resource kind."},
+    {"ecsctl_rollout_stage", "gauge",
+     "1 per managed service whose service deployment is under way, at its lifecycle stage."},
+    {"ecsctl_rollout_paused", "gauge",
+     "1 per managed service whose rollout waits at a PAUSE hook (ecsctl promote / abort)."},
 };
 
 void ecsctl_watch_metrics_webhook(struct ecsctl_watch_metrics *m, enum ecsctl_webhook_result r)

@@ -30,7 +30,9 @@ static json_t *str(const char *s)
  * drift report means equal to git but not stable yet, a rollout under way. */
 static const char *sync_word(enum ecsctl_drift_status s)
 {
-	return s == ECSCTL_DRIFT_UNHEALTHY ? "progressing" : ecsctl_drift_status_name(s);
+	return s == ECSCTL_DRIFT_UNHEALTHY || s == ECSCTL_DRIFT_PROGRESSING
+	           ? "progressing"
+	           : ecsctl_drift_status_name(s);
 }
 
 /* healthy: running == desired and the rollout completed; degraded: the
@@ -108,11 +110,13 @@ json_t *ecsctl_watch_status_build(const struct ecsctl_watch_status_facts *f,
 		if (!one || json_array_append_new(list, one))
 			goto fail;
 		if ((unsigned)r->items[i].status < ECSCTL_DRIFT_NSTATUS)
-			n[r->items[i].status]++;
+			n[r->items[i].status == ECSCTL_DRIFT_PROGRESSING ? ECSCTL_DRIFT_UNHEALTHY
+			                                                 : r->items[i].status]++;
 	}
 	for (i = 0; i < ECSCTL_DRIFT_NSTATUS; i++)
-		json_object_set_new(counts, sync_word((enum ecsctl_drift_status)i),
-		                    json_integer((json_int_t)n[i]));
+		if (i != ECSCTL_DRIFT_PROGRESSING)
+			json_object_set_new(counts, sync_word((enum ecsctl_drift_status)i),
+			                    json_integer((json_int_t)n[i]));
 	synced = f->synced_commit ? json_pack("{s:s, s:o, s:o, s:o}", "commit", f->synced_commit,
 	                                      "subject", str(f->synced_subject), "time",
 	                                      when(f->synced_time), "at", when(f->synced_at))

@@ -29,10 +29,13 @@ enum ecsctl_drift_status {
 	ECSCTL_DRIFT_MISSING,
 	ECSCTL_DRIFT_UNMANAGED,
 	ECSCTL_DRIFT_UNHEALTHY,
+	/* equal to git, its rollout under way (the PRIMARY IN_PROGRESS): not
+	 * drift, and not a failure yet */
+	ECSCTL_DRIFT_PROGRESSING,
 };
-#define ECSCTL_DRIFT_NSTATUS 5
+#define ECSCTL_DRIFT_NSTATUS 6
 
-/* "in-sync", "drifted", "missing", "unmanaged", "unhealthy" */
+/* "in-sync", "drifted", "missing", "unmanaged", "unhealthy", "progressing" */
 const char *ecsctl_drift_status_name(enum ecsctl_drift_status s);
 
 /* Whether a status counts for --fail-on-drift and as a JUnit failure:
@@ -93,8 +96,10 @@ bool ecsctl_drift_report_fails(const struct ecsctl_drift_report *r);
  *     the services run (else the family's latest ACTIVE one); missing when
  *     the family has no ACTIVE revision;
  *   - Service: missing, drifted (member diff, task definition content
- *     included), unhealthy (more than one deployment, running != desired,
- *     or a rollout not COMPLETED), in-sync;
+ *     included), progressing (equal to git, its PRIMARY rollout
+ *     IN_PROGRESS: a canary baking, a blue/green shifting), unhealthy (more
+ *     than one deployment, running != desired, or a rollout not COMPLETED),
+ *     in-sync;
  *   - unmanaged: ACTIVE services in the desired clusters that git does not list.
  * ignoreDifferences of the settings apply. The revisions an ecsctl:taskdef
  * tag vouches for are not read (docs/drift.md, "What drift reads") unless

@@ -254,6 +254,28 @@ int ecsctl_ecs_create_service(json_t **service, struct ecsctl_ecs *c, json_t *re
  * service. */
 int ecsctl_ecs_update_service(json_t **service, struct ecsctl_ecs *c, json_t *request,
                               struct ecsctl_error *err);
+/*
+ * Service deployments (ECS's record of each rollout, its stage, traffic and
+ * hooks). ListServiceDeployments of one service, all pages, newest first as
+ * ECS lists them; `created_after` (epoch seconds, 0 = any) keeps those
+ * created after it. `*briefs` gets the ServiceDeploymentBrief array.
+ */
+int ecsctl_ecs_list_service_deployments(json_t **briefs, struct ecsctl_ecs *c, const char *cluster,
+                                        const char *service, double created_after,
+                                        struct ecsctl_error *err);
+/* DescribeServiceDeployments in batches of 20, all at once. */
+int ecsctl_ecs_describe_service_deployments(json_t **deployments, json_t **failures,
+                                            struct ecsctl_ecs *c, const char *const *arns, size_t n,
+                                            struct ecsctl_error *err);
+/* StopServiceDeployment: `stop_type` "ROLLBACK" (NULL) or "ABORT". */
+int ecsctl_ecs_stop_service_deployment(struct ecsctl_ecs *c, const char *arn, const char *stop_type,
+                                       struct ecsctl_error *err);
+/* ContinueServiceDeployment of the hook `hook_id` (its lifecycleHookDetails
+ * entry AWAITING_ACTION) with `action` "CONTINUE" (NULL) or "ROLLBACK". */
+int ecsctl_ecs_continue_service_deployment(struct ecsctl_ecs *c, const char *arn,
+                                           const char *hook_id, const char *action,
+                                           struct ecsctl_error *err);
+
 /* TagResource in chunks of 50 (the API's limit per call). */
 int ecsctl_ecs_tag_resource(struct ecsctl_ecs *c, const char *arn, json_t *tags,
                             struct ecsctl_error *err);

@@ -78,6 +78,11 @@ void ecsctl_watch_metrics_failed_cleared(struct ecsctl_watch_metrics *m);
 /* ecsctl_unstable_services (gauge): managed services not stable. */
 void ecsctl_watch_metrics_unstable(struct ecsctl_watch_metrics *m, size_t n);
 
+/* ecsctl_rollout_stage{service,stage} and ecsctl_rollout_paused{service}
+ * (gauges): the service deployments under way at the last reconcile,
+ * `rollouts` = [["cluster/service", "STAGE", paused], ...] (copied). */
+void ecsctl_watch_metrics_rollouts(struct ecsctl_watch_metrics *m, const json_t *rollouts);
+
 /* Appends the exposition (HELP and TYPE for every family). Out of memory
  * is left sticky in `out`. */
 /* What became of a POST /webhook: ecsctl_webhook_requests_total{result}. */

@@ -150,4 +150,32 @@ int ecsctl_ops_rollback_target(json_t **out, struct ecsctl_ecs *ecs, const char 
  * the next plan see which commit runs. */
 int ecsctl_ops_rollback(struct ecsctl_ecs *ecs, const json_t *target, struct ecsctl_error *err);
 
+/* ---- service deployments in progress (`ecsctl promote`, `abort`, `status`) ---- */
+
+/*
+ * The service deployment of cluster/service that has not finished (PENDING,
+ * IN_PROGRESS, STOP_REQUESTED, ROLLBACK_REQUESTED, ROLLBACK_IN_PROGRESS),
+ * the newest, as DescribeServiceDeployments answers it: `*sd` a new
+ * reference, or NULL when none runs. `*sd` is NULL too where ECS keeps no
+ * service deployments (an error answer to ListServiceDeployments); other
+ * errors are returned. Reads only.
+ */
+int ecsctl_ops_rollout_current(json_t **sd, struct ecsctl_ecs *ecs, const char *cluster,
+                               const char *service, struct ecsctl_error *err);
+
+/*
+ * Continues `sd` where a PAUSE hook waits (ContinueServiceDeployment
+ * CONTINUE of the lifecycleHookDetails entry AWAITING_ACTION). `*hook`
+ * gets {"hookId", "targetType", "stage"} of the hook continued (new
+ * reference). ECSCTL_EINVAL when no hook awaits action (the message says
+ * where the deployment is).
+ */
+int ecsctl_ops_promote(json_t **hook, struct ecsctl_ecs *ecs, const json_t *sd,
+                       struct ecsctl_error *err);
+
+/* StopServiceDeployment of `sd`: ROLLBACK (back to the source revision) when
+ * `rollback`, else ABORT (stopped as it is). */
+int ecsctl_ops_abort(struct ecsctl_ecs *ecs, const json_t *sd, bool rollback,
+                     struct ecsctl_error *err);
+
 #endif

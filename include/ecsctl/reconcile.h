@@ -208,6 +208,11 @@ struct ecsctl_plan_op {
 	 * that; td_from NULL otherwise */
 	char *td_from, *td_to;
 	struct ecsctl_diff_changes td_changes;
+	/* service create or update: what its rollout will do (docs/rollouts.md),
+	 * {"strategy", "description": "canary 10% for 5m, then 100%, bake 15m",
+	 * "startsDeployment": bool, "previousStrategy" (when it changes)};
+	 * NULL when the op neither deploys nor changes the strategy */
+	json_t *rollout;
 };
 
 struct ecsctl_plan {
@@ -433,6 +438,22 @@ size_t ecsctl_plan_check(const struct ecsctl_plan *p, const struct ecsctl_live *
 int ecsctl_plan_preflight(const struct ecsctl_plan *p, const struct ecsctl_live *live,
                           struct ecsctl_error *err);
 
+/* The strategy a deploymentConfiguration names ("ROLLING" when none). */
+const char *ecsctl_reconcile_rollout_strategy(const json_t *dc);
+
+/* Appends what a rollout under deploymentConfiguration `dc` does, in one
+ * line: "canary 10% for 5m, then 100%, bake 15m; alarms: api-5xx
+ * (rollback)", "linear 25% every 2m, bake 10m", "blue/green, bake 15m,
+ * hooks: PAUSE at POST_TEST_TRAFFIC_SHIFT", "rolling 100%/200%, circuit
+ * breaker (rollback)". `dc` may be NULL (ECS's defaults). */
+void ecsctl_reconcile_rollout_text(struct ecsctl_buf *out, const json_t *dc);
+
+/* Appends where a service deployment (DescribeServiceDeployments' entry)
+ * is: "CANARY IN_PROGRESS at PRODUCTION_TRAFFIC_SHIFT, traffic 10% new /
+ * 90% old, hook PAUSE AWAITING_ACTION, alarms MONITORING". True when a
+ * PAUSE hook awaits ContinueServiceDeployment. */
+bool ecsctl_reconcile_sd_text(struct ecsctl_buf *out, const json_t *sd);
+
 /* ---- apply and wait --------------------------------------------------- */
 
 enum ecsctl_progress_kind {
@@ -442,7 +463,10 @@ enum ecsctl_progress_kind {
 	ECSCTL_PROGRESS_EVENT,    /* a new service event: name, message */
 	ECSCTL_PROGRESS_ROLLBACK, /* rolling name back to message (the task definition) */
 	ECSCTL_PROGRESS_QUIET,    /* no news on name for a while: counts as SERVICE's */
-	ECSCTL_PROGRESS_HOOK      /* a pre-deploy hook (name) moved on: message */
+	ECSCTL_PROGRESS_HOOK,     /* a pre-deploy hook (name) moved on: message */
+	/* the service deployment of name moved on (stage, traffic, hooks,
+	 * alarms): message, ecsctl_reconcile_sd_text()'s */
+	ECSCTL_PROGRESS_STAGE
 };
 
 /* One deployment of a service as the wait last saw it. */
@@ -523,10 +547,17 @@ struct ecsctl_apply_options {
 	 * that error. NULL = none. */
 	int (*heartbeat)(void *ud, struct ecsctl_error *err);
 	void *heartbeat_ud;
+	/* with service deployments: until SUCCESSFUL, bake included (the
+	 * default), or until production traffic is all on the new revision */
+	enum ecsctl_wait_for { ECSCTL_WAIT_BAKE, ECSCTL_WAIT_TRAFFIC } wait_for;
+	/* a rollout waiting at a PAUSE hook ends the wait as done (watch: a
+	 * person promotes it; the loop goes on meanwhile) */
+	bool until_paused;
 };
 #define ECSCTL_APPLY_OPTIONS_INIT                                                                  \
 	{                                                                                          \
-		0, NULL, NULL, NULL, NULL, 0, 0, false, NULL, NULL, NULL, NULL, 0, NULL, NULL      \
+		0, NULL, NULL, NULL, NULL, 0, 0, false, NULL, NULL, NULL, NULL, 0, NULL, NULL,     \
+		    ECSCTL_WAIT_BAKE, false                                                        \
 	}
 
 /* ECSCTL_EINVAL naming the first service to replace and its immutable

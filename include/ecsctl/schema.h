@@ -43,6 +43,9 @@ enum ecsctl_schema_rule {
 #define ECSCTL_SCHEMA_SENSITIVE 0x1
 #define ECSCTL_SCHEMA_EXCEPTION 0x2
 #define ECSCTL_SCHEMA_OWN 0x4 /* an ecsctl.yaml shape, not AWS's */
+/* a structure that is a document: any JSON value, passed through as given
+ * (a lifecycle hook's hookDetails) */
+#define ECSCTL_SCHEMA_DOCUMENT 0x8
 
 /* Lengths (strings: characters; lists, maps: entries) or values (numbers). */
 struct ecsctl_schema_limits {

@@ -53,7 +53,8 @@ class HelpTest(unittest.TestCase):
     def test_every_command_is_listed(self):
         self.assertEqual(set(commands()),
                          {"validate", "render", "plan", "apply", "drift", "status", "run",
-                          "tasks", "rollback", "watch", "import", "policy", "unlock",
+                          "tasks", "rollback", "promote", "abort", "watch", "import",
+                          "policy", "unlock",
                           "completion", "man", "version"})
 
     def test_help_lists_exactly_the_flags_the_command_parses(self):

@@ -100,6 +100,8 @@ class Policy(ServerRepoCase):
                       statement(doc, "EcsctlRunTasks")["Resource"])
         self.assertEqual(statement(doc, "EcsctlStopTasks")["Resource"],
                          ["arn:aws:ecs:*:123456789012:task/shop-staging/*"])
+        self.assertEqual(statement(doc, "EcsctlRollouts")["Resource"],
+                         ["arn:aws:ecs:*:123456789012:service-deployment/shop-staging/*"])
         passing = statement(doc, "EcsctlPassTaskRoles")
         self.assertEqual(sorted(passing["Resource"]),
                          ["arn:aws:iam::123456789012:role/shop-task-execution",

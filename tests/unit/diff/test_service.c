@@ -209,6 +209,51 @@ static void test_diff_service__removed_members_are_reset(void **state)
 	ecsctl_diff_service_release(&d);
 }
 
+/* A canary with a hook, alarms and an alternate target group as git says
+ * it, against the same as ECS answers it (percentages as doubles): no
+ * change. Dropping the configuration from git puts ROLLING back. */
+static void test_diff_service__rollout_configuration_round_trips(void **state)
+{
+	struct ecsctl_diff_service d;
+	json_t *want = desired_web(), *have = live_web();
+	const char *lb = "[{'targetGroupArn': 'arn:aws:elasticloadbalancing:us-east-1:123456789012:"
+	                 "targetgroup/blue/1', 'containerName': 'web', 'containerPort': 80, "
+	                 "'advancedConfiguration': {'alternateTargetGroupArn': 'arn:aws:"
+	                 "elasticloadbalancing:us-east-1:123456789012:targetgroup/green/2', "
+	                 "'productionListenerRule': 'arn:rule/prod', 'testListenerRule': "
+	                 "'arn:rule/test', 'roleArn': 'arn:aws:iam::123456789012:role/ecs-lb'}}]";
+
+	json_object_set_new(want, "deploymentConfiguration",
+	                    J("{'strategy': 'CANARY', 'bakeTimeInMinutes': 15, "
+	                      "'canaryConfiguration': {'canaryPercent': 10, "
+	                      "'canaryBakeTimeInMinutes': 5}, 'lifecycleHooks': [{'targetType': "
+	                      "'PAUSE', 'lifecycleStages': ['POST_TEST_TRAFFIC_SHIFT']}], "
+	                      "'alarms': {'alarmNames': ['api-5xx'], 'enable': true, "
+	                      "'rollback': true}}"));
+	json_object_set_new(want, "loadBalancers", J(lb));
+	json_object_set_new(have, "deploymentConfiguration",
+	                    J("{'deploymentCircuitBreaker': {'enable': false, 'rollback': false}, "
+	                      "'maximumPercent': 200, 'minimumHealthyPercent': 100, "
+	                      "'strategy': 'CANARY', 'bakeTimeInMinutes': 15, "
+	                      "'canaryConfiguration': {'canaryPercent': 10.0, "
+	                      "'canaryBakeTimeInMinutes': 5}, 'lifecycleHooks': [{'targetType': "
+	                      "'PAUSE', 'lifecycleStages': ['POST_TEST_TRAFFIC_SHIFT']}], "
+	                      "'alarms': {'alarmNames': ['api-5xx'], 'enable': true, "
+	                      "'rollback': true}}"));
+	json_object_set_new(have, "loadBalancers", J(lb));
+	run(&d, json_deep_copy(want), json_deep_copy(have), NULL);
+	assert_int_equal(d.changes.count, 0);
+	ecsctl_diff_service_release(&d);
+
+	json_object_del(want, "deploymentConfiguration");
+	run(&d, want, have, NULL);
+	assert_json(json_object_get(d.update, "deploymentConfiguration"),
+	            "{'maximumPercent': 200, 'minimumHealthyPercent': 100, "
+	            "'deploymentCircuitBreaker': {'enable': false, 'rollback': false}, "
+	            "'strategy': 'ROLLING'}");
+	ecsctl_diff_service_release(&d);
+}
+
 static void test_diff_service__role_name_equals_arn(void **state)
 {
 	struct ecsctl_diff_service d;
@@ -340,6 +385,7 @@ const struct CMUnitTest service_tests[] = {
     cmocka_unit_test(test_diff_service__desired_count_absent_or_ignored),
     cmocka_unit_test(test_diff_service__ignored_sub_member_keeps_live_value),
     cmocka_unit_test(test_diff_service__removed_members_are_reset),
+    cmocka_unit_test(test_diff_service__rollout_configuration_round_trips),
     cmocka_unit_test(test_diff_service__role_name_equals_arn),
     cmocka_unit_test(test_diff_service__model_example),
     cmocka_unit_test(test_diff_service__members_from_primary_deployment),

@@ -14,4 +14,7 @@ int reconcile_plan_markdown_tests(void);
 /* The ecsctl:taskdef tag and the task definition cache (test_taskdef_tag.c). */
 int reconcile_taskdef_tag_tests(void);
 
+/* What a rollout will do, per strategy (test_rollout.c). */
+int reconcile_rollout_tests(void);
+
 #endif

@@ -723,5 +723,6 @@ int main(void)
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
 	return failed + reconcile_wait_tests() + reconcile_wait_why_tests() +
-	       reconcile_plan_markdown_tests() + reconcile_taskdef_tag_tests();
+	       reconcile_plan_markdown_tests() + reconcile_taskdef_tag_tests() +
+	       reconcile_rollout_tests();
 }
