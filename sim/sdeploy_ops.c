@@ -65,8 +65,7 @@ static int describe(struct sim_store *s, json_t *req, json_t **resp, const char 
 			                                ? sim_sdep_render(f.svc, f.item)
 			                                : sim_public(f.item));
 		else
-			json_array_append_new(
-			    failures, json_pack("{s:O,s:s}", "arn", v, "reason", "MISSING"));
+			sim_missing(s, failures, kind, NULL, json_string_value(v));
 	}
 	*resp = json_pack("{s:o,s:o}", out, list, "failures", failures);
 	return *resp ? 0 : ecsctl_error_nomem(err);
