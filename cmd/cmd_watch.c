@@ -1,8 +1,9 @@
 /*
  * ecsctl watch: the controller loop (docs/watch.md).
  *
- *   loop { load git (a remote is fetched first); read live; drift report;
- *          plan (ecsctl_reconcile_plan, as `ecsctl plan`); decide
+ *   loop { load git (a remote is fetched first); read live once; drift
+ *          report and plan from it (ecsctl_reconcile_plan_live, as `ecsctl
+ *          plan`); decide
  *          (ecsctl_watch_decide: apply when git moved since the last sync
  *          or, with --self-heal, when live drifted, unless ecsctl.yaml says
  *          suspend or this commit's apply already failed); record metrics;
@@ -352,11 +353,13 @@ static const char *take_lease(struct watch *w, struct ecsctl_lock **lock, struct
 	struct ecsctl_lock_options o;
 	struct ecsctl_lock_config cfg;
 	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_plan_options po = ECSCTL_PLAN_OPTIONS_INIT;
 	const char *result = NULL;
 
 	*lock = NULL;
 	if (!m->settings.lock)
 		return NULL;
+	po.cache = w->e->tds;
 	memset(&o, 0, sizeof(o));
 	o.ecs = w->e->ecs;
 	o.cancel = (const volatile int *)&stop_requested;
@@ -369,7 +372,7 @@ static const char *take_lease(struct watch *w, struct ecsctl_lock **lock, struct
 	} else {
 		ecsctl_plan_release(p);
 		ecsctl_plan_init(p);
-		if (ecsctl_reconcile_plan(p, NULL, m, w->e->ecs, NULL, &err) < 0) {
+		if (ecsctl_reconcile_plan(p, NULL, m, w->e->ecs, &po, &err) < 0) {
 			log_error(w, "could not plan", &err);
 			result = "failed";
 		} else if (!p->count) {
@@ -510,6 +513,33 @@ static void reread(struct watch *w, const struct ecsctl_model *m)
 	ecsctl_error_release(&err);
 }
 
+/* Task definitions a watch keeps by ARN: a revision read once is never read
+ * again while it stays among the most recently used (the ecsctl:taskdef tags
+ * already spare most reads; this covers services without them). */
+#define WATCH_TD_CACHE 4096
+
+/* The tick's one read of live ECS, for its drift report and its plan (each
+ * read it on its own before: twice the calls per tick). `live` must be
+ * initialized; the caller releases it. */
+static int read_live(struct watch *w, const struct ecsctl_model *m, struct ecsctl_live *live,
+                     struct ecsctl_error *err)
+{
+	struct ecsctl_gather_options go = ECSCTL_GATHER_OPTIONS_INIT;
+	json_t *scope = NULL;
+	int rc;
+
+	if (!w->e->tds && ecsctl_td_cache_new(&w->e->tds, WATCH_TD_CACHE) < 0)
+		return ecsctl_error_nomem(err);
+	if ((rc = ecsctl_reconcile_plan_scope(&scope, m, NULL, err)) < 0)
+		return rc;
+	go.m = m;
+	go.cache = w->e->tds;
+	go.unmanaged = true; /* drift's; prune's orphans come out of the same listing */
+	rc = ecsctl_reconcile_gather_with(live, w->e->ecs, scope, &go, err);
+	json_decref(scope);
+	return rc;
+}
+
 /* One reconcile; returns the result word for the metrics. */
 static const char *reconcile(struct watch *w)
 {
@@ -519,10 +549,13 @@ static const char *reconcile(struct watch *w)
 	struct ecsctl_watch_facts f = {0};
 	struct ecsctl_watch_decision d;
 	struct ecsctl_plan p;
+	struct ecsctl_plan_options po = ECSCTL_PLAN_OPTIONS_INIT;
+	struct ecsctl_live live;
 	const char *result = "failed";
 
 	ecsctl_drift_report_init(&drift);
 	ecsctl_plan_init(&p);
+	ecsctl_live_init(&live);
 	free(w->e->attempted);
 	w->e->attempted = NULL;
 	free(w->e->attempt_subject);
@@ -544,7 +577,8 @@ static const char *reconcile(struct watch *w)
 		free(w->e->ref);
 		w->e->ref = strdup(m.ref);
 	}
-	if (ecsctl_drift_gather(&drift, &m, w->e->ecs, false, &err) < 0) {
+	if (read_live(w, &m, &live, &err) < 0 ||
+	    ecsctl_drift_from_live(&drift, &m, &live, &err) < 0) {
 		log_error(w, "could not read the live state", &err);
 		goto done;
 	}
@@ -553,7 +587,8 @@ static const char *reconcile(struct watch *w)
 	w->e->drift = drift;
 	ecsctl_drift_report_init(&drift);
 	watch_rollouts(w);
-	if (ecsctl_reconcile_plan(&p, NULL, &m, w->e->ecs, NULL, &err) < 0) {
+	po.cache = w->e->tds;
+	if (ecsctl_reconcile_plan_live(&p, &live, &m, w->e->ecs, &po, &err) < 0) {
 		log_error(w, "could not plan", &err);
 		goto done;
 	}
@@ -605,6 +640,7 @@ done:
 		json_decref(calls);
 		json_decref(errs);
 	}
+	ecsctl_live_release(&live);
 	ecsctl_plan_release(&p);
 	ecsctl_drift_report_release(&drift);
 	ecsctl_model_release(&m);
@@ -739,6 +775,7 @@ static int pick_environments(struct watch_env **out, size_t *n, const struct cli
 
 static void watch_env_release(struct watch_env *e)
 {
+	ecsctl_td_cache_free(e->tds);
 	ecsctl_ecs_free(e->ecs);
 	ecsctl_lookup_free(e->lookups);
 	free(e->synced_commit);

@@ -22,7 +22,9 @@ struct watch_env {
 	const char *name; /* --env, or NULL for a repository without environments */
 	struct ecsctl_ecs *ecs;
 	struct ecsctl_lookup_client *lookups; /* kept: credentials are asked once */
-	char *synced_commit;                  /* last commit live was made equal to */
+	/* task definitions read, by ARN, across ticks (revisions never change) */
+	struct ecsctl_td_cache *tds;
+	char *synced_commit; /* last commit live was made equal to */
 	char *attempted;     /* the commit the current reconcile loaded, for its log lines */
 	char *failed_commit; /* see ecsctl_watch_facts.failed */
 	unsigned failed_applies;

@@ -65,6 +65,31 @@ done:
 	return rc;
 }
 
+/* Whether `cluster` (its DescribeClusters answer `lc`) may hold ACTIVE
+ * services besides the desired ones read: its activeServicesCount says how
+ * many it has, so when the desired ACTIVE ones found account for all of
+ * them, listing it finds nothing (a steady watch tick saves a ListServices
+ * per cluster). DRAINING services count in neither, as ListServices does not
+ * list them. */
+static bool may_hold_others(const struct ecsctl_live *l, const char *cluster, const json_t *lc)
+{
+	const json_t *count = json_object_get(lc, "activeServicesCount");
+	size_t len = strlen(cluster);
+	json_int_t found = 0;
+	const char *key;
+	json_t *svc;
+
+	if (!json_is_integer(count))
+		return true;
+	json_object_foreach(l->services, key, svc) {
+		const char *st = json_string_value(json_object_get(svc, "status"));
+
+		if (!strncmp(key, cluster, len) && key[len] == '/' && st && !strcmp(st, "ACTIVE"))
+			found++;
+	}
+	return found != json_integer_value(count);
+}
+
 static bool is_active(const json_t *cluster)
 {
 	const char *st = json_string_value(json_object_get(cluster, "status"));
@@ -104,6 +129,8 @@ int reconcile_gather_orphans(struct ecsctl_live *l, struct ecsctl_ecs *ecs, cons
 	int rc = 0;
 
 	json_object_foreach(l->clusters, cluster, it) {
+		if (!may_hold_others(l, cluster, it))
+			continue;
 		if (l->unmanaged && is_active(it)) {
 			if ((rc = owned_of(l->orphans, l->unmanaged, cluster, owner, err)))
 				goto done;
@@ -173,7 +200,7 @@ int ecsctl_reconcile_gather_unmanaged(struct ecsctl_live *l, struct ecsctl_ecs *
 	if (!l->unmanaged && !(l->unmanaged = json_object()))
 		return reconcile_oom(err);
 	json_object_foreach(l->clusters, cluster, it) {
-		if (!is_active(it))
+		if (!is_active(it) || !may_hold_others(l, cluster, it))
 			continue;
 		if ((rc = orphans_in(l->unmanaged, ecs, cluster, json_object_get(services, cluster),
 		                     NULL, true, err)))

@@ -77,9 +77,10 @@ void ecsctl_live_release(struct ecsctl_live *l);
  * Reads the live state `scope` names: DescribeClusters (one call per 100),
  * DescribeServices (10 a call, all at once), DescribeTaskDefinition of
  * each family (its latest ACTIVE revision) and of each revision a service
- * runs that is not a latest one; with prune, ListServices per cluster and
- * ListClusters. `out` must be initialized and is released by the caller
- * even on error. Errors: those of the ECS client.
+ * runs that is not a latest one; with prune, ListServices per cluster that
+ * may hold services the scope does not name (its activeServicesCount is
+ * more than the desired ones found) and ListClusters. `out` must be initialized and is released by
+ * the caller even on error. Errors: those of the ECS client.
  */
 int ecsctl_reconcile_gather(struct ecsctl_live *out, struct ecsctl_ecs *ecs, const json_t *scope,
                             struct ecsctl_error *err);
@@ -130,9 +131,11 @@ int ecsctl_reconcile_gather_with(struct ecsctl_live *out, struct ecsctl_ecs *ecs
 
 /*
  * What drift reports as unmanaged: for each ACTIVE cluster of `l->clusters`
- * (read by ecsctl_reconcile_gather), ListServices and DescribeServices of
- * the services `scope` does not name, keeping the ACTIVE ones whoever owns
- * them into `l->unmanaged`. Errors: those of the ECS client.
+ * (read by ecsctl_reconcile_gather) whose activeServicesCount is more than
+ * the desired services found ACTIVE in it, ListServices and
+ * DescribeServices of the services `scope` does not name, keeping the
+ * ACTIVE ones whoever owns them into `l->unmanaged`. Errors: those of the
+ * ECS client.
  */
 int ecsctl_reconcile_gather_unmanaged(struct ecsctl_live *l, struct ecsctl_ecs *ecs,
                                       const json_t *scope, struct ecsctl_error *err);

@@ -14,8 +14,8 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ecslocal import (BARE_TASKDEF, CLUSTER, SERVICE, ServerRepoCase,  # noqa: E402
-                      delta)
+from ecslocal import (BARE_TASKDEF, CLUSTER, NETCONF, SERVICE, ServerRepoCase,  # noqa: E402
+                      Watch, delta)
 
 N = 30
 TD_READ = "DescribeTaskDefinition"
@@ -145,6 +145,48 @@ class PlanCost(ServerRepoCase):
         tags = self.ecs.list_tags_for_resource(resourceArn=self.arn("svc-07"))["tags"]
         self.assertRegex({t["key"]: t["value"] for t in tags}["ecsctl:taskdef"],
                          r"^svc-07:2 sha256:[0-9a-f]{64} n1$")
+
+
+class WatchCost(ServerRepoCase):
+    """A watch tick reads live ECS once for its drift report and its plan,
+    and keeps the task definitions it read by ARN."""
+    repo_source, repo_files = None, fleet(N)
+
+    def test_a_steady_tick_costs_one_no_change_plan_and_reads_a_revision_once(self):
+        self.run_ok("apply", "--auto-approve", "--no-wait")
+        # a service deployed before the tag: its revision must be read once
+        arn = self.ecs.describe_services(cluster="shop", services=["svc-05"])[
+            "services"][0]["serviceArn"]
+        self.ecs.untag_resource(resourceArn=arn, tagKeys=["ecsctl:taskdef"])
+        before = self.server.stats()
+        w = Watch(self.server, self.repo, "--interval", "1s")
+        self.addCleanup(w.stop)
+
+        def tick():
+            n = len(w.reconciles())
+            w.wait_for(lambda d: d["msg"] == "reconcile done" and len(
+                [x for x in w.log if x["msg"] == "reconcile done"]) > n, timeout=20)
+            return self.server.stats()
+
+        first = tick()
+        # the first tick reads svc-05's family (no tag), nothing else
+        self.assertEqual(delta(before, first).get(TD_READ), 1)
+        ticks = [first, tick(), tick()]
+        plan = {"DescribeClusters": 1, "DescribeServices": math.ceil(N / 10)}
+        for a, b in zip(ticks, ticks[1:]):
+            # one no-change plan's reads: svc-05's revision from the cache, and
+            # no listing for drift's unmanaged services (the cluster's
+            # activeServicesCount is the number of desired services found)
+            self.assertEqual(delta(a, b), plan)
+        # a service git does not name: the cluster is listed, and reported
+        self.ecs.create_service(cluster="shop", serviceName="adhoc", taskDefinition="svc-01",
+                                desiredCount=0, launchType="FARGATE",
+                                networkConfiguration=NETCONF)
+        w.wait_for(lambda d: d["msg"] == "reconcile done", timeout=20)
+        a = tick()
+        self.assertEqual(delta(a, tick()), dict(plan, ListServices=1, DescribeServices=4))
+        status = json.loads(w.get("/api/v1/status")[1])
+        self.assertIn("shop/adhoc", json.dumps(status))
 
 
 if __name__ == "__main__":
