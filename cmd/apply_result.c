@@ -102,7 +102,14 @@ void apply_result_cb(void *ud, const struct ecsctl_progress *ev)
 			                                            : "done"));
 	} else if (ev->kind == ECSCTL_PROGRESS_HOOK && ev->name) {
 		hook_seen(r->hooks, ev);
+	} else if (ev->kind == ECSCTL_PROGRESS_STAGE && ev->name && ev->message) {
+		json_t *entry = json_object_get(r->services, ev->name);
+		if (entry)
+			json_object_set_new(entry, "serviceDeployment", json_string(ev->message));
 	} else if (ev->kind == ECSCTL_PROGRESS_SERVICE && ev->name) {
+		/* the last stage line seen stays with the service */
+		json_t *sd = json_incref(
+		    json_object_get(json_object_get(r->services, ev->name), "serviceDeployment"));
 		json_t *deps = json_array();
 		size_t i;
 		for (i = 0; deps && i < ev->ndeployments; i++) {
@@ -122,6 +129,9 @@ void apply_result_cb(void *ud, const struct ecsctl_progress *ev)
 		              "running", (json_int_t)ev->running, "desired",
 		              (json_int_t)ev->desired, "pending", (json_int_t)ev->pending,
 		              "rolloutState", ev->rollout ? ev->rollout : "", "deployments", deps));
+		if (sd)
+			json_object_set_new(json_object_get(r->services, ev->name),
+			                    "serviceDeployment", sd);
 	}
 	free(key);
 }

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "ecsctl/ops.h"
+#include "ecsctl/reconcile.h"
 #include "lock_cli.h"
 #include "rollout_cli.h"
 #include "banned.h"
@@ -47,7 +48,7 @@ int cmd_abort(int argc, char **argv, struct cli_ctx *ctx)
 		goto done;
 	}
 	printf("%s/%s: service deployment %s (%s, at %s) %s\n", r.name, r.slash,
-	       cli_rollout_id(r.sd),
+	       ecsctl_reconcile_sd_id(r.sd),
 	       cli_rollout_str(json_object_get(r.sd, "deploymentConfiguration"), "strategy"),
 	       cli_rollout_str(r.sd, "lifecycleStage"),
 	       rollback ? "is rolling back to the revision it started from"

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "ecsctl/ops.h"
+#include "ecsctl/reconcile.h"
 #include "lock_cli.h"
 #include "rollout_cli.h"
 #include "banned.h"
@@ -46,7 +47,7 @@ int cmd_promote(int argc, char **argv, struct cli_ctx *ctx)
 		goto done;
 	}
 	printf("%s/%s: promoted: service deployment %s (%s) goes on past its %s hook at %s\n",
-	       r.name, r.slash, cli_rollout_id(r.sd),
+	       r.name, r.slash, ecsctl_reconcile_sd_id(r.sd),
 	       cli_rollout_str(json_object_get(r.sd, "deploymentConfiguration"), "strategy"),
 	       cli_rollout_str(hook, "targetType"), cli_rollout_str(hook, "stage"));
 	rc = EXIT_OK;

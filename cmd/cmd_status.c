@@ -98,7 +98,7 @@ static json_t *one_service(const char *cluster, const json_t *s, long nevents)
 static json_t *rollout_of(const json_t *sd)
 {
 	struct ecsctl_buf text = ECSCTL_BUF_INIT;
-	const char *arn = str(sd, "serviceDeploymentArn"), *slash = strrchr(arn, '/');
+	const char *arn = str(sd, "serviceDeploymentArn");
 	const json_t *t = json_object_get(sd, "targetServiceRevision"), *h, *src;
 	json_t *hooks = json_array(), *o;
 	double old = 0;
@@ -114,7 +114,7 @@ static json_t *rollout_of(const json_t *sd)
 	}
 	ecsctl_reconcile_sd_text(&text, sd);
 	o = json_pack(
-	    "{s:s,s:s,s:s,s:s,s:s?,s:o,s:O?,s:s}", "arn", arn, "id", slash ? slash + 1 : arn,
+	    "{s:s,s:s,s:s,s:s,s:s?,s:o,s:O?,s:s}", "arn", arn, "id", ecsctl_reconcile_sd_id(sd),
 	    "status", str(sd, "status"), "strategy",
 	    ecsctl_reconcile_rollout_strategy(json_object_get(sd, "deploymentConfiguration")),
 	    "lifecycleStage", json_string_value(json_object_get(sd, "lifecycleStage")), "hooks",

@@ -82,10 +82,3 @@ const char *cli_rollout_str(const json_t *o, const char *k)
 
 	return s ? s : "?";
 }
-
-const char *cli_rollout_id(const json_t *sd)
-{
-	const char *arn = cli_rollout_str(sd, "serviceDeploymentArn"), *slash = strrchr(arn, '/');
-
-	return slash ? slash + 1 : arn;
-}

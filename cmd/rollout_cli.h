@@ -30,7 +30,5 @@ void cli_rollout_close(struct cli_rollout *r);
 
 /* A string member, "?" when absent. */
 const char *cli_rollout_str(const json_t *o, const char *k);
-/* The service deployment's id: the last part of its ARN. */
-const char *cli_rollout_id(const json_t *sd);
 
 #endif

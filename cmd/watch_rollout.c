@@ -16,13 +16,6 @@ static const char *str(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-static const char *sd_id(const json_t *sd)
-{
-	const char *arn = str(sd, "serviceDeploymentArn"), *slash = arn ? strrchr(arn, '/') : NULL;
-
-	return slash ? slash + 1 : arn;
-}
-
 /* A service not stable, or one git changed, may be mid-rollout: the only
  * ones worth a ListServiceDeployments each. */
 static bool maybe_rolling(const struct ecsctl_drift_item *it)
@@ -79,7 +72,8 @@ void watch_rollouts(struct watch *w)
 			        ? "rollout paused at a PAUSE hook: 'ecsctl promote' continues it, "
 			          "'ecsctl abort' stops it"
 			        : "rollout in progress",
-			    "service", name, "deployment", sd_id(sd), "rollout", line.buf, NULL);
+			    "service", name, "deployment", ecsctl_reconcile_sd_id(sd), "rollout",
+			    line.buf, NULL);
 		}
 		if (!ecsctl_buf_failed(&line))
 			json_object_set_new(sd, "_line", json_string(line.buf));
@@ -122,8 +116,8 @@ const char *watch_rollout_guard(struct watch *w, const struct ecsctl_plan *p,
 		watch_log(w, "warn",
 		          "not starting a rollout over the one in progress: the commit did not "
 		          "change the service again (the change is live drift)",
-		          "service", p->ops[i].name, "deployment", sd_id(sd), "commit", m->commit,
-		          NULL);
+		          "service", p->ops[i].name, "deployment", ecsctl_reconcile_sd_id(sd),
+		          "commit", m->commit, NULL);
 		return "held";
 	}
 	for (i = 0; i < p->count; i++) {
@@ -133,15 +127,15 @@ const char *watch_rollout_guard(struct watch *w, const struct ecsctl_plan *p,
 			continue;
 		if (ecsctl_ops_abort(w->e->ecs, sd, false, &err) < 0) {
 			watch_log(w, "error", "could not stop the rollout in progress", "service",
-			          p->ops[i].name, "deployment", sd_id(sd), "error", err.message,
-			          NULL);
+			          p->ops[i].name, "deployment", ecsctl_reconcile_sd_id(sd), "error",
+			          err.message, NULL);
 			ecsctl_error_release(&err);
 			return "failed";
 		}
 		watch_log(w, "info",
 		          "stopped the rollout in progress: the commit changes the service again",
-		          "service", p->ops[i].name, "deployment", sd_id(sd), "stage",
-		          str(sd, "lifecycleStage"), "commit", m->commit, NULL);
+		          "service", p->ops[i].name, "deployment", ecsctl_reconcile_sd_id(sd),
+		          "stage", str(sd, "lifecycleStage"), "commit", m->commit, NULL);
 	}
 	return NULL;
 }

@@ -116,6 +116,13 @@ bool ecsctl_reconcile_sd_text(struct ecsctl_buf *out, const json_t *sd)
 	return paused;
 }
 
+const char *ecsctl_reconcile_sd_id(const json_t *sd)
+{
+	const char *arn = str(sd, "serviceDeploymentArn"), *slash = arn ? strrchr(arn, '/') : NULL;
+
+	return slash ? slash + 1 : arn ? arn : "?";
+}
+
 /* Why a service deployment failed, in ECS's terms: the alarms that fired,
  * the hook that failed or timed out, who stopped it. The circuit breaker's
  * reason is the deployment's own (wait_reason_now says it). */
@@ -155,12 +162,7 @@ static void sd_reason(struct ecsctl_buf *out, const struct wait_service *w, cons
 			ecsctl_buf_addch(out, '.');
 	}
 	if (out->len)
-		ecsctl_buf_addf(out, " Service deployment %s: %s.",
-		                strrchr(str(sd, "serviceDeploymentArn")
-		                            ? str(sd, "serviceDeploymentArn")
-		                            : "/?",
-		                        '/') +
-		                    1,
+		ecsctl_buf_addf(out, " Service deployment %s: %s.", ecsctl_reconcile_sd_id(sd),
 		                st ? st : "?");
 }
 

@@ -457,6 +457,10 @@ void ecsctl_reconcile_rollout_text(struct ecsctl_buf *out, const json_t *dc);
  * PAUSE hook awaits ContinueServiceDeployment. */
 bool ecsctl_reconcile_sd_text(struct ecsctl_buf *out, const json_t *sd);
 
+/* The id a service deployment goes by: the last part of its ARN ("?"
+ * without one). Borrowed from `sd`. */
+const char *ecsctl_reconcile_sd_id(const json_t *sd);
+
 /* ---- apply and wait --------------------------------------------------- */
 
 enum ecsctl_progress_kind {

@@ -142,6 +142,14 @@ class Rollouts(ServerRepoCase):
         self.assertEqual(rc, 3, err)
         self.assertRegex(err, r"CANARY ROLLBACK_\w+")
 
+    def test_pause_that_times_out_rolls_back_naming_the_hook(self):
+        self.created()
+        self.edit("timeoutInMinutes: 60", "timeoutInMinutes: 1")
+        err = self.apply(expect=3, IMAGE_TAG="1.27.0").stderr
+        self.assertRegex(err, r"\nshop-canary/api: The PAUSE hook at POST_TEST_TRAFFIC_SHIFT timed "
+                              r"out \(timeout action ROLLBACK\)\. Service deployment \S+: "
+                              r"ROLLBACK_SUCCESSFUL\.")
+
     def test_circuit_breaker_rollback_is_a_failure_with_its_reason(self):
         self.created()
         rc_err = self.apply(expect=3, IMAGE_TAG="crashloop").stderr
@@ -168,6 +176,23 @@ class Rollouts(ServerRepoCase):
         self.assertIn("--wait takes 'bake' or 'traffic', not 'soon'", r.stderr)
 
 
+class Rolling(ServerRepoCase):
+    """ROLLING, the default, followed the same way (the single-environment shop)."""
+
+    def test_rolling_plan_and_stages(self):
+        r = self.run_ok("plan")
+        self.assertIn('  + Service "shop/web" will be created\n      # rollout: rolling '
+                      '100%/200%, circuit breaker (rollback)\n', r.stdout)
+        self.assertIn('  + Service "shop/worker" will be created\n      # rollout: rolling '
+                      '100%/200%\n', r.stdout)
+        r = self.run_ok("apply", "--auto-approve", *FAST)
+        self.assertRegex(r.stderr, r"\[\d+s\] shop/web: ROLLING IN_PROGRESS at SCALE_UP, new "
+                                   r"revision 0/2 running\n")
+        self.assertRegex(r.stderr, r"\[\d+s\] shop/web: ROLLING SUCCESSFUL at CLEAN_UP, new "
+                                   r"revision 2/2 running\n")
+        self.assertIn("No changes. Live ECS matches git.", self.run_ok("plan").stdout)
+
+
 class Strategies(ServerRepoCase):
     """LINEAR and a Lambda hook that fails, on the same service."""
     repo_source = "examples/canary"
@@ -188,6 +213,15 @@ class Strategies(ServerRepoCase):
         self.assertRegex(r.stderr, r"LINEAR IN_PROGRESS at \w+, traffic 50% new")
         self.assertRegex(r.stderr, r"LINEAR SUCCESSFUL")
         self.assertIn("No changes.", self.run_ok("plan", BAKE_MINUTES="1").stdout)
+        # the JSON result keeps the last stage line with the service
+        td = "examples/task-definitions/api.yaml"
+        self.repo.commit("1.27", {td: self.repo.read(td).replace("1.25.3", "1.27.0")})
+        r = self.run_ok("apply", "--auto-approve", *FAST, "--output", "json",
+                        BAKE_MINUTES="1")
+        res = json.loads(r.stdout.strip().split("\n")[-1])
+        (svc,) = [s for s in res["services"] if s["name"] == "shop-canary/api"]
+        self.assertRegex(svc["serviceDeployment"], r"^LINEAR SUCCESSFUL at CLEAN_UP, traffic "
+                                                   r"100% new / 0% old")
 
     def test_failed_lambda_hook_rolls_back_naming_the_hook(self):
         text = self.repo.read(SERVICE)

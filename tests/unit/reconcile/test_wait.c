@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ecsctl/creds.h"
+#include "ecsctl/ops.h"
 #include "ecsctl/reconcile.h"
 #include "ecsctl/sim.h"
 #include "reconcile_tests.h"
@@ -442,6 +443,75 @@ static void test_reconcile_wait__first_look_prints_few_old_events(void **state)
 	ecsctl_plan_release(&p);
 }
 
+/* The stage lines a wait shows, one a line. */
+static void on_stage(void *ud, const struct ecsctl_progress *ev)
+{
+	if (ev->kind == ECSCTL_PROGRESS_STAGE)
+		ecsctl_buf_addf(ud, "%s\n", ev->message);
+}
+
+/* A canary with a PAUSE hook, followed by its service deployment: the wait
+ * that may stop at a pause does, a promote lets it go on, and the wait
+ * until SUCCESSFUL sees the traffic shift and the bake. */
+static void test_reconcile_wait__follows_the_service_deployment(void **state)
+{
+	struct wfx *f = *state;
+	struct ecsctl_apply_options ao = ECSCTL_APPLY_OPTIONS_INIT;
+	struct ecsctl_error err = ECSCTL_ERROR_INIT;
+	struct ecsctl_buf lines = ECSCTL_BUF_INIT;
+	struct ecsctl_plan p;
+	json_t *resp = NULL, *sd = NULL, *hook = NULL;
+	const char *td;
+
+	call_ok(f, "RegisterTaskDefinition",
+	        json_pack("{s:s,s:[{s:s,s:s,s:i}]}", "family", "web", "containerDefinitions",
+	                  "name", "app", "image", "nginx:2", "memory", 64),
+	        &resp);
+	td = json_string_value(
+	    json_object_get(json_object_get(resp, "taskDefinition"), "taskDefinitionArn"));
+	call_ok(f, "UpdateService",
+	        json_pack("{s:s,s:s,s:s,s:{s:s,s:i,s:{s:f,s:i},s:[{s:s,s:[s]}]}}", "cluster", "c",
+	                  "service", "web", "taskDefinition", td, "deploymentConfiguration",
+	                  "strategy", "CANARY", "bakeTimeInMinutes", 1, "canaryConfiguration",
+	                  "canaryPercent", 20.0, "canaryBakeTimeInMinutes", 1, "lifecycleHooks",
+	                  "targetType", "PAUSE", "lifecycleStages", "POST_SCALE_UP"),
+	        NULL);
+	create_op(&p, f);
+	p.ops[0].action = ECSCTL_DIFF_UPDATE;
+	json_object_set_new(p.ops[0].wait, "taskDefinition", json_string(td));
+	json_object_set_new(p.ops[0].wait, "previousTaskDefinition", json_string(f->td));
+	ao.timeout_ms = 20000;
+	ao.interval_ms = 20;
+	ao.progress = on_stage;
+	ao.progress_ud = &lines;
+	ao.until_paused = true;
+	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), 0);
+	assert_non_null(strstr(lines.buf, "CANARY IN_PROGRESS at POST_SCALE_UP, traffic 0% new / "
+	                                  "100% old, hook PAUSE AWAITING_ACTION: paused, 'ecsctl "
+	                                  "promote c/web' continues"));
+	assert_null(strstr(lines.buf, "SUCCESSFUL"));
+
+	assert_int_equal(ecsctl_ops_rollout_current(&sd, f->ecs, "c", "web", &err), 0);
+	assert_non_null(sd);
+	assert_int_equal(ecsctl_ops_promote(&hook, f->ecs, sd, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(hook, "stage")), "POST_SCALE_UP");
+	ecsctl_buf_reset(&lines);
+	ao.until_paused = false;
+	assert_int_equal(ecsctl_plan_wait(&p, f->ecs, &ao, &err), 0);
+	assert_non_null(strstr(lines.buf, "traffic 20% new / 80% old"));
+	assert_non_null(
+	    strstr(lines.buf, "CANARY SUCCESSFUL at CLEAN_UP, traffic 100% new / 0% old"));
+	/* nothing waits any more: promote says where the deployment is */
+	json_decref(sd);
+	json_decref(hook);
+	assert_int_equal(ecsctl_ops_rollout_current(&sd, f->ecs, "c", "web", &err), 0);
+	assert_null(sd);
+	json_decref(resp);
+	ecsctl_buf_release(&lines);
+	ecsctl_error_release(&err);
+	ecsctl_plan_release(&p);
+}
+
 int reconcile_wait_tests(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +525,8 @@ int reconcile_wait_tests(void)
 	        test_reconcile_wait__desired_count_change_needs_running_equal_desired,
 	        wfx_setup_small, wfx_teardown),
 	    cmocka_unit_test_setup_teardown(test_reconcile_wait__first_look_prints_few_old_events,
+	                                    wfx_setup_fast, wfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_reconcile_wait__follows_the_service_deployment,
 	                                    wfx_setup_fast, wfx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
