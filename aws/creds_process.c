@@ -223,6 +223,11 @@ int creds_process(struct ecsctl_creds *out, struct ecsctl_creds_provider *p, con
 		tty = !tcsetpgrp(STDIN_FILENO, pid);
 		if (!tty)
 			sigaction(SIGTTOU, &old_ttou, NULL);
+		/* the helper may have read the terminal before it was given it
+		 * (it runs as soon as it is spawned) and been stopped by SIGTTIN:
+		 * continue it, as a shell's fg does after tcsetpgrp */
+		else
+			kill(-pid, SIGCONT);
 	}
 	ecsctl_buf_init(&text, MAX_OUTPUT);
 	rd = read_output(&text, fd, ecsctl_clock_now_ms(NULL) + timeout_s * 1000);
