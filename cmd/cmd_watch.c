@@ -790,6 +790,7 @@ static void watch_env_release(struct watch_env *e)
 	ecsctl_drift_report_release(&e->drift);
 	free(e->sent_drift);
 	free(e->sent_degraded);
+	free(e->seen_degraded);
 	free(e->sent_paused);
 	free(e->sent_error);
 }

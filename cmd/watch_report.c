@@ -193,14 +193,17 @@ static void list_summary(struct ecsctl_buf *b, const char *what, const json_t *l
 }
 
 /* Sends `type` when the condition `list` describes is new: non-empty and
- * not what was sent last (`*sent`); an empty list ends the condition. */
-static void notify_condition(struct watch *w, char **sent, const char *type, const char *what,
-                             json_t *list)
+ * not what was sent last (`*sent`); an empty list ends the condition. With
+ * `seen`, the list must also be the one the previous tick saw
+ * (ecsctl_watch_notify_lasting). */
+static void notify_condition(struct watch *w, char **sent, char **seen, const char *type,
+                             const char *what, json_t *list)
 {
 	char *key = json_array_size(list) ? json_dumps(list, JSON_COMPACT) : NULL;
 	struct ecsctl_buf summary = ECSCTL_BUF_INIT;
 
-	if (ecsctl_watch_notify_changed(sent, key)) {
+	if ((!seen || ecsctl_watch_notify_lasting(seen, key)) &&
+	    ecsctl_watch_notify_changed(sent, key)) {
 		list_summary(&summary, what, list);
 		watch_notify(w, type, summary.buf, list);
 	}
@@ -227,10 +230,13 @@ void watch_notify_tick(struct watch *w, const struct ecsctl_watch_decision *d)
 	if (!d)
 		return;
 	/* drift on the commit live was synced to; git moving is not drift */
-	notify_condition(w, &w->e->sent_drift, "drift-detected", "resource drifted from git",
+	notify_condition(w, &w->e->sent_drift, NULL, "drift-detected", "resource drifted from git",
 	                 d->moved ? json_array() : ecsctl_watch_notify_drifted(&w->e->drift));
-	notify_condition(w, &w->e->sent_degraded, "health-degraded", "service degraded",
-	                 ecsctl_watch_notify_degraded(&w->e->drift));
+	/* a service short of tasks after its rollout completed is also what a
+	 * raised desiredCount looks like until the scheduler starts the task:
+	 * only a shortfall that outlasts a tick is degraded */
+	notify_condition(w, &w->e->sent_degraded, &w->e->seen_degraded, "health-degraded",
+	                 "service degraded", ecsctl_watch_notify_degraded(&w->e->drift));
 	if (d->action == ECSCTL_WATCH_SUSPENDED || d->action == ECSCTL_WATCH_HELD)
 		ecsctl_buf_addf(&key, "%s %s", d->result, w->e->attempted);
 	if (ecsctl_watch_notify_changed(&w->e->sent_paused, key.len ? key.buf : NULL))

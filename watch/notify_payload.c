@@ -31,6 +31,18 @@ bool ecsctl_watch_notify_changed(char **last, const char *key)
 	return true;
 }
 
+bool ecsctl_watch_notify_lasting(char **seen, const char *key)
+{
+	bool lasting = !key || !*key || (*seen && !strcmp(*seen, key));
+	char *copy = key && *key ? strdup(key) : NULL;
+
+	if (key && *key && !copy)
+		return false; /* out of memory: wait for a tick that can tell */
+	free(*seen);
+	*seen = copy;
+	return lasting;
+}
+
 json_t *ecsctl_watch_notify_drifted(const struct ecsctl_drift_report *r)
 {
 	json_t *list = json_array();

@@ -85,6 +85,13 @@ void ecsctl_watch_notify_free(struct ecsctl_watch_notifier *n, long long drain_m
  */
 bool ecsctl_watch_notify_changed(char **last, const char *key);
 
+/*
+ * A condition that must outlast one tick before it is news: sets `*seen` to
+ * `key` and returns true when `key` equals what the previous tick saw, or is
+ * empty or NULL (an end is news at once).
+ */
+bool ecsctl_watch_notify_lasting(char **seen, const char *key);
+
 /* The drifted and missing resources of `r` as event resources, with the
  * changed members as detail; [] when none. New reference (NULL: no memory). */
 json_t *ecsctl_watch_notify_drifted(const struct ecsctl_drift_report *r);

@@ -234,6 +234,22 @@ static void test_notify__one_message_per_event(void **state)
 	assert_null(last);
 }
 
+static void test_notify__lasting(void **state)
+{
+	char *seen = NULL;
+
+	(void)state;
+	/* a scale-up caught between UpdateService and the scheduler: one tick */
+	assert_false(ecsctl_watch_notify_lasting(&seen, "[shop/web 2/3]"));
+	assert_true(ecsctl_watch_notify_lasting(&seen, NULL)); /* an end passes at once */
+	assert_null(seen);
+	assert_false(ecsctl_watch_notify_lasting(&seen, "[shop/web 2/3]"));
+	assert_true(ecsctl_watch_notify_lasting(&seen, "[shop/web 2/3]"));  /* the next tick */
+	assert_false(ecsctl_watch_notify_lasting(&seen, "[shop/web 1/3]")); /* changed: anew */
+	assert_true(ecsctl_watch_notify_lasting(&seen, ""));
+	assert_null(seen);
+}
+
 static void test_notify__bodies(void **state)
 {
 	json_t *res = json_pack("[{s:s, s:s, s:s}]", "kind", "Service", "name", "shop/<web>",
@@ -334,6 +350,7 @@ static void test_notify__bounded_queue_never_blocks(void **state)
 const struct CMUnitTest watch_status_page_tests[] = {
     cmocka_unit_test(test_notify__bounded_queue_never_blocks),
     cmocka_unit_test(test_notify__one_message_per_event),
+    cmocka_unit_test(test_notify__lasting),
     cmocka_unit_test(test_notify__bodies),
     cmocka_unit_test(test_metrics__per_resource_families),
     cmocka_unit_test(test_watch_status__document),
