@@ -2,8 +2,8 @@
   - 20 applies of examples/ from scratch under --fail-rate 0.1 --throttle 20:40
     all converge (the second plan is empty), with no duplicate service and no
     revision registered twice for one change;
-  - kill -9 of apply at 10 random points, each followed by a plain apply,
-    always converges;
+  - kill -9 of apply at 10 random points (among the requests a whole apply
+    makes), each followed by a plain apply, always converges;
   - ecs-local restarted (--state) mid-apply: that apply converges or fails
     with a clear error and exit 1, and the next apply converges.
 Random choices come from RELIABILITY_SEED (printed; default fixed) so a failing
@@ -24,8 +24,10 @@ SEED = int(os.environ.get("RELIABILITY_SEED", "20261128"))
 FAST = ("--poll-interval", "100ms")
 FAMILIES = ("billing", "cron", "web", "worker")
 SERVICES = ("billing", "cron", "web", "worker")
-# stretches an apply of examples/ to about 2 s, so kill points land in every phase
-LATENCY = ("--latency-ms", "100")
+# every request takes this long, so a kill a little after an answer can land
+# while ecsctl handles it or while it awaits the next one
+LATENCY_MS = 100
+LATENCY = ("--latency-ms", str(LATENCY_MS))
 FAULTS = ("ServerException", "ConnectionReset", "ThrottlingException")
 
 
@@ -44,16 +46,19 @@ def checker(server):
         config=Config(retries={"total_max_attempts": 20, "mode": "standard"}))
 
 
-def errors(server):
-    import json
-    import urllib.request
+def stats(server):
+    """/_stats, read again when a connection drops (the faulty server resets
+    some; under load one can close before it answers)."""
     for _ in range(20):
         try:
-            with urllib.request.urlopen(server.url + "/_stats", timeout=10) as r:
-                return json.load(r).get("errors", {})
+            return server.stats_doc()
         except OSError:
             time.sleep(0.05)
     raise AssertionError("/_stats unreachable")
+
+
+def errors(server):
+    return stats(server).get("errors", {})
 
 
 class Base(unittest.TestCase):
@@ -120,36 +125,44 @@ class FaultyServer(Base):
 class KillNine(Base):
     def test_kill_9_at_ten_random_points_then_apply_converges(self):
         rnd = random.Random(SEED)
-        # how long a whole apply takes here, so the kill points spread over it
+        # how many requests a whole apply makes: kill points are drawn among
+        # them, so they spread over its phases however fast the machine is
+        # (points drawn in seconds from one timed apply fell past the end of
+        # a later, faster one on a loaded machine, and too few were kills)
         with EcsLocal(*LATENCY) as server:
             repo = Repo()
             try:
-                t = time.monotonic()
                 self.assertEqual(self.apply(server, repo).returncode, 0)
-                full = time.monotonic() - t
+                total = stats(server)["total"]
             finally:
                 repo.cleanup()
-        log("seed %d; a whole apply takes %.2f s" % (SEED, full))
-        points = sorted(rnd.uniform(0.05, full) for _ in range(10))
+        log("seed %d; a whole apply makes %d requests" % (SEED, total))
+        # after request N is answered, a random part of one request's latency
+        # more: the kill lands while ecsctl handles an answer or awaits one
+        points = sorted((rnd.randint(1, total - 1), rnd.uniform(0, LATENCY_MS / 1000))
+                        for _ in range(10))
         outcomes = []
-        for at in points:
+        for at, extra in points:
             repo = Repo()
             try:
                 with EcsLocal(*LATENCY) as server:
                     p = popen_ecsctl(server, repo, "apply", "--auto-approve", *FAST)
-                    try:
-                        p.wait(timeout=at)
-                        outcomes.append("finished")
-                    except subprocess.TimeoutExpired:
+                    while p.poll() is None and stats(server)["total"] < at:
+                        time.sleep(0.02)
+                    time.sleep(extra)
+                    if p.poll() is None:
                         p.send_signal(signal.SIGKILL)
                         outcomes.append("killed")
+                    else:
+                        outcomes.append("finished")
                     p.communicate(timeout=30)
                     writes = sum(server.stats().get(k, 0) for k in (
                         "CreateCluster", "RegisterTaskDefinition", "CreateService"))
+                    what = "kill after request %d of %d" % (at, total)
                     r = self.apply(server, repo)
-                    self.assertEqual(r.returncode, 0, "kill at %.2f s: %s" % (at, r.stderr))
-                    self.assert_converged(server, repo, "kill at %.2f s" % at)
-                    outcomes[-1] += " at %.2f s after %d writes" % (at, writes)
+                    self.assertEqual(r.returncode, 0, "%s: %s" % (what, r.stderr))
+                    self.assert_converged(server, repo, what)
+                    outcomes[-1] += " after request %d, %d writes" % (at, writes)
             finally:
                 repo.cleanup()
         log("kill -9 points: " + "; ".join(outcomes))
