@@ -689,6 +689,16 @@ static bool off_machine(const char *addr)
 	return inet_pton(AF_INET6, host, &a6) == 1 && !IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+/* A base for links: http(s)://HOST[/PATH], nothing a link would have to
+ * escape (no query, fragment, space or quote). */
+static bool public_url_ok(const char *url)
+{
+	size_t scheme = !strncmp(url, "https://", 8) ? 8 : !strncmp(url, "http://", 7) ? 7 : 0;
+
+	return scheme && url[scheme] && url[scheme] != '/' &&
+	       strcspn(url, "?#\"'<> \t\r\n") == strlen(url);
+}
+
 /* One reconcile of environment `e`: its metrics, its status, its
  * notifications, its log line, its next turn (the interval, or its own
  * backoff after a failure). */
@@ -799,7 +809,8 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 {
 	int64_t interval = 60000, backoff_cap = 300000, lock_timeout = 0;
 	long retry = 0;
-	char *listen = NULL, *secret = NULL, *log_format = NULL, *ui_token = NULL, *token = NULL;
+	char *listen = NULL, *secret = NULL, *log_format = NULL, *ui_token = NULL, *token = NULL,
+	     *public_url = NULL;
 	bool heal = false, help, state_ok = false, insecure_ui = false, all_envs = false;
 	struct cli_list env_names = {NULL, 0};
 	size_t token_len = 0;
@@ -826,6 +837,8 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 	     "environment to reconcile (repeatable: each with its own state and backoff)"},
 	    {"all-envs", 0, FLAG_BOOL, &all_envs, NULL,
 	     "reconcile every environment ecsctl.yaml declares"},
+	    {"public-url", 0, FLAG_STRING, &public_url, "URL",
+	     "where people reach the status page (GitHub statuses link to it)"},
 	    {NULL, 0, 0, NULL, NULL, NULL},
 	};
 	char **declared = NULL;
@@ -876,6 +889,11 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		cli_error("--all-envs and --env exclude each other");
 		goto done;
 	}
+	if (public_url && !public_url_ok(public_url)) {
+		cli_error("--public-url '%s' is not an http:// or https:// URL without a query",
+		          public_url);
+		goto done;
+	}
 	rc = EXIT_ERROR;
 	if (all_envs && (ndeclared = list_environments(&declared, ctx)) == 0)
 		goto done;
@@ -912,6 +930,7 @@ int cmd_watch(int argc, char **argv, struct cli_ctx *ctx)
 		no.log = watch_notify_log;
 		no.log_ud = &w;
 		no.user_agent = "ecsctl/" ECSCTL_VERSION;
+		no.public_url = public_url;
 		if (ecsctl_watch_notify_new(&w.notifier, &no, &err) < 0) {
 			cli_print_error(NULL, &err);
 			goto done;
@@ -981,6 +1000,7 @@ done:
 	free(token);
 	free(ui_token);
 	free(listen);
+	free(public_url);
 	free(secret);
 	free(log_format);
 	return rc;

@@ -5,6 +5,7 @@
  * 429, 5xx) with doubling backoff and giving up on the rest (other 4xx).
  * The reconcile loop only builds requests and queues them.
  */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -352,6 +353,38 @@ static json_t *description(const struct ecsctl_watch_event *ev)
 	return s ? s : json_string(ev->type);
 }
 
+/* The status page's address for `ev` (a new string, or NULL without
+ * --public-url): a failed sync links to the first resource it names
+ * (/resources/KIND/NAME), anything else to the page. */
+static json_t *status_link(const struct ecsctl_watch_notifier *n,
+                           const struct ecsctl_watch_event *ev)
+{
+	const json_t *first = json_array_get(ev->resources, 0);
+	const char *kind = json_string_value(json_object_get(first, "kind"));
+	const char *name = json_string_value(json_object_get(first, "name"));
+	struct ecsctl_buf u = ECSCTL_BUF_INIT;
+	json_t *link = NULL;
+	const char *p;
+
+	if (!n->public_url)
+		return NULL;
+	ecsctl_buf_addf(&u, "%s/", n->public_url);
+	if (!strcmp(ev->type, "sync-failed") && kind && name) {
+		ecsctl_buf_addf(&u, "resources/%s/", kind);
+		/* names are [A-Za-z0-9_-] and '/' in ECS; anything else is escaped */
+		for (p = name; *p; p++) {
+			if (isalnum((unsigned char)*p) || strchr("-_./~", *p))
+				ecsctl_buf_addch(&u, *p);
+			else
+				ecsctl_buf_addf(&u, "%%%02X", (unsigned char)*p);
+		}
+	}
+	if (!ecsctl_buf_failed(&u))
+		link = json_string(u.buf);
+	ecsctl_buf_release(&u);
+	return link;
+}
+
 static void queue_github(struct ecsctl_watch_notifier *n, const struct target *t,
                          const struct ecsctl_watch_event *ev)
 {
@@ -361,11 +394,12 @@ static void queue_github(struct ecsctl_watch_notifier *n, const struct target *t
 	json_t *doc;
 
 	if (t->statuses) {
-		doc = json_pack("{s:s, s:o, s:s}", "state",
+		doc = json_pack("{s:s, s:o, s:s, s:o*}", "state",
 		                started ? "pending"
 		                : ok    ? "success"
 		                        : "failure",
-		                "description", description(ev), "context", t->context);
+		                "description", description(ev), "context", t->context, "target_url",
+		                status_link(n, ev));
 		j = job_new(n, t, ev->type,
 		            dup_url("%s/repos/%s/statuses/%s", t->url, t->repo, ev->commit),
 		            doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL);
@@ -386,12 +420,12 @@ static void queue_github(struct ecsctl_watch_notifier *n, const struct target *t
 	if (!j)
 		return;
 	j->deploy = true;
-	doc = json_pack("{s:s, s:o, s:s, s:b}", "state",
+	doc = json_pack("{s:s, s:o, s:s, s:b, s:o*}", "state",
 	                started ? "in_progress"
 	                : ok    ? "success"
 	                        : "failure",
 	                "description", description(ev), "environment", t->environment,
-	                "auto_inactive", 1);
+	                "auto_inactive", 1, "log_url", status_link(n, ev));
 	j->status_body = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(doc);
 	j->commit = strdup(ev->commit);
@@ -481,6 +515,14 @@ int ecsctl_watch_notify_new(struct ecsctl_watch_notifier **out,
 		free(n);
 		return ecsctl_error_nomem(err);
 	}
+	if (o && o->public_url && !(n->public_url = strdup(o->public_url))) {
+		free(n->user_agent);
+		free(n);
+		return ecsctl_error_nomem(err);
+	}
+	/* a trailing slash would make "//resources" */
+	if (n->public_url && *n->public_url && n->public_url[strlen(n->public_url) - 1] == '/')
+		n->public_url[strlen(n->public_url) - 1] = '\0';
 	n->log = o ? o->log : NULL;
 	n->log_ud = o ? o->log_ud : NULL;
 	n->env = o ? o->env : NULL;
@@ -497,6 +539,7 @@ int ecsctl_watch_notify_new(struct ecsctl_watch_notifier **out,
 		pthread_cond_destroy(&n->cond);
 		pthread_mutex_destroy(&n->lock);
 		free(n->user_agent);
+		free(n->public_url);
 		free(n);
 		return ecsctl_error_set(err, ECSCTL_EIO, "could not start the notification sender");
 	}
@@ -527,6 +570,7 @@ void ecsctl_watch_notify_free(struct ecsctl_watch_notifier *n, long long drain_m
 	pthread_cond_destroy(&n->cond);
 	pthread_mutex_destroy(&n->lock);
 	free(n->user_agent);
+	free(n->public_url);
 	free(n->dep_commit);
 	free(n);
 }

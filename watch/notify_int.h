@@ -64,6 +64,7 @@ struct ecsctl_watch_notifier {
 	ecsctl_watch_notify_log_fn log;
 	void *log_ud;
 	char *user_agent;
+	char *public_url; /* without a trailing '/'; NULL = no links */
 	const char *const *env;
 	long long backoff_base_ms;
 	/* the sender's: the deployment GitHub gave for the last started commit */

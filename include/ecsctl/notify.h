@@ -38,10 +38,13 @@ struct ecsctl_watch_notify_options {
 	size_t queue_max;          /* 0 = 256 requests */
 	const char *const *env;    /* NULL-terminated "NAME=value" list; NULL = environ */
 	long long backoff_base_ms; /* 0 = 500 */
+	/* where people reach watch's status page ("https://deploy.example.com",
+	 * copied): GitHub statuses link to it (target_url, log_url); NULL = no link */
+	const char *public_url;
 };
 #define ECSCTL_WATCH_NOTIFY_OPTIONS_INIT                                                           \
 	{                                                                                          \
-		NULL, NULL, NULL, 0, NULL, 0                                                       \
+		NULL, NULL, NULL, 0, NULL, 0, NULL                                                 \
 	}
 
 /* What an event is about. Strings borrowed; may be NULL. */

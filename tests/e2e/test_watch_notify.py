@@ -148,6 +148,7 @@ class Notifications(ServerRepoCase):
         self.assertEqual(st["context"], "ecsctl/deploy")
         self.assertLessEqual(len(st["description"]), 140)
         self.assertEqual(st["description"], "Applied 3 changes")
+        self.assertNotIn("target_url", st)  # no --public-url: nothing to link to
         # one deployment for the commit, its status in_progress then success
         deps = self.rx.seen("/api/v3/repos/acme/shop/deployments")
         creates = [json.loads(r["body"]) for r in deps if r["path"].endswith("/deployments")]
@@ -280,6 +281,44 @@ class Notifications(ServerRepoCase):
         docs = [json.loads(r["body"]) for r in self.rx.seen("/hook")]
         self.assertEqual([d["event"] for d in docs[3:]], ["rollout-paused"])
         self.assertEqual(docs[3]["summary"], "suspended: not applying")
+
+    def test_github_statuses_link_to_the_status_page(self):
+        # EC2 room for two tasks: a third cannot be placed, so the second commit fails
+        self.server = EcsLocal("--ec2-capacity", "2").start()
+        self.addCleanup(self.server.stop_cleanly)
+        cfg = ("name: shop\nregion: us-east-1\nwait: {timeout: 2s}\nnotifications:\n" +
+               "".join("  " + line + "\n" for line in self.github()))
+        self.repo = Repo(source=None, files={"ecsctl.yaml": cfg, "clusters/shop.yaml": CLUSTER,
+                                             "task-definitions/job.yaml": JOB_TD,
+                                             "services/job.yaml": JOB_SVC})
+        self.addCleanup(self.repo.cleanup)
+        good = self.repo.sha
+        w = Watch(self.server, self.repo, "--interval", "300ms", "--public-url",
+                  "https://deploy.example.com/ecsctl/")
+        self.addCleanup(w.stop)
+        self.rx.wait(lambda rs: sum(r["path"].endswith("/42/statuses") for r in rs) == 2)
+        bad = self.repo.commit(files={"services/job.yaml": JOB_SVC.replace("desiredCount: 2",
+                                                                           "desiredCount: 3")})
+        self.rx.wait(lambda rs: len([r for r in rs if r["path"].endswith("/statuses/" + bad)])
+                     == 2 and sum(r["path"].endswith("/42/statuses") for r in rs) == 4,
+                     timeout=30)
+        page = "https://deploy.example.com/ecsctl/"
+
+        def sent(suffix):
+            return [json.loads(r["body"]) for r in self.rx.seen("/api/v3/")
+                    if r["path"].endswith(suffix)]
+        self.assertEqual([(s["state"], s["target_url"]) for s in sent("/statuses/" + good)],
+                         [("pending", page), ("success", page)])
+        # a failed sync links to the resource that failed, its detail on the page
+        self.assertEqual([(s["state"], s["target_url"]) for s in sent("/statuses/" + bad)],
+                         [("pending", page), ("failure", page + "resources/Service/shop/job")])
+        self.assertEqual([(s["state"], s["log_url"]) for s in sent("/42/statuses")],
+                         [("in_progress", page), ("success", page), ("in_progress", page),
+                          ("failure", page + "resources/Service/shop/job")])
+        # and the page answers there
+        status, body = w.get("/resources/Service/shop/job")
+        self.assertEqual(status, 200)
+        self.assertIn("shop/job", body)
 
     @staticmethod
     def wait_ticks(w, n):
