@@ -802,6 +802,7 @@ static void watch_env_release(struct watch_env *e)
 	free(e->sent_degraded);
 	free(e->seen_degraded);
 	free(e->sent_paused);
+	json_decref(e->sent_hooks);
 	free(e->sent_error);
 }
 

@@ -42,6 +42,7 @@ struct watch_env {
 	 * event, not per tick; ecsctl_watch_notify_changed) */
 	char *sent_drift, *sent_degraded, *sent_paused, *sent_error;
 	char *seen_degraded; /* the previous tick's degraded list (notify_lasting) */
+	json_t *sent_hooks;  /* {"service deployment hookId": true} told paused */
 	struct ecsctl_watch_decision decision; /* the last reconcile's, when `decided` */
 	bool decided;
 	json_t *rollouts; /* {"cluster/service": service deployment under way} */

@@ -212,6 +212,64 @@ static void notify_condition(struct watch *w, char **sent, char **seen, const ch
 	json_decref(list);
 }
 
+static void notify_hook(struct watch *w, json_t *now, const char *service, const json_t *sd,
+                        const char *hook)
+{
+	const char *stage = json_string_value(json_object_get(sd, "lifecycleStage"));
+	struct ecsctl_buf key = ECSCTL_BUF_INIT, summary = ECSCTL_BUF_INIT;
+	struct ecsctl_buf detail = ECSCTL_BUF_INIT;
+	json_t *list = NULL;
+
+	ecsctl_buf_addf(&key, "%s %s %s", service, ecsctl_reconcile_sd_id(sd), hook);
+	if (ecsctl_buf_failed(&key))
+		goto done;
+	json_object_set_new(now, key.buf, json_true());
+	if (json_object_get(w->e->sent_hooks, key.buf))
+		goto done;
+	stage = stage ? stage : "?";
+	ecsctl_buf_addf(&summary,
+	                "rollout of %s paused at %s (PAUSE hook %s): 'ecsctl promote %s' "
+	                "continues it, 'ecsctl abort %s' stops it",
+	                service, stage, hook, service, service);
+	ecsctl_buf_addf(&detail, "deployment %s paused at %s, PAUSE hook %s",
+	                ecsctl_reconcile_sd_id(sd), stage, hook);
+	if (ecsctl_buf_failed(&summary) || ecsctl_buf_failed(&detail))
+		goto done;
+	list = json_pack("[{s:s, s:s, s:s}]", "kind", "Service", "name", service, "detail",
+	                 detail.buf);
+	watch_notify(w, "rollout-paused", summary.buf, list);
+done:
+	json_decref(list);
+	ecsctl_buf_release(&key);
+	ecsctl_buf_release(&summary);
+	ecsctl_buf_release(&detail);
+}
+
+/* A rollout waiting at a PAUSE hook for a person: one message per hook
+ * (service, service deployment, hookId), however many ticks see it; a
+ * later pause, or the same hook of a new deployment, is a new message. */
+static void notify_hooks(struct watch *w)
+{
+	json_t *now = json_object(), *sd;
+	const json_t *h;
+	const char *name;
+	size_t i;
+
+	if (!now)
+		return;
+	json_object_foreach(w->e->rollouts, name, sd) {
+		json_array_foreach(json_object_get(sd, "lifecycleHookDetails"), i, h) {
+			const char *st = json_string_value(json_object_get(h, "status"));
+			const char *hook = json_string_value(json_object_get(h, "hookId"));
+
+			if (st && hook && !strcmp(st, "AWAITING_ACTION"))
+				notify_hook(w, now, name, sd, hook);
+		}
+	}
+	json_decref(w->e->sent_hooks);
+	w->e->sent_hooks = now;
+}
+
 void watch_notify_tick(struct watch *w, const struct ecsctl_watch_decision *d)
 {
 	struct ecsctl_buf key = ECSCTL_BUF_INIT;
@@ -227,6 +285,7 @@ void watch_notify_tick(struct watch *w, const struct ecsctl_watch_decision *d)
 	} else if (!failed) {
 		ecsctl_watch_notify_changed(&w->e->sent_error, NULL);
 	}
+	notify_hooks(w);
 	if (!d)
 		return;
 	/* drift on the commit live was synced to; git moving is not drift */
@@ -237,6 +296,7 @@ void watch_notify_tick(struct watch *w, const struct ecsctl_watch_decision *d)
 	 * only a shortfall that outlasts a tick is degraded */
 	notify_condition(w, &w->e->sent_degraded, &w->e->seen_degraded, "health-degraded",
 	                 "service degraded", ecsctl_watch_notify_degraded(&w->e->drift));
+	/* watch itself not applying: suspended, or a failed commit held */
 	if (d->action == ECSCTL_WATCH_SUSPENDED || d->action == ECSCTL_WATCH_HELD)
 		ecsctl_buf_addf(&key, "%s %s", d->result, w->e->attempted);
 	if (ecsctl_watch_notify_changed(&w->e->sent_paused, key.len ? key.buf : NULL))

@@ -11,6 +11,7 @@ import unittest
 import urllib.request
 
 from ecslocal import SRC, ServerRepoCase, Watch, metrics, popen_ecsctl, sample, stderr_until
+from test_watch_notify import Receiver
 
 FAST = ("--poll-interval", "100ms")
 SHORT = {"CANARY_MINUTES": "1", "BAKE_MINUTES": "1"}
@@ -285,7 +286,17 @@ class WatchRollouts(ServerRepoCase):
     commit that changes the service again stops it first."""
     repo_source = "examples/canary"
 
+    @staticmethod
+    def paused_sent(requests):
+        docs = [json.loads(r["body"]) for r in requests if r["path"] == "/hook"]
+        return [d for d in docs if d["event"] == "rollout-paused"]
+
     def test_paused_rollout_is_seen_and_a_new_commit_stops_it_first(self):
+        rx = Receiver()
+        self.addCleanup(rx.stop)
+        cfg = "examples/ecsctl.yaml"
+        self.repo.commit("notify", {cfg: self.repo.read(cfg) + (
+            "notifications:\n  on: [rollout-paused]\n  webhooks: [{url: '%s/hook'}]\n" % rx.url)})
         w = Watch(self.server, self.repo, "--interval", "300ms", **SHORT)
         self.addCleanup(w.stop)
         first = w.wait_for(lambda d: d["msg"].startswith("rollout paused at a PAUSE hook"))
@@ -303,6 +314,16 @@ class WatchRollouts(ServerRepoCase):
         # ticks without a new commit start nothing over it
         w.reconciles(1.0)
         self.assertFalse([d for d in w.log if d["msg"].startswith("stopped the rollout")])
+        # the paused hook is told once, however many ticks see it
+        rx.wait(self.paused_sent)
+        sent = self.paused_sent(rx.seen("/hook"))
+        self.assertEqual(len(sent), 1, sent)
+        self.assertEqual([(r["kind"], r["name"]) for r in sent[0]["resources"]],
+                         [("Service", "shop-canary/api")])
+        self.assertRegex(sent[0]["summary"],
+                         r"^rollout of shop-canary/api paused at POST_TEST_TRAFFIC_SHIFT "
+                         r"\(PAUSE hook \S+\): 'ecsctl promote shop-canary/api' continues it, "
+                         r"'ecsctl abort shop-canary/api' stops it$")
         td = "examples/task-definitions/api.yaml"
         self.repo.commit("new image", {td: self.repo.read(td).replace("1.25.3", "1.27.0")})
         stop = w.wait_for(lambda d: d["msg"].startswith("stopped the rollout in progress"))
@@ -310,6 +331,11 @@ class WatchRollouts(ServerRepoCase):
                          ("shop-canary/api", first["deployment"], "POST_TEST_TRAFFIC_SHIFT"))
         again = w.wait_for(lambda d: d["msg"].startswith("rollout paused at a PAUSE hook"))
         self.assertNotEqual(again["deployment"], first["deployment"])
+        # a new pause is a new message; once promoted, nothing more
+        rx.wait(lambda rs: len(self.paused_sent(rs)) == 2)
+        self.run_ok("promote", "shop-canary/api", **SHORT)
+        w.reconciles(1.0)
+        self.assertEqual(len(self.paused_sent(rx.seen("/hook"))), 2)
 
 
 if __name__ == "__main__":
