@@ -11,7 +11,7 @@ import unittest
 import urllib.request
 
 from ecslocal import SRC, ServerRepoCase, Watch, metrics, popen_ecsctl, sample, stderr_until
-from test_watch_notify import Receiver
+from receiver import Receiver
 
 FAST = ("--poll-interval", "100ms")
 SHORT = {"CANARY_MINUTES": "1", "BAKE_MINUTES": "1"}
