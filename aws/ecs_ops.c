@@ -261,16 +261,23 @@ int ecsctl_ecs_create_service(json_t **service, struct ecsctl_ecs *c, json_t *re
 
 int ecsctl_ecs_list_service_deployments(json_t **briefs, struct ecsctl_ecs *c, const char *cluster,
                                         const char *service, double created_after,
-                                        struct ecsctl_error *err)
+                                        const char *const *statuses, struct ecsctl_error *err)
 {
 	json_t *req = json_pack("{s:s,s:s}", "cluster", cluster ? cluster : "default", "service",
 	                        service);
+	json_t *status = statuses ? json_array() : NULL;
 	int rc;
 
+	for (; status && *statuses; statuses++)
+		json_array_append_new(status, json_string(*statuses));
+	if (req && status)
+		json_object_set(req, "status", status);
 	if (req && created_after > 0)
 		json_object_set_new(req, "createdAt", json_pack("{s:f}", "after", created_after));
-	rc = req ? paginate(briefs, c, "ListServiceDeployments", req, "serviceDeployments", err)
+	rc = req && (!statuses || status)
+	         ? paginate(briefs, c, "ListServiceDeployments", req, "serviceDeployments", err)
 	         : oom(err);
+	json_decref(status);
 	json_decref(req);
 	return rc;
 }

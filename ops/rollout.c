@@ -16,9 +16,12 @@ static const char *str(const json_t *o, const char *k)
 int ecsctl_ops_rollout_current(json_t **sd, struct ecsctl_ecs *ecs, const char *cluster,
                                const char *service, struct ecsctl_error *err)
 {
-	json_t *req = json_pack("{s:s,s:s,s:[sssss]}", "cluster", cluster, "service", service,
-	                        "status", "PENDING", "IN_PROGRESS", "STOP_REQUESTED",
-	                        "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS");
+	static const char *const in_progress[] = {"PENDING",
+	                                          "IN_PROGRESS",
+	                                          "STOP_REQUESTED",
+	                                          "ROLLBACK_REQUESTED",
+	                                          "ROLLBACK_IN_PROGRESS",
+	                                          NULL};
 	json_t *briefs = NULL, *found = NULL, *fails = NULL, *b;
 	struct ecsctl_error e = ECSCTL_ERROR_INIT;
 	const char *arn = NULL;
@@ -27,11 +30,8 @@ int ecsctl_ops_rollout_current(json_t **sd, struct ecsctl_ecs *ecs, const char *
 	int rc = 0;
 
 	*sd = NULL;
-	if (!req)
-		return ecsctl_error_nomem(err);
-	rc = ecsctl_ecs_paginate(&briefs, ecs, "ListServiceDeployments", &req, 1,
-	                         "serviceDeployments", &e);
-	json_decref(req);
+	rc = ecsctl_ecs_list_service_deployments(&briefs, ecs, cluster, service, 0, in_progress,
+	                                         &e);
 	if (rc == ECSCTL_EAWS) {
 		/* no service deployments here: nothing in progress to act on */
 		ecsctl_error_release(&e);

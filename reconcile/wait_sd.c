@@ -318,7 +318,7 @@ static void find(struct wait_service *w, struct ecsctl_ecs *ecs)
 	size_t i;
 
 	if (ecsctl_ecs_list_service_deployments(&briefs, ecs, w->cluster, w->service,
-	                                        after > 0 ? after : 0, &e)) {
+	                                        after > 0 ? after : 0, NULL, &e)) {
 		/* not known here (an older ECS, another deployment controller) */
 		w->sd_none = true;
 		ecsctl_error_release(&e);

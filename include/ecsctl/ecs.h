@@ -258,11 +258,12 @@ int ecsctl_ecs_update_service(json_t **service, struct ecsctl_ecs *c, json_t *re
  * Service deployments (ECS's record of each rollout, its stage, traffic and
  * hooks). ListServiceDeployments of one service, all pages, newest first as
  * ECS lists them; `created_after` (epoch seconds, 0 = any) keeps those
- * created after it. `*briefs` gets the ServiceDeploymentBrief array.
+ * created after it, `statuses` (NULL-terminated, NULL = any) those in one of
+ * them. `*briefs` gets the ServiceDeploymentBrief array.
  */
 int ecsctl_ecs_list_service_deployments(json_t **briefs, struct ecsctl_ecs *c, const char *cluster,
                                         const char *service, double created_after,
-                                        struct ecsctl_error *err);
+                                        const char *const *statuses, struct ecsctl_error *err);
 /* DescribeServiceDeployments in batches of 20, all at once. */
 int ecsctl_ecs_describe_service_deployments(json_t **deployments, json_t **failures,
                                             struct ecsctl_ecs *c, const char *const *arns, size_t n,
