@@ -375,6 +375,18 @@ static void label(struct ecsctl_buf *out, const char *name, const char *value, b
 	ecsctl_buf_adds(out, last ? "\"}" : "\",");
 }
 
+/* name{env="x",commit="C"} 1: a commit as an info series; none without one. */
+static void commit_info(struct ecsctl_buf *out, const char *name, const struct series *s,
+                        const char *commit)
+{
+	if (!commit)
+		return;
+	open_labels(out, name, s);
+	ecsctl_buf_adds(out, "commit=\"");
+	ecsctl_watch_metrics_escape(out, commit);
+	ecsctl_buf_adds(out, "\"} 1\n");
+}
+
 /* One series per resource and status, 1 for the one it has (so that
  * `sum by (status)` counts and an alert reads `== 1`); its env label where
  * it always was (after name), "" without environments. */
@@ -514,12 +526,7 @@ static void render_series(struct ecsctl_buf *out, const struct series *s, int pa
 		ecsctl_buf_addch(out, '\n');
 		break;
 	case 5:
-		if (s->applied_commit) {
-			open_labels(out, "ecsctl_last_applied_commit_info", s);
-			ecsctl_buf_adds(out, "commit=\"");
-			ecsctl_watch_metrics_escape(out, s->applied_commit);
-			ecsctl_buf_adds(out, "\"} 1\n");
-		}
+		commit_info(out, "ecsctl_last_applied_commit_info", s, s->applied_commit);
 		break;
 	case 6:
 		open_labels(out, "ecsctl_consecutive_failures", s);
@@ -532,12 +539,7 @@ static void render_series(struct ecsctl_buf *out, const struct series *s, int pa
 		ecsctl_buf_addf(out, " %llu\n", s->failed_applies);
 		break;
 	case 8:
-		if (s->failed_commit) {
-			open_labels(out, "ecsctl_failed_commit_info", s);
-			ecsctl_buf_adds(out, "commit=\"");
-			ecsctl_watch_metrics_escape(out, s->failed_commit);
-			ecsctl_buf_adds(out, "\"} 1\n");
-		}
+		commit_info(out, "ecsctl_failed_commit_info", s, s->failed_commit);
 		break;
 	case 9:
 		open_labels(out, "ecsctl_unstable_services", s);
